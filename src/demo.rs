@@ -1,0 +1,393 @@
+//! Demo data: a deterministic generator of 180 days of plausible analytics, leads and calls.
+
+use crate::domain::{
+    Attraction, Call, CallStatus, DailyFact, ExtraField, FieldKind, Lead, LeadSource, LeadSourceKind, LeadSourceType,
+    Level, Marker, Money, Origin, Responsible, Role, StatusGroup, User, Utm,
+};
+use crate::store::{Contact, Result, Store};
+use jiff::civil::{Date, Weekday};
+use jiff::{Timestamp, ToSpan, tz::TimeZone};
+
+pub const DEFAULT_SEED: u64 = 2026;
+pub const DAYS: i32 = 180;
+/// Leads are generated for the most recent days only: enough to fill the list.
+const LEAD_DAYS: i32 = 45;
+
+/// SplitMix64: tiny, and stable across versions, unlike library generators.
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.unit()
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n.max(1) as u64) as usize
+    }
+    /// An integer count with expectation `mean` (floor plus a Bernoulli remainder).
+    fn count(&mut self, mean: f64) -> u64 {
+        let mean = mean.max(0.0);
+        let base = mean.floor();
+        base as u64 + u64::from(self.unit() < mean - base)
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+/// One marker triple with its economics.
+struct Triple {
+    levels: [Level; 3],
+    utm: (&'static str, &'static str),
+    base_visits: f64,
+    lead_rate: f64,
+    sale_rate: f64,
+    /// Cost per visit in kopecks; zero for free channels.
+    cpc: i64,
+    check_rubles: (f64, f64),
+}
+
+fn triples(rng: &mut Rng) -> Vec<Triple> {
+    let channels: [(&str, &str, (&str, &str), i64, &[(&str, &str)]); 5] = [
+        (
+            "direct",
+            "Яндекс.Директ",
+            ("yandex", "cpc"),
+            4200,
+            &[("brand", "Брендовая кампания"), ("search", "Поиск: общие запросы"), ("rsya", "РСЯ")],
+        ),
+        ("google", "Google Ads", ("google", "cpc"), 5100, &[("search", "Поиск"), ("remarketing", "Ремаркетинг")]),
+        ("seo", "Поисковые системы", ("yandex", "organic"), 0, &[("yandex", "Яндекс"), ("google", "Google")]),
+        ("vk", "ВКонтакте", ("vk", "cpm"), 2300, &[("target", "Таргетированная реклама"), ("community", "Сообщество")]),
+        ("direct_visit", "Прямые заходы", ("", ""), 0, &[("direct_visit", "Прямые заходы")]),
+    ];
+    let mut out = Vec::new();
+    for (channel, channel_title, utm, cpc, sources) in channels {
+        for (source, source_title) in sources {
+            let ads = if cpc > 0 { 3 } else { 1 };
+            for ad in 1..=ads {
+                let (ad_value, ad_title) = if cpc > 0 {
+                    (format!("ad{ad}"), format!("Объявление {ad}"))
+                } else {
+                    ("main".to_string(), "Главная страница".to_string())
+                };
+                out.push(Triple {
+                    levels: [
+                        Level::new(channel, channel_title),
+                        Level::new(*source, *source_title),
+                        Level::new(ad_value, ad_title),
+                    ],
+                    utm,
+                    base_visits: rng.range(25.0, 140.0) * if cpc > 0 { 1.0 } else { 1.6 },
+                    lead_rate: rng.range(0.018, 0.045),
+                    sale_rate: rng.range(0.18, 0.34),
+                    cpc: (cpc as f64 * rng.range(0.75, 1.3)) as i64,
+                    check_rubles: (6_000.0, 38_000.0),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn weekday_factor(day: Weekday) -> f64 {
+    match day {
+        Weekday::Monday => 1.08,
+        Weekday::Tuesday => 1.1,
+        Weekday::Wednesday => 1.05,
+        Weekday::Thursday => 1.02,
+        Weekday::Friday => 0.95,
+        Weekday::Saturday => 0.72,
+        Weekday::Sunday => 0.68,
+    }
+}
+
+const FIRST_NAMES: &[&str] = &[
+    "Иван",
+    "Мария",
+    "Алексей",
+    "Ольга",
+    "Дмитрий",
+    "Анна",
+    "Сергей",
+    "Елена",
+    "Андрей",
+    "Наталья",
+    "Павел",
+    "Татьяна",
+];
+const LAST_NAMES: &[&str] =
+    &["Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов", "Новиков", "Фёдоров"];
+const TITLES: &[&str] = &["Заявка с сайта", "Пойманный лид", "Обратный звонок", "Заказ из корзины", "Запрос прайса"];
+
+/// A proxy-lead-like record before it gets ids.
+pub struct DemoLead {
+    pub lead: Lead,
+    pub contact: Contact,
+    pub paid: bool,
+    pub cancelled: bool,
+}
+
+pub struct DemoData {
+    pub facts: Vec<DailyFact>,
+    pub leads: Vec<DemoLead>,
+    pub calls: Vec<Call>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DemoSummary {
+    pub facts: usize,
+    pub leads: usize,
+    pub calls: usize,
+}
+
+fn at(date: Date, hour: i8, minute: i8) -> Timestamp {
+    date.at(hour, minute, 0, 0)
+        .to_zoned(TimeZone::fixed(jiff::tz::offset(3)))
+        .map(|z| z.timestamp())
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// Generates the data for the 180 days that end with `today`; the same seed and day give the same data.
+pub fn generate(seed: u64, today: Date) -> DemoData {
+    let mut rng = Rng(seed);
+    let triples = triples(&mut rng);
+    let mut facts = Vec::new();
+    let mut leads = Vec::new();
+    let mut calls = Vec::new();
+    for offset in (0..DAYS).rev() {
+        let date = today.checked_sub(offset.days()).unwrap_or(today);
+        let trend = 0.85 + 0.3 * f64::from(DAYS - offset) / f64::from(DAYS);
+        let season = weekday_factor(date.weekday()) * trend;
+        for (index, triple) in triples.iter().enumerate() {
+            let noise = rng.range(0.8, 1.2);
+            let visits = rng.count(triple.base_visits * season * noise);
+            let lead_count = rng.count(visits as f64 * triple.lead_rate);
+            let sales = rng.count(lead_count as f64 * triple.sale_rate);
+            let mut revenue = Money::ZERO;
+            for _ in 0..sales {
+                let check = rng.range(triple.check_rubles.0, triple.check_rubles.1);
+                revenue += Money::from_rubles((check / 100.0).round() as i64 * 100);
+            }
+            let cost = Money(visits as i64 * triple.cpc);
+            let fact = DailyFact {
+                visits,
+                leads: lead_count,
+                sales,
+                revenue,
+                cost,
+                calls: rng.count(lead_count as f64 * 0.3),
+                ..DailyFact::new(date, triple.levels.clone())
+            };
+            if offset < LEAD_DAYS {
+                for n in 0..lead_count {
+                    leads.push(demo_lead(&mut rng, date, index, n, triple, n < sales));
+                }
+            }
+            facts.push(fact);
+        }
+        if offset < LEAD_DAYS && rng.unit() < 0.9 {
+            let caller = format!("7916{:07}", rng.next_u64() % 10_000_000);
+            calls.push(Call {
+                roistat_call_id: Some(format!("demo-call-{date}")),
+                caller,
+                callee: "74951234567".into(),
+                at: at(date, 10 + rng.below(8) as i8, rng.below(60) as i8),
+                status: *rng.pick(&[CallStatus::Answer, CallStatus::Answer, CallStatus::NoAnswer, CallStatus::Busy]),
+                duration_seconds: 20 + rng.below(400) as u32,
+                marker: "direct_brand".into(),
+                ..Call::default()
+            });
+        }
+    }
+    DemoData { facts, leads, calls }
+}
+
+fn demo_lead(rng: &mut Rng, date: Date, triple_index: usize, n: u64, triple: &Triple, paid: bool) -> DemoLead {
+    let first = rng.pick(FIRST_NAMES);
+    let last = rng.pick(LAST_NAMES);
+    let female = matches!(*first, "Мария" | "Ольга" | "Анна" | "Елена" | "Наталья" | "Татьяна");
+    let name = format!("{last}{} {first}", if female { "а" } else { "" });
+    let phone = format!("79{:09}", rng.next_u64() % 1_000_000_000);
+    let email = format!("client{}@example.ru", rng.next_u64() % 100_000);
+    let created = at(date, 9 + rng.below(11) as i8, rng.below(60) as i8);
+    let utm = Utm {
+        source: triple.utm.0.into(),
+        medium: triple.utm.1.into(),
+        campaign: triple.levels[1].value.clone(),
+        content: triple.levels[2].value.clone(),
+        term: String::new(),
+    };
+    let cancelled = !paid && rng.unit() < 0.25;
+    let price = if paid {
+        Money::from_rubles((rng.range(6_000.0, 38_000.0) / 100.0).round() as i64 * 100)
+    } else {
+        Money::ZERO
+    };
+    let mut lead = Lead {
+        created,
+        updated: created,
+        title: rng.pick(TITLES).to_string(),
+        text: format!("Страница: https://example.ru/{}", triple.levels[1].value),
+        price,
+        cost: Money(price.kopecks() * 6 / 10),
+        roistat_lead_id: Some(format!("demo-{date}-{triple_index}-{n}")),
+        marker: Marker::parse(&format!("{}", 1_000_000 + rng.next_u64() % 9_000_000)).ok(),
+        attraction: Attraction {
+            channel: triple.levels[0].value.clone(),
+            source: triple.levels[1].value.clone(),
+            campaign: triple.levels[2].value.clone(),
+        },
+        origin: Origin::ProxyLead,
+        ..Lead::default()
+    };
+    if !utm.source.is_empty() {
+        lead.extra.insert("utm_source".into(), utm.source.clone());
+        lead.extra.insert("utm_medium".into(), utm.medium.clone());
+        lead.extra.insert("utm_campaign".into(), utm.campaign.clone());
+    }
+    lead.utm = utm;
+    if rng.unit() < 0.5 {
+        lead.extra.insert("delivery".into(), rng.pick(&["Курьер", "Самовывоз", "Почта России"]).to_string());
+    }
+    DemoLead { lead, contact: Contact { name, phone, email }, paid, cancelled }
+}
+
+/// Writes demo data into the store: reference data, facts (source 0), leads and calls.
+/// Running it again adds nothing twice: leads and calls are keyed by their demo Roistat ids.
+pub fn fill(store: &Store, seed: u64, today: Date) -> Result<DemoSummary> {
+    store.ensure_schema()?;
+    store.ensure_admin()?;
+    let fields = store.list::<ExtraField>()?;
+    if !fields.iter().any(|f| f.dev_name == "delivery") {
+        store.put(ExtraField {
+            id: 0,
+            name: "Способ доставки".into(),
+            dev_name: "delivery".into(),
+            kind: FieldKind::Text,
+            service: false,
+        })?;
+    }
+    let users = store.list::<User>()?;
+    let mut manager = users.iter().find(|u| u.role == Role::Manager).map(|u| u.id);
+    if users.len() < 2 {
+        store.put(User {
+            id: 0,
+            name: "Смирнова Мария".into(),
+            role: Role::Marketer,
+            phone: "79012223344".into(),
+            email: "marketing@example.ru".into(),
+        })?;
+        let m = store.put(User {
+            id: 0,
+            name: "Петров Сергей".into(),
+            role: Role::Manager,
+            phone: "79012223355".into(),
+            email: "petrov@example.ru".into(),
+        })?;
+        manager = Some(m.id);
+    }
+    let sources = store.list::<LeadSource>()?;
+    let source_id = match sources.first() {
+        Some(s) => s.id,
+        None => {
+            store
+                .put(LeadSource {
+                    name: "Roistat".into(),
+                    kind: LeadSourceKind::CallTracking,
+                    source_type: LeadSourceType::Roistat,
+                    responsible: Some(Responsible::Role(Role::Manager)),
+                    use_calls: true,
+                    use_leads: true,
+                    ..LeadSource::default()
+                })?
+                .id
+        }
+    };
+    let statuses = store.statuses()?;
+    let status_of = |group: StatusGroup, fallback: usize| {
+        statuses.iter().find(|s| s.group == group).or(statuses.get(fallback)).map(|s| s.id)
+    };
+    let (new_status, paid_status, cancelled_status) =
+        (status_of(StatusGroup::InWork, 0), status_of(StatusGroup::Paid, 2), status_of(StatusGroup::Cancelled, 3));
+
+    let data = generate(seed, today);
+    let (Some(first), Some(last)) = (data.facts.first().map(|f| f.date), data.facts.last().map(|f| f.date)) else {
+        return Ok(DemoSummary::default());
+    };
+    let mut summary =
+        DemoSummary { facts: store.replace_facts(0, first, last, &data.facts)?, ..DemoSummary::default() };
+    for demo in data.leads {
+        let mut lead = demo.lead;
+        lead.lead_source_id = Some(source_id);
+        lead.responsible = manager.map(Responsible::User);
+        lead.status_id = if demo.paid {
+            paid_status
+        } else if demo.cancelled {
+            cancelled_status
+        } else {
+            new_status
+        };
+        if store.intake_lead(lead, &demo.contact)?.created {
+            summary.leads += 1;
+        }
+    }
+    for call in data.calls {
+        store.put_call(call)?;
+        summary.calls += 1;
+    }
+    store.durable()?;
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_data() {
+        let today = Date::constant(2026, 11, 24);
+        let a = generate(7, today);
+        let b = generate(7, today);
+        assert_eq!(a.facts, b.facts);
+        assert_eq!(a.leads.len(), b.leads.len());
+        assert!(a.leads.iter().zip(&b.leads).all(|(x, y)| x.lead == y.lead && x.contact == y.contact));
+        let c = generate(8, today);
+        assert_ne!(a.facts, c.facts);
+    }
+
+    #[test]
+    fn totals_are_plausible() {
+        let data = generate(DEFAULT_SEED, Date::constant(2026, 11, 24));
+        let days: std::collections::BTreeSet<_> = data.facts.iter().map(|f| f.date).collect();
+        assert_eq!(days.len(), DAYS as usize);
+        let channels: std::collections::BTreeSet<_> = data.facts.iter().map(|f| f.levels[0].value.clone()).collect();
+        assert_eq!(channels.len(), 5);
+        let visits: u64 = data.facts.iter().map(|f| f.visits).sum();
+        let leads: u64 = data.facts.iter().map(|f| f.leads).sum();
+        let sales: u64 = data.facts.iter().map(|f| f.sales).sum();
+        let cost: Money = data.facts.iter().map(|f| f.cost).sum();
+        let revenue: Money = data.facts.iter().map(|f| f.revenue).sum();
+        let conversion = leads as f64 / visits as f64;
+        assert!((0.015..0.06).contains(&conversion), "visit→lead conversion {conversion}");
+        let paid_leads: u64 = data.facts.iter().filter(|f| f.cost > Money::ZERO).map(|f| f.leads).sum();
+        let cpl = cost.as_f64_rubles() / paid_leads as f64;
+        assert!((300.0..5_000.0).contains(&cpl), "CPL {cpl}");
+        let sale_rate = sales as f64 / leads as f64;
+        assert!((0.12..0.4).contains(&sale_rate), "lead→sale {sale_rate}");
+        assert!(revenue > cost, "the demo business should pay off");
+        // Free channels have no cost.
+        assert!(data.facts.iter().filter(|f| f.levels[0].value == "seo").all(|f| f.cost == Money::ZERO));
+        assert!(!data.leads.is_empty() && !data.calls.is_empty());
+    }
+}

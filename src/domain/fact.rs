@@ -1,0 +1,143 @@
+//! Daily analytics facts by marker levels, as Roistat's `analytics/data` returns them.
+
+use super::Money;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+/// One marker level: its value (`direct`) and Roistat's title (`Яндекс.Директ`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Level {
+    pub value: String,
+    pub title: String,
+}
+
+impl Level {
+    pub fn new(value: impl Into<String>, title: impl Into<String>) -> Level {
+        Level { value: value.into(), title: title.into() }
+    }
+    /// The title, or the value when Roistat gave none.
+    pub fn label(&self) -> &str {
+        if self.title.is_empty() { &self.value } else { &self.title }
+    }
+}
+
+/// The figures of one day for one marker triple (channel, source, campaign).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailyFact {
+    pub date: Date,
+    /// The analytics source that loaded it (0: demo data); a reload replaces only its own facts.
+    #[serde(default)]
+    pub source_id: u64,
+    pub levels: [Level; 3],
+    #[serde(default)]
+    pub visits: u64,
+    #[serde(default)]
+    pub leads: u64,
+    #[serde(default)]
+    pub sales: u64,
+    #[serde(default)]
+    pub revenue: Money,
+    #[serde(default)]
+    pub cost: Money,
+    #[serde(default)]
+    pub calls: u64,
+}
+
+impl DailyFact {
+    pub fn new(date: Date, levels: [Level; 3]) -> DailyFact {
+        DailyFact {
+            date,
+            source_id: 0,
+            levels,
+            visits: 0,
+            leads: 0,
+            sales: 0,
+            revenue: Money::ZERO,
+            cost: Money::ZERO,
+            calls: 0,
+        }
+    }
+    /// The identity of a fact: a reload replaces, never adds.
+    pub fn key_levels(&self) -> [&str; 3] {
+        [&self.levels[0].value, &self.levels[1].value, &self.levels[2].value]
+    }
+}
+
+/// Call statuses as Roistat's `call` action sends them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CallStatus {
+    #[default]
+    Answer,
+    Busy,
+    NoAnswer,
+    Cancel,
+    Congestion,
+    ChanUnavail,
+    DontCall,
+    Torture,
+}
+
+impl CallStatus {
+    pub fn parse(text: &str) -> Option<CallStatus> {
+        Some(match text.trim().to_ascii_uppercase().as_str() {
+            "ANSWER" | "ANSWERED" => CallStatus::Answer,
+            "BUSY" => CallStatus::Busy,
+            "NOANSWER" | "NO ANSWER" => CallStatus::NoAnswer,
+            "CANCEL" => CallStatus::Cancel,
+            "CONGESTION" => CallStatus::Congestion,
+            "CHANUNAVAIL" => CallStatus::ChanUnavail,
+            "DONTCALL" => CallStatus::DontCall,
+            "TORTURE" => CallStatus::Torture,
+            _ => return None,
+        })
+    }
+    pub fn title(self) -> &'static str {
+        match self {
+            CallStatus::Answer => "Отвечен",
+            CallStatus::Busy => "Занято",
+            CallStatus::NoAnswer => "Нет ответа",
+            CallStatus::Cancel => "Отменён",
+            CallStatus::Congestion => "Перегрузка",
+            CallStatus::ChanUnavail => "Канал недоступен",
+            CallStatus::DontCall => "Не звонить",
+            CallStatus::Torture => "Автоответчик",
+        }
+    }
+}
+
+/// A call (Звонок), linked to a lead or not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Call {
+    pub id: u64,
+    /// Roistat's call id: loads and resends update, not duplicate.
+    pub roistat_call_id: Option<String>,
+    pub callee: String,
+    pub caller: String,
+    pub at: jiff::Timestamp,
+    pub visit: String,
+    pub marker: String,
+    pub status: CallStatus,
+    pub lead_id: Option<u64>,
+    pub duration_seconds: u32,
+    pub file_url: String,
+}
+
+impl Default for Call {
+    fn default() -> Self {
+        Call {
+            id: 0,
+            roistat_call_id: None,
+            callee: String::new(),
+            caller: String::new(),
+            at: jiff::Timestamp::UNIX_EPOCH,
+            visit: String::new(),
+            marker: String::new(),
+            status: CallStatus::Answer,
+            lead_id: None,
+            duration_seconds: 0,
+            file_url: String::new(),
+        }
+    }
+}

@@ -1,0 +1,276 @@
+//! The lead (Заявка) and the client (Клиент).
+
+use super::{Marker, Money, Responsible};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub type LeadId = u64;
+pub type ClientId = u64;
+
+/// Where a lead came from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Origin {
+    /// A proxy lead pushed by Roistat (`action=lead`).
+    ProxyLead,
+    /// A call that became a lead.
+    Call,
+    /// Typed in by a manager.
+    #[default]
+    Manual,
+    /// Created from a template or copied from another lead (F9).
+    TemplateCopy,
+}
+
+impl Origin {
+    pub const ALL: [Origin; 4] = [Origin::ProxyLead, Origin::Call, Origin::Manual, Origin::TemplateCopy];
+    pub fn title(self) -> &'static str {
+        match self {
+            Origin::ProxyLead => "Проксилид Roistat",
+            Origin::Call => "Звонок",
+            Origin::Manual => "Вручную",
+            Origin::TemplateCopy => "Копия / по шаблону",
+        }
+    }
+}
+
+/// UTM tags as the site passed them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Utm {
+    pub source: String,
+    pub medium: String,
+    pub campaign: String,
+    pub content: String,
+    pub term: String,
+}
+
+/// The channel and source of attraction (канал и источник привлечения).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Attraction {
+    pub channel: String,
+    pub source: String,
+    pub campaign: String,
+}
+
+impl Attraction {
+    pub fn is_empty(&self) -> bool {
+        self.channel.is_empty() && self.source.is_empty()
+    }
+    /// `seo/yandex` for display.
+    pub fn path(&self) -> String {
+        [&self.channel, &self.source, &self.campaign]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" / ")
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    pub at: Timestamp,
+    pub title: String,
+    pub text: String,
+    /// Came from Roistat (`action=message`): read-only in the form.
+    #[serde(default)]
+    pub from_roistat: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: u64,
+    pub deadline: Option<Timestamp>,
+    pub text: String,
+    #[serde(default)]
+    pub done: bool,
+    #[serde(default)]
+    pub from_roistat: bool,
+}
+
+/// A lead (Заявка); templates are leads with `is_template`, never exported or counted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Lead {
+    pub id: LeadId,
+    /// Human number, monotonic, never reused.
+    pub number: u64,
+    pub created: Timestamp,
+    pub updated: Timestamp,
+    pub title: String,
+    pub text: String,
+    pub client_id: Option<ClientId>,
+    pub status_id: Option<u64>,
+    /// Revenue (Выручка).
+    pub price: Money,
+    /// Cost price (Себестоимость).
+    pub cost: Money,
+    pub marker: Option<Marker>,
+    /// Roistat's lead id: the idempotency key for proxy leads.
+    pub roistat_lead_id: Option<String>,
+    /// Roistat's `manager_id`, as sent.
+    pub roistat_manager_id: Option<String>,
+    pub lead_source_id: Option<u64>,
+    pub responsible: Option<Responsible>,
+    /// Extra-field values by developer name.
+    pub extra: BTreeMap<String, String>,
+    /// Keys from Roistat's `data` that match no extra field: kept, never dropped.
+    pub unmapped: BTreeMap<String, String>,
+    /// `data` that was not a JSON object, kept verbatim.
+    pub raw_data: Option<String>,
+    pub utm: Utm,
+    pub attraction: Attraction,
+    pub origin: Origin,
+    pub is_template: bool,
+    /// Marked for deletion (Delete key); still stored, hidden and not exported.
+    pub deleted: bool,
+    pub comments: Vec<Comment>,
+    pub tasks: Vec<Task>,
+    pub call_ids: Vec<u64>,
+}
+
+impl Default for Lead {
+    fn default() -> Self {
+        Lead {
+            id: 0,
+            number: 0,
+            created: Timestamp::UNIX_EPOCH,
+            updated: Timestamp::UNIX_EPOCH,
+            title: String::new(),
+            text: String::new(),
+            client_id: None,
+            status_id: None,
+            price: Money::ZERO,
+            cost: Money::ZERO,
+            marker: None,
+            roistat_lead_id: None,
+            roistat_manager_id: None,
+            lead_source_id: None,
+            responsible: None,
+            extra: BTreeMap::new(),
+            unmapped: BTreeMap::new(),
+            raw_data: None,
+            utm: Utm::default(),
+            attraction: Attraction::default(),
+            origin: Origin::Manual,
+            is_template: false,
+            deleted: false,
+            comments: Vec::new(),
+            tasks: Vec::new(),
+            call_ids: Vec::new(),
+        }
+    }
+}
+
+impl Lead {
+    /// Display title: «Заявка № 100» when untitled.
+    pub fn display_title(&self) -> String {
+        if self.title.trim().is_empty() { format!("Заявка № {}", self.number) } else { self.title.clone() }
+    }
+
+    /// Whether Roistat may see it in `export`.
+    pub fn is_exportable(&self) -> bool {
+        !self.is_template && !self.deleted
+    }
+
+    /// A new lead copied from this one (F9 / «Создать по шаблону»): every field, marker included;
+    /// the caller gives the new number, time and initial status; Roistat ids and history are not copied.
+    pub fn copy_as_new(&self, now: Timestamp, initial_status: Option<u64>) -> Lead {
+        Lead {
+            id: 0,
+            number: 0,
+            created: now,
+            updated: now,
+            status_id: initial_status,
+            roistat_lead_id: None,
+            origin: Origin::TemplateCopy,
+            is_template: false,
+            deleted: false,
+            comments: Vec::new(),
+            tasks: Vec::new(),
+            call_ids: Vec::new(),
+            ..self.clone()
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Client {
+    pub id: ClientId,
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+    pub company: String,
+    pub birth_date: Option<jiff::civil::Date>,
+    pub created: Timestamp,
+    pub updated: Timestamp,
+}
+
+impl Default for Client {
+    fn default() -> Self {
+        Client {
+            id: 0,
+            name: String::new(),
+            phone: String::new(),
+            email: String::new(),
+            company: String::new(),
+            birth_date: None,
+            created: Timestamp::UNIX_EPOCH,
+            updated: Timestamp::UNIX_EPOCH,
+        }
+    }
+}
+
+/// Digits of a phone with a Russian 8 prefix read as 7: `8 (901) 222-33-55` → `79012223355`.
+pub fn normalize_phone(phone: &str) -> String {
+    let digits: String = phone.chars().filter(|c| c.is_ascii_digit()).collect();
+    if digits.len() == 11 && digits.starts_with('8') {
+        format!("7{}", &digits[1..])
+    } else if digits.len() == 10 {
+        format!("7{digits}")
+    } else {
+        digits
+    }
+}
+
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_normalize() {
+        assert_eq!(normalize_phone("8 (901) 222-33-55"), "79012223355");
+        assert_eq!(normalize_phone("+7 901 222 33 55"), "79012223355");
+        assert_eq!(normalize_phone("9012223355"), "79012223355");
+    }
+
+    #[test]
+    fn copy_keeps_fields_and_drops_identity() {
+        let mut lead = Lead {
+            id: 5,
+            number: 5,
+            title: "Шаблон".into(),
+            marker: Some(Marker::parse("seo_yandex").unwrap()),
+            is_template: true,
+            roistat_lead_id: Some("r1".into()),
+            ..Lead::default()
+        };
+        lead.extra.insert("delivery".into(), "Курьер".into());
+        let now = Timestamp::from_second(1_700_000_000).unwrap();
+        let copy = lead.copy_as_new(now, Some(1));
+        assert_eq!(copy.marker, lead.marker);
+        assert_eq!(copy.extra, lead.extra);
+        assert!(!copy.is_template);
+        assert_eq!(copy.roistat_lead_id, None);
+        assert_eq!(copy.created, now);
+        assert_eq!(copy.status_id, Some(1));
+        assert_eq!(copy.origin, Origin::TemplateCopy);
+    }
+}

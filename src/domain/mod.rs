@@ -1,0 +1,21 @@
+//! Plain data and rules, no I/O.
+
+mod attribution;
+mod catalog;
+mod exchange;
+mod fact;
+mod lead;
+mod marker;
+mod money;
+mod secret;
+mod settings;
+
+pub use attribution::{attribute, marker_text_from_attraction};
+pub use catalog::*;
+pub use exchange::*;
+pub use fact::*;
+pub use lead::*;
+pub use marker::*;
+pub use money::*;
+pub use secret::Secret;
+pub use settings::*;

@@ -1,0 +1,191 @@
+//! Money as integer kopecks: sums are exact, never f64.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::ops::{Add, AddAssign, Neg, Sub, SubAssign};
+
+/// An amount in kopecks (1/100 of a rouble).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Money(pub i64);
+
+impl Money {
+    pub const ZERO: Money = Money(0);
+
+    pub fn from_rubles(rubles: i64) -> Money {
+        Money(rubles.saturating_mul(100))
+    }
+
+    pub fn kopecks(self) -> i64 {
+        self.0
+    }
+
+    /// Whole roubles, rounded half away from zero.
+    pub fn rubles_rounded(self) -> i64 {
+        let (q, r) = (self.0 / 100, self.0 % 100);
+        if r >= 50 {
+            q + 1
+        } else if r <= -50 {
+            q - 1
+        } else {
+            q
+        }
+    }
+
+    /// For ratios and charts only; never for sums.
+    pub fn as_f64_rubles(self) -> f64 {
+        self.0 as f64 / 100.0
+    }
+
+    /// Parses `1234`, `1234.5`, `1234,50`, `-12.3`, `1 234,56` (spaces and NBSP ignored).
+    /// More than two decimals are rounded half away from zero.
+    pub fn parse(text: &str) -> Option<Money> {
+        let cleaned: String = text
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '₽'))
+            .map(|c| if c == ',' { '.' } else { c })
+            .collect();
+        let (negative, digits) = match cleaned.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, cleaned.strip_prefix('+').unwrap_or(&cleaned)),
+        };
+        if digits.is_empty() {
+            return None;
+        }
+        let (int_part, frac_part) = match digits.split_once('.') {
+            Some((i, f)) => (i, f),
+            None => (digits, ""),
+        };
+        if int_part.is_empty() && frac_part.is_empty() {
+            return None;
+        }
+        if !int_part.chars().all(|c| c.is_ascii_digit()) || !frac_part.chars().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let whole: i64 = if int_part.is_empty() { 0 } else { int_part.parse().ok()? };
+        let mut frac_digits = frac_part.chars();
+        let d1 = frac_digits.next().and_then(|c| c.to_digit(10)).unwrap_or(0) as i64;
+        let d2 = frac_digits.next().and_then(|c| c.to_digit(10)).unwrap_or(0) as i64;
+        let d3 = frac_digits.next().and_then(|c| c.to_digit(10)).unwrap_or(0) as i64;
+        let mut kopecks = whole.checked_mul(100)?.checked_add(d1 * 10 + d2)?;
+        if d3 >= 5 {
+            kopecks = kopecks.checked_add(1)?;
+        }
+        Some(Money(if negative { -kopecks } else { kopecks }))
+    }
+
+    /// From a JSON number or numeric string in roubles (Roistat sends both).
+    pub fn from_json(value: &serde_json::Value) -> Option<Money> {
+        match value {
+            serde_json::Value::Number(n) => {
+                if let Some(i) = n.as_i64() {
+                    Some(Money::from_rubles(i))
+                } else {
+                    // Go through the decimal text so 120.34 stays 12034 kopecks.
+                    Money::parse(&n.to_string())
+                }
+            }
+            serde_json::Value::String(s) => Money::parse(s),
+            _ => None,
+        }
+    }
+
+    /// `1234.5` style text for machine formats (CSV numbers, the export JSON).
+    pub fn to_decimal_string(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        if abs % 100 == 0 { format!("{sign}{}", abs / 100) } else { format!("{sign}{}.{:02}", abs / 100, abs % 100) }
+    }
+}
+
+impl Add for Money {
+    type Output = Money;
+    fn add(self, rhs: Money) -> Money {
+        Money(self.0.saturating_add(rhs.0))
+    }
+}
+impl AddAssign for Money {
+    fn add_assign(&mut self, rhs: Money) {
+        self.0 = self.0.saturating_add(rhs.0);
+    }
+}
+impl Sub for Money {
+    type Output = Money;
+    fn sub(self, rhs: Money) -> Money {
+        Money(self.0.saturating_sub(rhs.0))
+    }
+}
+impl SubAssign for Money {
+    fn sub_assign(&mut self, rhs: Money) {
+        self.0 = self.0.saturating_sub(rhs.0);
+    }
+}
+impl Neg for Money {
+    type Output = Money;
+    fn neg(self) -> Money {
+        Money(self.0.saturating_neg())
+    }
+}
+impl std::iter::Sum for Money {
+    fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
+        iter.fold(Money::ZERO, |a, b| a + b)
+    }
+}
+
+/// Groups digits by thousands with a thin no-break space, the Russian way.
+pub fn group_thousands(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('\u{a0}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl fmt::Display for Money {
+    /// `1 234 567 ₽` for whole roubles, `1 234,50 ₽` otherwise.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "−" } else { "" };
+        let abs = self.0.unsigned_abs();
+        if abs % 100 == 0 {
+            write!(f, "{sign}{} ₽", group_thousands(abs / 100))
+        } else {
+            write!(f, "{sign}{},{:02} ₽", group_thousands(abs / 100), abs % 100)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_russian_and_machine_text() {
+        assert_eq!(Money::parse("120.34"), Some(Money(12034)));
+        assert_eq!(Money::parse("1 234,5"), Some(Money(123450)));
+        assert_eq!(Money::parse("-0.5"), Some(Money(-50)));
+        assert_eq!(Money::parse("10.005"), Some(Money(1001)));
+        assert_eq!(Money::parse("abc"), None);
+        assert_eq!(Money::parse(""), None);
+        assert_eq!(Money::parse("."), None);
+    }
+
+    #[test]
+    fn json_float_stays_exact() {
+        let v: serde_json::Value = serde_json::from_str("120.34").unwrap();
+        assert_eq!(Money::from_json(&v), Some(Money(12034)));
+        let v: serde_json::Value = serde_json::from_str("\"99\"").unwrap();
+        assert_eq!(Money::from_json(&v), Some(Money(9900)));
+    }
+
+    #[test]
+    fn displays_russian() {
+        assert_eq!(Money::from_rubles(1_234_567).to_string(), "1\u{a0}234\u{a0}567 ₽");
+        assert_eq!(Money(123450).to_string(), "1\u{a0}234,50 ₽");
+        assert_eq!(Money(-500).to_string(), "−5 ₽");
+        assert_eq!(Money(12034).to_decimal_string(), "120.34");
+    }
+}

@@ -1,0 +1,276 @@
+//! Reference data (statuses, extra fields, users, sources), settings and calls.
+
+use super::codec::{decode, encode, id_key, key_id};
+use super::{Result, Store, StoreError, StoreEvent, TxResult, abort, tx_next};
+use crate::domain::{
+    AnalyticsSource, Call, DevNameError, ExtraField, FieldKind, LeadSource, Role, ServiceSettings, Status, Telephony,
+    User, default_statuses, required_fields, validate_dev_name,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub(super) const CATALOG_TREES: &[&str] = &["statuses", "extra_fields", "users", "lead_sources", "analytics_sources"];
+
+/// A reference record kept by id in a tree of its own.
+pub trait Record: Serialize + DeserializeOwned + Clone {
+    /// Its tree; one of the store's catalog trees.
+    const TREE: &'static str;
+    /// What it is, in Russian, for messages.
+    const WHAT: &'static str;
+    fn id(&self) -> u64;
+    fn set_id(&mut self, id: u64);
+}
+
+macro_rules! record {
+    ($ty:ty, $tree:literal, $what:literal) => {
+        impl Record for $ty {
+            const TREE: &'static str = $tree;
+            const WHAT: &'static str = $what;
+            fn id(&self) -> u64 {
+                self.id
+            }
+            fn set_id(&mut self, id: u64) {
+                self.id = id;
+            }
+        }
+    };
+}
+
+record!(Status, "statuses", "статус");
+record!(ExtraField, "extra_fields", "доп. реквизит");
+record!(User, "users", "пользователь");
+record!(LeadSource, "lead_sources", "источник получения заявок");
+record!(AnalyticsSource, "analytics_sources", "источник получения аналитики");
+
+const SERVICE_SETTINGS: &str = "settings/service";
+const TELEPHONY: &str = "settings/telephony";
+
+impl Store {
+    fn catalog_tree<T: Record>(&self) -> Result<&sled::Tree> {
+        self.inner.t.catalog.get(T::TREE).ok_or_else(|| StoreError::Invalid(format!("нет таблицы {}", T::TREE)))
+    }
+
+    /// All records of a kind, by id.
+    pub fn list<T: Record>(&self) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        for entry in self.catalog_tree::<T>()?.iter() {
+            let (_, bytes) = entry?;
+            out.push(decode(T::WHAT, &bytes)?);
+        }
+        Ok(out)
+    }
+
+    pub fn get<T: Record>(&self, id: u64) -> Result<Option<T>> {
+        match self.catalog_tree::<T>()?.get(id_key(id))? {
+            Some(bytes) => Ok(Some(decode(T::WHAT, &bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Saves a record; id 0 means new and gets an id. Extra fields are checked here too, so no
+    /// path into the store can make two fields with one developer name.
+    pub fn put<T: Record + 'static>(&self, record: T) -> Result<T> {
+        let guard = self.lock();
+        if let Some(field) = (&record as &dyn std::any::Any).downcast_ref::<ExtraField>() {
+            self.check_field(field)?;
+        }
+        let record = self.put_locked(record)?;
+        drop(guard);
+        self.emit(StoreEvent::CatalogChanged);
+        Ok(record)
+    }
+
+    fn put_locked<T: Record>(&self, record: T) -> Result<T> {
+        use sled::Transactional;
+        let tree = self.catalog_tree::<T>()?;
+        let saved = (&self.inner.t.meta, tree).transaction(|(meta, tree)| -> TxResult<T> {
+            let mut record = record.clone();
+            if record.id() == 0 {
+                record.set_id(tx_next(meta, T::TREE)?);
+            }
+            tree.insert(&id_key(record.id()), encode(&record).or_else(abort)?)?;
+            Ok(record)
+        })?;
+        Ok(saved)
+    }
+
+    pub fn delete<T: Record>(&self, id: u64) -> Result<()> {
+        let guard = self.lock();
+        self.catalog_tree::<T>()?.remove(id_key(id))?;
+        drop(guard);
+        self.emit(StoreEvent::CatalogChanged);
+        Ok(())
+    }
+
+    fn check_field(&self, field: &ExtraField) -> Result<()> {
+        validate_dev_name(&field.dev_name).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        if field.name.trim().is_empty() {
+            return Err(StoreError::Invalid("Укажите наименование доп. реквизита".into()));
+        }
+        let taken = self.list::<ExtraField>()?.into_iter().any(|f| f.dev_name == field.dev_name && f.id != field.id);
+        if taken {
+            return Err(StoreError::Invalid(DevNameError::Duplicate(field.dev_name.clone()).to_string()));
+        }
+        Ok(())
+    }
+
+    /// Creates the service fields, the UTM fields and the default statuses where missing.
+    /// Idempotent, also under concurrent first requests: it runs under the write lock.
+    /// Returns how many records it created.
+    pub fn ensure_schema(&self) -> Result<usize> {
+        let guard = self.lock();
+        let mut created = 0;
+        let fields = self.list::<ExtraField>()?;
+        for (dev_name, name, service) in required_fields() {
+            if !fields.iter().any(|f| f.dev_name == dev_name) {
+                let field =
+                    ExtraField { id: 0, name: name.into(), dev_name: dev_name.into(), kind: FieldKind::Text, service };
+                self.put_locked(field)?;
+                created += 1;
+            }
+        }
+        if self.list::<Status>()?.is_empty() {
+            for (order, (name, group)) in default_statuses().into_iter().enumerate() {
+                self.put_locked(Status { id: 0, name: name.into(), group, order: order as i32 })?;
+                created += 1;
+            }
+        }
+        drop(guard);
+        if created > 0 {
+            self.emit(StoreEvent::CatalogChanged);
+        }
+        Ok(created)
+    }
+
+    /// Statuses sorted by their order.
+    pub fn statuses(&self) -> Result<Vec<Status>> {
+        let mut statuses = self.list::<Status>()?;
+        statuses.sort_by_key(|s| (s.order, s.id));
+        Ok(statuses)
+    }
+
+    /// The status a new lead gets: the first by order.
+    pub fn initial_status(&self) -> Result<Option<u64>> {
+        Ok(self.statuses()?.first().map(|s| s.id))
+    }
+
+    /// Makes sure there is at least one admin (the first start).
+    pub fn ensure_admin(&self) -> Result<User> {
+        let users = self.list::<User>()?;
+        if let Some(admin) = users.iter().find(|u| u.role == Role::Admin) {
+            return Ok(admin.clone());
+        }
+        self.put(User { id: 0, name: "Администратор".into(), role: Role::Admin, ..User::default() })
+    }
+
+    fn setting<T: DeserializeOwned + Default>(&self, key: &str) -> Result<T> {
+        match self.inner.t.meta.get(key)? {
+            Some(bytes) => decode("настроек", &bytes),
+            None => Ok(T::default()),
+        }
+    }
+
+    fn put_setting<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
+        let guard = self.lock();
+        self.inner.t.meta.insert(key, encode(value)?)?;
+        drop(guard);
+        self.emit(StoreEvent::SettingsChanged);
+        Ok(())
+    }
+
+    /// Service settings; stored with a generated password on first use.
+    pub fn service_settings(&self) -> Result<ServiceSettings> {
+        let mut settings: ServiceSettings = self.setting(SERVICE_SETTINGS)?;
+        if settings.password.is_empty() {
+            settings.password = crate::domain::Secret::new(generate_password());
+            self.put_setting(SERVICE_SETTINGS, &settings)?;
+            self.durable()?;
+        }
+        Ok(settings)
+    }
+
+    pub fn put_service_settings(&self, settings: &ServiceSettings) -> Result<()> {
+        if settings.password.is_empty() {
+            return Err(StoreError::Invalid("Пароль HTTP-сервиса не может быть пустым".into()));
+        }
+        self.put_setting(SERVICE_SETTINGS, settings)
+    }
+
+    pub fn telephony(&self) -> Result<Telephony> {
+        self.setting(TELEPHONY)
+    }
+
+    pub fn put_telephony(&self, telephony: &Telephony) -> Result<()> {
+        self.put_setting(TELEPHONY, telephony)
+    }
+
+    /// Saves a call, idempotent on Roistat's call id; links it to its lead in the same transaction.
+    pub fn put_call(&self, call: Call) -> Result<Call> {
+        use sled::Transactional;
+        let guard = self.lock();
+        let t = &self.inner.t;
+        let saved =
+            (&t.meta, &t.calls, &t.calls_by_roistat, &t.leads).transaction(|(meta, calls, by_roistat, leads)| {
+                let mut call = call.clone();
+                if call.id == 0
+                    && let Some(rid) = &call.roistat_call_id
+                    && let Some(existing) = by_roistat.get(rid.as_bytes())?
+                {
+                    call.id = key_id(&existing).unwrap_or(0);
+                }
+                let previous: Option<Call> = match calls.get(id_key(call.id))? {
+                    Some(bytes) if call.id != 0 => Some(decode("звонка", &bytes).or_else(abort)?),
+                    _ => None,
+                };
+                if call.id == 0 {
+                    call.id = tx_next(meta, "call_id")?;
+                }
+                calls.insert(&id_key(call.id), encode(&call).or_else(abort)?)?;
+                if let Some(rid) = &call.roistat_call_id {
+                    by_roistat.insert(rid.as_bytes(), &id_key(call.id))?;
+                }
+                if let Some(lead_id) = call.lead_id
+                    && previous.as_ref().and_then(|p| p.lead_id) != Some(lead_id)
+                    && let Some(bytes) = leads.get(id_key(lead_id))?
+                {
+                    // The updated index is not touched: a call is not a change Roistat must re-read.
+                    let mut lead: crate::domain::Lead = decode("заявки", &bytes).or_else(abort)?;
+                    if !lead.call_ids.contains(&call.id) {
+                        lead.call_ids.push(call.id);
+                        leads.insert(&id_key(lead_id), encode(&lead).or_else(abort)?)?;
+                    }
+                }
+                Ok(call)
+            })?;
+        drop(guard);
+        self.emit(StoreEvent::CallsChanged);
+        if let Some(lead_id) = saved.lead_id {
+            self.emit(StoreEvent::LeadsChanged(vec![lead_id]));
+        }
+        Ok(saved)
+    }
+
+    pub fn calls(&self) -> Result<Vec<Call>> {
+        let mut out = Vec::new();
+        for entry in self.inner.t.calls.iter() {
+            let (_, bytes) = entry?;
+            out.push(decode("звонка", &bytes)?);
+        }
+        Ok(out)
+    }
+
+    pub fn call(&self, id: u64) -> Result<Option<Call>> {
+        match self.inner.t.calls.get(id_key(id))? {
+            Some(bytes) => Ok(Some(decode("звонка", &bytes)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// A random password of 20 letters and digits, for the HTTP service.
+pub fn generate_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    let mut rng = rand::rng();
+    (0..20).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+}

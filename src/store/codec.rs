@@ -1,0 +1,70 @@
+//! Keys and values: big-endian ids, order-preserving timestamps and dates, JSON records.
+
+use super::{Result, StoreError};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub fn id_key(id: u64) -> [u8; 8] {
+    id.to_be_bytes()
+}
+
+pub fn key_id(key: &[u8]) -> Option<u64> {
+    key.get(..8)?.try_into().ok().map(u64::from_be_bytes)
+}
+
+/// Microseconds with the sign bit flipped, so byte order is time order (also before 1970).
+pub fn time_bytes(ts: Timestamp) -> [u8; 8] {
+    ((ts.as_microsecond() as u64) ^ (1 << 63)).to_be_bytes()
+}
+
+/// `(time, id)`: an index entry that sorts by time, then id.
+pub fn time_id_key(ts: Timestamp, id: u64) -> [u8; 16] {
+    let mut k = [0u8; 16];
+    k[..8].copy_from_slice(&time_bytes(ts));
+    k[8..].copy_from_slice(&id.to_be_bytes());
+    k
+}
+
+pub fn time_id_of(key: &[u8]) -> Option<u64> {
+    key.get(8..16)?.try_into().ok().map(u64::from_be_bytes)
+}
+
+/// Days since 1970 with the sign bit flipped.
+pub fn date_bytes(date: Date) -> [u8; 4] {
+    let days = date.since(Date::constant(1970, 1, 1)).map(|s| s.get_days()).unwrap_or(0);
+    ((days as u32) ^ (1 << 31)).to_be_bytes()
+}
+
+pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|e| StoreError::Invalid(format!("не удалось сохранить запись: {e}")))
+}
+
+pub fn decode<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt { what: what.to_string(), reason: e.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_keys_sort_by_time() {
+        let a = Timestamp::from_second(-10).unwrap();
+        let b = Timestamp::from_second(5).unwrap();
+        let c = Timestamp::from_second(1_700_000_000).unwrap();
+        assert!(time_id_key(a, 9) < time_id_key(b, 1));
+        assert!(time_id_key(b, 1) < time_id_key(c, 0));
+        assert_eq!(time_id_of(&time_id_key(c, 42)), Some(42));
+    }
+
+    #[test]
+    fn date_keys_sort_by_date() {
+        let d1 = Date::constant(1969, 12, 31);
+        let d2 = Date::constant(2026, 1, 1);
+        let d3 = Date::constant(2026, 1, 2);
+        assert!(date_bytes(d1) < date_bytes(d2));
+        assert!(date_bytes(d2) < date_bytes(d3));
+    }
+}

@@ -1,0 +1,47 @@
+use std::path::PathBuf;
+
+/// Store errors; the messages are for people and say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("База данных {0} уже открыта другой программой skvoz: закройте её или укажите другой каталог (--data-dir)")]
+    Locked(PathBuf),
+    #[error(
+        "Нет доступа на запись к каталогу {path}: {reason}. Укажите другой каталог (--data-dir) или дайте права на запись"
+    )]
+    NotWritable { path: PathBuf, reason: String },
+    #[error(
+        "Данные в {path} записаны более новой версией skvoz (схема {found}, эта версия понимает до {supported}): обновите программу"
+    )]
+    NewerVersion { path: PathBuf, found: u32, supported: u32 },
+    #[error("Ошибка базы данных: {0}. Если она повторяется, восстановите данные из резервной копии (skvoz restore)")]
+    Db(String),
+    #[error("Запись {what} в базе повреждена: {reason}")]
+    Corrupt { what: String, reason: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("Не найдено: {0}")]
+    NotFound(String),
+    #[error("Резервная копия, строка {line}: {reason}")]
+    Backup { line: usize, reason: String },
+    #[error("Каталог {0} уже содержит данные: восстановление поверх них возможно только с --force")]
+    NotEmpty(PathBuf),
+    #[error("Ошибка ввода-вывода: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> Self {
+        StoreError::Db(e.to_string())
+    }
+}
+
+impl From<sled::transaction::TransactionError<StoreError>> for StoreError {
+    fn from(e: sled::transaction::TransactionError<StoreError>) -> Self {
+        match e {
+            sled::transaction::TransactionError::Abort(e) => e,
+            sled::transaction::TransactionError::Storage(e) => e.into(),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,385 @@
+//! Leads and clients, with their indexes (created, updated, Roistat id; phone, e-mail).
+
+use super::codec::{decode, encode, id_key, key_id, time_bytes, time_id_key, time_id_of};
+use super::{Result, Store, StoreError, StoreEvent, TxResult, abort, tx_next};
+use crate::domain::{Client, ClientId, Lead, LeadId, normalize_email, normalize_phone};
+use jiff::Timestamp;
+use sled::transaction::TransactionalTree;
+
+/// A contact from a proxy lead: matched to a client by phone or e-mail.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Contact {
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+}
+
+impl Contact {
+    pub fn is_empty(&self) -> bool {
+        self.name.trim().is_empty() && self.phone.trim().is_empty() && self.email.trim().is_empty()
+    }
+}
+
+/// The result of an idempotent intake.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Intake {
+    pub lead: Lead,
+    /// False when the Roistat id was seen before: nothing was created.
+    pub created: bool,
+}
+
+struct LeadTx<'a> {
+    meta: &'a TransactionalTree,
+    leads: &'a TransactionalTree,
+    by_created: &'a TransactionalTree,
+    by_updated: &'a TransactionalTree,
+    by_roistat: &'a TransactionalTree,
+}
+
+impl LeadTx<'_> {
+    fn get(&self, id: LeadId) -> TxResult<Option<Lead>> {
+        match self.leads.get(id_key(id))? {
+            Some(bytes) => decode("заявки", &bytes).map(Some).or_else(abort),
+            None => Ok(None),
+        }
+    }
+
+    /// Writes a lead and keeps the indexes right; `old` is the record it replaces.
+    fn put(&self, lead: &Lead, old: Option<&Lead>) -> TxResult<()> {
+        if let Some(old) = old {
+            if old.created != lead.created {
+                self.by_created.remove(&time_id_key(old.created, old.id))?;
+            }
+            if old.updated != lead.updated {
+                self.by_updated.remove(&time_id_key(old.updated, old.id))?;
+            }
+            if old.roistat_lead_id != lead.roistat_lead_id
+                && let Some(rid) = &old.roistat_lead_id
+            {
+                self.by_roistat.remove(rid.as_bytes())?;
+            }
+        }
+        let bytes = encode(lead).or_else(abort)?;
+        self.leads.insert(&id_key(lead.id), bytes)?;
+        self.by_created.insert(&time_id_key(lead.created, lead.id), &[])?;
+        self.by_updated.insert(&time_id_key(lead.updated, lead.id), &[])?;
+        if let Some(rid) = &lead.roistat_lead_id {
+            self.by_roistat.insert(rid.as_bytes(), &id_key(lead.id))?;
+        }
+        Ok(())
+    }
+
+    fn insert_new(&self, mut lead: Lead) -> TxResult<Lead> {
+        lead.id = tx_next(self.meta, "lead_id")?;
+        lead.number = tx_next(self.meta, "lead_number")?;
+        self.put(&lead, None)?;
+        Ok(lead)
+    }
+}
+
+struct ClientTx<'a> {
+    meta: &'a TransactionalTree,
+    clients: &'a TransactionalTree,
+    by_phone: &'a TransactionalTree,
+    by_email: &'a TransactionalTree,
+}
+
+impl ClientTx<'_> {
+    fn find(&self, contact: &Contact) -> TxResult<Option<ClientId>> {
+        let phone = normalize_phone(&contact.phone);
+        if !phone.is_empty()
+            && let Some(id) = self.by_phone.get(phone.as_bytes())?
+        {
+            return Ok(key_id(&id));
+        }
+        let email = normalize_email(&contact.email);
+        if !email.is_empty()
+            && let Some(id) = self.by_email.get(email.as_bytes())?
+        {
+            return Ok(key_id(&id));
+        }
+        Ok(None)
+    }
+
+    fn put(&self, client: &Client) -> TxResult<()> {
+        let bytes = encode(client).or_else(abort)?;
+        self.clients.insert(&id_key(client.id), bytes)?;
+        let phone = normalize_phone(&client.phone);
+        if !phone.is_empty() {
+            self.by_phone.insert(phone.as_bytes(), &id_key(client.id))?;
+        }
+        let email = normalize_email(&client.email);
+        if !email.is_empty() {
+            self.by_email.insert(email.as_bytes(), &id_key(client.id))?;
+        }
+        Ok(())
+    }
+
+    /// The matching client (its empty fields filled from the contact), or a new one.
+    fn match_or_create(&self, contact: &Contact, now: Timestamp) -> TxResult<ClientId> {
+        if let Some(id) = self.find(contact)?
+            && let Some(bytes) = self.clients.get(id_key(id))?
+        {
+            let mut client: Client = decode("клиента", &bytes).or_else(abort)?;
+            let mut changed = false;
+            for (field, value) in [
+                (&mut client.name, &contact.name),
+                (&mut client.phone, &contact.phone),
+                (&mut client.email, &contact.email),
+            ] {
+                if field.trim().is_empty() && !value.trim().is_empty() {
+                    *field = value.trim().to_string();
+                    changed = true;
+                }
+            }
+            if changed {
+                client.updated = now;
+                self.put(&client)?;
+            }
+            return Ok(id);
+        }
+        let client = Client {
+            id: tx_next(self.meta, "client_id")?,
+            name: contact.name.trim().to_string(),
+            phone: contact.phone.trim().to_string(),
+            email: contact.email.trim().to_string(),
+            created: now,
+            updated: now,
+            ..Client::default()
+        };
+        self.put(&client)?;
+        Ok(client.id)
+    }
+}
+
+impl Store {
+    fn lead_transaction<T>(&self, f: impl Fn(&LeadTx<'_>, &ClientTx<'_>) -> TxResult<T>) -> Result<T> {
+        use sled::Transactional;
+        let t = &self.inner.t;
+        let result = (
+            &t.meta,
+            &t.leads,
+            &t.leads_by_created,
+            &t.leads_by_updated,
+            &t.leads_by_roistat,
+            &t.clients,
+            &t.clients_by_phone,
+            &t.clients_by_email,
+        )
+            .transaction(
+                |(meta, leads, by_created, by_updated, by_roistat, clients, by_phone, by_email)| {
+                    let lt = LeadTx { meta, leads, by_created, by_updated, by_roistat };
+                    let ct = ClientTx { meta, clients, by_phone, by_email };
+                    f(&lt, &ct)
+                },
+            )?;
+        Ok(result)
+    }
+
+    /// Adds a lead; the store gives it an id and a number. Not durable until [`Store::durable`].
+    pub fn add_lead(&self, lead: Lead) -> Result<Lead> {
+        let mut added = self.add_leads(vec![lead])?;
+        added.pop().ok_or_else(|| StoreError::Invalid("заявка не добавлена".into()))
+    }
+
+    /// Adds many leads in one transaction.
+    pub fn add_leads(&self, leads: Vec<Lead>) -> Result<Vec<Lead>> {
+        let guard = self.lock();
+        let added: Vec<Lead> =
+            self.lead_transaction(|lt, _| leads.iter().map(|l| lt.insert_new(l.clone())).collect())?;
+        drop(guard);
+        self.emit(StoreEvent::LeadsChanged(added.iter().map(|l| l.id).collect()));
+        Ok(added)
+    }
+
+    /// Adds a lead with its contact, idempotent on the Roistat lead id: a resend returns the lead
+    /// created the first time and changes nothing.
+    pub fn intake_lead(&self, lead: Lead, contact: &Contact) -> Result<Intake> {
+        let guard = self.lock();
+        let intake = self.lead_transaction(|lt, ct| {
+            if let Some(rid) = &lead.roistat_lead_id
+                && let Some(existing) = lt.by_roistat.get(rid.as_bytes())?
+                && let Some(id) = key_id(&existing)
+                && let Some(found) = lt.get(id)?
+            {
+                return Ok(Intake { lead: found, created: false });
+            }
+            let mut lead = lead.clone();
+            if !contact.is_empty() {
+                lead.client_id = Some(ct.match_or_create(contact, lead.created)?);
+            }
+            Ok(Intake { lead: lt.insert_new(lead)?, created: true })
+        })?;
+        drop(guard);
+        if intake.created {
+            self.emit(StoreEvent::LeadsChanged(vec![intake.lead.id]));
+            self.emit(StoreEvent::ClientsChanged);
+        }
+        Ok(intake)
+    }
+
+    /// Saves a changed lead (its indexes follow). The caller sets `updated`.
+    pub fn update_lead(&self, lead: &Lead) -> Result<()> {
+        self.update_leads(std::slice::from_ref(lead))
+    }
+
+    /// Saves several leads in one transaction: all or none (group change, undo).
+    pub fn update_leads(&self, leads: &[Lead]) -> Result<()> {
+        let guard = self.lock();
+        self.lead_transaction(|lt, _| {
+            for lead in leads {
+                let Some(old) = lt.get(lead.id)? else {
+                    return abort(StoreError::NotFound(format!("заявка № {} (id {})", lead.number, lead.id)));
+                };
+                lt.put(lead, Some(&old))?;
+            }
+            Ok(())
+        })?;
+        drop(guard);
+        self.emit(StoreEvent::LeadsChanged(leads.iter().map(|l| l.id).collect()));
+        Ok(())
+    }
+
+    /// Applies `change` to one lead under the write lock (comments, tasks from Roistat).
+    pub fn modify_lead(&self, id: LeadId, change: impl Fn(&mut Lead)) -> Result<Lead> {
+        let guard = self.lock();
+        let lead = self.lead_transaction(|lt, _| {
+            let Some(old) = lt.get(id)? else {
+                return abort(StoreError::NotFound(format!("заявка с id {id}")));
+            };
+            let mut lead = old.clone();
+            change(&mut lead);
+            lt.put(&lead, Some(&old))?;
+            Ok(lead)
+        })?;
+        drop(guard);
+        self.emit(StoreEvent::LeadsChanged(vec![id]));
+        Ok(lead)
+    }
+
+    pub fn lead(&self, id: LeadId) -> Result<Option<Lead>> {
+        match self.inner.t.leads.get(id_key(id))? {
+            Some(bytes) => Ok(Some(decode("заявки", &bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Leads by ids, in the given order; ids that no longer exist are skipped.
+    pub fn leads_by_ids(&self, ids: &[LeadId]) -> Result<Vec<Lead>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(lead) = self.lead(*id)? {
+                out.push(lead);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn lead_by_roistat_id(&self, roistat_id: &str) -> Result<Option<Lead>> {
+        match self.inner.t.leads_by_roistat.get(roistat_id.as_bytes())? {
+            Some(id) => match key_id(&id) {
+                Some(id) => self.lead(id),
+                None => Ok(None),
+            },
+            None => Ok(None),
+        }
+    }
+
+    /// The newest `n` leads by creation time, newest first.
+    pub fn leads_newest(&self, n: usize) -> Result<Vec<Lead>> {
+        let mut ids = Vec::with_capacity(n);
+        for entry in self.inner.t.leads_by_created.iter().rev().take(n) {
+            let (key, _) = entry?;
+            ids.extend(time_id_of(&key));
+        }
+        self.leads_by_ids(&ids)
+    }
+
+    /// Leads created in `[from, to)`, oldest first.
+    pub fn leads_created_between(&self, from: Timestamp, to: Timestamp) -> Result<Vec<Lead>> {
+        let mut ids = Vec::new();
+        for entry in self.inner.t.leads_by_created.range(time_bytes(from)..time_bytes(to)) {
+            let (key, _) = entry?;
+            ids.extend(time_id_of(&key));
+        }
+        self.leads_by_ids(&ids)
+    }
+
+    /// Ids of leads changed strictly after `since`, ascending by id (a stable order for paging).
+    pub fn lead_ids_changed_since(&self, since: Timestamp) -> Result<Vec<LeadId>> {
+        let start = time_id_key(since, u64::MAX);
+        let mut ids = Vec::new();
+        for entry in self.inner.t.leads_by_updated.range(start..) {
+            let (key, _) = entry?;
+            ids.extend(time_id_of(&key));
+        }
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    /// Leads changed strictly after `since`, in update order.
+    pub fn leads_changed_since(&self, since: Timestamp) -> Result<Vec<Lead>> {
+        let start = time_id_key(since, u64::MAX);
+        let mut ids = Vec::new();
+        for entry in self.inner.t.leads_by_updated.range(start..) {
+            let (key, _) = entry?;
+            ids.extend(time_id_of(&key));
+        }
+        self.leads_by_ids(&ids)
+    }
+
+    /// Every lead, templates and marked ones included, by id.
+    pub fn all_leads(&self) -> Result<Vec<Lead>> {
+        let mut out = Vec::with_capacity(self.inner.t.leads.len());
+        for entry in self.inner.t.leads.iter() {
+            let (_, bytes) = entry?;
+            out.push(decode("заявки", &bytes)?);
+        }
+        Ok(out)
+    }
+
+    pub fn lead_count(&self) -> usize {
+        self.inner.t.leads.len()
+    }
+
+    pub fn client(&self, id: ClientId) -> Result<Option<Client>> {
+        match self.inner.t.clients.get(id_key(id))? {
+            Some(bytes) => Ok(Some(decode("клиента", &bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn all_clients(&self) -> Result<Vec<Client>> {
+        let mut out = Vec::new();
+        for entry in self.inner.t.clients.iter() {
+            let (_, bytes) = entry?;
+            out.push(decode("клиента", &bytes)?);
+        }
+        Ok(out)
+    }
+
+    /// Saves a client; a new one (id 0) gets an id.
+    pub fn put_client(&self, client: Client) -> Result<Client> {
+        let guard = self.lock();
+        let client = self.lead_transaction(|_, ct| {
+            let mut client = client.clone();
+            if client.id == 0 {
+                client.id = tx_next(ct.meta, "client_id")?;
+            }
+            ct.put(&client)?;
+            Ok(client)
+        })?;
+        drop(guard);
+        self.emit(StoreEvent::ClientsChanged);
+        Ok(client)
+    }
+
+    /// The client a contact matches, or a new one.
+    pub fn client_for_contact(&self, contact: &Contact, now: Timestamp) -> Result<ClientId> {
+        let guard = self.lock();
+        let id = self.lead_transaction(|_, ct| ct.match_or_create(contact, now))?;
+        drop(guard);
+        self.emit(StoreEvent::ClientsChanged);
+        Ok(id)
+    }
+}

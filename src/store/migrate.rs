@@ -1,0 +1,115 @@
+//! Schema versions and the migrations between them.
+//!
+//! v1 kept money as float roubles (`price`, `cost`) and the marker under `roistat`;
+//! v2 keeps kopecks and `marker`, and rebuilds the lead indexes.
+
+use super::codec::{encode, time_id_key};
+use super::{Result, StoreError, Trees};
+use crate::domain::{Lead, Money};
+use std::path::Path;
+
+/// The schema this build writes.
+pub const SCHEMA_VERSION: u32 = 2;
+const VERSION_KEY: &[u8] = b"schema_version";
+
+pub(super) fn stored_version(t: &Trees) -> Result<Option<u32>> {
+    Ok(t.meta.get(VERSION_KEY)?.and_then(|v| v.as_ref().try_into().ok().map(u32::from_be_bytes)))
+}
+
+pub(super) fn run(path: &Path, t: &Trees) -> Result<()> {
+    let version = match stored_version(t)? {
+        Some(v) => v,
+        // A store from before versioning: only v1 wrote none.
+        None if !t.leads.is_empty() => 1,
+        None => {
+            t.meta.insert(VERSION_KEY, &SCHEMA_VERSION.to_be_bytes())?;
+            return Ok(());
+        }
+    };
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::NewerVersion { path: path.to_path_buf(), found: version, supported: SCHEMA_VERSION });
+    }
+    if version < 2 {
+        v1_to_v2(t)?;
+        tracing::info!("хранилище обновлено со схемы 1 до схемы 2");
+    }
+    if version < SCHEMA_VERSION {
+        t.meta.insert(VERSION_KEY, &SCHEMA_VERSION.to_be_bytes())?;
+        t.meta.flush()?;
+    }
+    Ok(())
+}
+
+fn v1_to_v2(t: &Trees) -> Result<()> {
+    t.leads_by_created.clear()?;
+    t.leads_by_updated.clear()?;
+    t.leads_by_roistat.clear()?;
+    for entry in t.leads.iter() {
+        let (key, bytes) = entry?;
+        let mut value: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| StoreError::Corrupt { what: "заявки (схема 1)".into(), reason: e.to_string() })?;
+        if let Some(obj) = value.as_object_mut() {
+            for field in ["price", "cost"] {
+                if let Some(rubles) = obj.get(field) {
+                    let kopecks = Money::from_json(rubles).unwrap_or(Money::ZERO);
+                    obj.insert(field.into(), serde_json::json!(kopecks.kopecks()));
+                }
+            }
+            if let Some(marker) = obj.remove("roistat") {
+                let valid = marker.as_str().is_some_and(|m| crate::domain::Marker::parse(m).is_ok());
+                obj.insert("marker".into(), if valid { marker } else { serde_json::Value::Null });
+            }
+        }
+        let lead: Lead = serde_json::from_value(value)
+            .map_err(|e| StoreError::Corrupt { what: "заявки (схема 1)".into(), reason: e.to_string() })?;
+        t.leads.insert(key, encode(&lead)?)?;
+        t.leads_by_created.insert(time_id_key(lead.created, lead.id), &[])?;
+        t.leads_by_updated.insert(time_id_key(lead.updated, lead.id), &[])?;
+        if let Some(rid) = &lead.roistat_lead_id {
+            t.leads_by_roistat.insert(rid.as_bytes(), &lead.id.to_be_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Store, store_dir};
+    use super::*;
+
+    #[test]
+    fn migrates_a_hand_written_v1_lead() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let db = sled::open(store_dir(dir.path())).unwrap();
+            db.open_tree("meta").unwrap().insert(VERSION_KEY, &1u32.to_be_bytes()).unwrap();
+            let v1 = r#"{"id":7,"number":7,"created":"2026-10-01T09:00:00Z","updated":"2026-10-02T09:00:00Z",
+                "title":"Заявка с сайта","price":120.34,"cost":100,"roistat":"seo_yandex","roistat_lead_id":"r-7"}"#;
+            db.open_tree("leads").unwrap().insert(7u64.to_be_bytes(), v1.as_bytes()).unwrap();
+            db.flush().unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        let lead = store.lead(7).unwrap().unwrap();
+        assert_eq!(lead.price, Money(12034));
+        assert_eq!(lead.cost, Money(10000));
+        assert_eq!(lead.marker.as_ref().map(|m| m.as_str()), Some("seo_yandex"));
+        assert_eq!(store.lead_by_roistat_id("r-7").unwrap().map(|l| l.id), Some(7));
+        assert_eq!(store.leads_newest(10).unwrap().len(), 1);
+        assert_eq!(stored_version(&store.inner.t).unwrap(), Some(SCHEMA_VERSION));
+    }
+
+    #[test]
+    fn refuses_data_from_a_newer_version() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let db = sled::open(store_dir(dir.path())).unwrap();
+            db.open_tree("meta").unwrap().insert(VERSION_KEY, &99u32.to_be_bytes()).unwrap();
+            db.flush().unwrap();
+        }
+        match Store::open(dir.path()) {
+            Err(StoreError::NewerVersion { found: 99, supported: SCHEMA_VERSION, .. }) => {}
+            Err(other) => panic!("unexpected error: {other}"),
+            Ok(_) => panic!("opened a store from a newer version"),
+        }
+    }
+}

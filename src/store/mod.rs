@@ -1,0 +1,200 @@
+//! The embedded store: the only code that touches sled.
+//!
+//! Its public API speaks the domain only, so a second backend (a shared PostgreSQL) can be added
+//! beside it. Writes are serialized by one mutex (they are microseconds long); durability comes from
+//! [`Store::durable`], a group commit that lets many writers share one flush.
+
+mod backup;
+mod catalog;
+mod codec;
+mod durability;
+mod error;
+mod exchange;
+mod facts;
+mod leads;
+mod migrate;
+
+pub use backup::BackupSummary;
+pub use catalog::{Record, generate_password};
+pub use error::{Result, StoreError};
+pub use leads::{Contact, Intake};
+pub use migrate::SCHEMA_VERSION;
+
+use crate::domain::LeadId;
+use durability::GroupCommit;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::broadcast;
+
+/// What changed, for screens that refresh without polling.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreEvent {
+    LeadsChanged(Vec<LeadId>),
+    ClientsChanged,
+    CatalogChanged,
+    SettingsChanged,
+    FactsChanged,
+    CallsChanged,
+    ExchangeLogged(u64),
+    /// Everything may have changed (restore, demo data).
+    Reloaded,
+}
+
+struct Trees {
+    meta: sled::Tree,
+    leads: sled::Tree,
+    leads_by_created: sled::Tree,
+    leads_by_updated: sled::Tree,
+    leads_by_roistat: sled::Tree,
+    clients: sled::Tree,
+    clients_by_phone: sled::Tree,
+    clients_by_email: sled::Tree,
+    calls: sled::Tree,
+    calls_by_roistat: sled::Tree,
+    facts: sled::Tree,
+    exchange: sled::Tree,
+    catalog: BTreeMap<&'static str, sled::Tree>,
+}
+
+struct Inner {
+    db: sled::Db,
+    path: PathBuf,
+    t: Trees,
+    write: Mutex<()>,
+    commit: GroupCommit,
+    events: broadcast::Sender<StoreEvent>,
+    exchange_count: AtomicU64,
+    exchange_capacity: AtomicUsize,
+}
+
+/// A handle to the store; cheap to clone, shared by the window, the service and the sync job.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+/// The folder inside a data directory where the database lives.
+pub fn store_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("store")
+}
+
+impl Store {
+    /// Opens (or creates) the store in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Store> {
+        let path = store_dir(data_dir);
+        std::fs::create_dir_all(&path)
+            .map_err(|e| StoreError::NotWritable { path: path.clone(), reason: e.to_string() })?;
+        let db = sled::Config::new()
+            .path(&path)
+            .mode(sled::Mode::HighThroughput)
+            .cache_capacity(256 * 1024 * 1024)
+            .open()
+            .map_err(|e| map_open_error(&path, e))?;
+        let open = |name: &str| db.open_tree(name).map_err(StoreError::from);
+        let mut catalog = BTreeMap::new();
+        for name in catalog::CATALOG_TREES {
+            catalog.insert(*name, open(name)?);
+        }
+        let t = Trees {
+            meta: open("meta")?,
+            leads: open("leads")?,
+            leads_by_created: open("leads_by_created")?,
+            leads_by_updated: open("leads_by_updated")?,
+            leads_by_roistat: open("leads_by_roistat")?,
+            clients: open("clients")?,
+            clients_by_phone: open("clients_by_phone")?,
+            clients_by_email: open("clients_by_email")?,
+            calls: open("calls")?,
+            calls_by_roistat: open("calls_by_roistat")?,
+            facts: open("facts")?,
+            exchange: open("exchange")?,
+            catalog,
+        };
+        migrate::run(&path, &t)?;
+        let exchange_count = t.exchange.len() as u64;
+        let (events, _) = broadcast::channel(4096);
+        let inner = Inner {
+            db,
+            path,
+            t,
+            write: Mutex::new(()),
+            commit: GroupCommit::default(),
+            events,
+            exchange_count: AtomicU64::new(exchange_count),
+            exchange_capacity: AtomicUsize::new(exchange::DEFAULT_CAPACITY),
+        };
+        Ok(Store { inner: Arc::new(inner) })
+    }
+
+    /// The folder of the database files.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<StoreEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// Makes every write that returned before this call durable. Call it before acknowledging
+    /// anything to the outside; concurrent callers share one flush (group commit).
+    pub fn durable(&self) -> Result<()> {
+        self.inner.commit.durable(|| self.inner.db.flush().map(|_| ()).map_err(StoreError::from))
+    }
+
+    /// Bytes on disk, for the benchmarks and the status bar.
+    pub fn size_on_disk(&self) -> Result<u64> {
+        Ok(self.inner.db.size_on_disk()?)
+    }
+
+    /// Whether the store holds nothing a person entered or loaded.
+    pub fn is_empty(&self) -> bool {
+        let t = &self.inner.t;
+        t.leads.is_empty()
+            && t.clients.is_empty()
+            && t.facts.is_empty()
+            && t.calls.is_empty()
+            && t.catalog.values().all(|tree| tree.is_empty())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, ()> {
+        self.inner.write.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn emit(&self, event: StoreEvent) {
+        // No subscriber is fine: the window may not be open.
+        let _ = self.inner.events.send(event);
+    }
+}
+
+fn map_open_error(path: &Path, e: sled::Error) -> StoreError {
+    match e {
+        sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
+            StoreError::Locked(path.to_path_buf())
+        }
+        sled::Error::Io(io)
+            if matches!(io.kind(), std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem) =>
+        {
+            StoreError::NotWritable { path: path.to_path_buf(), reason: io.to_string() }
+        }
+        other => StoreError::from(other),
+    }
+}
+
+type TxResult<T> = sled::transaction::ConflictableTransactionResult<T, StoreError>;
+
+fn abort<T>(e: StoreError) -> TxResult<T> {
+    Err(sled::transaction::ConflictableTransactionError::Abort(e))
+}
+
+/// Next value of a named counter in `meta`, inside a transaction.
+fn tx_next(meta: &sled::transaction::TransactionalTree, name: &str) -> TxResult<u64> {
+    let key = format!("next/{name}");
+    let current = match meta.get(key.as_bytes())? {
+        Some(v) => codec::key_id(&v).unwrap_or(1),
+        None => 1,
+    };
+    meta.insert(key.as_bytes(), &(current + 1).to_be_bytes())?;
+    Ok(current)
+}
