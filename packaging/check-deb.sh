@@ -9,13 +9,13 @@ if ! command -v cargo-deb >/dev/null; then
 fi
 cargo build --locked --bin skvoz
 rm -rf target/debian
-cargo deb --no-build --profile dev --no-strip >/dev/null
+cargo deb --no-build --profile dev >/dev/null 2>&1
 deb=$(ls target/debian/skvoz_*.deb)
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 dpkg-deb -x "$deb" "$root"
 for f in usr/bin/skvoz usr/share/applications/skvoz.desktop usr/share/metainfo/skvoz.metainfo.xml \
-         usr/share/icons/hicolor/scalable/apps/skvoz.svg lib/systemd/system/skvoz-serve.service; do
+         usr/share/icons/hicolor/scalable/apps/skvoz.svg usr/lib/systemd/system/skvoz-serve.service; do
   [ -e "$root/$f" ] || { echo "missing in the package: $f" >&2; exit 1; }
 done
 for s in 32 64 128 256 512; do
