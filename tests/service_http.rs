@@ -18,6 +18,9 @@ async fn bare_url_ok_and_auth_styles() {
     let s = start().await;
     let (status, body) = s.raw(&s.base).await;
     assert_eq!((status, body.as_str()), (200, "OK"));
+    skvoz::service::check_published(&s.handle.url().unwrap()).await.unwrap();
+    let wrong = format!("http://{}/nothing/hs/analytics", s.handle.local_addr());
+    assert!(skvoz::service::check_published(&wrong).await.is_err());
 
     // Token auth.
     let (status, _) = s.get_json("action=import_scheme").await;
@@ -386,4 +389,35 @@ async fn secrets_never_reach_the_log() {
         assert!(!dump.contains(secret), "secret {secret} in the log");
     }
     assert!(log.iter().any(|e| e.outcome == Outcome::AuthFailed));
+}
+
+#[tokio::test]
+async fn shutdown_lets_in_flight_requests_finish() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = start().await;
+    let addr = s.handle.local_addr();
+    let path = s.base.split_once(&addr.to_string()).unwrap().1.to_string();
+    let body = "id=GRACE-1&title=x";
+    let head = format!(
+        "POST {path}?user={LOGIN}&token={}&action=lead HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        token(),
+        body.len()
+    );
+    let mut sock = tokio::net::TcpStream::connect(addr).await.unwrap();
+    sock.write_all(head.as_bytes()).await.unwrap();
+    sock.write_all(&body.as_bytes()[..5]).await.unwrap();
+    // Let the server start reading this request, then ask it to stop.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let service::TestService { handle, store, dir: _dir, .. } = s;
+    let stopping = tokio::spawn(handle.shutdown());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    sock.write_all(&body.as_bytes()[5..]).await.unwrap();
+    let mut out = Vec::new();
+    sock.read_to_end(&mut out).await.unwrap();
+    let out = String::from_utf8_lossy(&out);
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert!(out.contains("connection: close"), "{out}");
+    stopping.await.unwrap().unwrap();
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "still accepting after shutdown");
+    assert!(store.lead_by_roistat_id("GRACE-1").unwrap().is_some());
 }

@@ -84,9 +84,18 @@ pub async fn serve(listener: TcpListener, router: Router, config: Http1Config, m
         }
     }
     drop(listener);
-    // In-flight requests finish; idle connections notice the signal and close.
-    while connections.join_next().await.is_some() {}
+    // In-flight requests finish; idle connections notice the signal and close. A client stuck
+    // half-way through sending its request does not hold the shutdown for long.
+    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async { while connections.join_next().await.is_some() {} });
+    if drained.await.is_err() {
+        tracing::warn!("остановка: {} соединений не завершились вовремя и закрыты", connections.len());
+        connections.abort_all();
+        while connections.join_next().await.is_some() {}
+    }
 }
+
+/// How long shutdown waits for open connections.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 
 /// Resolves once shutdown is requested (or the sender is gone); the guard is not kept.
 async fn stopped(rx: &mut watch::Receiver<bool>) {

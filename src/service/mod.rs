@@ -94,7 +94,6 @@ pub enum ServiceState {
     Listening(SocketAddr),
     Stopping,
     Stopped,
-    Failed(String),
 }
 
 #[derive(Clone, Debug)]
@@ -171,6 +170,28 @@ impl ServiceHandle {
         self.status.update(|s| s.state = ServiceState::Stopped);
         flushed?;
         Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error("Сервис по адресу {url} не отвечает: {reason}. Проверьте, что он запущен и адрес доступен")]
+    Unreachable { url: String, reason: String },
+    #[error("Сервис по адресу {url} ответил «{answer}» (HTTP {status}) вместо OK: проверьте адрес и имя публикации")]
+    Unexpected { url: String, status: u16, answer: String },
+}
+
+/// The «Проверить» button: a plain GET of the published URL must answer `OK`, as in a browser.
+pub async fn check_published(url: &str) -> Result<(), CheckError> {
+    let unreachable = |e: reqwest::Error| CheckError::Unreachable { url: url.to_string(), reason: e.to_string() };
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().map_err(unreachable)?;
+    let response = client.get(url).send().await.map_err(unreachable)?;
+    let status = response.status().as_u16();
+    let answer = response.text().await.map_err(unreachable)?;
+    if status == 200 && answer.trim() == "OK" {
+        Ok(())
+    } else {
+        Err(CheckError::Unexpected { url: url.to_string(), status, answer: query::cut(answer.trim(), 100) })
     }
 }
 
