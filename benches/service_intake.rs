@@ -98,7 +98,7 @@ fn order_lead(i: usize) -> Lead {
         title: format!("Заявка с сайта {i}"),
         text: "Промокод ЛЕТО, страница /promo".into(),
         status_id: Some(1),
-        price: Money(1_234_50 + i as i64),
+        price: Money(123_450 + i as i64),
         cost: Money(99_00),
         client_id: Some(i as u64 % 5000 + 1),
         origin: Origin::ProxyLead,
