@@ -19,6 +19,10 @@ async fn bare_url_ok_and_auth_styles() {
     let (status, body) = s.raw(&s.base).await;
     assert_eq!((status, body.as_str()), (200, "OK"));
     skvoz::service::check_published(&s.handle.url().unwrap()).await.unwrap();
+    // HEAD carries no body; the kept-alive connection still reads the next answer right.
+    let r = s.client.head(&s.base).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(s.raw(&s.base).await.1, "OK");
     let wrong = format!("http://{}/nothing/hs/analytics", s.handle.local_addr());
     assert!(skvoz::service::check_published(&wrong).await.is_err());
 

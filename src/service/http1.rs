@@ -157,12 +157,13 @@ async fn connection(
             }
         };
         buf.drain(..consumed);
+        let is_head = request.method() == Method::HEAD;
         let response = match router.clone().oneshot(request).await {
             Ok(r) => r,
             Err(never) => match never {},
         };
         let keep_alive = keep_alive && !*shutdown.borrow();
-        if write_response(&mut stream, response, keep_alive).await.is_err() || !keep_alive {
+        if write_response(&mut stream, response, keep_alive, is_head).await.is_err() || !keep_alive {
             let _ = stream.shutdown().await;
             return;
         }
@@ -351,7 +352,12 @@ async fn write_error(stream: &mut TcpStream, reply: &Reply) -> std::io::Result<(
     stream.shutdown().await
 }
 
-async fn write_response(stream: &mut TcpStream, response: Response<Body>, keep_alive: bool) -> std::io::Result<()> {
+async fn write_response(
+    stream: &mut TcpStream,
+    response: Response<Body>,
+    keep_alive: bool,
+    is_head: bool,
+) -> std::io::Result<()> {
     let (parts, body) = response.into_parts();
     let body = match body.collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -375,7 +381,10 @@ async fn write_response(stream: &mut TcpStream, response: Response<Body>, keep_a
     }
     out.extend_from_slice(format!("content-length: {}\r\n", body.len()).as_bytes());
     out.extend_from_slice(if keep_alive { b"connection: keep-alive\r\n\r\n" } else { b"connection: close\r\n\r\n" });
-    out.extend_from_slice(&body);
+    // A HEAD answer says the length but carries no body, or the client would misread the next answer.
+    if !is_head {
+        out.extend_from_slice(&body);
+    }
     stream.write_all(&out).await?;
     stream.flush().await
 }
