@@ -189,7 +189,7 @@ async fn read_request(
         if let Some(pos) = find_head_end(buf, searched) {
             break pos;
         }
-        searched = buf.len().saturating_sub(3);
+        searched = buf.len().saturating_sub(2);
         if buf.len() > limit + 8192 {
             return Err(too_long(limit));
         }
@@ -328,8 +328,36 @@ async fn drain(stream: &mut TcpStream, limit: usize) {
     }
 }
 
+/// End of the head: the blank line, `\r\n\r\n` or a bare `\n\n` (httparse accepts both).
 fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
-    buf.get(from..)?.windows(4).position(|w| w == b"\r\n\r\n").map(|p| from + p + 4)
+    let mut i = from;
+    while i + 1 < buf.len() {
+        if buf[i] == b'\n' {
+            if buf[i + 1] == b'\n' {
+                return Some(i + 2);
+            }
+            if buf[i + 1] == b'\r' && buf.get(i + 2) == Some(&b'\n') {
+                return Some(i + 3);
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_head_end;
+
+    #[test]
+    fn head_end_found_with_either_line_ending() {
+        let crlf = "GET / HTTP/1.1\r\nA: b\r\n\r\nbody";
+        assert_eq!(find_head_end(crlf.as_bytes(), 0), crlf.find("body"));
+        let lf = "GET / HTTP/1.1\nA: b\n\nbody";
+        assert_eq!(find_head_end(lf.as_bytes(), 0), lf.find("body"));
+        assert_eq!(find_head_end(b"GET / HTTP/1.1\r\nA: b\r\n", 0), None);
+        assert_eq!(find_head_end(b"GET / HTTP/1.1\r\nA: b\r\n\r", 0), None);
+    }
 }
 
 /// The JSON error body every layer-level refusal uses (the same shape as the actions' errors).
