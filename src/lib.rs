@@ -5,6 +5,7 @@
 pub mod demo;
 pub mod domain;
 pub mod leads;
+pub mod service;
 pub mod store;
 pub mod ui;
 

@@ -27,6 +27,18 @@ enum Command {
     },
     /// Write every record to a JSON-lines file
     Backup { file: PathBuf },
+    /// Run the HTTP service for Roistat without the window (Ctrl+C or SIGTERM stops it)
+    Serve {
+        /// Listen address, e.g. 0.0.0.0:8085 (default: from the settings, 127.0.0.1:8085)
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
+    /// Print the exchange log (newest last)
+    Log {
+        /// How many newest entries
+        #[arg(long, default_value_t = 50)]
+        tail: usize,
+    },
     /// Rebuild the store from a backup file
     Restore {
         file: PathBuf,
@@ -82,6 +94,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Serve { listen }) => {
+            init_logging("info");
+            serve(&dir, listen)
+        }
+        Some(Command::Log { tail }) => {
+            let store = Store::open(&dir)?;
+            let mut entries = store.exchange_newest(tail)?;
+            entries.reverse();
+            for e in entries {
+                println!("{}", format_exchange(&e));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Backup { file }) => {
             let store = Store::open(&dir)?;
             let out =
@@ -111,6 +136,81 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+fn serve(dir: &std::path::Path, listen: Option<String>) -> Result<ExitCode> {
+    let store = Store::open(dir)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("не удалось запустить асинхронную среду выполнения")?;
+    runtime.block_on(async move {
+        let options = skvoz::service::ServiceOptions { listen, ..Default::default() }.with_env_overrides();
+        let handle = skvoz::service::start(store.clone(), options).await?;
+        let settings = store.service_settings()?;
+        // The first stdout line is machine-readable: tests and scripts take the bound port from it.
+        println!("listening on {}", handle.local_addr());
+        eprintln!(
+            "HTTP-сервис: {}  (логин {}; пароль — в настройках программы)",
+            handle.url()?,
+            std::env::var(skvoz::service::ENV_USER).ok().filter(|u| !u.trim().is_empty()).unwrap_or(settings.login)
+        );
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        wait_for_stop().await;
+        tracing::info!("остановка: дожидаемся текущих запросов");
+        handle.shutdown().await?;
+        tracing::info!("HTTP-сервис остановлен, данные сброшены на диск");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn format_exchange(e: &skvoz::domain::ExchangeEntry) -> String {
+    let params: Vec<String> = e.params.iter().map(|(k, v)| format!("{k}={}", cut_chars(v, 80))).collect();
+    let mut line = format!(
+        "{} {} {} {} {} {:.1} мс [{}]",
+        e.at.strftime("%Y-%m-%d %H:%M:%S"),
+        e.remote,
+        if e.action.is_empty() { "-" } else { &e.action },
+        e.outcome.title(),
+        e.http_status,
+        e.duration_micros as f64 / 1000.0,
+        params.join(" ")
+    );
+    if !e.error.is_empty() {
+        line.push_str(" — ");
+        line.push_str(&e.error);
+    }
+    line
+}
+
+fn cut_chars(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
     }
 }
 

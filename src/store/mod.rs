@@ -13,6 +13,7 @@ mod exchange;
 mod facts;
 mod leads;
 mod migrate;
+mod service_support;
 
 pub use backup::BackupSummary;
 pub use catalog::{Record, generate_password};

@@ -1,0 +1,219 @@
+//! Service benchmarks, run by hand: `cargo bench --bench service_intake`.
+//!
+//! 1. Durable lead intake over loopback with 32 concurrent clients, side by side with a bare handler
+//!    answering ok through the same HTTP layer (the ceiling).
+//! 2. A full export of 100,000 orders in pages of 1,000, and its ratio to serde_json serialising the
+//!    same leads in memory.
+//!
+//! `SKVOZ_BENCH_LEADS` (default 20000) and `SKVOZ_BENCH_ORDERS` (default 100000) scale it.
+
+use axum::Router;
+use skvoz::domain::{Lead, Marker, Money, Origin, Secret};
+use skvoz::service::http1::{self, Http1Config};
+use skvoz::service::{ServiceOptions, auth};
+use skvoz::store::Store;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+const CLIENTS: usize = 32;
+const PASSWORD: &str = "bench-password";
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+struct LoadResult {
+    requests: usize,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+impl LoadResult {
+    fn percentile(&self, p: f64) -> Duration {
+        let mut sorted = self.latencies.clone();
+        sorted.sort_unstable();
+        let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+        sorted.get(index).copied().unwrap_or_default()
+    }
+    fn print(&self, name: &str) {
+        println!(
+            "{name:<28} {:>8.0} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} requests, {:.2} s)",
+            self.requests as f64 / self.elapsed.as_secs_f64(),
+            self.percentile(0.50).as_secs_f64() * 1000.0,
+            self.percentile(0.99).as_secs_f64() * 1000.0,
+            self.requests,
+            self.elapsed.as_secs_f64()
+        );
+    }
+}
+
+/// `total` GETs from `CLIENTS` concurrent keep-alive clients; `url(i)` gives the i-th URL.
+async fn load(total: usize, url: Arc<dyn Fn(usize) -> String + Send + Sync>) -> LoadResult {
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CLIENTS {
+        let (next, url) = (next.clone(), url.clone());
+        let client = reqwest::Client::builder().pool_max_idle_per_host(1).build().expect("client");
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= total {
+                    break;
+                }
+                let t = Instant::now();
+                let response = client.get(url(i)).send().await.expect("request");
+                assert!(response.status().is_success(), "status {}", response.status());
+                let body = response.bytes().await.expect("body");
+                assert!(body.starts_with(b"{\"status\":\"ok\""));
+                latencies.push(t.elapsed());
+            }
+            latencies
+        }));
+    }
+    let mut latencies = Vec::with_capacity(total);
+    for t in tasks {
+        latencies.extend(t.await.expect("client task"));
+    }
+    LoadResult { requests: total, elapsed: started.elapsed(), latencies }
+}
+
+async fn bare_server() -> (std::net::SocketAddr, tokio::sync::watch::Sender<bool>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let router = Router::new()
+        .fallback(|| async { ([("content-type", "application/json")], r#"{"status":"ok","order_id":"1"}"#) });
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(http1::serve(listener, router, Http1Config::new(1_000_000), stop_rx));
+    (addr, stop)
+}
+
+fn order_lead(i: usize) -> Lead {
+    let now = jiff::Timestamp::now();
+    let mut lead = Lead {
+        created: now,
+        updated: now,
+        title: format!("Заявка с сайта {i}"),
+        text: "Промокод ЛЕТО, страница /promo".into(),
+        status_id: Some(1),
+        price: Money(123_450 + i as i64),
+        cost: Money(99_00),
+        client_id: Some(i as u64 % 5000 + 1),
+        origin: Origin::ProxyLead,
+        marker: Some(Marker::parse(&format!("{}", 3_000_000 + i)).expect("marker")),
+        ..Lead::default()
+    };
+    lead.extra.insert("utm_source".into(), "yandex".into());
+    lead.extra.insert("utm_medium".into(), "cpc".into());
+    lead.extra.insert("utm_campaign".into(), format!("brand_{}", i % 20));
+    lead.extra.insert("roistat".into(), format!("{}", 3_000_000 + i));
+    lead
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    runtime.block_on(run());
+}
+
+async fn run() {
+    let leads = env_usize("SKVOZ_BENCH_LEADS", 20_000);
+    let orders = env_usize("SKVOZ_BENCH_ORDERS", 100_000);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("store");
+    let mut settings = store.service_settings().expect("settings");
+    settings.password = Secret::new(PASSWORD);
+    store.put_service_settings(&settings).expect("settings");
+    let options = ServiceOptions { listen: Some("127.0.0.1:0".into()), ..Default::default() };
+    let handle = skvoz::service::start(store.clone(), options).await.expect("start");
+    let base = format!(
+        "http://{}{}?user={}&token={}",
+        handle.local_addr(),
+        settings.path(),
+        settings.login,
+        auth::token(&settings.login, PASSWORD)
+    );
+
+    println!("== Durable lead intake, {CLIENTS} concurrent clients over loopback ==");
+    let (bare_addr, bare_stop) = bare_server().await;
+    let bare_url = format!("http://{bare_addr}/crm_httpAnalytics/hs/analytics?action=lead");
+    // Warm up both (schema creation, connections).
+    load(CLIENTS * 4, Arc::new(move |_| bare_url.clone())).await;
+    let warm_base = base.clone();
+    load(CLIENTS * 4, Arc::new(move |i| format!("{warm_base}&action=lead&id=warm-{i}&title=x"))).await;
+
+    let bare_url = format!("http://{bare_addr}/crm_httpAnalytics/hs/analytics?action=lead");
+    let ceiling = load(leads, Arc::new(move |_| bare_url.clone())).await;
+    let intake_base = base.clone();
+    let intake = load(
+        leads,
+        Arc::new(move |i| {
+            format!(
+                "{intake_base}&action=lead&id=bench-{i}&visit={}&title=%D0%97%D0%B0%D1%8F%D0%B2%D0%BA%D0%B0&name=%D0%98%D0%B2%D0%B0%D0%BD&phone=7900{:07}&data=%7B%22utm_source%22%3A%22yandex%22%2C%22utm_medium%22%3A%22cpc%22%7D",
+                3_000_000 + i,
+                i
+            )
+        }),
+    )
+    .await;
+    ceiling.print("bare handler (ceiling)");
+    intake.print("durable lead intake");
+    let _ = bare_stop.send(true);
+
+    println!("== Export of {orders} orders in pages of 1,000 ==");
+    let batch = 5_000;
+    let mut made = 0;
+    while made < orders {
+        let n = batch.min(orders - made);
+        store.add_leads((made..made + n).map(order_lead).collect()).expect("add leads");
+        made += n;
+    }
+    store.durable().expect("durable");
+    let client = reqwest::Client::new();
+    // Whole export over HTTP, as Roistat does it.
+    let mut best_export = Duration::MAX;
+    let mut exported = 0;
+    for _ in 0..3 {
+        let started = Instant::now();
+        let mut offset = 0;
+        let mut count = 0;
+        let mut total;
+        loop {
+            let url = format!("{base}&action=export&date=0&offset={offset}&limit=1000");
+            let body = client.get(url).send().await.expect("export").bytes().await.expect("body");
+            let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+            total = v["pagination"]["total_count"].as_u64().unwrap_or(0) as usize;
+            let page = v["orders"].as_array().map(|a| a.len()).unwrap_or(0);
+            count += page;
+            offset += 1000;
+            if offset >= total || page == 0 {
+                break;
+            }
+        }
+        best_export = best_export.min(started.elapsed());
+        exported = count;
+        assert_eq!(count, total);
+    }
+    // The same leads serialised by serde_json in memory (reading them is not timed).
+    let all: Vec<Lead> = store.all_leads().expect("all leads").into_iter().filter(|l| l.is_exportable()).collect();
+    let mut best_serde = Duration::MAX;
+    for _ in 0..3 {
+        let started = Instant::now();
+        let bytes = serde_json::to_vec(&all).expect("serde");
+        std::hint::black_box(bytes.len());
+        best_serde = best_serde.min(started.elapsed());
+    }
+    println!(
+        "full export over HTTP          {:>8.1} ms for {exported} orders ({} pages, parsing by the client included)",
+        best_export.as_secs_f64() * 1000.0,
+        exported.div_ceil(1000)
+    );
+    println!(
+        "serde_json of the same leads   {:>8.1} ms ({} leads in memory)",
+        best_serde.as_secs_f64() * 1000.0,
+        all.len()
+    );
+    println!("ratio export / serde_json      {:>8.2}x", best_export.as_secs_f64() / best_serde.as_secs_f64());
+    handle.shutdown().await.expect("shutdown");
+}

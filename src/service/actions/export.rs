@@ -1,0 +1,321 @@
+//! `import_scheme`, `export`, `export_clients`: what Roistat reads.
+//!
+//! Paging runs over a snapshot of ids taken at `offset=0` and kept per (user, date) for a while:
+//! `total_count` stays the same on every page and pages neither overlap nor skip, even while new
+//! leads arrive between page calls. A store failure is an error answer, never a short list.
+
+use super::super::query::Params;
+use super::super::{Answer, Failure, Service};
+use super::{json_str, number};
+use crate::domain::{Client, ExtraField, Lead, Responsible, ServiceSettings, Status, User};
+use crate::store::{Store, StoreError};
+use jiff::Timestamp;
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const DEFAULT_PAGE: u64 = 1_000;
+pub const MAX_PAGE: u64 = 10_000;
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct SnapshotKey {
+    kind: &'static str,
+    user: String,
+    date: i64,
+}
+
+/// When a snapshot was taken, and its ids.
+type Snapshot = (Instant, Arc<Vec<u64>>);
+
+/// Id lists of exports in progress.
+pub struct Snapshots {
+    ttl: Duration,
+    map: Mutex<HashMap<SnapshotKey, Snapshot>>,
+}
+
+impl Snapshots {
+    pub fn new(ttl: Duration) -> Snapshots {
+        Snapshots { ttl, map: Mutex::new(HashMap::new()) }
+    }
+
+    /// The snapshot for `key`: built anew at offset 0 (or when missing), reused for later pages.
+    fn get(
+        &self,
+        key: SnapshotKey,
+        offset: u64,
+        build: impl FnOnce() -> Result<Vec<u64>, StoreError>,
+    ) -> Result<Arc<Vec<u64>>, StoreError> {
+        let now = Instant::now();
+        if offset > 0 {
+            let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+            map.retain(|_, (at, _)| now.duration_since(*at) < self.ttl);
+            if let Some((_, ids)) = map.get(&key) {
+                return Ok(ids.clone());
+            }
+        }
+        let ids = Arc::new(build()?);
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        map.retain(|_, (at, _)| now.duration_since(*at) < self.ttl);
+        map.insert(key, (now, ids.clone()));
+        Ok(ids)
+    }
+}
+
+struct Paging {
+    date: Timestamp,
+    date_secs: i64,
+    offset: u64,
+    limit: u64,
+}
+
+fn paging(params: &Params) -> Result<Paging, Failure> {
+    let date_secs = number(params, "date")?.unwrap_or(0);
+    let date = i64::try_from(date_secs).ok().and_then(|s| Timestamp::from_second(s).ok()).ok_or_else(|| {
+        Failure::bad("bad_number", "Параметр date вне допустимого диапазона: передайте UNIX-время в секундах")
+    })?;
+    let offset = number(params, "offset")?.unwrap_or(0);
+    let limit = match number(params, "limit")? {
+        None | Some(0) => DEFAULT_PAGE,
+        Some(n) => n.min(MAX_PAGE),
+    };
+    Ok(Paging { date, date_secs: date_secs as i64, offset, limit })
+}
+
+fn page(ids: &[u64], offset: u64, limit: u64) -> &[u64] {
+    let start = usize::try_from(offset).unwrap_or(usize::MAX).min(ids.len());
+    let end = start.saturating_add(usize::try_from(limit).unwrap_or(usize::MAX)).min(ids.len());
+    &ids[start..end]
+}
+
+pub async fn import_scheme(service: &Arc<Service>) -> Result<Answer, Failure> {
+    let store = service.store.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut out = String::with_capacity(4096);
+        out.push('{');
+        write_scheme(&mut out, &store)?;
+        out.push('}');
+        Ok(Answer::ok(out))
+    })
+    .await
+    .map_err(Failure::join)?
+    .map_err(Failure::store)
+}
+
+pub async fn export(
+    service: &Arc<Service>,
+    params: &Params,
+    user: &str,
+    settings: &ServiceSettings,
+) -> Result<Answer, Failure> {
+    let paging = paging(params)?;
+    let min_created =
+        settings.export_min_created.and_then(|d| d.to_zoned(jiff::tz::TimeZone::system()).ok()).map(|z| z.timestamp());
+    let service = service.clone();
+    let user = user.to_string();
+    tokio::task::spawn_blocking(move || {
+        let store = &service.store;
+        let key = SnapshotKey { kind: "export", user, date: paging.date_secs };
+        let ids = service
+            .snapshots
+            .get(key, paging.offset, || store.exportable_lead_ids_changed_since(paging.date, min_created))?;
+        let page_ids = page(&ids, paging.offset, paging.limit);
+        let leads = store.leads_by_ids(page_ids)?;
+        let mut out = String::with_capacity(4096 + leads.len() * 400);
+        out.push('{');
+        write_scheme(&mut out, store)?;
+        out.push_str(",\"orders\":[");
+        for (i, lead) in leads.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_order(&mut out, lead);
+        }
+        let _ = write!(out, "],\"pagination\":{{\"total_count\":{},\"limit\":{}}}}}", ids.len(), paging.limit);
+        Ok(Answer::ok(out))
+    })
+    .await
+    .map_err(Failure::join)?
+    .map_err(Failure::store)
+}
+
+pub async fn export_clients(service: &Arc<Service>, params: &Params, user: &str) -> Result<Answer, Failure> {
+    let paging = paging(params)?;
+    let service = service.clone();
+    let user = user.to_string();
+    tokio::task::spawn_blocking(move || {
+        let store = &service.store;
+        let key = SnapshotKey { kind: "clients", user, date: paging.date_secs };
+        let ids = service.snapshots.get(key, paging.offset, || {
+            let mut ids: Vec<u64> =
+                store.all_clients()?.into_iter().filter(|c| c.updated > paging.date).map(|c| c.id).collect();
+            ids.sort_unstable();
+            Ok(ids)
+        })?;
+        let mut out = String::with_capacity(1024);
+        out.push_str("{\"clients\":[");
+        let mut first = true;
+        for id in page(&ids, paging.offset, paging.limit) {
+            let Some(client) = store.client(*id)? else { continue };
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            write_client(&mut out, &client);
+        }
+        let _ = write!(out, "],\"pagination\":{{\"total_count\":{},\"limit\":{}}}}}", ids.len(), paging.limit);
+        Ok(Answer::ok(out))
+    })
+    .await
+    .map_err(Failure::join)?
+    .map_err(Failure::store)
+}
+
+/// `"statuses":[…],"fields":[…],"managers":[…]` (no braces).
+fn write_scheme(out: &mut String, store: &Store) -> Result<(), StoreError> {
+    let statuses: Vec<Status> = store.statuses()?;
+    let fields: Vec<ExtraField> = store.list::<ExtraField>()?;
+    let users: Vec<User> = store.list::<User>()?;
+    out.push_str("\"statuses\":[");
+    for (i, s) in statuses.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "{{\"id\":\"{}\",\"name\":", s.id);
+        json_str(out, &s.name);
+        out.push('}');
+    }
+    out.push_str("],\"fields\":[");
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"id\":");
+        json_str(out, &f.dev_name);
+        out.push_str(",\"name\":");
+        json_str(out, &f.name);
+        out.push('}');
+    }
+    out.push_str("],\"managers\":[");
+    for (i, u) in users.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "{{\"id\":\"{}\",\"name\":", u.id);
+        json_str(out, &u.name);
+        out.push_str(",\"phone\":");
+        json_str(out, &u.phone);
+        out.push_str(",\"email\":");
+        json_str(out, &u.email);
+        out.push('}');
+    }
+    out.push(']');
+    Ok(())
+}
+
+/// One order as PROTOCOL.md shows it; money as JSON numbers written from kopecks (no f64).
+pub fn write_order(out: &mut String, lead: &Lead) {
+    let _ = write!(out, "{{\"id\":\"{}\",\"name\":", lead.id);
+    json_str(out, &lead.display_title());
+    let _ = write!(out, ",\"date_create\":\"{}\",\"status\":\"", lead.created.as_second());
+    if let Some(status) = lead.status_id {
+        let _ = write!(out, "{status}");
+    }
+    let _ = write!(
+        out,
+        "\",\"price\":{},\"cost\":{},\"roistat\":",
+        lead.price.to_decimal_string(),
+        lead.cost.to_decimal_string()
+    );
+    json_str(out, lead.marker.as_ref().map(|m| m.as_str()).unwrap_or(""));
+    out.push_str(",\"client_id\":\"");
+    if let Some(client) = lead.client_id {
+        let _ = write!(out, "{client}");
+    }
+    out.push_str("\",\"manager_id\":");
+    match (&lead.responsible, &lead.roistat_manager_id) {
+        (Some(Responsible::User(id)), _) => {
+            let _ = write!(out, "\"{id}\"");
+        }
+        (_, Some(id)) => json_str(out, id),
+        _ => out.push_str("\"\""),
+    }
+    out.push_str(",\"fields\":{");
+    let mut first = true;
+    let utm =
+        [("utm_source", &lead.utm.source), ("utm_medium", &lead.utm.medium), ("utm_campaign", &lead.utm.campaign)];
+    let extra = lead.extra.iter().map(|(k, v)| (k.as_str(), v));
+    // UTM tags typed on a lead without the UTM fields filled still reach Roistat.
+    let missing_utm = utm.into_iter().filter(|(k, v)| !v.is_empty() && !lead.extra.contains_key(*k));
+    for (key, value) in extra.chain(missing_utm) {
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        json_str(out, key);
+        out.push(':');
+        json_str(out, value);
+    }
+    out.push_str("}}");
+}
+
+fn write_client(out: &mut String, client: &Client) {
+    let _ = write!(out, "{{\"id\":\"{}\",\"name\":", client.id);
+    json_str(out, &client.name);
+    out.push_str(",\"phone\":");
+    json_str(out, &client.phone);
+    out.push_str(",\"email\":");
+    json_str(out, &client.email);
+    out.push_str(",\"company\":");
+    json_str(out, &client.company);
+    out.push_str(",\"birth_date\":");
+    match client.birth_date {
+        Some(d) => {
+            let _ = write!(out, "\"{d}\"");
+        }
+        None => out.push_str("\"\""),
+    }
+    out.push('}');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Marker, Money};
+
+    #[test]
+    fn order_json_is_valid_and_exact() {
+        let mut lead = Lead {
+            id: 100,
+            number: 100,
+            status_id: Some(1),
+            price: Money(12034),
+            cost: Money(-5),
+            marker: Some(Marker::parse("seo_yandex").unwrap()),
+            client_id: Some(7),
+            ..Lead::default()
+        };
+        lead.extra.insert("delivery".into(), "Курьер \"экспресс\"".into());
+        lead.utm.source = "yandex".into();
+        let mut out = String::new();
+        write_order(&mut out, &lead);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["id"], "100");
+        assert_eq!(v["name"], "Заявка № 100");
+        assert_eq!(v["price"].to_string(), "120.34");
+        assert_eq!(v["cost"].to_string(), "-0.05");
+        assert_eq!(v["roistat"], "seo_yandex");
+        assert_eq!(v["client_id"], "7");
+        assert_eq!(v["fields"]["delivery"], "Курьер \"экспресс\"");
+        assert_eq!(v["fields"]["utm_source"], "yandex");
+    }
+
+    #[test]
+    fn pages_cover_without_overlap() {
+        let ids: Vec<u64> = (1..=25).collect();
+        assert_eq!(page(&ids, 0, 10).len(), 10);
+        assert_eq!(page(&ids, 20, 10), &[21, 22, 23, 24, 25]);
+        assert!(page(&ids, 30, 10).is_empty());
+        assert!(page(&ids, u64::MAX, u64::MAX).is_empty());
+    }
+}

@@ -1,0 +1,170 @@
+//! Who may call the service: `user` + `token = md5(user + password)`, or HTTP Basic; a throttle for
+//! addresses that keep failing.
+
+use super::query::Params;
+use crate::domain::Secret;
+use base64::Engine;
+use md5::{Digest, Md5};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The login and password the running service checks against.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    pub login: String,
+    pub password: Secret,
+    pub anonymous: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthResult {
+    /// The login that passed (empty for anonymous).
+    Ok,
+    Missing,
+    Wrong,
+}
+
+/// `md5(login + password)` as lowercase hex: Roistat's token.
+pub fn token(login: &str, password: &str) -> String {
+    let mut hasher = Md5::new();
+    hasher.update(login.as_bytes());
+    hasher.update(password.as_bytes());
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Compares without an early exit, so timing does not tell how much of a secret matched.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = a.len() ^ b.len();
+    for i in 0..a.len().max(b.len()) {
+        let x = a.get(i).copied().unwrap_or(0);
+        let y = b.get(i).copied().unwrap_or(0);
+        diff |= usize::from(x ^ y);
+    }
+    std::hint::black_box(diff) == 0
+}
+
+/// Checks a request; `authorization` is the raw header, if any.
+pub fn check(creds: &Credentials, params: &Params, authorization: Option<&str>) -> AuthResult {
+    if creds.anonymous {
+        return AuthResult::Ok;
+    }
+    if let Some(header) = authorization
+        && let Some((user, password)) = basic(header)
+    {
+        let ok = constant_time_eq(user.as_bytes(), creds.login.as_bytes())
+            & constant_time_eq(password.as_bytes(), creds.password.expose().as_bytes());
+        return if ok { AuthResult::Ok } else { AuthResult::Wrong };
+    }
+    match (params.get("user"), params.get("token")) {
+        (Some(user), Some(given)) if !user.is_empty() => {
+            let expected = token(&creds.login, creds.password.expose());
+            let ok = constant_time_eq(user.as_bytes(), creds.login.as_bytes())
+                & constant_time_eq(given.trim().to_ascii_lowercase().as_bytes(), expected.as_bytes());
+            if ok { AuthResult::Ok } else { AuthResult::Wrong }
+        }
+        (None, None) if authorization.is_none() => AuthResult::Missing,
+        _ => AuthResult::Wrong,
+    }
+}
+
+fn basic(header: &str) -> Option<(String, String)> {
+    let (scheme, encoded) = header.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_string(), password.to_string()))
+}
+
+/// Too many failed logins from one address in a window → refused for a window.
+pub struct Throttle {
+    max_failures: u32,
+    window: Duration,
+    entries: Mutex<HashMap<IpAddr, Entry>>,
+}
+
+struct Entry {
+    window_start: Instant,
+    failures: u32,
+    blocked_until: Option<Instant>,
+}
+
+impl Throttle {
+    pub fn new(max_failures: u32, window: Duration) -> Throttle {
+        Throttle { max_failures, window, entries: Mutex::new(HashMap::new()) }
+    }
+
+    /// Whether the address is refused right now.
+    pub fn is_blocked(&self, ip: IpAddr) -> bool {
+        let now = Instant::now();
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        match entries.get_mut(&ip) {
+            Some(Entry { blocked_until: Some(until), .. }) if *until > now => true,
+            Some(entry) if entry.blocked_until.is_some() => {
+                entries.remove(&ip);
+                false
+            }
+            _ => false,
+        }
+    }
+
+    /// Counts a failure; returns true when this one starts a block.
+    pub fn fail(&self, ip: IpAddr) -> bool {
+        let now = Instant::now();
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() > 10_000 {
+            // Bounded memory under a spray of addresses: forget what has expired.
+            let window = self.window;
+            entries
+                .retain(|_, e| e.blocked_until.is_some_and(|u| u > now) || now.duration_since(e.window_start) < window);
+        }
+        let entry = entries.entry(ip).or_insert(Entry { window_start: now, failures: 0, blocked_until: None });
+        if now.duration_since(entry.window_start) >= self.window {
+            entry.window_start = now;
+            entry.failures = 0;
+        }
+        entry.failures += 1;
+        if entry.failures > self.max_failures && entry.blocked_until.is_none() {
+            entry.blocked_until = Some(now + self.window);
+            return true;
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_matches_protocol_example() {
+        assert_eq!(token("1", "1"), "6512bd43d9caa6e02c990b0a82652dca");
+    }
+
+    #[test]
+    fn constant_time_compare() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        assert!(!constant_time_eq(b"", b"a"));
+        assert!(constant_time_eq(b"", b""));
+        let long = vec![b'a'; 256];
+        assert!(!constant_time_eq(&long, b""));
+    }
+
+    #[test]
+    fn throttle_blocks_after_max() {
+        let t = Throttle::new(2, Duration::from_secs(60));
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        assert!(!t.fail(ip));
+        assert!(!t.fail(ip));
+        assert!(!t.is_blocked(ip));
+        assert!(t.fail(ip));
+        assert!(t.is_blocked(ip));
+        assert!(!t.is_blocked("10.0.0.2".parse().unwrap()));
+    }
+}
