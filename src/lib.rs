@@ -2,8 +2,10 @@
 //!
 //! Layers point down: `ui → app → {service, roistat, report} → store → domain`.
 
+pub mod app;
 pub mod demo;
 pub mod domain;
+pub mod report;
 pub mod store;
 pub mod ui;
 
