@@ -241,11 +241,12 @@ pub struct App {
     pub demo_loading: bool,
     pub export_running: bool,
     pub message: Option<Message>,
-    /// The analytics load's last error as the store knows it (from the analytics sources).
     pub commands: Vec<Command>,
     file_picker: std::sync::Arc<dyn FilePicker>,
     /// The theme last applied to the context.
     pub applied_theme: Option<ThemeChoice>,
+    /// Fonts installed in the context (first frame).
+    pub ui_ready: bool,
 }
 
 impl App {
@@ -271,6 +272,7 @@ impl App {
             commands: Vec::new(),
             file_picker: std::sync::Arc::from(options.file_picker),
             applied_theme: None,
+            ui_ready: false,
         };
         app.refresh_users()?;
         if !app.users.iter().any(|u| Some(u.id) == app.state.user_id) {
