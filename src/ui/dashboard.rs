@@ -85,13 +85,15 @@ fn controls_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
     period_ui(ui, app.state.preset, app.period(), app.today, commands);
     ui.horizontal(|ui| {
         ui.label("Группировка:");
-        egui::ComboBox::from_id_salt("grouping").selected_text(app.state.grouping.title()).show_ui(ui, |ui| {
-            for g in Grouping::ALL {
-                if ui.selectable_label(app.state.grouping == g, g.title()).clicked() && g != app.state.grouping {
-                    commands.push(Command::SetGrouping(g));
+        let combo =
+            egui::ComboBox::from_id_salt("grouping").selected_text(app.state.grouping.title()).show_ui(ui, |ui| {
+                for g in Grouping::ALL {
+                    if ui.selectable_label(app.state.grouping == g, g.title()).clicked() && g != app.state.grouping {
+                        commands.push(Command::SetGrouping(g));
+                    }
                 }
-            }
-        });
+            });
+        super::widgets::name_combo(&combo.response, "Группировка", app.state.grouping.title());
         ui.add_space(8.0);
         ui.label("Канал:");
         let channels = app.dashboard.report.as_ref().map(|r| r.channels.as_slice()).unwrap_or_default();
@@ -99,7 +101,7 @@ fn controls_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
         let selected = current
             .map(|key| channels.iter().find(|c| c.key == key).map(|c| c.title.as_str()).unwrap_or(key))
             .unwrap_or("Все каналы");
-        egui::ComboBox::from_id_salt("channel").selected_text(selected).width(180.0).show_ui(ui, |ui| {
+        let combo = egui::ComboBox::from_id_salt("channel").selected_text(selected).width(180.0).show_ui(ui, |ui| {
             if ui.selectable_label(current.is_none(), "Все каналы").clicked() && current.is_some() {
                 commands.push(Command::SetChannel(None));
             }
@@ -110,6 +112,7 @@ fn controls_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
                 }
             }
         });
+        super::widgets::name_combo(&combo.response, "Канал", selected);
         if app.dashboard.loading {
             ui.spinner();
         }

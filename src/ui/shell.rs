@@ -54,17 +54,19 @@ fn top_bar_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
         ui.label(RichText::new("skvoz").strong().size(16.0));
         ui.label(RichText::new("Сквозная аналитика для Roistat").weak());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            egui::ComboBox::from_id_salt("theme").selected_text(app.state.theme.title()).show_ui(ui, |ui| {
-                for t in [ThemeChoice::System, ThemeChoice::Light, ThemeChoice::Dark] {
-                    if ui.selectable_label(app.state.theme == t, t.title()).clicked() {
-                        commands.push(Command::SetTheme(t));
+            let combo =
+                egui::ComboBox::from_id_salt("theme").selected_text(app.state.theme.title()).show_ui(ui, |ui| {
+                    for t in [ThemeChoice::System, ThemeChoice::Light, ThemeChoice::Dark] {
+                        if ui.selectable_label(app.state.theme == t, t.title()).clicked() {
+                            commands.push(Command::SetTheme(t));
+                        }
                     }
-                }
-            });
+                });
+            super::widgets::name_combo(&combo.response, "Тема", app.state.theme.title());
             ui.label("Тема:");
             ui.add_space(12.0);
             let current = app.current_user().map(|u| format!("{} ({})", u.name, u.role.title())).unwrap_or_default();
-            egui::ComboBox::from_id_salt("user").selected_text(current).width(240.0).show_ui(ui, |ui| {
+            let combo = egui::ComboBox::from_id_salt("user").selected_text(&current).width(240.0).show_ui(ui, |ui| {
                 for u in &app.users {
                     let on = Some(u.id) == app.state.user_id;
                     if ui.selectable_label(on, format!("{} ({})", u.name, u.role.title())).clicked() && !on {
@@ -72,6 +74,7 @@ fn top_bar_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
                     }
                 }
             });
+            super::widgets::name_combo(&combo.response, "Пользователь", &current);
             ui.label("Пользователь:");
         });
     });

@@ -13,3 +13,9 @@ pub fn good_color(ui: &egui::Ui, good: bool) -> egui::Color32 {
         (false, false) => egui::Color32::from_rgb(190, 30, 30),
     }
 }
+
+/// Names a combo box for screen readers (and tests): `Канал: Все каналы`.
+pub fn name_combo(response: &egui::Response, name: &str, selected: &str) {
+    let label = format!("{name}: {selected}");
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, true, &label));
+}
