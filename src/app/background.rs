@@ -51,6 +51,8 @@ pub struct Background {
     runtime: Option<tokio::runtime::Runtime>,
     tx: mpsc::Sender<AppEvent>,
     rx: mpsc::Receiver<AppEvent>,
+    /// Events taken off the channel by [`Background::wait_for_event`], handed out by the next drain.
+    stash: Mutex<Vec<AppEvent>>,
     pub waker: Waker,
     /// The HTTP service's status. `None` until `service::start` is wired in: plug it with
     /// [`Background::plug_service`]; the status bar then shows address, state and last request.
@@ -74,7 +76,8 @@ impl Background {
             .map_err(|e| RuntimeError(e.to_string()))?;
         let (tx, rx) = mpsc::channel();
         let waker = Waker::default();
-        let bg = Background { runtime: Some(runtime), tx, rx, waker, service: None, sync: None };
+        let bg =
+            Background { runtime: Some(runtime), tx, rx, stash: Mutex::default(), waker, service: None, sync: None };
         bg.forward_store_events(store.subscribe());
         Ok(bg)
     }
@@ -166,7 +169,20 @@ impl Background {
 
     /// Everything that arrived since the last frame.
     pub fn drain(&self) -> Vec<AppEvent> {
-        self.rx.try_iter().collect()
+        let mut events = std::mem::take(&mut *self.stash.lock().unwrap_or_else(|p| p.into_inner()));
+        events.extend(self.rx.try_iter());
+        events
+    }
+
+    /// Blocks until an event arrives or `timeout` passes; for tests and benchmarks, never the UI.
+    pub fn wait_for_event(&self, timeout: std::time::Duration) -> bool {
+        match self.rx.recv_timeout(timeout) {
+            Ok(event) => {
+                self.stash.lock().unwrap_or_else(|p| p.into_inner()).push(event);
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     /// Stops the tasks, waiting briefly for blocking jobs (a demo load) to finish their write.

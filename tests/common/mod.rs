@@ -55,7 +55,7 @@ pub fn wait(h: &mut Harness<'static, App>) {
             break;
         }
         assert!(start.elapsed() < Duration::from_secs(60), "background work did not finish");
-        std::thread::sleep(Duration::from_millis(5));
+        h.state().bg.wait_for_event(Duration::from_millis(50));
     }
     for _ in 0..3 {
         h.step();
