@@ -2,10 +2,12 @@
 //!
 //! Layers point down: `ui → app → {service, roistat, report} → store → domain`.
 
+pub mod app;
 pub mod demo;
 pub mod domain;
 pub mod leads;
 pub mod service;
+pub mod report;
 pub mod store;
 pub mod ui;
 

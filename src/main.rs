@@ -2,8 +2,9 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use skvoz::report::{self, Column, Grouping, Query, Report};
 use skvoz::store::{SCHEMA_VERSION, Store};
-use std::io::{BufReader, BufWriter};
+use std::io::{BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -39,6 +40,22 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         tail: usize,
     },
+    /// Print the analytics report for a period (the dashboard's table)
+    Report {
+        /// First day, YYYY-MM-DD
+        #[arg(long)]
+        from: jiff::civil::Date,
+        /// Last day, YYYY-MM-DD
+        #[arg(long)]
+        to: jiff::civil::Date,
+        #[arg(long, value_enum, default_value_t = GroupArg::Channel)]
+        group: GroupArg,
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+        /// Only this channel (marker level 1, e.g. `direct`)
+        #[arg(long)]
+        channel: Option<String>,
+    },
     /// Rebuild the store from a backup file
     Restore {
         file: PathBuf,
@@ -46,6 +63,32 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum GroupArg {
+    Channel,
+    Source,
+    Campaign,
+    Day,
+}
+
+impl From<GroupArg> for Grouping {
+    fn from(g: GroupArg) -> Grouping {
+        match g {
+            GroupArg::Channel => Grouping::Channel,
+            GroupArg::Source => Grouping::Source,
+            GroupArg::Campaign => Grouping::Campaign,
+            GroupArg::Day => Grouping::Day,
+        }
+    }
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FormatArg {
+    Table,
+    Csv,
+    Json,
 }
 
 fn version_text() -> &'static str {
@@ -105,6 +148,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
             for e in entries {
                 println!("{}", format_exchange(&e));
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Report { from, to, group, format, channel }) => {
+            let store = Store::open(&dir)?;
+            let query = Query { from, to, grouping: group.into(), channel };
+            let report = skvoz::app::load_report(&store, &query)?;
+            let stdout = std::io::stdout();
+            let mut out = BufWriter::new(stdout.lock());
+            match format {
+                FormatArg::Json => {
+                    serde_json::to_writer_pretty(&mut out, &report)?;
+                    writeln!(out)?;
+                }
+                FormatArg::Csv => skvoz::app::export::write_csv(
+                    &mut out,
+                    &report.rows,
+                    &report.totals.figures,
+                    report.query.grouping,
+                )?,
+                FormatArg::Table => print_table(&mut out, &report)?,
+            }
+            out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Backup { file }) => {
@@ -212,6 +277,40 @@ fn cut_chars(text: &str, max: usize) -> String {
         Some((i, _)) => format!("{}…", &text[..i]),
         None => text.to_string(),
     }
+/// A plain aligned table for the terminal, the whole drill-down indented.
+fn print_table(out: &mut impl Write, report: &Report) -> Result<()> {
+    let grouping = report.query.grouping;
+    writeln!(
+        out,
+        "Сквозная аналитика за {} — {} ({})",
+        report::fmt_date(report.query.from),
+        report::fmt_date(report.query.to),
+        grouping.title().to_lowercase()
+    )?;
+    let mut table: Vec<Vec<String>> = vec![Column::ALL.iter().map(|c| c.title(grouping).to_string()).collect()];
+    for (depth, row) in report::flatten(&report.rows) {
+        let mut line: Vec<String> = Column::ALL.iter().map(|c| c.cell(row).display()).collect();
+        line[0] = format!("{}{}", "  ".repeat(depth), line[0]);
+        table.push(line);
+    }
+    let mut total: Vec<String> = Column::ALL.iter().map(|c| c.metric(&report.totals.figures).display()).collect();
+    total[0] = skvoz::app::export::TOTAL.to_string();
+    table.push(total);
+    let widths: Vec<usize> =
+        (0..Column::ALL.len()).map(|i| table.iter().map(|l| l[i].chars().count()).max().unwrap_or(0)).collect();
+    for line in &table {
+        let mut text = String::new();
+        for (i, cell) in line.iter().enumerate() {
+            let pad = " ".repeat(widths[i] - cell.chars().count());
+            if i == 0 {
+                text.push_str(&format!("{cell}{pad}"));
+            } else {
+                text.push_str(&format!("  {pad}{cell}"));
+            }
+        }
+        writeln!(out, "{}", text.trim_end())?;
+    }
+    Ok(())
 }
 
 fn init_logging(default: &str) {

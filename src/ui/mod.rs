@@ -1,5 +1,12 @@
-//! The window.
+//! The window: eframe around [`crate::app::App`], fonts, and the screens.
 
+pub mod dashboard;
+pub mod fonts;
+pub mod pages;
+pub mod shell;
+pub mod widgets;
+
+use crate::app::{App, AppOptions, AppState};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -16,6 +23,9 @@ fn display_available() -> bool {
 const NO_DISPLAY: &str =
     "Не удалось открыть окно: нет графического дисплея. Для работы без окна запустите «skvoz serve».";
 
+/// The key of the persisted [`AppState`] in eframe's storage.
+const STATE_KEY: &str = "skvoz-state";
+
 /// Opens the window on the store in `data_dir`.
 pub fn run_window(data_dir: &Path) -> anyhow::Result<ExitCode> {
     if !display_available() {
@@ -30,7 +40,15 @@ pub fn run_window(data_dir: &Path) -> anyhow::Result<ExitCode> {
             .with_min_inner_size([960.0, 600.0]),
         ..Default::default()
     };
-    let result = eframe::run_native("skvoz", options, Box::new(move |_cc| Ok(Box::new(Placeholder { store }))));
+    let result = eframe::run_native(
+        "skvoz",
+        options,
+        Box::new(move |cc| {
+            let state: AppState = cc.storage.and_then(|s| eframe::get_value(s, STATE_KEY)).unwrap_or_default();
+            let app = App::new(store, AppOptions { state, ..AppOptions::default() })?;
+            Ok(Box::new(Window { app }))
+        }),
+    );
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => {
@@ -40,15 +58,20 @@ pub fn run_window(data_dir: &Path) -> anyhow::Result<ExitCode> {
     }
 }
 
-struct Placeholder {
-    store: crate::store::Store,
+struct Window {
+    app: App,
 }
 
-impl eframe::App for Placeholder {
+impl eframe::App for Window {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui.heading("Сквозная аналитика");
-            ui.label(format!("Заявок в хранилище: {}", self.store.lead_count()));
-        });
+        self.app.ui(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, STATE_KEY, &self.app.state);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.app.shutdown();
     }
 }

@@ -1,0 +1,180 @@
+//! Exporters of the report table: CSV for Russian Excel (UTF-8 with BOM, `;`) and XLSX.
+//!
+//! Both write the whole drill-down (every level spelled out in its own column) and the totals row.
+
+use crate::domain::Money;
+use crate::report::{Cell, Column, Figures, Grouping, Row, flatten, name_columns};
+use std::io::Write;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("Не удалось записать файл: {0}. Проверьте, что файл не открыт в другой программе и есть место на диске")]
+    Io(#[from] std::io::Error),
+    #[error("Не удалось сформировать файл Excel: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+}
+
+/// The totals row's label.
+pub const TOTAL: &str = "Итого";
+
+fn header(grouping: Grouping) -> Vec<String> {
+    let mut h: Vec<String> = name_columns(grouping).iter().map(|s| s.to_string()).collect();
+    for c in Column::METRICS {
+        let title = c.title(grouping);
+        h.push(match c.metric(&Figures::default()) {
+            Cell::Percent(_) => format!("{title}, %"),
+            Cell::Money(_) => format!("{title}, ₽"),
+            _ => title.to_string(),
+        });
+    }
+    h
+}
+
+/// One line per row: name columns (the row's title at its depth) and its metric cells.
+fn lines<'a>(rows: &'a [Row], totals: &'a Figures, grouping: Grouping) -> Vec<(Vec<String>, Vec<Cell>)> {
+    let width = name_columns(grouping).len();
+    let mut out = Vec::new();
+    // Parent titles at each depth so a source line also names its channel.
+    let mut path: Vec<String> = vec![String::new(); width];
+    for (depth, row) in flatten(rows) {
+        let depth = depth.min(width - 1);
+        path[depth] = row.title.clone();
+        let names: Vec<String> = (0..width).map(|i| if i <= depth { path[i].clone() } else { String::new() }).collect();
+        out.push((names, Column::METRICS.iter().map(|c| c.cell(row)).collect()));
+    }
+    let mut names = vec![String::new(); width];
+    names[0] = TOTAL.to_string();
+    out.push((names, Column::METRICS.iter().map(|c| c.metric(totals)).collect()));
+    out
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([';', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
+}
+
+/// Decimal with a comma, as Russian Excel reads numbers.
+fn csv_money(m: Money) -> String {
+    m.to_decimal_string().replace('.', ",")
+}
+
+fn csv_cell(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(t) => csv_field(t),
+        Cell::Count(n) => n.to_string(),
+        Cell::Money(Some(m)) => csv_money(*m),
+        Cell::Percent(Some(p)) if p.is_finite() => format!("{:.1}", p * 100.0).replace('.', ","),
+        Cell::Money(None) | Cell::Percent(_) => crate::report::dash().to_string(),
+    }
+}
+
+/// Writes the table as CSV: UTF-8 with BOM, `;`-separated, decimal commas, «—» for undefined values.
+pub fn write_csv(out: &mut impl Write, rows: &[Row], totals: &Figures, grouping: Grouping) -> Result<(), ExportError> {
+    out.write_all("\u{feff}".as_bytes())?;
+    let h: Vec<String> = header(grouping).iter().map(|s| csv_field(s)).collect();
+    writeln!(out, "{}", h.join(";"))?;
+    for (names, cells) in lines(rows, totals, grouping) {
+        let mut fields: Vec<String> = names.iter().map(|n| csv_field(n)).collect();
+        fields.extend(cells.iter().map(csv_cell));
+        writeln!(out, "{}", fields.join(";"))?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Builds the XLSX file in memory: numbers as numbers, money with a rouble format, ratios as percents.
+pub fn xlsx_bytes(rows: &[Row], totals: &Figures, grouping: Grouping, sheet: &str) -> Result<Vec<u8>, ExportError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name(sheet)?;
+    let bold = Format::new().set_bold();
+    let money = Format::new().set_num_format("# ##0.00\\ \"₽\"");
+    let count = Format::new().set_num_format("# ##0");
+    let percent = Format::new().set_num_format("0.0%");
+    let total_money = money.clone().set_bold();
+    let total_count = count.clone().set_bold();
+    let total_percent = percent.clone().set_bold();
+    for (col, title) in header(grouping).iter().enumerate() {
+        let col = u16::try_from(col).unwrap_or(u16::MAX);
+        ws.write_string_with_format(0, col, title, &bold)?;
+        ws.set_column_width(col, if (col as usize) < name_columns(grouping).len() { 28 } else { 15 })?;
+    }
+    let all = lines(rows, totals, grouping);
+    let last = all.len();
+    for (i, (names, cells)) in all.into_iter().enumerate() {
+        let r = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let is_total = i + 1 == last;
+        for (c, name) in names.iter().enumerate() {
+            if !name.is_empty() {
+                let c = c as u16;
+                if is_total {
+                    ws.write_string_with_format(r, c, name, &bold)?
+                } else {
+                    ws.write_string(r, c, name)?
+                };
+            }
+        }
+        let offset = names.len();
+        for (c, cell) in cells.iter().enumerate() {
+            let c = u16::try_from(offset + c).unwrap_or(u16::MAX);
+            let (f_money, f_count, f_percent) =
+                if is_total { (&total_money, &total_count, &total_percent) } else { (&money, &count, &percent) };
+            match cell {
+                Cell::Text(t) => ws.write_string(r, c, t)?,
+                Cell::Count(n) => ws.write_number_with_format(r, c, *n as f64, f_count)?,
+                Cell::Money(Some(m)) => ws.write_number_with_format(r, c, m.as_f64_rubles(), f_money)?,
+                Cell::Percent(Some(p)) if p.is_finite() => ws.write_number_with_format(r, c, *p, f_percent)?,
+                Cell::Money(None) | Cell::Percent(_) => ws.write_string(r, c, crate::report::dash())?,
+            };
+        }
+    }
+    ws.set_freeze_panes(1, 0)?;
+    Ok(book.save_to_buffer()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{DailyFact, Level};
+    use crate::report::{Query, build};
+    use jiff::civil::Date;
+
+    fn report() -> crate::report::Report {
+        let mut f = DailyFact::new(
+            Date::constant(2026, 1, 5),
+            [Level::new("direct", "Яндекс.Директ"), Level::new("brand", "Бренд; \"основной\""), Level::new("ad1", "")],
+        );
+        f.visits = 1200;
+        f.leads = 8;
+        f.cost = Money(1_234_550);
+        let q = Query::new(Date::constant(2026, 1, 1), Date::constant(2026, 1, 7), Grouping::Channel);
+        build(&[f], &q).unwrap()
+    }
+
+    #[test]
+    fn csv_for_russian_excel() {
+        let r = report();
+        let mut out = Vec::new();
+        write_csv(&mut out, &r.rows, &r.totals.figures, Grouping::Channel).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with('\u{feff}'));
+        let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(lines.len(), 5);
+        assert!(lines[0].starts_with("Канал;Источник;Кампания;Визиты;Заявки;Продажи;Выручка, ₽;Расходы, ₽"));
+        assert!(
+            lines[1].starts_with("Яндекс.Директ;;;1200;8;0;0;12345,50;-12345,50;1543,19;—;-100,0;0,7;0,0;—"),
+            "{}",
+            lines[1]
+        );
+        assert!(lines[2].starts_with("Яндекс.Директ;\"Бренд; \"\"основной\"\"\";;1200"), "{}", lines[2]);
+        assert!(lines[3].starts_with("Яндекс.Директ;\"Бренд; \"\"основной\"\"\";ad1;1200"));
+        assert!(lines[4].starts_with("Итого;;;1200;8;0;0;12345,50"));
+    }
+
+    #[test]
+    fn xlsx_is_a_zip() {
+        let r = report();
+        let bytes = xlsx_bytes(&r.rows, &r.totals.figures, Grouping::Channel, "Отчёт").unwrap();
+        assert_eq!(&bytes[..2], b"PK");
+    }
+}

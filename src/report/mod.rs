@@ -1,0 +1,436 @@
+//! The dashboard's figures: pure functions from daily facts to totals, drill-down rows and series.
+//!
+//! No I/O: callers read the facts from the store (both the period and the previous one, see
+//! [`Query::facts_span`]) and hand them in. Money is summed exactly; every ratio whose divisor is
+//! zero is `None` (shown as «—»), never NaN or infinity.
+//!
+//! Profit is revenue minus marketing cost. Facts do not carry the cost price of what was sold (it
+//! lives on leads and Roistat already folds it into its own «прибыль» only when configured), so the
+//! dashboard's profit is the marketing profit; leads' cost price is not subtracted.
+
+mod format;
+mod table;
+
+pub use format::{dash, fmt_change, fmt_count, fmt_money, fmt_percent, fmt_ratio_money};
+pub use table::{Cell, Column, Sort, flatten, name_columns, sort_rows};
+
+use crate::domain::{DailyFact, Money};
+use jiff::ToSpan;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// How the rows of a report are grouped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Grouping {
+    /// Channels (marker level 1), drilling down to sources and campaigns.
+    #[default]
+    Channel,
+    /// Sources (level 2, under their channel), drilling down to campaigns.
+    Source,
+    /// Campaigns (level 3), flat.
+    Campaign,
+    /// Days, flat.
+    Day,
+}
+
+impl Grouping {
+    pub const ALL: [Grouping; 4] = [Grouping::Channel, Grouping::Source, Grouping::Campaign, Grouping::Day];
+    pub fn title(self) -> &'static str {
+        match self {
+            Grouping::Channel => "По каналам",
+            Grouping::Source => "По источникам",
+            Grouping::Campaign => "По кампаниям",
+            Grouping::Day => "По дням",
+        }
+    }
+    /// The header of the first column.
+    pub fn column_title(self) -> &'static str {
+        match self {
+            Grouping::Channel => "Канал",
+            Grouping::Source => "Источник",
+            Grouping::Campaign => "Кампания",
+            Grouping::Day => "День",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ReportError {
+    #[error("Начало периода ({from}) позже его конца ({to}): выберите период заново")]
+    InvertedPeriod { from: Date, to: Date },
+    #[error("Период выходит за пределы календаря: выберите другие даты")]
+    OutOfRange,
+}
+
+/// What to report on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Query {
+    pub from: Date,
+    pub to: Date,
+    pub grouping: Grouping,
+    /// Only this channel (marker level 1 value), or all.
+    pub channel: Option<String>,
+}
+
+impl Query {
+    pub fn new(from: Date, to: Date, grouping: Grouping) -> Query {
+        Query { from, to, grouping, channel: None }
+    }
+    /// Days in the period, inclusive.
+    pub fn days(&self) -> Result<i64, ReportError> {
+        if self.from > self.to {
+            return Err(ReportError::InvertedPeriod { from: self.from, to: self.to });
+        }
+        let span = self.from.until(self.to).map_err(|_| ReportError::OutOfRange)?;
+        Ok(i64::from(span.get_days()) + 1)
+    }
+    /// The previous period of equal length, ending the day before `from`.
+    pub fn previous(&self) -> Result<(Date, Date), ReportError> {
+        let days = self.days()?;
+        let to = self.from.yesterday().map_err(|_| ReportError::OutOfRange)?;
+        let from = to.checked_sub((days - 1).days()).map_err(|_| ReportError::OutOfRange)?;
+        Ok((from, to))
+    }
+    /// The days whose facts [`build`] needs: the previous period and this one.
+    pub fn facts_span(&self) -> Result<(Date, Date), ReportError> {
+        Ok((self.previous()?.0, self.to))
+    }
+}
+
+/// Summed figures; everything else is derived from them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Figures {
+    pub visits: u64,
+    pub leads: u64,
+    pub sales: u64,
+    pub revenue: Money,
+    pub cost: Money,
+    pub calls: u64,
+}
+
+/// Kopecks divided by a count, rounded half away from zero; `None` for a zero count.
+fn money_per(amount: Money, count: u64) -> Option<Money> {
+    if count == 0 {
+        return None;
+    }
+    let n = i128::from(count);
+    let a = i128::from(amount.kopecks());
+    let q = (2 * a.abs() + n) / (2 * n);
+    let q = if a < 0 { -q } else { q };
+    Some(Money(i64::try_from(q).unwrap_or(if a < 0 { i64::MIN } else { i64::MAX })))
+}
+
+fn ratio(num: u64, den: u64) -> Option<f64> {
+    (den != 0).then(|| num as f64 / den as f64)
+}
+
+impl Figures {
+    pub fn add_fact(&mut self, f: &DailyFact) {
+        self.visits += f.visits;
+        self.leads += f.leads;
+        self.sales += f.sales;
+        self.revenue += f.revenue;
+        self.cost += f.cost;
+        self.calls += f.calls;
+    }
+    pub fn add(&mut self, o: &Figures) {
+        self.visits += o.visits;
+        self.leads += o.leads;
+        self.sales += o.sales;
+        self.revenue += o.revenue;
+        self.cost += o.cost;
+        self.calls += o.calls;
+    }
+    /// Revenue − marketing cost.
+    pub fn profit(&self) -> Money {
+        self.revenue - self.cost
+    }
+    /// Cost per lead.
+    pub fn cpl(&self) -> Option<Money> {
+        money_per(self.cost, self.leads)
+    }
+    /// Cost per order (sale).
+    pub fn cpo(&self) -> Option<Money> {
+        money_per(self.cost, self.sales)
+    }
+    /// (revenue − cost) / cost, as a fraction (0.25 = 25 %).
+    pub fn roi(&self) -> Option<f64> {
+        (self.cost.kopecks() != 0).then(|| self.profit().kopecks() as f64 / self.cost.kopecks() as f64)
+    }
+    /// Visits → leads, a fraction.
+    pub fn conversion_to_leads(&self) -> Option<f64> {
+        ratio(self.leads, self.visits)
+    }
+    /// Leads → sales, a fraction.
+    pub fn conversion_to_sales(&self) -> Option<f64> {
+        ratio(self.sales, self.leads)
+    }
+    /// Revenue per sale.
+    pub fn average_check(&self) -> Option<Money> {
+        money_per(self.revenue, self.sales)
+    }
+    pub fn metrics(&self) -> Metrics {
+        Metrics {
+            profit: self.profit(),
+            cpl: self.cpl(),
+            cpo: self.cpo(),
+            roi: self.roi(),
+            conversion_to_leads: self.conversion_to_leads(),
+            conversion_to_sales: self.conversion_to_sales(),
+            average_check: self.average_check(),
+        }
+    }
+}
+
+/// The derived figures, spelled out for the JSON form and the exporters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    pub profit: Money,
+    pub cpl: Option<Money>,
+    pub cpo: Option<Money>,
+    pub roi: Option<f64>,
+    pub conversion_to_leads: Option<f64>,
+    pub conversion_to_sales: Option<f64>,
+    pub average_check: Option<Money>,
+}
+
+/// A group of the report: a channel, a source, a campaign or a day.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    /// Identity within its parent: the marker level value (`direct`) or the ISO date.
+    pub key: String,
+    /// What a person reads: Roistat's title, or the value when there is none.
+    pub title: String,
+    pub figures: Figures,
+    pub metrics: Metrics,
+    /// The drill-down, sorted by cost descending like the top rows.
+    pub children: Vec<Row>,
+}
+
+impl Row {
+    fn new(key: String, title: String, figures: Figures, children: Vec<Row>) -> Row {
+        Row { key, title, metrics: figures.metrics(), figures, children }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    pub from: Date,
+    pub to: Date,
+    pub figures: Figures,
+    pub metrics: Metrics,
+}
+
+impl Totals {
+    fn new(from: Date, to: Date, figures: Figures) -> Totals {
+        Totals { from, to, metrics: figures.metrics(), figures }
+    }
+}
+
+/// One day's figures; the series has every day of the period, zeros included.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayPoint {
+    pub date: Date,
+    pub figures: Figures,
+}
+
+/// A channel's daily series for the per-channel chart.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelSeries {
+    pub key: String,
+    pub title: String,
+    pub days: Vec<Figures>,
+}
+
+/// A channel present in the data, for the filter (in the period and the previous one).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelRef {
+    pub key: String,
+    pub title: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub query: Query,
+    pub totals: Totals,
+    /// The previous period of equal length, for the changes on the KPI cards.
+    pub previous: Totals,
+    pub rows: Vec<Row>,
+    /// Every day of the period, in order.
+    pub daily: Vec<DayPoint>,
+    /// Per channel, days aligned with `daily`.
+    pub daily_by_channel: Vec<ChannelSeries>,
+    /// Every channel seen, filter or not, sorted by title.
+    pub channels: Vec<ChannelRef>,
+}
+
+#[derive(Default)]
+struct Node<'a> {
+    title: &'a str,
+    figures: Figures,
+    children: HashMap<&'a str, Node<'a>>,
+}
+
+impl<'a> Node<'a> {
+    fn child(&mut self, key: &'a str, title: &'a str) -> &mut Node<'a> {
+        self.children.entry(key).or_insert_with(|| Node { title, ..Node::default() })
+    }
+    fn into_rows(self) -> Vec<Row> {
+        let mut rows: Vec<Row> = self
+            .children
+            .into_iter()
+            .map(|(key, node)| {
+                let (title, figures) = (node.title.to_string(), node.figures);
+                Row::new(key.to_string(), title, figures, node.into_rows())
+            })
+            .collect();
+        default_order(&mut rows);
+        rows
+    }
+}
+
+/// The default order: cost descending, then title (stable across runs: HashMap order is not).
+fn default_order(rows: &mut [Row]) {
+    rows.sort_by(|a, b| {
+        b.figures.cost.cmp(&a.figures.cost).then_with(|| a.title.cmp(&b.title)).then(a.key.cmp(&b.key))
+    });
+}
+
+fn level_title(l: &crate::domain::Level) -> &str {
+    l.label()
+}
+
+/// Builds the report from facts that cover at least [`Query::facts_span`]; facts outside it are ignored.
+pub fn build(facts: &[DailyFact], query: &Query) -> Result<Report, ReportError> {
+    let days = query.days()?;
+    let (prev_from, prev_to) = query.previous()?;
+    let day_count = usize::try_from(days).map_err(|_| ReportError::OutOfRange)?;
+    let filter = query.channel.as_deref();
+
+    let mut tree = Node::default();
+    let mut previous = Figures::default();
+    let mut daily = vec![Figures::default(); day_count];
+    // Channel key → (title, index into per-channel series).
+    let mut channel_index: HashMap<&str, usize> = HashMap::new();
+    let mut channel_series: Vec<(&str, &str, Vec<Figures>)> = Vec::new();
+    let mut channels_seen: HashMap<&str, &str> = HashMap::new();
+    // Facts come sorted by date from the store; remember the last day's index to skip date arithmetic.
+    let mut last_day: Option<(Date, usize)> = None;
+
+    for fact in facts {
+        let in_current = fact.date >= query.from && fact.date <= query.to;
+        let in_previous = fact.date >= prev_from && fact.date <= prev_to;
+        if !in_current && !in_previous {
+            continue;
+        }
+        let [l1, l2, l3] = &fact.levels;
+        channels_seen.entry(l1.value.as_str()).or_insert_with(|| level_title(l1));
+        if filter.is_some_and(|c| c != l1.value) {
+            continue;
+        }
+        if in_previous {
+            previous.add_fact(fact);
+            continue;
+        }
+        let day = match last_day {
+            Some((d, i)) if d == fact.date => i,
+            _ => {
+                let i = query.from.until(fact.date).map(|s| s.get_days()).unwrap_or(0);
+                let i = usize::try_from(i).unwrap_or(0).min(day_count - 1);
+                last_day = Some((fact.date, i));
+                i
+            }
+        };
+        daily[day].add_fact(fact);
+        let series = *channel_index.entry(l1.value.as_str()).or_insert_with(|| {
+            channel_series.push((l1.value.as_str(), level_title(l1), vec![Figures::default(); day_count]));
+            channel_series.len() - 1
+        });
+        channel_series[series].2[day].add_fact(fact);
+
+        tree.figures.add_fact(fact);
+        let channel = tree.child(&l1.value, level_title(l1));
+        channel.figures.add_fact(fact);
+        let source = channel.child(&l2.value, level_title(l2));
+        source.figures.add_fact(fact);
+        source.child(&l3.value, level_title(l3)).figures.add_fact(fact);
+    }
+
+    let totals = Totals::new(query.from, query.to, tree.figures);
+    let dates: Vec<Date> = (0..day_count)
+        .map(|i| query.from.checked_add((i as i64).days()).map_err(|_| ReportError::OutOfRange))
+        .collect::<Result<_, _>>()?;
+    let rows = match query.grouping {
+        Grouping::Channel => tree.into_rows(),
+        Grouping::Source => {
+            let mut rows: Vec<Row> = tree
+                .into_rows()
+                .into_iter()
+                .flat_map(|channel| {
+                    channel.children.into_iter().map(move |mut source| {
+                        source.key = format!("{}/{}", channel.key, source.key);
+                        source.title = format!("{} / {}", channel.title, source.title);
+                        source
+                    })
+                })
+                .collect();
+            default_order(&mut rows);
+            rows
+        }
+        Grouping::Campaign => {
+            let mut rows: Vec<Row> = Vec::new();
+            for channel in tree.into_rows() {
+                for source in channel.children {
+                    for mut campaign in source.children {
+                        campaign.key = format!("{}/{}/{}", channel.key, source.key, campaign.key);
+                        campaign.title = format!("{} / {} / {}", channel.title, source.title, campaign.title);
+                        rows.push(campaign);
+                    }
+                }
+            }
+            default_order(&mut rows);
+            rows
+        }
+        Grouping::Day => {
+            dates.iter().zip(&daily).map(|(d, f)| Row::new(d.to_string(), fmt_date(*d), *f, Vec::new())).collect()
+        }
+    };
+    let daily_points = dates.iter().zip(daily).map(|(d, f)| DayPoint { date: *d, figures: f }).collect();
+    let mut daily_by_channel: Vec<ChannelSeries> = channel_series
+        .into_iter()
+        .map(|(k, t, days)| ChannelSeries { key: k.to_string(), title: t.to_string(), days })
+        .collect();
+    daily_by_channel.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.key.cmp(&b.key)));
+    let mut channels: Vec<ChannelRef> =
+        channels_seen.into_iter().map(|(k, t)| ChannelRef { key: k.to_string(), title: t.to_string() }).collect();
+    channels.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.key.cmp(&b.key)));
+
+    Ok(Report {
+        query: query.clone(),
+        totals,
+        previous: Totals::new(prev_from, prev_to, previous),
+        rows,
+        daily: daily_points,
+        daily_by_channel,
+        channels,
+    })
+}
+
+/// `24.11.2026`, the Russian way.
+pub fn fmt_date(d: Date) -> String {
+    format!("{:02}.{:02}.{}", d.day(), d.month(), d.year())
+}
+
+/// The relative change from `previous` to `current`; `None` when the previous was zero or either is undefined.
+pub fn change(current: Option<f64>, previous: Option<f64>) -> Option<f64> {
+    match (current, previous) {
+        (Some(c), Some(p)) if p != 0.0 => Some((c - p) / p.abs()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;

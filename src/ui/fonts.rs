@@ -1,0 +1,20 @@
+//! The embedded fonts: Open Sans (Apache-2.0) for text, DejaVu Sans Mono (free licence) for
+//! monospace and as the fallback for ₽, ▲ ▼ and other signs Open Sans lacks. Licences sit next to
+//! the files in `resources/fonts/`.
+
+use egui::{FontData, FontDefinitions, FontFamily};
+use std::sync::Arc;
+
+const OPEN_SANS: &[u8] = include_bytes!("../../resources/fonts/OpenSans-Regular.ttf");
+const DEJAVU_MONO: &[u8] = include_bytes!("../../resources/fonts/DejaVuSansMono.ttf");
+
+pub fn install(ctx: &egui::Context) {
+    let mut fonts = FontDefinitions::default();
+    fonts.font_data.insert("OpenSans".into(), Arc::new(FontData::from_static(OPEN_SANS)));
+    fonts.font_data.insert("DejaVuSansMono".into(), Arc::new(FontData::from_static(DEJAVU_MONO)));
+    let proportional = fonts.families.entry(FontFamily::Proportional).or_default();
+    proportional.insert(0, "OpenSans".into());
+    proportional.insert(1, "DejaVuSansMono".into());
+    fonts.families.entry(FontFamily::Monospace).or_default().insert(0, "DejaVuSansMono".into());
+    ctx.set_fonts(fonts);
+}

@@ -1,0 +1,171 @@
+//! The window's frame: top bar (user, theme), left navigation, status bar, and the current page.
+
+use crate::app::status::{ServiceState, SyncState};
+use crate::app::{App, Command, Message, Page, ThemeChoice};
+use egui::RichText;
+
+impl App {
+    /// Draws one frame. Usable without eframe (tests drive it through `egui_kittest`).
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        if !self.ui_ready {
+            super::fonts::install(ui.ctx());
+            self.ui_ready = true;
+        }
+        self.bg.waker.set(ui.ctx());
+        self.poll_events();
+        self.apply_theme(ui.ctx());
+
+        let mut commands = Vec::new();
+        egui::Panel::top("top_bar").show(ui, |ui| top_bar_ui(ui, self, &mut commands));
+        egui::Panel::bottom("status_bar").show(ui, |ui| status_bar_ui(ui, self));
+        egui::Panel::left("navigation")
+            .resizable(false)
+            .exact_size(210.0)
+            .show(ui, |ui| nav_ui(ui, self, &mut commands));
+        egui::CentralPanel::default().show(ui, |ui| {
+            message_ui(ui, self, &mut commands);
+            match self.state.page {
+                Page::Dashboard => super::dashboard::ui(ui, self, &mut commands),
+                Page::Leads => super::pages::leads_ui(ui, self),
+                Page::Sources => super::pages::sources_ui(ui, self),
+                Page::Catalog => super::pages::catalog_ui(ui, self),
+                Page::ExchangeLog => super::pages::exchange_ui(ui, self),
+                Page::Settings => super::pages::settings_ui(ui, self),
+            }
+        });
+        self.commands.extend(commands);
+        self.run_commands();
+    }
+
+    fn apply_theme(&mut self, ctx: &egui::Context) {
+        if self.applied_theme != Some(self.state.theme) {
+            ctx.set_theme(match self.state.theme {
+                ThemeChoice::System => egui::ThemePreference::System,
+                ThemeChoice::Light => egui::ThemePreference::Light,
+                ThemeChoice::Dark => egui::ThemePreference::Dark,
+            });
+            self.applied_theme = Some(self.state.theme);
+        }
+    }
+}
+
+fn top_bar_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("skvoz").strong().size(16.0));
+        ui.label(RichText::new("Сквозная аналитика для Roistat").weak());
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let combo =
+                egui::ComboBox::from_id_salt("theme").selected_text(app.state.theme.title()).show_ui(ui, |ui| {
+                    for t in [ThemeChoice::System, ThemeChoice::Light, ThemeChoice::Dark] {
+                        if ui.selectable_label(app.state.theme == t, t.title()).clicked() {
+                            commands.push(Command::SetTheme(t));
+                        }
+                    }
+                });
+            super::widgets::name_combo(&combo.response, "Тема", app.state.theme.title());
+            ui.label("Тема:");
+            ui.add_space(12.0);
+            let current = app.current_user().map(|u| format!("{} ({})", u.name, u.role.title())).unwrap_or_default();
+            let combo = egui::ComboBox::from_id_salt("user").selected_text(&current).width(240.0).show_ui(ui, |ui| {
+                for u in &app.users {
+                    let on = Some(u.id) == app.state.user_id;
+                    if ui.selectable_label(on, format!("{} ({})", u.name, u.role.title())).clicked() && !on {
+                        commands.push(Command::SetUser(u.id));
+                    }
+                }
+            });
+            super::widgets::name_combo(&combo.response, "Пользователь", &current);
+            ui.label("Пользователь:");
+        });
+    });
+}
+
+fn nav_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
+    ui.add_space(8.0);
+    ui.with_layout(egui::Layout::top_down_justified(egui::Align::Min), |ui| {
+        for page in app.pages() {
+            let on = app.state.page == *page;
+            let b = ui.add(
+                egui::Button::selectable(on, RichText::new(page.title()).size(15.0)).min_size(egui::vec2(0.0, 30.0)),
+            );
+            if b.clicked() && !on {
+                commands.push(Command::Navigate(*page));
+            }
+        }
+    });
+}
+
+fn message_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
+    let Some(message) = &app.message else { return };
+    let (text, color) = match message {
+        Message::Info(t) => (t, ui.visuals().text_color()),
+        Message::Error(t) => (t, ui.visuals().error_fg_color),
+    };
+    ui.horizontal(|ui| {
+        ui.colored_label(color, text);
+        if ui.small_button("✕").on_hover_text("Скрыть").clicked() {
+            commands.push(Command::DismissMessage);
+        }
+    });
+    ui.separator();
+}
+
+fn time(ts: jiff::Timestamp) -> String {
+    ts.to_zoned(jiff::tz::TimeZone::system()).strftime("%d.%m.%Y %H:%M:%S").to_string()
+}
+
+fn status_bar_ui(ui: &mut egui::Ui, app: &App) {
+    ui.horizontal(|ui| {
+        // HTTP service: not wired until `Background::plug_service` is called.
+        match app.bg.service.as_ref().map(|s| s.borrow().clone()) {
+            None => {
+                ui.label("HTTP-сервис: не запущен");
+            }
+            Some(s) => {
+                match &s.state {
+                    ServiceState::NotStarted => ui.label(format!("HTTP-сервис {}: не запущен", s.address)),
+                    ServiceState::Listening => ui.label(format!("HTTP-сервис {}: работает", s.address)),
+                    ServiceState::Error(e) => ui
+                        .colored_label(ui.visuals().error_fg_color, format!("HTTP-сервис {}: ошибка — {e}", s.address)),
+                };
+                ui.separator();
+                ui.label(format!(
+                    "Последний запрос Roistat: {}",
+                    s.last_request.map(time).unwrap_or_else(|| "—".into())
+                ));
+            }
+        }
+        ui.separator();
+        match app.bg.sync.as_ref().map(|s| s.borrow().clone()) {
+            None => {
+                ui.label("Загрузка аналитики: не запущена");
+            }
+            Some(s) => match &s.state {
+                SyncState::Idle => {
+                    let last = s.last_run.map(time).map(|t| format!(", последняя {t}")).unwrap_or_default();
+                    ui.label(format!("Загрузка аналитики: ожидание{last}"));
+                }
+                SyncState::Running { source, progress } => {
+                    ui.label(format!("Загрузка аналитики «{source}»:"));
+                    ui.add(egui::ProgressBar::new(*progress).desired_width(120.0).show_percentage());
+                }
+                SyncState::Failed(e) => {
+                    ui.colored_label(ui.visuals().error_fg_color, format!("Загрузка аналитики: ошибка — {e}"));
+                }
+            },
+        }
+        if app.dashboard.loading || app.demo_loading {
+            ui.separator();
+            ui.spinner();
+            ui.label(if app.demo_loading {
+                "Загрузка демо-данных…"
+            } else {
+                "Расчёт отчёта…"
+            });
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            ui.label(RichText::new(format!("Хранилище: {}", app.store.path().display())).weak())
+                .on_hover_text("Папка базы данных skvoz");
+        });
+    });
+}

@@ -1,0 +1,73 @@
+//! Shared helpers of the window tests: an app on a temp store, driven by egui_kittest.
+#![allow(dead_code)]
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use jiff::civil::Date;
+use skvoz::app::{App, AppOptions, AppState, ExportFormat, FilePicker};
+use skvoz::store::Store;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+pub const TODAY: Date = Date::constant(2026, 11, 24);
+
+/// Saves exports into a folder, no dialog.
+pub struct FolderPicker(pub PathBuf);
+
+impl FilePicker for FolderPicker {
+    fn save_path(&self, _suggested: &str, format: ExportFormat) -> Option<PathBuf> {
+        Some(self.0.join(format!("report.{}", format.extension())))
+    }
+}
+
+pub struct Setup {
+    pub dir: tempfile::TempDir,
+    pub store: Store,
+}
+
+pub fn store(demo: bool) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    if demo {
+        skvoz::demo::fill(&store, skvoz::demo::DEFAULT_SEED, TODAY).unwrap();
+    }
+    Setup { dir, store }
+}
+
+pub fn app(setup: &Setup, state: AppState) -> App {
+    let options =
+        AppOptions { today: Some(TODAY), file_picker: Box::new(FolderPicker(setup.dir.path().to_path_buf())), state };
+    App::new(setup.store.clone(), options).unwrap()
+}
+
+pub fn harness(app: App) -> Harness<'static, App> {
+    let mut h = Harness::builder().with_size([1400.0, 1300.0]).build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    wait(&mut h);
+    h
+}
+
+/// Steps frames until background work the screen waits for has arrived, then lets it settle.
+pub fn wait(h: &mut Harness<'static, App>) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if !h.state().is_busy() {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "background work did not finish");
+        h.state().bg.wait_for_event(Duration::from_millis(50));
+    }
+    for _ in 0..3 {
+        h.step();
+    }
+}
+
+/// Clicks a button by its label and waits for what it started.
+pub fn click(h: &mut Harness<'static, App>, label: &str) {
+    h.get_by_role_and_label(egui::Role::Button, label).click();
+    wait(h);
+}
+
+pub fn has_label(h: &Harness<'static, App>, label: &str) -> bool {
+    h.query_by_label(label).is_some()
+}

@@ -1,0 +1,67 @@
+//! `skvoz report --format json` prints exactly what the report module computes on the same store.
+
+use skvoz::report::{Grouping, Query};
+use skvoz::store::Store;
+use std::process::Command;
+
+fn skvoz(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_skvoz")).arg("--data-dir").arg(dir).args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+#[test]
+fn json_report_equals_the_module() {
+    let dir = tempfile::tempdir().unwrap();
+    skvoz(dir.path(), &["demo"]);
+    let (_, last) = {
+        let store = Store::open(dir.path()).unwrap();
+        store.fact_date_span().unwrap().unwrap()
+    };
+    let from = last.checked_sub(jiff::ToSpan::days(29)).unwrap();
+    for (group, grouping, channel) in [
+        ("channel", Grouping::Channel, None),
+        ("source", Grouping::Source, None),
+        ("day", Grouping::Day, Some("direct")),
+    ] {
+        let (f, t) = (from.to_string(), last.to_string());
+        let mut args = vec!["report", "--from", &f, "--to", &t, "--group", group, "--format", "json"];
+        if let Some(c) = channel {
+            args.extend(["--channel", c]);
+        }
+        let out = skvoz(dir.path(), &args);
+        let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+
+        let store = Store::open(dir.path()).unwrap();
+        let query = Query { from, to: last, grouping, channel: channel.map(String::from) };
+        let report = skvoz::app::load_report(&store, &query).unwrap();
+        drop(store);
+        // Through the same text so floats compare exactly.
+        let expected: serde_json::Value = serde_json::from_str(&serde_json::to_string(&report).unwrap()).unwrap();
+        assert_eq!(printed, expected, "group {group}");
+        assert!(report.totals.figures.visits > 0);
+    }
+}
+
+#[test]
+fn table_and_csv_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    skvoz(dir.path(), &["demo"]);
+    let store = Store::open(dir.path()).unwrap();
+    let (_, last) = store.fact_date_span().unwrap().unwrap();
+    drop(store);
+    let t = last.to_string();
+    let table = String::from_utf8(skvoz(dir.path(), &["report", "--from", &t, "--to", &t]).stdout).unwrap();
+    assert!(table.contains("Итого") && table.contains("Яндекс.Директ"), "{table}");
+    let csv =
+        String::from_utf8(skvoz(dir.path(), &["report", "--from", &t, "--to", &t, "--format", "csv"]).stdout).unwrap();
+    assert!(csv.starts_with("\u{feff}Канал;Источник;Кампания;Визиты"));
+    let bad = Command::new(env!("CARGO_BIN_EXE_skvoz"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["report", "--from", "2026-02-10", "--to", "2026-02-01"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("позже"));
+}

@@ -1,0 +1,157 @@
+//! The dashboard on the demo data: cards, period presets, drill-down, sorting, channel filter, export.
+
+mod common;
+
+use common::*;
+use egui_kittest::kittest::Queryable;
+use jiff::ToSpan;
+use skvoz::app::AppState;
+use skvoz::report::{Grouping, Query, Report, fmt_count, fmt_money, fmt_percent, fmt_ratio_money};
+use std::io::Read;
+
+fn expected(setup: &Setup, days: i32, channel: Option<&str>) -> Report {
+    let from = TODAY.checked_sub((days - 1).days()).unwrap();
+    let query = Query { from, to: TODAY, grouping: Grouping::Channel, channel: channel.map(String::from) };
+    skvoz::app::load_report(&setup.store, &query).unwrap()
+}
+
+fn assert_cards(h: &egui_kittest::Harness<'static, skvoz::app::App>, r: &Report) {
+    let f = &r.totals.figures;
+    for label in [
+        format!("Визиты: {}", fmt_count(f.visits)),
+        format!("Заявки: {}", fmt_count(f.leads)),
+        format!("Продажи: {}", fmt_count(f.sales)),
+        format!("Выручка: {}", fmt_money(f.revenue)),
+        format!("Расходы: {}", fmt_money(f.cost)),
+        format!("Прибыль: {}", fmt_money(f.profit())),
+        format!("CPL: {}", fmt_ratio_money(f.cpl())),
+        format!("ROI: {}", fmt_percent(f.roi())),
+    ] {
+        assert!(has_label(h, &label), "card {label} not shown");
+    }
+}
+
+/// The channel rows' titles in the order the table shows them (top to bottom).
+fn shown_channels(h: &egui_kittest::Harness<'static, skvoz::app::App>, r: &Report) -> Vec<String> {
+    let mut shown: Vec<(f32, String)> = r
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let (closed, open) = (format!("▶ {}", row.title), format!("▼ {}", row.title));
+            let y = h.query_by_label(&closed).or_else(|| h.query_by_label(&open))?.rect().min.y;
+            Some((y, row.title.clone()))
+        })
+        .collect();
+    shown.sort_by(|a, b| a.0.total_cmp(&b.0));
+    shown.into_iter().map(|(_, t)| t).collect()
+}
+
+#[test]
+fn cards_presets_drill_down_and_sorting() {
+    let setup = store(true);
+    let mut h = harness(app(&setup, AppState::default()));
+
+    // The default: 30 days ending at the last fact (today in the demo data).
+    let month = expected(&setup, 30, None);
+    assert_cards(&h, &month);
+
+    click(&mut h, "7 дней");
+    let week = expected(&setup, 7, None);
+    assert_ne!(week.totals.figures.visits, month.totals.figures.visits);
+    assert_cards(&h, &week);
+    assert!(has_label(
+        &h,
+        &format!("{} — {}", skvoz::report::fmt_date(week.query.from), skvoz::report::fmt_date(TODAY))
+    ));
+
+    // Drill-down: a channel's sources appear under it.
+    let direct = week.rows.iter().find(|r| r.key == "direct").unwrap();
+    let source = &direct.children[0].title;
+    assert!(!has_label(&h, &format!("▶ {source}")));
+    click(&mut h, &format!("▶ {}", direct.title));
+    for s in &direct.children {
+        assert!(has_label(&h, &format!("▶ {}", s.title)), "source {} not shown", s.title);
+    }
+    assert!(has_label(&h, &format!("▼ {}", direct.title)));
+
+    // Sorting: by visits (descending on first click), then by cost, then cost ascending.
+    click(&mut h, "Сортировать: Визиты");
+    let mut by_visits = week.rows.clone();
+    by_visits.sort_by_key(|r| std::cmp::Reverse(r.figures.visits));
+    assert_eq!(shown_channels(&h, &week), by_visits.iter().map(|r| r.title.clone()).collect::<Vec<_>>());
+    click(&mut h, "Сортировать: Расходы");
+    let mut by_cost = week.rows.clone();
+    by_cost.sort_by(|a, b| b.figures.cost.cmp(&a.figures.cost).then(a.title.cmp(&b.title)));
+    assert_eq!(shown_channels(&h, &week), by_cost.iter().map(|r| r.title.clone()).collect::<Vec<_>>());
+    click(&mut h, "Сортировать: Расходы");
+    by_cost.sort_by(|a, b| a.figures.cost.cmp(&b.figures.cost).then(a.title.cmp(&b.title)));
+    assert_eq!(shown_channels(&h, &week), by_cost.iter().map(|r| r.title.clone()).collect::<Vec<_>>());
+}
+
+#[test]
+fn channel_filter_changes_cards_and_table() {
+    let setup = store(true);
+    let mut h = harness(app(&setup, AppState::default()));
+    let all = expected(&setup, 30, None);
+    let vk = expected(&setup, 30, Some("vk"));
+    assert!(has_label(&h, "▶ Яндекс.Директ"));
+
+    h.get_by_label("Канал: Все каналы").click();
+    h.run_ok();
+    h.get_by_role_and_label(egui::Role::Button, "ВКонтакте").click();
+    wait(&mut h);
+
+    assert!(has_label(&h, "Канал: ВКонтакте"));
+    assert_ne!(vk.totals.figures, all.totals.figures);
+    assert_cards(&h, &vk);
+    assert!(has_label(&h, "▶ ВКонтакте"));
+    assert!(!has_label(&h, "▶ Яндекс.Директ"));
+    assert!(!has_label(&h, "▶ Google Ads"));
+    // The totals row matches the filtered cards.
+    assert!(h.query_all_by_label(&fmt_count(vk.totals.figures.visits)).count() >= 2);
+}
+
+#[test]
+fn export_csv_and_xlsx_through_the_picker() {
+    let setup = store(true);
+    let mut h = harness(app(&setup, AppState::default()));
+    let r = expected(&setup, 30, None);
+
+    click(&mut h, "Выгрузить в CSV");
+    let csv = std::fs::read_to_string(setup.dir.path().join("report.csv")).unwrap();
+    assert!(csv.starts_with("\u{feff}Канал;Источник;Кампания;Визиты;Заявки;Продажи;Выручка, ₽;Расходы, ₽"));
+    let lines: Vec<&str> = csv.lines().collect();
+    // Every channel, source and campaign, plus header and totals.
+    assert_eq!(lines.len(), skvoz::report::flatten(&r.rows).len() + 2);
+    for row in &r.rows {
+        let line = format!(
+            "{};;;{};{};{};{};{}",
+            row.title,
+            row.figures.visits,
+            row.figures.leads,
+            row.figures.sales,
+            row.figures.revenue.to_decimal_string().replace('.', ","),
+            row.figures.cost.to_decimal_string().replace('.', ",")
+        );
+        assert!(lines.iter().any(|l| l.starts_with(&line)), "no line {line}");
+    }
+    let f = &r.totals.figures;
+    let total = format!("Итого;;;{};{};{};", f.visits, f.leads, f.sales);
+    assert!(lines.last().unwrap().starts_with(&total), "{}", lines.last().unwrap());
+    assert!(h.query_by_label_contains("Отчёт сохранён").is_some());
+
+    click(&mut h, "Выгрузить в Excel");
+    let file = std::fs::File::open(setup.dir.path().join("report.xlsx")).unwrap();
+    let mut zip = zip::ZipArchive::new(file).unwrap();
+    let mut read = |name: &str| {
+        let mut text = String::new();
+        zip.by_name(name).unwrap().read_to_string(&mut text).unwrap();
+        text
+    };
+    let strings = read("xl/sharedStrings.xml");
+    let sheet = read("xl/worksheets/sheet1.xml");
+    assert!(strings.contains("Итого") && strings.contains("Яндекс.Директ") && strings.contains("Визиты"));
+    // Numbers are numbers: the totals' visits and cost as cell values.
+    assert!(sheet.contains(&format!("<v>{}</v>", f.visits)), "total visits not in the sheet");
+    assert!(sheet.contains(&format!("<v>{}</v>", f.cost.as_f64_rubles())), "total cost not in the sheet");
+}

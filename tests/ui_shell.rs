@@ -1,0 +1,76 @@
+//! The window's shell: navigation by role, the empty state.
+
+mod common;
+
+use common::*;
+use egui_kittest::kittest::Queryable;
+use skvoz::app::{AppState, Page};
+use skvoz::domain::{Role, User};
+
+#[test]
+fn admin_opens_every_page_by_its_label() {
+    let setup = store(true);
+    let mut h = harness(app(&setup, AppState::default()));
+    for page in Page::ALL {
+        assert!(h.query_by_role_and_label(egui::Role::Button, page.title()).is_some(), "{}", page.title());
+    }
+    click(&mut h, "Заявки");
+    assert_eq!(h.state().state.page, Page::Leads);
+    let leads = format!("Заявки: {}", skvoz::report::fmt_count(setup.store.lead_count() as u64));
+    assert!(has_label(&h, &leads), "{leads}");
+    click(&mut h, "Источники");
+    assert!(has_label(&h, "Источники получения заявок"));
+    click(&mut h, "Доп. реквизиты и статусы");
+    assert!(h.query_by_label_contains("Статусы (").is_some());
+    click(&mut h, "Журнал обмена");
+    assert!(has_label(&h, "Запросов ещё не было."));
+    click(&mut h, "Настройки");
+    assert!(has_label(&h, "Хранилище:"));
+    click(&mut h, "Сквозная аналитика");
+    assert!(has_label(&h, "Группировка:"));
+}
+
+#[test]
+fn marketer_sees_dashboard_and_leads_only() {
+    let setup = store(true);
+    let marketer = setup.store.put(User { name: "Ольга".into(), role: Role::Marketer, ..User::default() }).unwrap();
+    // Start as the admin, then switch to the marketer in the top bar.
+    let mut h = harness(app(&setup, AppState { page: Page::Settings, ..AppState::default() }));
+    assert!(h.query_by_role_and_label(egui::Role::Button, "Настройки").is_some());
+    h.get_by_label_contains("Пользователь: Администратор").click();
+    h.run_ok();
+    h.get_by_label("Ольга (Маркетолог)").click();
+    wait(&mut h);
+    assert_eq!(h.state().state.user_id, Some(marketer.id));
+    assert!(h.query_by_role_and_label(egui::Role::Button, "Настройки").is_none());
+    assert!(h.query_by_role_and_label(egui::Role::Button, "Источники").is_none());
+    assert!(h.query_by_role_and_label(egui::Role::Button, "Заявки").is_some());
+    // The page that is not allowed any more gave way to the dashboard.
+    assert_eq!(h.state().state.page, Page::Dashboard);
+}
+
+#[test]
+fn empty_store_offers_demo_data() {
+    let setup = store(false);
+    let mut h = harness(app(&setup, AppState::default()));
+    assert!(has_label(&h, "Данных сквозной аналитики пока нет"));
+    assert!(h.query_by_role_and_label(egui::Role::Button, "Настроить источник аналитики").is_some());
+    click(&mut h, "Загрузить демо-данные");
+    // The facts arrive through the store's event, then the report.
+    wait(&mut h);
+    assert!(h.state().has_facts());
+    let report = h.state().dashboard.report.clone().unwrap();
+    assert!(report.totals.figures.visits > 0);
+    let visits = format!("Визиты: {}", skvoz::report::fmt_count(report.totals.figures.visits));
+    assert!(has_label(&h, &visits), "{visits}");
+    assert!(!has_label(&h, "Данных сквозной аналитики пока нет"));
+}
+
+#[test]
+fn empty_store_leads_to_sources() {
+    let setup = store(false);
+    let mut h = harness(app(&setup, AppState::default()));
+    click(&mut h, "Настроить источник аналитики");
+    assert_eq!(h.state().state.page, Page::Sources);
+    assert!(has_label(&h, "Не настроено ни одного источника получения аналитики."));
+}
