@@ -4,6 +4,7 @@
 
 pub mod demo;
 pub mod domain;
+pub mod roistat;
 pub mod store;
 pub mod ui;
 
