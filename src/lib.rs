@@ -6,8 +6,9 @@ pub mod app;
 pub mod demo;
 pub mod domain;
 pub mod leads;
-pub mod service;
 pub mod report;
+pub mod roistat;
+pub mod service;
 pub mod store;
 pub mod ui;
 

@@ -277,6 +277,8 @@ fn cut_chars(text: &str, max: usize) -> String {
         Some((i, _)) => format!("{}…", &text[..i]),
         None => text.to_string(),
     }
+}
+
 /// A plain aligned table for the terminal, the whole drill-down indented.
 fn print_table(out: &mut impl Write, report: &Report) -> Result<()> {
     let grouping = report.query.grouping;

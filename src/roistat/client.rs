@@ -1,0 +1,305 @@
+//! The HTTP client of Roistat's REST API (`shared/PROTOCOL.md` §2).
+
+use super::error::RoistatError;
+use super::types::{self, AnalyticsItem, CostRecord, MetricInfo, MetricNames, Project, ProxyLead, RoistatCall};
+use crate::domain::{AnalyticsSource, DailyFact, Secret};
+use jiff::civil::Date;
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// Roistat counts days in the project's zone; Moscow is its default, so periods are sent in it.
+const PERIOD_OFFSET: &str = "+0300";
+/// Calls per page of `calltracking/call/list`.
+const CALL_PAGE: usize = 1000;
+
+/// Where and how to call. Timeouts are settable so tests need not wait long.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// Empty means Roistat's cloud.
+    pub api_base: String,
+    pub api_key: Secret,
+    pub project: String,
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+}
+
+impl ClientConfig {
+    pub fn new(api_base: &str, api_key: Secret, project: &str) -> ClientConfig {
+        ClientConfig {
+            api_base: api_base.to_string(),
+            api_key,
+            project: project.to_string(),
+            connect_timeout: Duration::from_secs(15),
+            timeout: Duration::from_secs(120),
+        }
+    }
+
+    pub fn for_source(source: &AnalyticsSource) -> ClientConfig {
+        ClientConfig::new(source.api_base_or_default(), source.api_key.clone(), source.project.trim())
+    }
+}
+
+/// One project's API access; cheap to clone.
+#[derive(Clone)]
+pub struct RoistatClient {
+    http: reqwest::Client,
+    base: String,
+    key: Secret,
+    project: String,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for RoistatClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RoistatClient").field("base", &self.base).field("project", &self.project).finish()
+    }
+}
+
+/// A successful envelope: its `data` and `total`.
+struct Envelope {
+    data: Value,
+    total: Option<u64>,
+}
+
+impl RoistatClient {
+    pub fn new(config: ClientConfig) -> Result<RoistatClient, RoistatError> {
+        let base = if config.api_base.trim().is_empty() {
+            crate::domain::DEFAULT_API_BASE.to_string()
+        } else {
+            config.api_base.trim().trim_end_matches('/').to_string()
+        };
+        let scrubbed = scrub(&base, &config.api_key);
+        match reqwest::Url::parse(&base) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {}
+            _ => return Err(RoistatError::BadBaseUrl(scrubbed)),
+        }
+        let mut key = HeaderValue::from_str(config.api_key.expose().trim()).map_err(|_| RoistatError::BadKey)?;
+        key.set_sensitive(true);
+        let mut headers = HeaderMap::new();
+        headers.insert("Api-key", key);
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.timeout)
+            .user_agent(concat!("skvoz/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| RoistatError::Network { call: "", reason: scrub(&chain(&e), &config.api_key) })?;
+        Ok(RoistatClient { http, base, key: config.api_key, project: config.project, timeout: config.timeout })
+    }
+
+    /// `GET user/projects`: the projects the key can see; also a check of the key.
+    pub async fn projects(&self) -> Result<Vec<Project>, RoistatError> {
+        const CALL: &str = "user/projects";
+        let env = self.send(CALL, self.http.get(self.url(CALL))).await?;
+        types::parse_projects(&env.data).map_err(|r| self.bad(CALL, r))
+    }
+
+    /// `POST project/analytics/metrics-new`: the metric names this project has.
+    pub async fn metrics(&self) -> Result<Vec<MetricInfo>, RoistatError> {
+        const CALL: &str = "project/analytics/metrics-new";
+        let env = self.send(CALL, self.project_post(CALL, &json!({}))).await?;
+        types::parse_metrics(&env.data).map_err(|r| self.bad(CALL, r))
+    }
+
+    /// `POST project/analytics/data` over the days `from..=to`.
+    pub async fn analytics_data(
+        &self,
+        from: Date,
+        to: Date,
+        dimensions: &[&str],
+        metrics: &[&str],
+    ) -> Result<Vec<AnalyticsItem>, RoistatError> {
+        const CALL: &str = "project/analytics/data";
+        let body = json!({
+            "dimensions": dimensions,
+            "metrics": metrics,
+            "period": period(from, to),
+            "filters": [],
+        });
+        let env = self.send(CALL, self.project_post(CALL, &body)).await?;
+        types::parse_analytics(&env.data).map_err(|r| self.bad(CALL, r))
+    }
+
+    /// Daily facts by marker levels 1..3 over `from..=to` (source id 0: the caller sets it).
+    pub async fn daily_facts(&self, from: Date, to: Date, names: &MetricNames) -> Result<Vec<DailyFact>, RoistatError> {
+        const CALL: &str = "project/analytics/data";
+        let dimensions = [types::DAILY, types::LEVELS[0], types::LEVELS[1], types::LEVELS[2]];
+        let items = self.analytics_data(from, to, &dimensions, &names.list()).await?;
+        types::items_to_facts(&items, names).map_err(|r| self.bad(CALL, r))
+    }
+
+    /// `POST project/analytics/source/cost/list`: manual costs that overlap `from..=to`.
+    pub async fn cost_list(&self, from: Date, to: Date) -> Result<Vec<CostRecord>, RoistatError> {
+        const CALL: &str = "project/analytics/source/cost/list";
+        let body = json!({
+            "filters": [["from_date", "<=", format!("{to}T23:59:59{PERIOD_OFFSET}")],
+                        ["to_date", ">=", format!("{from}T00:00:00{PERIOD_OFFSET}")]],
+        });
+        let env = self.send(CALL, self.project_post(CALL, &body)).await?;
+        types::parse_costs(&env.data).map_err(|r| self.bad(CALL, r))
+    }
+
+    /// `POST project/calltracking/call/list` over `from..=to`, all pages.
+    pub async fn calls(&self, from: Date, to: Date) -> Result<Vec<RoistatCall>, RoistatError> {
+        const CALL: &str = "project/calltracking/call/list";
+        let mut out = Vec::new();
+        loop {
+            let body = json!({
+                "filters": {"and": [["date", ">=", format!("{from}T00:00:00{PERIOD_OFFSET}")],
+                                     ["date", "<=", format!("{to}T23:59:59{PERIOD_OFFSET}")]]},
+                "limit": CALL_PAGE,
+                "offset": out.len(),
+            });
+            let env = self.send(CALL, self.project_post(CALL, &body)).await?;
+            let page = types::parse_calls(&env.data).map_err(|r| self.bad(CALL, r))?;
+            let got = page.len();
+            out.extend(page);
+            let total = env.total.map(|t| t as usize);
+            if got == 0 || got < CALL_PAGE || total.is_some_and(|t| out.len() >= t) {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// `GET project/proxy-leads?period=YYYY-MM-DD-YYYY-MM-DD`: the leads Roistat sent us.
+    pub async fn proxy_leads(&self, from: Date, to: Date) -> Result<Vec<ProxyLead>, RoistatError> {
+        const CALL: &str = "project/proxy-leads";
+        let request = self
+            .http
+            .get(self.url(CALL))
+            .query(&[("project", self.project.as_str()), ("period", format!("{from}-{to}").as_str())]);
+        let env = self.send(CALL, request).await?;
+        types::parse_proxy_leads(&env.data).map_err(|r| self.bad(CALL, r))
+    }
+
+    fn url(&self, call: &str) -> String {
+        format!("{}/{call}", self.base)
+    }
+
+    fn project_post(&self, call: &str, body: &Value) -> reqwest::RequestBuilder {
+        self.http.post(self.url(call)).query(&[("project", self.project.as_str())]).json(body)
+    }
+
+    fn bad(&self, call: &'static str, reason: String) -> RoistatError {
+        RoistatError::BadResponse { call, reason: scrub(&reason, &self.key) }
+    }
+
+    /// Sends, reads the whole body, and checks the envelope (an error may come with HTTP 200).
+    async fn send(&self, call: &'static str, request: reqwest::RequestBuilder) -> Result<Envelope, RoistatError> {
+        tracing::debug!(call, project = %self.project, "запрос к Roistat");
+        let response = request.send().await.map_err(|e| self.transport(call, &e))?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let body = response.bytes().await.map_err(|e| self.transport(call, &e))?;
+        let parsed: Result<Value, _> = serde_json::from_slice(&body);
+        if let Ok(value) = &parsed
+            && value.get("status").and_then(Value::as_str) == Some("error")
+        {
+            return Err(self.envelope_error(call, value, retry_after));
+        }
+        if !(200..300).contains(&status) {
+            let detail = match &parsed {
+                Ok(v) => text_of(v.get("description").or_else(|| v.get("error"))),
+                Err(_) => snippet(&body),
+            };
+            return Err(RoistatError::Http { call, status, detail: scrub(&detail, &self.key), retry_after });
+        }
+        let value = parsed.map_err(|e| {
+            self.bad(call, format!("ответ не является корректным JSON ({e}); начало ответа: «{}»", snippet(&body)))
+        })?;
+        match value.get("status").and_then(Value::as_str) {
+            Some("success") | None if value.get("data").is_some() => {}
+            Some("success") => {}
+            Some(other) => return Err(self.bad(call, format!("неизвестный статус ответа «{other}»"))),
+            None => return Err(self.bad(call, format!("в ответе нет полей status и data: {}", types::short(&value)))),
+        }
+        let total = value.get("total").and_then(|t| types::count(Some(t)).ok());
+        let data = match value {
+            Value::Object(mut map) => map.remove("data").unwrap_or(Value::Null),
+            _ => Value::Null,
+        };
+        Ok(Envelope { data, total })
+    }
+
+    fn envelope_error(&self, call: &'static str, value: &Value, retry_after: Option<Duration>) -> RoistatError {
+        let code = text_of(value.get("error"));
+        let description = scrub(&text_of(value.get("description")), &self.key);
+        match code.as_str() {
+            "authentication_failed" => RoistatError::AuthenticationFailed { call, description },
+            "authorization_failed" => RoistatError::AuthorizationFailed { call, description },
+            "access_denied" => RoistatError::AccessDenied { call, description },
+            "request_limit_error" => RoistatError::RateLimited { call, description, retry_after },
+            _ => RoistatError::Api { call, code: scrub(&code, &self.key), description },
+        }
+    }
+
+    fn transport(&self, call: &'static str, e: &reqwest::Error) -> RoistatError {
+        if e.is_timeout() {
+            return RoistatError::Timeout { call, seconds: self.timeout.as_secs().max(1) };
+        }
+        RoistatError::Network { call, reason: scrub(&chain(e), &self.key) }
+    }
+}
+
+fn period(from: Date, to: Date) -> Value {
+    json!({"from": format!("{from}T00:00:00{PERIOD_OFFSET}"), "to": format!("{to}T23:59:59{PERIOD_OFFSET}")})
+}
+
+fn text_of(v: Option<&Value>) -> String {
+    types::text(v)
+}
+
+/// The error and its causes in one line, without the URL (it is ours and says nothing new).
+fn chain(e: &reqwest::Error) -> String {
+    let mut parts = Vec::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.contains(&text) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    if parts.is_empty() { e.to_string() } else { parts.join(": ") }
+}
+
+/// The beginning of a body, for a message about a bad answer.
+fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.chars().count() > 120 { format!("{}…", text.chars().take(120).collect::<String>()) } else { text.into() }
+}
+
+/// Masks the key wherever outside text might have echoed it.
+pub(crate) fn scrub(text: &str, key: &Secret) -> String {
+    let key = key.expose().trim();
+    // A key this short cannot be told from ordinary text, and real keys are long.
+    if key.len() < 6 { text.to_string() } else { text.replace(key, &Secret::new(key).masked()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_bad_base_urls_without_the_key() {
+        let key = Secret::new("supersecretkey123");
+        let e = RoistatClient::new(ClientConfig::new("ftp://supersecretkey123@x", key.clone(), "1")).unwrap_err();
+        assert!(matches!(e, RoistatError::BadBaseUrl(_)));
+        assert!(!e.to_string().contains("supersecretkey123"));
+        let e = RoistatClient::new(ClientConfig::new("not a url", key, "1")).unwrap_err();
+        assert!(matches!(e, RoistatError::BadBaseUrl(_)));
+    }
+
+    #[test]
+    fn empty_base_is_the_cloud() {
+        let client = RoistatClient::new(ClientConfig::new("", Secret::new("k"), "1")).unwrap();
+        assert_eq!(client.url("user/projects"), "https://cloud.roistat.com/api/v1/user/projects");
+    }
+}

@@ -1,0 +1,465 @@
+//! A fake Roistat REST API (`shared/PROTOCOL.md` §2) on 127.0.0.1:0, with deterministic facts and
+//! switches for every failure the sync job must survive or report. Shared by tests and the benchmark.
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use jiff::civil::Date;
+use serde_json::{Value, json};
+use skvoz::domain::{DailyFact, Level, Money};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub const KEY: &str = "test-api-key-7f3a9c0b1e";
+pub const PROJECT: &str = "12345";
+
+#[derive(Clone, Debug)]
+pub struct FakeConfig {
+    pub key: String,
+    pub project: String,
+    /// Marker triples are channels × sources × campaigns.
+    pub channels: usize,
+    pub sources: usize,
+    pub campaigns: usize,
+    /// "Today" of the fake: `bump_recent` changes the 14 days up to it.
+    pub today: Date,
+    /// Calls per day in `calltracking/call/list`.
+    pub calls_per_day: usize,
+}
+
+impl Default for FakeConfig {
+    fn default() -> Self {
+        FakeConfig {
+            key: KEY.into(),
+            project: PROJECT.into(),
+            channels: 3,
+            sources: 2,
+            campaigns: 2,
+            today: Date::constant(2026, 11, 24),
+            calls_per_day: 2,
+        }
+    }
+}
+
+/// Failure switches; all off by default.
+#[derive(Clone, Debug, Default)]
+pub struct Switches {
+    /// Every call answers `{"status":"error","error":"internal_error"}` with HTTP 200.
+    pub error_200: bool,
+    /// The next N data requests answer `request_limit_error`.
+    pub rate_limit_times: u32,
+    /// Rate limits come as HTTP 429 (with `Retry-After: 0`) instead of an envelope with HTTP 200.
+    pub rate_limit_429: bool,
+    /// Data requests longer than this many days answer "Try smaller period".
+    pub max_period_days: Option<i64>,
+    /// Every call answers HTTP 500.
+    pub http_500: bool,
+    /// Every call answers a JSON body cut in half.
+    pub truncated: bool,
+    /// Every call waits this long before answering.
+    pub slow: Option<Duration>,
+    /// The k-th data request (1-based, counted since the last reset) answers HTTP 500.
+    pub fail_at_data_request: Option<usize>,
+    /// Adds 1000 visits to every fact of the 14 days up to `today`.
+    pub bump_recent: bool,
+    /// Error descriptions repeat the key they were given (as a careless server might).
+    pub echo_key: bool,
+}
+
+pub struct FakeState {
+    pub config: FakeConfig,
+    pub switches: Mutex<Switches>,
+    /// Periods of the data requests, in arrival order.
+    pub data_requests: Mutex<Vec<(Date, Date)>>,
+    pub requests: AtomicUsize,
+}
+
+impl FakeState {
+    pub fn set(&self, change: impl FnOnce(&mut Switches)) {
+        change(&mut self.switches.lock().unwrap());
+    }
+    pub fn switches(&self) -> Switches {
+        self.switches.lock().unwrap().clone()
+    }
+    pub fn data_requests(&self) -> Vec<(Date, Date)> {
+        self.data_requests.lock().unwrap().clone()
+    }
+    pub fn reset_counts(&self) {
+        self.data_requests.lock().unwrap().clear();
+        self.requests.store(0, Ordering::SeqCst);
+    }
+}
+
+pub struct Fake {
+    /// The API base, e.g. `http://127.0.0.1:40123/api/v1`.
+    pub url: String,
+    pub state: Arc<FakeState>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+pub async fn start(config: FakeConfig) -> Fake {
+    let state = Arc::new(FakeState {
+        config,
+        switches: Mutex::new(Switches::default()),
+        data_requests: Mutex::new(Vec::new()),
+        requests: AtomicUsize::new(0),
+    });
+    let app = Router::new()
+        .route("/api/v1/user/projects", get(projects))
+        .route("/api/v1/project/analytics/metrics-new", post(metrics))
+        .route("/api/v1/project/analytics/data", post(data))
+        .route("/api/v1/project/analytics/source/cost/list", post(costs))
+        .route("/api/v1/project/calltracking/call/list", post(calls))
+        .route("/api/v1/project/proxy-leads", get(proxy_leads))
+        .with_state(state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Fake { url: format!("http://{addr}/api/v1"), state, task }
+}
+
+// ---- deterministic facts ----
+
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn day_number(date: Date) -> u64 {
+    date.since(Date::constant(2000, 1, 1)).unwrap().get_days() as u64
+}
+
+fn hash(date: Date, c: usize, s: usize, k: usize) -> u64 {
+    mix(day_number(date) ^ mix((c as u64) << 40 ^ (s as u64) << 20 ^ k as u64))
+}
+
+fn levels(c: usize, s: usize, k: usize) -> [Level; 3] {
+    [
+        Level::new(format!("ch{c}"), format!("Канал {c}")),
+        Level::new(format!("ch{c}_src{s}"), format!("Источник {s}")),
+        Level::new(format!("cmp{k}"), format!("Кампания «{k}»")),
+    ]
+}
+
+/// The fact the fake serves for a day and a triple; `None` when Roistat would send no row.
+pub fn fact(config: &FakeConfig, bump: bool, date: Date, c: usize, s: usize, k: usize) -> Option<DailyFact> {
+    let h = hash(date, c, s, k);
+    if h % 11 == 0 {
+        return None;
+    }
+    let mut f = DailyFact::new(date, levels(c, s, k));
+    f.visits = (h >> 8) % 500;
+    f.leads = f.visits / 20;
+    f.sales = f.leads / 3;
+    f.calls = f.leads / 2;
+    f.revenue = if f.sales > 0 { Money(((h >> 20) % 10_000_000) as i64) } else { Money::ZERO };
+    f.cost = if h % 5 == 0 { Money::ZERO } else { Money(((h >> 40) % 500_000) as i64) };
+    let recent_start = config.today.checked_sub(jiff::Span::new().days(13)).unwrap();
+    if bump && date >= recent_start && date <= config.today {
+        f.visits += 1000;
+    }
+    Some(f)
+}
+
+fn each_day(from: Date, to: Date) -> impl Iterator<Item = Date> {
+    let mut d = Some(from);
+    std::iter::from_fn(move || {
+        let cur = d.filter(|x| *x <= to)?;
+        d = cur.tomorrow().ok();
+        Some(cur)
+    })
+}
+
+/// Every fact the fake serves for `from..=to` (source id 0), sorted by date and levels.
+pub fn expected_facts(config: &FakeConfig, bump: bool, from: Date, to: Date) -> Vec<DailyFact> {
+    let mut out = Vec::new();
+    for date in each_day(from, to) {
+        for c in 0..config.channels {
+            for s in 0..config.sources {
+                for k in 0..config.campaigns {
+                    out.extend(fact(config, bump, date, c, s, k));
+                }
+            }
+        }
+    }
+    sort_facts(&mut out);
+    out
+}
+
+pub fn sort_facts(facts: &mut [DailyFact]) {
+    facts.sort_by(|a, b| (a.date, a.key_levels()).cmp(&(b.date, b.key_levels())));
+}
+
+/// Money as Roistat may send it: a number or a numeric string, in roubles.
+fn money_json(m: Money, as_text: bool) -> Value {
+    let text = m.to_decimal_string();
+    if as_text { Value::String(text) } else { serde_json::from_str(&text).unwrap() }
+}
+
+/// One item, in the varied shapes the real API uses (dates with times, numbers as strings, missing metrics).
+fn item(f: &DailyFact, h: u64, metrics: &[String]) -> Value {
+    let daily = if h % 2 == 0 { f.date.to_string() } else { format!("{}T00:00:00+0300", f.date) };
+    let mut list = Vec::new();
+    for name in metrics {
+        let value = match name.as_str() {
+            "visits" => json!(f.visits),
+            "leads" if h % 3 == 0 => json!(f.leads.to_string()),
+            "leads" => json!(f.leads),
+            "sales" if h % 7 == 0 => json!(f.sales as f64),
+            "sales" => json!(f.sales),
+            "revenue" => money_json(f.revenue, h % 4 < 2),
+            "marketing_cost" if f.cost == Money::ZERO => continue,
+            "marketing_cost" => money_json(f.cost, h % 4 == 3),
+            "calls" if f.calls == 0 => continue,
+            "calls" => json!(f.calls),
+            _ => continue,
+        };
+        list.push(json!({"metric_name": name, "value": value}));
+    }
+    let [l1, l2, l3] = &f.levels;
+    json!({
+        "dimensions": {
+            "daily": {"value": daily, "title": daily},
+            "marker_level_1": {"value": l1.value, "title": l1.title},
+            "marker_level_2": {"value": l2.value, "title": l2.title},
+            "marker_level_3": {"value": l3.value, "title": l3.title},
+        },
+        "metrics": list,
+    })
+}
+
+// ---- HTTP ----
+
+fn envelope_error(code: &str, description: &str) -> Value {
+    json!({"status": "error", "error": code, "description": description})
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response {
+    let mut r = (status, body.to_string()).into_response();
+    r.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+    r
+}
+
+fn query_param(query: &Option<String>, name: &str) -> Option<String> {
+    query.as_deref()?.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == name).then(|| v.to_string())
+    })
+}
+
+/// Checks shared by every call: switches, key, project. `Err` is the answer to send.
+async fn check(
+    state: &FakeState,
+    headers: &HeaderMap,
+    query: &Option<String>,
+    project_call: bool,
+) -> Result<(), Response> {
+    state.requests.fetch_add(1, Ordering::SeqCst);
+    let sw = state.switches();
+    if let Some(delay) = sw.slow {
+        tokio::time::sleep(delay).await;
+    }
+    let key = headers.get("api-key").and_then(|v| v.to_str().ok()).unwrap_or("");
+    if key != state.config.key {
+        let description = if sw.echo_key { format!("Invalid API key {key}") } else { "Invalid API key".to_string() };
+        return Err(json_response(StatusCode::UNAUTHORIZED, &envelope_error("authentication_failed", &description)));
+    }
+    if project_call && query_param(query, "project").as_deref() != Some(state.config.project.as_str()) {
+        return Err(json_response(StatusCode::OK, &envelope_error("authorization_failed", "No access to project")));
+    }
+    if sw.http_500 {
+        return Err((StatusCode::INTERNAL_SERVER_ERROR, "<html>500 Internal Server Error</html>").into_response());
+    }
+    if sw.error_200 {
+        let description = if sw.echo_key { format!("Internal error for key {key}") } else { "Internal error".into() };
+        return Err(json_response(StatusCode::OK, &envelope_error("internal_error", &description)));
+    }
+    Ok(())
+}
+
+fn success(state: &FakeState, data: Value, total: Option<usize>) -> Response {
+    let mut body = json!({"status": "success", "data": data});
+    if let Some(t) = total {
+        body["total"] = json!(t);
+    }
+    if state.switches().truncated {
+        let text = body.to_string();
+        let cut = text.len() / 2;
+        let mut r = (StatusCode::OK, text.as_bytes()[..cut].to_vec()).into_response();
+        r.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+        return r;
+    }
+    json_response(StatusCode::OK, &body)
+}
+
+fn date_of(text: &str) -> Option<Date> {
+    text.get(..10)?.parse().ok()
+}
+
+async fn projects(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    if let Err(r) = check(&s, &headers, &q, false).await {
+        return r;
+    }
+    success(&s, json!([{"id": s.config.project, "name": "Тестовый проект"}, {"id": 777, "name": "Другой"}]), None)
+}
+
+async fn metrics(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    if let Err(r) = check(&s, &headers, &q, true).await {
+        return r;
+    }
+    let list: Vec<Value> = [
+        ("visits", "Визиты"),
+        ("leads", "Заявки"),
+        ("sales", "Продажи"),
+        ("revenue", "Выручка"),
+        ("marketing_cost", "Расходы"),
+        ("calls", "Звонки"),
+        ("profit", "Прибыль"),
+    ]
+    .iter()
+    .map(|(n, t)| json!({"name": n, "title": t}))
+    .collect();
+    success(&s, Value::Array(list), None)
+}
+
+async fn data(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQuery(q): RawQuery, body: Bytes) -> Response {
+    if let Err(r) = check(&s, &headers, &q, true).await {
+        return r;
+    }
+    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
+        return json_response(StatusCode::BAD_REQUEST, &envelope_error("request_error", "Bad JSON"));
+    };
+    let (Some(from), Some(to)) =
+        (request["period"]["from"].as_str().and_then(date_of), request["period"]["to"].as_str().and_then(date_of))
+    else {
+        return json_response(StatusCode::OK, &envelope_error("request_error", "Bad period"));
+    };
+    let count = {
+        let mut log = s.data_requests.lock().unwrap();
+        log.push((from, to));
+        log.len()
+    };
+    let sw = s.switches();
+    if sw.rate_limit_times > 0 {
+        s.set(|w| w.rate_limit_times -= 1);
+        let body = envelope_error("request_limit_error", "Too many requests");
+        if sw.rate_limit_429 {
+            let mut r = json_response(StatusCode::TOO_MANY_REQUESTS, &body);
+            r.headers_mut().insert("retry-after", HeaderValue::from_static("0"));
+            return r;
+        }
+        return json_response(StatusCode::OK, &body);
+    }
+    if let Some(max) = sw.max_period_days
+        && to.since(from).unwrap().get_days() as i64 + 1 > max
+    {
+        return json_response(
+            StatusCode::OK,
+            &envelope_error("request_error", "Data is too large for this period. Try smaller period"),
+        );
+    }
+    if sw.fail_at_data_request == Some(count) {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "upstream failure").into_response();
+    }
+    let metrics: Vec<String> = request["metrics"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|m| m.as_str().map(String::from)).collect())
+        .unwrap_or_default();
+    let c = &s.config;
+    let mut items = Vec::new();
+    for date in each_day(from, to) {
+        for ch in 0..c.channels {
+            for src in 0..c.sources {
+                for k in 0..c.campaigns {
+                    if let Some(f) = fact(c, sw.bump_recent, date, ch, src, k) {
+                        items.push(item(&f, hash(date, ch, src, k), &metrics));
+                    }
+                }
+            }
+        }
+    }
+    let total = items.len();
+    success(&s, json!([{"items": items, "total": total}]), Some(total))
+}
+
+async fn costs(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    if let Err(r) = check(&s, &headers, &q, true).await {
+        return r;
+    }
+    success(
+        &s,
+        json!([{"id": 1, "source": "ch0", "name": "Наружная реклама", "from_date": "2026-11-01", "to_date": "2026-11-30",
+                "timezone": "Europe/Moscow", "marketing_cost": "15000.50"}]),
+        Some(1),
+    )
+}
+
+/// The calls of one day, deterministic.
+pub fn calls_of(config: &FakeConfig, date: Date) -> Vec<Value> {
+    (0..config.calls_per_day)
+        .map(|n| {
+            json!({
+                "id": format!("call-{date}-{n}"),
+                "callee": "74950000000",
+                "caller": format!("7999{:07}", day_number(date) * 10 + n as u64),
+                "duration": 30 + n * 15,
+                "waiting_time": "5",
+                "status": if n % 2 == 0 { "ANSWER" } else { "BUSY" },
+                "date": format!("{date}T10:{:02}:00+0000", n % 60),
+                "visit_id": format!("{}", 1000 + n),
+                "order_id": null,
+            })
+        })
+        .collect()
+}
+
+async fn calls(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQuery(q): RawQuery, body: Bytes) -> Response {
+    if let Err(r) = check(&s, &headers, &q, true).await {
+        return r;
+    }
+    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let filters = request["filters"]["and"].as_array().cloned().unwrap_or_default();
+    let bound = |op: &str| filters.iter().find(|f| f[1] == op).and_then(|f| f[2].as_str()).and_then(date_of);
+    let (Some(from), Some(to)) = (bound(">="), bound("<=")) else {
+        return json_response(StatusCode::OK, &envelope_error("request_error", "Bad filters"));
+    };
+    let all: Vec<Value> = each_day(from, to).flat_map(|d| calls_of(&s.config, d)).collect();
+    let offset = request["offset"].as_u64().unwrap_or(0) as usize;
+    let limit = request["limit"].as_u64().unwrap_or(1000) as usize;
+    let page: Vec<Value> = all.iter().skip(offset).take(limit).cloned().collect();
+    success(&s, Value::Array(page), Some(all.len()))
+}
+
+async fn proxy_leads(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    if let Err(r) = check(&s, &headers, &q, true).await {
+        return r;
+    }
+    let period = query_param(&q, "period").unwrap_or_default();
+    let (Some(from), Some(to)) =
+        (period.get(..10).and_then(|d| d.parse::<Date>().ok()), period.get(11..).and_then(|d| d.parse::<Date>().ok()))
+    else {
+        return json_response(StatusCode::OK, &envelope_error("request_error", "Bad period"));
+    };
+    let leads: Vec<Value> = each_day(from, to)
+        .map(|d| {
+            json!({"id": format!("lead-{d}"), "order_id": day_number(d), "title": "Заявка с сайта", "text": "",
+                   "name": "Иван", "phone": "79990000000", "email": "", "creation_date": format!("{d} 09:12:54"), "visit_id": 5})
+        })
+        .collect();
+    success(&s, Value::Array(leads), None)
+}
