@@ -8,6 +8,8 @@ use std::io::{BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod sync_cli;
+
 #[derive(Parser)]
 #[command(name = "skvoz", version = version_text(), about = "Сквозная аналитика: рабочее место рядом с Roistat")]
 struct Cli {
@@ -63,6 +65,32 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Load analytics from Roistat now, in the foreground, with a progress bar
+    Sync(SyncArgs),
+    /// List the analytics sources and the state of their loads
+    Sources,
+}
+
+#[derive(clap::Args)]
+struct SyncArgs {
+    /// The analytics source to load, by name (default: the only one there is)
+    #[arg(long, value_name = "NAME")]
+    source: Option<String>,
+    /// Roistat API address, for a load without a saved source
+    #[arg(long, value_name = "URL")]
+    api_base: Option<String>,
+    /// Roistat API key, for a load without a saved source
+    #[arg(long, value_name = "KEY", env = "SKVOZ_ROISTAT_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+    /// Roistat project number, for a load without a saved source
+    #[arg(long, value_name = "ID")]
+    project: Option<String>,
+    /// First day to load (YYYY-MM-DD); default: what the schedule would load
+    #[arg(long, value_name = "DATE", requires = "to")]
+    from: Option<jiff::civil::Date>,
+    /// Last day to load (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE", requires = "from")]
+    to: Option<jiff::civil::Date>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -200,6 +228,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 store.path().display()
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Sync(args)) => {
+            // Errors reach the person once, through the exit message; warnings would break the bar.
+            init_logging("error");
+            let store = Store::open(&dir)?;
+            sync_cli::run(&store, args)
+        }
+        Some(Command::Sources) => {
+            let store = Store::open(&dir)?;
+            sync_cli::list(&store)
         }
     }
 }

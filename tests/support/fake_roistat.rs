@@ -159,7 +159,7 @@ fn levels(c: usize, s: usize, k: usize) -> [Level; 3] {
 /// The fact the fake serves for a day and a triple; `None` when Roistat would send no row.
 pub fn fact(config: &FakeConfig, bump: bool, date: Date, c: usize, s: usize, k: usize) -> Option<DailyFact> {
     let h = hash(date, c, s, k);
-    if h % 11 == 0 {
+    if h.is_multiple_of(11) {
         return None;
     }
     let mut f = DailyFact::new(date, levels(c, s, k));
@@ -168,7 +168,7 @@ pub fn fact(config: &FakeConfig, bump: bool, date: Date, c: usize, s: usize, k: 
     f.sales = f.leads / 3;
     f.calls = f.leads / 2;
     f.revenue = if f.sales > 0 { Money(((h >> 20) % 10_000_000) as i64) } else { Money::ZERO };
-    f.cost = if h % 5 == 0 { Money::ZERO } else { Money(((h >> 40) % 500_000) as i64) };
+    f.cost = if h.is_multiple_of(5) { Money::ZERO } else { Money(((h >> 40) % 500_000) as i64) };
     let recent_start = config.today.checked_sub(jiff::Span::new().days(13)).unwrap();
     if bump && date >= recent_start && date <= config.today {
         f.visits += 1000;
@@ -213,14 +213,14 @@ fn money_json(m: Money, as_text: bool) -> Value {
 
 /// One item, in the varied shapes the real API uses (dates with times, numbers as strings, missing metrics).
 fn item(f: &DailyFact, h: u64, metrics: &[String]) -> Value {
-    let daily = if h % 2 == 0 { f.date.to_string() } else { format!("{}T00:00:00+0300", f.date) };
+    let daily = if h.is_multiple_of(2) { f.date.to_string() } else { format!("{}T00:00:00+0300", f.date) };
     let mut list = Vec::new();
     for name in metrics {
         let value = match name.as_str() {
             "visits" => json!(f.visits),
-            "leads" if h % 3 == 0 => json!(f.leads.to_string()),
+            "leads" if h.is_multiple_of(3) => json!(f.leads.to_string()),
             "leads" => json!(f.leads),
-            "sales" if h % 7 == 0 => json!(f.sales as f64),
+            "sales" if h.is_multiple_of(7) => json!(f.sales as f64),
             "sales" => json!(f.sales),
             "revenue" => money_json(f.revenue, h % 4 < 2),
             "marketing_cost" if f.cost == Money::ZERO => continue,
@@ -419,7 +419,7 @@ pub fn calls_of(config: &FakeConfig, date: Date) -> Vec<Value> {
                 "caller": format!("7999{:07}", day_number(date) * 10 + n as u64),
                 "duration": 30 + n * 15,
                 "waiting_time": "5",
-                "status": if n % 2 == 0 { "ANSWER" } else { "BUSY" },
+                "status": if n.is_multiple_of(2) { "ANSWER" } else { "BUSY" },
                 "date": format!("{date}T10:{:02}:00+0000", n % 60),
                 "visit_id": format!("{}", 1000 + n),
                 "order_id": null,

@@ -1,0 +1,142 @@
+//! `skvoz sync` and `skvoz sources`: the analytics load from the command line.
+
+use super::SyncArgs;
+use anyhow::{Context, Result, anyhow, bail};
+use skvoz::domain::{AnalyticsSource, DEFAULT_API_BASE, Secret};
+use skvoz::roistat::{Cancel, SyncOptions, SyncProgress, run_sync};
+use skvoz::store::Store;
+use std::process::ExitCode;
+
+/// Picks the source the arguments name, creating one for `--api-key/--project` so the result
+/// stays visible in the window and in `skvoz sources`.
+fn choose_source(store: &Store, args: &SyncArgs) -> Result<AnalyticsSource> {
+    let sources = store.list::<AnalyticsSource>()?;
+    if let Some(name) = &args.source {
+        if args.project.is_some() || args.api_base.is_some() {
+            bail!("укажите либо --source, либо --api-key и --project, но не всё вместе");
+        }
+        let wanted = name.trim().to_lowercase();
+        return sources.into_iter().find(|s| s.name.trim().to_lowercase() == wanted).with_context(|| {
+            format!("источник аналитики «{name}» не найден: список источников покажет skvoz sources")
+        });
+    }
+    let Some(project) = args.project.as_deref().map(str::trim).filter(|p| !p.is_empty()) else {
+        return match sources.len() {
+            1 => Ok(sources.into_iter().next().ok_or_else(|| anyhow!("нет источников"))?),
+            0 => bail!(
+                "нет ни одного источника аналитики: укажите --api-key и --project (или переменную SKVOZ_ROISTAT_API_KEY)"
+            ),
+            _ => bail!(
+                "источников аналитики несколько ({}): выберите один через --source",
+                sources.iter().map(|s| format!("«{}»", s.name)).collect::<Vec<_>>().join(", ")
+            ),
+        };
+    };
+    let key =
+        args.api_key.as_deref().map(str::trim).filter(|k| !k.is_empty()).context(
+            "не указан API-ключ Roistat: передайте --api-key или переменную окружения SKVOZ_ROISTAT_API_KEY",
+        )?;
+    let base = args.api_base.as_deref().map(str::trim).filter(|b| !b.is_empty()).unwrap_or(DEFAULT_API_BASE);
+    let same_base = |s: &AnalyticsSource| s.api_base_or_default().trim_end_matches('/') == base.trim_end_matches('/');
+    let existing = sources.into_iter().find(|s| s.project.trim() == project && same_base(s));
+    let mut source = existing.unwrap_or_else(|| AnalyticsSource {
+        name: format!("Проект Roistat {project}"),
+        project: project.to_string(),
+        api_base: if base == DEFAULT_API_BASE { String::new() } else { base.to_string() },
+        ..AnalyticsSource::default()
+    });
+    source.api_key = Secret::new(key);
+    Ok(store.put(source)?)
+}
+
+pub fn run(store: &Store, args: SyncArgs) -> Result<ExitCode> {
+    let source = choose_source(store, &args)?;
+    let mut options = SyncOptions::default();
+    if let (Some(from), Some(to)) = (args.from, args.to) {
+        if from > to {
+            bail!("дата --from ({from}) позже даты --to ({to}): поменяйте их местами");
+        }
+        options.range = Some((from, to));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("не удалось запустить фоновые задачи")?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} периодов  {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    println!("{}", source.job_name());
+    let cancel = Cancel::new();
+    let result = runtime.block_on(async {
+        let on_ctrl_c = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                on_ctrl_c.cancel();
+            }
+        });
+        let progress = |p: &SyncProgress| {
+            bar.set_length(p.total as u64);
+            bar.set_position(p.done as u64);
+            bar.set_message(p.message.clone());
+        };
+        run_sync(store, source.id, &options, &cancel, &progress).await
+    });
+    bar.finish_and_clear();
+    let report = result.map_err(|e| anyhow!(e.to_string()))?;
+    println!(
+        "Загружено фактов аналитики: {} за {} — {} (периодов: {}, звонков: {}, ожиданий лимита Roistat: {})",
+        report.facts,
+        ru_date(report.from),
+        ru_date(report.to),
+        report.periods,
+        report.calls,
+        report.retries
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn ru_date(d: jiff::civil::Date) -> String {
+    format!("{:02}.{:02}.{}", d.day(), d.month(), d.year())
+}
+
+fn ru_time(ts: Option<jiff::Timestamp>) -> String {
+    match ts {
+        Some(ts) => ts.to_zoned(jiff::tz::TimeZone::system()).strftime("%d.%m.%Y %H:%M:%S").to_string(),
+        None => "—".into(),
+    }
+}
+
+pub fn list(store: &Store) -> Result<ExitCode> {
+    let sources = store.list::<AnalyticsSource>()?;
+    if sources.is_empty() {
+        println!(
+            "Источников получения аналитики нет. Добавьте источник в окне программы или загрузите проект: skvoz sync --api-key КЛЮЧ --project НОМЕР"
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    for s in sources {
+        println!(
+            "{}. {} — проект {}, {}, каждые {} мин, {}",
+            s.id,
+            s.name,
+            if s.project.is_empty() { "не указан" } else { &s.project },
+            s.api_base_or_default(),
+            s.interval_minutes,
+            if s.enabled { "по расписанию" } else { "расписание выключено" }
+        );
+        println!(
+            "   последний запуск: {}; последний успех: {}; загружено фактов: {}",
+            ru_time(s.last_start),
+            ru_time(s.last_success),
+            s.facts_loaded
+        );
+        if let Some(error) = &s.last_error {
+            println!("   ошибка: {error}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
