@@ -261,8 +261,11 @@ fn serve(dir: &std::path::Path, listen: Option<String>) -> Result<ExitCode> {
         );
         use std::io::Write;
         let _ = std::io::stdout().flush();
+        // The scheduled analytics load runs beside the service, as in the window.
+        let scheduler = skvoz::roistat::spawn_scheduler(store.clone(), Default::default());
         wait_for_stop().await;
-        tracing::info!("остановка: дожидаемся текущих запросов");
+        tracing::info!("остановка: дожидаемся текущих запросов и загрузок");
+        scheduler.shutdown().await;
         handle.shutdown().await?;
         tracing::info!("HTTP-сервис остановлен, данные сброшены на диск");
         Ok(ExitCode::SUCCESS)
