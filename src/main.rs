@@ -36,6 +36,12 @@ enum Command {
         #[arg(long, value_name = "ADDR")]
         listen: Option<String>,
     },
+    /// Print what to paste into Roistat's «Своя CRM» form: URL, login, password, method
+    Settings {
+        /// Generate a new random password first (the running service takes it at once)
+        #[arg(long)]
+        new_password: bool,
+    },
     /// Print the exchange log (newest last)
     Log {
         /// How many newest entries
@@ -168,6 +174,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Serve { listen }) => {
             init_logging("info");
             serve(&dir, listen)
+        }
+        Some(Command::Settings { new_password }) => {
+            let store = Store::open(&dir)?;
+            let mut settings = store.service_settings()?;
+            if new_password {
+                settings.password = skvoz::domain::Secret::new(skvoz::store::generate_password());
+                store.put_service_settings(&settings)?;
+                store.durable()?;
+            }
+            println!("Что указать в Roistat («Интеграции» → «Своя CRM (новая интеграция)»):");
+            println!("  URL:      http://{}{}", settings.listen, settings.path());
+            println!("  Логин:    {}", settings.login);
+            println!("  Пароль:   {}", settings.password.expose());
+            println!("  Метод отправки данных: GET");
+            println!("Если Roistat обращается через прокси с TLS, укажите внешний адрес https://… с тем же путём.");
+            Ok(ExitCode::SUCCESS)
         }
         Some(Command::Log { tail }) => {
             let store = Store::open(&dir)?;
