@@ -57,8 +57,12 @@ struct Triple {
     check_rubles: (f64, f64),
 }
 
+/// Channel value, title, (utm_source, utm_medium), cost per visit in kopecks, sources (value, title).
+type ChannelSpec =
+    (&'static str, &'static str, (&'static str, &'static str), i64, &'static [(&'static str, &'static str)]);
+
 fn triples(rng: &mut Rng) -> Vec<Triple> {
-    let channels: [(&str, &str, (&str, &str), i64, &[(&str, &str)]); 5] = [
+    let channels: [ChannelSpec; 5] = [
         (
             "direct",
             "Яндекс.Директ",

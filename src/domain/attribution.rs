@@ -24,11 +24,7 @@ pub fn attribute(utm: &Utm) -> Attraction {
     };
     let source_level =
         if channel == "direct" || channel == "google" { sanitize(utm.campaign.trim()) } else { sanitize(&source) };
-    Attraction {
-        channel,
-        source: if source_level == "" { String::new() } else { source_level },
-        campaign: sanitize(utm.campaign.trim()),
-    }
+    Attraction { channel, source: source_level, campaign: sanitize(utm.campaign.trim()) }
 }
 
 /// Marker-safe: spaces and the level separators become `-`.
