@@ -57,8 +57,11 @@ struct Triple {
     check_rubles: (f64, f64),
 }
 
+/// value, title, UTM (source, medium), cost per visit, sources (value, title).
+type Channel = (&'static str, &'static str, (&'static str, &'static str), i64, &'static [(&'static str, &'static str)]);
+
 fn triples(rng: &mut Rng) -> Vec<Triple> {
-    let channels: [(&str, &str, (&str, &str), i64, &[(&str, &str)]); 5] = [
+    let channels: [Channel; 5] = [
         (
             "direct",
             "Яндекс.Директ",

@@ -1,5 +1,7 @@
 //! The window.
 
+pub mod leads;
+
 use std::path::Path;
 use std::process::ExitCode;
 
