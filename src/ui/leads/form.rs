@@ -27,6 +27,7 @@ pub(crate) struct LeadForm {
     new_comment: String,
     calls: Vec<Call>,
     pub error: Option<String>,
+    tz: jiff::tz::TimeZone,
     /// «Сохранить изменения?» is asked.
     pub confirm_close: bool,
 }
@@ -43,7 +44,7 @@ fn parse_money(text: &str, what: &str) -> Result<Money, String> {
 }
 
 impl LeadForm {
-    pub fn new(lead: Lead, client: Option<Client>, calls: Vec<Call>, is_new: bool) -> LeadForm {
+    pub fn new(lead: Lead, client: Option<Client>, calls: Vec<Call>, is_new: bool, tz: jiff::tz::TimeZone) -> LeadForm {
         let client = client.unwrap_or_default();
         LeadForm {
             marker: lead.marker.as_ref().map(|m| m.to_string()),
@@ -57,6 +58,7 @@ impl LeadForm {
             new_comment: String::new(),
             calls,
             error: None,
+            tz,
             confirm_close: false,
         }
     }
@@ -64,7 +66,7 @@ impl LeadForm {
     /// After a save: the saved lead becomes the new original.
     pub fn reset_to(&mut self, lead: Lead, client: Option<Client>) {
         let calls = std::mem::take(&mut self.calls);
-        *self = LeadForm::new(lead, client, calls, false);
+        *self = LeadForm::new(lead, client, calls, false, self.tz.clone());
     }
 
     pub fn is_changed(&self) -> bool {
@@ -120,6 +122,10 @@ impl LeadForm {
             client.created = now;
         }
         Some(client)
+    }
+
+    fn time(&self, at: Timestamp) -> String {
+        at.to_zoned(self.tz.clone()).strftime("%d.%m.%Y %H:%M").to_string()
     }
 
     /// «Добавить Roistat маркер»: adds the row and fills it from the source of attraction.
@@ -215,7 +221,7 @@ impl LeadForm {
         };
         egui::Grid::new("lead_form_main").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
             ui.label("Дата");
-            ui.label(self.lead.created.strftime("%d.%m.%Y %H:%M").to_string());
+            ui.label(self.time(self.lead.created));
             ui.end_row();
             text_row(ui, "Наименование", &mut self.lead.title);
             let l = ui.label("Статус");
@@ -281,7 +287,7 @@ impl LeadForm {
         ui.strong("Комментарии");
         for comment in &self.lead.comments {
             let from = if comment.from_roistat { " · из Roistat" } else { "" };
-            ui.weak(format!("{}{from} · {}", comment.at.strftime("%d.%m.%Y %H:%M"), comment.title));
+            ui.weak(format!("{}{from} · {}", self.time(comment.at), comment.title));
             ui.label(&comment.text);
         }
         let l = ui.label("Новый комментарий");
@@ -314,7 +320,7 @@ impl LeadForm {
         for call in &self.calls {
             ui.label(format!(
                 "{} · {} → {} · {} · {} с",
-                call.at.strftime("%d.%m.%Y %H:%M"),
+                self.time(call.at),
                 call.caller,
                 call.callee,
                 call.status.title(),
@@ -336,22 +342,22 @@ impl LeadForm {
         });
         let mut remove_marker = false;
         let mut remove = None;
-        egui::Grid::new("lead_form_extra").num_columns(3).spacing([8.0, 6.0]).show(ui, |ui| {
-            if let Some(text) = &mut self.marker {
+        if let Some(text) = &mut self.marker {
+            ui.horizontal(|ui| {
                 let l = ui.label("Roistat маркер");
                 ui.add(egui::TextEdit::singleline(text).desired_width(240.0).hint_text("например seo_yandex"))
                     .labelled_by(l.id);
                 if ui.small_button("×").on_hover_text("Удалить строку").clicked() {
                     remove_marker = true;
                 }
-                ui.end_row();
-                ui.label("");
-                marker_check_ui(ui, text);
-                ui.end_row();
-            }
+            });
+            marker_check_ui(ui, text);
+        }
+        egui::Grid::new("lead_form_extra").num_columns(3).spacing([8.0, 6.0]).show(ui, |ui| {
             for (dev_name, value) in &mut self.lead.extra {
                 let l = ui.label(catalog.field_name(dev_name));
-                ui.add(egui::TextEdit::singleline(value).desired_width(240.0)).labelled_by(l.id);
+                // Sized explicitly: a grid measures a text field narrow on its first pass.
+                ui.add_sized([240.0, 20.0], egui::TextEdit::singleline(value)).labelled_by(l.id);
                 if ui.small_button("×").on_hover_text("Удалить строку").clicked() {
                     remove = Some(dev_name.clone());
                 }

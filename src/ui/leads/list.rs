@@ -50,7 +50,6 @@ impl Period {
 }
 
 /// What the list shows and what is selected; the filter is applied only when it changes.
-#[derive(Default)]
 pub(crate) struct ListView {
     pub filter: LeadFilter,
     pub period: Period,
@@ -63,6 +62,23 @@ pub(crate) struct ListView {
     pub cursor: Option<LeadId>,
     pub focus_search: bool,
     applied: Option<(LeadFilter, LeadColumn, bool)>,
+}
+
+impl Default for ListView {
+    /// Newest first, as a manager reads the list.
+    fn default() -> Self {
+        ListView {
+            filter: LeadFilter::default(),
+            period: Period::All,
+            sort: LeadColumn::Created,
+            descending: true,
+            selection: BTreeSet::new(),
+            anchor: None,
+            cursor: None,
+            focus_search: false,
+            applied: None,
+        }
+    }
 }
 
 impl ListView {
@@ -127,8 +143,8 @@ impl LeadsScreen {
             if std::mem::take(&mut view.focus_search) {
                 search.request_focus();
             }
-            let l = ui.label("Период:");
             let before = view.period;
+            let l = ui.label("Период:");
             egui::ComboBox::from_id_salt("leads_period")
                 .selected_text(view.period.title())
                 .show_ui(ui, |ui| {
@@ -155,7 +171,7 @@ impl LeadsScreen {
                 })
                 .response
                 .labelled_by(l.id);
-            let l = ui.label("Источник получения заявок:");
+            let l = ui.label("Источник\u{a0}получения\u{a0}заявок:");
             egui::ComboBox::from_id_salt("leads_source")
                 .selected_text(match view.filter.lead_source_id {
                     None => "Все".to_string(),
@@ -194,7 +210,8 @@ impl LeadsScreen {
                 })
                 .response
                 .labelled_by(l.id);
-            ui.checkbox(&mut view.filter.show_deleted, "Помеченные на удаление");
+            // No-break spaces: a label wraps as a whole, never in the middle.
+            ui.checkbox(&mut view.filter.show_deleted, "Помеченные\u{a0}на\u{a0}удаление");
         });
         ui.horizontal(|ui| {
             let what = if self.view.filter.templates { "Шаблонов" } else { "Заявок" };
@@ -213,7 +230,8 @@ impl LeadsScreen {
         let mut sort_by = None;
         let mut clicked: Option<(usize, LeadId, bool)> = None;
         let modifiers = ui.input(|i| i.modifiers);
-        ui.scope(|ui| {
+        // A narrow window (or the open form) scrolls the columns sideways instead of squeezing them.
+        egui::ScrollArea::horizontal().id_salt("leads_table_scroll").show(ui, |ui| {
             // Clicks on the cells' text must reach the row.
             ui.style_mut().interaction.selectable_labels = false;
             TableBuilder::new(ui)
@@ -222,16 +240,17 @@ impl LeadsScreen {
                 .resizable(true)
                 .sense(egui::Sense::click())
                 .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-                .column(Column::initial(70.0).at_least(50.0))
-                .column(Column::initial(120.0).at_least(80.0))
-                .column(Column::initial(170.0).at_least(80.0).clip(true))
-                .column(Column::initial(160.0).at_least(80.0).clip(true))
-                .column(Column::initial(120.0).at_least(80.0).clip(true))
-                .column(Column::initial(95.0).at_least(60.0).clip(true))
+                .column(Column::initial(60.0).at_least(45.0))
+                .column(Column::initial(115.0).at_least(80.0))
                 .column(Column::initial(150.0).at_least(80.0).clip(true))
+                .column(Column::initial(150.0).at_least(80.0).clip(true))
+                .column(Column::initial(105.0).at_least(80.0).clip(true))
+                .column(Column::initial(85.0).at_least(60.0).clip(true))
+                .column(Column::initial(150.0).at_least(80.0).clip(true))
+                .column(Column::initial(110.0).at_least(80.0).clip(true))
                 .column(Column::initial(130.0).at_least(80.0).clip(true))
-                .column(Column::initial(130.0).at_least(80.0).clip(true))
-                .column(Column::remainder().at_least(90.0))
+                // Not `remainder()`: inside a horizontal scroll area that would be endless.
+                .column(Column::initial(110.0).at_least(90.0))
                 .min_scrolled_height(0.0)
                 .header(24.0, |mut header| {
                     for column in LeadColumn::ALL {
@@ -315,7 +334,9 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, r: &LeadRow, tz: &jiff::tz
     });
     row.col(|ui| {
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            ui.label(text(money_text(r.amount)));
+            if r.amount != crate::domain::Money::ZERO {
+                ui.label(text(money_text(r.amount)));
+            }
         });
     });
 }

@@ -587,7 +587,7 @@ impl LeadsScreen {
                 let client = lead.client_id.and_then(|c| self.clients.get(&c).cloned());
                 let calls = lead.call_ids.iter().filter_map(|c| self.store.call(*c).ok().flatten()).collect();
                 self.view.cursor = Some(id);
-                self.form = Some(form::LeadForm::new(lead, client, calls, false));
+                self.form = Some(form::LeadForm::new(lead, client, calls, false, self.tz.clone()));
             }
             Ok(None) => self.fail("Заявка не найдена: возможно, её удалили. Обновите список."),
             Err(e) => self.fail(format!("Не удалось открыть заявку: {e}")),
@@ -630,7 +630,7 @@ impl LeadsScreen {
                 let status = self.store.initial_status().ok().flatten();
                 let lead =
                     Lead { created: now, updated: now, status_id: status, origin: Origin::Manual, ..Lead::default() };
-                self.form = Some(form::LeadForm::new(lead, None, Vec::new(), true));
+                self.form = Some(form::LeadForm::new(lead, None, Vec::new(), true, self.tz.clone()));
             }
             Action::Open(id) => self.open(id),
             Action::Copy => {
@@ -730,6 +730,16 @@ impl LeadsScreen {
     /// Opens a lead in the form.
     pub fn open_lead(&mut self, id: LeadId) {
         self.open(id);
+    }
+
+    /// Opens the form of a new lead, as Insert does.
+    pub fn open_new_lead(&mut self) {
+        self.run(Action::New);
+    }
+
+    /// Opens the marker-template wizard.
+    pub fn open_wizard(&mut self) {
+        self.run(Action::Wizard);
     }
 
     /// The lead open in the form, if any.
