@@ -170,8 +170,16 @@ fn group_change_sets_a_field_on_the_selected_leads_and_undoes() {
     let (_dir, store) = store_with((1..=6).map(|i| lead(&format!("Заявка {i}"), i)).collect());
     let mut h = harness(&store);
     settle(&mut h);
+    // Shift+click selects a range of the list (newest first: 4, 3, 2).
+    h.get_by_label("Заявка 2").click();
+    settle(&mut h);
+    h.get_by_label("Заявка 4").click_modifiers(egui::Modifiers::SHIFT);
+    settle(&mut h);
+    assert_eq!(h.state().selection().len(), 3);
+    // A plain click starts again; Ctrl+click adds.
     h.get_by_label("Заявка 1").click();
     settle(&mut h);
+    assert_eq!(h.state().selection().len(), 1);
     h.get_by_label("Заявка 3").click_modifiers(egui::Modifiers::COMMAND);
     settle(&mut h);
     h.get_by_label("Заявка 5").click_modifiers(egui::Modifiers::COMMAND);
@@ -252,4 +260,13 @@ fn insert_opens_a_new_lead_and_esc_asks_before_closing() {
     h.get_by_label("Отменить изменение").click();
     settle(&mut h);
     assert!(!store.lead(added.id).unwrap().unwrap().deleted);
+
+    // Ctrl+F puts the cursor into the search; typing filters the list.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    settle(&mut h);
+    assert!(h.get_by_role_and_label(Role::TextInput, "Поиск").is_focused());
+    h.get_by_role_and_label(Role::TextInput, "Поиск").type_text("выставк");
+    settle(&mut h);
+    assert_eq!(h.state().visible_len(), 1);
+    assert!(h.query_by_label("Заявка с сайта").is_none());
 }
