@@ -270,3 +270,45 @@ fn insert_opens_a_new_lead_and_esc_asks_before_closing() {
     assert_eq!(h.state().visible_len(), 1);
     assert!(h.query_by_label("Заявка с сайта").is_none());
 }
+
+#[test]
+fn wizard_creates_a_source_in_place_and_picks_a_known_marker() {
+    use skvoz::domain::{DailyFact, Level};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.ensure_schema().unwrap();
+    let day = jiff::civil::Date::constant(2026, 11, 1);
+    let fact = DailyFact {
+        visits: 10,
+        ..DailyFact::new(
+            day,
+            [
+                Level::new("direct", "Яндекс.Директ"),
+                Level::new("brand", "Брендовая кампания"),
+                Level::new("ad1", "Объявление 1"),
+            ],
+        )
+    };
+    store.replace_facts(0, day, day, &[fact]).unwrap();
+    let mut h = harness(&store);
+    settle(&mut h);
+    h.get_by_label("Мастер шаблона").click();
+    settle(&mut h);
+    assert!(is_disabled(&h, "Далее"), "no lead source yet");
+    assert!(h.query_by_label("Выберите источник получения заявок типа Roistat или создайте его").is_some());
+    h.get_by_label("Создать источник").click();
+    settle(&mut h);
+    let sources = store.list::<LeadSource>().unwrap();
+    assert_eq!(sources.len(), 1);
+    assert_eq!(sources[0].source_type, LeadSourceType::Roistat);
+    assert!(!is_disabled(&h, "Далее"));
+    h.get_by_label("Далее").click();
+    settle(&mut h);
+    h.get_by_label("Яндекс.Директ (direct)").click();
+    settle(&mut h);
+    h.get_by_label("Брендовая кампания — direct_brand").click();
+    settle(&mut h);
+    assert_eq!(h.get_by_role_and_label(Role::TextInput, "Roistat маркер").value().as_deref(), Some("direct_brand"));
+    assert!(h.query_by_label("Уровень 1: direct · Уровень 2: brand").is_some());
+    assert!(!is_disabled(&h, "Далее"));
+}
