@@ -312,3 +312,19 @@ fn wizard_creates_a_source_in_place_and_picks_a_known_marker() {
     assert!(h.query_by_label("Уровень 1: direct · Уровень 2: brand").is_some());
     assert!(!is_disabled(&h, "Далее"));
 }
+
+#[test]
+fn a_lead_that_arrives_while_the_screen_is_open_shows_up_with_its_client() {
+    let (_dir, store) = store_with(vec![lead("Заявка с сайта", 1)]);
+    let mut h = harness(&store);
+    settle(&mut h);
+    let contact =
+        skvoz::store::Contact {
+            name: "Соколова Мария".into(), phone: "+7 901 555-44-33".into(), email: String::new()
+        };
+    store.intake_lead(lead("Пойманный лид", 5), &contact).unwrap();
+    settle(&mut h);
+    assert!(h.query_by_label("Пойманный лид").is_some());
+    assert!(h.query_by_label("Соколова Мария").is_some());
+    assert_eq!(h.state().visible_len(), 2);
+}

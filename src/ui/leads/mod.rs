@@ -313,7 +313,9 @@ impl LeadsScreen {
                 Err(e) => self.fail(format!("Не удалось прочитать справочники: {e}")),
             }
         }
-        if clients {
+        // A client change without leads (an edit elsewhere) is rare: reread them all. With leads
+        // (a proxy lead and its new client, every few seconds) only their clients are read.
+        if clients && ids.is_empty() {
             match self.store.all_clients() {
                 Ok(all) => self.clients = all.into_iter().map(|c| (c.id, c)).collect(),
                 Err(e) => self.fail(format!("Не удалось прочитать клиентов: {e}")),
@@ -325,6 +327,13 @@ impl LeadsScreen {
         let ids: Vec<LeadId> = ids.into_iter().collect();
         match self.store.leads_by_ids(&ids) {
             Ok(leads) => {
+                if clients {
+                    for client_id in leads.iter().filter_map(|l| l.client_id) {
+                        if let Ok(Some(client)) = self.store.client(client_id) {
+                            self.clients.insert(client_id, client);
+                        }
+                    }
+                }
                 for lead in &leads {
                     let row = self.row_of(lead);
                     self.list.upsert(row);
