@@ -587,7 +587,15 @@ impl LeadsScreen {
     }
 
     fn open(&mut self, id: LeadId) {
-        if self.form.as_ref().is_some_and(|f| f.is_changed() && f.lead.id != id) {
+        if let Some(form) = &self.form
+            && !form.is_new
+            && form.original.id == id
+        {
+            // Already open: opening it again must not throw away what is being typed.
+            self.view.cursor = Some(id);
+            return;
+        }
+        if self.form.as_ref().is_some_and(|f| f.is_changed()) {
             self.fail("Сначала запишите или закройте открытую заявку (Esc)");
             return;
         }
