@@ -366,17 +366,27 @@ impl LeadsScreen {
         });
         if let Some(wizard) = &mut self.wizard {
             let now = (self.clock)();
-            match wizard.ui(ui, &self.store, &self.catalog, now) {
+            match wizard.ui(ui, &self.catalog, now) {
                 wizard::Outcome::Open => {}
                 wizard::Outcome::Cancelled => self.wizard = None,
-                wizard::Outcome::Created(template) => {
-                    self.wizard = None;
-                    self.flush();
-                    self.notify(format!(
-                        "Шаблон «{}» (№ {}) создан: он на вкладке «Шаблоны»; новые заявки по нему — «Создать по шаблону» или F9",
-                        template.title, template.number
-                    ));
-                }
+                wizard::Outcome::CreateSource(source) => match self.store.put(source) {
+                    Ok(saved) => {
+                        wizard.source_created(saved.id);
+                        self.flush();
+                    }
+                    Err(e) => wizard.failed(format!("Источник не создан: {e}")),
+                },
+                wizard::Outcome::Finish(template) => match self.store.add_lead(*template) {
+                    Ok(template) => {
+                        self.wizard = None;
+                        self.flush();
+                        self.notify(format!(
+                            "Шаблон «{}» (№ {}) создан: он на вкладке «Шаблоны»; новые заявки по нему — «Создать по шаблону» или F9",
+                            template.title, template.number
+                        ));
+                    }
+                    Err(e) => wizard.failed(format!("Шаблон не записан: {e}")),
+                },
             }
         }
         if let Some(group) = &mut self.group {

@@ -4,13 +4,16 @@ use super::Catalog;
 use super::form::marker_check_ui;
 use crate::domain::{Lead, LeadSource, LeadSourceKind, LeadSourceType, MARKER_FIELD, Responsible, Role};
 use crate::leads::{MarkerChannel, TemplateDraft, WizardStep, marker_for_levels};
-use crate::store::Store;
 use jiff::Timestamp;
 
+/// What the wizard asks the screen to do: it never writes to the store itself.
 pub(crate) enum Outcome {
     Open,
     Cancelled,
-    Created(Box<Lead>),
+    /// «Создать источник»: save it, then [`Wizard::source_created`].
+    CreateSource(LeadSource),
+    /// «Готово»: add this template lead, then close the wizard (or [`Wizard::failed`]).
+    Finish(Box<Lead>),
 }
 
 pub(crate) struct Wizard {
@@ -34,7 +37,16 @@ impl Wizard {
         Wizard { step: WizardStep::Source, draft, known, new_source: "Roistat".into(), error: None }
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, store: &Store, catalog: &Catalog, now: Timestamp) -> Outcome {
+    pub fn source_created(&mut self, id: u64) {
+        self.draft.lead_source_id = Some(id);
+        self.error = None;
+    }
+
+    pub fn failed(&mut self, message: String) {
+        self.error = Some(message);
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, catalog: &Catalog, now: Timestamp) -> Outcome {
         let mut outcome = Outcome::Open;
         let modal = egui::Modal::new(egui::Id::unique("leads_template_wizard")).show(ui.ctx(), |ui| {
             ui.set_width(600.0);
@@ -42,7 +54,11 @@ impl Wizard {
             ui.label(self.step.title());
             ui.separator();
             egui::ScrollArea::vertical().max_height(420.0).auto_shrink([false, true]).show(ui, |ui| match self.step {
-                WizardStep::Source => self.source_ui(ui, store, catalog),
+                WizardStep::Source => {
+                    if let Some(source) = self.source_ui(ui, catalog) {
+                        outcome = Outcome::CreateSource(source);
+                    }
+                }
                 WizardStep::Marker => self.marker_ui(ui),
                 WizardStep::Defaults => self.defaults_ui(ui, catalog),
                 WizardStep::Summary => self.summary_ui(ui, catalog),
@@ -64,13 +80,8 @@ impl Wizard {
                     self.step = self.step.next();
                 }
                 if ui.add_enabled(last, egui::Button::new("Готово")).clicked() {
-                    match self
-                        .draft
-                        .to_template(now)
-                        .map_err(|e| e.to_string())
-                        .and_then(|t| store.add_lead(t).map_err(|e| format!("Шаблон не записан: {e}")))
-                    {
-                        Ok(template) => outcome = Outcome::Created(Box::new(template)),
+                    match self.draft.to_template(now) {
+                        Ok(template) => outcome = Outcome::Finish(Box::new(template)),
                         Err(e) => self.error = Some(e),
                     }
                 }
@@ -85,7 +96,8 @@ impl Wizard {
         outcome
     }
 
-    fn source_ui(&mut self, ui: &mut egui::Ui, store: &Store, catalog: &Catalog) {
+    fn source_ui(&mut self, ui: &mut egui::Ui, catalog: &Catalog) -> Option<LeadSource> {
+        let mut create = None;
         ui.label("Заявки из шаблона уйдут в Roistat через источник получения заявок с типом «Roistat».");
         let roistat: Vec<&LeadSource> =
             catalog.sources.iter().filter(|s| s.source_type == LeadSourceType::Roistat).collect();
@@ -109,13 +121,7 @@ impl Wizard {
                     use_leads: true,
                     ..LeadSource::default()
                 };
-                match store.put(source) {
-                    Ok(saved) => {
-                        self.draft.lead_source_id = Some(saved.id);
-                        self.error = None;
-                    }
-                    Err(e) => self.error = Some(format!("Источник не создан: {e}")),
-                }
+                create = Some(source);
             }
         });
         if let Some(id) = self.draft.lead_source_id
@@ -123,6 +129,7 @@ impl Wizard {
         {
             ui.weak(format!("Создан источник «{}»", self.new_source.trim()));
         }
+        create
     }
 
     fn marker_ui(&mut self, ui: &mut egui::Ui) {
