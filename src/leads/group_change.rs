@@ -13,6 +13,8 @@ pub enum GroupEdit {
         value: String,
     },
     Status(u64),
+    /// Marks for deletion (the Delete key): hidden and not exported, undoable.
+    MarkDeleted,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -47,6 +49,7 @@ impl GroupEdit {
                 }
             }
             GroupEdit::Status(id) => lead.status_id = Some(*id),
+            GroupEdit::MarkDeleted => lead.deleted = true,
         }
         Ok(())
     }
@@ -55,6 +58,14 @@ impl GroupEdit {
 impl GroupChange {
     /// Applies the change to all leads at once (all or none) and returns how to undo it.
     pub fn run(&self, store: &Store, now: Timestamp) -> Result<Undo> {
+        let undo = self.apply(store, now)?;
+        store.durable()?;
+        Ok(undo)
+    }
+
+    /// Like [`GroupChange::run`] without the flush: for the window, which flushes on a background
+    /// thread so a frame never waits for the disk.
+    pub fn apply(&self, store: &Store, now: Timestamp) -> Result<Undo> {
         let before = store.leads_by_ids(&self.ids)?;
         if before.len() != self.ids.len() {
             return Err(StoreError::NotFound("часть выбранных заявок удалена: обновите список".into()));
@@ -65,7 +76,6 @@ impl GroupChange {
             lead.updated = now;
         }
         store.update_leads(&after)?;
-        store.durable()?;
         Ok(Undo { before })
     }
 }
@@ -73,12 +83,26 @@ impl GroupChange {
 impl Undo {
     /// Puts the leads back as they were (their update time moves on, so Roistat re-reads them).
     pub fn run(self, store: &Store, now: Timestamp) -> Result<()> {
+        self.apply(store, now)?;
+        store.durable()
+    }
+
+    /// Like [`Undo::run`] without the flush (see [`GroupChange::apply`]).
+    pub fn apply(self, store: &Store, now: Timestamp) -> Result<()> {
         let mut leads = self.before;
         for lead in &mut leads {
             lead.updated = now;
         }
-        store.update_leads(&leads)?;
-        store.durable()
+        store.update_leads(&leads)
+    }
+
+    /// How many leads the undo puts back.
+    pub fn len(&self) -> usize {
+        self.before.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.before.is_empty()
     }
 }
 

@@ -125,7 +125,7 @@ impl LeadColumn {
             LeadColumn::Attraction => "Источник привлечения",
             LeadColumn::Marker => "Roistat маркер",
             LeadColumn::Origin => "Происхождение",
-            LeadColumn::Amount => "Сумма",
+            LeadColumn::Amount => "Сумма, руб.",
         }
     }
 }
@@ -173,6 +173,11 @@ impl LeadList {
 
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
+    }
+
+    /// Every row, in no particular order.
+    pub fn rows(&self) -> impl Iterator<Item = &LeadRow> {
+        self.rows.iter()
     }
 
     pub fn row(&self, id: LeadId) -> Option<&LeadRow> {

@@ -7,4 +7,6 @@ mod wizard;
 
 pub use group_change::{GroupChange, GroupEdit, Undo};
 pub use list::{LeadColumn, LeadFilter, LeadList, LeadRow, MarkerFilter};
-pub use wizard::{MarkerCheck, TemplateDraft, WizardStep, check_marker};
+pub use wizard::{
+    MarkerChannel, MarkerCheck, TemplateDraft, WizardStep, check_marker, known_markers, marker_for_levels,
+};

@@ -1,7 +1,7 @@
 //! The marker-template wizard («Мастер шаблона заявки»): steps and their rules.
 
-use crate::domain::{Lead, Marker, Origin, Responsible};
-use std::collections::BTreeMap;
+use crate::domain::{DailyFact, Lead, Level, Marker, Origin, Responsible};
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub enum WizardStep {
@@ -149,6 +149,44 @@ impl TemplateDraft {
     }
 }
 
+/// One channel of the known markers with its sources and their campaigns, as the facts name them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MarkerChannel {
+    pub level: Level,
+    pub sources: Vec<(Level, Vec<Level>)>,
+}
+
+/// The markers known from the analytics facts: the channel → source → campaign tree, with titles.
+pub fn known_markers(facts: &[DailyFact]) -> Vec<MarkerChannel> {
+    type Sources<'a> = BTreeMap<&'a str, (Level, BTreeSet<Level>)>;
+    let mut tree: BTreeMap<&str, (Level, Sources<'_>)> = BTreeMap::new();
+    for fact in facts {
+        let [channel, source, campaign] = &fact.levels;
+        if channel.value.is_empty() {
+            continue;
+        }
+        let (_, sources) = tree.entry(&channel.value).or_insert_with(|| (channel.clone(), BTreeMap::new()));
+        if source.value.is_empty() {
+            continue;
+        }
+        let (_, campaigns) = sources.entry(&source.value).or_insert_with(|| (source.clone(), BTreeSet::new()));
+        if !campaign.value.is_empty() {
+            campaigns.insert(campaign.clone());
+        }
+    }
+    tree.into_values()
+        .map(|(level, sources)| MarkerChannel {
+            level,
+            sources: sources.into_values().map(|(s, c)| (s, c.into_iter().collect())).collect(),
+        })
+        .collect()
+}
+
+/// The marker for a path of levels: `direct_brand_ad1`.
+pub fn marker_for_levels(levels: &[&Level]) -> String {
+    levels.iter().map(|l| l.value.as_str()).collect::<Vec<_>>().join("_")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,5 +207,20 @@ mod tests {
         let template = draft.to_template(jiff::Timestamp::UNIX_EPOCH).unwrap();
         assert!(template.is_template && !template.is_exportable());
         assert!(matches!(check_marker("12345"), MarkerCheck::Valid { warning: Some(_), .. }));
+    }
+
+    #[test]
+    fn known_markers_tree() {
+        let date = jiff::civil::Date::constant(2026, 11, 1);
+        let fact = |a: &str, b: &str, c: &str| {
+            DailyFact::new(date, [Level::new(a, a.to_uppercase()), Level::new(b, ""), Level::new(c, "")])
+        };
+        let facts = vec![fact("seo", "yandex", ""), fact("direct", "brand", "ad1"), fact("direct", "brand", "ad2")];
+        let tree = known_markers(&facts);
+        assert_eq!(tree.len(), 2);
+        assert_eq!(tree[0].level.value, "direct");
+        assert_eq!(tree[0].sources[0].1.len(), 2);
+        assert_eq!(marker_for_levels(&[&tree[0].level, &tree[0].sources[0].0]), "direct_brand");
+        assert!(tree[1].sources[0].1.is_empty());
     }
 }

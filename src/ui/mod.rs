@@ -2,6 +2,7 @@
 
 pub mod dashboard;
 pub mod fonts;
+pub mod leads;
 pub mod pages;
 pub mod shell;
 pub mod widgets;

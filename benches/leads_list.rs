@@ -1,0 +1,122 @@
+//! The leads list with 100,000 leads: preparing and filtering the rows, and the screen's frames
+//! (at rest, after a search change, opening a lead) in a headless egui_kittest harness.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use egui_kittest::Harness;
+use jiff::Timestamp;
+use skvoz::domain::{Attraction, Client, Lead, Marker, Money, Origin, Status, StatusGroup};
+use skvoz::leads::{LeadColumn, LeadFilter, LeadList};
+use skvoz::store::Store;
+use skvoz::ui::leads::{Clock, LeadsScreen};
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Duration;
+
+const TOTAL: u64 = 100_000;
+const NAMES: &[&str] = &["Иванов Иван", "Петрова Анна", "Смирнов Павел", "Кузнецова Ольга", "Попов Сергей"];
+const CHANNELS: &[(&str, &str)] = &[("direct", "brand"), ("seo", "yandex"), ("vk", "target"), ("google", "search")];
+
+fn lead(i: u64) -> Lead {
+    let at = Timestamp::from_second(1_780_000_000 + i as i64 * 30).unwrap_or(Timestamp::UNIX_EPOCH);
+    let (channel, source) = CHANNELS[(i % CHANNELS.len() as u64) as usize];
+    Lead {
+        created: at,
+        updated: at,
+        title: format!("Заявка с сайта {i}"),
+        client_id: Some(i % 20_000 + 1),
+        status_id: Some(i % 4 + 1),
+        price: Money(((i * 7_919) % 5_000_000) as i64),
+        marker: Marker::parse(&format!("{channel}_{source}")).ok(),
+        attraction: Attraction { channel: channel.into(), source: source.into(), campaign: "ad1".into() },
+        origin: Origin::ProxyLead,
+        ..Lead::default()
+    }
+}
+
+fn client(id: u64) -> Client {
+    Client {
+        id,
+        name: format!("{} {id}", NAMES[(id % NAMES.len() as u64) as usize]),
+        phone: format!("79{:09}", id * 7_777 % 1_000_000_000),
+        email: format!("client{id}@example.ru"),
+        ..Client::default()
+    }
+}
+
+fn statuses() -> Vec<Status> {
+    ["Новая", "В работе", "Оплачена", "Отменена"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| Status {
+            id: i as u64 + 1,
+            name: name.to_string(),
+            group: StatusGroup::InWork,
+            order: i as i32,
+        })
+        .collect()
+}
+
+fn list_rows(c: &mut Criterion) {
+    let leads: Vec<Lead> = (1..=TOTAL).map(|i| Lead { id: i, number: i, ..lead(i) }).collect();
+    let clients: Vec<Client> = (1..=20_000).map(client).collect();
+    let statuses = statuses();
+    let mut group = c.benchmark_group("leads_list");
+    group.sample_size(10).measurement_time(Duration::from_secs(5));
+    group.bench_function("prepare 100k rows", |b| b.iter(|| LeadList::build(&leads, &clients, &statuses)));
+    let mut list = LeadList::build(&leads, &clients, &statuses);
+    group.bench_function("filter: search «иванов», 100k rows", |b| {
+        let filter = LeadFilter { search: "иванов".into(), ..LeadFilter::default() };
+        b.iter(|| list.apply(black_box(&filter), LeadColumn::Created, true))
+    });
+    group.bench_function("sort by client, 100k rows", |b| {
+        b.iter(|| list.apply(&LeadFilter::default(), black_box(LeadColumn::Client), false))
+    });
+    group.finish();
+}
+
+fn screen_frames(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
+    let store = Store::open(dir.path()).unwrap_or_else(|e| panic!("store: {e}"));
+    store.ensure_schema().unwrap_or_else(|e| panic!("schema: {e}"));
+    for id in 1..=20_000 {
+        store.put_client(client(id)).unwrap_or_else(|e| panic!("client: {e}"));
+    }
+    for start in (1..=TOTAL).step_by(1_000) {
+        store.add_leads((start..start + 1_000).map(lead).collect()).unwrap_or_else(|e| panic!("leads: {e}"));
+    }
+    let now = Timestamp::from_second(1_790_000_000).unwrap_or(Timestamp::UNIX_EPOCH);
+    let clock: Clock = Arc::new(move || now);
+    let screen = LeadsScreen::new(store.clone(), clock);
+    let mut harness = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_ui_state(|ui: &mut egui::Ui, screen: &mut LeadsScreen| screen.ui(ui), screen);
+    harness.step();
+    assert_eq!(harness.state().visible_len(), TOTAL as usize);
+
+    let mut group = c.benchmark_group("leads_screen");
+    group.sample_size(20).measurement_time(Duration::from_secs(5));
+    group.bench_function("frame at rest, 100k leads", |b| b.iter(|| harness.step()));
+    let mut flip = false;
+    group.bench_function("search change to the next frame, 100k leads", |b| {
+        b.iter(|| {
+            flip = !flip;
+            harness.state_mut().set_search(if flip { "иванов" } else { "" });
+            harness.step();
+        })
+    });
+    harness.state_mut().set_search("");
+    harness.step();
+    let mut id = 0;
+    group.bench_function("open a lead (form on the next frame), 100k leads", |b| {
+        b.iter(|| {
+            id = id % TOTAL + 1;
+            harness.state_mut().open_lead(id);
+            harness.step();
+        })
+    });
+    group.finish();
+    assert!(harness.state().open_lead_id().is_some());
+}
+
+criterion_group!(benches, list_rows, screen_frames);
+criterion_main!(benches);

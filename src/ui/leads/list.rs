@@ -1,0 +1,363 @@
+//! The leads list: filters, search and a virtualised table with multi-select.
+
+use super::{Action, LeadsScreen};
+use crate::domain::{LeadId, Origin};
+use crate::leads::{LeadColumn, LeadFilter, LeadList, LeadRow, MarkerFilter};
+use egui_extras::{Column, TableBuilder};
+use jiff::{Timestamp, ToSpan};
+use std::collections::BTreeSet;
+
+/// Quick periods for the «Период» filter, counted in whole days back from today.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Period {
+    #[default]
+    All,
+    Today,
+    Week,
+    Month,
+    Quarter,
+}
+
+impl Period {
+    pub const ALL: [Period; 5] = [Period::All, Period::Today, Period::Week, Period::Month, Period::Quarter];
+    pub fn title(self) -> &'static str {
+        match self {
+            Period::All => "За всё время",
+            Period::Today => "Сегодня",
+            Period::Week => "7 дней",
+            Period::Month => "30 дней",
+            Period::Quarter => "90 дней",
+        }
+    }
+    fn days(self) -> Option<i64> {
+        match self {
+            Period::All => None,
+            Period::Today => Some(1),
+            Period::Week => Some(7),
+            Period::Month => Some(30),
+            Period::Quarter => Some(90),
+        }
+    }
+    /// `[from, to)` ending with today in `tz`.
+    pub fn range(self, now: Timestamp, tz: &jiff::tz::TimeZone) -> Option<(Timestamp, Timestamp)> {
+        let days = self.days()?;
+        let today = now.to_zoned(tz.clone()).date();
+        let start_of = |d: jiff::civil::Date| d.to_zoned(tz.clone()).ok().map(|z| z.timestamp());
+        let from = today.checked_sub((days - 1).days()).ok()?;
+        let to = today.checked_add(1.days()).ok()?;
+        Some((start_of(from)?, start_of(to)?))
+    }
+}
+
+/// What the list shows and what is selected; the filter is applied only when it changes.
+pub(crate) struct ListView {
+    pub filter: LeadFilter,
+    pub period: Period,
+    pub sort: LeadColumn,
+    pub descending: bool,
+    pub selection: BTreeSet<LeadId>,
+    /// The row Shift+click extends from (an index into the visible rows).
+    pub anchor: Option<usize>,
+    /// The current row: Enter opens it, F9 copies it.
+    pub cursor: Option<LeadId>,
+    pub focus_search: bool,
+    applied: Option<(LeadFilter, LeadColumn, bool)>,
+}
+
+impl Default for ListView {
+    /// Newest first, as a manager reads the list.
+    fn default() -> Self {
+        ListView {
+            filter: LeadFilter::default(),
+            period: Period::All,
+            sort: LeadColumn::Created,
+            descending: true,
+            selection: BTreeSet::new(),
+            anchor: None,
+            cursor: None,
+            focus_search: false,
+            applied: None,
+        }
+    }
+}
+
+impl ListView {
+    /// The data changed: re-filter on the next frame.
+    pub fn invalidate(&mut self) {
+        self.applied = None;
+    }
+
+    pub fn set_templates(&mut self, templates: bool) {
+        if self.filter.templates != templates {
+            self.filter.templates = templates;
+            self.selection.clear();
+            self.anchor = None;
+            self.cursor = None;
+        }
+    }
+
+    /// Filters and sorts 100,000 rows only when something changed, not every frame.
+    pub fn apply_if_changed(&mut self, list: &mut LeadList) {
+        let wanted = (self.filter.clone(), self.sort, self.descending);
+        if self.applied.as_ref() != Some(&wanted) {
+            list.apply(&self.filter, self.sort, self.descending);
+            self.applied = Some(wanted);
+            self.anchor = None;
+        }
+    }
+
+    fn click(&mut self, list: &LeadList, index: usize, id: LeadId, modifiers: egui::Modifiers) {
+        if modifiers.shift {
+            let from = self.anchor.unwrap_or(index);
+            let (a, b) = (from.min(index), from.max(index));
+            if !modifiers.command {
+                self.selection.clear();
+            }
+            self.selection.extend((a..=b).filter_map(|i| list.visible_row(i)).map(|r| r.id));
+        } else if modifiers.command {
+            if !self.selection.remove(&id) {
+                self.selection.insert(id);
+            }
+            self.anchor = Some(index);
+        } else {
+            self.selection.clear();
+            self.selection.insert(id);
+            self.anchor = Some(index);
+        }
+        self.cursor = Some(id);
+    }
+}
+
+impl LeadsScreen {
+    pub(super) fn filters_ui(&mut self, ui: &mut egui::Ui) {
+        let view = &mut self.view;
+        let catalog = &self.catalog;
+        ui.horizontal_wrapped(|ui| {
+            let search = ui
+                .add(
+                    egui::TextEdit::singleline(&mut view.filter.search)
+                        .hint_text("Поиск: заявка, клиент, телефон, e-mail (Ctrl+F)")
+                        .desired_width(320.0),
+                )
+                .accessible_name("Поиск");
+            if std::mem::take(&mut view.focus_search) {
+                search.request_focus();
+            }
+            let before = view.period;
+            let l = ui.label("Период:");
+            egui::ComboBox::from_id_salt("leads_period")
+                .selected_text(view.period.title())
+                .show_ui(ui, |ui| {
+                    for p in Period::ALL {
+                        ui.selectable_value(&mut view.period, p, p.title());
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+            if view.period != before || (view.period != Period::All && view.filter.period.is_none()) {
+                view.filter.period = view.period.range((self.clock)(), &self.tz);
+            }
+            let l = ui.label("Статус:");
+            egui::ComboBox::from_id_salt("leads_status")
+                .selected_text(match view.filter.status_id {
+                    None => "Все".to_string(),
+                    id => catalog.status_name(id),
+                })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut view.filter.status_id, None, "Все");
+                    for s in &catalog.statuses {
+                        ui.selectable_value(&mut view.filter.status_id, Some(s.id), &s.name);
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+            let l = ui.label("Источник\u{a0}получения\u{a0}заявок:");
+            egui::ComboBox::from_id_salt("leads_source")
+                .selected_text(match view.filter.lead_source_id {
+                    None => "Все".to_string(),
+                    id => catalog.source_name(id),
+                })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut view.filter.lead_source_id, None, "Все");
+                    for s in &catalog.sources {
+                        ui.selectable_value(&mut view.filter.lead_source_id, Some(s.id), &s.name);
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+            let l = ui.label("Происхождение:");
+            egui::ComboBox::from_id_salt("leads_origin")
+                .selected_text(view.filter.origin.map_or("Любое", Origin::title))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut view.filter.origin, None, "Любое");
+                    for o in Origin::ALL {
+                        ui.selectable_value(&mut view.filter.origin, Some(o), o.title());
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+            let l = ui.label("Маркер:");
+            egui::ComboBox::from_id_salt("leads_marker")
+                .selected_text(match view.filter.marker {
+                    MarkerFilter::Any => "Любой",
+                    MarkerFilter::With => "С маркером",
+                    MarkerFilter::Without => "Без маркера",
+                })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut view.filter.marker, MarkerFilter::Any, "Любой");
+                    ui.selectable_value(&mut view.filter.marker, MarkerFilter::With, "С маркером");
+                    ui.selectable_value(&mut view.filter.marker, MarkerFilter::Without, "Без маркера");
+                })
+                .response
+                .labelled_by(l.id);
+            // No-break spaces: a label wraps as a whole, never in the middle.
+            ui.checkbox(&mut view.filter.show_deleted, "Помеченные\u{a0}на\u{a0}удаление");
+        });
+        ui.horizontal(|ui| {
+            let what = if self.view.filter.templates { "Шаблонов" } else { "Заявок" };
+            ui.weak(format!("{what}: {}", self.list.visible_len()));
+            if !self.view.selection.is_empty() {
+                ui.weak(format!("· выделено: {}", self.view.selection.len()));
+            }
+        });
+    }
+
+    pub(super) fn table_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        let list = &self.list;
+        let view = &mut self.view;
+        let tz = &self.tz;
+        let rows = list.visible_len();
+        let mut sort_by = None;
+        let mut clicked: Option<(usize, LeadId, bool)> = None;
+        let modifiers = ui.input(|i| i.modifiers);
+        // A narrow window (or the open form) scrolls the columns sideways instead of squeezing them.
+        egui::ScrollArea::horizontal().id_salt("leads_table_scroll").show(ui, |ui| {
+            // Clicks on the cells' text must reach the row.
+            ui.style_mut().interaction.selectable_labels = false;
+            TableBuilder::new(ui)
+                .id_salt("leads_table")
+                .striped(true)
+                .resizable(true)
+                .sense(egui::Sense::click())
+                .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+                .column(Column::initial(60.0).at_least(45.0))
+                .column(Column::initial(115.0).at_least(80.0))
+                .column(Column::initial(150.0).at_least(80.0).clip(true))
+                .column(Column::initial(150.0).at_least(80.0).clip(true))
+                .column(Column::initial(105.0).at_least(80.0).clip(true))
+                .column(Column::initial(85.0).at_least(60.0).clip(true))
+                .column(Column::initial(150.0).at_least(80.0).clip(true))
+                .column(Column::initial(110.0).at_least(80.0).clip(true))
+                .column(Column::initial(130.0).at_least(80.0).clip(true))
+                // Not `remainder()`: inside a horizontal scroll area that would be endless.
+                .column(Column::initial(110.0).at_least(90.0))
+                .min_scrolled_height(0.0)
+                .header(24.0, |mut header| {
+                    for column in LeadColumn::ALL {
+                        header.col(|ui| {
+                            let button = egui::Button::new(egui::RichText::new(column.title()).strong()).frame(false);
+                            if ui.add(button).on_hover_text("Сортировать").clicked() {
+                                sort_by = Some(column);
+                            }
+                            if view.sort == column {
+                                sort_mark(ui, view.descending);
+                            }
+                        });
+                    }
+                })
+                .body(|body| {
+                    body.rows(22.0, rows, |mut row| {
+                        let index = row.index();
+                        let Some(r) = list.visible_row(index) else { return };
+                        row.set_selected(view.selection.contains(&r.id));
+                        row_cells(&mut row, r, tz);
+                        let response = row.response();
+                        if response.double_clicked() {
+                            clicked = Some((index, r.id, true));
+                        } else if response.clicked() {
+                            clicked = Some((index, r.id, false));
+                        }
+                    });
+                });
+        });
+        if let Some(column) = sort_by {
+            if view.sort == column {
+                view.descending = !view.descending;
+            } else {
+                view.sort = column;
+                view.descending = matches!(column, LeadColumn::Created | LeadColumn::Number | LeadColumn::Amount);
+            }
+        }
+        if let Some((index, id, double)) = clicked {
+            if double {
+                view.cursor = Some(id);
+                actions.push(Action::Open(id));
+            } else {
+                view.click(list, index, id, modifiers);
+            }
+        }
+    }
+}
+
+fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, r: &LeadRow, tz: &jiff::tz::TimeZone) {
+    let deleted = r.deleted;
+    let text = move |t: String| {
+        let text = egui::RichText::new(t);
+        if deleted { text.strikethrough() } else { text }
+    };
+    row.col(|ui| {
+        ui.label(text(r.number.to_string()));
+    });
+    row.col(|ui| {
+        ui.label(text(r.created.to_zoned(tz.clone()).strftime("%d.%m.%Y %H:%M").to_string()));
+    });
+    row.col(|ui| {
+        ui.label(text(r.title.clone()));
+    });
+    row.col(|ui| {
+        ui.label(text(r.client.clone()));
+    });
+    row.col(|ui| {
+        ui.label(text(r.phone.clone()));
+    });
+    row.col(|ui| {
+        ui.label(text(r.status.clone()));
+    });
+    row.col(|ui| {
+        ui.label(text(r.attraction.clone()));
+    });
+    row.col(|ui| {
+        ui.label(text(r.marker.clone()));
+    });
+    row.col(|ui| {
+        ui.label(text(r.origin.title().to_string()));
+    });
+    row.col(|ui| {
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if r.amount != crate::domain::Money::ZERO {
+                ui.label(text(money_text(r.amount)));
+            }
+        });
+    });
+}
+
+/// A small painted triangle: the bundled font has no arrow glyphs.
+fn sort_mark(ui: &mut egui::Ui, descending: bool) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+    let c = rect.center();
+    let s = 4.0;
+    let points = if descending {
+        vec![c + egui::vec2(-s, -s / 2.0), c + egui::vec2(s, -s / 2.0), c + egui::vec2(0.0, s / 2.0)]
+    } else {
+        vec![c + egui::vec2(-s, s / 2.0), c + egui::vec2(0.0, -s / 2.0), c + egui::vec2(s, s / 2.0)]
+    };
+    ui.painter().add(egui::Shape::convex_polygon(points, ui.visuals().text_color(), egui::Stroke::NONE));
+}
+
+/// `12 500` or `12 500,50`: roubles without the ₽ sign, which the bundled font cannot draw.
+pub(crate) fn money_text(m: crate::domain::Money) -> String {
+    let sign = if m.kopecks() < 0 { "−" } else { "" };
+    let abs = m.kopecks().unsigned_abs();
+    let whole = crate::domain::group_thousands(abs / 100);
+    if abs.is_multiple_of(100) { format!("{sign}{whole}") } else { format!("{sign}{whole},{:02}", abs % 100) }
+}

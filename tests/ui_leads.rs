@@ -1,0 +1,330 @@
+//! The leads workspace driven through its UI on a real store: the template wizard, F9, the marker
+//! button, the group change with undo, and the keyboard.
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use jiff::Timestamp;
+use skvoz::domain::{
+    Attraction, Lead, LeadSource, LeadSourceKind, LeadSourceType, Marker, Origin, Responsible, Role as UserRole,
+};
+use skvoz::store::Store;
+use skvoz::ui::leads::{Clock, LeadsScreen};
+use std::sync::Arc;
+
+const NOW: i64 = 1_795_000_000;
+
+fn clock() -> Clock {
+    let now = Timestamp::from_second(NOW).unwrap();
+    Arc::new(move || now)
+}
+
+/// A store with the schema, one Roistat lead source and the given leads.
+fn store_with(leads: Vec<Lead>) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.ensure_schema().unwrap();
+    store
+        .put(LeadSource {
+            name: "Roistat".into(),
+            kind: LeadSourceKind::CallTracking,
+            source_type: LeadSourceType::Roistat,
+            responsible: Some(Responsible::Role(UserRole::Manager)),
+            use_leads: true,
+            ..LeadSource::default()
+        })
+        .unwrap();
+    store.add_leads(leads).unwrap();
+    (dir, store)
+}
+
+fn lead(title: &str, minute: i64) -> Lead {
+    let at = Timestamp::from_second(NOW - 86_400 + minute * 60).unwrap();
+    Lead { created: at, updated: at, title: title.into(), origin: Origin::ProxyLead, ..Lead::default() }
+}
+
+fn harness(store: &Store) -> Harness<'static, LeadsScreen> {
+    let screen = LeadsScreen::new(store.clone(), clock()).with_time_zone(jiff::tz::TimeZone::UTC);
+    Harness::builder()
+        .with_size([1500.0, 950.0])
+        .build_ui_state(|ui: &mut egui::Ui, screen: &mut LeadsScreen| screen.ui(ui), screen)
+}
+
+/// A few frames: enough for clicks, events and layout to settle (a focused text field keeps asking
+/// for repaints to blink its cursor, so `run()` would never be idle).
+fn settle(h: &mut Harness<'_, LeadsScreen>) {
+    h.run_steps(4);
+}
+
+fn is_disabled(h: &Harness<'_, LeadsScreen>, label: &str) -> bool {
+    h.get_by_label(label).accesskit_node().is_disabled()
+}
+
+fn type_into(h: &mut Harness<'_, LeadsScreen>, label: &str, text: &str) {
+    h.get_by_role_and_label(Role::TextInput, label).click();
+    settle(h);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(Role::TextInput, label).type_text(text);
+    settle(h);
+}
+
+#[test]
+fn wizard_creates_a_template_and_f9_copies_it() {
+    let (_dir, store) = store_with(vec![lead("Заявка с сайта", 1), lead("Обратный звонок", 2)]);
+    let mut h = harness(&store);
+    settle(&mut h);
+    h.get_by_label("Мастер шаблона").click();
+    settle(&mut h);
+    assert!(h.query_by_label("Шаг 1 из 4. Источник получения заявок").is_some());
+    // The only Roistat source is picked already.
+    assert!(!is_disabled(&h, "Далее"));
+    h.get_by_label("Далее").click();
+    settle(&mut h);
+    assert!(h.query_by_label("Шаг 2 из 4. Roistat маркер").is_some());
+    assert!(is_disabled(&h, "Далее"), "an empty marker cannot go on");
+
+    type_into(&mut h, "Roistat маркер", "offline fair");
+    assert!(!h.query_all_by_label_contains("не может содержать пробелы").collect::<Vec<_>>().is_empty());
+    assert!(is_disabled(&h, "Далее"), "a marker with a space cannot go on");
+
+    type_into(&mut h, "Roistat маркер", "offline/fair2026");
+    assert!(h.query_by_label("Уровень 1: offline · Уровень 2: fair2026").is_some());
+    assert!(!is_disabled(&h, "Далее"));
+    h.get_by_label("Далее").click();
+    settle(&mut h);
+    assert!(h.query_by_label("Шаг 3 из 4. Шаблон и значения по умолчанию").is_some());
+    assert_eq!(h.get_by_role_and_label(Role::TextInput, "Наименование шаблона").value().as_deref(), Some("Шаблон"));
+    h.get_by_label("Далее").click();
+    settle(&mut h);
+    assert!(h.query_by_label_contains("offline › fair2026").is_some(), "the summary shows the path in Roistat");
+    h.get_by_label("Готово").click();
+    settle(&mut h);
+
+    let leads = store.all_leads().unwrap();
+    let templates: Vec<&Lead> = leads.iter().filter(|l| l.is_template).collect();
+    assert_eq!(templates.len(), 1);
+    let template = templates[0].clone();
+    assert_eq!(template.marker.as_ref().map(Marker::as_str), Some("offline/fair2026"));
+    assert_eq!(template.title, "Шаблон");
+    assert!(!template.is_exportable());
+    assert!(h.query_by_label("Шаблон").is_none(), "the list does not show templates");
+    assert!(h.query_by_label("Заявка с сайта").is_some());
+
+    h.get_by_label("Шаблоны").click();
+    settle(&mut h);
+    assert!(h.query_by_label("Заявка с сайта").is_none());
+    h.get_by_label("Шаблон").click();
+    settle(&mut h);
+
+    // F9 on the template: a normal, exportable lead with the marker and a new number.
+    h.key_press(egui::Key::F9);
+    settle(&mut h);
+    let leads = store.all_leads().unwrap();
+    assert_eq!(leads.len(), 4);
+    let copy = leads.iter().max_by_key(|l| l.id).unwrap();
+    assert!(!copy.is_template && copy.is_exportable());
+    assert_eq!(copy.marker, template.marker);
+    assert_ne!(copy.number, template.number);
+    assert!(leads.iter().filter(|l| l.id != copy.id).all(|l| l.number != copy.number));
+    assert_eq!(copy.created, Timestamp::from_second(NOW).unwrap());
+    assert_eq!(copy.status_id, store.initial_status().unwrap());
+    assert_eq!(copy.lead_source_id, template.lead_source_id);
+    assert!(store.lead(template.id).unwrap().unwrap().is_template, "the template stays a template");
+    assert!(h.query_by_label(&format!("Заявка № {}", copy.number)).is_some(), "the copy is open");
+}
+
+#[test]
+fn add_marker_button_fills_it_from_the_source_of_attraction() {
+    let mut seo = lead("Заявка с сайта", 1);
+    seo.attraction = Attraction { channel: "seo".into(), source: "yandex".into(), campaign: String::new() };
+    let (_dir, store) = store_with(vec![seo, lead("Обратный звонок", 2)]);
+    let mut h = harness(&store);
+    settle(&mut h);
+    h.get_by_label("Заявка с сайта").click();
+    settle(&mut h);
+    h.key_press(egui::Key::Enter);
+    settle(&mut h);
+    h.get_by_label("Добавить Roistat маркер").click();
+    settle(&mut h);
+    let field = h.get_by_role_and_label(Role::TextInput, "Roistat маркер");
+    assert_eq!(field.value().as_deref(), Some("seo_yandex"));
+    assert!(h.query_by_label("Уровень 1: seo · Уровень 2: yandex").is_some());
+
+    // An invalid marker refuses the save with a message.
+    type_into(&mut h, "Roistat маркер", "seo yandex");
+    h.get_by_label("Записать").click();
+    settle(&mut h);
+    assert!(h.query_by_label_contains("Roistat маркер: Маркер не может содержать пробелы").is_some());
+    assert!(store.all_leads().unwrap().iter().all(|l| l.marker.is_none()));
+
+    type_into(&mut h, "Roistat маркер", "seo_yandex");
+    h.get_by_label("Записать").click();
+    settle(&mut h);
+    let saved = store.all_leads().unwrap().into_iter().find(|l| l.title == "Заявка с сайта").unwrap();
+    assert_eq!(saved.marker.as_ref().map(Marker::as_str), Some("seo_yandex"));
+    assert_eq!(saved.updated, Timestamp::from_second(NOW).unwrap(), "saving moves `updated` for the export");
+}
+
+#[test]
+fn group_change_sets_a_field_on_the_selected_leads_and_undoes() {
+    let (_dir, store) = store_with((1..=6).map(|i| lead(&format!("Заявка {i}"), i)).collect());
+    let mut h = harness(&store);
+    settle(&mut h);
+    // Shift+click selects a range of the list (newest first: 4, 3, 2).
+    h.get_by_label("Заявка 2").click();
+    settle(&mut h);
+    h.get_by_label("Заявка 4").click_modifiers(egui::Modifiers::SHIFT);
+    settle(&mut h);
+    assert_eq!(h.state().selection().len(), 3);
+    // A plain click starts again; Ctrl+click adds.
+    h.get_by_label("Заявка 1").click();
+    settle(&mut h);
+    assert_eq!(h.state().selection().len(), 1);
+    h.get_by_label("Заявка 3").click_modifiers(egui::Modifiers::COMMAND);
+    settle(&mut h);
+    h.get_by_label("Заявка 5").click_modifiers(egui::Modifiers::COMMAND);
+    settle(&mut h);
+    assert_eq!(h.state().selection().len(), 3);
+    h.get_by_label("Групповое изменение").click();
+    settle(&mut h);
+    type_into(&mut h, "Значение", "offline_fair");
+    h.get_by_label("Изменить").click();
+    settle(&mut h);
+    assert!(h.query_by_label("Будет изменено заявок: 3. Изменение можно будет отменить.").is_some());
+    h.get_by_label("Да").click();
+    settle(&mut h);
+
+    let marked = |store: &Store| {
+        let mut titles: Vec<String> = store
+            .all_leads()
+            .unwrap()
+            .into_iter()
+            .filter(|l| l.marker.as_ref().map(Marker::as_str) == Some("offline_fair"))
+            .map(|l| l.title)
+            .collect();
+        titles.sort();
+        titles
+    };
+    assert_eq!(marked(&store), vec!["Заявка 1", "Заявка 3", "Заявка 5"]);
+    assert_eq!(h.query_all_by_label("offline_fair").count(), 3, "the list shows the new marker");
+
+    h.get_by_label("Отменить изменение").click();
+    settle(&mut h);
+    assert!(marked(&store).is_empty());
+    assert!(store.all_leads().unwrap().iter().all(|l| l.marker.is_none()));
+    assert!(h.query_by_label("Отменить изменение").is_none(), "one level of undo");
+}
+
+#[test]
+fn insert_opens_a_new_lead_and_esc_asks_before_closing() {
+    let (_dir, store) = store_with(vec![lead("Заявка с сайта", 1)]);
+    let mut h = harness(&store);
+    settle(&mut h);
+    h.key_press(egui::Key::Insert);
+    settle(&mut h);
+    assert!(h.query_by_label("Новая заявка").is_some());
+    type_into(&mut h, "Наименование", "Звонок с выставки");
+    h.key_press(egui::Key::Escape);
+    settle(&mut h);
+    assert!(h.query_by_label("Сохранить изменения?").is_some());
+    h.get_by_label("Отмена").click();
+    settle(&mut h);
+    assert!(h.query_by_label("Сохранить изменения?").is_none());
+    assert!(h.query_by_label("Новая заявка").is_some(), "Отмена keeps the form open");
+
+    h.key_press(egui::Key::Escape);
+    settle(&mut h);
+    h.get_by_label("Да").click();
+    settle(&mut h);
+    assert!(h.query_by_label("Новая заявка").is_none(), "Да saves and closes");
+    let leads = store.all_leads().unwrap();
+    let added = leads.iter().find(|l| l.title == "Звонок с выставки").expect("saved");
+    assert_eq!(added.origin, Origin::Manual);
+    assert!(!added.is_template);
+    assert!(h.query_by_label("Звонок с выставки").is_some(), "the list shows it");
+
+    // An unchanged form closes without asking; Delete marks the selected lead, with undo.
+    h.get_by_label("Звонок с выставки").click();
+    settle(&mut h);
+    h.key_press(egui::Key::Enter);
+    settle(&mut h);
+    assert!(h.query_by_label(&format!("Заявка № {}", added.number)).is_some());
+    h.key_press(egui::Key::Escape);
+    settle(&mut h);
+    assert!(h.query_by_label("Сохранить изменения?").is_none());
+    assert!(h.query_by_label(&format!("Заявка № {}", added.number)).is_none());
+    h.key_press(egui::Key::Delete);
+    settle(&mut h);
+    assert!(store.lead(added.id).unwrap().unwrap().deleted);
+    assert!(h.query_by_label("Звонок с выставки").is_none());
+    h.get_by_label("Отменить изменение").click();
+    settle(&mut h);
+    assert!(!store.lead(added.id).unwrap().unwrap().deleted);
+
+    // Ctrl+F puts the cursor into the search; typing filters the list.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    settle(&mut h);
+    assert!(h.get_by_role_and_label(Role::TextInput, "Поиск").is_focused());
+    h.get_by_role_and_label(Role::TextInput, "Поиск").type_text("выставк");
+    settle(&mut h);
+    assert_eq!(h.state().visible_len(), 1);
+    assert!(h.query_by_label("Заявка с сайта").is_none());
+}
+
+#[test]
+fn wizard_creates_a_source_in_place_and_picks_a_known_marker() {
+    use skvoz::domain::{DailyFact, Level};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.ensure_schema().unwrap();
+    let day = jiff::civil::Date::constant(2026, 11, 1);
+    let fact = DailyFact {
+        visits: 10,
+        ..DailyFact::new(
+            day,
+            [
+                Level::new("direct", "Яндекс.Директ"),
+                Level::new("brand", "Брендовая кампания"),
+                Level::new("ad1", "Объявление 1"),
+            ],
+        )
+    };
+    store.replace_facts(0, day, day, &[fact]).unwrap();
+    let mut h = harness(&store);
+    settle(&mut h);
+    h.get_by_label("Мастер шаблона").click();
+    settle(&mut h);
+    assert!(is_disabled(&h, "Далее"), "no lead source yet");
+    assert!(h.query_by_label("Выберите источник получения заявок типа Roistat или создайте его").is_some());
+    h.get_by_label("Создать источник").click();
+    settle(&mut h);
+    let sources = store.list::<LeadSource>().unwrap();
+    assert_eq!(sources.len(), 1);
+    assert_eq!(sources[0].source_type, LeadSourceType::Roistat);
+    assert!(!is_disabled(&h, "Далее"));
+    h.get_by_label("Далее").click();
+    settle(&mut h);
+    h.get_by_label("Яндекс.Директ (direct)").click();
+    settle(&mut h);
+    h.get_by_label("Брендовая кампания — direct_brand").click();
+    settle(&mut h);
+    assert_eq!(h.get_by_role_and_label(Role::TextInput, "Roistat маркер").value().as_deref(), Some("direct_brand"));
+    assert!(h.query_by_label("Уровень 1: direct · Уровень 2: brand").is_some());
+    assert!(!is_disabled(&h, "Далее"));
+}
+
+#[test]
+fn a_lead_that_arrives_while_the_screen_is_open_shows_up_with_its_client() {
+    let (_dir, store) = store_with(vec![lead("Заявка с сайта", 1)]);
+    let mut h = harness(&store);
+    settle(&mut h);
+    let contact =
+        skvoz::store::Contact {
+            name: "Соколова Мария".into(), phone: "+7 901 555-44-33".into(), email: String::new()
+        };
+    store.intake_lead(lead("Пойманный лид", 5), &contact).unwrap();
+    settle(&mut h);
+    assert!(h.query_by_label("Пойманный лид").is_some());
+    assert!(h.query_by_label("Соколова Мария").is_some());
+    assert_eq!(h.state().visible_len(), 2);
+}
