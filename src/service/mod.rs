@@ -3,6 +3,10 @@
 //! [`start`] binds and runs it on the current tokio runtime; the window and `skvoz serve` both use it.
 //! Requests go through our own HTTP/1.1 layer ([`http1`], for megabyte-long URLs) into an axum
 //! `Router` with one handler that authenticates, dispatches the action and writes the exchange log.
+//!
+//! Roistat calls us from the internet: either listen on a public address (`--listen 0.0.0.0:8085`
+//! and open the port), or, better, keep the default `127.0.0.1:8085` behind a reverse proxy with TLS
+//! (`packaging/nginx/skvoz.conf`), whose URL is the one pasted into Roistat.
 
 mod actions;
 pub mod auth;
