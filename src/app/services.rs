@@ -1,0 +1,169 @@
+//! The HTTP service and the scheduled analytics load inside the window's process: one store, one
+//! process. Their states reach the status bar through `watch` channels plugged into [`Background`].
+
+use super::Background;
+use super::status::{ServiceState, ServiceStatus, SyncState, SyncStatus};
+use crate::domain::AnalyticsSource;
+use crate::roistat::{SchedulerConfig, SchedulerHandle, SourceState, spawn_scheduler};
+use crate::service::{self, ServiceHandle, ServiceOptions};
+use crate::store::Store;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// What runs beside the window; [`Services::shutdown`] stops both and flushes the store.
+#[derive(Default)]
+pub struct Services {
+    service: Arc<Mutex<Option<ServiceHandle>>>,
+    pub scheduler: Option<SchedulerHandle>,
+    runtime: Option<tokio::runtime::Handle>,
+}
+
+impl Services {
+    /// Starts the service (unless switched off in the settings) and the scheduler on the background
+    /// runtime. Never blocks: a failure to listen (a busy port) shows in the status bar.
+    pub fn start(background: &mut Background, store: &Store) -> Services {
+        let Some(runtime) = background.runtime_handle() else {
+            return Services::default();
+        };
+        let (service_tx, service_rx) = watch::channel(ServiceStatus::default());
+        let (sync_tx, sync_rx) = watch::channel(SyncStatus::default());
+        background.plug_service(service_rx);
+        background.plug_sync(sync_rx);
+
+        let slot: Arc<Mutex<Option<ServiceHandle>>> = Arc::default();
+        runtime.spawn(run_service(store.clone(), slot.clone(), service_tx));
+
+        let scheduler = {
+            let _entered = runtime.enter();
+            spawn_scheduler(store.clone(), SchedulerConfig::default())
+        };
+        runtime.spawn(follow_scheduler(store.clone(), scheduler.watch(), sync_tx));
+        Services { service: slot, scheduler: Some(scheduler), runtime: Some(runtime) }
+    }
+
+    /// Stops the load and the service, finishing requests in flight; the store is flushed.
+    pub fn shutdown(&mut self) {
+        let Some(runtime) = self.runtime.take() else { return };
+        let scheduler = self.scheduler.take();
+        let service = self.service.lock().unwrap_or_else(|p| p.into_inner()).take();
+        // Called when the window closes, off the frame loop; bounded by the service's own timeout.
+        runtime.block_on(async move {
+            if let Some(scheduler) = scheduler {
+                scheduler.shutdown().await;
+            }
+            if let Some(service) = service
+                && let Err(e) = service.shutdown().await
+            {
+                tracing::warn!("HTTP-сервис остановлен с ошибкой: {e}");
+            }
+        });
+    }
+}
+
+async fn run_service(store: Store, slot: Arc<Mutex<Option<ServiceHandle>>>, tx: watch::Sender<ServiceStatus>) {
+    let settings = match store.service_settings() {
+        Ok(s) => s,
+        Err(e) => {
+            tx.send_replace(ServiceStatus { state: ServiceState::Error(e.to_string()), ..Default::default() });
+            return;
+        }
+    };
+    if !settings.enabled {
+        tx.send_replace(ServiceStatus { address: settings.listen, ..Default::default() });
+        return;
+    }
+    let handle = match service::start(store.clone(), ServiceOptions::default().with_env_overrides()).await {
+        Ok(handle) => handle,
+        Err(e) => {
+            tx.send_replace(ServiceStatus {
+                address: format!("http://{}{}", settings.listen, settings.path()),
+                state: ServiceState::Error(e.to_string()),
+                last_request: None,
+            });
+            return;
+        }
+    };
+    let address = handle.url().unwrap_or_else(|_| handle.local_addr().to_string());
+    let status = handle.status();
+    *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
+    // The last request time changes with every call from Roistat; a second's delay is plenty for a
+    // status bar, and send_if_modified wakes the window only when something changed.
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let snapshot = status.snapshot();
+        let state = match snapshot.state {
+            service::ServiceState::Listening(_) => match snapshot.last_error {
+                Some(e) => ServiceState::Error(e),
+                None => ServiceState::Listening,
+            },
+            service::ServiceState::Stopping | service::ServiceState::Stopped => ServiceState::NotStarted,
+        };
+        let next = ServiceStatus { address: address.clone(), state, last_request: snapshot.last_request };
+        tx.send_if_modified(|current| {
+            let changed = *current != next;
+            *current = next.clone();
+            changed
+        });
+        if tx.is_closed() || matches!(next.state, ServiceState::NotStarted) {
+            break;
+        }
+    }
+}
+
+/// Turns the scheduler's per-source states into the one line the status bar shows.
+async fn follow_scheduler(store: Store, mut states: watch::Receiver<BTreeMap<u64, SourceState>>, tx: watch::Sender<SyncStatus>) {
+    loop {
+        let snapshot = states.borrow_and_update().clone();
+        let names: BTreeMap<u64, String> = store
+            .list::<AnalyticsSource>()
+            .map(|sources| sources.into_iter().map(|s| (s.id, s.name)).collect())
+            .unwrap_or_default();
+        let last_run = store
+            .list::<AnalyticsSource>()
+            .ok()
+            .and_then(|sources| sources.iter().filter_map(|s| s.last_success).max());
+        tx.send_replace(sync_status(&snapshot, &names, last_run));
+        if states.changed().await.is_err() {
+            break;
+        }
+    }
+}
+
+pub(crate) fn sync_status(
+    states: &BTreeMap<u64, SourceState>,
+    names: &BTreeMap<u64, String>,
+    last_run: Option<jiff::Timestamp>,
+) -> SyncStatus {
+    let name = |id: &u64| names.get(id).cloned().unwrap_or_else(|| format!("источник {id}"));
+    let state = if let Some((id, s)) = states.iter().find(|(_, s)| s.running) {
+        let progress = if s.total == 0 { 0.0 } else { s.done as f32 / s.total as f32 };
+        SyncState::Running { source: name(id), progress }
+    } else if let Some((id, error)) = states.iter().find_map(|(id, s)| s.last_error.as_ref().map(|e| (id, e))) {
+        SyncState::Failed(format!("{}: {error}", name(id)))
+    } else {
+        SyncState::Idle
+    };
+    SyncStatus { state, last_run }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_line_follows_the_sources() {
+        let names = BTreeMap::from([(1, "Основной".to_string())]);
+        let mut states = BTreeMap::new();
+        assert_eq!(sync_status(&states, &names, None).state, SyncState::Idle);
+        states.insert(1, SourceState { running: true, done: 2, total: 8, ..SourceState::default() });
+        assert_eq!(
+            sync_status(&states, &names, None).state,
+            SyncState::Running { source: "Основной".into(), progress: 0.25 }
+        );
+        states.insert(1, SourceState { last_error: Some("неверный ключ".into()), ..SourceState::default() });
+        assert_eq!(sync_status(&states, &names, None).state, SyncState::Failed("Основной: неверный ключ".into()));
+    }
+}
