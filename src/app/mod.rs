@@ -44,6 +44,10 @@ pub fn load_lists(store: &Store) -> Result<Lists, StoreError> {
         lead_sources: store.list::<LeadSource>()?,
         analytics_sources: store.list::<AnalyticsSource>()?,
         exchange: store.exchange_newest(100)?,
+        service_address: {
+            let s = store.service_settings()?;
+            format!("http://{}{}", s.listen, s.path())
+        },
     })
 }
 
@@ -241,6 +245,8 @@ pub struct Lists {
     pub lead_sources: Vec<LeadSource>,
     pub analytics_sources: Vec<AnalyticsSource>,
     pub exchange: Vec<ExchangeEntry>,
+    /// The configured address Roistat calls (`http://127.0.0.1:8085/crm_httpAnalytics/hs/analytics`).
+    pub service_address: String,
 }
 
 pub struct App {

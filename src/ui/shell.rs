@@ -119,7 +119,12 @@ fn status_bar_ui(ui: &mut egui::Ui, app: &App) {
         // HTTP service: not wired until `Background::plug_service` is called.
         match app.bg.service.as_ref().map(|s| s.borrow().clone()) {
             None => {
-                ui.label("HTTP-сервис: не запущен");
+                let address = &app.lists.service_address;
+                ui.label(if address.is_empty() {
+                    "HTTP-сервис: не запущен".to_string()
+                } else {
+                    format!("HTTP-сервис {address}: не запущен")
+                });
             }
             Some(s) => {
                 match &s.state {
