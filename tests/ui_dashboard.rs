@@ -155,3 +155,25 @@ fn export_csv_and_xlsx_through_the_picker() {
     assert!(sheet.contains(&format!("<v>{}</v>", f.visits)), "total visits not in the sheet");
     assert!(sheet.contains(&format!("<v>{}</v>", f.cost.as_f64_rubles())), "total cost not in the sheet");
 }
+
+#[test]
+fn custom_period_from_the_calendar() {
+    let setup = store(true);
+    let mut h = harness(app(&setup, AppState::default()));
+    click(&mut h, "Произвольный");
+    // The custom period starts as what was on screen: the 30 days.
+    assert!(h.query_by_role_and_label(egui::Role::Button, "по 24.11.2026").is_some());
+    h.get_by_role_and_label(egui::Role::Button, "с 26.10.2026").click();
+    h.run_ok();
+    assert!(has_label(&h, "Октябрь 2026"));
+    for day in ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"] {
+        assert!(has_label(&h, day), "{day}");
+    }
+    h.get_by_role_and_label(egui::Role::Button, "1").click();
+    wait(&mut h);
+    assert!(h.query_by_role_and_label(egui::Role::Button, "с 01.10.2026").is_some());
+    let query =
+        Query { from: jiff::civil::Date::constant(2026, 10, 1), to: TODAY, grouping: Grouping::Channel, channel: None };
+    let r = skvoz::app::load_report(&setup.store, &query).unwrap();
+    assert_cards(&h, &r);
+}

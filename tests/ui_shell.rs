@@ -74,3 +74,32 @@ fn empty_store_leads_to_sources() {
     assert_eq!(h.state().state.page, Page::Sources);
     assert!(has_label(&h, "Не настроено ни одного источника получения аналитики."));
 }
+
+#[test]
+fn status_bar_shows_plugged_service_and_sync() {
+    use skvoz::app::status::{ServiceState, ServiceStatus, SyncState, SyncStatus};
+    let setup = store(false);
+    let mut app = app(&setup, AppState::default());
+    let (service_tx, service_rx) = tokio::sync::watch::channel(ServiceStatus::default());
+    let (sync_tx, sync_rx) = tokio::sync::watch::channel(SyncStatus::default());
+    app.bg.plug_service(service_rx);
+    app.bg.plug_sync(sync_rx);
+    let mut h = harness(app);
+    assert!(has_label(&h, "Загрузка аналитики: ожидание"));
+
+    service_tx
+        .send(ServiceStatus {
+            address: "http://127.0.0.1:8085/crm_httpAnalytics/hs/analytics".into(),
+            state: ServiceState::Listening,
+            last_request: None,
+        })
+        .unwrap();
+    sync_tx.send(SyncStatus { state: SyncState::Failed("неверный API-ключ".into()), last_run: None }).unwrap();
+    // The change arrives through the watch task, which wakes the window.
+    h.state().bg.wait_for_event(std::time::Duration::from_secs(5));
+    h.state().bg.wait_for_event(std::time::Duration::from_secs(5));
+    wait(&mut h);
+    assert!(has_label(&h, "HTTP-сервис http://127.0.0.1:8085/crm_httpAnalytics/hs/analytics: работает"));
+    assert!(has_label(&h, "Последний запрос Roistat: —"));
+    assert!(has_label(&h, "Загрузка аналитики: ошибка — неверный API-ключ"));
+}

@@ -24,6 +24,8 @@ pub enum AppEvent {
     DemoLoaded(Result<crate::demo::DemoSummary, String>),
     /// An export finished: the file written, `None` when the dialog was cancelled, or the error.
     Exported(Result<Option<std::path::PathBuf>, String>),
+    /// The placeholder pages' lists.
+    Lists(Result<Box<super::Lists>, String>),
     /// A status source changed; the status bar reads it again.
     StatusChanged,
 }
@@ -139,6 +141,17 @@ impl Background {
             rt.spawn_blocking(move || {
                 let result = super::load_report(&store, &query).map(Box::new).map_err(|e| e.to_string());
                 let _ = tx.send(AppEvent::Report { generation, result });
+                waker.wake();
+            });
+        }
+    }
+
+    pub fn load_lists(&self, store: &Store) {
+        let (tx, waker, store) = (self.tx.clone(), self.waker.clone(), store.clone());
+        if let Some(rt) = self.runtime() {
+            rt.spawn_blocking(move || {
+                let result = super::load_lists(&store).map(Box::new).map_err(|e| e.to_string());
+                let _ = tx.send(AppEvent::Lists(result));
                 waker.wake();
             });
         }

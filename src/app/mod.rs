@@ -33,6 +33,24 @@ pub enum AppError {
 }
 
 /// Reads the facts a query needs (its period and the previous one) and builds the report.
+/// The short lists of the placeholder pages.
+pub fn load_lists(store: &Store) -> Result<Lists, StoreError> {
+    Ok(Lists {
+        lead_count: store.lead_count(),
+        fact_count: store.fact_count(),
+        leads: store.leads_newest(200)?.into_iter().filter(|l| !l.is_template && !l.deleted).collect(),
+        statuses: store.statuses()?,
+        extra_fields: store.list::<ExtraField>()?,
+        lead_sources: store.list::<LeadSource>()?,
+        analytics_sources: store.list::<AnalyticsSource>()?,
+        exchange: store.exchange_newest(100)?,
+        service_address: {
+            let s = store.service_settings()?;
+            format!("http://{}{}", s.listen, s.path())
+        },
+    })
+}
+
 pub fn load_report(store: &Store, query: &Query) -> Result<Report, AppError> {
     let (from, to) = query.facts_span()?;
     let facts = store.facts_between(from, to)?;
@@ -217,15 +235,18 @@ pub struct Dashboard {
 }
 
 /// Small read-only extracts for the pages other screens will fill in.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Lists {
     pub lead_count: usize,
+    pub fact_count: usize,
     pub leads: Vec<Lead>,
     pub statuses: Vec<Status>,
     pub extra_fields: Vec<ExtraField>,
     pub lead_sources: Vec<LeadSource>,
     pub analytics_sources: Vec<AnalyticsSource>,
     pub exchange: Vec<ExchangeEntry>,
+    /// The configured address Roistat calls (`http://127.0.0.1:8085/crm_httpAnalytics/hs/analytics`).
+    pub service_address: String,
 }
 
 pub struct App {
@@ -235,10 +256,10 @@ pub struct App {
     pub today: Date,
     pub users: Vec<User>,
     pub fact_span: Option<(Date, Date)>,
-    pub fact_count: usize,
     pub dashboard: Dashboard,
     pub lists: Lists,
     pub demo_loading: bool,
+    pub lists_loading: bool,
     pub export_running: bool,
     pub message: Option<Message>,
     pub commands: Vec<Command>,
@@ -263,10 +284,10 @@ impl App {
             today,
             users: Vec::new(),
             fact_span: None,
-            fact_count: 0,
             dashboard: Dashboard::default(),
             lists: Lists::default(),
             demo_loading: false,
+            lists_loading: false,
             export_running: false,
             message: None,
             commands: Vec::new(),
@@ -311,36 +332,24 @@ impl App {
         Ok(())
     }
 
+    /// The first and last day with facts: two key reads, cheap enough for the UI thread.
     fn refresh_facts(&mut self) {
-        self.fact_count = self.store.fact_count();
         match self.store.fact_date_span() {
             Ok(span) => self.fact_span = span,
             Err(e) => self.message = Some(Message::Error(e.to_string())),
         }
     }
 
-    /// Re-reads the short lists the placeholder pages show (a few hundred records at most).
+    /// Re-reads the short lists the placeholder pages show, off the UI thread (counting records
+    /// walks a whole tree).
     fn refresh_lists(&mut self) {
-        let result = (|| -> Result<Lists, StoreError> {
-            Ok(Lists {
-                lead_count: self.store.lead_count(),
-                leads: self.store.leads_newest(200)?.into_iter().filter(|l| !l.is_template && !l.deleted).collect(),
-                statuses: self.store.statuses()?,
-                extra_fields: self.store.list::<ExtraField>()?,
-                lead_sources: self.store.list::<LeadSource>()?,
-                analytics_sources: self.store.list::<AnalyticsSource>()?,
-                exchange: self.store.exchange_newest(100)?,
-            })
-        })();
-        match result {
-            Ok(lists) => self.lists = lists,
-            Err(e) => self.message = Some(Message::Error(e.to_string())),
-        }
+        self.lists_loading = true;
+        self.bg.load_lists(&self.store);
     }
 
     /// Whether there is anything to show on the dashboard.
     pub fn has_facts(&self) -> bool {
-        self.fact_count > 0
+        self.fact_span.is_some()
     }
 
     /// The dashboard's period for the current preset.
@@ -365,7 +374,7 @@ impl App {
 
     /// Whether background work the screen waits for is under way (tests wait on it).
     pub fn is_busy(&self) -> bool {
-        self.dashboard.loading || self.demo_loading || self.export_running
+        self.dashboard.loading || self.demo_loading || self.export_running || self.lists_loading
     }
 
     fn resort(&mut self) {
@@ -434,6 +443,13 @@ impl App {
                         Ok(None) => None,
                         Err(e) => Some(Message::Error(e)),
                     };
+                }
+                AppEvent::Lists(result) => {
+                    self.lists_loading = false;
+                    match result {
+                        Ok(lists) => self.lists = *lists,
+                        Err(e) => self.message = Some(Message::Error(e)),
+                    }
                 }
                 AppEvent::StatusChanged => {}
             }
@@ -562,5 +578,37 @@ impl App {
         if let Err(e) = self.store.durable() {
             tracing::error!("при закрытии не удалось сбросить данные на диск: {e}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn old_or_partial_state_never_breaks_start_up() {
+        let partial: AppState = serde_json::from_str(r#"{"preset":"Days7","unknown_field":1}"#).unwrap();
+        assert_eq!(partial.preset, Preset::Days7);
+        assert_eq!(partial.page, Page::Dashboard);
+        assert_eq!(partial.sort, Sort::default());
+        let state = AppState {
+            page: Page::Leads,
+            preset: Preset::Custom,
+            custom_from: Some(Date::constant(2026, 1, 1)),
+            custom_to: Some(Date::constant(2026, 1, 31)),
+            grouping: Grouping::Day,
+            sort: Sort { column: Column::Roi, descending: false },
+            theme: ThemeChoice::Dark,
+            user_id: Some(3),
+        };
+        let back: AppState = serde_json::from_str(&serde_json::to_string(&state).unwrap()).unwrap();
+        assert_eq!(back, state);
+    }
+
+    #[test]
+    fn pages_follow_the_role() {
+        assert!(!Page::for_role(Role::Marketer).contains(&Page::Settings));
+        assert_eq!(Page::for_role(Role::Manager)[0], Page::Leads);
+        assert_eq!(Page::for_role(Role::Admin), &Page::ALL);
     }
 }

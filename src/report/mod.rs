@@ -267,6 +267,64 @@ pub struct Report {
     pub channels: Vec<ChannelRef>,
 }
 
+/// Facts of one marker triple.
+struct Leaf<'a> {
+    levels: &'a [crate::domain::Level; 3],
+    channel: usize,
+    current: Figures,
+    previous: Figures,
+    seen_current: bool,
+}
+
+struct ChannelAgg<'a> {
+    key: &'a str,
+    title: &'a str,
+    /// Passes the channel filter.
+    included: bool,
+    /// Per day of the period (empty when not included).
+    days: Vec<Figures>,
+    seen_current: bool,
+}
+
+/// A small multiplicative hasher (the Fx hash of rustc): marker values are short strings from our
+/// own store, so SipHash's flood resistance buys nothing and costs most of the report's time.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+
 #[derive(Default)]
 struct Node<'a> {
     title: &'a str,
@@ -310,13 +368,13 @@ pub fn build(facts: &[DailyFact], query: &Query) -> Result<Report, ReportError> 
     let day_count = usize::try_from(days).map_err(|_| ReportError::OutOfRange)?;
     let filter = query.channel.as_deref();
 
-    let mut tree = Node::default();
-    let mut previous = Figures::default();
+    // One hash lookup per fact: facts aggregate into their marker triple ("leaf"); the tree, the
+    // totals and the channel list are built from the (at most a few thousand) leaves afterwards.
+    let mut leaf_index: FxMap<[&str; 3], usize> = FxMap::default();
+    let mut leaves: Vec<Leaf<'_>> = Vec::new();
+    let mut channel_index: FxMap<&str, usize> = FxMap::default();
+    let mut channels_found: Vec<ChannelAgg<'_>> = Vec::new();
     let mut daily = vec![Figures::default(); day_count];
-    // Channel key → (title, index into per-channel series).
-    let mut channel_index: HashMap<&str, usize> = HashMap::new();
-    let mut channel_series: Vec<(&str, &str, Vec<Figures>)> = Vec::new();
-    let mut channels_seen: HashMap<&str, &str> = HashMap::new();
     // Facts come sorted by date from the store; remember the last day's index to skip date arithmetic.
     let mut last_day: Option<(Date, usize)> = None;
 
@@ -326,13 +384,40 @@ pub fn build(facts: &[DailyFact], query: &Query) -> Result<Report, ReportError> 
         if !in_current && !in_previous {
             continue;
         }
-        let [l1, l2, l3] = &fact.levels;
-        channels_seen.entry(l1.value.as_str()).or_insert_with(|| level_title(l1));
-        if filter.is_some_and(|c| c != l1.value) {
+        let key = fact.key_levels();
+        let leaf = match leaf_index.get(&key) {
+            Some(&i) => i,
+            None => {
+                let l1 = &fact.levels[0];
+                let channel = *channel_index.entry(key[0]).or_insert_with(|| {
+                    let included = filter.is_none_or(|c| c == l1.value);
+                    channels_found.push(ChannelAgg {
+                        key: key[0],
+                        title: level_title(l1),
+                        included,
+                        days: if included { vec![Figures::default(); day_count] } else { Vec::new() },
+                        seen_current: false,
+                    });
+                    channels_found.len() - 1
+                });
+                leaves.push(Leaf {
+                    levels: &fact.levels,
+                    channel,
+                    current: Figures::default(),
+                    previous: Figures::default(),
+                    seen_current: false,
+                });
+                leaf_index.insert(key, leaves.len() - 1);
+                leaves.len() - 1
+            }
+        };
+        let leaf = &mut leaves[leaf];
+        let channel = &mut channels_found[leaf.channel];
+        if !channel.included {
             continue;
         }
         if in_previous {
-            previous.add_fact(fact);
+            leaf.previous.add_fact(fact);
             continue;
         }
         let day = match last_day {
@@ -345,19 +430,30 @@ pub fn build(facts: &[DailyFact], query: &Query) -> Result<Report, ReportError> 
             }
         };
         daily[day].add_fact(fact);
-        let series = *channel_index.entry(l1.value.as_str()).or_insert_with(|| {
-            channel_series.push((l1.value.as_str(), level_title(l1), vec![Figures::default(); day_count]));
-            channel_series.len() - 1
-        });
-        channel_series[series].2[day].add_fact(fact);
-
-        tree.figures.add_fact(fact);
-        let channel = tree.child(&l1.value, level_title(l1));
-        channel.figures.add_fact(fact);
-        let source = channel.child(&l2.value, level_title(l2));
-        source.figures.add_fact(fact);
-        source.child(&l3.value, level_title(l3)).figures.add_fact(fact);
+        channel.days[day].add_fact(fact);
+        channel.seen_current = true;
+        leaf.current.add_fact(fact);
+        leaf.seen_current = true;
     }
+
+    let mut tree = Node::default();
+    let mut previous = Figures::default();
+    for leaf in leaves.iter().filter(|l| channels_found[l.channel].included) {
+        previous.add(&leaf.previous);
+        if !leaf.seen_current {
+            continue;
+        }
+        let [l1, l2, l3] = leaf.levels;
+        tree.figures.add(&leaf.current);
+        let channel = tree.child(&l1.value, level_title(l1));
+        channel.figures.add(&leaf.current);
+        let source = channel.child(&l2.value, level_title(l2));
+        source.figures.add(&leaf.current);
+        source.child(&l3.value, level_title(l3)).figures.add(&leaf.current);
+    }
+    let channels_seen: Vec<(&str, &str)> = channels_found.iter().map(|c| (c.key, c.title)).collect();
+    let channel_series: Vec<(&str, &str, Vec<Figures>)> =
+        channels_found.into_iter().filter(|c| c.included && c.seen_current).map(|c| (c.key, c.title, c.days)).collect();
 
     let totals = Totals::new(query.from, query.to, tree.figures);
     let dates: Vec<Date> = (0..day_count)

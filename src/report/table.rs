@@ -129,8 +129,11 @@ impl Column {
             (x, y) => x.is_some().cmp(&y.is_some()),
         };
         match self {
-            // Day rows' keys are ISO dates, so the key orders them by time.
-            Column::Name => a.title.cmp(&b.title).then_with(|| a.key.cmp(&b.key)),
+            // Day rows show `24.11.2026` but their keys are ISO dates, which order by time.
+            Column::Name => match (a.key.parse::<jiff::civil::Date>(), b.key.parse::<jiff::civil::Date>()) {
+                (Ok(x), Ok(y)) => x.cmp(&y),
+                _ => a.title.cmp(&b.title).then_with(|| a.key.cmp(&b.key)),
+            },
             Column::Visits => fa.visits.cmp(&fb.visits),
             Column::Leads => fa.leads.cmp(&fb.leads),
             Column::Sales => fa.sales.cmp(&fb.sales),

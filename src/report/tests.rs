@@ -170,3 +170,26 @@ fn formatting() {
     assert_eq!(fmt_count(1_234_567), "1\u{a0}234\u{a0}567");
     assert_eq!(fmt_change(Some(-0.03)), "▼ 3,0\u{a0}%");
 }
+
+#[test]
+fn sorting_by_columns() {
+    let r = build(&data(), &query()).unwrap();
+    let mut rows = r.rows.clone();
+    sort_rows(&mut rows, Sort { column: Column::Visits, descending: true });
+    assert_eq!(rows.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), ["direct", "seo", "vk"]);
+    // Children are sorted too; equal visits (300 and 300) keep the title order.
+    assert_eq!(rows[0].children.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), ["brand", "search"]);
+    sort_rows(&mut rows, Sort { column: Column::Leads, descending: true });
+    assert_eq!(rows[0].children.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), ["brand", "search"]);
+    sort_rows(&mut rows, Sort { column: Column::Leads, descending: false });
+    assert_eq!(rows[0].key, "vk");
+    assert_eq!(rows[2].children.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), ["search", "brand"]);
+    sort_rows(&mut rows, Sort { column: Column::Roi, descending: false });
+    // Undefined ROI (zero cost) sorts before every number.
+    assert_eq!(rows.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), ["seo", "vk", "direct"]);
+    let mut q = query();
+    q.grouping = Grouping::Day;
+    let mut days = build(&data(), &q).unwrap().rows;
+    sort_rows(&mut days, Sort { column: Column::Name, descending: true });
+    assert_eq!(days.iter().map(|r| r.title.as_str()).collect::<Vec<_>>(), ["12.03.2026", "11.03.2026", "10.03.2026"]);
+}

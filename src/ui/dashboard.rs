@@ -342,7 +342,7 @@ fn charts_ui(ui: &mut egui::Ui, report: &Report) {
                 .allow_boxed_zoom(false)
                 .include_y(0.0)
                 .x_axis_formatter(day_axis(&dates))
-                .y_axis_formatter(y_money)
+                .custom_y_axes(vec![egui_plot::AxisHints::new_y().formatter(y_money).min_thickness(58.0)])
                 .label_formatter(move |pos| match pos {
                     egui_plot::HoverPosition::NearDataPoint { plot_name, position, .. } => {
                         let i = position.x.round();

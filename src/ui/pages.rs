@@ -121,7 +121,7 @@ pub fn settings_ui(ui: &mut egui::Ui, app: &App) {
         ui.label(app.store.path().display().to_string());
         ui.end_row();
         ui.label("Фактов аналитики:");
-        ui.label(fmt_count(app.fact_count as u64));
+        ui.label(fmt_count(app.lists.fact_count as u64));
         ui.end_row();
         ui.label("Пользователи:");
         ui.label(app.users.iter().map(|u| format!("{} ({})", u.name, u.role.title())).collect::<Vec<_>>().join(", "));

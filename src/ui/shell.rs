@@ -119,7 +119,12 @@ fn status_bar_ui(ui: &mut egui::Ui, app: &App) {
         // HTTP service: not wired until `Background::plug_service` is called.
         match app.bg.service.as_ref().map(|s| s.borrow().clone()) {
             None => {
-                ui.label("HTTP-сервис: не запущен");
+                let address = &app.lists.service_address;
+                ui.label(if address.is_empty() {
+                    "HTTP-сервис: не запущен".to_string()
+                } else {
+                    format!("HTTP-сервис {address}: не запущен")
+                });
             }
             Some(s) => {
                 match &s.state {
@@ -137,8 +142,14 @@ fn status_bar_ui(ui: &mut egui::Ui, app: &App) {
         }
         ui.separator();
         match app.bg.sync.as_ref().map(|s| s.borrow().clone()) {
+            // Not wired yet: say so, and show the last error a source recorded in the store.
             None => {
                 ui.label("Загрузка аналитики: не запущена");
+                if let Some((name, e)) =
+                    app.lists.analytics_sources.iter().find_map(|s| s.last_error.as_ref().map(|e| (&s.name, e)))
+                {
+                    ui.colored_label(ui.visuals().error_fg_color, format!("последняя ошибка «{name}»: {e}"));
+                }
             }
             Some(s) => match &s.state {
                 SyncState::Idle => {
