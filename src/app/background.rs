@@ -84,6 +84,11 @@ impl Background {
         Ok(bg)
     }
 
+    /// For the long-lived tasks (the service, the scheduler) that the app starts on this runtime.
+    pub fn runtime_handle(&self) -> Option<tokio::runtime::Handle> {
+        self.runtime().map(|rt| rt.handle().clone())
+    }
+
     fn runtime(&self) -> Option<&tokio::runtime::Runtime> {
         self.runtime.as_ref()
     }

@@ -7,6 +7,7 @@
 mod background;
 pub mod export;
 pub mod period;
+pub mod services;
 pub mod status;
 
 pub use background::{AppEvent, Background, RuntimeError, Waker};
@@ -268,6 +269,15 @@ pub struct App {
     pub applied_theme: Option<ThemeChoice>,
     /// Fonts installed in the context (first frame).
     pub ui_ready: bool,
+    /// The leads workspace, made on the first visit and kept with its filters and open form.
+    pub leads_screen: Option<Box<dyn Screen>>,
+    /// The HTTP service and the scheduled load; started by the window, not by tests.
+    pub services: services::Services,
+}
+
+/// A screen that keeps its own state between frames: `ui/` implements it, the app only holds it.
+pub trait Screen {
+    fn ui(&mut self, ui: &mut egui::Ui);
 }
 
 impl App {
@@ -294,6 +304,8 @@ impl App {
             file_picker: std::sync::Arc::from(options.file_picker),
             applied_theme: None,
             ui_ready: false,
+            leads_screen: None,
+            services: services::Services::default(),
         };
         app.refresh_users()?;
         if !app.users.iter().any(|u| Some(u.id) == app.state.user_id) {
@@ -573,7 +585,13 @@ impl App {
     }
 
     /// Stops background work and makes every write durable. Called when the window closes.
+    /// Starts the HTTP service and the scheduled analytics load inside this process.
+    pub fn start_services(&mut self) {
+        self.services = services::Services::start(&mut self.bg, &self.store);
+    }
+
     pub fn shutdown(&mut self) {
+        self.services.shutdown();
         self.bg.shutdown();
         if let Err(e) = self.store.durable() {
             tracing::error!("при закрытии не удалось сбросить данные на диск: {e}");

@@ -114,7 +114,11 @@ async fn run_service(store: Store, slot: Arc<Mutex<Option<ServiceHandle>>>, tx: 
 }
 
 /// Turns the scheduler's per-source states into the one line the status bar shows.
-async fn follow_scheduler(store: Store, mut states: watch::Receiver<BTreeMap<u64, SourceState>>, tx: watch::Sender<SyncStatus>) {
+async fn follow_scheduler(
+    store: Store,
+    mut states: watch::Receiver<BTreeMap<u64, SourceState>>,
+    tx: watch::Sender<SyncStatus>,
+) {
     loop {
         let snapshot = states.borrow_and_update().clone();
         let names: BTreeMap<u64, String> = store

@@ -38,7 +38,9 @@ pub fn run_window(data_dir: &Path) -> anyhow::Result<ExitCode> {
         viewport: egui::ViewportBuilder::default()
             .with_title("Сквозная аналитика — skvoz")
             .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([960.0, 600.0]),
+            .with_min_inner_size([960.0, 600.0])
+            .with_app_id("skvoz")
+            .with_icon(window_icon()),
         ..Default::default()
     };
     let result = eframe::run_native(
@@ -46,7 +48,8 @@ pub fn run_window(data_dir: &Path) -> anyhow::Result<ExitCode> {
         options,
         Box::new(move |cc| {
             let state: AppState = cc.storage.and_then(|s| eframe::get_value(s, STATE_KEY)).unwrap_or_default();
-            let app = App::new(store, AppOptions { state, ..AppOptions::default() })?;
+            let mut app = App::new(store, AppOptions { state, ..AppOptions::default() })?;
+            app.start_services();
             Ok(Box::new(Window { app }))
         }),
     );
@@ -57,6 +60,12 @@ pub fn run_window(data_dir: &Path) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(2))
         }
     }
+}
+
+/// The same icon as the desktop entry's, rendered from `resources/icons/skvoz.svg`.
+fn window_icon() -> egui::IconData {
+    eframe::icon_data::from_png_bytes(include_bytes!("../../resources/icons/hicolor/256x256/skvoz.png"))
+        .unwrap_or_default()
 }
 
 struct Window {

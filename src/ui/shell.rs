@@ -26,7 +26,14 @@ impl App {
             message_ui(ui, self, &mut commands);
             match self.state.page {
                 Page::Dashboard => super::dashboard::ui(ui, self, &mut commands),
-                Page::Leads => super::pages::leads_ui(ui, self),
+                Page::Leads => {
+                    let store = self.store.clone();
+                    self.leads_screen
+                        .get_or_insert_with(|| {
+                            Box::new(super::leads::LeadsScreen::new(store, super::leads::system_clock()))
+                        })
+                        .ui(ui)
+                }
                 Page::Sources => super::pages::sources_ui(ui, self),
                 Page::Catalog => super::pages::catalog_ui(ui, self),
                 Page::ExchangeLog => super::pages::exchange_ui(ui, self),

@@ -779,3 +779,9 @@ impl LeadsScreen {
         self.view.selection.iter().copied().collect()
     }
 }
+
+impl crate::app::Screen for LeadsScreen {
+    fn ui(&mut self, ui: &mut egui::Ui) {
+        LeadsScreen::ui(self, ui);
+    }
+}
