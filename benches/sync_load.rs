@@ -60,7 +60,12 @@ async fn bench() {
         first.as_secs_f64(),
         report.facts as f64 / first.as_secs_f64()
     );
-    println!("  reload of {} days: {} facts, {:.2} s", reload.periods, reload.facts, second.as_secs_f64());
+    println!(
+        "  reload (last 14 days, {} period): {} facts, {:.2} s",
+        reload.periods,
+        reload.facts,
+        second.as_secs_f64()
+    );
     println!(
         "  store: {} facts; {} -> {} bytes (+{} bytes, {:.0} bytes/fact); after reload {} bytes",
         facts,

@@ -14,6 +14,6 @@ mod types;
 pub use cancel::Cancel;
 pub use client::{ClientConfig, RoistatClient};
 pub use error::RoistatError;
-pub use scheduler::{RunNowError, SchedulerConfig, SchedulerHandle, SourceState, spawn_scheduler};
+pub use scheduler::{RunNowError, SchedulerConfig, SchedulerHandle, SourceState, spawn_scheduler, spawn_scheduler_on};
 pub use sync::{RetryPolicy, SyncError, SyncOptions, SyncProgress, SyncReport, load_range, plan_periods, run_sync};
-pub use types::{AnalyticsItem, CostRecord, DimensionValue, MetricInfo, Project, ProxyLead, RoistatCall};
+pub use types::{AnalyticsItem, CostRecord, DimensionValue, MetricInfo, MetricNames, Project, ProxyLead, RoistatCall};

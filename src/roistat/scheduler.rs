@@ -1,8 +1,10 @@
 //! The background task that runs due analytics loads, one at a time per source.
 //!
 //! ```ignore
-//! // inside a tokio runtime (the window: `let _guard = runtime.enter();`)
+//! // `skvoz serve`, inside its tokio runtime:
 //! let scheduler = skvoz::roistat::spawn_scheduler(store.clone(), SchedulerConfig::default());
+//! // the window, from the UI thread with the app's runtime handle:
+//! let scheduler = skvoz::roistat::spawn_scheduler_on(&runtime_handle, store.clone(), SchedulerConfig::default());
 //! scheduler.run_now(source_id)?;                 // «Загрузить сейчас»
 //! let mut states = scheduler.watch();            // progress bars: states.changed().await
 //! scheduler.cancel(source_id);
@@ -86,7 +88,11 @@ pub struct SchedulerHandle {
 /// # Panics
 /// When called outside a tokio runtime (like `tokio::spawn`).
 pub fn spawn_scheduler(store: Store, config: SchedulerConfig) -> SchedulerHandle {
-    let runtime = tokio::runtime::Handle::current();
+    spawn_scheduler_on(&tokio::runtime::Handle::current(), store, config)
+}
+
+/// [`spawn_scheduler`] on a given runtime, for callers outside it (the window's UI thread).
+pub fn spawn_scheduler_on(runtime: &tokio::runtime::Handle, store: Store, config: SchedulerConfig) -> SchedulerHandle {
     let shared = Arc::new(Shared {
         store,
         config,
