@@ -57,6 +57,7 @@ struct Triple {
     check_rubles: (f64, f64),
 }
 
+#[allow(clippy::type_complexity)]
 fn triples(rng: &mut Rng) -> Vec<Triple> {
     let channels: [(&str, &str, (&str, &str), i64, &[(&str, &str)]); 5] = [
         (

@@ -192,6 +192,9 @@ pub enum Command {
     SetTheme(ThemeChoice),
     LoadDemo,
     Export(ExportFormat),
+    /// The HTTP service's listen address changed: restart it there. The window does not own the
+    /// service yet, so this tells the person to restart; a window that runs the service restarts it here.
+    RestartService,
     DismissMessage,
 }
 
@@ -247,6 +250,8 @@ pub struct App {
     pub applied_theme: Option<ThemeChoice>,
     /// Fonts installed in the context (first frame).
     pub ui_ready: bool,
+    /// The admin screens' view state (forms, filters, background checks).
+    pub admin: crate::ui::admin::AdminScreens,
 }
 
 impl App {
@@ -256,6 +261,7 @@ impl App {
         let admin = store.ensure_admin()?;
         let bg = Background::new(&store)?;
         let today = options.today.unwrap_or_else(|| jiff::Zoned::now().date());
+        let admin_screens = crate::ui::admin::AdminScreens::new(&store);
         let mut app = App {
             store,
             state: options.state,
@@ -273,6 +279,7 @@ impl App {
             file_picker: std::sync::Arc::from(options.file_picker),
             applied_theme: None,
             ui_ready: false,
+            admin: admin_screens,
         };
         app.refresh_users()?;
         if !app.users.iter().any(|u| Some(u.id) == app.state.user_id) {
@@ -365,7 +372,7 @@ impl App {
 
     /// Whether background work the screen waits for is under way (tests wait on it).
     pub fn is_busy(&self) -> bool {
-        self.dashboard.loading || self.demo_loading || self.export_running
+        self.dashboard.loading || self.demo_loading || self.export_running || self.admin.is_busy()
     }
 
     fn resort(&mut self) {
@@ -517,6 +524,10 @@ impl App {
             }
             Command::Export(format) => self.export(format),
             Command::DismissMessage => self.message = None,
+            Command::RestartService => self.message = Some(Message::Info(
+                "Адрес HTTP-сервиса изменён: перезапустите программу или «skvoz serve», чтобы сервис занял новый адрес"
+                    .into(),
+            )),
         }
     }
 

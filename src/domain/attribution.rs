@@ -26,7 +26,7 @@ pub fn attribute(utm: &Utm) -> Attraction {
         if channel == "direct" || channel == "google" { sanitize(utm.campaign.trim()) } else { sanitize(&source) };
     Attraction {
         channel,
-        source: if source_level == "" { String::new() } else { source_level },
+        source: if source_level.is_empty() { String::new() } else { source_level },
         campaign: sanitize(utm.campaign.trim()),
     }
 }

@@ -94,7 +94,7 @@ impl Money {
     pub fn to_decimal_string(self) -> String {
         let sign = if self.0 < 0 { "-" } else { "" };
         let abs = self.0.unsigned_abs();
-        if abs % 100 == 0 { format!("{sign}{}", abs / 100) } else { format!("{sign}{}.{:02}", abs / 100, abs % 100) }
+        if abs.is_multiple_of(100) { format!("{sign}{}", abs / 100) } else { format!("{sign}{}.{:02}", abs / 100, abs % 100) }
     }
 }
 
@@ -137,7 +137,7 @@ pub fn group_thousands(value: u64) -> String {
     let digits = value.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('\u{a0}');
         }
         out.push(c);
@@ -150,7 +150,7 @@ impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.0 < 0 { "−" } else { "" };
         let abs = self.0.unsigned_abs();
-        if abs % 100 == 0 {
+        if abs.is_multiple_of(100) {
             write!(f, "{sign}{} ₽", group_thousands(abs / 100))
         } else {
             write!(f, "{sign}{},{:02} ₽", group_thousands(abs / 100), abs % 100)

@@ -345,21 +345,6 @@ fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
     None
 }
 
-#[cfg(test)]
-mod tests {
-    use super::find_head_end;
-
-    #[test]
-    fn head_end_found_with_either_line_ending() {
-        let crlf = "GET / HTTP/1.1\r\nA: b\r\n\r\nbody";
-        assert_eq!(find_head_end(crlf.as_bytes(), 0), crlf.find("body"));
-        let lf = "GET / HTTP/1.1\nA: b\n\nbody";
-        assert_eq!(find_head_end(lf.as_bytes(), 0), lf.find("body"));
-        assert_eq!(find_head_end(b"GET / HTTP/1.1\r\nA: b\r\n", 0), None);
-        assert_eq!(find_head_end(b"GET / HTTP/1.1\r\nA: b\r\n\r", 0), None);
-    }
-}
-
 /// The JSON error body every layer-level refusal uses (the same shape as the actions' errors).
 pub fn error_json(error: &str, description: &str) -> String {
     serde_json::json!({"status": "error", "error": error, "description": description}).to_string()
@@ -415,4 +400,19 @@ async fn write_response(
     }
     stream.write_all(&out).await?;
     stream.flush().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_head_end;
+
+    #[test]
+    fn head_end_found_with_either_line_ending() {
+        let crlf = "GET / HTTP/1.1\r\nA: b\r\n\r\nbody";
+        assert_eq!(find_head_end(crlf.as_bytes(), 0), crlf.find("body"));
+        let lf = "GET / HTTP/1.1\nA: b\n\nbody";
+        assert_eq!(find_head_end(lf.as_bytes(), 0), lf.find("body"));
+        assert_eq!(find_head_end(b"GET / HTTP/1.1\r\nA: b\r\n", 0), None);
+        assert_eq!(find_head_end(b"GET / HTTP/1.1\r\nA: b\r\n\r", 0), None);
+    }
 }

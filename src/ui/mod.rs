@@ -1,5 +1,6 @@
 //! The window: eframe around [`crate::app::App`], fonts, and the screens.
 
+pub mod admin;
 pub mod dashboard;
 pub mod fonts;
 pub mod pages;
