@@ -94,7 +94,11 @@ impl Money {
     pub fn to_decimal_string(self) -> String {
         let sign = if self.0 < 0 { "-" } else { "" };
         let abs = self.0.unsigned_abs();
-        if abs.is_multiple_of(100) { format!("{sign}{}", abs / 100) } else { format!("{sign}{}.{:02}", abs / 100, abs % 100) }
+        if abs.is_multiple_of(100) {
+            format!("{sign}{}", abs / 100)
+        } else {
+            format!("{sign}{}.{:02}", abs / 100, abs % 100)
+        }
     }
 }
 
