@@ -25,6 +25,8 @@ pub struct AnalyticsScreen {
     pub running: HashMap<u64, Running>,
     /// The last finished load per source: facts loaded, or the error.
     pub finished: HashMap<u64, Result<usize, String>>,
+    /// The last progress of the last finished load per source (periods done of planned).
+    pub last_progress: HashMap<u64, SyncProgress>,
     pub error: Option<String>,
     pub saved: bool,
     pub stale: bool,
@@ -79,7 +81,9 @@ impl AnalyticsScreen {
     }
 
     pub(super) fn on_done(&mut self, id: u64, result: Result<usize, String>) {
-        self.running.remove(&id);
+        if let Some(r) = self.running.remove(&id) {
+            self.last_progress.insert(id, r.progress);
+        }
         self.finished.insert(id, result);
         self.stale = true;
     }
@@ -243,6 +247,11 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         if !p.message.is_empty() {
             note(ui, &p.message);
         }
+    }
+    if !screen.running.contains_key(&form.id)
+        && let Some(p) = screen.last_progress.get(&form.id)
+    {
+        ui.label(format!("Загружено периодов: {} из {}", p.done, p.total));
     }
     match screen.finished.get(&form.id) {
         Some(Ok(facts)) => ok_label(ui, &format!("Загрузка завершена: загружено фактов {facts}")),

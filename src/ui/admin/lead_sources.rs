@@ -254,9 +254,9 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
                     crate::service::auth::token(&s.login, s.password.expose())
                 );
                 app.admin.tasks.spawn(&app.bg, async move {
-                    AdminEvent::LeadSourceChecked(
-                        crate::service::check_published(&url).await.map_err(|e| e.to_string()),
-                    )
+                    // The message names the address, never the token.
+                    let result = crate::service::check_published(&url).await;
+                    AdminEvent::LeadSourceChecked(result.map_err(|e| e.to_string().replace(&url, &address)))
                 });
             }
             Err(e) => screen.check = Some(Err(e.to_string())),

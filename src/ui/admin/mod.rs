@@ -153,6 +153,7 @@ impl AdminScreens {
                     }
                     Ok(StoreEvent::SettingsChanged) => {
                         self.settings.stale = true;
+                        self.lead_sources.stale = true;
                         self.telephony.stale = true;
                         self.catalog.stale = true;
                     }

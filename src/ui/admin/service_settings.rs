@@ -207,8 +207,11 @@ fn roistat_block(ui: &mut egui::Ui, app: &mut App) {
         {
             screen.check = None;
             let check_url = format!("{url}?user={}&token={}", login, crate::service::auth::token(&login, &password));
+            let shown = url.clone();
             tasks.spawn(bg, async move {
-                AdminEvent::ServiceChecked(crate::service::check_published(&check_url).await.map_err(|e| e.to_string()))
+                // The message names the address, never the token.
+                let result = crate::service::check_published(&check_url).await;
+                AdminEvent::ServiceChecked(result.map_err(|e| e.to_string().replace(&check_url, &shown)))
             });
         }
         match &screen.check {
