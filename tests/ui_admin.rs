@@ -274,3 +274,35 @@ fn exchange_log_shows_requests_with_masked_tokens_and_filters_them() {
     assert!(h.query_by_label_contains(&token).is_none(), "the token never shows");
     rt.block_on(s.handle.shutdown()).unwrap();
 }
+
+#[test]
+fn users_and_statuses_are_added() {
+    let setup = store(false);
+    let mut h = open(&setup.store, Page::Settings);
+    type_into(&mut h, "Имя пользователя:", "Ольга");
+    h.get_by_label("Роль: Менеджер").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(egui::Role::Button, "Маркетолог").click();
+    h.run_steps(2);
+    click(&mut h, "Добавить пользователя");
+    let users = setup.store.list::<skvoz::domain::User>().unwrap();
+    assert!(users.iter().any(|u| u.name == "Ольга" && u.role == skvoz::domain::Role::Marketer), "{users:?}");
+    h.run_steps(3);
+    assert!(has_label(&h, "Ольга"));
+    click(&mut h, "Добавить пользователя");
+    assert!(has_label(&h, "Укажите имя пользователя"));
+
+    click(&mut h, "Доп. реквизиты и статусы");
+    click(&mut h, "Добавить статус");
+    type_into(&mut h, "Наименование статуса:", "Счёт выставлен");
+    h.get_by_label("Группа: В работе").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(egui::Role::Button, "Оплачен").click();
+    h.run_steps(2);
+    click(&mut h, "Сохранить статус");
+    let statuses = setup.store.statuses().unwrap();
+    assert!(
+        statuses.iter().any(|s| s.name == "Счёт выставлен" && s.group == skvoz::domain::StatusGroup::Paid),
+        "{statuses:?}"
+    );
+}
