@@ -306,3 +306,26 @@ fn users_and_statuses_are_added() {
         "{statuses:?}"
     );
 }
+
+#[test]
+fn a_running_load_is_cancelled() {
+    let rt = runtime();
+    let fake = rt.block_on(support::fake());
+    fake.state.set(|s| s.slow = Some(Duration::from_millis(500)));
+    let setup = store(false);
+    let source = support::add_source(&setup.store, &fake, false);
+    let mut h = open(&setup.store, Page::Sources);
+    h.get_by_label("Источники получения аналитики").click();
+    h.run_steps(2);
+    h.get_by_label_contains("Тест (проект").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(egui::Role::Button, "Загрузить сейчас").click();
+    h.run_steps(2);
+    assert!(h.state().admin.analytics.running.contains_key(&source.id));
+    h.get_by_role_and_label(egui::Role::Button, "Отменить").click();
+    wait(&mut h);
+    let cancelled = skvoz::roistat::SyncError::Cancelled.to_string();
+    // The outcome of the run and the source's last error both say so.
+    assert_eq!(h.query_all_by_label(&cancelled).count(), 2, "{cancelled}");
+    assert_eq!(setup.store.get::<AnalyticsSource>(source.id).unwrap().unwrap().last_error, Some(cancelled));
+}
