@@ -1,14 +1,16 @@
 //! «Журнал обмена»: every request from Roistat, newest first, with filters and a detail view.
 //! Rows are virtualised; new entries arrive on `ExchangeLogged` without re-reading the log.
 
-use super::{AdminEvent, note};
+use super::note;
 use crate::app::App;
 use crate::domain::{ExchangeEntry, MASK, Outcome, is_secret_param};
 use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 
-/// How many entries the screen reads at first: the whole log at its default capacity.
-const FIRST_READ: usize = 100_000;
+/// How many of the newest entries the screen holds: entries keep parameters and answers, so the
+/// whole log (up to 100 000 entries) would not fit comfortably in memory, and this many read in a
+/// few milliseconds.
+pub const SHOWN: usize = 5_000;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum PeriodFilter {
@@ -50,42 +52,34 @@ pub struct ExchangeScreen {
     pub error: Option<String>,
     pub stale: bool,
     loaded: bool,
-    loading: bool,
 }
 
 impl ExchangeScreen {
     pub(super) fn reset(&mut self) {
-        if !self.loading {
-            self.entries.clear();
-            self.loaded = false;
-        }
+        self.entries.clear();
+        self.loaded = false;
     }
 
-    /// New entries since the newest on screen (a few at a time, on `ExchangeLogged`).
     fn refresh(&mut self, store: &crate::store::Store) {
-        let newest = self.entries.first().map_or(0, |e| e.id);
-        match store.exchange_after(newest) {
-            Ok(mut fresh) => {
+        let result = if self.loaded {
+            let newest = self.entries.first().map_or(0, |e| e.id);
+            store.exchange_after(newest).map(|mut fresh| {
                 fresh.sort_by_key(|e| std::cmp::Reverse(e.id));
                 fresh.append(&mut self.entries);
-                self.entries = fresh;
-            }
-            Err(e) => self.error = Some(e.to_string()),
-        }
-        self.stale = false;
-    }
-
-    pub(super) fn on_loaded(&mut self, result: Result<Vec<ExchangeEntry>, String>) {
-        self.loading = false;
+                fresh.truncate(SHOWN);
+                fresh
+            })
+        } else {
+            store.exchange_newest(SHOWN)
+        };
         match result {
             Ok(entries) => {
                 self.entries = entries;
                 self.loaded = true;
-                // Whatever was logged while reading comes next.
-                self.stale = true;
             }
-            Err(e) => self.error = Some(e),
+            Err(e) => self.error = Some(e.to_string()),
         }
+        self.stale = false;
     }
 
     /// The entries the filters let through, newest first.
@@ -110,20 +104,7 @@ fn duration(micros: u64) -> String {
 
 pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     let screen = &mut app.admin.exchange;
-    if !screen.loaded && !screen.loading {
-        // The first read may be the whole log (up to its capacity): off the UI thread.
-        screen.loading = true;
-        let store = app.store.clone();
-        app.admin.tasks.spawn(&app.bg, async move {
-            let read = tokio::task::spawn_blocking(move || store.exchange_newest(FIRST_READ)).await;
-            AdminEvent::ExchangeLoaded(match read {
-                Ok(r) => r.map_err(|e| e.to_string()),
-                Err(e) => Err(format!("Не удалось прочитать журнал обмена: {e}")),
-            })
-        });
-    }
-    let screen = &mut app.admin.exchange;
-    if screen.loaded && screen.stale {
+    if !screen.loaded || screen.stale {
         screen.refresh(&app.store);
     }
     ui.heading("Журнал обмена");
@@ -170,19 +151,15 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     if let Some(e) = &screen.error {
         super::error_label(ui, e);
     }
-    if !screen.loaded {
-        ui.horizontal(|ui| {
-            ui.spinner();
-            ui.label("Журнал обмена загружается…");
-        });
-        return;
-    }
     if screen.entries.is_empty() {
         ui.label("Запросов ещё не было.");
         return;
     }
     let rows: Vec<ExchangeEntry> = screen.filtered().into_iter().cloned().collect();
     ui.label(format!("Записей: {} из {}", rows.len(), screen.entries.len()));
+    if screen.entries.len() >= SHOWN {
+        note(ui, &format!("Показаны последние {SHOWN} запросов."));
+    }
     let selected = screen.selected.and_then(|id| screen.entries.iter().find(|e| e.id == id).cloned());
     let table_height =
         if selected.is_some() { (ui.available_height() * 0.55).max(160.0) } else { ui.available_height() };

@@ -36,8 +36,6 @@ pub enum AdminEvent {
     SyncProgress(u64, SyncProgress),
     /// The load ended: facts loaded, or the error.
     SyncDone(u64, Result<usize, String>),
-    /// The exchange log's first read, newest first.
-    ExchangeLoaded(Result<Vec<crate::domain::ExchangeEntry>, String>),
 }
 
 impl AdminEvent {
@@ -141,7 +139,6 @@ impl AdminScreens {
                 AdminEvent::Projects(r) => self.analytics.on_projects(r),
                 AdminEvent::SyncProgress(id, p) => self.analytics.on_progress(id, p),
                 AdminEvent::SyncDone(id, r) => self.analytics.on_done(id, r),
-                AdminEvent::ExchangeLoaded(r) => self.exchange.on_loaded(r),
             }
         }
         if let Some(rx) = &mut self.store_events {
