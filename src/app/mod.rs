@@ -452,6 +452,8 @@ impl App {
         if lists_changed {
             self.refresh_lists();
         }
+        // Checks and loads started on the admin pages finish even while another page is shown.
+        self.admin.poll();
     }
 
     /// Runs the commands the screens emitted during the frame.
