@@ -102,6 +102,7 @@ pub struct AdminScreens {
     pub exchange: exchange_log::ExchangeScreen,
     pub users: users::UsersScreen,
     store_events: Option<tokio::sync::broadcast::Receiver<StoreEvent>>,
+    store: crate::store::Store,
 }
 
 impl AdminScreens {
@@ -117,6 +118,7 @@ impl AdminScreens {
             exchange: Default::default(),
             users: Default::default(),
             store_events: Some(store.subscribe()),
+            store: store.clone(),
         }
     }
 
@@ -135,7 +137,7 @@ impl AdminScreens {
             match event {
                 AdminEvent::ServiceChecked(r) => self.settings.check = Some(r),
                 AdminEvent::LeadSourceChecked(r) => self.lead_sources.check = Some(r),
-                AdminEvent::TelephonyChecked(r) => self.telephony.on_checked(r),
+                AdminEvent::TelephonyChecked(r) => self.telephony.on_checked(&self.store, r),
                 AdminEvent::Projects(r) => self.analytics.on_projects(r),
                 AdminEvent::SyncProgress(id, p) => self.analytics.on_progress(id, p),
                 AdminEvent::SyncDone(id, r) => self.analytics.on_done(id, r),

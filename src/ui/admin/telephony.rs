@@ -13,8 +13,6 @@ pub struct TelephonyScreen {
     pub saved: bool,
     pub checking: bool,
     pub stale: bool,
-    /// A check result to store once it arrives.
-    arrived: Option<CheckResult>,
 }
 
 impl TelephonyScreen {
@@ -29,9 +27,19 @@ impl TelephonyScreen {
         self.stale = false;
     }
 
-    pub(super) fn on_checked(&mut self, result: CheckResult) {
+    /// Stores the outcome on the saved settings at once (the light reads them), whatever page is shown.
+    pub(super) fn on_checked(&mut self, store: &crate::store::Store, result: CheckResult) {
         self.checking = false;
-        self.arrived = Some(result);
+        let saved = store.telephony().and_then(|mut stored| {
+            stored.last_check = Some(result.clone());
+            store.put_telephony(&stored)
+        });
+        if let Err(e) = saved {
+            self.error = Some(e.to_string());
+        }
+        if let Some(form) = &mut self.form {
+            form.last_check = Some(result);
+        }
     }
 }
 
@@ -67,21 +75,6 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     let screen = &mut app.admin.telephony;
     if screen.form.is_none() || (screen.stale && !screen.checking) {
         screen.load(&app.store);
-    }
-    if let Some(result) = screen.arrived.take() {
-        // Store the outcome on the saved settings (the light reads them).
-        match app.store.telephony() {
-            Ok(mut stored) => {
-                stored.last_check = Some(result.clone());
-                if let Err(e) = app.store.put_telephony(&stored) {
-                    screen.error = Some(e.to_string());
-                }
-            }
-            Err(e) => screen.error = Some(e.to_string()),
-        }
-        if let Some(form) = &mut screen.form {
-            form.last_check = Some(result);
-        }
     }
     note(ui, "Светофор у «Использовать звонки» показывает, настроена ли телефония и прошла ли её проверка.");
     let Some(form) = screen.form.as_mut() else {
