@@ -185,6 +185,17 @@ impl Background {
         }
     }
 
+    /// Runs a future on the runtime (a network check); false when the runtime is gone.
+    pub fn spawn(&self, job: impl Future<Output = ()> + Send + 'static) -> bool {
+        match self.runtime() {
+            Some(rt) => {
+                rt.spawn(job);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Everything that arrived since the last frame.
     pub fn drain(&self) -> Vec<AppEvent> {
         let mut events = std::mem::take(&mut *self.stash.lock().unwrap_or_else(|p| p.into_inner()));

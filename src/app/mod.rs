@@ -211,6 +211,9 @@ pub enum Command {
     SetTheme(ThemeChoice),
     LoadDemo,
     Export(ExportFormat),
+    /// The HTTP service's listen address changed: restart it there. The window does not own the
+    /// service yet, so this tells the person to restart; a window that runs the service restarts it here.
+    RestartService,
     DismissMessage,
 }
 
@@ -269,6 +272,8 @@ pub struct App {
     pub applied_theme: Option<ThemeChoice>,
     /// Fonts installed in the context (first frame).
     pub ui_ready: bool,
+    /// The admin screens' view state (forms, filters, background checks).
+    pub admin: crate::ui::admin::AdminScreens,
     /// The leads workspace, made on the first visit and kept with its filters and open form.
     pub leads_screen: Option<Box<dyn Screen>>,
     /// The HTTP service and the scheduled load; started by the window, not by tests.
@@ -287,6 +292,7 @@ impl App {
         let admin = store.ensure_admin()?;
         let bg = Background::new(&store)?;
         let today = options.today.unwrap_or_else(|| jiff::Zoned::now().date());
+        let admin_screens = crate::ui::admin::AdminScreens::new(&store);
         let mut app = App {
             store,
             state: options.state,
@@ -306,6 +312,7 @@ impl App {
             ui_ready: false,
             leads_screen: None,
             services: services::Services::default(),
+            admin: admin_screens,
         };
         app.refresh_users()?;
         if !app.users.iter().any(|u| Some(u.id) == app.state.user_id) {
@@ -386,7 +393,7 @@ impl App {
 
     /// Whether background work the screen waits for is under way (tests wait on it).
     pub fn is_busy(&self) -> bool {
-        self.dashboard.loading || self.demo_loading || self.export_running || self.lists_loading
+        self.dashboard.loading || self.demo_loading || self.export_running || self.lists_loading || self.admin.is_busy()
     }
 
     fn resort(&mut self) {
@@ -473,6 +480,8 @@ impl App {
         if lists_changed {
             self.refresh_lists();
         }
+        // Checks and loads started on the admin pages finish even while another page is shown.
+        self.admin.poll();
     }
 
     /// Runs the commands the screens emitted during the frame.
@@ -545,6 +554,19 @@ impl App {
             }
             Command::Export(format) => self.export(format),
             Command::DismissMessage => self.message = None,
+            Command::RestartService => {
+                if self.services.is_started() {
+                    // Stops the old listener (requests in flight finish), then listens on the new address.
+                    self.services.shutdown();
+                    self.start_services();
+                    self.message = Some(Message::Info("HTTP-сервис перезапущен с новыми настройками".into()));
+                } else {
+                    self.message = Some(Message::Info(
+                        "Настройки сохранены; HTTP-сервис в этом окне не запущен. Если он работает в «skvoz serve», перезапустите её"
+                            .into(),
+                    ));
+                }
+            }
         }
     }
 

@@ -43,6 +43,10 @@ impl Services {
         Services { service: slot, scheduler: Some(scheduler), runtime: Some(runtime) }
     }
 
+    pub fn is_started(&self) -> bool {
+        self.runtime.is_some()
+    }
+
     /// Stops the load and the service, finishing requests in flight; the store is flushed.
     pub fn shutdown(&mut self) {
         let Some(runtime) = self.runtime.take() else { return };

@@ -1,9 +1,9 @@
 //! The window: eframe around [`crate::app::App`], fonts, and the screens.
 
+pub mod admin;
 pub mod dashboard;
 pub mod fonts;
 pub mod leads;
-pub mod pages;
 pub mod shell;
 pub mod widgets;
 

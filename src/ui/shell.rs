@@ -34,10 +34,10 @@ impl App {
                         })
                         .ui(ui)
                 }
-                Page::Sources => super::pages::sources_ui(ui, self),
-                Page::Catalog => super::pages::catalog_ui(ui, self),
-                Page::ExchangeLog => super::pages::exchange_ui(ui, self),
-                Page::Settings => super::pages::settings_ui(ui, self),
+                Page::Sources => super::admin::sources_ui(ui, self),
+                Page::Catalog => super::admin::catalog_ui(ui, self),
+                Page::ExchangeLog => super::admin::exchange_ui(ui, self),
+                Page::Settings => super::admin::settings_ui(ui, self),
             }
         });
         self.commands.extend(commands);

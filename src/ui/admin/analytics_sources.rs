@@ -1,0 +1,282 @@
+//! «Источники получения аналитики»: key, project, schedule, «Загрузить сейчас» with progress.
+
+use super::{AdminEvent, error_label, note, ok_label, secret_row, text_row};
+use crate::app::App;
+use crate::domain::{AnalyticsSource, Secret};
+use crate::roistat::{Cancel, ClientConfig, Project, RoistatClient, SyncOptions, SyncProgress};
+use egui::RichText;
+use std::collections::HashMap;
+
+/// One source's running load as the screen shows it.
+pub struct Running {
+    pub cancel: Cancel,
+    pub progress: SyncProgress,
+}
+
+#[derive(Default)]
+pub struct AnalyticsScreen {
+    pub list: Vec<AnalyticsSource>,
+    pub form: Option<AnalyticsSource>,
+    pub api_key: String,
+    pub show_key: bool,
+    pub projects: Vec<Project>,
+    pub projects_loading: bool,
+    pub projects_error: Option<String>,
+    pub running: HashMap<u64, Running>,
+    /// The last finished load per source: facts loaded, or the error.
+    pub finished: HashMap<u64, Result<usize, String>>,
+    /// The last progress of the last finished load per source (periods done of planned).
+    pub last_progress: HashMap<u64, SyncProgress>,
+    pub error: Option<String>,
+    pub saved: bool,
+    pub stale: bool,
+    loaded: bool,
+}
+
+impl AnalyticsScreen {
+    fn load(&mut self, store: &crate::store::Store) {
+        match store.list::<AnalyticsSource>() {
+            Ok(list) => {
+                // Keep the form in step with what the load wrote (last_* fields), not the edits.
+                if let Some(form) = &mut self.form
+                    && let Some(fresh) = list.iter().find(|s| s.id == form.id)
+                {
+                    form.last_start = fresh.last_start;
+                    form.last_success = fresh.last_success;
+                    form.last_error = fresh.last_error.clone();
+                    form.facts_loaded = fresh.facts_loaded;
+                }
+                self.list = list;
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
+        self.loaded = true;
+        self.stale = false;
+    }
+
+    fn edit(&mut self, source: AnalyticsSource) {
+        self.api_key = source.api_key.expose().to_string();
+        self.form = Some(source);
+        self.projects.clear();
+        self.projects_error = None;
+        self.error = None;
+        self.saved = false;
+    }
+
+    pub(super) fn on_projects(&mut self, result: Result<Vec<Project>, String>) {
+        self.projects_loading = false;
+        match result {
+            Ok(p) => {
+                self.projects = p;
+                self.projects_error = None;
+            }
+            Err(e) => self.projects_error = Some(e),
+        }
+    }
+
+    pub(super) fn on_progress(&mut self, id: u64, progress: SyncProgress) {
+        if let Some(r) = self.running.get_mut(&id) {
+            r.progress = progress;
+        }
+    }
+
+    pub(super) fn on_done(&mut self, id: u64, result: Result<usize, String>) {
+        if let Some(r) = self.running.remove(&id) {
+            self.last_progress.insert(id, r.progress);
+        }
+        self.finished.insert(id, result);
+        self.stale = true;
+    }
+}
+
+fn opt_time(t: Option<jiff::Timestamp>) -> String {
+    t.map(super::time).unwrap_or_else(|| "—".into())
+}
+
+pub fn ui(ui: &mut egui::Ui, app: &mut App) {
+    let screen = &mut app.admin.analytics;
+    if !screen.loaded || screen.stale {
+        screen.load(&app.store);
+    }
+    if screen.list.is_empty() {
+        ui.label("Не настроено ни одного источника получения аналитики.");
+    }
+    let mut pick = None;
+    for s in &screen.list {
+        let on = screen.form.as_ref().is_some_and(|f| f.id == s.id);
+        let state = match (&s.last_error, s.last_success) {
+            _ if screen.running.contains_key(&s.id) => "загружается…".to_string(),
+            (Some(e), _) => format!("ошибка: {e}"),
+            (None, Some(t)) => format!("загружено {}", super::time(t)),
+            (None, None) => "ещё не загружался".to_string(),
+        };
+        if ui.selectable_label(on, format!("{} (проект {}): {state}", s.name, s.project)).clicked() {
+            pick = Some(s.clone());
+        }
+    }
+    if let Some(s) = pick {
+        screen.edit(s);
+    }
+    if ui.button("Добавить источник получения аналитики").clicked() {
+        screen.edit(AnalyticsSource::default());
+    }
+    let Some(form) = screen.form.as_mut() else { return };
+    ui.separator();
+    ui.label(RichText::new(form.job_name()).strong());
+    let mut get_projects = false;
+    egui::Grid::new("analytics_form").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
+        text_row(ui, "Наименование:", &mut form.name);
+        secret_row(ui, "API-ключ:", &mut screen.api_key, &mut screen.show_key);
+        text_row(ui, "Адрес API (пусто — облако Roistat):", &mut form.api_base);
+        let l = ui.label("Проект:");
+        ui.horizontal(|ui| {
+            ui.add(egui::TextEdit::singleline(&mut form.project).desired_width(160.0)).labelled_by(l.id);
+            get_projects = ui
+                .add_enabled(
+                    !screen.projects_loading && !screen.api_key.trim().is_empty(),
+                    egui::Button::new("Получить проекты"),
+                )
+                .clicked();
+            if screen.projects_loading {
+                ui.spinner();
+            }
+            if !screen.projects.is_empty() {
+                let current = screen
+                    .projects
+                    .iter()
+                    .find(|p| p.id == form.project)
+                    .map(|p| format!("{} ({})", p.name, p.id))
+                    .unwrap_or_else(|| "выберите проект".into());
+                let combo = egui::ComboBox::from_id_salt("projects").selected_text(&current).show_ui(ui, |ui| {
+                    for p in &screen.projects {
+                        if ui.selectable_label(form.project == p.id, format!("{} ({})", p.name, p.id)).clicked() {
+                            form.project = p.id.clone();
+                        }
+                    }
+                });
+                crate::ui::widgets::name_combo(&combo.response, "Проекты Roistat", &current);
+            }
+        });
+        ui.end_row();
+        let l = ui.label("Интервал загрузки, минут:");
+        ui.add(egui::DragValue::new(&mut form.interval_minutes).range(5..=1440)).labelled_by(l.id);
+        ui.end_row();
+        let l = ui.label("Глубина истории, дней:");
+        ui.add(egui::DragValue::new(&mut form.history_days).range(1..=1095)).labelled_by(l.id);
+        ui.end_row();
+        ui.label("");
+        ui.checkbox(&mut form.enabled, "Загружать по расписанию");
+        ui.end_row();
+    });
+    if let Some(e) = &screen.projects_error {
+        error_label(ui, e);
+    }
+    if get_projects {
+        screen.projects_loading = true;
+        screen.projects_error = None;
+        let config = ClientConfig::new(
+            if form.api_base.trim().is_empty() { crate::domain::DEFAULT_API_BASE } else { form.api_base.trim() },
+            Secret::new(screen.api_key.trim()),
+            form.project.trim(),
+        );
+        app.admin.tasks.spawn(&app.bg, async move {
+            let result = match RoistatClient::new(config) {
+                Ok(client) => client.projects().await.map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            AdminEvent::Projects(result)
+        });
+    }
+
+    let running = form.id != 0 && screen.running.contains_key(&form.id);
+    let mut save = false;
+    let mut load_now = false;
+    ui.horizontal(|ui| {
+        save = ui.button("Сохранить").clicked();
+        load_now = ui.add_enabled(!running, egui::Button::new("Загрузить сейчас")).clicked();
+        if running
+            && ui.button("Отменить").clicked()
+            && let Some(r) = screen.running.get(&form.id)
+        {
+            r.cancel.cancel();
+        }
+    });
+    if save || load_now {
+        form.name = form.name.trim().to_string();
+        form.project = form.project.trim().to_string();
+        form.api_base = form.api_base.trim().to_string();
+        form.api_key = Secret::new(screen.api_key.trim());
+        if form.name.is_empty() || form.project.is_empty() || form.api_key.is_empty() {
+            screen.error = Some("Укажите наименование, API-ключ и проект Roistat".into());
+            load_now = false;
+        } else {
+            match app.store.put(form.clone()) {
+                Ok(saved) => {
+                    *form = saved;
+                    screen.error = None;
+                    screen.saved = save;
+                }
+                Err(e) => {
+                    screen.error = Some(e.to_string());
+                    load_now = false;
+                }
+            }
+        }
+    }
+    if load_now {
+        let id = form.id;
+        let cancel = Cancel::new();
+        screen.running.insert(id, Running { cancel: cancel.clone(), progress: SyncProgress::default() });
+        screen.finished.remove(&id);
+        let store = app.store.clone();
+        let send = app.admin.tasks.progress_sender(&app.bg);
+        app.admin.tasks.spawn(&app.bg, async move {
+            let progress = move |p: &SyncProgress| send(AdminEvent::SyncProgress(id, p.clone()));
+            let result = crate::roistat::run_sync(&store, id, &SyncOptions::default(), &cancel, &progress).await;
+            AdminEvent::SyncDone(id, result.map(|r| r.facts).map_err(|e| e.to_string()))
+        });
+    }
+    let screen = &mut app.admin.analytics;
+    let Some(form) = screen.form.as_ref() else { return };
+    if let Some(r) = screen.running.get(&form.id) {
+        let p = &r.progress;
+        let fraction = if p.total == 0 { 0.0 } else { p.done as f32 / p.total as f32 };
+        ui.add(egui::ProgressBar::new(fraction).show_percentage().desired_width(420.0));
+        let text = format!("Загружено периодов: {} из {}", p.done, p.total);
+        ui.label(text);
+        if !p.message.is_empty() {
+            note(ui, &p.message);
+        }
+    }
+    if !screen.running.contains_key(&form.id)
+        && let Some(p) = screen.last_progress.get(&form.id)
+    {
+        ui.label(format!("Загружено периодов: {} из {}", p.done, p.total));
+    }
+    match screen.finished.get(&form.id) {
+        Some(Ok(facts)) => ok_label(ui, &format!("Загрузка завершена: загружено фактов {facts}")),
+        Some(Err(e)) => error_label(ui, e),
+        None => {}
+    }
+    if form.id != 0 {
+        egui::Grid::new("analytics_state").num_columns(2).spacing([16.0, 4.0]).show(ui, |ui| {
+            ui.label("Последний запуск:");
+            ui.label(opt_time(form.last_start));
+            ui.end_row();
+            ui.label("Последняя успешная загрузка:");
+            ui.label(opt_time(form.last_success));
+            ui.end_row();
+            ui.label("Последняя ошибка:");
+            ui.label(form.last_error.clone().unwrap_or_else(|| "—".into()));
+            ui.end_row();
+            ui.label("Загружено фактов:");
+            ui.label(form.facts_loaded.to_string());
+            ui.end_row();
+        });
+    }
+    if let Some(e) = &screen.error {
+        error_label(ui, e);
+    } else if screen.saved {
+        ok_label(ui, "Источник сохранён.");
+    }
+}

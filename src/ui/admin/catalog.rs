@@ -1,0 +1,274 @@
+//! «Доп. реквизиты и статусы»: extra fields (sync goes by the developer name), statuses with their
+//! groups, and «Использовать сквозную аналитику», which creates the service fields.
+
+use super::{error_label, note, ok_label, text_row};
+use crate::app::App;
+use crate::domain::{DevNameError, ExtraField, FieldKind, Status, StatusGroup, validate_dev_name};
+use egui::RichText;
+use egui_extras::{Column, TableBuilder};
+
+#[derive(Default)]
+pub struct CatalogScreen {
+    pub fields: Vec<ExtraField>,
+    pub statuses: Vec<Status>,
+    pub analytics_enabled: bool,
+    pub field_form: Option<ExtraField>,
+    pub status_form: Option<Status>,
+    pub error: Option<String>,
+    pub info: Option<String>,
+    pub stale: bool,
+    loaded: bool,
+}
+
+impl CatalogScreen {
+    fn load(&mut self, store: &crate::store::Store) {
+        let result = (|| -> Result<_, crate::store::StoreError> {
+            let mut fields = store.list::<ExtraField>()?;
+            fields.sort_by(|a, b| (!a.service, &a.name).cmp(&(!b.service, &b.name)));
+            Ok((fields, store.statuses()?, store.service_settings()?.analytics_enabled))
+        })();
+        match result {
+            Ok((fields, statuses, enabled)) => {
+                self.fields = fields;
+                self.statuses = statuses;
+                self.analytics_enabled = enabled;
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
+        self.loaded = true;
+        self.stale = false;
+    }
+
+    /// Why a developer name cannot be taken, if it cannot.
+    pub fn dev_name_error(&self) -> Option<String> {
+        let form = self.field_form.as_ref()?;
+        let name = form.dev_name.trim();
+        if let Err(e) = validate_dev_name(name) {
+            return Some(e.to_string());
+        }
+        if self.fields.iter().any(|f| f.dev_name == name && f.id != form.id) {
+            return Some(DevNameError::Duplicate(name.to_string()).to_string());
+        }
+        None
+    }
+}
+
+pub fn ui(ui: &mut egui::Ui, app: &mut App) {
+    let screen = &mut app.admin.catalog;
+    if !screen.loaded || screen.stale {
+        screen.load(&app.store);
+    }
+    ui.heading("Доп. реквизиты и статусы");
+    let mut enabled = screen.analytics_enabled;
+    if ui.checkbox(&mut enabled, "Использовать сквозную аналитику").changed() {
+        let result = app.store.service_settings().and_then(|mut s| {
+            s.analytics_enabled = enabled;
+            app.store.put_service_settings(&s)?;
+            if enabled { app.store.ensure_schema() } else { Ok(0) }
+        });
+        match result {
+            Ok(created) => {
+                screen.analytics_enabled = enabled;
+                screen.error = None;
+                screen.info = enabled.then(|| match created {
+                    0 => "Служебные реквизиты и статусы на месте.".to_string(),
+                    n => format!("Создано недостающих реквизитов и статусов: {n}"),
+                });
+                screen.load(&app.store);
+            }
+            Err(e) => screen.error = Some(e.to_string()),
+        }
+    }
+    note(
+        ui,
+        "При включении создаются служебные реквизиты для идентификаторов Roistat и поля utm_source, utm_medium, \
+         utm_campaign. Если какого-то не хватает, выключите и снова включите флажок: недостающие будут созданы.",
+    );
+    if let Some(i) = &screen.info {
+        ok_label(ui, i);
+    }
+    ui.add_space(8.0);
+    ui.label(RichText::new(format!("Доп. реквизиты ({})", screen.fields.len())).strong());
+    let fields = screen.fields.clone();
+    let mut pick = None;
+    TableBuilder::new(ui)
+        .id_salt("extra_fields")
+        .striped(true)
+        .column(Column::initial(260.0).clip(true))
+        .column(Column::initial(220.0).clip(true))
+        .column(Column::initial(90.0))
+        .column(Column::remainder())
+        .header(22.0, |mut h| {
+            for t in ["Наименование", "Имя для разработчиков", "Тип", ""] {
+                h.col(|ui| {
+                    ui.strong(t);
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(20.0, fields.len(), |mut row| {
+                let f = &fields[row.index()];
+                row.col(|ui| {
+                    ui.label(&f.name);
+                });
+                row.col(|ui| {
+                    ui.label(RichText::new(&f.dev_name).monospace());
+                });
+                row.col(|ui| {
+                    ui.label("Строка");
+                });
+                row.col(|ui| {
+                    if f.service {
+                        ui.label(RichText::new("служебный").weak());
+                    } else if ui.small_button("Изменить").clicked() {
+                        pick = Some(f.clone());
+                    }
+                });
+            });
+        });
+    if let Some(f) = pick {
+        screen.field_form = Some(f);
+    }
+    if ui.button("Добавить доп. реквизит").clicked() {
+        screen.field_form = Some(ExtraField {
+            id: 0,
+            name: String::new(),
+            dev_name: String::new(),
+            kind: FieldKind::Text,
+            service: false,
+        });
+    }
+    if screen.field_form.is_some() {
+        field_form_ui(ui, app);
+    }
+    let screen = &mut app.admin.catalog;
+    ui.add_space(12.0);
+    ui.label(RichText::new(format!("Статусы ({})", screen.statuses.len())).strong());
+    let mut pick = None;
+    egui::Grid::new("statuses").num_columns(4).striped(true).spacing([16.0, 4.0]).show(ui, |ui| {
+        for t in ["Порядок", "Статус", "Группа", ""] {
+            ui.strong(t);
+        }
+        ui.end_row();
+        for s in &screen.statuses {
+            ui.label(s.order.to_string());
+            ui.label(&s.name);
+            ui.label(s.group.title());
+            if ui.small_button("Изменить").clicked() {
+                pick = Some(s.clone());
+            }
+            ui.end_row();
+        }
+    });
+    if let Some(s) = pick {
+        screen.status_form = Some(s);
+    }
+    if ui.button("Добавить статус").clicked() {
+        let order = screen.statuses.iter().map(|s| s.order).max().map_or(0, |o| o + 1);
+        screen.status_form = Some(Status { id: 0, name: String::new(), group: StatusGroup::InWork, order });
+    }
+    if let Some(form) = screen.status_form.as_mut() {
+        let mut save = false;
+        let mut close = false;
+        egui::Grid::new("status_form").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
+            text_row(ui, "Наименование статуса:", &mut form.name);
+            ui.label("Группа:");
+            let combo =
+                egui::ComboBox::from_id_salt("status_group").selected_text(form.group.title()).show_ui(ui, |ui| {
+                    for g in StatusGroup::ALL {
+                        ui.selectable_value(&mut form.group, g, g.title());
+                    }
+                });
+            crate::ui::widgets::name_combo(&combo.response, "Группа", form.group.title());
+            ui.end_row();
+            let l = ui.label("Порядок:");
+            ui.add(egui::DragValue::new(&mut form.order)).labelled_by(l.id);
+            ui.end_row();
+        });
+        note(ui, "Группа задаёт, как статус учитывается в воронке и в распределении статусов Roistat.");
+        ui.horizontal(|ui| {
+            save = ui.button("Сохранить статус").clicked();
+            close = ui.button("Закрыть").clicked();
+        });
+        if save {
+            form.name = form.name.trim().to_string();
+            if form.name.is_empty() {
+                screen.error = Some("Укажите наименование статуса".into());
+            } else {
+                match app.store.put(form.clone()) {
+                    Ok(_) => {
+                        close = true;
+                        screen.error = None;
+                    }
+                    Err(e) => screen.error = Some(e.to_string()),
+                }
+            }
+        }
+        if close {
+            screen.status_form = None;
+        }
+    }
+    if let Some(e) = &screen.error {
+        error_label(ui, e);
+    }
+}
+
+fn field_form_ui(ui: &mut egui::Ui, app: &mut App) {
+    let screen = &mut app.admin.catalog;
+    let dev_error = screen.dev_name_error();
+    let Some(form) = screen.field_form.as_mut() else { return };
+    ui.add_space(6.0);
+    ui.label(RichText::new(if form.id == 0 { "Новый доп. реквизит" } else { "Доп. реквизит" }).strong());
+    egui::Grid::new("field_form").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
+        text_row(ui, "Наименование реквизита:", &mut form.name);
+        text_row(ui, "Имя для разработчиков:", &mut form.dev_name);
+        ui.label("Тип значения:");
+        ui.label("Строка");
+        ui.end_row();
+    });
+    if let Some(e) = &dev_error {
+        error_label(ui, e);
+    }
+    note(
+        ui,
+        "Синхронизация с Roistat идёт по имени для разработчиков: оно должно совпадать с ключом поля в Roistat. \
+         Тип — только «Строка»: Roistat передаёт все значения строками.",
+    );
+    let mut save = false;
+    let mut close = false;
+    let mut delete = false;
+    ui.horizontal(|ui| {
+        save = ui.button("Сохранить реквизит").clicked();
+        if form.id != 0 {
+            delete = ui.button("Удалить реквизит").clicked();
+        }
+        close = ui.button("Закрыть").clicked();
+    });
+    if save {
+        form.name = form.name.trim().to_string();
+        form.dev_name = form.dev_name.trim().to_string();
+        if let Some(e) = dev_error {
+            screen.error = Some(format!("Реквизит не сохранён: {e}"));
+        } else if form.name.is_empty() {
+            screen.error = Some("Укажите наименование доп. реквизита".into());
+        } else {
+            match app.store.put(form.clone()) {
+                Ok(_) => {
+                    screen.error = None;
+                    close = true;
+                    screen.stale = true;
+                }
+                Err(e) => screen.error = Some(format!("Реквизит не сохранён: {e}")),
+            }
+        }
+    }
+    if delete {
+        match app.store.delete::<ExtraField>(form.id) {
+            Ok(()) => close = true,
+            Err(e) => screen.error = Some(e.to_string()),
+        }
+    }
+    if close {
+        screen.field_form = None;
+    }
+}

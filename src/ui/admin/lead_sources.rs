@@ -1,0 +1,268 @@
+//! «Источники получения заявок»: the list and the form, with the telephony light.
+
+use super::{AdminEvent, SourcesTab, copy_button, error_label, note, ok_label, secret_row, text_row};
+use crate::app::App;
+use crate::domain::{
+    LeadSource, Light, Responsible, Role, Secret, Telephony, User, roistat_service_address,
+    validate_publication_address,
+};
+use egui::RichText;
+
+#[derive(Default)]
+pub struct LeadSourcesScreen {
+    pub list: Vec<LeadSource>,
+    pub telephony: Telephony,
+    /// The source being edited (id 0: new).
+    pub form: Option<LeadSource>,
+    pub api_key: String,
+    pub show_key: bool,
+    pub error: Option<String>,
+    pub saved: bool,
+    pub check: Option<Result<(), String>>,
+    pub stale: bool,
+    loaded: bool,
+}
+
+impl LeadSourcesScreen {
+    fn load(&mut self, store: &crate::store::Store) {
+        match store.list::<LeadSource>().and_then(|l| Ok((l, store.telephony()?))) {
+            Ok((list, telephony)) => {
+                self.list = list;
+                self.telephony = telephony;
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
+        self.loaded = true;
+        self.stale = false;
+    }
+
+    fn edit(&mut self, source: LeadSource) {
+        self.api_key = source.api_key.expose().to_string();
+        self.form = Some(source);
+        self.error = None;
+        self.saved = false;
+        self.check = None;
+    }
+
+    /// The inline error of the publication address, if any.
+    pub fn address_error(&self) -> Option<String> {
+        let form = self.form.as_ref()?;
+        validate_publication_address(&form.publication_address).err().map(|e| e.to_string())
+    }
+}
+
+/// The light's accessible text: why it has this colour.
+pub fn light_text(telephony: &Telephony) -> String {
+    match telephony.light() {
+        Light::Green => "Телефония: настроена, проверка пройдена".into(),
+        Light::Amber => "Телефония: настроена, проверка не пройдена или не выполнялась".into(),
+        Light::Red => "Телефония не настроена".into(),
+    }
+}
+
+fn light_tooltip(telephony: &Telephony) -> String {
+    match &telephony.last_check {
+        _ if !telephony.is_set_up() => {
+            "Укажите провайдера и адрес АТС на вкладке «Телефония», иначе звонки не станут заявками".into()
+        }
+        Some(c) => format!(
+            "Последняя проверка {}: {}",
+            super::time(c.at),
+            if c.ok { "успешно".to_string() } else { c.message.clone() }
+        ),
+        None => "Проверка ещё не выполнялась: нажмите «Проверить» на вкладке «Телефония»".into(),
+    }
+}
+
+/// The traffic light: a coloured dot and its meaning.
+pub fn light_ui(ui: &mut egui::Ui, telephony: &Telephony) -> bool {
+    let color = match telephony.light() {
+        Light::Green => egui::Color32::from_rgb(40, 170, 60),
+        Light::Amber => egui::Color32::from_rgb(230, 160, 20),
+        Light::Red => egui::Color32::from_rgb(210, 40, 40),
+    };
+    let tip = light_tooltip(telephony);
+    let text = light_text(telephony);
+    ui.label(RichText::new("●").color(color).size(18.0)).on_hover_text(&tip);
+    ui.label(&text).on_hover_text(&tip);
+    ui.link("Настройки телефонии").clicked()
+}
+
+fn responsible_title(r: Option<Responsible>, users: &[User]) -> String {
+    match r {
+        None => "Не указан".into(),
+        Some(Responsible::User(id)) => {
+            users.iter().find(|u| u.id == id).map(|u| u.name.clone()).unwrap_or_else(|| format!("Пользователь №{id}"))
+        }
+        Some(Responsible::Role(role)) => format!("Роль: {}", role.title()),
+    }
+}
+
+pub fn ui(ui: &mut egui::Ui, app: &mut App) {
+    let screen = &mut app.admin.lead_sources;
+    if !screen.loaded || screen.stale {
+        screen.load(&app.store);
+    }
+    if screen.list.is_empty() {
+        ui.label("Не настроено ни одного источника получения заявок.");
+    }
+    let mut pick = None;
+    for s in &screen.list {
+        let on = screen.form.as_ref().is_some_and(|f| f.id == s.id);
+        if ui.selectable_label(on, format!("{} — {}, {}", s.name, s.kind.title(), s.source_type.title())).clicked() {
+            pick = Some(s.clone());
+        }
+    }
+    if let Some(s) = pick {
+        screen.edit(s);
+    }
+    if ui.button("Добавить источник получения заявок").clicked() {
+        screen.edit(LeadSource { use_leads: true, ..LeadSource::default() });
+    }
+    if screen.form.is_none() {
+        return;
+    }
+    ui.separator();
+    let address_error = screen.address_error();
+    let users = &app.users;
+    let mut go_telephony = false;
+    let mut check_clicked = false;
+    let mut deleted = false;
+    let Some(form) = screen.form.as_mut() else { return };
+    ui.label(RichText::new(if form.id == 0 { "Новый источник" } else { "Источник" }).strong());
+    egui::Grid::new("lead_source_form").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
+        text_row(ui, "Наименование:", &mut form.name);
+        ui.label("Вид:");
+        ui.label(form.kind.title());
+        ui.end_row();
+        ui.label("Тип:");
+        ui.label(form.source_type.title());
+        ui.end_row();
+        ui.label("Ответственный:");
+        let current = responsible_title(form.responsible, users);
+        let combo =
+            egui::ComboBox::from_id_salt("responsible").selected_text(&current).width(280.0).show_ui(ui, |ui| {
+                if ui.selectable_label(form.responsible.is_none(), "Не указан").clicked() {
+                    form.responsible = None;
+                }
+                ui.label(RichText::new("Пользователи").weak());
+                for u in users {
+                    let r = Some(Responsible::User(u.id));
+                    if ui.selectable_label(form.responsible == r, &u.name).clicked() {
+                        form.responsible = r;
+                    }
+                }
+                ui.label(RichText::new("Роли").weak());
+                for role in Role::ALL {
+                    let r = Some(Responsible::Role(role));
+                    if ui.selectable_label(form.responsible == r, format!("Роль: {}", role.title())).clicked() {
+                        form.responsible = r;
+                    }
+                }
+            });
+        crate::ui::widgets::name_combo(&combo.response, "Ответственный", &current);
+        ui.end_row();
+        ui.label("");
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut form.use_calls, "Использовать звонки");
+            ui.add_space(12.0);
+            go_telephony = light_ui(ui, &screen.telephony);
+        });
+        ui.end_row();
+        ui.label("");
+        ui.checkbox(&mut form.use_leads, "Использовать заявки");
+        ui.end_row();
+        text_row(ui, "Адрес публикации сервисов:", &mut form.publication_address);
+        if let Some(e) = &address_error {
+            ui.label("");
+            error_label(ui, e);
+            ui.end_row();
+        }
+        ui.label("Адрес сервиса Roistat:");
+        let service_address = if address_error.is_none() {
+            roistat_service_address(form.publication_address.trim())
+        } else {
+            String::new()
+        };
+        ui.horizontal(|ui| {
+            let l =
+                ui.label(RichText::new(if service_address.is_empty() { "—" } else { &service_address }).monospace());
+            l.widget_info(|| {
+                egui::WidgetInfo::labeled(egui::Role::Label, true, format!("Адрес сервиса Roistat: {service_address}"))
+            });
+            if !service_address.is_empty() {
+                copy_button(ui, "адрес сервиса Roistat", &service_address);
+            }
+        });
+        ui.end_row();
+        secret_row(ui, "API-key:", &mut screen.api_key, &mut screen.show_key);
+    });
+    note(ui, "Адрес сервиса Roistat вставьте в Roistat; API-key возьмите в настройках проекта Roistat.");
+    ui.horizontal(|ui| {
+        if ui.add_enabled(address_error.is_none(), egui::Button::new("Сохранить")).clicked() {
+            form.name = form.name.trim().to_string();
+            form.publication_address = form.publication_address.trim().to_string();
+            form.api_key = Secret::new(screen.api_key.trim());
+            if form.name.is_empty() {
+                screen.error = Some("Укажите наименование источника".into());
+            } else {
+                match app.store.put(form.clone()) {
+                    Ok(saved) => {
+                        *form = saved;
+                        screen.error = None;
+                        screen.saved = true;
+                    }
+                    Err(e) => screen.error = Some(e.to_string()),
+                }
+            }
+        }
+        if ui.add_enabled(address_error.is_none(), egui::Button::new("Проверить подключение")).clicked()
+        {
+            check_clicked = true;
+        }
+        if form.id != 0 && ui.button("Удалить").clicked() {
+            match app.store.delete::<LeadSource>(form.id) {
+                Ok(()) => deleted = true,
+                Err(e) => screen.error = Some(e.to_string()),
+            }
+        }
+    });
+    if deleted {
+        screen.form = None;
+    }
+    if address_error.is_some() {
+        note(ui, "Исправьте адрес публикации, чтобы сохранить источник.");
+    }
+    if let Some(e) = &screen.error {
+        error_label(ui, e);
+    } else if screen.saved {
+        ok_label(ui, "Источник сохранён.");
+    }
+    match &screen.check {
+        Some(Ok(())) => ok_label(ui, "OK"),
+        Some(Err(e)) => error_label(ui, e),
+        None => {}
+    }
+    if check_clicked && let Some(form) = &screen.form {
+        screen.check = None;
+        let address = roistat_service_address(form.publication_address.trim());
+        match app.store.service_settings() {
+            Ok(s) => {
+                let url = format!(
+                    "{address}?user={}&token={}",
+                    s.login,
+                    crate::service::auth::token(&s.login, s.password.expose())
+                );
+                app.admin.tasks.spawn(&app.bg, async move {
+                    // The message names the address, never the token.
+                    let result = crate::service::check_published(&url).await;
+                    AdminEvent::LeadSourceChecked(result.map_err(|e| e.to_string().replace(&url, &address)))
+                });
+            }
+            Err(e) => screen.check = Some(Err(e.to_string())),
+        }
+    }
+    if go_telephony {
+        app.admin.sources_tab = Some(SourcesTab::Telephony);
+    }
+}

@@ -1,0 +1,288 @@
+//! The admin's screens: the HTTP service, lead and analytics sources, telephony, extra fields and
+//! statuses, the exchange log, users.
+//!
+//! [`AdminScreens`] keeps every screen's view state (forms, selections, filters) and is held by
+//! [`App`]. Network checks and loads run on the app's background runtime and come back through
+//! one channel of [`AdminEvent`]s, followed by a repaint; the UI thread never waits for them.
+//!
+//! Plugged in by `ui/shell.rs`: the pages Источники, Доп. реквизиты и статусы, Журнал обмена and
+//! Настройки call [`sources_ui`], [`catalog_ui`], [`exchange_ui`] and [`settings_ui`].
+
+pub mod analytics_sources;
+pub mod catalog;
+pub mod exchange_log;
+pub mod lead_sources;
+pub mod service_settings;
+pub mod telephony;
+pub mod users;
+
+use crate::app::{App, Background};
+use crate::domain::CheckResult;
+use crate::roistat::{Project, SyncProgress};
+use crate::store::StoreEvent;
+use egui::RichText;
+use std::sync::mpsc;
+
+/// What a background check or load reports back.
+#[derive(Debug)]
+pub enum AdminEvent {
+    /// «Проверить» on the settings screen: `OK` or the failure.
+    ServiceChecked(Result<(), String>),
+    /// «Проверить подключение» of a lead source.
+    LeadSourceChecked(Result<(), String>),
+    TelephonyChecked(CheckResult),
+    Projects(Result<Vec<Project>, String>),
+    /// Progress of «Загрузить сейчас» (not final).
+    SyncProgress(u64, SyncProgress),
+    /// The load ended: facts loaded, or the error.
+    SyncDone(u64, Result<usize, String>),
+}
+
+impl AdminEvent {
+    fn is_final(&self) -> bool {
+        !matches!(self, AdminEvent::SyncProgress(..))
+    }
+}
+
+/// Runs futures on the app's runtime and delivers their events.
+pub struct Tasks {
+    tx: mpsc::Sender<AdminEvent>,
+    rx: mpsc::Receiver<AdminEvent>,
+    pending: usize,
+}
+
+impl Tasks {
+    fn new() -> Tasks {
+        let (tx, rx) = mpsc::channel();
+        Tasks { tx, rx, pending: 0 }
+    }
+
+    /// Runs `job` in the background; its event arrives through [`AdminScreens::poll`].
+    pub fn spawn(&mut self, bg: &Background, job: impl Future<Output = AdminEvent> + Send + 'static) {
+        let (tx, waker) = (self.tx.clone(), bg.waker.clone());
+        let started = bg.spawn(async move {
+            let event = job.await;
+            let _ = tx.send(event);
+            waker.wake();
+        });
+        if started {
+            self.pending += 1;
+        }
+    }
+
+    /// A sender for progress events of a running job.
+    pub fn progress_sender(&self, bg: &Background) -> impl Fn(AdminEvent) + Send + Sync + 'static {
+        let (tx, waker) = (std::sync::Mutex::new(self.tx.clone()), bg.waker.clone());
+        move |event| {
+            let _ = tx.lock().unwrap_or_else(|p| p.into_inner()).send(event);
+            waker.wake();
+        }
+    }
+}
+
+/// The sub-pages of «Источники».
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SourcesTab {
+    #[default]
+    LeadSources,
+    Telephony,
+    Analytics,
+}
+
+/// The admin screens' view state.
+pub struct AdminScreens {
+    pub tasks: Tasks,
+    /// `None` until the page is first opened: then analytics if none is set up yet.
+    pub sources_tab: Option<SourcesTab>,
+    pub settings: service_settings::SettingsScreen,
+    pub lead_sources: lead_sources::LeadSourcesScreen,
+    pub telephony: telephony::TelephonyScreen,
+    pub analytics: analytics_sources::AnalyticsScreen,
+    pub catalog: catalog::CatalogScreen,
+    pub exchange: exchange_log::ExchangeScreen,
+    pub users: users::UsersScreen,
+    store_events: Option<tokio::sync::broadcast::Receiver<StoreEvent>>,
+    store: crate::store::Store,
+}
+
+impl AdminScreens {
+    pub fn new(store: &crate::store::Store) -> AdminScreens {
+        AdminScreens {
+            tasks: Tasks::new(),
+            sources_tab: None,
+            settings: Default::default(),
+            lead_sources: Default::default(),
+            telephony: Default::default(),
+            analytics: Default::default(),
+            catalog: Default::default(),
+            exchange: Default::default(),
+            users: Default::default(),
+            store_events: Some(store.subscribe()),
+            store: store.clone(),
+        }
+    }
+
+    /// Whether a check or a load the screens wait for is under way (tests wait on it).
+    pub fn is_busy(&self) -> bool {
+        self.tasks.pending > 0
+    }
+
+    /// Applies what arrived from the background and from the store since the last frame.
+    pub fn poll(&mut self) {
+        let events: Vec<AdminEvent> = self.tasks.rx.try_iter().collect();
+        for event in events {
+            if event.is_final() {
+                self.tasks.pending = self.tasks.pending.saturating_sub(1);
+            }
+            match event {
+                AdminEvent::ServiceChecked(r) => self.settings.check = Some(r),
+                AdminEvent::LeadSourceChecked(r) => self.lead_sources.check = Some(r),
+                AdminEvent::TelephonyChecked(r) => self.telephony.on_checked(&self.store, r),
+                AdminEvent::Projects(r) => self.analytics.on_projects(r),
+                AdminEvent::SyncProgress(id, p) => self.analytics.on_progress(id, p),
+                AdminEvent::SyncDone(id, r) => self.analytics.on_done(id, r),
+            }
+        }
+        if let Some(rx) = &mut self.store_events {
+            loop {
+                match rx.try_recv() {
+                    Ok(StoreEvent::ExchangeLogged(_)) => self.exchange.stale = true,
+                    Ok(StoreEvent::CatalogChanged) => {
+                        self.lead_sources.stale = true;
+                        self.analytics.stale = true;
+                        self.catalog.stale = true;
+                        self.users.stale = true;
+                    }
+                    Ok(StoreEvent::SettingsChanged) => {
+                        self.settings.stale = true;
+                        self.lead_sources.stale = true;
+                        self.telephony.stale = true;
+                        self.catalog.stale = true;
+                    }
+                    Ok(StoreEvent::Reloaded) | Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => {
+                        self.exchange.reset();
+                        self.lead_sources.stale = true;
+                        self.analytics.stale = true;
+                        self.catalog.stale = true;
+                        self.users.stale = true;
+                        self.settings.stale = true;
+                        self.telephony.stale = true;
+                    }
+                    Ok(_) => {}
+                    Err(_) => break,
+                }
+            }
+        }
+    }
+}
+
+/// «Источники»: lead sources, telephony, analytics sources.
+pub fn sources_ui(ui: &mut egui::Ui, app: &mut App) {
+    app.admin.poll();
+    ui.heading("Источники");
+    let tab = *app.admin.sources_tab.get_or_insert_with(|| match app.store.list::<crate::domain::AnalyticsSource>() {
+        Ok(list) if list.is_empty() => SourcesTab::Analytics,
+        _ => SourcesTab::LeadSources,
+    });
+    ui.horizontal(|ui| {
+        for (tab, title) in [
+            (SourcesTab::LeadSources, "Источники получения заявок"),
+            (SourcesTab::Telephony, "Телефония"),
+            (SourcesTab::Analytics, "Источники получения аналитики"),
+        ] {
+            if ui.selectable_label(app.admin.sources_tab == Some(tab), title).clicked() {
+                app.admin.sources_tab = Some(tab);
+            }
+        }
+    });
+    ui.separator();
+    egui::ScrollArea::vertical().id_salt("sources_scroll").show(ui, |ui| match tab {
+        SourcesTab::LeadSources => lead_sources::ui(ui, app),
+        SourcesTab::Telephony => telephony::ui(ui, app),
+        SourcesTab::Analytics => analytics_sources::ui(ui, app),
+    });
+}
+
+/// «Доп. реквизиты и статусы».
+pub fn catalog_ui(ui: &mut egui::Ui, app: &mut App) {
+    app.admin.poll();
+    egui::ScrollArea::vertical().id_salt("catalog_scroll").show(ui, |ui| catalog::ui(ui, app));
+}
+
+/// «Журнал обмена».
+pub fn exchange_ui(ui: &mut egui::Ui, app: &mut App) {
+    app.admin.poll();
+    exchange_log::ui(ui, app);
+}
+
+/// «Настройки»: the HTTP service, users, the store.
+pub fn settings_ui(ui: &mut egui::Ui, app: &mut App) {
+    app.admin.poll();
+    egui::ScrollArea::vertical().id_salt("settings_scroll").show(ui, |ui| {
+        service_settings::ui(ui, app);
+        ui.add_space(16.0);
+        users::ui(ui, app);
+        ui.add_space(16.0);
+        ui.label(RichText::new("Хранилище").strong());
+        egui::Grid::new("store_info").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
+            ui.label("Хранилище:");
+            ui.label(app.store.path().display().to_string());
+            ui.end_row();
+            ui.label("Фактов аналитики:");
+            ui.label(crate::report::fmt_count(app.lists.fact_count as u64));
+            ui.end_row();
+        });
+    });
+}
+
+// ---- small shared pieces ----
+
+/// A weak explanatory line.
+pub(crate) fn note(ui: &mut egui::Ui, text: &str) {
+    ui.label(RichText::new(text).weak());
+}
+
+/// A text field in a two-column grid row, named by its label for screen readers and tests.
+pub(crate) fn text_row(ui: &mut egui::Ui, label: &str, value: &mut String) -> egui::Response {
+    let l = ui.label(label);
+    let r = ui.add(egui::TextEdit::singleline(value).desired_width(360.0)).labelled_by(l.id);
+    ui.end_row();
+    r
+}
+
+/// A secret in a grid row: masked unless «Показать» is on.
+pub(crate) fn secret_row(ui: &mut egui::Ui, label: &str, value: &mut String, show: &mut bool) -> egui::Response {
+    let l = ui.label(label);
+    let r = ui
+        .horizontal(|ui| {
+            let r = ui.add(egui::TextEdit::singleline(value).password(!*show).desired_width(360.0)).labelled_by(l.id);
+            ui.checkbox(show, "Показать");
+            r
+        })
+        .inner;
+    ui.end_row();
+    r
+}
+
+/// «Копировать» for a value, named `Копировать: <what>`.
+pub(crate) fn copy_button(ui: &mut egui::Ui, what: &str, text: &str) {
+    let b = ui.button("Копировать").on_hover_text(format!("Скопировать {what} в буфер обмена"));
+    let name = format!("Копировать: {what}");
+    b.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &name));
+    if b.clicked() {
+        ui.ctx().copy_text(text.to_string());
+    }
+}
+
+/// An error line in red.
+pub(crate) fn error_label(ui: &mut egui::Ui, text: &str) {
+    ui.colored_label(crate::ui::widgets::good_color(ui, false), text);
+}
+
+pub(crate) fn ok_label(ui: &mut egui::Ui, text: &str) {
+    ui.colored_label(crate::ui::widgets::good_color(ui, true), text);
+}
+
+pub(crate) fn time(ts: jiff::Timestamp) -> String {
+    ts.to_zoned(jiff::tz::TimeZone::system()).strftime("%d.%m.%Y %H:%M:%S").to_string()
+}

@@ -1,0 +1,232 @@
+//! «Настройки HTTP-сервиса»: publication, login, password, limits, anonymous mode, the minimum
+//! order date, and what to paste into Roistat's «Своя CRM».
+
+use super::{AdminEvent, copy_button, error_label, note, ok_label, secret_row, text_row};
+use crate::app::{App, Command};
+use crate::domain::{Secret, ServiceSettings};
+use egui::RichText;
+
+#[derive(Default)]
+pub struct SettingsScreen {
+    /// The settings being edited; `None` until first read.
+    pub form: Option<ServiceSettings>,
+    /// The form's password (clear text while editing).
+    pub password: String,
+    pub show_password: bool,
+    /// «Не выгружать заказы, созданные до» as typed (`ГГГГ-ММ-ДД`, empty for none).
+    pub min_created: String,
+    /// The listen address the service was started with (to tell when a restart is needed).
+    saved_listen: Option<String>,
+    pub error: Option<String>,
+    pub saved: bool,
+    pub check: Option<Result<(), String>>,
+    pub dirty: bool,
+    pub stale: bool,
+}
+
+impl SettingsScreen {
+    fn load(&mut self, store: &crate::store::Store) {
+        match store.service_settings() {
+            Ok(s) => {
+                self.password = s.password.expose().to_string();
+                self.min_created = s.export_min_created.map(|d| d.to_string()).unwrap_or_default();
+                self.saved_listen = Some(s.listen.clone());
+                self.form = Some(s);
+                self.dirty = false;
+                self.error = None;
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
+        self.stale = false;
+    }
+
+    /// The URL Roistat calls: `http://<listen address><path>`.
+    pub fn url(&self) -> String {
+        self.form.as_ref().map(|s| format!("http://{}{}", s.listen.trim(), s.path())).unwrap_or_default()
+    }
+}
+
+pub fn ui(ui: &mut egui::Ui, app: &mut App) {
+    let screen = &mut app.admin.settings;
+    if screen.form.is_none() || (screen.stale && !screen.dirty) {
+        screen.load(&app.store);
+    }
+    screen.stale = false;
+    ui.heading("Настройки HTTP-сервиса");
+    note(ui, "Встроенный HTTP-сервис принимает заявки Roistat и отдаёт ему заказы: Apache или IIS не нужны.");
+    ui.add_space(6.0);
+    let Some(form) = screen.form.as_mut() else {
+        if let Some(e) = &screen.error {
+            error_label(ui, e);
+        }
+        return;
+    };
+    let mut changed = false;
+    egui::Grid::new("service_settings").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
+        changed |= text_row(ui, "Адрес сервиса (IP:порт):", &mut form.listen).changed();
+        changed |= text_row(ui, "Имя публикации:", &mut form.publication).changed();
+        changed |= text_row(ui, "Логин:", &mut form.login).changed();
+        changed |= secret_row(ui, "Пароль:", &mut screen.password, &mut screen.show_password).changed();
+        ui.label("");
+        ui.horizontal(|ui| {
+            if ui.button("Сгенерировать новый").clicked() {
+                screen.password = crate::store::generate_password();
+                changed = true;
+            }
+            copy_button(ui, "пароль", &screen.password);
+        });
+        ui.end_row();
+        let l = ui.label("Предельная длина запроса, байт:");
+        changed |= ui
+            .add(egui::DragValue::new(&mut form.max_request_bytes).range(8_192..=64_000_000).speed(1000))
+            .labelled_by(l.id)
+            .changed();
+        ui.end_row();
+        ui.label("");
+        changed |= ui.checkbox(&mut form.anonymous, "Анонимный режим (без логина и пароля)").changed();
+        ui.end_row();
+        changed |= text_row(ui, "Не выгружать заказы, созданные до:", &mut screen.min_created).changed();
+    });
+    note(ui, "Дата в виде ГГГГ-ММ-ДД; пусто — выгружать все заказы. Укажите ту же дату, что и в Roistat.");
+    if form.anonymous {
+        error_label(
+            ui,
+            "Внимание: в анонимном режиме любой, кто знает адрес, может создавать заявки и читать заказы. \
+             Включайте его только в закрытой сети.",
+        );
+    }
+    if changed {
+        screen.dirty = true;
+        screen.saved = false;
+    }
+    ui.add_space(8.0);
+    let mut commands = Vec::new();
+    ui.horizontal(|ui| {
+        if ui.add_enabled(screen.dirty, egui::Button::new("Сохранить")).clicked() {
+            save(screen, &app.store, &mut commands);
+        }
+        if screen.dirty && ui.button("Отменить изменения").clicked() {
+            screen.load(&app.store);
+        }
+    });
+    if let Some(e) = &screen.error {
+        error_label(ui, e);
+    } else if screen.saved {
+        ok_label(ui, "Настройки сохранены. Новый пароль действует сразу.");
+    }
+
+    ui.add_space(12.0);
+    roistat_block(ui, app);
+    app.commands.extend(commands);
+}
+
+fn save(screen: &mut SettingsScreen, store: &crate::store::Store, commands: &mut Vec<Command>) {
+    let Some(form) = screen.form.as_mut() else { return };
+    let min = screen.min_created.trim();
+    form.export_min_created = if min.is_empty() {
+        None
+    } else {
+        match min.parse::<jiff::civil::Date>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                screen.error = Some(format!("Дата «{min}» не распознана: укажите её в виде ГГГГ-ММ-ДД"));
+                return;
+            }
+        }
+    };
+    if form.publication.trim().trim_matches('/').is_empty() {
+        screen.error = Some("Укажите имя публикации, например crm_httpAnalytics".into());
+        return;
+    }
+    if form.listen.trim().parse::<std::net::SocketAddr>().is_err() {
+        screen.error = Some(format!(
+            "Адрес сервиса «{}» не распознан: укажите его в виде 127.0.0.1:8085 или 0.0.0.0:8085",
+            form.listen.trim()
+        ));
+        return;
+    }
+    if screen.password.is_empty() {
+        screen.error = Some("Пароль не может быть пустым: нажмите «Сгенерировать новый»".into());
+        return;
+    }
+    form.listen = form.listen.trim().to_string();
+    form.login = form.login.trim().to_string();
+    form.password = Secret::new(screen.password.clone());
+    match store.put_service_settings(form) {
+        Ok(()) => {
+            screen.error = None;
+            screen.saved = true;
+            screen.dirty = false;
+            if screen.saved_listen.as_deref() != Some(form.listen.as_str()) {
+                commands.push(Command::RestartService);
+                screen.saved_listen = Some(form.listen.clone());
+            }
+        }
+        Err(e) => screen.error = Some(e.to_string()),
+    }
+}
+
+/// «Что указать в Roistat»: the exact values for «Своя CRM», each with a copy button.
+fn roistat_block(ui: &mut egui::Ui, app: &mut App) {
+    let (screen, tasks, bg) = (&mut app.admin.settings, &mut app.admin.tasks, &app.bg);
+    let Some(form) = screen.form.as_ref() else { return };
+    let url = screen.url();
+    let login = form.login.clone();
+    let password = screen.password.clone();
+    ui.label(RichText::new("Что указать в Roistat").strong());
+    note(ui, "Roistat → Интеграции → «Своя CRM (новая интеграция)»: вставьте эти значения.");
+    egui::Grid::new("roistat_block").num_columns(3).spacing([16.0, 6.0]).show(ui, |ui| {
+        ui.label("URL:");
+        ui.label(RichText::new(&url).monospace());
+        copy_button(ui, "URL", &url);
+        ui.end_row();
+        ui.label("Пользователь:");
+        ui.label(RichText::new(&login).monospace());
+        copy_button(ui, "пользователя", &login);
+        ui.end_row();
+        ui.label("Пароль:");
+        ui.label(
+            RichText::new(if screen.show_password { password.clone() } else { Secret::new(password.clone()).masked() })
+                .monospace(),
+        );
+        copy_button(ui, "пароль для Roistat", &password);
+        ui.end_row();
+        ui.label("Метод:");
+        ui.label(RichText::new("GET").monospace());
+        copy_button(ui, "метод", "GET");
+        ui.end_row();
+    });
+    if form.listen.starts_with("0.0.0.0") || form.listen.starts_with("[::]") {
+        note(ui, "Сервис слушает все адреса: в Roistat укажите внешний адрес или имя этого компьютера вместо 0.0.0.0.");
+    }
+    if screen.dirty {
+        note(ui, "Значения вступят в силу после «Сохранить».");
+    }
+    ui.horizontal(|ui| {
+        if ui.button("Проверить").on_hover_text("Запрос к сервису по этому URL должен вернуть OK").clicked()
+        {
+            screen.check = None;
+            let check_url = format!("{url}?user={}&token={}", login, crate::service::auth::token(&login, &password));
+            let shown = url.clone();
+            tasks.spawn(bg, async move {
+                // The message names the address, never the token.
+                let result = crate::service::check_published(&check_url).await;
+                AdminEvent::ServiceChecked(result.map_err(|e| e.to_string().replace(&check_url, &shown)))
+            });
+        }
+        match &screen.check {
+            Some(Ok(())) => ok_label(ui, "OK"),
+            Some(Err(e)) => error_label(ui, e),
+            None => {}
+        }
+    });
+    ui.add_space(8.0);
+    ui.label(RichText::new("Перенос проекта Roistat на другую базу").strong());
+    note(
+        ui,
+        "Если подключить проект Roistat к другой базе, Roistat удалит у себя старые заказы за последние \
+         один-два месяца и загрузит заказы новой базы; сделки, которых в ней нет, пропадут из отчётов. \
+         Перед переносом сделайте резервную копию, а в Roistat и здесь укажите одинаковую минимальную \
+         дату заказа («Не выгружать заказы, созданные до»).",
+    );
+}

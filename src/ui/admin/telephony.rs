@@ -1,0 +1,137 @@
+//! «Телефония»: provider, PBX address, login, secret, and «Проверить»; the light follows.
+
+use super::{AdminEvent, error_label, note, ok_label, secret_row, text_row};
+use crate::app::App;
+use crate::domain::{CheckResult, Secret, Telephony};
+
+#[derive(Default)]
+pub struct TelephonyScreen {
+    pub form: Option<Telephony>,
+    pub secret: String,
+    pub show_secret: bool,
+    pub error: Option<String>,
+    pub saved: bool,
+    pub checking: bool,
+    pub stale: bool,
+}
+
+impl TelephonyScreen {
+    fn load(&mut self, store: &crate::store::Store) {
+        match store.telephony() {
+            Ok(t) => {
+                self.secret = t.secret.expose().to_string();
+                self.form = Some(t);
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
+        self.stale = false;
+    }
+
+    /// Stores the outcome on the saved settings at once (the light reads them), whatever page is shown.
+    pub(super) fn on_checked(&mut self, store: &crate::store::Store, result: CheckResult) {
+        self.checking = false;
+        let saved = store.telephony().and_then(|mut stored| {
+            stored.last_check = Some(result.clone());
+            store.put_telephony(&stored)
+        });
+        if let Err(e) = saved {
+            self.error = Some(e.to_string());
+        }
+        if let Some(form) = &mut self.form {
+            form.last_check = Some(result);
+        }
+    }
+}
+
+/// GETs the PBX address: any answer below 500 means it is reachable.
+async fn check(address: String) -> CheckResult {
+    let at = jiff::Timestamp::now();
+    let client = match reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build() {
+        Ok(c) => c,
+        Err(e) => {
+            return CheckResult {
+                at, ok: false, message: format!("Не удалось подготовить запрос: {e}")
+            };
+        }
+    };
+    match client.get(&address).send().await {
+        Ok(r) if r.status().as_u16() < 500 => {
+            CheckResult { at, ok: true, message: format!("HTTP {}", r.status().as_u16()) }
+        }
+        Ok(r) => CheckResult {
+            at,
+            ok: false,
+            message: format!("АТС ответила HTTP {}: проверьте адрес и состояние АТС", r.status().as_u16()),
+        },
+        Err(e) => CheckResult {
+            at,
+            ok: false,
+            message: format!("АТС по адресу {address} не отвечает ({e}): проверьте адрес и доступность сети"),
+        },
+    }
+}
+
+pub fn ui(ui: &mut egui::Ui, app: &mut App) {
+    let screen = &mut app.admin.telephony;
+    if screen.form.is_none() || (screen.stale && !screen.checking) {
+        screen.load(&app.store);
+    }
+    note(ui, "Светофор у «Использовать звонки» показывает, настроена ли телефония и прошла ли её проверка.");
+    let Some(form) = screen.form.as_mut() else {
+        if let Some(e) = &screen.error {
+            error_label(ui, e);
+        }
+        return;
+    };
+    ui.horizontal(|ui| {
+        let _ = super::lead_sources::light_ui(ui, form);
+    });
+    egui::Grid::new("telephony_form").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
+        text_row(ui, "Провайдер:", &mut form.provider);
+        text_row(ui, "Адрес АТС / API:", &mut form.address);
+        text_row(ui, "Логин АТС:", &mut form.login);
+        secret_row(ui, "Ключ / пароль АТС:", &mut screen.secret, &mut screen.show_secret);
+    });
+    let mut save = false;
+    let mut check_now = false;
+    ui.horizontal(|ui| {
+        save = ui.button("Сохранить телефонию").clicked();
+        check_now = ui.add_enabled(!screen.checking, egui::Button::new("Проверить")).clicked();
+        if screen.checking {
+            ui.spinner();
+        }
+    });
+    if save || check_now {
+        form.provider = form.provider.trim().to_string();
+        form.address = form.address.trim().to_string();
+        form.secret = Secret::new(screen.secret.clone());
+        if check_now {
+            form.last_check = None;
+        }
+        match app.store.put_telephony(form) {
+            Ok(()) => {
+                screen.error = None;
+                screen.saved = save;
+            }
+            Err(e) => screen.error = Some(e.to_string()),
+        }
+    }
+    if check_now {
+        if form.address.is_empty() {
+            screen.error = Some("Укажите адрес АТС, чтобы её проверить".into());
+        } else {
+            screen.checking = true;
+            let address = form.address.clone();
+            app.admin.tasks.spawn(&app.bg, async move { AdminEvent::TelephonyChecked(check(address).await) });
+        }
+    }
+    if let Some(c) = &form.last_check {
+        let text = format!("Проверка {}: {}", super::time(c.at), if c.ok { "пройдена" } else { &c.message });
+        if c.ok { ok_label(ui, &text) } else { error_label(ui, &text) }
+    }
+    if let Some(e) = &screen.error {
+        error_label(ui, e);
+    } else if screen.saved {
+        ok_label(ui, "Настройки телефонии сохранены.");
+    }
+}

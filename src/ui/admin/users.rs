@@ -1,0 +1,60 @@
+//! «Пользователи»: who works in skvoz and with which role (the role decides the screens).
+
+use super::{error_label, text_row};
+use crate::app::App;
+use crate::domain::{Role, User};
+use egui::RichText;
+
+#[derive(Default)]
+pub struct UsersScreen {
+    pub name: String,
+    pub role: Option<Role>,
+    pub error: Option<String>,
+    pub stale: bool,
+}
+
+pub fn ui(ui: &mut egui::Ui, app: &mut App) {
+    let screen = &mut app.admin.users;
+    screen.stale = false;
+    ui.label(RichText::new("Пользователи").strong());
+    egui::Grid::new("users").num_columns(2).striped(true).spacing([16.0, 4.0]).show(ui, |ui| {
+        for u in &app.users {
+            ui.label(&u.name);
+            ui.label(u.role.title());
+            ui.end_row();
+        }
+    });
+    let role = screen.role.unwrap_or(Role::Manager);
+    egui::Grid::new("user_form").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
+        text_row(ui, "Имя пользователя:", &mut screen.name);
+        ui.label("Роль:");
+        let combo = egui::ComboBox::from_id_salt("user_role").selected_text(role.title()).show_ui(ui, |ui| {
+            for r in Role::ALL {
+                if ui.selectable_label(role == r, r.title()).clicked() {
+                    screen.role = Some(r);
+                }
+            }
+        });
+        crate::ui::widgets::name_combo(&combo.response, "Роль", role.title());
+        ui.end_row();
+    });
+    if ui.button("Добавить пользователя").clicked() {
+        let name = screen.name.trim().to_string();
+        if name.is_empty() {
+            screen.error = Some("Укажите имя пользователя".into());
+        } else if app.users.iter().any(|u| u.name == name) {
+            screen.error = Some(format!("Пользователь «{name}» уже есть: укажите другое имя"));
+        } else {
+            match app.store.put(User { name, role, ..User::default() }) {
+                Ok(_) => {
+                    screen.name.clear();
+                    screen.error = None;
+                }
+                Err(e) => screen.error = Some(e.to_string()),
+            }
+        }
+    }
+    if let Some(e) = &screen.error {
+        error_label(ui, e);
+    }
+}
