@@ -16,7 +16,6 @@ const FORMAT: &str = "skvoz-backup";
 #[allow(clippy::large_enum_variant)]
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-#[allow(clippy::large_enum_variant)]
 enum Line {
     Header { format: String, schema_version: u32, created: jiff::Timestamp },
     Counter { name: String, next: u64 },
