@@ -56,11 +56,9 @@ pub struct Background {
     /// Events taken off the channel by [`Background::wait_for_event`], handed out by the next drain.
     stash: Mutex<Vec<AppEvent>>,
     pub waker: Waker,
-    /// The HTTP service's status. `None` until `service::start` is wired in: plug it with
-    /// [`Background::plug_service`]; the status bar then shows address, state and last request.
+    /// The HTTP service's status, plugged in by `app/services.rs` ([`Background::plug_service`]).
     pub service: Option<watch::Receiver<ServiceStatus>>,
-    /// The Roistat analytics load's progress. `None` until `roistat::spawn_scheduler` is wired in:
-    /// plug it with [`Background::plug_sync`].
+    /// The Roistat analytics load's progress, plugged in by `app/services.rs` ([`Background::plug_sync`]).
     pub sync: Option<watch::Receiver<SyncStatus>>,
 }
 

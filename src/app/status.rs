@@ -1,8 +1,8 @@
 //! What the status bar shows about the HTTP service and the analytics load.
 //!
-//! The service (`service::start`) and the sync job (`roistat::spawn_scheduler`) publish these through
-//! `tokio::sync::watch` channels; [`super::Background::plug_service`] / [`super::Background::plug_sync`]
-//! connect them. Until then the status bar says «не запущен».
+//! `app/services.rs` publishes these from the running service and scheduler through `tokio::sync::watch`
+//! channels, connected by [`super::Background::plug_service`] / [`super::Background::plug_sync`]. Without
+//! them (tests) the status bar says «не запущен».
 
 use jiff::Timestamp;
 
