@@ -90,6 +90,11 @@ pub struct Task {
     pub from_roistat: bool,
 }
 
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+/// Empty fields are left out of the stored record (it is read with defaults): smaller and faster.
 /// A lead (Заявка); templates are leads with `is_template`, never exported or counted.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -100,34 +105,50 @@ pub struct Lead {
     pub created: Timestamp,
     pub updated: Timestamp,
     pub title: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<ClientId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_id: Option<u64>,
     /// Revenue (Выручка).
     pub price: Money,
     /// Cost price (Себестоимость).
     pub cost: Money,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub marker: Option<Marker>,
     /// Roistat's lead id: the idempotency key for proxy leads.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub roistat_lead_id: Option<String>,
     /// Roistat's `manager_id`, as sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub roistat_manager_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_source_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub responsible: Option<Responsible>,
     /// Extra-field values by developer name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, String>,
     /// Keys from Roistat's `data` that match no extra field: kept, never dropped.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub unmapped: BTreeMap<String, String>,
     /// `data` that was not a JSON object, kept verbatim.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub raw_data: Option<String>,
     pub utm: Utm,
     pub attraction: Attraction,
     pub origin: Origin,
+    #[serde(skip_serializing_if = "is_false")]
     pub is_template: bool,
     /// Marked for deletion (Delete key); still stored, hidden and not exported.
+    #[serde(skip_serializing_if = "is_false")]
     pub deleted: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub comments: Vec<Comment>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tasks: Vec<Task>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub call_ids: Vec<u64>,
 }
 

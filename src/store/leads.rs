@@ -1,7 +1,7 @@
 //! Leads and clients, with their indexes (created, updated, Roistat id; phone, e-mail).
 
 use super::codec::{decode, encode, id_key, key_id, time_bytes, time_id_key, time_id_of};
-use super::{Result, Store, StoreError, StoreEvent, TxResult, abort, tx_next};
+use super::{Result, Store, StoreError, StoreEvent, TxResult, abort, tx_next, tx_take};
 use crate::domain::{Client, ClientId, Lead, LeadId, normalize_email, normalize_phone};
 use jiff::Timestamp;
 use sled::transaction::TransactionalTree;
@@ -67,6 +67,20 @@ impl LeadTx<'_> {
             self.by_roistat.insert(rid.as_bytes(), &id_key(lead.id))?;
         }
         Ok(())
+    }
+
+    /// New leads with consecutive ids and numbers; the counters are read and written once.
+    fn insert_batch(&self, leads: &[Lead]) -> TxResult<Vec<Lead>> {
+        let n = leads.len() as u64;
+        let first_id = tx_take(self.meta, "lead_id", n)?;
+        let first_number = tx_take(self.meta, "lead_number", n)?;
+        let mut out = Vec::with_capacity(leads.len());
+        for (i, lead) in (0u64..).zip(leads) {
+            let lead = Lead { id: first_id + i, number: first_number + i, ..lead.clone() };
+            self.put(&lead, None)?;
+            out.push(lead);
+        }
+        Ok(out)
     }
 
     fn insert_new(&self, mut lead: Lead) -> TxResult<Lead> {
@@ -185,8 +199,7 @@ impl Store {
     /// Adds many leads in one transaction.
     pub fn add_leads(&self, leads: Vec<Lead>) -> Result<Vec<Lead>> {
         let guard = self.lock();
-        let added: Vec<Lead> =
-            self.lead_transaction(|lt, _| leads.iter().map(|l| lt.insert_new(l.clone())).collect())?;
+        let added = self.lead_transaction(|lt, _| lt.insert_batch(&leads))?;
         drop(guard);
         self.emit(StoreEvent::LeadsChanged(added.iter().map(|l| l.id).collect()));
         Ok(added)

@@ -191,11 +191,16 @@ fn abort<T>(e: StoreError) -> TxResult<T> {
 
 /// Next value of a named counter in `meta`, inside a transaction.
 fn tx_next(meta: &sled::transaction::TransactionalTree, name: &str) -> TxResult<u64> {
+    tx_take(meta, name, 1)
+}
+
+/// Takes `n` consecutive values of a named counter at once and returns the first.
+fn tx_take(meta: &sled::transaction::TransactionalTree, name: &str, n: u64) -> TxResult<u64> {
     let key = format!("next/{name}");
     let current = match meta.get(key.as_bytes())? {
         Some(v) => codec::key_id(&v).unwrap_or(1),
         None => 1,
     };
-    meta.insert(key.as_bytes(), &(current + 1).to_be_bytes())?;
+    meta.insert(key.as_bytes(), &current.saturating_add(n).to_be_bytes())?;
     Ok(current)
 }
