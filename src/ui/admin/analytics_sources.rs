@@ -223,6 +223,11 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
             }
         }
     }
+    if load_now && app.services.scheduler.as_ref().is_some_and(|s| s.is_running(form.id)) {
+        // One load per source: the scheduled one is already under way.
+        screen.error = Some(crate::roistat::RunNowError::AlreadyRunning.to_string());
+        load_now = false;
+    }
     if load_now {
         let id = form.id;
         let cancel = Cancel::new();
