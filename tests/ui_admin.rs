@@ -19,7 +19,11 @@ fn open(store: &Store, page: Page) -> Harness<'static, App> {
         file_picker: Box::new(FolderPicker(std::env::temp_dir())),
         state: AppState { page, ..AppState::default() },
     };
-    harness(App::new(store.clone(), options).unwrap())
+    let mut h = harness(App::new(store.clone(), options).unwrap());
+    // The first report and lists load in the background; wait for them so the layout stops moving
+    // under the clicks that follow.
+    until(&mut h, "the start-up loads", |h| !h.state().is_busy());
+    h
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -287,8 +291,8 @@ fn users_and_statuses_are_added() {
     click(&mut h, "Добавить пользователя");
     let users = setup.store.list::<skvoz::domain::User>().unwrap();
     assert!(users.iter().any(|u| u.name == "Ольга" && u.role == skvoz::domain::Role::Marketer), "{users:?}");
-    h.run_steps(3);
-    assert!(has_label(&h, "Ольга"));
+    // The list follows the store's event, read in the background.
+    until(&mut h, "the new user in the list", |h| has_label(h, "Ольга"));
     click(&mut h, "Добавить пользователя");
     assert!(has_label(&h, "Укажите имя пользователя"));
 
