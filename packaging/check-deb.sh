@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 if ! command -v cargo-deb >/dev/null; then
   cargo install cargo-deb --locked --version 3.8.0
 fi
-cargo build --locked --bin skvoz
+# `cargo test` has built the binary already (the integration tests run it); build it only when missing.
+[ -x target/debug/skvoz ] || cargo build --locked --bin skvoz
 rm -rf target/debian
 cargo deb --no-build --profile dev >/dev/null 2>&1
 deb=$(ls target/debian/skvoz_*.deb)
