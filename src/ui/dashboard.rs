@@ -290,15 +290,7 @@ fn charts_ui(ui: &mut egui::Ui, report: &Report) {
             let visits: PlotPoints =
                 report.daily.iter().enumerate().map(|(i, d)| [i as f64, d.figures.visits as f64 * scale]).collect();
             let daily = &report.daily;
-            Plot::new("cost_visits")
-                .height(height)
-                .legend(Legend::default().position(egui_plot::Corner::LeftTop))
-                .allow_drag(false)
-                .allow_zoom(false)
-                .allow_scroll(false)
-                .allow_boxed_zoom(false)
-                .include_y(0.0)
-                .x_axis_formatter(day_axis(&dates))
+            fixed_plot("cost_visits", height, &dates)
                 .y_axis_formatter(y_money)
                 .custom_y_axes(vec![
                     egui_plot::AxisHints::new_y().formatter(y_money),
@@ -333,15 +325,7 @@ fn charts_ui(ui: &mut egui::Ui, report: &Report) {
             ui.label(RichText::new("Расходы по каналам").strong());
             let series = &report.daily_by_channel;
             let dates_ref = &dates;
-            Plot::new("cost_by_channel")
-                .height(height)
-                .legend(Legend::default().position(egui_plot::Corner::LeftTop))
-                .allow_drag(false)
-                .allow_zoom(false)
-                .allow_scroll(false)
-                .allow_boxed_zoom(false)
-                .include_y(0.0)
-                .x_axis_formatter(day_axis(&dates))
+            fixed_plot("cost_by_channel", height, &dates)
                 .custom_y_axes(vec![egui_plot::AxisHints::new_y().formatter(y_money).min_thickness(58.0)])
                 .label_formatter(move |pos| match pos {
                     egui_plot::HoverPosition::NearDataPoint { plot_name, position, .. } => {
@@ -479,4 +463,18 @@ fn metric_cells(row: &mut egui_extras::TableRow<'_, '_>, f: &Figures, strong: bo
             });
         });
     }
+}
+
+/// A chart that stays put (no drag or zoom: the period picker chooses what is shown), with the legend
+/// top left, zero on the y axis and days on the x axis.
+fn fixed_plot<'a>(id: &str, height: f32, dates: &'a [jiff::civil::Date]) -> Plot<'a> {
+    Plot::new(id)
+        .height(height)
+        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .include_y(0.0)
+        .x_axis_formatter(day_axis(dates))
 }
