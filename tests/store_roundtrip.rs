@@ -191,6 +191,32 @@ fn intake_is_idempotent_on_roistat_id() {
 }
 
 #[test]
+fn batch_intake_matches_resends_and_clients_inside_the_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let phone = |p: &str| Contact { phone: p.into(), ..Contact::default() };
+    let earlier = store.intake_lead(sample_lead(7), &phone("+7 900 000-00-07")).unwrap();
+    let batch = vec![
+        (sample_lead(1), phone("+7 900 111-11-11")),
+        (sample_lead(2), phone("8 (900) 111-11-11")),
+        (sample_lead(1), phone("+7 900 111-11-11")),
+        (sample_lead(7), phone("+7 900 000-00-07")),
+    ];
+    let intakes = store.intake_leads(&batch).unwrap();
+    let created: Vec<bool> = intakes.iter().map(|i| i.created).collect();
+    assert_eq!(created, [true, true, false, false]);
+    assert_eq!(intakes[2].lead.id, intakes[0].lead.id, "a resend in the same batch is the first copy");
+    assert_eq!(intakes[3].lead.id, earlier.lead.id, "a resend of an earlier lead");
+    assert_eq!(intakes[0].lead.client_id, intakes[1].lead.client_id, "one client for one phone");
+    assert_eq!(intakes[1].lead.number, intakes[0].lead.number + 1);
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.lead_count(), 3);
+    assert_eq!(store.lead_by_roistat_id("r-2").unwrap().map(|l| l.id), Some(intakes[1].lead.id));
+    assert_eq!(store.all_clients().unwrap().len(), 2);
+}
+
+#[test]
 fn facts_reload_replaces_and_never_doubles() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();

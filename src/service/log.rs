@@ -10,6 +10,9 @@ enum Message {
     Stop(oneshot::Sender<()>),
 }
 
+/// Entries written in one batch at most.
+const MAX_BATCH: usize = 1024;
+
 #[derive(Clone)]
 pub struct LogSender(mpsc::Sender<Message>);
 
@@ -21,17 +24,29 @@ pub struct LogWriter {
 pub fn spawn(store: Store) -> (LogSender, LogWriter) {
     let (sender, mut receiver) = mpsc::channel::<Message>(16_384);
     let spawned = std::thread::Builder::new().name("skvoz-exchange-log".into()).spawn(move || {
+        let mut batch = Vec::new();
         while let Some(message) = receiver.blocking_recv() {
-            match message {
-                Message::Entry(entry) => {
-                    if let Err(e) = store.log_exchange(*entry) {
-                        tracing::error!("журнал обмена не записан: {e}");
+            // Whatever queued up meanwhile goes into the same write.
+            let mut next = Some(message);
+            let mut stop = None;
+            while let Some(message) = next.take() {
+                match message {
+                    Message::Entry(entry) => batch.push(*entry),
+                    Message::Stop(done) => {
+                        stop = Some(done);
+                        break;
                     }
                 }
-                Message::Stop(done) => {
-                    let _ = done.send(());
-                    return;
+                if batch.len() < MAX_BATCH {
+                    next = receiver.try_recv().ok();
                 }
+            }
+            if let Err(e) = store.log_exchanges(std::mem::take(&mut batch)) {
+                tracing::error!("журнал обмена не записан: {e}");
+            }
+            if let Some(done) = stop {
+                let _ = done.send(());
+                return;
             }
         }
     });

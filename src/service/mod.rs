@@ -11,6 +11,7 @@
 mod actions;
 pub mod auth;
 pub mod http1;
+mod intake;
 mod log;
 pub mod query;
 
@@ -215,8 +216,10 @@ pub async fn start(store: Store, options: ServiceOptions) -> Result<ServiceHandl
     let local = listener.local_addr().map_err(|e| ServiceError::Bind { addr: listen, reason: e.to_string() })?;
     let status = ServiceStatus::new(ServiceState::Listening(local));
     let (log_sender, log_writer) = log::spawn(store.clone());
+    let intake = intake::IntakeQueue::start(store.clone())?;
     let mut config = Http1Config::new(settings.max_request_bytes);
     let service = Arc::new(Service {
+        intake,
         store: store.clone(),
         throttle: Throttle::new(options.max_failed_logins, options.throttle_window),
         snapshots: actions::export::Snapshots::new(options.export_snapshot_ttl),
@@ -262,6 +265,7 @@ pub(crate) struct Service {
     schema_ready: AtomicBool,
     snapshots: actions::export::Snapshots,
     log: log::LogSender,
+    intake: intake::IntakeQueue,
     status: ServiceStatus,
     max_request_bytes: Arc<AtomicUsize>,
 }

@@ -29,6 +29,29 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
 }
 
+// One failed flush or read answers every request of a batch, so the error is copied; an I/O error
+// keeps its kind and text.
+impl Clone for StoreError {
+    fn clone(&self) -> Self {
+        match self {
+            StoreError::Locked(p) => StoreError::Locked(p.clone()),
+            StoreError::NotWritable { path, reason } => {
+                StoreError::NotWritable { path: path.clone(), reason: reason.clone() }
+            }
+            StoreError::NewerVersion { path, found, supported } => {
+                StoreError::NewerVersion { path: path.clone(), found: *found, supported: *supported }
+            }
+            StoreError::Db(s) => StoreError::Db(s.clone()),
+            StoreError::Corrupt { what, reason } => StoreError::Corrupt { what: what.clone(), reason: reason.clone() },
+            StoreError::Invalid(s) => StoreError::Invalid(s.clone()),
+            StoreError::NotFound(s) => StoreError::NotFound(s.clone()),
+            StoreError::Backup { line, reason } => StoreError::Backup { line: *line, reason: reason.clone() },
+            StoreError::NotEmpty(p) => StoreError::NotEmpty(p.clone()),
+            StoreError::Io(e) => StoreError::Io(std::io::Error::new(e.kind(), e.to_string())),
+        }
+    }
+}
+
 impl From<sled::Error> for StoreError {
     fn from(e: sled::Error) -> Self {
         StoreError::Db(e.to_string())

@@ -9,16 +9,33 @@ pub(super) const DEFAULT_CAPACITY: usize = 100_000;
 
 impl Store {
     /// Appends an entry (it gets the next id) and drops the oldest above the capacity.
-    pub fn log_exchange(&self, mut entry: ExchangeEntry) -> Result<u64> {
+    pub fn log_exchange(&self, entry: ExchangeEntry) -> Result<u64> {
+        let ids = self.log_exchanges(vec![entry])?;
+        ids.last().copied().ok_or_else(|| super::StoreError::Invalid("запись журнала не добавлена".into()))
+    }
+
+    /// Appends entries in one batch (the service's log writer drains its queue into one call),
+    /// then drops the oldest above the capacity. Returns the ids given, in order.
+    pub fn log_exchanges(&self, entries: Vec<ExchangeEntry>) -> Result<Vec<u64>> {
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
         let guard = self.lock();
         let tree = &self.inner.t.exchange;
-        let next = match tree.last()? {
+        let first = match tree.last()? {
             Some((key, _)) => super::codec::key_id(&key).unwrap_or(0) + 1,
             None => 1,
         };
-        entry.id = next;
-        tree.insert(id_key(next), encode(&entry)?)?;
-        let mut count = self.inner.exchange_count.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut batch = sled::Batch::default();
+        let mut ids = Vec::with_capacity(entries.len());
+        for (id, mut entry) in (first..).zip(entries) {
+            entry.id = id;
+            batch.insert(&id_key(id), encode(&entry)?);
+            ids.push(id);
+        }
+        tree.apply_batch(batch)?;
+        let added = ids.len() as u64;
+        let mut count = self.inner.exchange_count.fetch_add(added, Ordering::SeqCst) + added;
         let capacity = self.inner.exchange_capacity.load(Ordering::SeqCst) as u64;
         while count > capacity {
             if tree.pop_min()?.is_none() {
@@ -27,8 +44,10 @@ impl Store {
             count = self.inner.exchange_count.fetch_sub(1, Ordering::SeqCst) - 1;
         }
         drop(guard);
-        self.emit(StoreEvent::ExchangeLogged(next));
-        Ok(next)
+        if let Some(last) = ids.last() {
+            self.emit(StoreEvent::ExchangeLogged(*last));
+        }
+        Ok(ids)
     }
 
     /// How many entries the log keeps (100,000 unless changed).

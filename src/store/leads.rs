@@ -208,27 +208,40 @@ impl Store {
     /// Adds a lead with its contact, idempotent on the Roistat lead id: a resend returns the lead
     /// created the first time and changes nothing.
     pub fn intake_lead(&self, lead: Lead, contact: &Contact) -> Result<Intake> {
+        let mut intakes = self.intake_leads(&[(lead, contact.clone())])?;
+        intakes.pop().ok_or_else(|| StoreError::Invalid("заявка не принята".into()))
+    }
+
+    /// [`Store::intake_lead`] for many leads in one transaction (the service batches what arrives
+    /// while the previous batch is written). A resend inside the batch matches the first copy.
+    pub fn intake_leads(&self, items: &[(Lead, Contact)]) -> Result<Vec<Intake>> {
         let guard = self.lock();
-        let intake = self.lead_transaction(|lt, ct| {
-            if let Some(rid) = &lead.roistat_lead_id
-                && let Some(existing) = lt.by_roistat.get(rid.as_bytes())?
-                && let Some(id) = key_id(&existing)
-                && let Some(found) = lt.get(id)?
-            {
-                return Ok(Intake { lead: found, created: false });
+        let intakes = self.lead_transaction(|lt, ct| {
+            let mut out = Vec::with_capacity(items.len());
+            for (lead, contact) in items {
+                if let Some(rid) = &lead.roistat_lead_id
+                    && let Some(existing) = lt.by_roistat.get(rid.as_bytes())?
+                    && let Some(id) = key_id(&existing)
+                    && let Some(found) = lt.get(id)?
+                {
+                    out.push(Intake { lead: found, created: false });
+                    continue;
+                }
+                let mut lead = lead.clone();
+                if !contact.is_empty() {
+                    lead.client_id = Some(ct.match_or_create(contact, lead.created)?);
+                }
+                out.push(Intake { lead: lt.insert_new(lead)?, created: true });
             }
-            let mut lead = lead.clone();
-            if !contact.is_empty() {
-                lead.client_id = Some(ct.match_or_create(contact, lead.created)?);
-            }
-            Ok(Intake { lead: lt.insert_new(lead)?, created: true })
+            Ok(out)
         })?;
         drop(guard);
-        if intake.created {
-            self.emit(StoreEvent::LeadsChanged(vec![intake.lead.id]));
+        let created: Vec<LeadId> = intakes.iter().filter(|i| i.created).map(|i| i.lead.id).collect();
+        if !created.is_empty() {
+            self.emit(StoreEvent::LeadsChanged(created));
             self.emit(StoreEvent::ClientsChanged);
         }
-        Ok(intake)
+        Ok(intakes)
     }
 
     /// Saves a changed lead (its indexes follow). The caller sets `updated`.

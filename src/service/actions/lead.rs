@@ -1,5 +1,6 @@
 //! `action=lead`: a proxy lead becomes a Lead with its client; answered only once it is durable.
 
+use super::super::intake::Accepted;
 use super::super::query::{Params, cut};
 use super::super::{Answer, Failure, Service};
 use super::{json_str, parse_time};
@@ -28,20 +29,7 @@ const KNOWN: &[&str] = &[
 ];
 
 pub async fn lead(service: &Arc<Service>, params: &Params) -> Result<Answer, Failure> {
-    let store = service.store.clone();
-    let params = params.clone();
-    let (intake, notes) = tokio::task::spawn_blocking(move || {
-        let fields = store.list::<ExtraField>()?;
-        let initial_status = store.initial_status()?;
-        let (lead, contact, notes) = build(&params, &fields, initial_status, Timestamp::now());
-        let intake = store.intake_lead(lead, &contact)?;
-        // Group commit: the answer "ok" means the lead survives a crash.
-        store.durable()?;
-        Ok::<_, crate::store::StoreError>((intake, notes))
-    })
-    .await
-    .map_err(Failure::join)?
-    .map_err(Failure::store)?;
+    let Accepted { intake, notes } = service.intake.submit(params.clone()).await.map_err(Failure::store)?;
     let mut json = String::with_capacity(48);
     json.push_str(r#"{"status":"ok","order_id":"#);
     json_str(&mut json, &intake.lead.id.to_string());
