@@ -92,13 +92,21 @@ impl Money {
 
     /// `1234.5` style text for machine formats (CSV numbers, the export JSON).
     pub fn to_decimal_string(self) -> String {
+        let mut out = String::new();
+        self.write_decimal(&mut out);
+        out
+    }
+
+    /// [`Money::to_decimal_string`] appended to `out` (the export writes many without allocating).
+    pub fn write_decimal(self, out: &mut String) {
+        use std::fmt::Write;
         let sign = if self.0 < 0 { "-" } else { "" };
         let abs = self.0.unsigned_abs();
-        if abs.is_multiple_of(100) {
-            format!("{sign}{}", abs / 100)
+        let _ = if abs.is_multiple_of(100) {
+            write!(out, "{sign}{}", abs / 100)
         } else {
-            format!("{sign}{}.{:02}", abs / 100, abs % 100)
-        }
+            write!(out, "{sign}{}.{:02}", abs / 100, abs % 100)
+        };
     }
 }
 

@@ -379,7 +379,7 @@ async fn write_response(
             bytes::Bytes::from(error_json("internal", "Внутренняя ошибка сервиса: повторите запрос"))
         }
     };
-    let mut out = Vec::with_capacity(256 + body.len());
+    let mut out = Vec::with_capacity(256 + body.len().min(16 * 1024));
     out.extend_from_slice(
         format!("HTTP/1.1 {} {}\r\n", parts.status.as_u16(), parts.status.canonical_reason().unwrap_or("")).as_bytes(),
     );
@@ -395,10 +395,16 @@ async fn write_response(
     out.extend_from_slice(format!("content-length: {}\r\n", body.len()).as_bytes());
     out.extend_from_slice(if keep_alive { b"connection: keep-alive\r\n\r\n" } else { b"connection: close\r\n\r\n" });
     // A HEAD answer says the length but carries no body, or the client would misread the next answer.
-    if !is_head {
+    if is_head {
+        stream.write_all(&out).await?;
+    } else if body.len() <= 16 * 1024 {
         out.extend_from_slice(&body);
+        stream.write_all(&out).await?;
+    } else {
+        // An export page: no copy of half a megabyte just to glue it to the head.
+        stream.write_all(&out).await?;
+        stream.write_all(&body).await?;
     }
-    stream.write_all(&out).await?;
     stream.flush().await
 }
 

@@ -1,6 +1,6 @@
 //! Backup and restore: a self-describing JSON-lines file of every record.
 
-use super::codec::{decode, encode, id_key, time_id_key};
+use super::codec::{decode, encode, export_flags, id_key, time_id_key};
 use super::migrate::SCHEMA_VERSION;
 use super::{Result, Store, StoreError, StoreEvent};
 use crate::domain::{
@@ -178,7 +178,10 @@ impl Store {
                 Line::Lead { record } => {
                     t.leads.insert(id_key(record.id), encode(&record)?)?;
                     t.leads_by_created.insert(time_id_key(record.created, record.id), &[])?;
-                    t.leads_by_updated.insert(time_id_key(record.updated, record.id), &[])?;
+                    t.leads_by_updated.insert(
+                        time_id_key(record.updated, record.id),
+                        &export_flags(record.is_template, record.deleted, record.created),
+                    )?;
                     if let Some(rid) = &record.roistat_lead_id {
                         t.leads_by_roistat.insert(rid.as_bytes(), &id_key(record.id))?;
                     }

@@ -31,6 +31,26 @@ pub fn time_id_of(key: &[u8]) -> Option<u64> {
     key.get(8..16)?.try_into().ok().map(u64::from_be_bytes)
 }
 
+/// The value of a `leads_by_updated` entry: what decides whether the lead is exported, so the
+/// export's id list needs no lead record. Entries written before it have an empty value.
+pub fn export_flags(is_template: bool, deleted: bool, created: Timestamp) -> [u8; 9] {
+    let mut v = [0u8; 9];
+    v[0] = 1 | (u8::from(is_template) << 1) | (u8::from(deleted) << 2);
+    v[1..].copy_from_slice(&time_bytes(created));
+    v
+}
+
+/// `(is_template, deleted, created)` from [`export_flags`]; `None` for an old empty value.
+pub fn read_export_flags(value: &[u8]) -> Option<(bool, bool, Timestamp)> {
+    let (&flags, created) = value.split_first()?;
+    if flags & 1 == 0 {
+        return None;
+    }
+    let micros = u64::from_be_bytes(created.try_into().ok()?) ^ (1 << 63);
+    let created = Timestamp::from_microsecond(micros as i64).ok()?;
+    Some((flags & 2 != 0, flags & 4 != 0, created))
+}
+
 /// Days since 1970 with the sign bit flipped.
 pub fn date_bytes(date: Date) -> [u8; 4] {
     let days = date.since(Date::constant(1970, 1, 1)).map(|s| s.get_days()).unwrap_or(0);
@@ -39,6 +59,11 @@ pub fn date_bytes(date: Date) -> [u8; 4] {
 
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
     serde_json::to_vec(value).map_err(|e| StoreError::Invalid(format!("не удалось сохранить запись: {e}")))
+}
+
+/// A view that borrows its text from the stored bytes.
+pub fn decode_view<'a, T: serde::Deserialize<'a>>(what: &str, bytes: &'a [u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt { what: what.to_string(), reason: e.to_string() })
 }
 
 pub fn decode<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T> {
@@ -57,6 +82,15 @@ mod tests {
         assert!(time_id_key(a, 9) < time_id_key(b, 1));
         assert!(time_id_key(b, 1) < time_id_key(c, 0));
         assert_eq!(time_id_of(&time_id_key(c, 42)), Some(42));
+    }
+
+    #[test]
+    fn export_flags_round_trip() {
+        let created = Timestamp::from_second(-86_400).unwrap();
+        for (t, d) in [(false, false), (true, false), (false, true), (true, true)] {
+            assert_eq!(read_export_flags(&export_flags(t, d, created)), Some((t, d, created)));
+        }
+        assert_eq!(read_export_flags(&[]), None);
     }
 
     #[test]

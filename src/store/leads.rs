@@ -1,6 +1,6 @@
 //! Leads and clients, with their indexes (created, updated, Roistat id; phone, e-mail).
 
-use super::codec::{decode, encode, id_key, key_id, time_bytes, time_id_key, time_id_of};
+use super::codec::{decode, encode, export_flags, id_key, key_id, time_bytes, time_id_key, time_id_of};
 use super::{Result, Store, StoreError, StoreEvent, TxResult, abort, tx_next, tx_take};
 use crate::domain::{Client, ClientId, Lead, LeadId, normalize_email, normalize_phone};
 use jiff::Timestamp;
@@ -62,7 +62,8 @@ impl LeadTx<'_> {
         let bytes = encode(lead).or_else(abort)?;
         self.leads.insert(&id_key(lead.id), bytes)?;
         self.by_created.insert(&time_id_key(lead.created, lead.id), &[])?;
-        self.by_updated.insert(&time_id_key(lead.updated, lead.id), &[])?;
+        self.by_updated
+            .insert(&time_id_key(lead.updated, lead.id), &export_flags(lead.is_template, lead.deleted, lead.created))?;
         if let Some(rid) = &lead.roistat_lead_id {
             self.by_roistat.insert(rid.as_bytes(), &id_key(lead.id))?;
         }

@@ -3,7 +3,7 @@
 //! v1 kept money as float roubles (`price`, `cost`) and the marker under `roistat`;
 //! v2 keeps kopecks and `marker`, and rebuilds the lead indexes.
 
-use super::codec::{encode, time_id_key};
+use super::codec::{encode, export_flags, time_id_key};
 use super::{Result, StoreError, Trees};
 use crate::domain::{Lead, Money};
 use std::path::Path;
@@ -64,7 +64,8 @@ fn v1_to_v2(t: &Trees) -> Result<()> {
             .map_err(|e| StoreError::Corrupt { what: "заявки (схема 1)".into(), reason: e.to_string() })?;
         t.leads.insert(key, encode(&lead)?)?;
         t.leads_by_created.insert(time_id_key(lead.created, lead.id), &[])?;
-        t.leads_by_updated.insert(time_id_key(lead.updated, lead.id), &[])?;
+        t.leads_by_updated
+            .insert(time_id_key(lead.updated, lead.id), &export_flags(lead.is_template, lead.deleted, lead.created))?;
         if let Some(rid) = &lead.roistat_lead_id {
             t.leads_by_roistat.insert(rid.as_bytes(), &lead.id.to_be_bytes())?;
         }

@@ -1,9 +1,9 @@
-//! Reads the HTTP service needs beyond the general API: the export's id list without decoding
-//! whole leads (only the flags that decide whether a lead is exported).
+//! Reads the HTTP service needs beyond the general API: the export's id list from the index alone
+//! (its values carry the flags that decide export), and leads decoded only as far as export reads.
 
-use super::codec::{decode, id_key, time_id_key, time_id_of};
+use super::codec::{decode, decode_view, id_key, read_export_flags, time_id_key, time_id_of};
 use super::{Result, Store};
-use crate::domain::LeadId;
+use crate::domain::{LeadExport, LeadId};
 use jiff::Timestamp;
 use serde::Deserialize;
 
@@ -26,22 +26,82 @@ impl Store {
         min_created: Option<Timestamp>,
     ) -> Result<Vec<LeadId>> {
         let t = &self.inner.t;
-        let mut ids = Vec::new();
+        let exported = |is_template: bool, deleted: bool, created: Timestamp| {
+            !is_template && !deleted && min_created.is_none_or(|min| created >= min)
+        };
+        let mut out = Vec::new();
         for entry in t.leads_by_updated.range(time_id_key(since, u64::MAX)..) {
-            let (key, _) = entry?;
-            ids.extend(time_id_of(&key));
-        }
-        ids.sort_unstable();
-        ids.dedup();
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let Some(bytes) = t.leads.get(id_key(id))? else { continue };
-            let flags: ExportFlags = decode("заявки", &bytes)?;
-            if flags.is_template || flags.deleted || min_created.is_some_and(|min| flags.created < min) {
-                continue;
+            let (key, value) = entry?;
+            let Some(id) = time_id_of(&key) else { continue };
+            let keep = match read_export_flags(&value) {
+                Some((is_template, deleted, created)) => exported(is_template, deleted, created),
+                // An entry from before the flags were kept in the index: read the record.
+                None => match t.leads.get(id_key(id))? {
+                    Some(bytes) => {
+                        let flags: ExportFlags = decode("заявки", &bytes)?;
+                        exported(flags.is_template, flags.deleted, flags.created)
+                    }
+                    None => false,
+                },
+            };
+            if keep {
+                out.push(id);
             }
-            out.push(id);
         }
+        out.sort_unstable();
+        out.dedup();
         Ok(out)
+    }
+
+    /// Calls `f` with the export view of each lead of `ids` that still exists, in that order.
+    pub fn for_each_lead_export(&self, ids: &[LeadId], mut f: impl FnMut(&LeadExport<'_>)) -> Result<()> {
+        for id in ids {
+            let Some(bytes) = self.inner.t.leads.get(id_key(*id))? else { continue };
+            let view: LeadExport<'_> = decode_view("заявки", &bytes)?;
+            f(&view);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Lead;
+
+    #[test]
+    fn export_ids_come_from_the_index_and_from_old_entries_alike() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let at = |s| Timestamp::from_second(s).unwrap();
+        let lead = |created, template, deleted| Lead {
+            created: at(created),
+            updated: at(2_000_000_000),
+            is_template: template,
+            deleted,
+            ..Lead::default()
+        };
+        let added = store
+            .add_leads(vec![
+                lead(100, false, false),
+                lead(200, true, false),
+                lead(300, false, true),
+                lead(50, false, false),
+            ])
+            .unwrap();
+        let ids: Vec<LeadId> = added.iter().map(|l| l.id).collect();
+        let check = |store: &Store| {
+            assert_eq!(store.exportable_lead_ids_changed_since(at(0), None).unwrap(), vec![ids[0], ids[3]]);
+            assert_eq!(store.exportable_lead_ids_changed_since(at(0), Some(at(60))).unwrap(), vec![ids[0]]);
+            assert!(store.exportable_lead_ids_changed_since(at(2_000_000_000), None).unwrap().is_empty());
+        };
+        check(&store);
+        // Index entries as an older version wrote them: no value.
+        let index = &store.inner.t.leads_by_updated;
+        let keys: Vec<_> = index.iter().keys().map(|k| k.unwrap()).collect();
+        for key in keys {
+            index.insert(key, &[]).unwrap();
+        }
+        check(&store);
     }
 }

@@ -44,18 +44,30 @@ pub fn parse_time(text: &str) -> Option<Timestamp> {
 
 /// A JSON string, escaped.
 pub fn json_str(out: &mut String, text: &str) {
+    out.reserve(text.len() + 2);
     out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+    // Runs of plain text are copied whole; every byte that needs escaping is ASCII, so the slice
+    // bounds are always character boundaries.
+    let mut start = 0;
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        let escaped = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&text[start..i]);
+        if escaped.is_empty() {
+            let _ = std::fmt::Write::write_fmt(out, format_args!("\\u{b:04x}"));
+        } else {
+            out.push_str(escaped);
         }
+        start = i + 1;
     }
+    out.push_str(&text[start..]);
     out.push('"');
 }
 
