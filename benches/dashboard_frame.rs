@@ -1,14 +1,23 @@
 //! Frame time of the dashboard over 2 years × 1,000 marker triples (730k facts), headless
 //! (egui_kittest, no GPU): a frame at rest, and a period change until the new report is on screen.
+//!
+//! Start-up and memory are also measured in a fresh process (this binary started again with
+//! `SKVOZ_BENCH_DASHBOARD_STORE` set): it opens the store once, shows the dashboard with its first
+//! report and a drilled-down channel, and prints its time and its VmRSS/VmHWM from /proc/self/status.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use egui_kittest::Harness;
 use jiff::ToSpan;
 use jiff::civil::Date;
 use skvoz::app::{App, AppOptions, AppState, Command, Preset};
 use skvoz::domain::{DailyFact, Level, Money};
 use skvoz::store::Store;
+use std::path::Path;
 use std::time::{Duration, Instant};
+
+/// Set in the child process: the data folder of the store to open.
+const CHILD_STORE: &str = "SKVOZ_BENCH_DASHBOARD_STORE";
+const TODAY: Date = Date::constant(2026, 11, 24);
 
 fn facts(days: i32, last: Date) -> Vec<DailyFact> {
     let mut out = Vec::with_capacity(1000 * days as usize);
@@ -46,16 +55,62 @@ fn wait(h: &mut Harness<'static, App>) {
     }
 }
 
+fn options() -> AppOptions {
+    AppOptions { today: Some(TODAY), state: AppState::default(), ..AppOptions::default() }
+}
+
+fn harness(app: App) -> Harness<'static, App> {
+    Harness::builder().with_size([1280.0, 800.0]).build_ui_state(|ui, app: &mut App| app.ui(ui), app)
+}
+
+/// The child process: start-up to the first report, then the memory with the dashboard up.
+fn child(dir: &Path) {
+    let started = Instant::now();
+    let mut h = harness(App::new(Store::open(dir).unwrap(), options()).unwrap());
+    wait(&mut h);
+    assert!(h.state().dashboard.report.is_some(), "the first report is not on screen");
+    let startup = started.elapsed();
+    h.state_mut().commands.push(Command::ToggleRow("ch0".into()));
+    wait(&mut h);
+    for _ in 0..10 {
+        h.step();
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb = |name: &str| {
+        status.lines().find_map(|l| l.strip_prefix(name)?.trim().strip_suffix("kB")?.trim().parse::<u64>().ok())
+    };
+    println!("{:.1} {} {}", startup.as_secs_f64() * 1000.0, kb("VmRSS:").unwrap_or(0), kb("VmHWM:").unwrap_or(0));
+    h.state_mut().shutdown();
+}
+
+/// Runs [`child`] in fresh processes and prints what they measured.
+fn fresh_processes(dir: &Path, runs: usize) {
+    let exe = std::env::current_exe().unwrap();
+    for run in 1..=runs {
+        let out = std::process::Command::new(&exe).env(CHILD_STORE, dir).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8_lossy(&out.stdout);
+        let figures: Vec<f64> = text.lines().last().unwrap_or("").split(' ').filter_map(|x| x.parse().ok()).collect();
+        if let [ms, rss, hwm] = figures[..] {
+            println!(
+                "fresh process {run}: start-up to the first report {ms:.0} ms; with the dashboard up VmRSS {:.0} MB, VmHWM {:.0} MB",
+                rss / 1024.0,
+                hwm / 1024.0
+            );
+        }
+    }
+}
+
 fn bench(c: &mut Criterion) {
-    let today = Date::constant(2026, 11, 24);
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    let all = facts(730, today);
-    store.replace_facts(1, all[0].date, today, &all).unwrap();
+    let all = facts(730, TODAY);
+    store.replace_facts(1, all[0].date, TODAY, &all).unwrap();
     drop(all);
     store.durable().unwrap();
+    println!("store of {} facts: {:.1} MB on disk", store.fact_count(), store.size_on_disk().unwrap() as f64 / 1e6);
     drop(store);
-    let options = || AppOptions { today: Some(today), state: AppState::default(), ..AppOptions::default() };
+    fresh_processes(dir.path(), 3);
 
     // Start-up: open the store, build the app, draw until the dashboard shows its first report.
     c.bench_function("dashboard_startup_to_first_report_730k_facts", |b| {
@@ -63,9 +118,7 @@ fn bench(c: &mut Criterion) {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 let t = Instant::now();
-                let app = App::new(Store::open(dir.path()).unwrap(), options()).unwrap();
-                let mut h =
-                    Harness::builder().with_size([1280.0, 800.0]).build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+                let mut h = harness(App::new(Store::open(dir.path()).unwrap(), options()).unwrap());
                 wait(&mut h);
                 total += t.elapsed();
                 h.state_mut().shutdown();
@@ -74,18 +127,11 @@ fn bench(c: &mut Criterion) {
         })
     });
 
-    let app = App::new(Store::open(dir.path()).unwrap(), options()).unwrap();
-    let mut h = Harness::builder().with_size([1280.0, 800.0]).build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    let mut h = harness(App::new(Store::open(dir.path()).unwrap(), options()).unwrap());
     wait(&mut h);
     h.state_mut().commands.push(Command::ToggleRow("ch0".into()));
     wait(&mut h);
 
-    // Memory of the whole process with the dashboard up (the facts themselves stay in the store).
-    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
-        for line in status.lines().filter(|l| l.starts_with("VmRSS") || l.starts_with("VmHWM")) {
-            eprintln!("dashboard with 730k facts stored: {line}");
-        }
-    }
     c.bench_function("dashboard_frame_at_rest_730k_facts", |b| b.iter(|| h.step()));
     let mut presets = [Preset::Days7, Preset::Days30].into_iter().cycle();
     c.bench_function("dashboard_period_change_to_new_report_on_screen_730k_facts", |b| {
@@ -118,4 +164,11 @@ criterion_group! {
     config = Criterion::default().sample_size(20).measurement_time(Duration::from_secs(8));
     targets = bench
 }
-criterion_main!(benches);
+fn main() {
+    if let Some(dir) = std::env::var_os(CHILD_STORE) {
+        child(Path::new(&dir));
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

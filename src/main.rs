@@ -126,7 +126,7 @@ enum FormatArg {
 }
 
 fn version_text() -> &'static str {
-    concat!(env!("CARGO_PKG_VERSION"), " (схема хранилища ", "2", ")")
+    concat!(env!("CARGO_PKG_VERSION"), " (схема хранилища ", "3", ")")
 }
 
 fn data_dir(cli: &Cli) -> Result<PathBuf> {
@@ -140,7 +140,7 @@ fn data_dir(cli: &Cli) -> Result<PathBuf> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    debug_assert_eq!(SCHEMA_VERSION, 2, "update version_text()");
+    debug_assert_eq!(SCHEMA_VERSION, 3, "update version_text()");
     match run(cli) {
         Ok(code) => code,
         Err(e) => {

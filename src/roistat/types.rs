@@ -86,8 +86,40 @@ pub(crate) fn text(v: Option<&Value>) -> String {
     }
 }
 
+/// A JSON scalar as the figures' readers see it, borrowed from either parser's output.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) enum Scalar<'a> {
+    #[default]
+    Null,
+    U64(u64),
+    I64(i64),
+    F64(f64),
+    Str(&'a str),
+    /// An array, object or boolean: never a figure.
+    Other(&'a Value),
+}
+
+impl<'a> Scalar<'a> {
+    fn of(v: Option<&'a Value>) -> Scalar<'a> {
+        match v {
+            None | Some(Value::Null) => Scalar::Null,
+            Some(Value::Number(n)) => match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) => Scalar::U64(u),
+                (None, Some(i)) => Scalar::I64(i),
+                _ => Scalar::F64(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            Some(Value::String(s)) => Scalar::Str(s),
+            Some(other) => Scalar::Other(other),
+        }
+    }
+}
+
 /// A count from an integer, a float or a numeric string; null or absent is zero.
 pub(crate) fn count(v: Option<&Value>) -> Result<u64, String> {
+    count_of(Scalar::of(v))
+}
+
+fn count_of(v: Scalar<'_>) -> Result<u64, String> {
     let as_float = |f: f64| {
         if f.is_finite() && f >= 0.0 {
             Ok(f.round() as u64)
@@ -96,26 +128,34 @@ pub(crate) fn count(v: Option<&Value>) -> Result<u64, String> {
         }
     };
     match v {
-        None | Some(Value::Null) => Ok(0),
-        Some(Value::Number(n)) => match n.as_u64() {
-            Some(u) => Ok(u),
-            None => as_float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Some(Value::String(s)) if s.trim().is_empty() => Ok(0),
-        Some(Value::String(s)) => match s.trim().parse::<u64>() {
+        Scalar::Null => Ok(0),
+        Scalar::U64(u) => Ok(u),
+        Scalar::I64(i) => as_float(i as f64),
+        Scalar::F64(f) => as_float(f),
+        Scalar::Str(s) if s.trim().is_empty() => Ok(0),
+        Scalar::Str(s) => match s.trim().parse::<u64>() {
             Ok(u) => Ok(u),
             Err(_) => as_float(s.trim().replace(',', ".").parse::<f64>().map_err(|_| format!("«{s}» не число"))?),
         },
-        Some(other) => Err(format!("ожидалось число, получено {other}")),
+        Scalar::Other(other) => Err(format!("ожидалось число, получено {other}")),
     }
 }
 
 /// Money in roubles from a number or numeric string, exactly; null or absent is zero.
 pub(crate) fn money(v: Option<&Value>) -> Result<Money, String> {
+    money_of(Scalar::of(v)).ok_or_else(|| format!("«{}» не денежная сумма", v.unwrap_or(&Value::Null)))
+}
+
+fn money_of(v: Scalar<'_>) -> Option<Money> {
     match v {
-        None | Some(Value::Null) => Ok(Money::ZERO),
-        Some(Value::String(s)) if s.trim().is_empty() => Ok(Money::ZERO),
-        Some(v) => Money::from_json(v).ok_or_else(|| format!("«{v}» не денежная сумма")),
+        Scalar::Null => Some(Money::ZERO),
+        Scalar::Str(s) if s.trim().is_empty() => Some(Money::ZERO),
+        Scalar::Str(s) => Money::parse(s),
+        Scalar::U64(u) => Money::from_json(&Value::from(u)),
+        Scalar::I64(i) => Some(Money::from_rubles(i)),
+        // Through the number's shortest decimal text, as `Money::from_json` does: 120.34 is 12034 kopecks.
+        Scalar::F64(f) => Money::from_json(&Value::from(serde_json::Number::from_f64(f)?)),
+        Scalar::Other(_) => None,
     }
 }
 
@@ -297,9 +337,51 @@ impl MetricNames {
 pub(crate) const DAILY: &str = "daily";
 pub(crate) const LEVELS: [&str; 3] = ["marker_level_1", "marker_level_2", "marker_level_3"];
 
-/// Facts per (date, levels); rows Roistat repeats for one key are added up.
+/// One row's figures.
+#[derive(Clone, Copy, Debug, Default)]
+struct Figures {
+    visits: u64,
+    leads: u64,
+    sales: u64,
+    calls: u64,
+    revenue: Money,
+    cost: Money,
+}
+
+/// Facts per (date, level values), sorted by them; rows Roistat repeats for one key are added up,
+/// the first row's titles kept.
+fn sum_rows(mut rows: Vec<(Date, [Level; 3], Figures)>) -> Vec<DailyFact> {
+    fn key(r: &(Date, [Level; 3], Figures)) -> (Date, [&str; 3]) {
+        (r.0, r.1.each_ref().map(|l| l.value.as_str()))
+    }
+    rows.sort_by(|a, b| key(a).cmp(&key(b)));
+    let add = |fact: &mut DailyFact, f: Figures| {
+        fact.visits = fact.visits.saturating_add(f.visits);
+        fact.leads = fact.leads.saturating_add(f.leads);
+        fact.sales = fact.sales.saturating_add(f.sales);
+        fact.calls = fact.calls.saturating_add(f.calls);
+        fact.revenue += f.revenue;
+        fact.cost += f.cost;
+    };
+    let mut out: Vec<DailyFact> = Vec::with_capacity(rows.len());
+    for (date, levels, f) in rows {
+        match out.last_mut() {
+            Some(last) if last.date == date && last.key_levels() == levels.each_ref().map(|l| l.value.as_str()) => {
+                add(last, f)
+            }
+            _ => {
+                let mut fact = DailyFact::new(date, levels);
+                add(&mut fact, f);
+                out.push(fact);
+            }
+        }
+    }
+    out
+}
+
+/// Facts per (date, levels) from parsed items; errors say which figure was wrong.
 pub(crate) fn items_to_facts(items: &[AnalyticsItem], names: &MetricNames) -> Result<Vec<DailyFact>, String> {
-    let mut by_key: BTreeMap<(Date, [String; 3]), DailyFact> = BTreeMap::new();
+    let mut rows = Vec::with_capacity(items.len());
     for item in items {
         let date = match item.dimensions.get(DAILY) {
             Some(d) => day(&d.value)?,
@@ -311,22 +393,206 @@ pub(crate) fn items_to_facts(items: &[AnalyticsItem], names: &MetricNames) -> Re
         });
         let metric = |name: &Option<String>| name.as_ref().and_then(|n| item.metrics.get(n));
         let with = |what: &str, e: String| format!("{what}: {e}");
-        let visits = count(metric(&names.visits)).map_err(|e| with("visits", e))?;
-        let leads = count(metric(&names.leads)).map_err(|e| with("leads", e))?;
-        let sales = count(metric(&names.sales)).map_err(|e| with("sales", e))?;
-        let calls = count(metric(&names.calls)).map_err(|e| with("calls", e))?;
-        let revenue = money(metric(&names.revenue)).map_err(|e| with("revenue", e))?;
-        let cost = money(metric(&names.cost)).map_err(|e| with("marketing_cost", e))?;
-        let key = (date, levels.clone().map(|l| l.value));
-        let fact = by_key.entry(key).or_insert_with(|| DailyFact::new(date, levels));
-        fact.visits += visits;
-        fact.leads += leads;
-        fact.sales += sales;
-        fact.calls += calls;
-        fact.revenue += revenue;
-        fact.cost += cost;
+        let figures = Figures {
+            visits: count(metric(&names.visits)).map_err(|e| with("visits", e))?,
+            leads: count(metric(&names.leads)).map_err(|e| with("leads", e))?,
+            sales: count(metric(&names.sales)).map_err(|e| with("sales", e))?,
+            calls: count(metric(&names.calls)).map_err(|e| with("calls", e))?,
+            revenue: money(metric(&names.revenue)).map_err(|e| with("revenue", e))?,
+            cost: money(metric(&names.cost)).map_err(|e| with("marketing_cost", e))?,
+        };
+        rows.push((date, levels, figures));
     }
-    Ok(by_key.into_values().collect())
+    Ok(sum_rows(rows))
+}
+
+/// The usual answer of `analytics/data` read straight from the body into facts, without building a
+/// `serde_json::Value` per item (a 31-day answer of a big project has tens of thousands of items).
+/// `None` for anything else — an error envelope, another shape, an odd value — which the caller
+/// then reads the slow, tolerant way, with its precise messages.
+pub(crate) fn daily_facts_fast(body: &[u8], names: &MetricNames) -> Option<Vec<DailyFact>> {
+    let parsed: fast::Body<'_> = serde_json::from_slice(body).ok()?;
+    match (parsed.status.as_deref(), &parsed.data) {
+        (Some("success"), _) | (None, Some(_)) => {}
+        _ => return None,
+    }
+    let mut rows = Vec::new();
+    for group in parsed.data.unwrap_or_default() {
+        for item in group.items.unwrap_or_default() {
+            let date = day(item.dimensions.daily?.value.as_ref()?).ok()?;
+            let levels = item.dimensions.levels.map(|d| {
+                let d = d.unwrap_or_default();
+                Level::new(d.value.unwrap_or_default(), d.title.unwrap_or_default())
+            });
+            let mut values: [Scalar<'_>; 6] = Default::default();
+            let slots = [&names.visits, &names.leads, &names.sales, &names.calls, &names.revenue, &names.cost];
+            let metrics = item.metrics.unwrap_or_default();
+            for m in &metrics {
+                let name = m.metric_name.as_deref().or(m.name.as_deref())?;
+                // Later rows of one name win, as in the tolerant reader's map.
+                for (slot, wanted) in values.iter_mut().zip(slots) {
+                    if wanted.as_deref() == Some(name) {
+                        *slot = m.value.scalar();
+                    }
+                }
+            }
+            let [visits, leads, sales, calls, revenue, cost] = values;
+            let figures = Figures {
+                visits: count_of(visits).ok()?,
+                leads: count_of(leads).ok()?,
+                sales: count_of(sales).ok()?,
+                calls: count_of(calls).ok()?,
+                revenue: money_of(revenue)?,
+                cost: money_of(cost)?,
+            };
+            rows.push((date, levels, figures));
+        }
+    }
+    Some(sum_rows(rows))
+}
+
+/// Borrowing readers of the usual `analytics/data` answer; unknown fields are skipped.
+mod fast {
+    use super::{DAILY, LEVELS, Scalar};
+    use serde::Deserialize;
+    use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+    use std::borrow::Cow;
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    #[derive(Deserialize)]
+    pub(super) struct Body<'a> {
+        #[serde(borrow)]
+        pub status: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        pub data: Option<Vec<Group<'a>>>,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct Group<'a> {
+        #[serde(borrow)]
+        pub items: Option<Vec<Item<'a>>>,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct Item<'a> {
+        #[serde(borrow, default)]
+        pub dimensions: Dimensions<'a>,
+        #[serde(borrow)]
+        pub metrics: Option<Vec<Metric<'a>>>,
+    }
+
+    #[derive(Clone, Default, Deserialize)]
+    pub(super) struct Dimension<'a> {
+        #[serde(borrow)]
+        pub value: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        pub title: Option<Cow<'a, str>>,
+    }
+
+    /// Only the day and the three marker levels; other dimensions are skipped.
+    #[derive(Default)]
+    pub(super) struct Dimensions<'a> {
+        pub daily: Option<Dimension<'a>>,
+        pub levels: [Option<Dimension<'a>>; 3],
+    }
+
+    impl<'de: 'a, 'a> Deserialize<'de> for Dimensions<'a> {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct V<'a>(PhantomData<Dimensions<'a>>);
+            impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+                type Value = Dimensions<'a>;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("an object of dimensions")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Dimensions<'a>, A::Error> {
+                    let mut out = Dimensions::default();
+                    while let Some(name) = map.next_key::<Cow<'de, str>>()? {
+                        let slot = if name == DAILY {
+                            Some(&mut out.daily)
+                        } else {
+                            LEVELS.iter().position(|l| *l == name).map(|i| &mut out.levels[i])
+                        };
+                        match slot {
+                            Some(slot) => *slot = Some(map.next_value()?),
+                            None => {
+                                map.next_value::<IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    Ok(out)
+                }
+            }
+            deserializer.deserialize_map(V(PhantomData))
+        }
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct Metric<'a> {
+        #[serde(borrow)]
+        pub metric_name: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        pub name: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        pub value: Number<'a>,
+    }
+
+    /// A metric's value: a number, a numeric string or null; anything else fails the fast read.
+    #[derive(Default)]
+    pub(super) enum Number<'a> {
+        #[default]
+        Null,
+        U64(u64),
+        I64(i64),
+        F64(f64),
+        Str(Cow<'a, str>),
+    }
+
+    impl Number<'_> {
+        pub fn scalar(&self) -> Scalar<'_> {
+            match self {
+                Number::Null => Scalar::Null,
+                Number::U64(u) => Scalar::U64(*u),
+                Number::I64(i) => Scalar::I64(*i),
+                Number::F64(f) => Scalar::F64(*f),
+                Number::Str(s) => Scalar::Str(s),
+            }
+        }
+    }
+
+    impl<'de: 'a, 'a> Deserialize<'de> for Number<'a> {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct V<'a>(PhantomData<Number<'a>>);
+            impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+                type Value = Number<'a>;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a number, a numeric string or null")
+                }
+                fn visit_u64<E: de::Error>(self, v: u64) -> Result<Number<'a>, E> {
+                    Ok(Number::U64(v))
+                }
+                fn visit_i64<E: de::Error>(self, v: i64) -> Result<Number<'a>, E> {
+                    Ok(if v >= 0 { Number::U64(v as u64) } else { Number::I64(v) })
+                }
+                fn visit_f64<E: de::Error>(self, v: f64) -> Result<Number<'a>, E> {
+                    Ok(Number::F64(v))
+                }
+                fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Number<'a>, E> {
+                    Ok(Number::Str(Cow::Borrowed(v)))
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Number<'a>, E> {
+                    Ok(Number::Str(Cow::Owned(v.to_string())))
+                }
+                fn visit_unit<E: de::Error>(self) -> Result<Number<'a>, E> {
+                    Ok(Number::Null)
+                }
+                fn visit_none<E: de::Error>(self) -> Result<Number<'a>, E> {
+                    Ok(Number::Null)
+                }
+            }
+            deserializer.deserialize_any(V(PhantomData))
+        }
+    }
 }
 
 pub(crate) fn parse_costs(data: &Value) -> Result<Vec<CostRecord>, String> {
@@ -431,6 +697,53 @@ mod tests {
         assert_eq!(facts[0].revenue, Money(12034));
         assert_eq!(facts[0].levels[0].title, "Яндекс.Директ");
         assert_eq!(facts[0].leads, 0);
+    }
+
+    /// The fast reader gives exactly what the tolerant one gives, and steps aside for what it cannot read.
+    #[test]
+    fn the_fast_reader_agrees_with_the_tolerant_one() {
+        let body = |data: Value| json!({"status": "success", "data": data, "total": 3}).to_string();
+        let usual = json!([{"items":[
+            {"dimensions":{"daily":{"value":"2026-11-02","title":"2 ноября"},"marker_level_1":{"value":"vk","title":"ВКонтакте"},
+             "marker_level_2":{"value":"ads"},"marker_level_3":{"value":"x\"y","title":null},"landing":{"value":"/"}},
+             "metrics":[{"metric_name":"visits","value":7},{"metric_name":"leads","value":"3"},{"metric_name":"sales","value":1.0},
+                        {"metric_name":"revenue","value":"1 500,5"},{"metric_name":"marketing_cost","value":120.34},
+                        {"metric_name":"profit","value":-5},{"name":"calls","value":null}]},
+            {"dimensions":{"daily":{"value":"2026-11-01T00:00:00+0300"},"marker_level_1":{"value":"direct","title":"Яндекс.Директ"}},
+             "metrics":[{"metric_name":"visits","value":5},{"metric_name":"revenue","value":-12}]},
+            {"dimensions":{"daily":{"value":"2026-11-01"},"marker_level_1":{"value":"direct","title":"Другое"}},
+             "metrics":[{"metric_name":"visits","value":"10"},{"metric_name":"visits","value":2}]}
+        ]}]);
+        let names = MetricNames::default();
+        let tolerant = |text: &str| {
+            let value: Value = serde_json::from_str(text).unwrap();
+            items_to_facts(&parse_analytics(&value["data"]).unwrap(), &names)
+        };
+        let text = body(usual);
+        let fast = daily_facts_fast(text.as_bytes(), &names).expect("the usual shape is read fast");
+        assert_eq!(Ok(fast.clone()), tolerant(&text));
+        assert_eq!(fast.len(), 2, "repeated rows of one key are added up");
+        assert_eq!(
+            (fast[0].visits, fast[0].revenue, fast[0].levels[0].title.as_str()),
+            (7, Money(-1200), "Яндекс.Директ")
+        );
+        assert_eq!((fast[1].leads, fast[1].revenue, fast[1].cost), (3, Money(150_050), Money(12_034)));
+        assert_eq!(fast[1].levels[2].value, "x\"y");
+
+        // Shapes and values only the tolerant reader takes, or only it can explain.
+        for odd in [
+            json!([{"items":[{"dimensions":{"daily":"2026-11-01"},"metrics":[]}]}]),
+            json!([{"items":[{"dimensions":{"daily":{"value":"2026-11-01"}},"metrics":{"visits":3}}]}]),
+            json!([{"items":[{"dimensions":{"daily":{"value":"2026-11-01"}},"metrics":[{"metric_name":"visits","value":"abc"}]}]}]),
+            json!([{"items":[{"dimensions":{"daily":{"value":"2026-11-01"}},"metrics":[{"metric_name":"visits","value":-1}]}]}]),
+            json!([{"items":[{"dimensions":{"marker_level_1":{"value":"vk"}},"metrics":[]}]}]),
+            json!({"items":[]}),
+        ] {
+            assert_eq!(daily_facts_fast(body(odd).as_bytes(), &names), None);
+        }
+        let error = json!({"status": "error", "error": "request_limit_error", "data": []}).to_string();
+        assert_eq!(daily_facts_fast(error.as_bytes(), &names), None);
+        assert_eq!(daily_facts_fast(b"{\"status\":\"success\",\"data\":[", &names), None);
     }
 
     #[test]

@@ -97,11 +97,10 @@ impl Store {
         for record in self.calls()? {
             write(&Line::Call { record }, &mut summary)?;
         }
-        for entry in t.facts.iter() {
-            let (_, bytes) = entry?;
-            write(&Line::Fact { record: decode("факта аналитики", &bytes)? }, &mut summary)?;
+        self.for_each_fact(|record| {
             summary.facts += 1;
-        }
+            write(&Line::Fact { record }, &mut summary)
+        })?;
         for entry in t.exchange.iter() {
             let (_, bytes) = entry?;
             write(&Line::Exchange { record: decode("журнала обмена", &bytes)? }, &mut summary)?;
@@ -131,7 +130,6 @@ impl Store {
             &t.clients_by_email,
             &t.calls,
             &t.calls_by_roistat,
-            &t.facts,
             &t.exchange,
         ]
         .into_iter()
@@ -139,6 +137,7 @@ impl Store {
         {
             tree.clear()?;
         }
+        self.clear_facts_locked()?;
         for entry in t.meta.scan_prefix("next/") {
             t.meta.remove(entry?.0)?;
         }
@@ -146,6 +145,7 @@ impl Store {
         t.meta.remove("settings/telephony")?;
         let mut summary = BackupSummary::default();
         let mut exchange = 0u64;
+        let mut facts = Vec::new();
         for line in lines {
             summary.records += 1;
             match line {
@@ -194,7 +194,7 @@ impl Store {
                     }
                 }
                 Line::Fact { record } => {
-                    t.facts.insert(super::facts::fact_key(&record), encode(&record)?)?;
+                    facts.push(record);
                     summary.facts += 1;
                 }
                 Line::Exchange { record } => {
@@ -203,6 +203,7 @@ impl Store {
                 }
             }
         }
+        self.restore_facts_locked(facts)?;
         self.inner.exchange_count.store(exchange, std::sync::atomic::Ordering::SeqCst);
         drop(guard);
         self.durable()?;

@@ -57,6 +57,12 @@ pub fn date_bytes(date: Date) -> [u8; 4] {
     ((days as u32) ^ (1 << 31)).to_be_bytes()
 }
 
+/// The date of [`date_bytes`]; `None` outside the calendar.
+pub fn bytes_date(bytes: [u8; 4]) -> Option<Date> {
+    let days = i64::from((u32::from_be_bytes(bytes) ^ (1 << 31)) as i32);
+    Date::constant(1970, 1, 1).checked_add(jiff::Span::new().try_days(days).ok()?).ok()
+}
+
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
     serde_json::to_vec(value).map_err(|e| StoreError::Invalid(format!("не удалось сохранить запись: {e}")))
 }
@@ -100,5 +106,8 @@ mod tests {
         let d3 = Date::constant(2026, 1, 2);
         assert!(date_bytes(d1) < date_bytes(d2));
         assert!(date_bytes(d2) < date_bytes(d3));
+        for d in [d1, d2, d3] {
+            assert_eq!(bytes_date(date_bytes(d)), Some(d));
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! Schema versions and the migrations between them.
 //!
 //! v1 kept money as float roubles (`price`, `cost`) and the marker under `roistat`;
-//! v2 keeps kopecks and `marker`, and rebuilds the lead indexes.
+//! v2 keeps kopecks and `marker`, and rebuilds the lead indexes;
+//! v3 packs each day's facts of a source into one binary record with interned marker levels.
 
 use super::codec::{encode, export_flags, time_id_key};
 use super::{Result, StoreError, Trees};
@@ -9,7 +10,7 @@ use crate::domain::{Lead, Money};
 use std::path::Path;
 
 /// The schema this build writes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 const VERSION_KEY: &[u8] = b"schema_version";
 
 pub(super) fn stored_version(t: &Trees) -> Result<Option<u32>> {
@@ -20,7 +21,7 @@ pub(super) fn run(path: &Path, t: &Trees) -> Result<()> {
     let version = match stored_version(t)? {
         Some(v) => v,
         // A store from before versioning: only v1 wrote none.
-        None if !t.leads.is_empty() => 1,
+        None if !t.leads.is_empty() || !t.facts.is_empty() => 1,
         None => {
             t.meta.insert(VERSION_KEY, &SCHEMA_VERSION.to_be_bytes())?;
             return Ok(());
@@ -32,6 +33,10 @@ pub(super) fn run(path: &Path, t: &Trees) -> Result<()> {
     if version < 2 {
         v1_to_v2(t)?;
         tracing::info!("хранилище обновлено со схемы 1 до схемы 2");
+    }
+    if version < 3 {
+        super::facts::migrate_json_facts(&t.facts, &t.fact_markers)?;
+        tracing::info!("факты аналитики переведены в компактный формат схемы 3");
     }
     if version < SCHEMA_VERSION {
         t.meta.insert(VERSION_KEY, &SCHEMA_VERSION.to_be_bytes())?;
@@ -97,6 +102,69 @@ mod tests {
         assert_eq!(store.lead_by_roistat_id("r-7").unwrap().map(|l| l.id), Some(7));
         assert_eq!(store.leads_newest(10).unwrap().len(), 1);
         assert_eq!(stored_version(&store.inner.t).unwrap(), Some(SCHEMA_VERSION));
+    }
+
+    /// A schema-2 fact: JSON under the key date ‖ source ‖ level values joined by 0x1f.
+    fn v2_fact(db: &sled::Db, fact: &crate::domain::DailyFact) {
+        let mut key = super::super::codec::date_bytes(fact.date).to_vec();
+        key.extend_from_slice(&fact.source_id.to_be_bytes());
+        key.extend_from_slice(fact.key_levels().join("\u{1f}").as_bytes());
+        db.open_tree("facts").unwrap().insert(key, serde_json::to_vec(fact).unwrap()).unwrap();
+    }
+
+    #[test]
+    fn migrates_json_facts_of_schema_2_also_after_an_interruption() {
+        use crate::domain::{DailyFact, Level};
+        let day = |d| jiff::civil::Date::constant(2026, 11, d);
+        let fact = |d, source_id, channel: &str, visits| DailyFact {
+            source_id,
+            visits,
+            cost: Money(visits as i64 * 101),
+            ..DailyFact::new(day(d), [Level::new(channel, "Канал"), Level::new("src", ""), Level::new("", "")])
+        };
+        let facts = vec![
+            fact(1, 1, "direct", 10),
+            fact(1, 1, "seo", 0),
+            fact(1, 2, "direct", 3),
+            fact(2, 1, "direct", 11),
+            fact(3, 1, "vk", 12),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let db = sled::open(store_dir(dir.path())).unwrap();
+            db.open_tree("meta").unwrap().insert(VERSION_KEY, &2u32.to_be_bytes()).unwrap();
+            for f in &facts {
+                v2_fact(&db, f);
+            }
+            db.flush().unwrap();
+        }
+        {
+            // Interrupted after the first (date, source) group: its record is new, the rest still JSON.
+            let db = sled::open(store_dir(dir.path())).unwrap();
+            let (tree, markers) = (db.open_tree("facts").unwrap(), db.open_tree("fact_markers").unwrap());
+            let first = tree.iter().next().unwrap().unwrap().0;
+            let mut stop = first[..12].to_vec();
+            stop.push(0xff);
+            let rest: Vec<_> = tree.range(stop..).map(|e| e.unwrap()).collect();
+            for (k, _) in &rest {
+                tree.remove(k).unwrap();
+            }
+            super::super::facts::migrate_json_facts(&tree, &markers).unwrap();
+            for (k, v) in rest {
+                tree.insert(k, v).unwrap();
+            }
+            db.flush().unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(stored_version(&store.inner.t).unwrap(), Some(SCHEMA_VERSION));
+        assert_eq!(store.facts_between(day(1), day(3)).unwrap(), facts);
+        assert_eq!(store.fact_count(), facts.len());
+        assert_eq!(store.fact_date_span().unwrap(), Some((day(1), day(3))));
+        assert!(store.inner.t.facts.iter().keys().all(|k| k.unwrap().len() == 12), "no JSON record is left");
+        drop(store);
+        // Opening again changes nothing.
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.facts_between(day(1), day(3)).unwrap(), facts);
     }
 
     #[test]

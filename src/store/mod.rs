@@ -55,6 +55,7 @@ struct Trees {
     calls: sled::Tree,
     calls_by_roistat: sled::Tree,
     facts: sled::Tree,
+    fact_markers: sled::Tree,
     exchange: sled::Tree,
     catalog: BTreeMap<&'static str, sled::Tree>,
 }
@@ -65,6 +66,7 @@ struct Inner {
     t: Trees,
     write: Mutex<()>,
     commit: GroupCommit,
+    markers: facts::Markers,
     events: broadcast::Sender<StoreEvent>,
     exchange_count: AtomicU64,
     exchange_capacity: AtomicUsize,
@@ -110,10 +112,12 @@ impl Store {
             calls: open("calls")?,
             calls_by_roistat: open("calls_by_roistat")?,
             facts: open("facts")?,
+            fact_markers: open("fact_markers")?,
             exchange: open("exchange")?,
             catalog,
         };
         migrate::run(&path, &t)?;
+        let markers = facts::Markers::load(&t)?;
         let exchange_count = t.exchange.len() as u64;
         let (events, _) = broadcast::channel(4096);
         let inner = Inner {
@@ -122,6 +126,7 @@ impl Store {
             t,
             write: Mutex::new(()),
             commit: GroupCommit::default(),
+            markers,
             events,
             exchange_count: AtomicU64::new(exchange_count),
             exchange_capacity: AtomicUsize::new(exchange::DEFAULT_CAPACITY),

@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use jiff::civil::Date;
 use serde_json::{Value, json};
 use skvoz::domain::{DailyFact, Level, Money};
+use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -156,24 +157,51 @@ fn levels(c: usize, s: usize, k: usize) -> [Level; 3] {
     ]
 }
 
-/// The fact the fake serves for a day and a triple; `None` when Roistat would send no row.
-pub fn fact(config: &FakeConfig, bump: bool, date: Date, c: usize, s: usize, k: usize) -> Option<DailyFact> {
-    let h = hash(date, c, s, k);
+/// The figures of one row (a fact without its date and levels).
+#[derive(Clone, Copy, Debug)]
+pub struct Figures {
+    pub visits: u64,
+    pub leads: u64,
+    pub sales: u64,
+    pub calls: u64,
+    pub revenue: Money,
+    pub cost: Money,
+}
+
+/// The figures the fake serves for a day and a triple; `None` when Roistat would send no row.
+fn figures(config: &FakeConfig, bump: bool, date: Date, h: u64) -> Option<Figures> {
     if h.is_multiple_of(11) {
         return None;
     }
-    let mut f = DailyFact::new(date, levels(c, s, k));
-    f.visits = (h >> 8) % 500;
-    f.leads = f.visits / 20;
-    f.sales = f.leads / 3;
-    f.calls = f.leads / 2;
-    f.revenue = if f.sales > 0 { Money(((h >> 20) % 10_000_000) as i64) } else { Money::ZERO };
-    f.cost = if h.is_multiple_of(5) { Money::ZERO } else { Money(((h >> 40) % 500_000) as i64) };
+    let mut visits = (h >> 8) % 500;
+    let leads = visits / 20;
+    let sales = leads / 3;
     let recent_start = config.today.checked_sub(jiff::Span::new().days(13)).unwrap();
     if bump && date >= recent_start && date <= config.today {
-        f.visits += 1000;
+        visits += 1000;
     }
-    Some(f)
+    Some(Figures {
+        visits,
+        leads,
+        sales,
+        calls: leads / 2,
+        revenue: if sales > 0 { Money(((h >> 20) % 10_000_000) as i64) } else { Money::ZERO },
+        cost: if h.is_multiple_of(5) { Money::ZERO } else { Money(((h >> 40) % 500_000) as i64) },
+    })
+}
+
+/// The fact the fake serves for a day and a triple; `None` when Roistat would send no row.
+pub fn fact(config: &FakeConfig, bump: bool, date: Date, c: usize, s: usize, k: usize) -> Option<DailyFact> {
+    let f = figures(config, bump, date, hash(date, c, s, k))?;
+    Some(DailyFact {
+        visits: f.visits,
+        leads: f.leads,
+        sales: f.sales,
+        calls: f.calls,
+        revenue: f.revenue,
+        cost: f.cost,
+        ..DailyFact::new(date, levels(c, s, k))
+    })
 }
 
 fn each_day(from: Date, to: Date) -> impl Iterator<Item = Date> {
@@ -206,41 +234,74 @@ pub fn sort_facts(facts: &mut [DailyFact]) {
 }
 
 /// Money as Roistat may send it: a number or a numeric string, in roubles.
-fn money_json(m: Money, as_text: bool) -> Value {
+fn write_money(out: &mut Vec<u8>, m: Money, as_text: bool) {
     let text = m.to_decimal_string();
-    if as_text { Value::String(text) } else { serde_json::from_str(&text).unwrap() }
+    if as_text {
+        write!(out, "\"{text}\"").unwrap();
+    } else {
+        out.extend_from_slice(text.as_bytes());
+    }
 }
 
-/// One item, in the varied shapes the real API uses (dates with times, numbers as strings, missing metrics).
-fn item(f: &DailyFact, h: u64, metrics: &[String]) -> Value {
-    let daily = if h.is_multiple_of(2) { f.date.to_string() } else { format!("{}T00:00:00+0300", f.date) };
-    let mut list = Vec::new();
-    for name in metrics {
-        let value = match name.as_str() {
-            "visits" => json!(f.visits),
-            "leads" if h.is_multiple_of(3) => json!(f.leads.to_string()),
-            "leads" => json!(f.leads),
-            "sales" if h.is_multiple_of(7) => json!(f.sales as f64),
-            "sales" => json!(f.sales),
-            "revenue" => money_json(f.revenue, h % 4 < 2),
-            "marketing_cost" if f.cost == Money::ZERO => continue,
-            "marketing_cost" => money_json(f.cost, h % 4 == 3),
-            "calls" if f.calls == 0 => continue,
-            "calls" => json!(f.calls),
-            _ => continue,
-        };
-        list.push(json!({"metric_name": name, "value": value}));
+fn write_json_str(out: &mut Vec<u8>, text: &str) {
+    serde_json::to_writer(&mut *out, text).unwrap();
+}
+
+/// The dimensions of a triple's items, rendered once per answer: `"marker_level_1":{…},…`.
+fn levels_json(c: usize, s: usize, k: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, level) in ["marker_level_1", "marker_level_2", "marker_level_3"].iter().zip(levels(c, s, k)) {
+        if !out.is_empty() {
+            out.push(b',');
+        }
+        write!(out, "\"{name}\":{{\"value\":").unwrap();
+        write_json_str(&mut out, &level.value);
+        out.extend_from_slice(b",\"title\":");
+        write_json_str(&mut out, &level.title);
+        out.push(b'}');
     }
-    let [l1, l2, l3] = &f.levels;
-    json!({
-        "dimensions": {
-            "daily": {"value": daily, "title": daily},
-            "marker_level_1": {"value": l1.value, "title": l1.title},
-            "marker_level_2": {"value": l2.value, "title": l2.title},
-            "marker_level_3": {"value": l3.value, "title": l3.title},
-        },
-        "metrics": list,
-    })
+    out
+}
+
+/// One item, in the varied shapes the real API uses (dates with times, numbers as strings, missing
+/// metrics), written straight into the answer: a server streams rows, it does not build a tree of them.
+fn write_item(out: &mut Vec<u8>, date: Date, f: &Figures, h: u64, levels: &[u8], metrics: &[String]) {
+    out.extend_from_slice(b"{\"dimensions\":{\"daily\":");
+    if h.is_multiple_of(2) {
+        write!(out, "{{\"value\":\"{date}\",\"title\":\"{date}\"}}").unwrap();
+    } else {
+        write!(out, "{{\"value\":\"{date}T00:00:00+0300\",\"title\":\"{date}T00:00:00+0300\"}}").unwrap();
+    }
+    out.push(b',');
+    out.extend_from_slice(levels);
+    out.extend_from_slice(b"},\"metrics\":[");
+    let mut first = true;
+    for name in metrics {
+        let start = out.len();
+        if !first {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"metric_name\":");
+        write_json_str(out, name);
+        out.extend_from_slice(b",\"value\":");
+        match name.as_str() {
+            "visits" => write!(out, "{}", f.visits).unwrap(),
+            "leads" if h.is_multiple_of(3) => write!(out, "\"{}\"", f.leads).unwrap(),
+            "leads" => write!(out, "{}", f.leads).unwrap(),
+            "sales" if h.is_multiple_of(7) => write!(out, "{}.0", f.sales).unwrap(),
+            "sales" => write!(out, "{}", f.sales).unwrap(),
+            "revenue" => write_money(out, f.revenue, h % 4 < 2),
+            "marketing_cost" if f.cost != Money::ZERO => write_money(out, f.cost, h % 4 == 3),
+            "calls" if f.calls != 0 => write!(out, "{}", f.calls).unwrap(),
+            _ => {
+                out.truncate(start);
+                continue;
+            }
+        }
+        out.push(b'}');
+        first = false;
+    }
+    out.extend_from_slice(b"]}");
 }
 
 // ---- HTTP ----
@@ -297,14 +358,17 @@ fn success(state: &FakeState, data: Value, total: Option<usize>) -> Response {
     if let Some(t) = total {
         body["total"] = json!(t);
     }
+    success_body(state, body.to_string().into_bytes())
+}
+
+/// A success answer already rendered; the `truncated` switch cuts it in half.
+fn success_body(state: &FakeState, mut body: Vec<u8>) -> Response {
     if state.switches().truncated {
-        let text = body.to_string();
-        let cut = text.len() / 2;
-        let mut r = (StatusCode::OK, text.as_bytes()[..cut].to_vec()).into_response();
-        r.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
-        return r;
+        body.truncate(body.len() / 2);
     }
-    json_response(StatusCode::OK, &body)
+    let mut r = (StatusCode::OK, body).into_response();
+    r.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+    r
 }
 
 fn date_of(text: &str) -> Option<Date> {
@@ -381,20 +445,28 @@ async fn data(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQuery(q): 
         .map(|a| a.iter().filter_map(|m| m.as_str().map(String::from)).collect())
         .unwrap_or_default();
     let c = &s.config;
-    let mut items = Vec::new();
+    let triples: Vec<(usize, usize, usize)> = (0..c.channels)
+        .flat_map(|ch| (0..c.sources).flat_map(move |src| (0..c.campaigns).map(move |k| (ch, src, k))))
+        .collect();
+    let rendered: Vec<Vec<u8>> = triples.iter().map(|&(ch, src, k)| levels_json(ch, src, k)).collect();
+    let days = to.since(from).unwrap().get_days().max(0) as usize + 1;
+    let mut body = Vec::with_capacity(64 + days * triples.len() * 400);
+    body.extend_from_slice(b"{\"status\":\"success\",\"data\":[{\"items\":[");
+    let mut total = 0usize;
     for date in each_day(from, to) {
-        for ch in 0..c.channels {
-            for src in 0..c.sources {
-                for k in 0..c.campaigns {
-                    if let Some(f) = fact(c, sw.bump_recent, date, ch, src, k) {
-                        items.push(item(&f, hash(date, ch, src, k), &metrics));
-                    }
+        for (&(ch, src, k), levels) in triples.iter().zip(&rendered) {
+            let h = hash(date, ch, src, k);
+            if let Some(f) = figures(c, sw.bump_recent, date, h) {
+                if total > 0 {
+                    body.push(b',');
                 }
+                write_item(&mut body, date, &f, h, levels, &metrics);
+                total += 1;
             }
         }
     }
-    let total = items.len();
-    success(&s, json!([{"items": items, "total": total}]), Some(total))
+    write!(body, "],\"total\":{total}}}],\"total\":{total}}}").unwrap();
+    success_body(&s, body)
 }
 
 async fn costs(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
