@@ -78,6 +78,9 @@ pub struct Store {
     inner: Arc<Inner>,
 }
 
+/// How many times (50 ms apart) opening waits for a lock that is being released.
+const LOCK_RETRIES: u32 = 20;
+
 /// The folder inside a data directory where the database lives.
 pub fn store_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("store")
@@ -89,12 +92,19 @@ impl Store {
         let path = store_dir(data_dir);
         std::fs::create_dir_all(&path)
             .map_err(|e| StoreError::NotWritable { path: path.clone(), reason: e.to_string() })?;
-        let db = sled::Config::new()
-            .path(&path)
-            .mode(sled::Mode::HighThroughput)
-            .cache_capacity(256 * 1024 * 1024)
-            .open()
-            .map_err(|e| map_open_error(&path, e))?;
+        let config = sled::Config::new().path(&path).mode(sled::Mode::HighThroughput).cache_capacity(256 * 1024 * 1024);
+        // sled's background flusher lets go of the file lock a moment after the last handle is
+        // dropped, so a reopen in the same process (restore, restart of the service) waits briefly.
+        let mut attempts = 0;
+        let db = loop {
+            match config.open().map_err(|e| map_open_error(&path, e)) {
+                Err(StoreError::Locked(_)) if attempts < LOCK_RETRIES => {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => break other?,
+            }
+        };
         let open = |name: &str| db.open_tree(name).map_err(StoreError::from);
         let mut catalog = BTreeMap::new();
         for name in catalog::CATALOG_TREES {
