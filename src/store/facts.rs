@@ -386,6 +386,12 @@ impl Store {
     }
 
     /// How many facts are stored; reads one small header per day and source.
+    /// Every marker triple facts have referred to (channel, source, campaign with titles), from
+    /// memory: cheap enough for the window to call when the template wizard opens.
+    pub fn fact_markers(&self) -> Vec<[Level; 3]> {
+        self.inner.markers.read().by_id.iter().flatten().map(|t| (**t).clone()).collect()
+    }
+
     pub fn fact_count(&self) -> usize {
         self.inner.t.facts.iter().values().filter_map(|v| v.ok().and_then(|v| day_len(&v))).sum()
     }

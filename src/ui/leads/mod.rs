@@ -689,14 +689,9 @@ impl LeadsScreen {
                 self.view.selection.clear();
             }
             Action::Wizard => {
-                let facts = self
-                    .store
-                    .fact_date_span()
-                    .ok()
-                    .flatten()
-                    .and_then(|(from, to)| self.store.facts_between(from, to).ok())
-                    .unwrap_or_default();
-                self.wizard = Some(wizard::Wizard::new(&self.catalog, crate::leads::known_markers(&facts)));
+                // The marker triples are held in memory by the store: no read of the facts here.
+                let triples = self.store.fact_markers();
+                self.wizard = Some(wizard::Wizard::new(&self.catalog, crate::leads::known_markers(&triples)));
             }
             Action::GroupChange => {
                 let ids: Vec<LeadId> = self.view.selection.iter().copied().collect();
