@@ -45,6 +45,18 @@ struct LoadResult {
     requests: usize,
     elapsed: Duration,
     latencies: Vec<Duration>,
+    /// CPU time of the whole process (server and clients) during the run.
+    cpu: Duration,
+}
+
+/// User + system CPU time of this process so far, from /proc (10 ms ticks): the machine may be
+/// shared, so the CPU a request costs is printed beside the wall-clock figures.
+fn process_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    // After the command name: state is field 0, utime 11, stime 12.
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }
 
 impl LoadResult {
@@ -56,12 +68,13 @@ impl LoadResult {
     }
     fn print(&self, name: &str) {
         println!(
-            "{name:<28} {:>8.0} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} requests, {:.2} s)",
+            "{name:<28} {:>8.0} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} requests, {:.2} s, CPU {:.0} µs per request)",
             self.requests as f64 / self.elapsed.as_secs_f64(),
             self.percentile(0.50).as_secs_f64() * 1000.0,
             self.percentile(0.99).as_secs_f64() * 1000.0,
             self.requests,
-            self.elapsed.as_secs_f64()
+            self.elapsed.as_secs_f64(),
+            self.cpu.as_secs_f64() * 1e6 / self.requests as f64
         );
     }
 }
@@ -70,6 +83,7 @@ impl LoadResult {
 async fn load(total: usize, url: Arc<dyn Fn(usize) -> String + Send + Sync>) -> LoadResult {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
+    let cpu = process_cpu();
     let mut tasks = Vec::new();
     for _ in 0..CLIENTS {
         let (next, url) = (next.clone(), url.clone());
@@ -95,7 +109,7 @@ async fn load(total: usize, url: Arc<dyn Fn(usize) -> String + Send + Sync>) -> 
     for t in tasks {
         latencies.extend(t.await.expect("client task"));
     }
-    LoadResult { requests: total, elapsed: started.elapsed(), latencies }
+    LoadResult { requests: total, elapsed: started.elapsed(), latencies, cpu: process_cpu() - cpu }
 }
 
 async fn bare_server() -> (std::net::SocketAddr, tokio::sync::watch::Sender<bool>) {
@@ -134,6 +148,7 @@ fn order_lead(i: usize) -> Lead {
 fn store_only(store: &Store, total: usize) -> LoadResult {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
+    let cpu = process_cpu();
     let threads: Vec<_> = (0..CLIENTS)
         .map(|_| {
             let (store, next) = (store.clone(), next.clone());
@@ -159,7 +174,7 @@ fn store_only(store: &Store, total: usize) -> LoadResult {
     for t in threads {
         latencies.extend(t.join().expect("thread"));
     }
-    LoadResult { requests: total, elapsed: started.elapsed(), latencies }
+    LoadResult { requests: total, elapsed: started.elapsed(), latencies, cpu: process_cpu() - cpu }
 }
 
 fn main() {
