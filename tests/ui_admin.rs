@@ -7,11 +7,15 @@ mod support;
 
 use common::*;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use skvoz::app::{App, AppOptions, AppState, Page};
-use skvoz::domain::{AddressError, AnalyticsSource, DevNameError, ExtraField, LeadSource, Secret};
+use skvoz::domain::{
+    AddressError, AnalyticsSource, DevNameError, ExchangeEntry, ExtraField, LeadSource, Outcome, Secret,
+};
+use skvoz::report::fmt_count;
+use skvoz::roistat::{SchedulerConfig, SourceState};
 use skvoz::store::Store;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn open(store: &Store, page: Page) -> Harness<'static, App> {
     let options = AppOptions {
@@ -38,18 +42,14 @@ fn type_into(h: &mut Harness<'static, App>, label: &str, text: &str) {
     h.run_steps(2);
 }
 
-/// Steps frames until `cond` holds (bounded).
-fn until(h: &mut Harness<'static, App>, what: &str, cond: impl Fn(&Harness<'static, App>) -> bool) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if cond(h) {
-            break;
-        }
-        assert!(start.elapsed() < Duration::from_secs(60), "waited in vain for: {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    h.run_steps(2);
+/// The scheduler's state of a source's load.
+fn load_state(h: &Harness<'static, App>, id: u64) -> SourceState {
+    h.state().services.scheduler.as_ref().expect("scheduler started").progress().remove(&id).unwrap_or_default()
+}
+
+/// Starts the app's scheduler with short waits, as the window does with the real ones.
+fn start_scheduler(h: &mut Harness<'static, App>) {
+    h.state_mut().start_scheduler(SchedulerConfig { tick: Duration::from_millis(50), sync: support::fast_options() });
 }
 
 /// A port nobody listens on.
@@ -144,17 +144,21 @@ fn analytics_source_projects_and_load_now() {
     h.run_steps(2);
     assert_eq!(h.state().admin.analytics.form.as_ref().unwrap().project, project.id);
 
+    start_scheduler(&mut h);
+    // The click saves the source and waits for its load, which runs in the scheduler.
     click(&mut h, "Загрузить сейчас");
     let sources = setup.store.list::<AnalyticsSource>().unwrap();
     assert_eq!(sources.len(), 1);
     let source = &sources[0];
     assert!(source.facts_loaded > 0, "{:?}", source.last_error);
     assert!(setup.store.fact_count() > 0);
-    let done = format!("Загрузка завершена: загружено фактов {}", source.facts_loaded);
+    let state = load_state(&h, source.id);
+    assert_eq!(state.runs, 1, "one load: {state:?}");
+    assert!(state.total > 0 && state.done == state.total, "{state:?}");
+    let done = format!("Загрузка завершена. {}", state.message);
+    assert!(state.message.contains(&format!("Загружено фактов: {}", source.facts_loaded)), "{}", state.message);
     assert!(has_label(&h, &done), "{done}");
-    let progress = h.state().admin.analytics.last_progress.get(&source.id).cloned().unwrap();
-    assert!(progress.total > 0 && progress.done == progress.total, "{progress:?}");
-    assert!(has_label(&h, &format!("Загружено периодов: {} из {}", progress.done, progress.total)));
+    assert!(has_label(&h, &format!("Загружено периодов: {} из {}", state.done, state.total)));
     assert!(has_label(&h, &source.facts_loaded.to_string()));
 }
 
@@ -241,6 +245,46 @@ fn new_password_takes_effect_and_the_roistat_block_shows_the_working_url() {
 }
 
 #[test]
+fn a_new_listen_address_restarts_the_service_inside_the_window() {
+    let rt = runtime();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let first = closed_port();
+    let second = std::iter::repeat_with(closed_port).find(|p| *p != first).unwrap();
+    let mut settings = store.service_settings().unwrap();
+    settings.password = Secret::new(service::PASSWORD);
+    settings.listen = format!("127.0.0.1:{first}");
+    store.put_service_settings(&settings).unwrap();
+    let mut h = open(&store, Page::Settings);
+    h.state_mut().start_services();
+    let token = skvoz::service::auth::token(service::LOGIN, service::PASSWORD);
+    let url = |port: u16| {
+        format!(
+            "http://127.0.0.1:{port}/crm_httpAnalytics/hs/analytics?user={}&token={token}&action=import_scheme",
+            service::LOGIN
+        )
+    };
+    let listening_on = |h: &Harness<'static, App>, port: u16| {
+        h.state().bg.service.as_ref().is_some_and(|s| {
+            let s = s.borrow();
+            s.state == skvoz::app::status::ServiceState::Listening && s.address.contains(&format!(":{port}/"))
+        })
+    };
+    until(&mut h, "the service on the first address", |h| listening_on(h, first));
+    assert_eq!(rt.block_on(get(&url(first))).0, 200);
+
+    let screen = &mut h.state_mut().admin.settings;
+    screen.form.as_mut().unwrap().listen = format!("127.0.0.1:{second}");
+    screen.dirty = true;
+    click(&mut h, "Сохранить");
+    assert!(h.query_by_label_contains("HTTP-сервис перезапускается").is_some());
+    until(&mut h, "the service on the new address", |h| listening_on(h, second));
+    assert_eq!(rt.block_on(get(&url(second))).0, 200);
+    assert!(rt.block_on(reqwest::get(url(first))).is_err(), "the old address no longer answers");
+    h.state_mut().shutdown();
+}
+
+#[test]
 fn exchange_log_shows_requests_with_masked_tokens_and_filters_them() {
     let rt = runtime();
     let s = rt.block_on(service::start());
@@ -250,14 +294,15 @@ fn exchange_log_shows_requests_with_masked_tokens_and_filters_them() {
     assert_eq!(rt.block_on(s.get("action=import_scheme")).0, 200);
     let bad = format!("{}?user={}&token=wrong-token&action=import_scheme", s.base, service::LOGIN);
     assert_eq!(rt.block_on(s.raw(&bad)).0, 401);
-    until(&mut h, "two log rows", |h| h.state().admin.exchange.entries.len() >= 2);
-    let total = h.state().admin.exchange.entries.len();
-    assert!(has_label(&h, &format!("Записей: {total} из {total}")));
+    until(&mut h, "two log rows", |h| h.state().admin.exchange.scanned && h.state().admin.exchange.ids.len() >= 2);
+    let total = s.store.exchange_count();
+    assert_eq!(h.state().admin.exchange.ids.len(), total);
+    assert!(has_label(&h, &format!("Записей: {total}")));
 
     h.get_by_label("Результат: Все").click();
     h.run_steps(2);
     h.get_by_role_and_label(egui::Role::Button, "Ошибка входа").click();
-    h.run_steps(3);
+    until(&mut h, "the filtered pass", |h| h.state().admin.exchange.scanned);
     let failed = s
         .store
         .exchange_newest(100)
@@ -271,7 +316,9 @@ fn exchange_log_shows_requests_with_masked_tokens_and_filters_them() {
     h.get_by_label("Результат: Ошибка входа").click();
     h.run_steps(2);
     h.get_by_role_and_label(egui::Role::Button, "Успешно").click();
-    h.run_steps(3);
+    until(&mut h, "the rows of successful requests", |h| {
+        h.state().admin.exchange.scanned && h.query_all_by_label("подробнее").next().is_some()
+    });
     h.get_all_by_label("подробнее").next().unwrap().click();
     h.run_steps(3);
     assert!(has_label(&h, "token = ***"), "the token is masked in the detail");
@@ -312,24 +359,165 @@ fn users_and_statuses_are_added() {
 }
 
 #[test]
-fn a_running_load_is_cancelled() {
+fn load_now_runs_in_the_scheduler_once_with_progress() {
     let rt = runtime();
     let fake = rt.block_on(support::fake());
-    fake.state.set(|s| s.slow = Some(Duration::from_millis(500)));
+    // Slow enough that the load is seen running for a good while.
+    fake.state.set(|s| s.slow = Some(Duration::from_millis(200)));
     let setup = store(false);
     let source = support::add_source(&setup.store, &fake, false);
     let mut h = open(&setup.store, Page::Sources);
+    start_scheduler(&mut h);
     h.get_by_label("Источники получения аналитики").click();
     h.run_steps(2);
     h.get_by_label_contains("Тест (проект").click();
     h.run_steps(2);
     h.get_by_role_and_label(egui::Role::Button, "Загрузить сейчас").click();
+    until(&mut h, "the first period stored", |h| load_state(h, source.id).done >= 1);
+    let state = load_state(&h, source.id);
+    assert!(state.running && state.total > state.done, "{state:?}");
+    assert!(h.query_by_label_contains("Загружено периодов: ").is_some(), "the progress is shown");
+    assert!(h.query_by_label_contains(": загружается…").is_some(), "the list says it is loading");
+    assert!(!h.get_by_role_and_label(egui::Role::Button, "Отменить").accesskit_node().is_disabled());
+
+    // A second click while it runs starts nothing: the button is off, and the scheduler keeps one load.
+    let button = h.get_by_role_and_label(egui::Role::Button, "Загрузить сейчас");
+    assert!(button.accesskit_node().is_disabled(), "«Загрузить сейчас» is off while the load runs");
+    button.click();
     h.run_steps(2);
-    assert!(h.state().admin.analytics.running.contains_key(&source.id));
+    assert_eq!(load_state(&h, source.id).runs, 0);
+
+    until(&mut h, "the load's end", |h| !load_state(h, source.id).running);
+    let state = load_state(&h, source.id);
+    assert_eq!(state.runs, 1, "{state:?}");
+    assert_eq!(state.last_error, None);
+    let requests = fake.state.data_requests();
+    let mut unique = requests.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), requests.len(), "each period was asked for once: {requests:?}");
+    let stored = setup.store.get::<AnalyticsSource>(source.id).unwrap().unwrap();
+    assert!(stored.facts_loaded > 0 && setup.store.fact_count() > 0);
+    assert!(has_label(&h, &format!("Загрузка завершена. {}", state.message)));
+    assert!(h.query_by_label_contains(&format!("Загружено фактов: {}", stored.facts_loaded)).is_some());
+    assert!(!h.get_by_role_and_label(egui::Role::Button, "Загрузить сейчас").accesskit_node().is_disabled());
+}
+
+#[test]
+fn a_scheduled_load_shows_on_the_form_and_is_cancelled_there() {
+    let rt = runtime();
+    let fake = rt.block_on(support::fake());
+    fake.state.set(|s| s.slow = Some(Duration::from_millis(300)));
+    let setup = store(false);
+    // Enabled and never loaded: due at once, so the schedule starts it, not the form.
+    let source = support::add_source(&setup.store, &fake, true);
+    let mut h = open(&setup.store, Page::Sources);
+    h.get_by_label("Источники получения аналитики").click();
+    h.run_steps(2);
+    h.get_by_label_contains("Тест (проект").click();
+    h.run_steps(2);
+    start_scheduler(&mut h);
+    until(&mut h, "the scheduled load running", |h| load_state(h, source.id).running);
+    until(&mut h, "its progress on the form", |h| h.query_by_label_contains("Загружено периодов: ").is_some());
+    assert!(h.get_by_role_and_label(egui::Role::Button, "Загрузить сейчас").accesskit_node().is_disabled());
+
     h.get_by_role_and_label(egui::Role::Button, "Отменить").click();
-    wait(&mut h);
+    h.run_steps(2);
+    assert!(has_label(&h, "Отменяется…"), "the press is acknowledged at once");
+    until(&mut h, "the cancelled load's end", |h| !load_state(h, source.id).running);
     let cancelled = skvoz::roistat::SyncError::Cancelled.to_string();
+    assert_eq!(load_state(&h, source.id).last_error.as_deref(), Some(cancelled.as_str()));
+    assert_eq!(setup.store.get::<AnalyticsSource>(source.id).unwrap().unwrap().last_error, Some(cancelled.clone()));
     // The outcome of the run and the source's last error both say so.
-    assert_eq!(h.query_all_by_label(&cancelled).count(), 2, "{cancelled}");
-    assert_eq!(setup.store.get::<AnalyticsSource>(source.id).unwrap().unwrap().last_error, Some(cancelled));
+    until(&mut h, "the form showing the cancel", |h| h.query_all_by_label(&cancelled).count() == 2);
+    assert!(!has_label(&h, "Отменяется…"));
+}
+
+/// A log entry of the big-log test: entry `i` lasted `i` ms, so its row shows which one it is.
+fn logged(i: u64) -> ExchangeEntry {
+    let needle = i == NEEDLE;
+    ExchangeEntry {
+        id: 0,
+        at: jiff::Timestamp::now(),
+        remote: "203.0.113.7:41000".into(),
+        action: if i.is_multiple_of(7) { "export".into() } else { "lead".into() },
+        outcome: if needle { Outcome::Error } else { Outcome::Ok },
+        http_status: if needle { 500 } else { 200 },
+        duration_micros: i * 1000,
+        error: if needle {
+            "Заявка не сохранена: диск переполнен".into()
+        } else {
+            String::new()
+        },
+        params: vec![("user".into(), "httpService".into()), ("token".into(), "***".into())],
+        answer: "{\"status\":\"ok\"}".into(),
+    }
+}
+
+/// Far beyond the newest 5,000 the screen used to hold: 70,500 entries older than the newest.
+const NEEDLE: u64 = 30_000;
+
+#[test]
+fn the_exchange_log_pages_through_all_100_000_entries() {
+    let setup = store(false);
+    // 100,500 written at the real capacity: the oldest 500 are dropped, 100,000 kept.
+    for i in 1..=100_500 {
+        setup.store.log_exchange(logged(i)).unwrap();
+    }
+    assert_eq!(setup.store.exchange_count(), 100_000);
+    let mut h = open(&setup.store, Page::ExchangeLog);
+    until(&mut h, "the pass over the log", |h| h.state().admin.exchange.scanned);
+    assert_eq!(h.state().admin.exchange.ids.len(), 100_000);
+    assert!(has_label(&h, &format!("Записей: {}", fmt_count(100_000))));
+    until(&mut h, "the newest row", |h| h.state().admin.exchange.is_loaded(100_500));
+    assert!(has_label(&h, "100500"));
+
+    // A new request arrives at the top; the oldest kept one leaves the log.
+    let fresh = setup.store.log_exchange(logged(100_501)).unwrap();
+    until(&mut h, "the new row on top", |h| {
+        h.state().admin.exchange.ids.first() == Some(&fresh) && has_label(h, &fresh.to_string())
+    });
+    assert_eq!(h.state().admin.exchange.ids.len(), 100_000);
+    assert_eq!(h.state().admin.exchange.ids.last(), Some(&502));
+
+    click(&mut h, "К самым старым");
+    until(&mut h, "the oldest row with its entry", |h| {
+        h.state().admin.exchange.is_loaded(502) && has_label(h, "502") && has_label(h, "502 мс")
+    });
+    assert!(!has_label(&h, "100500"));
+    click(&mut h, "К новым");
+    until(&mut h, "the newest row again", |h| has_label(h, &fresh.to_string()));
+
+    // The outcome filter searches the whole log.
+    h.get_by_label("Результат: Все").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(egui::Role::Button, "Ошибка").click();
+    until(&mut h, "the filtered pass", |h| {
+        h.state().admin.exchange.scanned && h.state().admin.exchange.is_loaded(NEEDLE)
+    });
+    assert_eq!(h.state().admin.exchange.ids, vec![NEEDLE]);
+    assert!(has_label(&h, &format!("Записей: 1 из {}", fmt_count(100_000))));
+    assert!(has_label(&h, "Заявка не сохранена: диск переполнен"));
+
+    // So does the text search, ignoring case.
+    h.get_by_label("Результат: Ошибка").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(egui::Role::Button, "Все").click();
+    until(&mut h, "the whole log again", |h| {
+        h.state().admin.exchange.scanned && h.state().admin.exchange.ids.len() == 100_000
+    });
+    type_into(&mut h, "Поиск:", "ДИСК ПЕРЕПОЛНЕН");
+    until(&mut h, "the search's pass", |h| {
+        h.state().admin.exchange.scanned && h.state().admin.exchange.ids == [NEEDLE]
+    });
+    until(&mut h, "the found row", |h| has_label(h, "Заявка не сохранена: диск переполнен"));
+    // A click anywhere on the row opens its detail, also on the text of a cell.
+    h.get_by_label(&NEEDLE.to_string()).click();
+    h.run_steps(3);
+    assert!(h.query_by_label_contains(&format!("Запрос № {NEEDLE} — ")).is_some(), "the detail opens");
+
+    // A new request the search matches shows on top of what it found.
+    let late = setup.store.log_exchange(logged(NEEDLE)).unwrap();
+    until(&mut h, "the new match on top", |h| h.state().admin.exchange.ids == [late, NEEDLE]);
+    assert!(has_label(&h, &format!("Записей: 2 из {}", fmt_count(100_000))));
 }

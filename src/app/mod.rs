@@ -393,7 +393,12 @@ impl App {
 
     /// Whether background work the screen waits for is under way (tests wait on it).
     pub fn is_busy(&self) -> bool {
-        self.dashboard.loading || self.demo_loading || self.export_running || self.lists_loading || self.admin.is_busy()
+        self.dashboard.loading
+            || self.demo_loading
+            || self.export_running
+            || self.lists_loading
+            || self.admin.is_busy()
+            || self.is_loading()
     }
 
     fn resort(&mut self) {
@@ -557,9 +562,11 @@ impl App {
             Command::RestartService => {
                 if self.services.is_started() {
                     // Stops the old listener (requests in flight finish), then listens on the new address.
-                    self.services.shutdown();
-                    self.start_services();
-                    self.message = Some(Message::Info("HTTP-сервис перезапущен с новыми настройками".into()));
+                    self.services.restart_service(&self.store);
+                    self.message = Some(Message::Info(
+                        "HTTP-сервис перезапускается с новыми настройками; его состояние — в строке состояния внизу"
+                            .into(),
+                    ));
                 } else {
                     self.message = Some(Message::Info(
                         "Настройки сохранены; HTTP-сервис в этом окне не запущен. Если он работает в «skvoz serve», перезапустите её"
@@ -606,12 +613,22 @@ impl App {
         });
     }
 
-    /// Stops background work and makes every write durable. Called when the window closes.
     /// Starts the HTTP service and the scheduled analytics load inside this process.
     pub fn start_services(&mut self) {
         self.services = services::Services::start(&mut self.bg, &self.store);
     }
 
+    /// Starts only the analytics scheduler, without the HTTP service (tests, with short waits).
+    pub fn start_scheduler(&mut self, config: crate::roistat::SchedulerConfig) {
+        self.services = services::Services::start_scheduler(&mut self.bg, &self.store, config);
+    }
+
+    /// Whether an analytics load runs (scheduled or started from the form).
+    pub fn is_loading(&self) -> bool {
+        self.services.scheduler.as_ref().is_some_and(|s| s.progress().values().any(|state| state.running))
+    }
+
+    /// Stops background work and makes every write durable. Called when the window closes.
     pub fn shutdown(&mut self) {
         self.services.shutdown();
         self.bg.shutdown();

@@ -4,7 +4,7 @@
 use super::Background;
 use super::status::{ServiceState, ServiceStatus, SyncState, SyncStatus};
 use crate::domain::AnalyticsSource;
-use crate::roistat::{SchedulerConfig, SchedulerHandle, SourceState, spawn_scheduler};
+use crate::roistat::{SchedulerConfig, SchedulerHandle, SourceState, spawn_scheduler_on};
 use crate::service::{self, ServiceHandle, ServiceOptions};
 use crate::store::Store;
 use std::collections::BTreeMap;
@@ -16,6 +16,8 @@ use tokio::sync::watch;
 #[derive(Default)]
 pub struct Services {
     service: Arc<Mutex<Option<ServiceHandle>>>,
+    service_status: Option<watch::Sender<ServiceStatus>>,
+    /// Runs the scheduled loads and «Загрузить сейчас»: one load per source, whoever starts it.
     pub scheduler: Option<SchedulerHandle>,
     runtime: Option<tokio::runtime::Handle>,
 }
@@ -24,33 +26,54 @@ impl Services {
     /// Starts the service (unless switched off in the settings) and the scheduler on the background
     /// runtime. Never blocks: a failure to listen (a busy port) shows in the status bar.
     pub fn start(background: &mut Background, store: &Store) -> Services {
+        let mut services = Services::start_scheduler(background, store, SchedulerConfig::default());
+        if let Some(runtime) = &services.runtime {
+            let (service_tx, service_rx) = watch::channel(ServiceStatus::default());
+            background.plug_service(service_rx);
+            runtime.spawn(run_service(store.clone(), services.service.clone(), service_tx.clone()));
+            services.service_status = Some(service_tx);
+        }
+        services
+    }
+
+    /// Starts only the scheduler (the window's tests run loads without an HTTP service).
+    pub fn start_scheduler(background: &mut Background, store: &Store, config: SchedulerConfig) -> Services {
         let Some(runtime) = background.runtime_handle() else {
             return Services::default();
         };
-        let (service_tx, service_rx) = watch::channel(ServiceStatus::default());
         let (sync_tx, sync_rx) = watch::channel(SyncStatus::default());
-        background.plug_service(service_rx);
         background.plug_sync(sync_rx);
-
-        let slot: Arc<Mutex<Option<ServiceHandle>>> = Arc::default();
-        runtime.spawn(run_service(store.clone(), slot.clone(), service_tx));
-
-        let scheduler = {
-            let _entered = runtime.enter();
-            spawn_scheduler(store.clone(), SchedulerConfig::default())
-        };
+        let scheduler = spawn_scheduler_on(&runtime, store.clone(), config);
         runtime.spawn(follow_scheduler(store.clone(), scheduler.watch(), sync_tx));
-        Services { service: slot, scheduler: Some(scheduler), runtime: Some(runtime) }
+        Services { service: Arc::default(), service_status: None, scheduler: Some(scheduler), runtime: Some(runtime) }
     }
 
+    /// Whether the HTTP service runs in this window.
     pub fn is_started(&self) -> bool {
-        self.runtime.is_some()
+        self.runtime.is_some() && self.service_status.is_some()
+    }
+
+    /// Stops the HTTP service and starts it again with the stored settings (a new listen address),
+    /// in the background; the analytics loads go on.
+    pub fn restart_service(&self, store: &Store) {
+        let (Some(runtime), Some(status)) = (&self.runtime, &self.service_status) else { return };
+        let (slot, status, store) = (self.service.clone(), status.clone(), store.clone());
+        runtime.spawn(async move {
+            let old = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+            if let Some(old) = old
+                && let Err(e) = old.shutdown().await
+            {
+                tracing::warn!("HTTP-сервис остановлен с ошибкой: {e}");
+            }
+            run_service(store, slot, status).await;
+        });
     }
 
     /// Stops the load and the service, finishing requests in flight; the store is flushed.
     pub fn shutdown(&mut self) {
         let Some(runtime) = self.runtime.take() else { return };
         let scheduler = self.scheduler.take();
+        self.service_status = None;
         let service = self.service.lock().unwrap_or_else(|p| p.into_inner()).take();
         // Called when the window closes, off the frame loop; bounded by the service's own timeout.
         runtime.block_on(async move {

@@ -79,3 +79,146 @@ impl Store {
         self.inner.exchange_count.load(Ordering::SeqCst) as usize
     }
 }
+
+use crate::domain::ExchangeFilter;
+
+/// One pass over the whole log for the exchange log screen's filters.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExchangeScan {
+    /// Ids of the entries the filter lets through, newest first.
+    pub ids: Vec<u64>,
+    /// Every action found in the log, sorted, for the action filter's list.
+    pub actions: Vec<String>,
+    /// The newest id the pass saw; entries above it arrived later ([`Store::exchange_after`]).
+    pub newest: u64,
+}
+
+impl Store {
+    /// A page of the log, newest first: up to `limit` entries with ids below `before_id`, or
+    /// from the newest when it is `None`. Passing the last id of a page as the next `before_id`
+    /// walks the whole log, each entry once.
+    pub fn exchange_page(&self, before_id: Option<u64>, limit: usize) -> Result<Vec<ExchangeEntry>> {
+        let tree = &self.inner.t.exchange;
+        let entries = match before_id {
+            Some(id) => tree.range(..id_key(id)),
+            None => tree.iter(),
+        };
+        let mut out = Vec::with_capacity(limit.min(1024));
+        for entry in entries.rev().take(limit) {
+            let (_, bytes) = entry?;
+            out.push(decode("журнала обмена", &bytes)?);
+        }
+        Ok(out)
+    }
+
+    /// Walks the whole log, newest first, and keeps the ids of the entries `filter` lets through.
+    /// Reads and decodes every entry (about a second for 100,000): call it off the UI thread.
+    pub fn exchange_scan(&self, filter: &ExchangeFilter) -> Result<ExchangeScan> {
+        let filter = filter.prepared();
+        let mut scan = ExchangeScan::default();
+        let mut actions = std::collections::BTreeSet::new();
+        for entry in self.inner.t.exchange.iter().rev() {
+            let (_, bytes) = entry?;
+            let entry: ExchangeEntry = decode("журнала обмена", &bytes)?;
+            scan.newest = scan.newest.max(entry.id);
+            if !actions.contains(&entry.action) {
+                actions.insert(entry.action.clone());
+            }
+            if filter.matches(&entry) {
+                scan.ids.push(entry.id);
+            }
+        }
+        scan.actions = actions.into_iter().collect();
+        Ok(scan)
+    }
+
+    /// The entries with these ids, in the order given; ids the log no longer keeps are left out.
+    pub fn exchange_get(&self, ids: &[u64]) -> Result<Vec<ExchangeEntry>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(bytes) = self.inner.t.exchange.get(id_key(*id))? {
+                out.push(decode("журнала обмена", &bytes)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The id of the oldest entry still kept; older ones were dropped above the capacity.
+    pub fn exchange_oldest_id(&self) -> Result<Option<u64>> {
+        Ok(self.inner.t.exchange.first()?.and_then(|(key, _)| super::codec::key_id(&key)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Outcome;
+
+    fn entry(i: u64) -> ExchangeEntry {
+        ExchangeEntry {
+            id: 0,
+            at: jiff::Timestamp::from_second(1_700_000_000 + i as i64).unwrap(),
+            remote: "127.0.0.1".into(),
+            action: if i.is_multiple_of(3) { "export".into() } else { "lead".into() },
+            outcome: if i.is_multiple_of(10) { Outcome::Error } else { Outcome::Ok },
+            http_status: 200,
+            duration_micros: i,
+            error: String::new(),
+            params: vec![("n".into(), i.to_string())],
+            answer: String::new(),
+        }
+    }
+
+    #[test]
+    fn pages_walk_the_whole_log_newest_first_without_overlap_or_gaps() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.set_exchange_capacity(1_000);
+        // 1,234 written, 1,000 kept: ids 235..=1234.
+        for i in 1..=1_234 {
+            store.log_exchange(entry(i)).unwrap();
+        }
+        assert_eq!(store.exchange_oldest_id().unwrap(), Some(235));
+        let mut seen = Vec::new();
+        let mut before = None;
+        loop {
+            let page = store.exchange_page(before, 300).unwrap();
+            if page.is_empty() {
+                break;
+            }
+            assert!(page.len() <= 300);
+            before = page.last().map(|e| e.id);
+            seen.extend(page.iter().map(|e| e.id));
+        }
+        let expected: Vec<u64> = (235..=1_234).rev().collect();
+        assert_eq!(seen, expected, "every kept entry once, newest first");
+        assert_eq!(
+            store.exchange_page(Some(240), 100).unwrap().iter().map(|e| e.id).collect::<Vec<_>>(),
+            vec![239, 238, 237, 236, 235]
+        );
+        assert!(store.exchange_page(Some(235), 10).unwrap().is_empty());
+        assert_eq!(store.exchange_page(None, 1).unwrap()[0].id, 1_234);
+        // The entry's content comes back, not only its id.
+        assert_eq!(store.exchange_page(Some(1_000), 1).unwrap()[0].duration_micros, 999);
+    }
+
+    #[test]
+    fn the_scan_filters_the_whole_log_and_lists_its_actions() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        for i in 1..=100 {
+            store.log_exchange(entry(i)).unwrap();
+        }
+        let all = store.exchange_scan(&ExchangeFilter::default()).unwrap();
+        assert_eq!(all.ids, (1..=100).rev().collect::<Vec<_>>());
+        assert_eq!(all.actions, vec!["export".to_string(), "lead".to_string()]);
+        assert_eq!(all.newest, 100);
+        let errors =
+            ExchangeFilter { outcome: Some(Outcome::Error), action: Some("export".into()), ..Default::default() };
+        assert_eq!(store.exchange_scan(&errors).unwrap().ids, vec![90, 60, 30]);
+        let text = ExchangeFilter { text: "77".into(), ..Default::default() };
+        assert_eq!(store.exchange_scan(&text).unwrap().ids, vec![77]);
+        let got: Vec<u64> = store.exchange_get(&[90, 5000, 3]).unwrap().iter().map(|e| e.id).collect();
+        assert_eq!(got, vec![90, 3], "missing ids are left out, the order is kept");
+    }
+}

@@ -18,6 +18,7 @@ mod service_support;
 pub use backup::BackupSummary;
 pub use catalog::{Record, generate_password};
 pub use error::{Result, StoreError};
+pub use exchange::ExchangeScan;
 pub use leads::{Contact, Intake};
 pub use migrate::SCHEMA_VERSION;
 

@@ -122,68 +122,74 @@ fn time(ts: jiff::Timestamp) -> String {
 }
 
 fn status_bar_ui(ui: &mut egui::Ui, app: &App) {
-    ui.horizontal(|ui| {
-        // HTTP service: not wired until `Background::plug_service` is called.
-        match app.bg.service.as_ref().map(|s| s.borrow().clone()) {
-            None => {
-                let address = &app.lists.service_address;
-                ui.label(if address.is_empty() {
-                    "HTTP-сервис: не запущен".to_string()
-                } else {
-                    format!("HTTP-сервис {address}: не запущен")
-                });
-            }
-            Some(s) => {
-                match &s.state {
-                    ServiceState::NotStarted => ui.label(format!("HTTP-сервис {}: не запущен", s.address)),
-                    ServiceState::Listening => ui.label(format!("HTTP-сервис {}: работает", s.address)),
-                    ServiceState::Error(e) => ui
-                        .colored_label(ui.visuals().error_fg_color, format!("HTTP-сервис {}: ошибка — {e}", s.address)),
-                };
-                ui.separator();
-                ui.label(format!(
-                    "Последний запрос Roistat: {}",
-                    s.last_request.map(time).unwrap_or_else(|| "—".into())
-                ));
-            }
-        }
-        ui.separator();
-        match app.bg.sync.as_ref().map(|s| s.borrow().clone()) {
-            // Not wired yet: say so, and show the last error a source recorded in the store.
-            None => {
-                ui.label("Загрузка аналитики: не запущена");
-                if let Some((name, e)) =
-                    app.lists.analytics_sources.iter().find_map(|s| s.last_error.as_ref().map(|e| (&s.name, e)))
-                {
-                    ui.colored_label(ui.visuals().error_fg_color, format!("последняя ошибка «{name}»: {e}"));
-                }
-            }
-            Some(s) => match &s.state {
-                SyncState::Idle => {
-                    let last = s.last_run.map(time).map(|t| format!(", последняя {t}")).unwrap_or_default();
-                    ui.label(format!("Загрузка аналитики: ожидание{last}"));
-                }
-                SyncState::Running { source, progress } => {
-                    ui.label(format!("Загрузка аналитики «{source}»:"));
-                    ui.add(egui::ProgressBar::new(*progress).desired_width(120.0).show_percentage());
-                }
-                SyncState::Failed(e) => {
-                    ui.colored_label(ui.visuals().error_fg_color, format!("Загрузка аналитики: ошибка — {e}"));
-                }
-            },
-        }
-        if app.dashboard.loading || app.demo_loading {
-            ui.separator();
-            ui.spinner();
-            ui.label(if app.demo_loading {
-                "Загрузка демо-данных…"
-            } else {
-                "Расчёт отчёта…"
-            });
-        }
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+    // The store path goes on the right first; long states on the left are cut short instead of
+    // running under it.
+    egui::Sides::new().shrink_left().truncate().show(
+        ui,
+        |ui| status_line_ui(ui, app),
+        |ui| {
             ui.label(RichText::new(format!("Хранилище: {}", app.store.path().display())).weak())
                 .on_hover_text("Папка базы данных skvoz");
+        },
+    );
+}
+
+fn status_line_ui(ui: &mut egui::Ui, app: &App) {
+    // HTTP service: not wired until `Background::plug_service` is called.
+    match app.bg.service.as_ref().map(|s| s.borrow().clone()) {
+        None => {
+            let address = &app.lists.service_address;
+            ui.label(if address.is_empty() {
+                "HTTP-сервис: не запущен".to_string()
+            } else {
+                format!("HTTP-сервис {address}: не запущен")
+            });
+        }
+        Some(s) => {
+            match &s.state {
+                ServiceState::NotStarted => ui.label(format!("HTTP-сервис {}: не запущен", s.address)),
+                ServiceState::Listening => ui.label(format!("HTTP-сервис {}: работает", s.address)),
+                ServiceState::Error(e) => {
+                    ui.colored_label(ui.visuals().error_fg_color, format!("HTTP-сервис {}: ошибка — {e}", s.address))
+                }
+            };
+            ui.separator();
+            ui.label(format!("Последний запрос Roistat: {}", s.last_request.map(time).unwrap_or_else(|| "—".into())));
+        }
+    }
+    ui.separator();
+    match app.bg.sync.as_ref().map(|s| s.borrow().clone()) {
+        // Not wired yet: say so, and show the last error a source recorded in the store.
+        None => {
+            ui.label("Загрузка аналитики: не запущена");
+            if let Some((name, e)) =
+                app.lists.analytics_sources.iter().find_map(|s| s.last_error.as_ref().map(|e| (&s.name, e)))
+            {
+                ui.colored_label(ui.visuals().error_fg_color, format!("последняя ошибка «{name}»: {e}"));
+            }
+        }
+        Some(s) => match &s.state {
+            SyncState::Idle => {
+                let last = s.last_run.map(time).map(|t| format!(", последняя {t}")).unwrap_or_default();
+                ui.label(format!("Загрузка аналитики: ожидание{last}"));
+            }
+            SyncState::Running { source, progress } => {
+                // The bar first: the label after it is the part cut short when space runs out.
+                ui.add(egui::ProgressBar::new(*progress).desired_width(90.0).show_percentage());
+                ui.label(format!("Загрузка аналитики «{source}»"));
+            }
+            SyncState::Failed(e) => {
+                ui.colored_label(ui.visuals().error_fg_color, format!("Загрузка аналитики: ошибка — {e}"));
+            }
+        },
+    }
+    if app.dashboard.loading || app.demo_loading {
+        ui.separator();
+        ui.spinner();
+        ui.label(if app.demo_loading {
+            "Загрузка демо-данных…"
+        } else {
+            "Расчёт отчёта…"
         });
-    });
+    }
 }

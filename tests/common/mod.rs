@@ -62,6 +62,20 @@ pub fn wait(h: &mut Harness<'static, App>) {
     }
 }
 
+/// Steps frames until `cond` holds (bounded).
+pub fn until(h: &mut Harness<'static, App>, what: &str, cond: impl Fn(&Harness<'static, App>) -> bool) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if cond(h) {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "waited in vain for: {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    h.run_steps(2);
+}
+
 /// Clicks a button by its label and waits for what it started.
 pub fn click(h: &mut Harness<'static, App>, label: &str) {
     h.get_by_role_and_label(egui::Role::Button, label).click();

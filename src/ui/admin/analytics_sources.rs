@@ -3,15 +3,9 @@
 use super::{AdminEvent, error_label, note, ok_label, secret_row, text_row};
 use crate::app::App;
 use crate::domain::{AnalyticsSource, Secret};
-use crate::roistat::{Cancel, ClientConfig, Project, RoistatClient, SyncOptions, SyncProgress};
+use crate::roistat::{ClientConfig, Project, RoistatClient, RunNowError, SourceState};
 use egui::RichText;
-use std::collections::HashMap;
-
-/// One source's running load as the screen shows it.
-pub struct Running {
-    pub cancel: Cancel,
-    pub progress: SyncProgress,
-}
+use std::collections::{BTreeMap, HashSet};
 
 #[derive(Default)]
 pub struct AnalyticsScreen {
@@ -22,11 +16,8 @@ pub struct AnalyticsScreen {
     pub projects: Vec<Project>,
     pub projects_loading: bool,
     pub projects_error: Option<String>,
-    pub running: HashMap<u64, Running>,
-    /// The last finished load per source: facts loaded, or the error.
-    pub finished: HashMap<u64, Result<usize, String>>,
-    /// The last progress of the last finished load per source (periods done of planned).
-    pub last_progress: HashMap<u64, SyncProgress>,
+    /// Sources whose «Отменить» was pressed while their load still runs.
+    pub cancelling: HashSet<u64>,
     pub error: Option<String>,
     pub saved: bool,
     pub stale: bool,
@@ -73,20 +64,6 @@ impl AnalyticsScreen {
             Err(e) => self.projects_error = Some(e),
         }
     }
-
-    pub(super) fn on_progress(&mut self, id: u64, progress: SyncProgress) {
-        if let Some(r) = self.running.get_mut(&id) {
-            r.progress = progress;
-        }
-    }
-
-    pub(super) fn on_done(&mut self, id: u64, result: Result<usize, String>) {
-        if let Some(r) = self.running.remove(&id) {
-            self.last_progress.insert(id, r.progress);
-        }
-        self.finished.insert(id, result);
-        self.stale = true;
-    }
 }
 
 fn opt_time(t: Option<jiff::Timestamp>) -> String {
@@ -94,10 +71,14 @@ fn opt_time(t: Option<jiff::Timestamp>) -> String {
 }
 
 pub fn ui(ui: &mut egui::Ui, app: &mut App) {
+    // The loads run in the scheduler, whoever started them; the screen shows its states.
+    let loads: BTreeMap<u64, SourceState> = app.services.scheduler.as_ref().map(|s| s.progress()).unwrap_or_default();
+    let is_running = |id: u64| loads.get(&id).is_some_and(|s| s.running);
     let screen = &mut app.admin.analytics;
     if !screen.loaded || screen.stale {
         screen.load(&app.store);
     }
+    screen.cancelling.retain(|id| is_running(*id));
     if screen.list.is_empty() {
         ui.label("Не настроено ни одного источника получения аналитики.");
     }
@@ -105,7 +86,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     for s in &screen.list {
         let on = screen.form.as_ref().is_some_and(|f| f.id == s.id);
         let state = match (&s.last_error, s.last_success) {
-            _ if screen.running.contains_key(&s.id) => "загружается…".to_string(),
+            _ if is_running(s.id) => "загружается…".to_string(),
             (Some(e), _) => format!("ошибка: {e}"),
             (None, Some(t)) => format!("загружено {}", super::time(t)),
             (None, None) => "ещё не загружался".to_string(),
@@ -188,19 +169,23 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         });
     }
 
-    let running = form.id != 0 && screen.running.contains_key(&form.id);
+    let running = form.id != 0 && is_running(form.id);
     let mut save = false;
     let mut load_now = false;
+    let mut cancel = false;
     ui.horizontal(|ui| {
         save = ui.button("Сохранить").clicked();
         load_now = ui.add_enabled(!running, egui::Button::new("Загрузить сейчас")).clicked();
-        if running
-            && ui.button("Отменить").clicked()
-            && let Some(r) = screen.running.get(&form.id)
-        {
-            r.cancel.cancel();
+        if running {
+            let cancelling = screen.cancelling.contains(&form.id);
+            cancel = ui
+                .add_enabled(!cancelling, egui::Button::new(if cancelling { "Отменяется…" } else { "Отменить" }))
+                .clicked();
         }
     });
+    if cancel && app.services.scheduler.as_ref().is_some_and(|s| s.cancel(form.id)) {
+        screen.cancelling.insert(form.id);
+    }
     if save || load_now {
         form.name = form.name.trim().to_string();
         form.project = form.project.trim().to_string();
@@ -223,45 +208,24 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
             }
         }
     }
-    if load_now && app.services.scheduler.as_ref().is_some_and(|s| s.is_running(form.id)) {
-        // One load per source: the scheduled one is already under way.
-        screen.error = Some(crate::roistat::RunNowError::AlreadyRunning.to_string());
-        load_now = false;
-    }
     if load_now {
-        let id = form.id;
-        let cancel = Cancel::new();
-        screen.running.insert(id, Running { cancel: cancel.clone(), progress: SyncProgress::default() });
-        screen.finished.remove(&id);
-        let store = app.store.clone();
-        let send = app.admin.tasks.progress_sender(&app.bg);
-        app.admin.tasks.spawn(&app.bg, async move {
-            let progress = move |p: &SyncProgress| send(AdminEvent::SyncProgress(id, p.clone()));
-            let result = crate::roistat::run_sync(&store, id, &SyncOptions::default(), &cancel, &progress).await;
-            AdminEvent::SyncDone(id, result.map(|r| r.facts).map_err(|e| e.to_string()))
-        });
-    }
-    let screen = &mut app.admin.analytics;
-    let Some(form) = screen.form.as_ref() else { return };
-    if let Some(r) = screen.running.get(&form.id) {
-        let p = &r.progress;
-        let fraction = if p.total == 0 { 0.0 } else { p.done as f32 / p.total as f32 };
-        ui.add(egui::ProgressBar::new(fraction).show_percentage().desired_width(420.0));
-        let text = format!("Загружено периодов: {} из {}", p.done, p.total);
-        ui.label(text);
-        if !p.message.is_empty() {
-            note(ui, &p.message);
+        let started = match &app.services.scheduler {
+            Some(scheduler) => scheduler.run_now(form.id),
+            None => Err(RunNowError::Stopped),
+        };
+        match started {
+            // Saving an enabled, never loaded source makes it due: the schedule may have started
+            // the same load a moment earlier, which is what was asked for.
+            Ok(()) | Err(RunNowError::AlreadyRunning) => {}
+            Err(e) => screen.error = Some(e.to_string()),
         }
     }
-    if !screen.running.contains_key(&form.id)
-        && let Some(p) = screen.last_progress.get(&form.id)
+    // A load started just now shows from this frame on.
+    let state = app.services.scheduler.as_ref().and_then(|s| s.progress().remove(&form.id));
+    if let Some(state) = &state
+        && form.id != 0
     {
-        ui.label(format!("Загружено периодов: {} из {}", p.done, p.total));
-    }
-    match screen.finished.get(&form.id) {
-        Some(Ok(facts)) => ok_label(ui, &format!("Загрузка завершена: загружено фактов {facts}")),
-        Some(Err(e)) => error_label(ui, e),
-        None => {}
+        load_state_ui(ui, state);
     }
     if form.id != 0 {
         egui::Grid::new("analytics_state").num_columns(2).spacing([16.0, 4.0]).show(ui, |ui| {
@@ -283,5 +247,28 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         error_label(ui, e);
     } else if screen.saved {
         ok_label(ui, "Источник сохранён.");
+    }
+}
+
+/// The load's progress while it runs, its outcome once it has ended.
+fn load_state_ui(ui: &mut egui::Ui, state: &SourceState) {
+    let periods = format!("Загружено периодов: {} из {}", state.done, state.total);
+    if state.running {
+        let fraction = if state.total == 0 { 0.0 } else { state.done as f32 / state.total as f32 };
+        ui.add(egui::ProgressBar::new(fraction).show_percentage().desired_width(420.0));
+        if state.total > 0 {
+            ui.label(periods);
+        }
+        if !state.message.is_empty() {
+            note(ui, &state.message);
+        }
+    } else if state.runs > 0 {
+        if state.total > 0 {
+            ui.label(periods);
+        }
+        match &state.last_error {
+            Some(e) => error_label(ui, e),
+            None => ok_label(ui, &format!("Загрузка завершена. {}", state.message)),
+        }
     }
 }

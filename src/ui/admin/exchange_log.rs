@@ -1,16 +1,27 @@
 //! «Журнал обмена»: every request from Roistat, newest first, with filters and a detail view.
-//! Rows are virtualised; new entries arrive on `ExchangeLogged` without re-reading the log.
+//!
+//! The log keeps up to 100 000 entries, too many to hold in the window (entries carry parameters
+//! and answers). So the screen holds only the ids that pass the filters — found by one pass over
+//! the whole log in the background — and reads the entries of the rows in view page by page,
+//! also in the background. New entries arrive on `ExchangeLogged` and are put on top.
 
-use super::note;
-use crate::app::App;
-use crate::domain::{ExchangeEntry, MASK, Outcome, is_secret_param};
+use super::{AdminEvent, Tasks, note};
+use crate::app::{App, Background};
+use crate::domain::{ExchangeEntry, ExchangeFilter, MASK, Outcome, is_secret_param};
+use crate::report::fmt_count;
+use crate::store::{ExchangeScan, Store};
 use egui::RichText;
 use egui_extras::{Column, TableBuilder};
+use std::collections::{HashMap, HashSet};
 
-/// How many of the newest entries the screen holds: entries keep parameters and answers, so the
-/// whole log (up to 100 000 entries) would not fit comfortably in memory, and this many read in a
-/// few milliseconds.
-pub const SHOWN: usize = 5_000;
+/// Rows read from the store at once.
+pub const PAGE: usize = 500;
+/// Entries kept in memory; beyond it those far from the view are dropped (they are read again
+/// when scrolled back to).
+const CACHE: usize = 4 * PAGE;
+const ROW_HEIGHT: f32 = 20.0;
+/// A pause in typing after which the search runs (a pass over the whole log each time).
+const SEARCH_DELAY: f64 = 0.4;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum PeriodFilter {
@@ -41,57 +52,310 @@ impl PeriodFilter {
     }
 }
 
+/// The filters as chosen on screen; the period becomes a moment when a search starts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Chosen {
+    action: Option<String>,
+    outcome: Option<Outcome>,
+    period: PeriodFilter,
+    text: String,
+}
+
+impl Chosen {
+    fn filter(&self) -> ExchangeFilter {
+        ExchangeFilter {
+            action: self.action.clone(),
+            outcome: self.outcome,
+            since: self.period.seconds().and_then(|s| jiff::Timestamp::from_second(now_second() - s).ok()),
+            text: self.text.clone(),
+        }
+    }
+}
+
+fn now_second() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+/// Entries that arrived after the last pass.
+#[derive(Debug)]
+pub struct Fresh {
+    /// The newest id read.
+    pub newest: u64,
+    /// Ids of the new entries the filters let through, newest first.
+    pub ids: Vec<u64>,
+    /// The newest of those entries, at most a page (after a long absence there may be many).
+    pub entries: Vec<ExchangeEntry>,
+    /// Actions of all the new entries.
+    pub actions: Vec<String>,
+    /// The oldest id the log still keeps: older rows were dropped above its capacity.
+    pub oldest: Option<u64>,
+}
+
+/// What the background reads bring back; `generation` tells answers to an older filter apart.
+#[derive(Debug)]
+pub enum Loaded {
+    /// The pass over the whole log.
+    Scan {
+        generation: u64,
+        result: Result<ExchangeScan, String>,
+    },
+    /// The newest page, shown while the pass runs.
+    First {
+        generation: u64,
+        result: Result<Vec<ExchangeEntry>, String>,
+    },
+    /// Entries of rows in view.
+    Page {
+        generation: u64,
+        asked: Vec<u64>,
+        result: Result<Vec<ExchangeEntry>, String>,
+    },
+    Fresh {
+        generation: u64,
+        result: Result<Fresh, String>,
+    },
+    /// A read broke off (a panic in the store code); reading starts over on the next frame.
+    Failed {
+        generation: u64,
+        error: String,
+    },
+}
+
 #[derive(Default)]
 pub struct ExchangeScreen {
-    /// Newest first.
-    pub entries: Vec<ExchangeEntry>,
     pub action: Option<String>,
     pub outcome: Option<Outcome>,
     pub period: PeriodFilter,
-    pub selected: Option<u64>,
-    pub error: Option<String>,
+    /// The search field as typed; it applies after a pause or Enter.
+    pub search: String,
+    search_edited_at: Option<f64>,
+    search_applied: String,
+    /// The filters `ids` were found with.
+    applied: Option<Chosen>,
+    /// Ids of the entries that pass the filters, newest first: the table's rows.
+    pub ids: Vec<u64>,
+    /// Whether `ids` cover the whole log (the pass has finished).
+    pub scanned: bool,
+    /// Every action in the log, for the action filter.
+    pub actions: Vec<String>,
+    /// Entries read so far, by id.
+    cache: HashMap<u64, ExchangeEntry>,
+    /// Ids being read.
+    asked: HashSet<u64>,
+    /// The newest id looked at; later ones are read on `ExchangeLogged`.
+    newest: u64,
+    generation: u64,
+    refreshing: bool,
+    /// New entries were logged since the last read.
     pub stale: bool,
-    loaded: bool,
+    pub selected: Option<ExchangeEntry>,
+    pub error: Option<String>,
+    scroll_to: Option<usize>,
+    /// The table's scroll position and the rows put on top since it was taken, to keep the view
+    /// still while new entries arrive.
+    offset: f32,
+    shift_rows: usize,
 }
 
 impl ExchangeScreen {
+    /// Everything may have changed (a restore): read the log again.
     pub(super) fn reset(&mut self) {
-        self.entries.clear();
-        self.loaded = false;
+        self.applied = None;
+        self.ids.clear();
+        self.cache.clear();
+        self.selected = None;
+        self.newest = 0;
     }
 
-    fn refresh(&mut self, store: &crate::store::Store) {
-        let result = if self.loaded {
-            let newest = self.entries.first().map_or(0, |e| e.id);
-            store.exchange_after(newest).map(|mut fresh| {
-                fresh.sort_by_key(|e| std::cmp::Reverse(e.id));
-                fresh.append(&mut self.entries);
-                fresh.truncate(SHOWN);
-                fresh
-            })
-        } else {
-            store.exchange_newest(SHOWN)
-        };
-        match result {
-            Ok(entries) => {
-                self.entries = entries;
-                self.loaded = true;
-            }
-            Err(e) => self.error = Some(e.to_string()),
+    /// Whether the entry of a row is in memory (tests wait on it).
+    pub fn is_loaded(&self, id: u64) -> bool {
+        self.cache.contains_key(&id)
+    }
+
+    fn chosen(&self) -> Chosen {
+        Chosen {
+            action: self.action.clone(),
+            outcome: self.outcome,
+            period: self.period,
+            text: self.search_applied.clone(),
         }
-        self.stale = false;
     }
 
-    /// The entries the filters let through, newest first.
-    pub fn filtered(&self) -> Vec<&ExchangeEntry> {
-        let since = self.period.seconds().map(|s| jiff::Timestamp::now().as_second() - s);
-        self.entries
-            .iter()
-            .filter(|e| self.action.as_ref().is_none_or(|a| &e.action == a))
-            .filter(|e| self.outcome.is_none_or(|o| e.outcome == o))
-            .filter(|e| since.is_none_or(|s| e.at.as_second() >= s))
-            .collect()
+    /// Starts the pass over the whole log for the current filters, and reads the newest page so
+    /// the table is not empty meanwhile.
+    fn search(&mut self, store: &Store, tasks: &mut Tasks, bg: &Background) {
+        let chosen = self.chosen();
+        self.generation += 1;
+        self.applied = Some(chosen.clone());
+        self.scanned = false;
+        // Reads under way belong to the old filters; their answers are dropped.
+        self.refreshing = false;
+        self.ids.clear();
+        self.asked.clear();
+        self.shift_rows = 0;
+        self.scroll_to = Some(0);
+        self.error = None;
+        let generation = self.generation;
+        let filter = chosen.filter();
+        let (s, f) = (store.clone(), filter.clone());
+        read(tasks, bg, generation, move || Loaded::First {
+            generation,
+            result: s
+                .exchange_page(None, PAGE)
+                .map(|page| {
+                    let f = f.prepared();
+                    page.into_iter().filter(|e| f.matches(e)).collect()
+                })
+                .map_err(|e| e.to_string()),
+        });
+        let store = store.clone();
+        read(tasks, bg, generation, move || Loaded::Scan {
+            generation,
+            result: store.exchange_scan(&filter).map_err(|e| e.to_string()),
+        });
     }
+
+    fn read_fresh(&mut self, store: &Store, tasks: &mut Tasks, bg: &Background) {
+        let Some(chosen) = &self.applied else { return };
+        self.stale = false;
+        self.refreshing = true;
+        let (generation, after, filter, store) = (self.generation, self.newest, chosen.filter(), store.clone());
+        read(tasks, bg, generation, move || Loaded::Fresh {
+            generation,
+            result: (|| {
+                let filter = filter.prepared();
+                let mut fresh =
+                    Fresh { newest: after, ids: Vec::new(), entries: Vec::new(), actions: Vec::new(), oldest: None };
+                // Oldest first from the store; the screen wants newest first.
+                for e in store.exchange_after(after)?.into_iter().rev() {
+                    fresh.newest = fresh.newest.max(e.id);
+                    if !fresh.actions.contains(&e.action) {
+                        fresh.actions.push(e.action.clone());
+                    }
+                    if filter.matches(&e) {
+                        fresh.ids.push(e.id);
+                        if fresh.entries.len() < PAGE {
+                            fresh.entries.push(e);
+                        }
+                    }
+                }
+                fresh.oldest = store.exchange_oldest_id()?;
+                Ok::<_, crate::store::StoreError>(fresh)
+            })()
+            .map_err(|e| e.to_string()),
+        });
+    }
+
+    /// Reads the pages of the rows `first..=last` whose entries are not in memory.
+    fn read_rows(&mut self, first: usize, last: usize, store: &Store, tasks: &mut Tasks, bg: &Background) {
+        let start = first / PAGE * PAGE;
+        let end = ((last / PAGE + 1) * PAGE).min(self.ids.len());
+        if start >= end {
+            return;
+        }
+        let missing: Vec<u64> = self.ids[start..end]
+            .iter()
+            .copied()
+            .filter(|id| !self.cache.contains_key(id) && !self.asked.contains(id))
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        self.asked.extend(missing.iter().copied());
+        if self.cache.len() + missing.len() > CACHE {
+            // Keep what is near the view; the rest is read again when needed.
+            let near: HashSet<u64> =
+                self.ids[first.saturating_sub(PAGE)..(last + PAGE).min(self.ids.len())].iter().copied().collect();
+            self.cache.retain(|id, _| near.contains(id));
+        }
+        let (generation, store) = (self.generation, store.clone());
+        read(tasks, bg, generation, move || Loaded::Page {
+            generation,
+            result: store.exchange_get(&missing).map_err(|e| e.to_string()),
+            asked: missing,
+        });
+    }
+
+    pub(super) fn on_loaded(&mut self, loaded: Loaded) {
+        match loaded {
+            Loaded::Scan { generation, result } if generation == self.generation => match result {
+                Ok(scan) => {
+                    self.ids = scan.ids;
+                    self.actions = scan.actions;
+                    self.newest = scan.newest;
+                    self.scanned = true;
+                    // Entries logged during the pass are read next.
+                    self.stale = true;
+                }
+                Err(e) => self.error = Some(e),
+            },
+            Loaded::First { generation, result } if generation == self.generation && !self.scanned => match result {
+                Ok(page) => {
+                    self.ids = page.iter().map(|e| e.id).collect();
+                    self.cache.extend(page.into_iter().map(|e| (e.id, e)));
+                }
+                Err(e) => self.error = Some(e),
+            },
+            Loaded::Page { generation, asked, result } if generation == self.generation => {
+                for id in &asked {
+                    self.asked.remove(id);
+                }
+                match result {
+                    Ok(entries) => {
+                        let found: HashSet<u64> = entries.iter().map(|e| e.id).collect();
+                        self.cache.extend(entries.into_iter().map(|e| (e.id, e)));
+                        // Not found: dropped above the log's capacity since the pass.
+                        let gone: HashSet<u64> = asked.into_iter().filter(|id| !found.contains(id)).collect();
+                        if !gone.is_empty() {
+                            self.ids.retain(|id| !gone.contains(id));
+                        }
+                    }
+                    Err(e) => self.error = Some(e),
+                }
+            }
+            Loaded::Fresh { generation, result } if generation == self.generation => {
+                self.refreshing = false;
+                match result {
+                    Ok(fresh) => {
+                        self.newest = self.newest.max(fresh.newest);
+                        for action in fresh.actions {
+                            if !self.actions.contains(&action) {
+                                self.actions.push(action);
+                            }
+                        }
+                        self.actions.sort();
+                        let top = self.ids.first().copied();
+                        let added: Vec<u64> = fresh.ids.into_iter().filter(|id| top < Some(*id)).collect();
+                        self.shift_rows += added.len();
+                        self.ids.splice(0..0, added);
+                        self.cache.extend(fresh.entries.into_iter().map(|e| (e.id, e)));
+                        if let Some(oldest) = fresh.oldest {
+                            // Newest first: the dropped ones are at the end.
+                            let kept = self.ids.partition_point(|id| *id >= oldest);
+                            self.ids.truncate(kept);
+                        }
+                    }
+                    Err(e) => self.error = Some(e),
+                }
+            }
+            Loaded::Failed { generation, error } if generation == self.generation => {
+                self.error = Some(error);
+                self.refreshing = false;
+                self.asked.clear();
+            }
+            // An answer for filters no longer on screen.
+            _ => {}
+        }
+    }
+}
+
+/// Runs a store read on the runtime's blocking pool; its answer comes back as [`Loaded`].
+fn read(tasks: &mut Tasks, bg: &Background, generation: u64, job: impl FnOnce() -> Loaded + Send + 'static) {
+    tasks.spawn_blocking(
+        bg,
+        move || AdminEvent::Exchange(job()),
+        move |error| AdminEvent::Exchange(Loaded::Failed { generation, error }),
+    );
 }
 
 fn action_title(action: &str) -> &str {
@@ -104,22 +368,158 @@ fn duration(micros: u64) -> String {
 
 pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     let screen = &mut app.admin.exchange;
-    if !screen.loaded || screen.stale {
-        screen.refresh(&app.store);
-    }
+    let tasks = &mut app.admin.tasks;
     ui.heading("Журнал обмена");
     note(ui, "Каждый запрос Roistat к HTTP-сервису: время, действие, результат, длительность, ошибка. Секреты скрыты.");
-    let mut actions: Vec<String> = screen.entries.iter().map(|e| e.action.clone()).collect();
-    actions.sort();
-    actions.dedup();
+    filters_ui(ui, screen);
+    if screen.applied.as_ref() != Some(&screen.chosen()) {
+        screen.search(&app.store, tasks, &app.bg);
+    } else if screen.scanned && screen.stale && !screen.refreshing {
+        screen.read_fresh(&app.store, tasks, &app.bg);
+    }
+    if let Some(e) = &screen.error {
+        super::error_label(ui, e);
+    }
+    let total = app.store.exchange_count();
+    let filtered = screen.applied.as_ref().is_some_and(|c| *c != Chosen::default());
+    let mut go_newest = false;
+    let mut go_oldest = false;
     ui.horizontal(|ui| {
+        if screen.scanned {
+            let shown = if filtered {
+                format!("Записей: {} из {}", fmt_count(screen.ids.len() as u64), fmt_count(total as u64))
+            } else {
+                format!("Записей: {}", fmt_count(total as u64))
+            };
+            ui.label(shown);
+        } else {
+            ui.spinner();
+            ui.label("Поиск по всему журналу…");
+        }
+        ui.add_space(16.0);
+        go_newest = ui.add_enabled(!screen.ids.is_empty(), egui::Button::new("К новым")).clicked();
+        go_oldest =
+            ui.add_enabled(screen.scanned && !screen.ids.is_empty(), egui::Button::new("К самым старым")).clicked();
+    });
+    if go_newest {
+        screen.scroll_to = Some(0);
+    }
+    if go_oldest {
+        screen.scroll_to = screen.ids.len().checked_sub(1);
+    }
+    if screen.ids.is_empty() {
+        if screen.scanned {
+            ui.label(if filtered {
+                "Нет запросов, подходящих под фильтры."
+            } else {
+                "Запросов ещё не было."
+            });
+        }
+        return;
+    }
+    let table_height =
+        if screen.selected.is_some() { (ui.available_height() * 0.55).max(160.0) } else { ui.available_height() };
+    let row_step = ROW_HEIGHT + ui.spacing().item_spacing.y;
+    let mut pick = None;
+    let mut in_view: Option<(usize, usize)> = None;
+    let output = ui
+        .allocate_ui(egui::vec2(ui.available_width(), table_height), |ui| {
+            // Selectable text would take the click off the row; the detail view has the text.
+            ui.style_mut().interaction.selectable_labels = false;
+            let mut table = TableBuilder::new(ui)
+                .id_salt("exchange")
+                .striped(true)
+                .sense(egui::Sense::click())
+                .animate_scrolling(false)
+                .column(Column::exact(70.0))
+                .column(Column::exact(150.0))
+                .column(Column::initial(110.0).clip(true))
+                .column(Column::initial(110.0))
+                .column(Column::exact(50.0))
+                .column(Column::exact(100.0))
+                .column(Column::remainder().clip(true));
+            if let Some(row) = screen.scroll_to.take() {
+                table = table.scroll_to_row(row, Some(egui::Align::Center));
+            } else if screen.shift_rows > 0 && screen.offset > 0.0 {
+                table = table.vertical_scroll_offset(screen.offset + screen.shift_rows as f32 * row_step);
+            }
+            screen.shift_rows = 0;
+            table
+                .header(22.0, |mut h| {
+                    for t in ["№", "Время", "Действие", "Результат", "HTTP", "Длительность", "Ошибка"]
+                    {
+                        h.col(|ui| {
+                            ui.strong(t);
+                        });
+                    }
+                })
+                .body(|body| {
+                    body.rows(ROW_HEIGHT, screen.ids.len(), |mut row| {
+                        let index = row.index();
+                        in_view = Some(in_view.map_or((index, index), |(a, b)| (a.min(index), b.max(index))));
+                        let id = screen.ids[index];
+                        row.set_selected(screen.selected.as_ref().is_some_and(|s| s.id == id));
+                        row.col(|ui| {
+                            ui.label(id.to_string());
+                        });
+                        let Some(e) = screen.cache.get(&id) else {
+                            row.col(|ui| {
+                                ui.weak("…");
+                            });
+                            return;
+                        };
+                        row.col(|ui| {
+                            ui.label(super::time(e.at));
+                        });
+                        row.col(|ui| {
+                            ui.label(action_title(&e.action));
+                        });
+                        row.col(|ui| {
+                            ui.label(e.outcome.title());
+                        });
+                        row.col(|ui| {
+                            ui.label(e.http_status.to_string());
+                        });
+                        row.col(|ui| {
+                            ui.label(duration(e.duration_micros));
+                        });
+                        row.col(|ui| {
+                            if ui.link(if e.error.is_empty() { "подробнее" } else { e.error.as_str() }).clicked()
+                            {
+                                pick = Some(id);
+                            }
+                        });
+                        if row.response().clicked() {
+                            pick = Some(id);
+                        }
+                    });
+                })
+        })
+        .inner;
+    screen.offset = output.state.clamped_offset().y;
+    if let Some((first, last)) = in_view {
+        screen.read_rows(first, last, &app.store, tasks, &app.bg);
+    }
+    if let Some(id) = pick {
+        screen.selected = match &screen.selected {
+            Some(s) if s.id == id => None,
+            _ => screen.cache.get(&id).cloned(),
+        };
+    }
+    if let Some(e) = &screen.selected {
+        detail_ui(ui, e);
+    }
+}
+
+fn filters_ui(ui: &mut egui::Ui, screen: &mut ExchangeScreen) {
+    ui.horizontal_wrapped(|ui| {
         ui.label("Действие:");
         let current = screen.action.as_deref().map(action_title).unwrap_or("Все").to_string();
         let combo = egui::ComboBox::from_id_salt("exchange_action").selected_text(&current).show_ui(ui, |ui| {
             if ui.selectable_label(screen.action.is_none(), "Все").clicked() {
                 screen.action = None;
             }
-            for a in &actions {
+            for a in &screen.actions {
                 if ui.selectable_label(screen.action.as_ref() == Some(a), action_title(a)).clicked() {
                     screen.action = Some(a.clone());
                 }
@@ -147,91 +547,47 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
             }
         });
         crate::ui::widgets::name_combo(&combo.response, "Период", current);
-    });
-    if let Some(e) = &screen.error {
-        super::error_label(ui, e);
-    }
-    if screen.entries.is_empty() {
-        ui.label("Запросов ещё не было.");
-        return;
-    }
-    let rows: Vec<ExchangeEntry> = screen.filtered().into_iter().cloned().collect();
-    ui.label(format!("Записей: {} из {}", rows.len(), screen.entries.len()));
-    if screen.entries.len() >= SHOWN {
-        note(ui, &format!("Показаны последние {SHOWN} запросов."));
-    }
-    let selected = screen.selected.and_then(|id| screen.entries.iter().find(|e| e.id == id).cloned());
-    let table_height =
-        if selected.is_some() { (ui.available_height() * 0.55).max(160.0) } else { ui.available_height() };
-    let mut pick = None;
-    ui.allocate_ui(egui::vec2(ui.available_width(), table_height), |ui| {
-        TableBuilder::new(ui)
-            .id_salt("exchange")
-            .striped(true)
-            .sense(egui::Sense::click())
-            .column(Column::exact(150.0))
-            .column(Column::initial(110.0).clip(true))
-            .column(Column::initial(110.0))
-            .column(Column::exact(60.0))
-            .column(Column::exact(80.0))
-            .column(Column::remainder().clip(true))
-            .header(22.0, |mut h| {
-                for t in ["Время", "Действие", "Результат", "HTTP", "Длительность", "Ошибка"]
-                {
-                    h.col(|ui| {
-                        ui.strong(t);
-                    });
-                }
-            })
-            .body(|body| {
-                body.rows(20.0, rows.len(), |mut row| {
-                    let e = &rows[row.index()];
-                    row.set_selected(selected.as_ref().is_some_and(|s| s.id == e.id));
-                    row.col(|ui| {
-                        ui.label(super::time(e.at));
-                    });
-                    row.col(|ui| {
-                        ui.label(action_title(&e.action));
-                    });
-                    row.col(|ui| {
-                        ui.label(e.outcome.title());
-                    });
-                    row.col(|ui| {
-                        ui.label(e.http_status.to_string());
-                    });
-                    row.col(|ui| {
-                        ui.label(duration(e.duration_micros));
-                    });
-                    row.col(|ui| {
-                        if ui.link(if e.error.is_empty() { "подробнее" } else { e.error.as_str() }).clicked() {
-                            pick = Some(e.id);
-                        }
-                    });
-                    if row.response().clicked() {
-                        pick = Some(e.id);
-                    }
-                });
-            });
-    });
-    if let Some(id) = pick {
-        screen.selected = if screen.selected == Some(id) { None } else { Some(id) };
-    }
-    if let Some(e) = selected {
-        ui.separator();
-        ui.label(RichText::new(format!("Запрос {} — {}", super::time(e.at), action_title(&e.action))).strong());
-        ui.label(format!("Адрес: {}; результат: {}; HTTP {}", e.remote, e.outcome.title(), e.http_status));
-        egui::ScrollArea::vertical().id_salt("exchange_detail").show(ui, |ui| {
-            ui.label(RichText::new("Параметры").strong());
-            for (k, v) in &e.params {
-                // The service masks secrets already; mask again in case of an older log.
-                let v = if is_secret_param(k) { MASK } else { v.as_str() };
-                ui.label(RichText::new(format!("{k} = {v}")).monospace());
+        let l = ui.label("Поиск:");
+        let r = ui
+            .add(
+                egui::TextEdit::singleline(&mut screen.search)
+                    .hint_text("телефон, ошибка, адрес…")
+                    .desired_width(220.0),
+            )
+            .labelled_by(l.id);
+        let now = ui.input(|i| i.time);
+        if r.changed() {
+            screen.search_edited_at = Some(now);
+        }
+        let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        if let Some(at) = screen.search_edited_at {
+            if enter || now - at >= SEARCH_DELAY {
+                screen.search_edited_at = None;
+                screen.search_applied = screen.search.trim().to_string();
+            } else {
+                ui.ctx().request_repaint_after(std::time::Duration::from_secs_f64(SEARCH_DELAY));
             }
-            ui.label(RichText::new("Ответ").strong());
-            ui.label(RichText::new(&e.answer).monospace());
-            if !e.error.is_empty() {
-                super::error_label(ui, &e.error);
-            }
-        });
-    }
+        }
+    });
+}
+
+fn detail_ui(ui: &mut egui::Ui, e: &ExchangeEntry) {
+    ui.separator();
+    ui.label(
+        RichText::new(format!("Запрос № {} — {} — {}", e.id, super::time(e.at), action_title(&e.action))).strong(),
+    );
+    ui.label(format!("Адрес: {}; результат: {}; HTTP {}", e.remote, e.outcome.title(), e.http_status));
+    egui::ScrollArea::vertical().id_salt("exchange_detail").show(ui, |ui| {
+        ui.label(RichText::new("Параметры").strong());
+        for (k, v) in &e.params {
+            // The service masks secrets already; mask again in case of an older log.
+            let v = if is_secret_param(k) { MASK } else { v.as_str() };
+            ui.label(RichText::new(format!("{k} = {v}")).monospace());
+        }
+        ui.label(RichText::new("Ответ").strong());
+        ui.label(RichText::new(&e.answer).monospace());
+        if !e.error.is_empty() {
+            super::error_label(ui, &e.error);
+        }
+    });
 }

@@ -2,8 +2,9 @@
 //! statuses, the exchange log, users.
 //!
 //! [`AdminScreens`] keeps every screen's view state (forms, selections, filters) and is held by
-//! [`App`]. Network checks and loads run on the app's background runtime and come back through
-//! one channel of [`AdminEvent`]s, followed by a repaint; the UI thread never waits for them.
+//! [`App`]. Network checks and reads of the exchange log run on the app's background runtime and
+//! come back through one channel of [`AdminEvent`]s, followed by a repaint; the UI thread never
+//! waits for them. Analytics loads run in the app's scheduler, whose state the screens read.
 //!
 //! Plugged in by `ui/shell.rs`: the pages Источники, Доп. реквизиты и статусы, Журнал обмена and
 //! Настройки call [`sources_ui`], [`catalog_ui`], [`exchange_ui`] and [`settings_ui`].
@@ -18,7 +19,7 @@ pub mod users;
 
 use crate::app::{App, Background};
 use crate::domain::CheckResult;
-use crate::roistat::{Project, SyncProgress};
+use crate::roistat::Project;
 use crate::store::StoreEvent;
 use egui::RichText;
 use std::sync::mpsc;
@@ -32,16 +33,8 @@ pub enum AdminEvent {
     LeadSourceChecked(Result<(), String>),
     TelephonyChecked(CheckResult),
     Projects(Result<Vec<Project>, String>),
-    /// Progress of «Загрузить сейчас» (not final).
-    SyncProgress(u64, SyncProgress),
-    /// The load ended: facts loaded, or the error.
-    SyncDone(u64, Result<usize, String>),
-}
-
-impl AdminEvent {
-    fn is_final(&self) -> bool {
-        !matches!(self, AdminEvent::SyncProgress(..))
-    }
+    /// A read of the exchange log.
+    Exchange(exchange_log::Loaded),
 }
 
 /// Runs futures on the app's runtime and delivers their events.
@@ -70,13 +63,20 @@ impl Tasks {
         }
     }
 
-    /// A sender for progress events of a running job.
-    pub fn progress_sender(&self, bg: &Background) -> impl Fn(AdminEvent) + Send + Sync + 'static {
-        let (tx, waker) = (std::sync::Mutex::new(self.tx.clone()), bg.waker.clone());
-        move |event| {
-            let _ = tx.lock().unwrap_or_else(|p| p.into_inner()).send(event);
-            waker.wake();
-        }
+    /// Runs a blocking job (a store read) on the runtime's blocking pool; `failed` makes its event
+    /// when the job panicked, so the screen never waits for it forever.
+    pub fn spawn_blocking(
+        &mut self,
+        bg: &Background,
+        job: impl FnOnce() -> AdminEvent + Send + 'static,
+        failed: impl FnOnce(String) -> AdminEvent + Send + 'static,
+    ) {
+        self.spawn(bg, async move {
+            match tokio::task::spawn_blocking(job).await {
+                Ok(event) => event,
+                Err(e) => failed(format!("Не удалось прочитать данные: {e}")),
+            }
+        });
     }
 }
 
@@ -131,16 +131,13 @@ impl AdminScreens {
     pub fn poll(&mut self) {
         let events: Vec<AdminEvent> = self.tasks.rx.try_iter().collect();
         for event in events {
-            if event.is_final() {
-                self.tasks.pending = self.tasks.pending.saturating_sub(1);
-            }
+            self.tasks.pending = self.tasks.pending.saturating_sub(1);
             match event {
                 AdminEvent::ServiceChecked(r) => self.settings.check = Some(r),
                 AdminEvent::LeadSourceChecked(r) => self.lead_sources.check = Some(r),
                 AdminEvent::TelephonyChecked(r) => self.telephony.on_checked(&self.store, r),
                 AdminEvent::Projects(r) => self.analytics.on_projects(r),
-                AdminEvent::SyncProgress(id, p) => self.analytics.on_progress(id, p),
-                AdminEvent::SyncDone(id, r) => self.analytics.on_done(id, r),
+                AdminEvent::Exchange(loaded) => self.exchange.on_loaded(loaded),
             }
         }
         if let Some(rx) = &mut self.store_events {
