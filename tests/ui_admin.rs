@@ -423,7 +423,9 @@ fn a_scheduled_load_shows_on_the_form_and_is_cancelled_there() {
 
     h.get_by_role_and_label(egui::Role::Button, "Отменить").click();
     h.run_steps(2);
-    assert!(has_label(&h, "Отменяется…"), "the press is acknowledged at once");
+    // A cancel can end the load within these frames; while it still runs, the button must say so.
+    let acknowledged = has_label(&h, "Отменяется…") || !load_state(&h, source.id).running;
+    assert!(acknowledged, "the press is acknowledged at once");
     until(&mut h, "the cancelled load's end", |h| !load_state(h, source.id).running);
     let cancelled = skvoz::roistat::SyncError::Cancelled.to_string();
     assert_eq!(load_state(&h, source.id).last_error.as_deref(), Some(cancelled.as_str()));
