@@ -83,9 +83,14 @@ fn paging(params: &Params) -> Result<Paging, Failure> {
 }
 
 fn page(ids: &[u64], offset: u64, limit: u64) -> &[u64] {
-    let start = usize::try_from(offset).unwrap_or(usize::MAX).min(ids.len());
-    let end = start.saturating_add(usize::try_from(limit).unwrap_or(usize::MAX)).min(ids.len());
-    &ids[start..end]
+    &ids[page_range(ids.len(), offset, limit)]
+}
+
+/// The positions of one page in a list of `len` ids.
+fn page_range(len: usize, offset: u64, limit: u64) -> std::ops::Range<usize> {
+    let start = usize::try_from(offset).unwrap_or(usize::MAX).min(len);
+    let end = start.saturating_add(usize::try_from(limit).unwrap_or(usize::MAX)).min(len);
+    start..end
 }
 
 pub async fn import_scheme(service: &Arc<Service>) -> Result<Answer, Failure> {
@@ -111,26 +116,58 @@ pub async fn export(
     let paging = paging(params)?;
     let min_created =
         settings.export_min_created.and_then(|d| d.to_zoned(jiff::tz::TimeZone::system()).ok()).map(|z| z.timestamp());
-    let service = service.clone();
     let user = user.to_string();
-    tokio::task::spawn_blocking(move || {
+    let snapshot_service = service.clone();
+    let ids = tokio::task::spawn_blocking(move || {
+        let service = snapshot_service;
         let store = &service.store;
         let key = SnapshotKey { kind: "export", user, date: paging.date_secs };
-        let ids = service
-            .snapshots
-            .get(key, paging.offset, || store.exportable_lead_ids_changed_since(paging.date, min_created))?;
-        let page_ids = page(&ids, paging.offset, paging.limit);
-        let mut out = String::with_capacity(4096 + page_ids.len() * ORDER_BYTES);
-        out.push('{');
-        write_scheme(&mut out, store)?;
-        out.push_str(",\"orders\":[");
-        write_orders(store, page_ids, &mut out)?;
-        let _ = write!(out, "],\"pagination\":{{\"total_count\":{},\"limit\":{}}}}}", ids.len(), paging.limit);
-        Ok(Answer::ok(out))
+        service.snapshots.get(key, paging.offset, || store.exportable_lead_ids_changed_since(paging.date, min_created))
     })
     .await
     .map_err(Failure::join)?
-    .map_err(Failure::store)
+    .map_err(Failure::store)?;
+    let range = page_range(ids.len(), paging.offset, paging.limit);
+    // Reading and decoding the leads is most of a page's time and Roistat waits for each page, so a
+    // big page is written in two halves on two threads of the blocking pool.
+    let parts = if range.len() >= 256 {
+        let middle = range.start + range.len() / 2;
+        vec![range.start..middle, middle..range.end]
+    } else {
+        vec![range]
+    };
+    let tasks: Vec<_> = parts
+        .into_iter()
+        .map(|part| {
+            let (store, ids) = (service.store.clone(), ids.clone());
+            tokio::task::spawn_blocking(move || {
+                let mut out = String::with_capacity(part.len() * ORDER_BYTES);
+                write_orders(&store, &ids[part], &mut out).map(|()| out)
+            })
+        })
+        .collect();
+    let scheme_store = service.store.clone();
+    let scheme = tokio::task::spawn_blocking(move || {
+        let mut out = String::with_capacity(4096);
+        write_scheme(&mut out, &scheme_store).map(|()| out)
+    });
+    let mut orders = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        orders.push(task.await.map_err(Failure::join)?.map_err(Failure::store)?);
+    }
+    let scheme = scheme.await.map_err(Failure::join)?.map_err(Failure::store)?;
+    let mut out = String::with_capacity(scheme.len() + orders.iter().map(String::len).sum::<usize>() + 128);
+    out.push('{');
+    out.push_str(&scheme);
+    out.push_str(",\"orders\":[");
+    for part in orders.iter().filter(|p| !p.is_empty()) {
+        if !out.ends_with('[') {
+            out.push(',');
+        }
+        out.push_str(part);
+    }
+    let _ = write!(out, "],\"pagination\":{{\"total_count\":{},\"limit\":{}}}}}", ids.len(), paging.limit);
+    Ok(Answer::ok(out))
 }
 
 pub async fn export_clients(service: &Arc<Service>, params: &Params, user: &str) -> Result<Answer, Failure> {
@@ -210,37 +247,16 @@ fn write_scheme(out: &mut String, store: &Store) -> Result<(), StoreError> {
 /// About the size of one order's JSON, to size the answer once.
 const ORDER_BYTES: usize = 640;
 
-/// Orders separated by commas. A big page is written in two halves on two threads: reading and
-/// decoding the leads is most of an export's time, and Roistat waits for each page.
+/// Orders separated by commas.
 fn write_orders(store: &Store, ids: &[u64], out: &mut String) -> Result<(), StoreError> {
-    fn sequential(store: &Store, ids: &[u64], out: &mut String) -> Result<(), StoreError> {
-        let mut first = true;
-        store.for_each_lead_export(ids, |lead| {
-            if !first {
-                out.push(',');
-            }
-            first = false;
-            write_order(out, lead);
-        })
-    }
-    if ids.len() < 256 {
-        return sequential(store, ids, out);
-    }
-    let (head, tail) = ids.split_at(ids.len() / 2);
-    let mut second = String::with_capacity(tail.len() * ORDER_BYTES);
-    let start = out.len();
-    let (first, other) = std::thread::scope(|scope| {
-        let other = scope.spawn(|| sequential(store, tail, &mut second));
-        let first = sequential(store, head, out);
-        (first, other.join())
-    });
-    first?;
-    other.map_err(|_| StoreError::Invalid("экспорт прерван внутренней ошибкой: повторите запрос".into()))??;
-    if out.len() > start && !second.is_empty() {
-        out.push(',');
-    }
-    out.push_str(&second);
-    Ok(())
+    let mut first = true;
+    store.for_each_lead_export(ids, |lead| {
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        write_order(out, lead);
+    })
 }
 
 /// One order as PROTOCOL.md shows it; money as JSON numbers written from kopecks (no f64).
