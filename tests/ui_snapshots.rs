@@ -1,13 +1,13 @@
 //! Image snapshots of the window: the dashboard on the demo data and the empty store, at
 //! 1280×800, compared with the PNGs in `tests/snapshots/`.
 //!
-//! Rendering needs wgpu and a Vulkan driver, so it is behind the `snapshots` feature
-//! (`cargo test --features snapshots --test ui_snapshots`; CI installs lavapipe, Mesa's software
-//! Vulkan, so the pixels do not depend on a graphics card). Without the feature or without a
+//! Rendering needs wgpu and a Vulkan driver; the `snapshots` feature (on by default) brings wgpu in,
+//! and CI installs lavapipe, Mesa's software Vulkan, so the pixels do not depend on a graphics
+//! card. Without the feature (`--no-default-features`) or without a
 //! Vulkan adapter the tests say why on stdout and pass; everything but the rendering still runs.
 //!
 //! After an intended change of the screens:
-//! `UPDATE_SNAPSHOTS=1 cargo test --features snapshots --test ui_snapshots`, then look at the new
+//! `UPDATE_SNAPSHOTS=1 cargo test --test ui_snapshots`, then look at the new
 //! PNGs before committing them.
 
 mod common;
@@ -141,7 +141,7 @@ mod render {
                 SnapshotError::Diff { .. } => format!(
                     "\n  the new rendering is tests/snapshots/{name}.new.png, the changed pixels are marked in \
                      tests/snapshots/{name}.diff.png (adapter: {}).\n  If the change is intended: \
-                     UPDATE_SNAPSHOTS=1 cargo test --features snapshots --test ui_snapshots, and look at the PNG \
+                     UPDATE_SNAPSHOTS=1 cargo test --test ui_snapshots, and look at the PNG \
                      before committing it.",
                     vulkan().as_deref().unwrap_or("?")
                 ),
@@ -193,8 +193,7 @@ mod render {
 
     fn skipped(name: &str) {
         super::note(&format!(
-            "snapshot «{name}» skipped: built without the `snapshots` feature \
-             (cargo test --features snapshots --test ui_snapshots)"
+            "snapshot «{name}» skipped: built without the `snapshots` feature (--no-default-features)"
         ));
     }
 
