@@ -236,7 +236,8 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
             ui.label(opt_time(form.last_success));
             ui.end_row();
             ui.label("Последняя ошибка:");
-            ui.label(form.last_error.clone().unwrap_or_else(|| "—".into()));
+            // An error from the network can be long: it wraps within the form instead of running off.
+            ui.add(egui::Label::new(form.last_error.clone().unwrap_or_else(|| "—".into())).wrap());
             ui.end_row();
             ui.label("Загружено фактов:");
             ui.label(form.facts_loaded.to_string());
