@@ -7,10 +7,8 @@
 
 use criterion::{Criterion, criterion_group};
 use egui_kittest::Harness;
-use jiff::ToSpan;
 use jiff::civil::Date;
 use skvoz::app::{App, AppOptions, AppState, Command, Preset};
-use skvoz::domain::{DailyFact, Level, Money};
 use skvoz::store::Store;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -19,30 +17,9 @@ use std::time::{Duration, Instant};
 const CHILD_STORE: &str = "SKVOZ_BENCH_DASHBOARD_STORE";
 const TODAY: Date = Date::constant(2026, 11, 24);
 
-fn facts(days: i32, last: Date) -> Vec<DailyFact> {
-    let mut out = Vec::with_capacity(1000 * days as usize);
-    for d in (0..days).rev() {
-        let date = last.checked_sub(d.days()).unwrap();
-        for i in 0..1000usize {
-            let (c, s, a) = (i / 100, i / 10 % 10, i % 10);
-            let mut f = DailyFact::new(
-                date,
-                [
-                    Level::new(format!("ch{c}"), format!("Канал {c}")),
-                    Level::new(format!("src{s}"), format!("Источник {s}")),
-                    Level::new(format!("ad{a}"), format!("Кампания {a}")),
-                ],
-            );
-            f.visits = (i % 50) as u64 + 10;
-            f.leads = (i % 7) as u64;
-            f.sales = (i % 3) as u64;
-            f.revenue = Money::from_rubles((i % 3) as i64 * 15_000);
-            f.cost = Money((i as i64 % 13) * 12_345);
-            out.push(f);
-        }
-    }
-    out
-}
+#[path = "support/facts.rs"]
+mod support_facts;
+use support_facts::facts;
 
 fn wait(h: &mut Harness<'static, App>) {
     let start = Instant::now();
