@@ -5,7 +5,8 @@
 //! 2. A full export of 100,000 orders in pages of 1,000, and its ratio to serde_json serialising the
 //!    same leads in memory.
 //!
-//! `SKVOZ_BENCH_LEADS` (default 20000) and `SKVOZ_BENCH_ORDERS` (default 100000) scale it.
+//! `SKVOZ_BENCH_LEADS` (default 20000) and `SKVOZ_BENCH_ORDERS` (default 100000) scale it;
+//! `SKVOZ_BENCH_PART=intake` runs only the HTTP intake and its ceiling (for a profiler).
 
 use axum::Router;
 use skvoz::domain::{Lead, Marker, Money, Origin, Secret};
@@ -82,12 +83,14 @@ impl LoadResult {
 /// `total` GETs from `CLIENTS` concurrent keep-alive clients; `url(i)` gives the i-th URL.
 async fn load(total: usize, url: Arc<dyn Fn(usize) -> String + Send + Sync>) -> LoadResult {
     let next = Arc::new(AtomicUsize::new(0));
+    // Building a client reads the system's certificates: done before the clock starts.
+    let clients: Vec<reqwest::Client> =
+        (0..CLIENTS).map(|_| reqwest::Client::builder().pool_max_idle_per_host(1).build().expect("client")).collect();
     let started = Instant::now();
     let cpu = process_cpu();
     let mut tasks = Vec::new();
-    for _ in 0..CLIENTS {
+    for client in clients {
         let (next, url) = (next.clone(), url.clone());
-        let client = reqwest::Client::builder().pool_max_idle_per_host(1).build().expect("client");
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             loop {
@@ -185,6 +188,8 @@ fn main() {
 async fn run() {
     let leads = env_usize("SKVOZ_BENCH_LEADS", 20_000);
     let orders = env_usize("SKVOZ_BENCH_ORDERS", 100_000);
+    // For profiling: only the HTTP intake and its ceiling.
+    let only_intake = std::env::var("SKVOZ_BENCH_PART").is_ok_and(|p| p == "intake");
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path()).expect("store");
     let mut settings = store.service_settings().expect("settings");
@@ -222,11 +227,14 @@ async fn run() {
         }),
     )
     .await;
-    let direct = store_only(&store, leads);
     ceiling.print("bare handler (ceiling)");
     intake.print("durable lead intake");
-    direct.print("store only, no HTTP");
     let _ = bare_stop.send(true);
+    if only_intake {
+        handle.shutdown().await.expect("shutdown");
+        return;
+    }
+    store_only(&store, leads).print("store only, no HTTP");
 
     println!("== Export of {orders} orders in pages of 1,000 ==");
     let batch = 5_000;

@@ -1,7 +1,7 @@
 //! Lead intake with group commit. Handlers queue their parameters; one writer thread stores
-//! whatever has queued up in one transaction, and one flusher thread makes it durable and only then
-//! answers. While a batch is being flushed the next one is written, so a flush carries many leads
-//! and no request waits in a line of flushes.
+//! whatever has queued up as one batch, and one flusher thread makes it durable (one sync of the
+//! store's intake journal) and only then answers. While a batch is being synced the next one is
+//! written, so a sync carries many leads and no request waits in a line of syncs.
 
 use super::actions::lead::build;
 use super::query::Params;
@@ -11,8 +11,11 @@ use jiff::Timestamp;
 use std::sync::mpsc;
 use tokio::sync::oneshot;
 
-/// Leads stored in one transaction at most.
+/// Leads stored in one batch at most.
 const MAX_BATCH: usize = 512;
+
+/// The intake journal is emptied (sled flushed) when it grows past this.
+const CHECKPOINT_BYTES: u64 = 16 * 1024 * 1024;
 
 /// A stored and durable lead, with what the log should say about its input.
 pub struct Accepted {
@@ -80,7 +83,7 @@ fn write_batches(
     }
 }
 
-/// One transaction for the batch; if it fails, each lead alone, so one bad lead fails only itself.
+/// One store batch; if it fails, each lead alone, so one bad lead fails only itself.
 fn store_batch(store: &Store, batch: &[Job]) -> Vec<Result<Accepted, StoreError>> {
     let fields = store.list::<ExtraField>();
     let initial_status = store.initial_status();
@@ -113,14 +116,19 @@ fn flush_batches(store: &Store, written: &mpsc::Receiver<Vec<(Reply, Result<Acce
         while let Ok(more) = written.try_recv() {
             replies.extend(more);
         }
-        // "ok" means the lead survives a crash: nobody is answered before the flush.
-        let flushed = store.durable();
+        // "ok" means the lead survives a crash: nobody is answered before the sync.
+        let flushed = store.sync_intake();
         for (reply, result) in replies {
             let result = match (&flushed, result) {
                 (Ok(()), result) => result,
                 (Err(e), _) => Err(e.clone()),
             };
             let _ = reply.send(result);
+        }
+        if store.intake_journal_len() > CHECKPOINT_BYTES
+            && let Err(e) = store.checkpoint()
+        {
+            tracing::error!("журнал приёма заявок не очищен: {e}");
         }
     }
 }

@@ -169,7 +169,7 @@ impl ServiceHandle {
         }
         self.log.finish().await;
         let store = self.store.clone();
-        let flushed = tokio::task::spawn_blocking(move || store.durable())
+        let flushed = tokio::task::spawn_blocking(move || store.checkpoint())
             .await
             .unwrap_or_else(|e| Err(StoreError::Invalid(format!("сброс на диск прерван: {e}"))));
         self.status.update(|s| s.state = ServiceState::Stopped);

@@ -119,6 +119,8 @@ impl Store {
             return Err(StoreError::NotEmpty(self.path().to_path_buf()));
         }
         let guard = self.lock();
+        // The journal describes leads that are about to be replaced: it must not bring them back.
+        self.inner.journal.reset()?;
         let t = &self.inner.t;
         for tree in [
             &t.leads,

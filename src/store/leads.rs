@@ -83,13 +83,6 @@ impl LeadTx<'_> {
         }
         Ok(out)
     }
-
-    fn insert_new(&self, mut lead: Lead) -> TxResult<Lead> {
-        lead.id = tx_next(self.meta, "lead_id")?;
-        lead.number = tx_next(self.meta, "lead_number")?;
-        self.put(&lead, None)?;
-        Ok(lead)
-    }
 }
 
 struct ClientTx<'a> {
@@ -100,22 +93,6 @@ struct ClientTx<'a> {
 }
 
 impl ClientTx<'_> {
-    fn find(&self, contact: &Contact) -> TxResult<Option<ClientId>> {
-        let phone = normalize_phone(&contact.phone);
-        if !phone.is_empty()
-            && let Some(id) = self.by_phone.get(phone.as_bytes())?
-        {
-            return Ok(key_id(&id));
-        }
-        let email = normalize_email(&contact.email);
-        if !email.is_empty()
-            && let Some(id) = self.by_email.get(email.as_bytes())?
-        {
-            return Ok(key_id(&id));
-        }
-        Ok(None)
-    }
-
     fn put(&self, client: &Client) -> TxResult<()> {
         let bytes = encode(client).or_else(abort)?;
         self.clients.insert(&id_key(client.id), bytes)?;
@@ -128,42 +105,6 @@ impl ClientTx<'_> {
             self.by_email.insert(email.as_bytes(), &id_key(client.id))?;
         }
         Ok(())
-    }
-
-    /// The matching client (its empty fields filled from the contact), or a new one.
-    fn match_or_create(&self, contact: &Contact, now: Timestamp) -> TxResult<ClientId> {
-        if let Some(id) = self.find(contact)?
-            && let Some(bytes) = self.clients.get(id_key(id))?
-        {
-            let mut client: Client = decode("клиента", &bytes).or_else(abort)?;
-            let mut changed = false;
-            for (field, value) in [
-                (&mut client.name, &contact.name),
-                (&mut client.phone, &contact.phone),
-                (&mut client.email, &contact.email),
-            ] {
-                if field.trim().is_empty() && !value.trim().is_empty() {
-                    *field = value.trim().to_string();
-                    changed = true;
-                }
-            }
-            if changed {
-                client.updated = now;
-                self.put(&client)?;
-            }
-            return Ok(id);
-        }
-        let client = Client {
-            id: tx_next(self.meta, "client_id")?,
-            name: contact.name.trim().to_string(),
-            phone: contact.phone.trim().to_string(),
-            email: contact.email.trim().to_string(),
-            created: now,
-            updated: now,
-            ..Client::default()
-        };
-        self.put(&client)?;
-        Ok(client.id)
     }
 }
 
@@ -204,45 +145,6 @@ impl Store {
         drop(guard);
         self.emit(StoreEvent::LeadsChanged(added.iter().map(|l| l.id).collect()));
         Ok(added)
-    }
-
-    /// Adds a lead with its contact, idempotent on the Roistat lead id: a resend returns the lead
-    /// created the first time and changes nothing.
-    pub fn intake_lead(&self, lead: Lead, contact: &Contact) -> Result<Intake> {
-        let mut intakes = self.intake_leads(&[(lead, contact.clone())])?;
-        intakes.pop().ok_or_else(|| StoreError::Invalid("заявка не принята".into()))
-    }
-
-    /// [`Store::intake_lead`] for many leads in one transaction (the service batches what arrives
-    /// while the previous batch is written). A resend inside the batch matches the first copy.
-    pub fn intake_leads(&self, items: &[(Lead, Contact)]) -> Result<Vec<Intake>> {
-        let guard = self.lock();
-        let intakes = self.lead_transaction(|lt, ct| {
-            let mut out = Vec::with_capacity(items.len());
-            for (lead, contact) in items {
-                if let Some(rid) = &lead.roistat_lead_id
-                    && let Some(existing) = lt.by_roistat.get(rid.as_bytes())?
-                    && let Some(id) = key_id(&existing)
-                    && let Some(found) = lt.get(id)?
-                {
-                    out.push(Intake { lead: found, created: false });
-                    continue;
-                }
-                let mut lead = lead.clone();
-                if !contact.is_empty() {
-                    lead.client_id = Some(ct.match_or_create(contact, lead.created)?);
-                }
-                out.push(Intake { lead: lt.insert_new(lead)?, created: true });
-            }
-            Ok(out)
-        })?;
-        drop(guard);
-        let created: Vec<LeadId> = intakes.iter().filter(|i| i.created).map(|i| i.lead.id).collect();
-        if !created.is_empty() {
-            self.emit(StoreEvent::LeadsChanged(created));
-            self.emit(StoreEvent::ClientsChanged);
-        }
-        Ok(intakes)
     }
 
     /// Saves a changed lead (its indexes follow). The caller sets `updated`.
@@ -399,14 +301,5 @@ impl Store {
         drop(guard);
         self.emit(StoreEvent::ClientsChanged);
         Ok(client)
-    }
-
-    /// The client a contact matches, or a new one.
-    pub fn client_for_contact(&self, contact: &Contact, now: Timestamp) -> Result<ClientId> {
-        let guard = self.lock();
-        let id = self.lead_transaction(|_, ct| ct.match_or_create(contact, now))?;
-        drop(guard);
-        self.emit(StoreEvent::ClientsChanged);
-        Ok(id)
     }
 }

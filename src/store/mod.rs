@@ -2,7 +2,8 @@
 //!
 //! Its public API speaks the domain only, so a second backend (a shared PostgreSQL) can be added
 //! beside it. Writes are serialized by one mutex (they are microseconds long); durability comes from
-//! [`Store::durable`], a group commit that lets many writers share one flush.
+//! [`Store::durable`], a group commit that lets many writers share one flush, and for lead intake
+//! from the intake journal ([`journal`]), which needs no flush of sled.
 
 mod backup;
 mod catalog;
@@ -11,6 +12,8 @@ mod durability;
 mod error;
 mod exchange;
 mod facts;
+mod intake;
+mod journal;
 mod leads;
 mod migrate;
 mod service_support;
@@ -67,6 +70,7 @@ struct Inner {
     t: Trees,
     write: Mutex<()>,
     commit: GroupCommit,
+    journal: journal::Journal,
     markers: facts::Markers,
     events: broadcast::Sender<StoreEvent>,
     exchange_count: AtomicU64,
@@ -128,6 +132,7 @@ impl Store {
             catalog,
         };
         migrate::run(&path, &t)?;
+        let (journal, unflushed) = journal::Journal::open(&path)?;
         let markers = facts::Markers::load(&t)?;
         let exchange_count = t.exchange.len() as u64;
         let (events, _) = broadcast::channel(4096);
@@ -137,12 +142,15 @@ impl Store {
             t,
             write: Mutex::new(()),
             commit: GroupCommit::default(),
+            journal,
             markers,
             events,
             exchange_count: AtomicU64::new(exchange_count),
             exchange_capacity: AtomicUsize::new(exchange::DEFAULT_CAPACITY),
         };
-        Ok(Store { inner: Arc::new(inner) })
+        let store = Store { inner: Arc::new(inner) };
+        store.replay_intake(unflushed)?;
+        Ok(store)
     }
 
     /// The folder of the database files.
@@ -155,7 +163,8 @@ impl Store {
     }
 
     /// Makes every write that returned before this call durable. Call it before acknowledging
-    /// anything to the outside; concurrent callers share one flush (group commit).
+    /// anything to the outside; concurrent callers share one flush (group commit). Lead intake has
+    /// a cheaper way: [`Store::sync_intake`].
     pub fn durable(&self) -> Result<()> {
         self.inner.commit.durable(|| self.inner.db.flush().map(|_| ()).map_err(StoreError::from))
     }

@@ -1,0 +1,418 @@
+//! Lead intake from Roistat: idempotent on the Roistat lead id, durable through the intake journal.
+//!
+//! A batch is first planned (reads only: resends, client matching, ids), then appended to the
+//! journal, then written to sled with plain inserts: counters first, then each record's indexes
+//! and the record last. sled recovers its writes in order, so a record that survived a crash has
+//! its indexes and counters, and a replay only has to write the records that are missing.
+
+use super::codec::{encode, export_flags, id_key, key_id, time_id_key};
+use super::journal::JournalBatch;
+use super::leads::{Contact, Intake};
+use super::{Result, Store, StoreEvent};
+use crate::domain::{Client, ClientId, Lead, LeadId, normalize_email, normalize_phone};
+use jiff::Timestamp;
+use std::collections::HashMap;
+
+const LEAD_ID: &str = "lead_id";
+const LEAD_NUMBER: &str = "lead_number";
+const CLIENT_ID: &str = "client_id";
+
+/// The next free value of a named counter (as `tx_take` keeps it).
+fn counter(meta: &sled::Tree, name: &str) -> Result<u64> {
+    Ok(meta.get(format!("next/{name}"))?.and_then(|v| key_id(&v)).unwrap_or(1))
+}
+
+/// Fills the client's empty name, phone and e-mail from the contact; true if anything changed.
+fn fill_empty(client: &mut Client, name: &str, phone: &str, email: &str) -> bool {
+    let mut changed = false;
+    for (field, value) in [(&mut client.name, name), (&mut client.phone, phone), (&mut client.email, email)] {
+        if field.trim().is_empty() && !value.trim().is_empty() {
+            *field = value.trim().to_string();
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// What a batch will write, built before anything is written.
+struct Plan {
+    batch: JournalBatch,
+    intakes: Vec<Intake>,
+    /// Clients of the batch by normalized phone and e-mail (index into `batch.clients`).
+    by_phone: HashMap<String, usize>,
+    by_email: HashMap<String, usize>,
+    next_client: u64,
+}
+
+impl Store {
+    /// Adds a lead with its contact, idempotent on the Roistat lead id: a resend returns the lead
+    /// created the first time and changes nothing. Durable after [`Store::sync_intake`].
+    pub fn intake_lead(&self, lead: Lead, contact: &Contact) -> Result<Intake> {
+        let mut intakes = self.intake_leads(&[(lead, contact.clone())])?;
+        intakes.pop().ok_or_else(|| super::StoreError::Invalid("заявка не принята".into()))
+    }
+
+    /// [`Store::intake_lead`] for many leads at once (the service batches what arrives while the
+    /// previous batch is written). A resend inside the batch matches the first copy.
+    pub fn intake_leads(&self, items: &[(Lead, Contact)]) -> Result<Vec<Intake>> {
+        let guard = self.lock();
+        let plan = self.plan_intake(items)?;
+        if !plan.batch.is_empty() {
+            self.inner.journal.append(&plan.batch)?;
+            self.write_intake(&plan.batch, false)?;
+        }
+        drop(guard);
+        let created: Vec<LeadId> = plan.batch.leads.iter().map(|l| l.id).collect();
+        if !created.is_empty() {
+            self.emit(StoreEvent::LeadsChanged(created));
+        }
+        if !plan.batch.clients.is_empty() {
+            self.emit(StoreEvent::ClientsChanged);
+        }
+        Ok(plan.intakes)
+    }
+
+    /// Makes every intake that returned before this call durable: one `fdatasync` of the intake
+    /// journal, shared by concurrent callers.
+    pub fn sync_intake(&self) -> Result<()> {
+        self.inner.journal.sync()
+    }
+
+    /// Bytes waiting in the intake journal for a [`Store::checkpoint`].
+    pub fn intake_journal_len(&self) -> u64 {
+        self.inner.journal.len()
+    }
+
+    /// Flushes sled and empties the intake journal (everything in it is then in sled's files).
+    pub fn checkpoint(&self) -> Result<()> {
+        let _guard = self.lock();
+        self.inner.db.flush()?;
+        self.inner.journal.reset()
+    }
+
+    /// The client a contact matches (its empty fields filled), or a new one. Durable after
+    /// [`Store::durable`].
+    pub fn client_for_contact(&self, contact: &Contact, now: Timestamp) -> Result<ClientId> {
+        let guard = self.lock();
+        let mut plan = self.new_plan()?;
+        let id = self.plan_client(&mut plan, contact, now)?;
+        plan.batch.counters = vec![(CLIENT_ID.into(), plan.next_client)];
+        if !plan.batch.is_empty() {
+            self.write_intake(&plan.batch, false)?;
+        }
+        drop(guard);
+        if !plan.batch.is_empty() {
+            self.emit(StoreEvent::ClientsChanged);
+        }
+        Ok(id)
+    }
+
+    fn new_plan(&self) -> Result<Plan> {
+        Ok(Plan {
+            batch: JournalBatch::default(),
+            intakes: Vec::new(),
+            by_phone: HashMap::new(),
+            by_email: HashMap::new(),
+            next_client: counter(&self.inner.t.meta, CLIENT_ID)?,
+        })
+    }
+
+    fn plan_intake(&self, items: &[(Lead, Contact)]) -> Result<Plan> {
+        let t = &self.inner.t;
+        let mut next_lead = counter(&t.meta, LEAD_ID)?;
+        let mut next_number = counter(&t.meta, LEAD_NUMBER)?;
+        let mut plan = self.new_plan()?;
+        let mut by_roistat: HashMap<&str, usize> = HashMap::new();
+        for (item, contact) in items {
+            if let Some(rid) = item.roistat_lead_id.as_deref() {
+                if let Some(&i) = by_roistat.get(rid) {
+                    plan.intakes.push(Intake { lead: plan.batch.leads[i].clone(), created: false });
+                    continue;
+                }
+                if let Some(found) = self.lead_by_roistat_id(rid)? {
+                    plan.intakes.push(Intake { lead: found, created: false });
+                    continue;
+                }
+            }
+            let mut lead = item.clone();
+            if !contact.is_empty() {
+                lead.client_id = Some(self.plan_client(&mut plan, contact, lead.created)?);
+            }
+            lead.id = next_lead;
+            lead.number = next_number;
+            next_lead += 1;
+            next_number += 1;
+            if let Some(rid) = item.roistat_lead_id.as_deref() {
+                by_roistat.insert(rid, plan.batch.leads.len());
+            }
+            plan.batch.leads.push(lead.clone());
+            plan.intakes.push(Intake { lead, created: true });
+        }
+        plan.batch.counters =
+            vec![(LEAD_ID.into(), next_lead), (LEAD_NUMBER.into(), next_number), (CLIENT_ID.into(), plan.next_client)];
+        Ok(plan)
+    }
+
+    /// The client a contact belongs to: one of this batch, a stored one (its empty fields filled
+    /// from the contact), or a new one.
+    fn plan_client(&self, plan: &mut Plan, contact: &Contact, now: Timestamp) -> Result<ClientId> {
+        let phone = normalize_phone(&contact.phone);
+        let email = normalize_email(&contact.email);
+        let in_batch = (!phone.is_empty())
+            .then(|| plan.by_phone.get(&phone))
+            .flatten()
+            .or_else(|| (!email.is_empty()).then(|| plan.by_email.get(&email)).flatten());
+        let index = match in_batch {
+            Some(&i) => {
+                let client = &mut plan.batch.clients[i];
+                if fill_empty(client, &contact.name, &contact.phone, &contact.email) {
+                    client.updated = now;
+                }
+                i
+            }
+            None => match self.find_client(&phone, &email)? {
+                Some(mut client) => {
+                    if !fill_empty(&mut client, &contact.name, &contact.phone, &contact.email) {
+                        return Ok(client.id);
+                    }
+                    client.updated = now;
+                    plan.batch.clients.push(client);
+                    plan.batch.clients.len() - 1
+                }
+                None => {
+                    let client = Client {
+                        id: plan.next_client,
+                        name: contact.name.trim().to_string(),
+                        phone: contact.phone.trim().to_string(),
+                        email: contact.email.trim().to_string(),
+                        created: now,
+                        updated: now,
+                        ..Client::default()
+                    };
+                    plan.next_client += 1;
+                    plan.batch.clients.push(client);
+                    plan.batch.clients.len() - 1
+                }
+            },
+        };
+        let client = &plan.batch.clients[index];
+        for (key, map) in
+            [(normalize_phone(&client.phone), &mut plan.by_phone), (normalize_email(&client.email), &mut plan.by_email)]
+        {
+            if !key.is_empty() {
+                map.insert(key, index);
+            }
+        }
+        Ok(client.id)
+    }
+
+    /// A stored client by normalized phone, else by normalized e-mail.
+    fn find_client(&self, phone: &str, email: &str) -> Result<Option<Client>> {
+        let t = &self.inner.t;
+        for (key, index) in [(phone, &t.clients_by_phone), (email, &t.clients_by_email)] {
+            if key.is_empty() {
+                continue;
+            }
+            if let Some(id) = index.get(key.as_bytes())?.and_then(|v| key_id(&v))
+                && let Some(client) = self.client(id)?
+            {
+                return Ok(Some(client));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Writes a planned batch; with `replay`, only what is missing (after a crash).
+    fn write_intake(&self, batch: &JournalBatch, replay: bool) -> Result<()> {
+        let t = &self.inner.t;
+        for (name, next) in &batch.counters {
+            if !replay || counter(&t.meta, name)? < *next {
+                t.meta.insert(format!("next/{name}"), &next.to_be_bytes())?;
+            }
+        }
+        for client in &batch.clients {
+            let client = if replay && let Some(mut stored) = self.client(client.id)? {
+                // Changed since: keep it, only fill what is still empty.
+                if !fill_empty(&mut stored, &client.name, &client.phone, &client.email) {
+                    continue;
+                }
+                stored
+            } else {
+                client.clone()
+            };
+            for (key, index) in [
+                (normalize_phone(&client.phone), &t.clients_by_phone),
+                (normalize_email(&client.email), &t.clients_by_email),
+            ] {
+                if !key.is_empty() {
+                    index.insert(key.as_bytes(), &id_key(client.id))?;
+                }
+            }
+            t.clients.insert(id_key(client.id), encode(&client)?)?;
+        }
+        for lead in &batch.leads {
+            if replay && t.leads.contains_key(id_key(lead.id))? {
+                continue;
+            }
+            t.leads_by_created.insert(time_id_key(lead.created, lead.id), &[])?;
+            t.leads_by_updated.insert(
+                time_id_key(lead.updated, lead.id),
+                &export_flags(lead.is_template, lead.deleted, lead.created),
+            )?;
+            if let Some(rid) = &lead.roistat_lead_id {
+                t.leads_by_roistat.insert(rid.as_bytes(), &id_key(lead.id))?;
+            }
+            t.leads.insert(id_key(lead.id), encode(lead)?)?;
+        }
+        Ok(())
+    }
+
+    /// Writes again what the intake journal holds (after a crash), then empties it.
+    pub(super) fn replay_intake(&self, batches: Vec<JournalBatch>) -> Result<()> {
+        if batches.is_empty() {
+            return Ok(());
+        }
+        let guard = self.lock();
+        let mut leads = 0;
+        for batch in &batches {
+            let before = self.inner.t.leads.len();
+            self.write_intake(batch, true)?;
+            leads += self.inner.t.leads.len() - before;
+        }
+        drop(guard);
+        if leads > 0 {
+            tracing::info!("журнал приёма заявок: восстановлено заявок после сбоя: {leads}");
+        }
+        self.checkpoint()
+    }
+}
+
+#[cfg(test)]
+fn stored_client(store: &Store, id: ClientId) -> Client {
+    store.client(id).expect("read").expect("client")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::journal::FILE_NAME;
+    use crate::store::store_dir;
+
+    fn lead(rid: &str) -> Lead {
+        let now = Timestamp::now();
+        Lead {
+            roistat_lead_id: Some(rid.into()),
+            title: format!("Заявка {rid}"),
+            created: now,
+            updated: now,
+            origin: crate::domain::Origin::ProxyLead,
+            ..Lead::default()
+        }
+    }
+
+    fn contact(phone: &str) -> Contact {
+        Contact { name: "Иван".into(), phone: phone.into(), email: String::new() }
+    }
+
+    #[test]
+    fn a_journal_replays_into_a_store_that_lost_the_writes() {
+        let source = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(source.path()).expect("open");
+        let first = store
+            .intake_leads(&[(lead("r1"), contact("+7 901 000-00-01")), (lead("r2"), contact("79010000001"))])
+            .expect("intake");
+        let second = store.intake_lead(lead("r3"), &contact("79010000003")).expect("intake");
+        store.sync_intake().expect("sync");
+        let journal = std::fs::read(store_dir(source.path()).join(FILE_NAME)).expect("journal");
+        drop(store);
+
+        // A store whose sled files never got these writes, with the journal that did.
+        let target = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(store_dir(target.path())).expect("dir");
+        std::fs::write(store_dir(target.path()).join(FILE_NAME), &journal).expect("copy");
+        let store = Store::open(target.path()).expect("open with a journal");
+        for intake in first.iter().chain([&second]) {
+            let rid = intake.lead.roistat_lead_id.as_deref().expect("rid");
+            let found = store.lead_by_roistat_id(rid).expect("read").expect("replayed");
+            assert_eq!(found, intake.lead);
+        }
+        // Both first leads share one client (same phone); the indexes are back.
+        assert_eq!(first[0].lead.client_id, first[1].lead.client_id);
+        assert_eq!(store.all_clients().expect("clients").len(), 2);
+        let ids = store.lead_ids_changed_since(Timestamp::UNIX_EPOCH).expect("index");
+        assert_eq!(ids.len(), 3);
+        // The journal is empty after the replay; new leads get new ids and numbers.
+        assert_eq!(store.intake_journal_len(), 0);
+        let next = store.intake_lead(lead("r4"), &contact("79010000004")).expect("intake");
+        assert_eq!(next.lead.id, second.lead.id + 1);
+        assert_eq!(next.lead.number, second.lead.number + 1);
+        assert!(next.lead.client_id > second.lead.client_id);
+    }
+
+    #[test]
+    fn a_replay_over_a_store_that_has_the_writes_changes_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let intake = store.intake_lead(lead("r1"), &contact("79010000001")).expect("intake");
+        let client_id = intake.lead.client_id.expect("client");
+        store.sync_intake().expect("sync");
+        let journal = std::fs::read(store_dir(dir.path()).join(FILE_NAME)).expect("journal");
+        // Later the manager edits the lead and the client; then a crash leaves the journal behind.
+        let mut edited = intake.lead.clone();
+        edited.title = "Изменено менеджером".into();
+        store.update_lead(&edited).expect("edit");
+        let mut client = stored_client(&store, client_id);
+        client.name = "Иван Петров".into();
+        store.put_client(client.clone()).expect("edit client");
+        store.durable().expect("flush");
+        drop(store);
+        std::fs::write(store_dir(dir.path()).join(FILE_NAME), &journal).expect("journal back");
+
+        let store = Store::open(dir.path()).expect("reopen");
+        assert_eq!(store.lead_count(), 1);
+        assert_eq!(store.lead(intake.lead.id).expect("read").expect("lead").title, "Изменено менеджером");
+        assert_eq!(stored_client(&store, client_id).name, "Иван Петров");
+        assert_eq!(store.lead_ids_changed_since(Timestamp::UNIX_EPOCH).expect("index"), vec![intake.lead.id]);
+    }
+
+    #[test]
+    fn resends_inside_and_across_batches_create_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let intakes = store
+            .intake_leads(&[(lead("r1"), contact("79010000001")), (lead("r1"), contact("79010000001"))])
+            .expect("intake");
+        assert!(intakes[0].created && !intakes[1].created);
+        assert_eq!(intakes[0].lead, intakes[1].lead);
+        let again = store.intake_lead(lead("r1"), &contact("79010000001")).expect("resend");
+        assert!(!again.created);
+        assert_eq!(again.lead.id, intakes[0].lead.id);
+        assert_eq!(store.lead_count(), 1);
+        assert_eq!(store.all_clients().expect("clients").len(), 1);
+    }
+
+    #[test]
+    fn a_matched_client_gets_its_empty_fields_filled() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let first = store
+            .intake_lead(
+                lead("r1"),
+                &Contact { name: String::new(), phone: "79010000001".into(), email: String::new() },
+            )
+            .expect("intake");
+        let second = store
+            .intake_lead(
+                lead("r2"),
+                &Contact {
+                    name: "Анна".into(), phone: "8 (901) 000-00-01".into(), email: "anna@example.ru".into()
+                },
+            )
+            .expect("intake");
+        assert_eq!(first.lead.client_id, second.lead.client_id);
+        let client = stored_client(&store, first.lead.client_id.expect("client"));
+        assert_eq!((client.name.as_str(), client.email.as_str()), ("Анна", "anna@example.ru"));
+        assert!(store.checkpoint().is_ok());
+        assert_eq!(store.intake_journal_len(), 0);
+    }
+}
