@@ -142,6 +142,7 @@ criterion_group! {
     targets = bench
 }
 fn main() {
+    skvoz::tune_allocator();
     if let Some(dir) = std::env::var_os(CHILD_STORE) {
         child(Path::new(&dir));
         return;

@@ -57,6 +57,7 @@ fn statuses() -> Vec<Status> {
 }
 
 fn list_rows(c: &mut Criterion) {
+    skvoz::tune_allocator();
     let leads: Vec<Lead> = (1..=TOTAL).map(|i| Lead { id: i, number: i, ..lead(i) }).collect();
     let clients: Vec<Client> = (1..=20_000).map(client).collect();
     let statuses = statuses();

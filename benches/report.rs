@@ -11,6 +11,7 @@ use skvoz::domain::DailyFact;
 use support_facts::facts;
 
 fn bench(c: &mut Criterion) {
+    skvoz::tune_allocator();
     let last = jiff::civil::Date::constant(2026, 11, 24);
     let all = facts(730, last);
     let from = last.checked_sub(jiff::ToSpan::days(89)).unwrap();

@@ -13,9 +13,14 @@ use skvoz::domain::{Lead, Marker, Money, Origin, Secret};
 use skvoz::service::http1::{self, Http1Config};
 use skvoz::service::{ServiceOptions, auth};
 use skvoz::store::Store;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+#[path = "support/http_client.rs"]
+mod http_client;
+use http_client::Connection;
 
 const CLIENTS: usize = 32;
 
@@ -80,17 +85,19 @@ impl LoadResult {
     }
 }
 
-/// `total` GETs from `CLIENTS` concurrent keep-alive clients; `url(i)` gives the i-th URL.
-async fn load(total: usize, url: Arc<dyn Fn(usize) -> String + Send + Sync>) -> LoadResult {
+/// `total` GETs from `CLIENTS` concurrent keep-alive connections to `addr`; `target(i)` gives the
+/// path and query of the i-th request.
+async fn load(addr: SocketAddr, total: usize, target: Arc<dyn Fn(usize) -> String + Send + Sync>) -> LoadResult {
     let next = Arc::new(AtomicUsize::new(0));
-    // Building a client reads the system's certificates: done before the clock starts.
-    let clients: Vec<reqwest::Client> =
-        (0..CLIENTS).map(|_| reqwest::Client::builder().pool_max_idle_per_host(1).build().expect("client")).collect();
+    let mut connections = Vec::with_capacity(CLIENTS);
+    for _ in 0..CLIENTS {
+        connections.push(Connection::open(addr).await.expect("connect"));
+    }
     let started = Instant::now();
     let cpu = process_cpu();
     let mut tasks = Vec::new();
-    for client in clients {
-        let (next, url) = (next.clone(), url.clone());
+    for mut connection in connections {
+        let (next, target) = (next.clone(), target.clone());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             loop {
@@ -99,10 +106,9 @@ async fn load(total: usize, url: Arc<dyn Fn(usize) -> String + Send + Sync>) -> 
                     break;
                 }
                 let t = Instant::now();
-                let response = client.get(url(i)).send().await.expect("request");
-                assert!(response.status().is_success(), "status {}", response.status());
-                let body = response.bytes().await.expect("body");
-                assert!(body.starts_with(b"{\"status\":\"ok\""));
+                let response = connection.get(&target(i)).await.expect("request");
+                assert_eq!(response.status, 200, "{}", String::from_utf8_lossy(&response.body));
+                assert!(response.body.starts_with(b"{\"status\":\"ok\""));
                 latencies.push(t.elapsed());
             }
             latencies
@@ -115,7 +121,7 @@ async fn load(total: usize, url: Arc<dyn Fn(usize) -> String + Send + Sync>) -> 
     LoadResult { requests: total, elapsed: started.elapsed(), latencies, cpu: process_cpu() - cpu }
 }
 
-async fn bare_server() -> (std::net::SocketAddr, tokio::sync::watch::Sender<bool>) {
+async fn bare_server() -> (SocketAddr, tokio::sync::watch::Sender<bool>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let router = Router::new()
@@ -166,7 +172,7 @@ fn store_only(store: &Store, total: usize) -> LoadResult {
                     let lead = Lead { roistat_lead_id: Some(format!("direct-{i}")), ..order_lead(i) };
                     let contact = skvoz::store::Contact { phone: format!("7911{i:07}"), ..Default::default() };
                     store.intake_lead(lead, &contact).expect("intake");
-                    store.durable().expect("durable");
+                    store.sync_intake().expect("durable");
                     latencies.push(t.elapsed());
                 }
                 latencies
@@ -181,6 +187,7 @@ fn store_only(store: &Store, total: usize) -> LoadResult {
 }
 
 fn main() {
+    skvoz::tune_allocator();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     runtime.block_on(run());
 }
@@ -197,30 +204,27 @@ async fn run() {
     store.put_service_settings(&settings).expect("settings");
     let options = ServiceOptions { listen: Some("127.0.0.1:0".into()), ..Default::default() };
     let handle = skvoz::service::start(store.clone(), options).await.expect("start");
-    let base = format!(
-        "http://{}{}?user={}&token={}",
-        handle.local_addr(),
-        settings.path(),
-        settings.login,
-        auth::token(&settings.login, PASSWORD)
-    );
+    let addr = handle.local_addr();
+    let target =
+        format!("{}?user={}&token={}", settings.path(), settings.login, auth::token(&settings.login, PASSWORD));
+    let base = format!("http://{addr}{target}");
 
     println!("== Durable lead intake, {CLIENTS} concurrent clients over loopback ==");
     let (bare_addr, bare_stop) = bare_server().await;
-    let bare_url = format!("http://{bare_addr}/crm_httpAnalytics/hs/analytics?action=lead");
+    let bare_target = "/crm_httpAnalytics/hs/analytics?action=lead";
     // Warm up both (schema creation, connections).
-    load(CLIENTS * 4, Arc::new(move |_| bare_url.clone())).await;
-    let warm_base = base.clone();
-    load(CLIENTS * 4, Arc::new(move |i| format!("{warm_base}&action=lead&id=warm-{i}&title=x"))).await;
+    load(bare_addr, CLIENTS * 4, Arc::new(move |_| bare_target.to_string())).await;
+    let warm = target.clone();
+    load(addr, CLIENTS * 4, Arc::new(move |i| format!("{warm}&action=lead&id=warm-{i}&title=x"))).await;
 
-    let bare_url = format!("http://{bare_addr}/crm_httpAnalytics/hs/analytics?action=lead");
-    let ceiling = load(leads, Arc::new(move |_| bare_url.clone())).await;
-    let intake_base = base.clone();
+    let ceiling = load(bare_addr, leads, Arc::new(move |_| bare_target.to_string())).await;
+    let intake_target = target.clone();
     let intake = load(
+        addr,
         leads,
         Arc::new(move |i| {
             format!(
-                "{intake_base}&action=lead&id=bench-{i}&visit={}&title=%D0%97%D0%B0%D1%8F%D0%B2%D0%BA%D0%B0&name=%D0%98%D0%B2%D0%B0%D0%BD&phone=7900{:07}&data=%7B%22utm_source%22%3A%22yandex%22%2C%22utm_medium%22%3A%22cpc%22%7D",
+                "{intake_target}&action=lead&id=bench-{i}&visit={}&title=%D0%97%D0%B0%D1%8F%D0%B2%D0%BA%D0%B0&name=%D0%98%D0%B2%D0%B0%D0%BD&phone=7900{:07}&data=%7B%22utm_source%22%3A%22yandex%22%2C%22utm_medium%22%3A%22cpc%22%7D",
                 3_000_000 + i,
                 i
             )

@@ -37,6 +37,7 @@ fn fill(store: &Store, total: u64) {
 }
 
 fn inserts(c: &mut Criterion) {
+    skvoz::tune_allocator();
     let mut group = c.benchmark_group("store");
     group.sample_size(10).measurement_time(Duration::from_secs(20));
     group.throughput(Throughput::Elements(TOTAL));

@@ -13,6 +13,7 @@ use std::time::Instant;
 const DAYS: u32 = 730;
 
 fn main() {
+    skvoz::tune_allocator();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     runtime.block_on(bench());
 }

@@ -139,6 +139,7 @@ fn data_dir(cli: &Cli) -> Result<PathBuf> {
 }
 
 fn main() -> ExitCode {
+    skvoz::tune_allocator();
     let cli = Cli::parse();
     debug_assert_eq!(SCHEMA_VERSION, 3, "update version_text()");
     match run(cli) {
