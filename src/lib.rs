@@ -38,9 +38,9 @@ pub fn tune_allocator() {
 }
 
 /// The allocator's current purge delay in milliseconds (-1: never).
-pub fn allocator_purge_delay() -> i64 {
+pub fn allocator_purge_delay() -> std::ffi::c_long {
     // SAFETY: a plain getter of the linked mimalloc.
-    i64::from(unsafe { mi_option_get(MI_OPTION_PURGE_DELAY) })
+    unsafe { mi_option_get(MI_OPTION_PURGE_DELAY) }
 }
 
 /// The platform's data folder for skvoz (e.g. `~/.local/share/skvoz`).
