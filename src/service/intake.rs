@@ -1,7 +1,8 @@
 //! Lead intake with group commit. Handlers queue their parameters; one writer thread stores
 //! whatever has queued up as one batch, and one flusher thread makes it durable (one sync of the
-//! store's intake journal) and only then answers. While a batch is being synced the next one is
-//! written, so a sync carries many leads and no request waits in a line of syncs.
+//! store's intake journal) and only then answers. The flusher gets a batch as soon as it is in the
+//! journal, so the sync runs while the writer puts the batch into sled; a sync carries many leads
+//! and no request waits in a line of syncs.
 
 use super::actions::lead::build;
 use super::query::Params;
@@ -24,10 +25,18 @@ pub struct Accepted {
 }
 
 type Reply = oneshot::Sender<Result<Accepted, StoreError>>;
+type Outcome = Vec<Result<Accepted, StoreError>>;
 
 struct Job {
     params: Params,
     reply: Reply,
+}
+
+/// A batch handed to the flusher as soon as it is in the journal; its outcome follows once it is
+/// written to sled, so the sync and the write run at the same time.
+struct Pending {
+    replies: Vec<Reply>,
+    outcome: mpsc::Receiver<Outcome>,
 }
 
 /// The handlers' end of the queue; the threads stop when the service drops it.
@@ -38,7 +47,7 @@ pub struct IntakeQueue {
 impl IntakeQueue {
     pub fn start(store: Store) -> Result<IntakeQueue, StoreError> {
         let (jobs, job_rx) = mpsc::channel::<Job>();
-        let (written, written_rx) = mpsc::channel::<Vec<(Reply, Result<Accepted, StoreError>)>>();
+        let (written, written_rx) = mpsc::channel::<Pending>();
         let spawn_failed = |e: std::io::Error| StoreError::Invalid(format!("не удалось запустить приём заявок: {e}"));
         let writer_store = store.clone();
         std::thread::Builder::new()
@@ -62,11 +71,7 @@ impl IntakeQueue {
     }
 }
 
-fn write_batches(
-    store: &Store,
-    jobs: &mpsc::Receiver<Job>,
-    written: &mpsc::Sender<Vec<(Reply, Result<Accepted, StoreError>)>>,
-) {
+fn write_batches(store: &Store, jobs: &mpsc::Receiver<Job>, written: &mpsc::Sender<Pending>) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -75,16 +80,28 @@ fn write_batches(
                 Err(_) => break,
             }
         }
-        let results = store_batch(store, &batch);
-        let replies = batch.into_iter().map(|job| job.reply).zip(results).collect();
-        if written.send(replies).is_err() {
+        let (params, replies): (Vec<Params>, Vec<Reply>) = batch.into_iter().map(|job| (job.params, job.reply)).unzip();
+        let (outcome, outcome_rx) = mpsc::channel();
+        let mut pending = Some(Pending { replies, outcome: outcome_rx });
+        let mut hand_over = || {
+            if let Some(p) = pending.take() {
+                let _ = written.send(p);
+            }
+        };
+        let results = store_batch(store, &params, &mut hand_over);
+        // A batch that failed before the journal still needs its answers.
+        if let Some(p) = pending.take()
+            && written.send(p).is_err()
+        {
             return;
         }
+        let _ = outcome.send(results);
     }
 }
 
-/// One store batch; if it fails, each lead alone, so one bad lead fails only itself.
-fn store_batch(store: &Store, batch: &[Job]) -> Vec<Result<Accepted, StoreError>> {
+/// One store batch; if it fails before reaching the journal, each lead alone, so one bad lead
+/// fails only itself (then they are synced here, as the flusher may have synced before them).
+fn store_batch(store: &Store, batch: &[Params], journaled: &mut dyn FnMut()) -> Outcome {
     let fields = store.list::<ExtraField>();
     let initial_status = store.initial_status();
     let (fields, initial_status) = match (fields, initial_status) {
@@ -94,36 +111,55 @@ fn store_batch(store: &Store, batch: &[Job]) -> Vec<Result<Accepted, StoreError>
     let now = Timestamp::now();
     let mut items: Vec<(crate::domain::Lead, Contact)> = Vec::with_capacity(batch.len());
     let mut notes = Vec::with_capacity(batch.len());
-    for job in batch {
-        let (lead, contact, note) = build(&job.params, &fields, initial_status, now);
+    for params in batch {
+        let (lead, contact, note) = build(params, &fields, initial_status, now);
         items.push((lead, contact));
         notes.push(note);
     }
-    match store.intake_leads(&items) {
+    let mut reached_journal = false;
+    let result = store.intake_leads_with(&items, || {
+        reached_journal = true;
+        journaled();
+    });
+    match result {
         Ok(intakes) => intakes.into_iter().zip(notes).map(|(intake, notes)| Ok(Accepted { intake, notes })).collect(),
-        Err(_) if items.len() > 1 => items
-            .into_iter()
-            .zip(notes)
-            .map(|((lead, contact), notes)| store.intake_lead(lead, &contact).map(|intake| Accepted { intake, notes }))
-            .collect(),
-        Err(e) => vec![Err(e)],
+        Err(_) if !reached_journal && items.len() > 1 => {
+            let results: Outcome = items
+                .into_iter()
+                .zip(notes)
+                .map(|((lead, contact), notes)| {
+                    store.intake_lead(lead, &contact).map(|intake| Accepted { intake, notes })
+                })
+                .collect();
+            match store.sync_intake() {
+                Ok(()) => results,
+                Err(e) => results.into_iter().map(|_| Err(e.clone())).collect(),
+            }
+        }
+        Err(e) => items.iter().map(|_| Err(e.clone())).collect(),
     }
 }
 
-fn flush_batches(store: &Store, written: &mpsc::Receiver<Vec<(Reply, Result<Accepted, StoreError>)>>) {
+fn flush_batches(store: &Store, written: &mpsc::Receiver<Pending>) {
     while let Ok(first) = written.recv() {
-        let mut replies = first;
+        let mut pending = vec![first];
         while let Ok(more) = written.try_recv() {
-            replies.extend(more);
+            pending.push(more);
         }
         // "ok" means the lead survives a crash: nobody is answered before the sync.
-        let flushed = store.sync_intake();
-        for (reply, result) in replies {
-            let result = match (&flushed, result) {
-                (Ok(()), result) => result,
-                (Err(e), _) => Err(e.clone()),
-            };
-            let _ = reply.send(result);
+        let synced = store.sync_intake();
+        for batch in pending {
+            // And nobody before their lead can be read back.
+            let outcome = batch.outcome.recv().unwrap_or_default();
+            let mut results = outcome.into_iter();
+            for reply in batch.replies {
+                let result = match (&synced, results.next()) {
+                    (Ok(()), Some(result)) => result,
+                    (Err(e), _) => Err(e.clone()),
+                    (Ok(()), None) => Err(StoreError::Invalid("заявка не записана: повторите запрос".into())),
+                };
+                let _ = reply.send(result);
+            }
         }
         if store.intake_journal_len() > CHECKPOINT_BYTES
             && let Err(e) = store.checkpoint()

@@ -55,10 +55,20 @@ impl Store {
     /// [`Store::intake_lead`] for many leads at once (the service batches what arrives while the
     /// previous batch is written). A resend inside the batch matches the first copy.
     pub fn intake_leads(&self, items: &[(Lead, Contact)]) -> Result<Vec<Intake>> {
+        self.intake_leads_with(items, || {})
+    }
+
+    /// [`Store::intake_leads`] that calls `journaled` once the batch is in the intake journal and
+    /// before it is written to sled, so that a [`Store::sync_intake`] can run meanwhile. Not
+    /// called when the batch fails before that.
+    pub fn intake_leads_with(&self, items: &[(Lead, Contact)], journaled: impl FnOnce()) -> Result<Vec<Intake>> {
         let guard = self.lock();
         let plan = self.plan_intake(items)?;
         if !plan.batch.is_empty() {
             self.inner.journal.append(&plan.batch)?;
+        }
+        journaled();
+        if !plan.batch.is_empty() {
             self.write_intake(&plan.batch, false)?;
         }
         drop(guard);
