@@ -1,7 +1,7 @@
 //! Reads the HTTP service needs beyond the general API: the export's id list from the index alone
 //! (its values carry the flags that decide export), and leads decoded only as far as export reads.
 
-use super::codec::{decode, decode_view, id_key, read_export_flags, time_id_key, time_id_of};
+use super::codec::{decode, decode_view, id_key, key_id, read_export_flags, time_id_key, time_id_of};
 use super::{Result, Store};
 use crate::domain::{LeadExport, LeadId};
 use jiff::Timestamp;
@@ -55,8 +55,26 @@ impl Store {
 
     /// Calls `f` with the export view of each lead of `ids` that still exists, in that order.
     pub fn for_each_lead_export(&self, ids: &[LeadId], mut f: impl FnMut(&LeadExport<'_>)) -> Result<()> {
+        let leads = &self.inner.t.leads;
+        let (Some(&first), Some(&last)) = (ids.first(), ids.last()) else { return Ok(()) };
+        // A page of an export is a run of ascending ids, mostly next to each other: one scan reads
+        // each tree node once, where a lookup per id walks down from the root every time.
+        let ascending = ids.windows(2).all(|w| w[0] < w[1]);
+        if ascending && last - first < 2 * ids.len() as u64 {
+            let mut wanted = ids.iter().peekable();
+            for entry in leads.range(id_key(first)..=id_key(last)) {
+                let (key, bytes) = entry?;
+                let Some(id) = key_id(&key) else { continue };
+                while wanted.next_if(|&&w| w < id).is_some() {}
+                if wanted.next_if_eq(&&id).is_some() {
+                    let view: LeadExport<'_> = decode_view("заявки", &bytes)?;
+                    f(&view);
+                }
+            }
+            return Ok(());
+        }
         for id in ids {
-            let Some(bytes) = self.inner.t.leads.get(id_key(*id))? else { continue };
+            let Some(bytes) = leads.get(id_key(*id))? else { continue };
             let view: LeadExport<'_> = decode_view("заявки", &bytes)?;
             f(&view);
         }
@@ -103,5 +121,30 @@ mod tests {
             index.insert(key, &[]).unwrap();
         }
         check(&store);
+    }
+
+    #[test]
+    fn export_views_come_in_the_order_of_the_ids_dense_or_sparse() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let leads: Vec<Lead> = (0..40).map(|i| Lead { title: format!("Заявка {i}"), ..Lead::default() }).collect();
+        let ids: Vec<LeadId> = store.add_leads(leads).unwrap().iter().map(|l| l.id).collect();
+        let titles = |wanted: &[LeadId]| {
+            let mut out = Vec::new();
+            store.for_each_lead_export(wanted, |view| out.push((view.id, view.title.to_string()))).unwrap();
+            out
+        };
+        let expect = |wanted: &[LeadId]| -> Vec<(LeadId, String)> {
+            wanted.iter().filter(|id| ids.contains(id)).map(|&id| (id, format!("Заявка {}", id - ids[0]))).collect()
+        };
+        // Dense (read by one scan), with a gap and an id that does not exist.
+        let dense: Vec<LeadId> = ids[5..30].iter().copied().filter(|id| id % 7 != 0).chain([ids[39] + 5]).collect();
+        assert_eq!(titles(&dense), expect(&dense));
+        // Sparse (one lookup per id) and unordered: the given order is kept.
+        let sparse = vec![ids[39], ids[0], ids[20], 10_000];
+        assert_eq!(titles(&sparse), expect(&sparse));
+        assert!(titles(&[]).is_empty());
+        // The whole run, as a page of an export reads it.
+        assert_eq!(titles(&ids), expect(&ids));
     }
 }
