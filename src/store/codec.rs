@@ -69,16 +69,31 @@ pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
 
 /// A view that borrows its text from the stored bytes.
 pub fn decode_view<'a, T: serde::Deserialize<'a>>(what: &str, bytes: &'a [u8]) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt { what: what.to_string(), reason: e.to_string() })
+    let corrupt = |reason: String| StoreError::Corrupt { what: what.to_string(), reason };
+    // One UTF-8 check of the whole record is cheaper than serde_json's check of every string.
+    let text = std::str::from_utf8(bytes).map_err(|e| corrupt(e.to_string()))?;
+    serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))
 }
 
 pub fn decode<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt { what: what.to_string(), reason: e.to_string() })
+    decode_view(what, bytes)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_damaged_record_is_reported_not_trusted() {
+        let good: Vec<(String, String)> = decode("пары", "[[\"имя\",\"Иван\"]]".as_bytes()).unwrap();
+        assert_eq!(good, vec![("имя".to_string(), "Иван".to_string())]);
+        for bad in [&b"[[\"\xff\xfe\",\"x\"]]"[..], b"[[\"a\",", b""] {
+            match decode::<Vec<(String, String)>>("пары", bad) {
+                Err(StoreError::Corrupt { what, .. }) => assert_eq!(what, "пары"),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
 
     #[test]
     fn time_keys_sort_by_time() {
