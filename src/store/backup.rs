@@ -1,11 +1,11 @@
 //! Backup and restore: a self-describing JSON-lines file of every record.
 
-use super::codec::{decode, encode, export_flags, id_key, time_id_key};
+use super::codec::{decode, encode, id_key};
 use super::migrate::SCHEMA_VERSION;
 use super::{Result, Store, StoreError, StoreEvent};
 use crate::domain::{
     AnalyticsSource, Call, Client, DailyFact, ExchangeEntry, ExtraField, Lead, LeadSource, ServiceSettings, Status,
-    Telephony, User, normalize_email, normalize_phone,
+    Telephony, User,
 };
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};
@@ -166,27 +166,9 @@ impl Store {
                 Line::User { record } => self.raw_put(&record)?,
                 Line::LeadSource { record } => self.raw_put(&record)?,
                 Line::AnalyticsSource { record } => self.raw_put(&record)?,
-                Line::Client { record } => {
-                    t.clients.insert(id_key(record.id), encode(&record)?)?;
-                    let phone = normalize_phone(&record.phone);
-                    if !phone.is_empty() {
-                        t.clients_by_phone.insert(phone.as_bytes(), &id_key(record.id))?;
-                    }
-                    let email = normalize_email(&record.email);
-                    if !email.is_empty() {
-                        t.clients_by_email.insert(email.as_bytes(), &id_key(record.id))?;
-                    }
-                }
+                Line::Client { record } => self.insert_client(&record)?,
                 Line::Lead { record } => {
-                    t.leads.insert(id_key(record.id), encode(&record)?)?;
-                    t.leads_by_created.insert(time_id_key(record.created, record.id), &[])?;
-                    t.leads_by_updated.insert(
-                        time_id_key(record.updated, record.id),
-                        &export_flags(record.is_template, record.deleted, record.created),
-                    )?;
-                    if let Some(rid) = &record.roistat_lead_id {
-                        t.leads_by_roistat.insert(rid.as_bytes(), &id_key(record.id))?;
-                    }
+                    self.insert_new_lead(&record)?;
                     summary.leads += 1;
                 }
                 Line::Call { record } => {

@@ -250,30 +250,42 @@ impl Store {
             } else {
                 client.clone()
             };
-            for (key, index) in [
-                (normalize_phone(&client.phone), &t.clients_by_phone),
-                (normalize_email(&client.email), &t.clients_by_email),
-            ] {
-                if !key.is_empty() {
-                    index.insert(key.as_bytes(), &id_key(client.id))?;
-                }
-            }
-            t.clients.insert(id_key(client.id), encode(&client)?)?;
+            self.insert_client(&client)?;
         }
         for lead in &batch.leads {
             if replay && t.leads.contains_key(id_key(lead.id))? {
                 continue;
             }
-            t.leads_by_created.insert(time_id_key(lead.created, lead.id), &[])?;
-            t.leads_by_updated.insert(
-                time_id_key(lead.updated, lead.id),
-                &export_flags(lead.is_template, lead.deleted, lead.created),
-            )?;
-            if let Some(rid) = &lead.roistat_lead_id {
-                t.leads_by_roistat.insert(rid.as_bytes(), &id_key(lead.id))?;
-            }
-            t.leads.insert(id_key(lead.id), encode(lead)?)?;
+            self.insert_new_lead(lead)?;
         }
+        Ok(())
+    }
+
+    /// Writes a lead that has no record yet with plain inserts: its indexes, then the record.
+    pub(super) fn insert_new_lead(&self, lead: &Lead) -> Result<()> {
+        let t = &self.inner.t;
+        t.leads_by_created.insert(time_id_key(lead.created, lead.id), &[])?;
+        t.leads_by_updated
+            .insert(time_id_key(lead.updated, lead.id), &export_flags(lead.is_template, lead.deleted, lead.created))?;
+        if let Some(rid) = &lead.roistat_lead_id {
+            t.leads_by_roistat.insert(rid.as_bytes(), &id_key(lead.id))?;
+        }
+        t.leads.insert(id_key(lead.id), encode(lead)?)?;
+        Ok(())
+    }
+
+    /// Writes a client with plain inserts: its phone and e-mail indexes, then the record.
+    pub(super) fn insert_client(&self, client: &Client) -> Result<()> {
+        let t = &self.inner.t;
+        for (key, index) in [
+            (normalize_phone(&client.phone), &t.clients_by_phone),
+            (normalize_email(&client.email), &t.clients_by_email),
+        ] {
+            if !key.is_empty() {
+                index.insert(key.as_bytes(), &id_key(client.id))?;
+            }
+        }
+        t.clients.insert(id_key(client.id), encode(client)?)?;
         Ok(())
     }
 
