@@ -15,9 +15,6 @@ use tokio::sync::oneshot;
 /// Leads stored in one batch at most.
 const MAX_BATCH: usize = 512;
 
-/// The intake journal is emptied (sled flushed) when it grows past this.
-const CHECKPOINT_BYTES: u64 = 16 * 1024 * 1024;
-
 /// A stored and durable lead, with what the log should say about its input.
 pub struct Accepted {
     pub intake: Intake,
@@ -161,9 +158,7 @@ fn flush_batches(store: &Store, written: &mpsc::Receiver<Pending>) {
                 let _ = reply.send(result);
             }
         }
-        if store.intake_journal_len() > CHECKPOINT_BYTES
-            && let Err(e) = store.checkpoint()
-        {
+        if let Err(e) = store.checkpoint_when_due() {
             tracing::error!("журнал приёма заявок не очищен: {e}");
         }
     }

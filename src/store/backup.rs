@@ -2,7 +2,7 @@
 
 use super::codec::{decode, encode, id_key};
 use super::migrate::SCHEMA_VERSION;
-use super::{Result, Store, StoreError, StoreEvent};
+use super::{COUNTER_PREFIX, Result, Store, StoreError, StoreEvent, counter_key};
 use crate::domain::{
     AnalyticsSource, Call, Client, DailyFact, ExchangeEntry, ExtraField, Lead, LeadSource, ServiceSettings, Status,
     Telephony, User,
@@ -59,9 +59,9 @@ impl Store {
             &Line::Header { format: FORMAT.into(), schema_version: SCHEMA_VERSION, created: jiff::Timestamp::now() },
             &mut summary,
         )?;
-        for entry in t.meta.scan_prefix("next/") {
+        for entry in t.meta.scan_prefix(COUNTER_PREFIX) {
             let (key, value) = entry?;
-            let name = String::from_utf8_lossy(&key["next/".len()..]).into_owned();
+            let name = String::from_utf8_lossy(&key[COUNTER_PREFIX.len()..]).into_owned();
             let next = super::codec::key_id(&value).unwrap_or(1);
             write(&Line::Counter { name, next }, &mut summary)?;
         }
@@ -140,7 +140,7 @@ impl Store {
             tree.clear()?;
         }
         self.clear_facts_locked()?;
-        for entry in t.meta.scan_prefix("next/") {
+        for entry in t.meta.scan_prefix(COUNTER_PREFIX) {
             t.meta.remove(entry?.0)?;
         }
         t.meta.remove("settings/service")?;
@@ -153,7 +153,7 @@ impl Store {
             match line {
                 Line::Header { .. } | Line::End { .. } => summary.records -= 1,
                 Line::Counter { name, next } => {
-                    t.meta.insert(format!("next/{name}"), &next.to_be_bytes())?;
+                    t.meta.insert(counter_key(&name), &next.to_be_bytes())?;
                 }
                 Line::ServiceSettings { record } => {
                     t.meta.insert("settings/service", encode(&record)?)?;

@@ -8,18 +8,21 @@
 use super::codec::{encode, export_flags, id_key, key_id, time_id_key};
 use super::journal::JournalBatch;
 use super::leads::{Contact, Intake};
-use super::{Result, Store, StoreEvent};
+use super::{Result, Store, StoreEvent, counter_key};
 use crate::domain::{Client, ClientId, Lead, LeadId, normalize_email, normalize_phone};
 use jiff::Timestamp;
 use std::collections::HashMap;
 
-const LEAD_ID: &str = "lead_id";
-const LEAD_NUMBER: &str = "lead_number";
-const CLIENT_ID: &str = "client_id";
+pub(super) const LEAD_ID: &str = "lead_id";
+pub(super) const LEAD_NUMBER: &str = "lead_number";
+pub(super) const CLIENT_ID: &str = "client_id";
 
-/// The next free value of a named counter (as `tx_take` keeps it).
+/// The intake journal is emptied (sled flushed) when it grows past this.
+const CHECKPOINT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The next free value of a named counter, read outside a transaction.
 fn counter(meta: &sled::Tree, name: &str) -> Result<u64> {
-    Ok(meta.get(format!("next/{name}"))?.and_then(|v| key_id(&v)).unwrap_or(1))
+    Ok(meta.get(counter_key(name))?.and_then(|v| key_id(&v)).unwrap_or(1))
 }
 
 /// Fills the client's empty name, phone and e-mail from the contact; true if anything changed.
@@ -89,8 +92,14 @@ impl Store {
     }
 
     /// Bytes waiting in the intake journal for a [`Store::checkpoint`].
-    pub fn intake_journal_len(&self) -> u64 {
+    fn intake_journal_len(&self) -> u64 {
         self.inner.journal.len()
+    }
+
+    /// A [`Store::checkpoint`] once the intake journal has grown past 16 MB, so a
+    /// replay after a crash stays short. Call it between batches, not while holding up answers.
+    pub fn checkpoint_when_due(&self) -> Result<()> {
+        if self.intake_journal_len() > CHECKPOINT_BYTES { self.checkpoint() } else { Ok(()) }
     }
 
     /// Flushes sled and empties the intake journal (everything in it is then in sled's files).
@@ -237,7 +246,7 @@ impl Store {
         let t = &self.inner.t;
         for (name, next) in &batch.counters {
             if !replay || counter(&t.meta, name)? < *next {
-                t.meta.insert(format!("next/{name}"), &next.to_be_bytes())?;
+                t.meta.insert(counter_key(name), &next.to_be_bytes())?;
             }
         }
         for client in &batch.clients {
@@ -259,6 +268,14 @@ impl Store {
             self.insert_new_lead(lead)?;
         }
         Ok(())
+    }
+
+    /// The next value of a named counter, taken outside a transaction (under the write lock).
+    pub(super) fn take_counter(&self, name: &str) -> Result<u64> {
+        let meta = &self.inner.t.meta;
+        let next = counter(meta, name)?;
+        meta.insert(counter_key(name), &next.saturating_add(1).to_be_bytes())?;
+        Ok(next)
     }
 
     /// Writes a lead that has no record yet with plain inserts: its indexes, then the record.
@@ -436,5 +453,23 @@ mod tests {
         assert_eq!((client.name.as_str(), client.email.as_str()), ("Анна", "anna@example.ru"));
         assert!(store.checkpoint().is_ok());
         assert_eq!(store.intake_journal_len(), 0);
+    }
+
+    #[test]
+    fn the_journal_is_emptied_only_once_it_is_big() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        store.intake_lead(lead("small"), &contact("79010000001")).expect("intake");
+        store.checkpoint_when_due().expect("not due");
+        let small = store.intake_journal_len();
+        assert!(small > 0);
+        let big = Lead { text: "я".repeat(CHECKPOINT_BYTES as usize / 2 + 1), ..lead("big") };
+        store.intake_lead(big, &contact("79010000002")).expect("intake");
+        assert!(store.intake_journal_len() > CHECKPOINT_BYTES);
+        store.checkpoint_when_due().expect("due");
+        assert_eq!(store.intake_journal_len(), 0);
+        drop(store);
+        let store = Store::open(dir.path()).expect("reopen");
+        assert_eq!(store.lead_count(), 2);
     }
 }

@@ -1,8 +1,9 @@
 //! Leads and clients, with their indexes (created, updated, Roistat id; phone, e-mail).
 
 use super::codec::{decode, encode, export_flags, id_key, key_id, time_bytes, time_id_key, time_id_of};
-use super::{Result, Store, StoreError, StoreEvent, TxResult, abort, tx_next, tx_take};
-use crate::domain::{Client, ClientId, Lead, LeadId, normalize_email, normalize_phone};
+use super::intake::{CLIENT_ID, LEAD_ID, LEAD_NUMBER};
+use super::{Result, Store, StoreError, StoreEvent, TxResult, abort, tx_take};
+use crate::domain::{Client, ClientId, Lead, LeadId};
 use jiff::Timestamp;
 use sled::transaction::TransactionalTree;
 
@@ -73,8 +74,8 @@ impl LeadTx<'_> {
     /// New leads with consecutive ids and numbers; the counters are read and written once.
     fn insert_batch(&self, leads: &[Lead]) -> TxResult<Vec<Lead>> {
         let n = leads.len() as u64;
-        let first_id = tx_take(self.meta, "lead_id", n)?;
-        let first_number = tx_take(self.meta, "lead_number", n)?;
+        let first_id = tx_take(self.meta, LEAD_ID, n)?;
+        let first_number = tx_take(self.meta, LEAD_NUMBER, n)?;
         let mut out = Vec::with_capacity(leads.len());
         for (i, lead) in (0u64..).zip(leads) {
             let lead = Lead { id: first_id + i, number: first_number + i, ..lead.clone() };
@@ -85,50 +86,15 @@ impl LeadTx<'_> {
     }
 }
 
-struct ClientTx<'a> {
-    meta: &'a TransactionalTree,
-    clients: &'a TransactionalTree,
-    by_phone: &'a TransactionalTree,
-    by_email: &'a TransactionalTree,
-}
-
-impl ClientTx<'_> {
-    fn put(&self, client: &Client) -> TxResult<()> {
-        let bytes = encode(client).or_else(abort)?;
-        self.clients.insert(&id_key(client.id), bytes)?;
-        let phone = normalize_phone(&client.phone);
-        if !phone.is_empty() {
-            self.by_phone.insert(phone.as_bytes(), &id_key(client.id))?;
-        }
-        let email = normalize_email(&client.email);
-        if !email.is_empty() {
-            self.by_email.insert(email.as_bytes(), &id_key(client.id))?;
-        }
-        Ok(())
-    }
-}
-
 impl Store {
-    fn lead_transaction<T>(&self, f: impl Fn(&LeadTx<'_>, &ClientTx<'_>) -> TxResult<T>) -> Result<T> {
+    fn lead_transaction<T>(&self, f: impl Fn(&LeadTx<'_>) -> TxResult<T>) -> Result<T> {
         use sled::Transactional;
         let t = &self.inner.t;
-        let result = (
-            &t.meta,
-            &t.leads,
-            &t.leads_by_created,
-            &t.leads_by_updated,
-            &t.leads_by_roistat,
-            &t.clients,
-            &t.clients_by_phone,
-            &t.clients_by_email,
-        )
-            .transaction(
-                |(meta, leads, by_created, by_updated, by_roistat, clients, by_phone, by_email)| {
-                    let lt = LeadTx { meta, leads, by_created, by_updated, by_roistat };
-                    let ct = ClientTx { meta, clients, by_phone, by_email };
-                    f(&lt, &ct)
-                },
-            )?;
+        let result = (&t.meta, &t.leads, &t.leads_by_created, &t.leads_by_updated, &t.leads_by_roistat).transaction(
+            |(meta, leads, by_created, by_updated, by_roistat)| {
+                f(&LeadTx { meta, leads, by_created, by_updated, by_roistat })
+            },
+        )?;
         Ok(result)
     }
 
@@ -141,7 +107,7 @@ impl Store {
     /// Adds many leads in one transaction.
     pub fn add_leads(&self, leads: Vec<Lead>) -> Result<Vec<Lead>> {
         let guard = self.lock();
-        let added = self.lead_transaction(|lt, _| lt.insert_batch(&leads))?;
+        let added = self.lead_transaction(|lt| lt.insert_batch(&leads))?;
         drop(guard);
         self.emit(StoreEvent::LeadsChanged(added.iter().map(|l| l.id).collect()));
         Ok(added)
@@ -155,7 +121,7 @@ impl Store {
     /// Saves several leads in one transaction: all or none (group change, undo).
     pub fn update_leads(&self, leads: &[Lead]) -> Result<()> {
         let guard = self.lock();
-        self.lead_transaction(|lt, _| {
+        self.lead_transaction(|lt| {
             for lead in leads {
                 let Some(old) = lt.get(lead.id)? else {
                     return abort(StoreError::NotFound(format!("заявка № {} (id {})", lead.number, lead.id)));
@@ -172,7 +138,7 @@ impl Store {
     /// Applies `change` to one lead under the write lock (comments, tasks from Roistat).
     pub fn modify_lead(&self, id: LeadId, change: impl Fn(&mut Lead)) -> Result<Lead> {
         let guard = self.lock();
-        let lead = self.lead_transaction(|lt, _| {
+        let lead = self.lead_transaction(|lt| {
             let Some(old) = lt.get(id)? else {
                 return abort(StoreError::NotFound(format!("заявка с id {id}")));
             };
@@ -288,16 +254,12 @@ impl Store {
     }
 
     /// Saves a client; a new one (id 0) gets an id.
-    pub fn put_client(&self, client: Client) -> Result<Client> {
+    pub fn put_client(&self, mut client: Client) -> Result<Client> {
         let guard = self.lock();
-        let client = self.lead_transaction(|_, ct| {
-            let mut client = client.clone();
-            if client.id == 0 {
-                client.id = tx_next(ct.meta, "client_id")?;
-            }
-            ct.put(&client)?;
-            Ok(client)
-        })?;
+        if client.id == 0 {
+            client.id = self.take_counter(CLIENT_ID)?;
+        }
+        self.insert_client(&client)?;
         drop(guard);
         self.emit(StoreEvent::ClientsChanged);
         Ok(client)

@@ -219,9 +219,16 @@ fn tx_next(meta: &sled::transaction::TransactionalTree, name: &str) -> TxResult<
     tx_take(meta, name, 1)
 }
 
+/// Where a named counter keeps its next free value in `meta`.
+const COUNTER_PREFIX: &str = "next/";
+
+fn counter_key(name: &str) -> String {
+    format!("{COUNTER_PREFIX}{name}")
+}
+
 /// Takes `n` consecutive values of a named counter at once and returns the first.
 fn tx_take(meta: &sled::transaction::TransactionalTree, name: &str, n: u64) -> TxResult<u64> {
-    let key = format!("next/{name}");
+    let key = counter_key(name);
     let current = match meta.get(key.as_bytes())? {
         Some(v) => codec::key_id(&v).unwrap_or(1),
         None => 1,
