@@ -130,8 +130,43 @@ const FIRST_NAMES: &[&str] = &[
     "Павел",
     "Татьяна",
 ];
-const LAST_NAMES: &[&str] =
-    &["Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов", "Новиков", "Фёдоров"];
+const LAST_NAMES: &[&str] = &[
+    "Иванов",
+    "Смирнов",
+    "Кузнецов",
+    "Попов",
+    "Васильев",
+    "Петров",
+    "Соколов",
+    "Михайлов",
+    "Новиков",
+    "Фёдоров",
+    "Морозов",
+    "Волков",
+    "Лебедев",
+    "Семёнов",
+    "Егоров",
+    "Козлов",
+    "Степанов",
+    "Николаев",
+    "Орлов",
+    "Зайцев",
+];
+/// Patronymics without their ending: «-ич» for a man, «-на» for a woman.
+const PATRONYMIC_STEMS: &[&str] = &[
+    "Александров",
+    "Сергеев",
+    "Иванов",
+    "Петров",
+    "Андреев",
+    "Дмитриев",
+    "Николаев",
+    "Михайлов",
+    "Алексеев",
+    "Владимиров",
+    "Викторов",
+    "Павлов",
+];
 const TITLES: &[&str] = &["Заявка с сайта", "Пойманный лид", "Обратный звонок", "Заказ из корзины", "Запрос прайса"];
 
 /// A proxy-lead-like record before it gets ids.
@@ -220,10 +255,17 @@ pub fn generate(seed: u64, today: Date) -> DemoData {
 fn demo_lead(rng: &mut Rng, date: Date, triple_index: usize, n: u64, triple: &Triple, paid: bool) -> DemoLead {
     let first = rng.pick(FIRST_NAMES);
     let last = rng.pick(LAST_NAMES);
+    let patronymic = PATRONYMIC_STEMS[(rng.next_u64() % PATRONYMIC_STEMS.len() as u64) as usize];
+    // One draw kept from when e-mails were random, so the facts that follow stay the same.
+    rng.next_u64();
     let female = matches!(*first, "Мария" | "Ольга" | "Анна" | "Елена" | "Наталья" | "Татьяна");
-    let name = format!("{last}{} {first}", if female { "а" } else { "" });
-    let phone = format!("79{:09}", rng.next_u64() % 1_000_000_000);
-    let email = format!("client{}@example.ru", rng.next_u64() % 100_000);
+    let name =
+        if female { format!("{last}а {first} {patronymic}на") } else { format!("{last} {first} {patronymic}ич") };
+    // A person is one name with one phone and e-mail: a name that comes again is a repeat client.
+    let person = Rng(name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)))
+        .next_u64();
+    let phone = format!("79{:09}", person % 1_000_000_000);
+    let email = format!("client{}@example.ru", person % 1_000_000);
     let created = at(date, 9 + rng.below(11) as i8, rng.below(60) as i8);
     let utm = Utm {
         source: triple.utm.0.into(),
@@ -331,8 +373,13 @@ pub fn fill(store: &Store, seed: u64, today: Date) -> Result<DemoSummary> {
     };
     let mut summary =
         DemoSummary { facts: store.replace_facts(0, first, last, &data.facts)?, ..DemoSummary::default() };
+    // Today's leads fall in working hours: those still ahead of the clock have not arrived yet.
+    let now = Timestamp::now();
     for demo in data.leads {
         let mut lead = demo.lead;
+        if lead.created > now {
+            continue;
+        }
         lead.lead_source_id = Some(source_id);
         lead.responsible = manager.map(Responsible::User);
         lead.status_id = if demo.paid {
@@ -394,5 +441,17 @@ mod tests {
         // Free channels have no cost.
         assert!(data.facts.iter().filter(|f| f.levels[0].value == "seo").all(|f| f.cost == Money::ZERO));
         assert!(!data.leads.is_empty() && !data.calls.is_empty());
+    }
+
+    #[test]
+    fn one_name_one_phone() {
+        let data = generate(DEFAULT_SEED, Date::constant(2026, 11, 24));
+        let mut phones = std::collections::HashMap::new();
+        for demo in &data.leads {
+            let phone = phones.entry(demo.contact.name.clone()).or_insert_with(|| demo.contact.phone.clone());
+            assert_eq!(*phone, demo.contact.phone, "{} has two phones", demo.contact.name);
+        }
+        let clients = phones.len();
+        assert!(clients > 1_000 && clients < data.leads.len(), "{clients} clients, some of them repeat");
     }
 }

@@ -116,8 +116,14 @@ fn wizard_creates_a_template_and_f9_copies_it() {
     h.get_by_label("Шаблон").click();
     settle(&mut h);
 
-    // F9 on the template: a normal, exportable lead with the marker and a new number.
+    // F9 on the template opens an unsaved copy, as 1C does: nothing is written (nor exported)
+    // before «Записать».
     h.key_press(egui::Key::F9);
+    settle(&mut h);
+    assert!(h.query_by_label("Новая заявка").is_some());
+    assert_eq!(store.all_leads().unwrap().len(), 3, "an abandoned copy would reach Roistat");
+    // Saved: a normal, exportable lead with the marker and a new number.
+    h.get_by_label("Записать").click();
     settle(&mut h);
     let leads = store.all_leads().unwrap();
     assert_eq!(leads.len(), 4);
@@ -255,6 +261,10 @@ fn insert_opens_a_new_lead_and_esc_asks_before_closing() {
     assert!(h.query_by_label(&format!("Заявка № {}", added.number)).is_none());
     h.key_press(egui::Key::Delete);
     settle(&mut h);
+    assert!(h.query_by_label(&format!("Пометить на удаление заявку № {}?", added.number)).is_some());
+    assert!(!store.lead(added.id).unwrap().unwrap().deleted, "nothing happens before the answer");
+    h.get_by_label("Да").click();
+    settle(&mut h);
     assert!(store.lead(added.id).unwrap().unwrap().deleted);
     assert!(h.query_by_label("Звонок с выставки").is_none());
     h.get_by_label("Отменить изменение").click();
@@ -327,4 +337,123 @@ fn a_lead_that_arrives_while_the_screen_is_open_shows_up_with_its_client() {
     assert!(h.query_by_label("Пойманный лид").is_some());
     assert!(h.query_by_label("Соколова Мария").is_some());
     assert_eq!(h.state().visible_len(), 2);
+}
+
+#[test]
+fn arrows_move_through_the_list_and_enter_opens() {
+    let (_dir, store) = store_with((1..=30).map(|i| lead(&format!("Заявка {i}"), i)).collect());
+    let mut h = harness(&store);
+    settle(&mut h);
+    let number_of = |h: &Harness<'_, LeadsScreen>| {
+        let ids = h.state().selection();
+        assert_eq!(ids.len(), 1, "the current row is the selection");
+        store.lead(ids[0]).unwrap().unwrap().title
+    };
+    // Newest first: the first ↓ takes the top row.
+    h.key_press(egui::Key::ArrowDown);
+    settle(&mut h);
+    assert_eq!(number_of(&h), "Заявка 30");
+    h.key_press(egui::Key::ArrowDown);
+    h.key_press(egui::Key::ArrowDown);
+    settle(&mut h);
+    assert_eq!(number_of(&h), "Заявка 28");
+    h.key_press(egui::Key::ArrowUp);
+    settle(&mut h);
+    assert_eq!(number_of(&h), "Заявка 29");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::End);
+    settle(&mut h);
+    assert_eq!(number_of(&h), "Заявка 1");
+    h.key_press(egui::Key::PageUp);
+    settle(&mut h);
+    let after_page_up = number_of(&h);
+    assert_ne!(after_page_up, "Заявка 1");
+    assert_ne!(after_page_up, "Заявка 2", "PageUp moves by a screen, not a row");
+    h.key_press(egui::Key::Home);
+    settle(&mut h);
+    assert_eq!(number_of(&h), "Заявка 30");
+    h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::ArrowDown);
+    h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::ArrowDown);
+    settle(&mut h);
+    assert_eq!(h.state().selection().len(), 3, "Shift+↓ stretches the selection");
+    h.key_press(egui::Key::ArrowDown);
+    settle(&mut h);
+    assert_eq!(number_of(&h), "Заявка 27");
+    h.key_press(egui::Key::Enter);
+    settle(&mut h);
+    let opened = store.lead(h.state().open_lead_id().unwrap()).unwrap().unwrap();
+    assert_eq!(opened.title, "Заявка 27");
+    h.key_press(egui::Key::Escape);
+    settle(&mut h);
+    assert_eq!(h.state().open_lead_id(), None, "Esc returns to the list");
+}
+
+#[test]
+fn delete_asks_and_never_reaches_a_row_the_filter_hides() {
+    let (_dir, store) = store_with(vec![lead("Заявка с сайта", 1), lead("Обратный звонок", 2)]);
+    let mut h = harness(&store);
+    settle(&mut h);
+    h.get_by_label("Заявка с сайта").click();
+    settle(&mut h);
+    h.get_by_label("Обратный звонок").click_modifiers(egui::Modifiers::COMMAND);
+    settle(&mut h);
+    assert_eq!(h.state().selection().len(), 2);
+    // «Нет» leaves both as they were.
+    h.key_press(egui::Key::Delete);
+    settle(&mut h);
+    assert!(h.query_by_label("Пометить на удаление выделенные строки (2)?").is_some());
+    h.get_by_label("Нет").click();
+    settle(&mut h);
+    assert!(store.all_leads().unwrap().iter().all(|l| !l.deleted));
+    // A search hides one of the selected rows: it leaves the selection and Delete cannot reach it.
+    type_into(&mut h, "Поиск", "звонок");
+    assert_eq!(h.state().selection().len(), 1);
+    h.key_press(egui::Key::Escape);
+    settle(&mut h);
+    h.get_by_label("Обратный звонок").click();
+    settle(&mut h);
+    h.key_press(egui::Key::Delete);
+    settle(&mut h);
+    h.get_by_label("Да").click();
+    settle(&mut h);
+    let leads = store.all_leads().unwrap();
+    let deleted: Vec<&str> = leads.iter().filter(|l| l.deleted).map(|l| l.title.as_str()).collect();
+    assert_eq!(deleted, vec!["Обратный звонок"]);
+}
+
+#[test]
+fn phones_and_money_read_as_people_write_them_and_a_new_lead_is_mine() {
+    let (_dir, store) = store_with(vec![lead("Заявка с сайта", 1)]);
+    let contact =
+        skvoz::store::Contact {
+            name: "Орлова Ирина".into(), phone: "89161234567".into(), email: String::new()
+        };
+    store.intake_lead(lead("Пойманный лид", 5), &contact).unwrap();
+    let mut h = harness(&store);
+    h.state_mut().set_current_user(Some(7));
+    settle(&mut h);
+    assert!(h.query_by_label("+7 916 123-45-67").is_some(), "the list shows the phone grouped");
+    type_into(&mut h, "Поиск", "916 123 45");
+    assert_eq!(h.state().visible_len(), 1, "searched by digits");
+
+    h.get_by_label("Пойманный лид").click();
+    settle(&mut h);
+    h.key_press(egui::Key::Enter);
+    settle(&mut h);
+    type_into(&mut h, "Выручка, руб.", "12 500,50");
+    h.get_by_label("Записать").click();
+    settle(&mut h);
+    let saved = store.all_leads().unwrap().into_iter().find(|l| l.title == "Пойманный лид").unwrap();
+    assert_eq!(saved.price, skvoz::domain::Money(1_250_050));
+    let field = h.get_by_role_and_label(Role::TextInput, "Выручка, руб.");
+    assert_eq!(field.value().as_deref(), Some("12\u{a0}500,50"), "the saved sum reads as it was typed");
+
+    h.key_press(egui::Key::Escape);
+    settle(&mut h);
+    h.key_press(egui::Key::Insert);
+    settle(&mut h);
+    type_into(&mut h, "Наименование", "Звонок с выставки");
+    h.get_by_label("Записать").click();
+    settle(&mut h);
+    let added = store.all_leads().unwrap().into_iter().find(|l| l.title == "Звонок с выставки").unwrap();
+    assert_eq!(added.responsible, Some(Responsible::User(7)), "a new lead starts with its author responsible");
 }

@@ -283,6 +283,8 @@ pub struct App {
 /// A screen that keeps its own state between frames: `ui/` implements it, the app only holds it.
 pub trait Screen {
     fn ui(&mut self, ui: &mut egui::Ui);
+    /// The person at the window changed (or is told each frame).
+    fn set_current_user(&mut self, _user: Option<u64>) {}
 }
 
 impl App {

@@ -32,10 +32,13 @@ fn sanitize(text: &str) -> String {
     text.chars().map(|c| if c.is_whitespace() || c == '/' || c == '_' || c.is_control() { '-' } else { c }).collect()
 }
 
-/// The marker a manager gets from «Добавить Roistat маркер»: `seo_yandex`.
+/// The marker a manager gets from «Добавить Roistat маркер»: `seo_yandex`, `vk_post_autumn` with
+/// the campaign as the third level (unless the source already is the campaign, as for paid search).
 pub fn marker_text_from_attraction(attraction: &Attraction) -> Option<String> {
-    let parts: Vec<String> = [&attraction.channel, &attraction.source]
-        .iter()
+    let campaign = Some(&attraction.campaign).filter(|c| c.trim() != attraction.source.trim());
+    let parts: Vec<String> = [Some(&attraction.channel), Some(&attraction.source), campaign]
+        .into_iter()
+        .flatten()
         .filter(|s| !s.trim().is_empty())
         .map(|s| sanitize(s.trim()))
         .collect();
@@ -65,5 +68,9 @@ mod tests {
         let a = Attraction { channel: "seo".into(), source: "yandex".into(), campaign: String::new() };
         assert_eq!(marker_text_from_attraction(&a).as_deref(), Some("seo_yandex"));
         assert_eq!(marker_text_from_attraction(&Attraction::default()), None);
+        let a = Attraction { channel: "vk".into(), source: "post".into(), campaign: "autumn sale".into() };
+        assert_eq!(marker_text_from_attraction(&a).as_deref(), Some("vk_post_autumn-sale"));
+        let paid = attribute(&utm("yandex", "cpc", "brand"));
+        assert_eq!(marker_text_from_attraction(&paid).as_deref(), Some("direct_brand"), "no level twice");
     }
 }

@@ -198,8 +198,10 @@ impl Lead {
 
     /// A new lead copied from this one (F9 / «Создать по шаблону»): every field, marker included;
     /// the caller gives the new number, time and initial status; Roistat ids and history are not copied.
+    /// A template's description describes the template, not the lead made from it.
     pub fn copy_as_new(&self, now: Timestamp, initial_status: Option<u64>) -> Lead {
         Lead {
+            text: if self.is_template { String::new() } else { self.text.clone() },
             id: 0,
             number: 0,
             created: now,
@@ -257,6 +259,17 @@ pub fn normalize_phone(phone: &str) -> String {
     }
 }
 
+/// A phone as people write it: `+7 916 123-45-67` for a Russian number, else as it was typed.
+/// Stored phones keep what came; only the display is uniform.
+pub fn display_phone(phone: &str) -> String {
+    let digits = normalize_phone(phone);
+    if digits.len() == 11 && digits.starts_with('7') {
+        format!("+7 {} {}-{}-{}", &digits[1..4], &digits[4..7], &digits[7..9], &digits[9..11])
+    } else {
+        phone.trim().to_string()
+    }
+}
+
 pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
@@ -273,11 +286,20 @@ mod tests {
     }
 
     #[test]
+    fn phones_display_as_people_write_them() {
+        assert_eq!(display_phone("79161234567"), "+7 916 123-45-67");
+        assert_eq!(display_phone("8 (916) 123 45 67"), "+7 916 123-45-67");
+        assert_eq!(display_phone(" +44 20 7946 0958 "), "+44 20 7946 0958", "a foreign number stays as typed");
+        assert_eq!(display_phone(""), "");
+    }
+
+    #[test]
     fn copy_keeps_fields_and_drops_identity() {
         let mut lead = Lead {
             id: 5,
             number: 5,
             title: "Шаблон".into(),
+            text: "Шаблон для выставки".into(),
             marker: Some(Marker::parse("seo_yandex").unwrap()),
             is_template: true,
             roistat_lead_id: Some("r1".into()),
@@ -293,5 +315,8 @@ mod tests {
         assert_eq!(copy.created, now);
         assert_eq!(copy.status_id, Some(1));
         assert_eq!(copy.origin, Origin::TemplateCopy);
+        assert_eq!(copy.text, "", "the template's own description stays with it");
+        let plain = Lead { is_template: false, ..lead };
+        assert_eq!(plain.copy_as_new(now, None).text, "Шаблон для выставки", "a copied lead keeps its text");
     }
 }

@@ -43,7 +43,11 @@ impl Money {
         let cleaned: String = text
             .chars()
             .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '₽'))
-            .map(|c| if c == ',' { '.' } else { c })
+            .map(|c| match c {
+                ',' => '.',
+                '−' => '-',
+                c => c,
+            })
             .collect();
         let (negative, digits) = match cleaned.strip_prefix('-') {
             Some(rest) => (true, rest),
@@ -144,6 +148,17 @@ impl std::iter::Sum for Money {
     }
 }
 
+impl Money {
+    /// What a form field shows: `12 500,50`, `12 500` — grouped and with a decimal comma, as a person
+    /// types it; [`Money::parse`] reads it back.
+    pub fn to_input_text(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        let whole = group_thousands(abs / 100);
+        if abs.is_multiple_of(100) { format!("{sign}{whole}") } else { format!("{sign}{whole},{:02}", abs % 100) }
+    }
+}
+
 /// Groups digits by thousands with a thin no-break space, the Russian way.
 pub fn group_thousands(value: u64) -> String {
     let digits = value.to_string();
@@ -199,5 +214,10 @@ mod tests {
         assert_eq!(Money(123450).to_string(), "1\u{a0}234,50 ₽");
         assert_eq!(Money(-500).to_string(), "−5 ₽");
         assert_eq!(Money(12034).to_decimal_string(), "120.34");
+        for m in [Money(1_250_050), Money(-1_250_000), Money(5)] {
+            assert_eq!(Money::parse(&m.to_input_text()), Some(m), "{}", m.to_input_text());
+        }
+        assert_eq!(Money(1_250_050).to_input_text(), "12\u{a0}500,50");
+        assert_eq!(Money::parse("−5"), Some(Money(-500)));
     }
 }

@@ -37,7 +37,7 @@ impl LeadRow {
             created: lead.created,
             title,
             client: client_name,
-            phone,
+            phone: crate::domain::display_phone(&phone),
             status_id: lead.status_id,
             status: status.map(|s| s.name.clone()).unwrap_or_default(),
             lead_source_id: lead.lead_source_id,

@@ -28,11 +28,11 @@ impl App {
                 Page::Dashboard => super::dashboard::ui(ui, self, &mut commands),
                 Page::Leads => {
                     let store = self.store.clone();
-                    self.leads_screen
-                        .get_or_insert_with(|| {
-                            Box::new(super::leads::LeadsScreen::new(store, super::leads::system_clock()))
-                        })
-                        .ui(ui)
+                    let screen = self.leads_screen.get_or_insert_with(|| {
+                        Box::new(super::leads::LeadsScreen::new(store, super::leads::system_clock()))
+                    });
+                    screen.set_current_user(self.state.user_id);
+                    screen.ui(ui)
                 }
                 Page::Sources => super::admin::sources_ui(ui, self),
                 Page::Catalog => super::admin::catalog_ui(ui, self),

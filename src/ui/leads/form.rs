@@ -33,7 +33,7 @@ pub(crate) struct LeadForm {
 }
 
 fn money_text(m: Money) -> String {
-    if m == Money::ZERO { String::new() } else { m.to_decimal_string() }
+    if m == Money::ZERO { String::new() } else { m.to_input_text() }
 }
 
 fn parse_money(text: &str, what: &str) -> Result<Money, String> {

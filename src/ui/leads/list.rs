@@ -61,7 +61,22 @@ pub(crate) struct ListView {
     /// The current row: Enter opens it, F9 copies it.
     pub cursor: Option<LeadId>,
     pub focus_search: bool,
+    /// A row the keyboard moved to: the table scrolls it into view on the next frame.
+    pub scroll_to: Option<usize>,
+    /// Rows that fit on the screen, for PageUp/PageDown (measured by the table).
+    pub page_rows: usize,
     applied: Option<(LeadFilter, LeadColumn, bool)>,
+}
+
+/// Where a key moves the current row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Move {
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    First,
+    Last,
 }
 
 impl Default for ListView {
@@ -76,6 +91,8 @@ impl Default for ListView {
             anchor: None,
             cursor: None,
             focus_search: false,
+            scroll_to: None,
+            page_rows: 20,
             applied: None,
         }
     }
@@ -103,7 +120,55 @@ impl ListView {
             list.apply(&self.filter, self.sort, self.descending);
             self.applied = Some(wanted);
             self.anchor = None;
+            // What a filter hides is no longer selected: no action may reach a row nobody sees.
+            if !self.selection.is_empty() {
+                let visible: BTreeSet<LeadId> = list.visible().map(|r| r.id).collect();
+                self.selection.retain(|id| visible.contains(id));
+                if self.cursor.is_some_and(|id| !visible.contains(&id)) {
+                    self.cursor = None;
+                }
+            }
         }
+    }
+
+    /// Moves the current row by a key (↑/↓, PageUp/PageDown, Home/End); with Shift the selection
+    /// stretches from the anchor, else it is the current row alone.
+    pub fn move_cursor(&mut self, list: &LeadList, to: Move, extend: bool) {
+        let len = list.visible_len();
+        if len == 0 {
+            return;
+        }
+        let at = self.cursor.and_then(|id| list.visible().position(|r| r.id == id));
+        let page = self.page_rows.max(1);
+        let next = match (at, to) {
+            (None, Move::Up | Move::PageUp | Move::Last) => len - 1,
+            (None, _) => 0,
+            (Some(i), Move::Up) => i.saturating_sub(1),
+            (Some(i), Move::Down) => (i + 1).min(len - 1),
+            (Some(i), Move::PageUp) => i.saturating_sub(page),
+            (Some(i), Move::PageDown) => (i + page).min(len - 1),
+            (Some(_), Move::First) => 0,
+            (Some(_), Move::Last) => len - 1,
+        };
+        let Some(row) = list.visible_row(next) else { return };
+        let id = row.id;
+        if extend {
+            let from = self.anchor.or(at).unwrap_or(next);
+            let (a, b) = (from.min(next), from.max(next));
+            self.selection = (a..=b).filter_map(|i| list.visible_row(i)).map(|r| r.id).collect();
+            self.anchor = Some(from);
+        } else {
+            self.selection.clear();
+            self.selection.insert(id);
+            self.anchor = Some(next);
+        }
+        self.cursor = Some(id);
+        self.scroll_to = Some(next);
+    }
+
+    /// The selected rows that the list shows now, in the list's order.
+    pub fn visible_selection(&self, list: &LeadList) -> Vec<LeadId> {
+        list.visible().filter(|r| self.selection.contains(&r.id)).map(|r| r.id).collect()
     }
 
     fn click(&mut self, list: &LeadList, index: usize, id: LeadId, modifiers: egui::Modifiers) {
@@ -215,9 +280,10 @@ impl LeadsScreen {
         });
         ui.horizontal(|ui| {
             let what = if self.view.filter.templates { "Шаблонов" } else { "Заявок" };
-            ui.weak(format!("{what}: {}", self.list.visible_len()));
+            let count = |n: usize| crate::domain::group_thousands(n as u64);
+            ui.weak(format!("{what}: {}", count(self.list.visible_len())));
             if !self.view.selection.is_empty() {
-                ui.weak(format!("· выделено: {}", self.view.selection.len()));
+                ui.weak(format!("· выделено: {}", count(self.view.selection.len())));
             }
         });
     }
@@ -230,11 +296,18 @@ impl LeadsScreen {
         let mut sort_by = None;
         let mut clicked: Option<(usize, LeadId, bool)> = None;
         let modifiers = ui.input(|i| i.modifiers);
+        // Header and the horizontal scroll bar take about two rows.
+        view.page_rows = ((ui.available_height() / 22.0) as usize).saturating_sub(2).max(1);
+        let scroll_to = view.scroll_to.take();
         // A narrow window (or the open form) scrolls the columns sideways instead of squeezing them.
         egui::ScrollArea::horizontal().id_salt("leads_table_scroll").show(ui, |ui| {
             // Clicks on the cells' text must reach the row.
             ui.style_mut().interaction.selectable_labels = false;
-            TableBuilder::new(ui)
+            let mut table = TableBuilder::new(ui);
+            if let Some(index) = scroll_to {
+                table = table.scroll_to_row(index, None);
+            }
+            table
                 .id_salt("leads_table")
                 .striped(true)
                 .resizable(true)

@@ -207,6 +207,10 @@ pub struct LeadsScreen {
     group: Option<group_change::GroupDialog>,
     last_change: Option<LastChange>,
     notice: Option<Notice>,
+    /// «Пометить на удаление …?» is asked for these leads.
+    confirm_delete: Option<Vec<LeadId>>,
+    /// The person at the window: a new lead starts with them as responsible.
+    current_user: Option<u64>,
 }
 
 impl LeadsScreen {
@@ -230,9 +234,16 @@ impl LeadsScreen {
             group: None,
             last_change: None,
             notice: None,
+            confirm_delete: None,
+            current_user: None,
         };
         screen.reload();
         screen
+    }
+
+    /// The person working at the window (the shell tells when it changes).
+    pub fn set_current_user(&mut self, user: Option<u64>) {
+        self.current_user = user;
     }
 
     /// Shows dates in `tz` instead of the system's zone.
@@ -399,16 +410,71 @@ impl LeadsScreen {
                 }
             }
         }
+        if self.confirm_delete.is_some() {
+            self.confirm_delete_ui(ui);
+        }
         for action in actions {
             self.run(action);
         }
     }
 
+    /// «Пометить на удаление заявку № …?»: Delete never acts without asking.
+    fn confirm_delete_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(ids) = &self.confirm_delete else { return };
+        let question = match ids.as_slice() {
+            [id] => {
+                let number = self.list.row(*id).map(|r| r.number).unwrap_or_default();
+                let what = if self.view.filter.templates { "шаблон" } else { "заявку" };
+                format!("Пометить на удаление {what} № {number}?")
+            }
+            _ => format!("Пометить на удаление выделенные строки ({})?", ids.len()),
+        };
+        let mut answer = None;
+        let modal = egui::Modal::new(egui::Id::unique("leads_confirm_delete")).show(ui.ctx(), |ui| {
+            ui.set_width(360.0);
+            ui.heading(&question);
+            ui.label("Помеченные не выгружаются в Roistat; пометку можно снять, отменив изменение.");
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                if ui.button("Да").clicked() || ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Enter))
+                {
+                    answer = Some(true);
+                }
+                if ui.button("Нет").clicked() {
+                    answer = Some(false);
+                }
+            });
+        });
+        if modal.should_close() && answer.is_none() {
+            answer = Some(false);
+        }
+        match answer {
+            Some(true) => {
+                let ids = self.confirm_delete.take().unwrap_or_default();
+                self.mark_deleted(ids);
+            }
+            Some(false) => self.confirm_delete = None,
+            None => {}
+        }
+    }
+
+    fn mark_deleted(&mut self, ids: Vec<LeadId>) {
+        let open_marked = self.form.as_ref().is_some_and(|f| !f.is_new && ids.contains(&f.original.id));
+        let change = GroupChange { ids, edit: GroupEdit::MarkDeleted };
+        self.run_change(change, "Пометка на удаление");
+        if open_marked {
+            self.form = None;
+        }
+        self.view.selection.clear();
+    }
+
     /// The keyboard: F9 copy, Insert new, Enter open, Delete mark, Ctrl+F search, Esc close.
     fn keys_ui(&mut self, ui: &mut egui::Ui) -> Vec<Action> {
         let mut actions = Vec::new();
-        let dialog_open =
-            self.wizard.is_some() || self.group.is_some() || self.form.as_ref().is_some_and(|f| f.confirm_close);
+        let dialog_open = self.wizard.is_some()
+            || self.group.is_some()
+            || self.confirm_delete.is_some()
+            || self.form.as_ref().is_some_and(|f| f.confirm_close);
         if dialog_open {
             return actions;
         }
@@ -422,12 +488,39 @@ impl LeadsScreen {
                 i.consume_key(Modifiers::COMMAND, Key::F),
             )
         });
-        // Enter and Delete belong to a text field while one has the focus.
+        // Enter, Delete and the arrows belong to a text field while one has the focus.
         let (enter, delete) = if typing {
             (false, false)
         } else {
             ui.input_mut(|i| (i.consume_key(Modifiers::NONE, Key::Enter), i.consume_key(Modifiers::NONE, Key::Delete)))
         };
+        if !typing {
+            let moves = [
+                (Key::ArrowUp, list::Move::Up),
+                (Key::ArrowDown, list::Move::Down),
+                (Key::PageUp, list::Move::PageUp),
+                (Key::PageDown, list::Move::PageDown),
+                (Key::Home, list::Move::First),
+                (Key::End, list::Move::Last),
+            ];
+            let pressed = ui.input_mut(|i| {
+                let mut pressed = None;
+                for (key, to) in moves {
+                    // With Shift (stretch the selection), with Ctrl (Ctrl+Home/End) or plain; the
+                    // plain pattern last, since it also matches a key pressed with Shift.
+                    for modifiers in [Modifiers::SHIFT, Modifiers::COMMAND, Modifiers::NONE] {
+                        if i.consume_key(modifiers, key) {
+                            pressed = Some((to, modifiers.shift));
+                        }
+                    }
+                }
+                pressed
+            });
+            if let Some((to, extend)) = pressed {
+                self.view.apply_if_changed(&mut self.list);
+                self.view.move_cursor(&self.list, to, extend);
+            }
+        }
         if f9 {
             actions.push(Action::Copy);
         }
@@ -630,16 +723,22 @@ impl LeadsScreen {
         let copied = (|| -> crate::store::Result<Option<(Lead, Lead)>> {
             let Some(source) = self.store.lead(id)? else { return Ok(None) };
             let copy = source.copy_as_new(now, self.store.initial_status()?);
-            Ok(Some((source, self.store.add_lead(copy)?)))
+            Ok(Some((source, copy)))
         })();
         match copied {
-            Ok(Some((source, added))) => {
-                self.flush();
-                let what =
-                    if source.is_template { "по шаблону" } else { "копированием заявки" };
-                self.notify(format!("Создана заявка № {} {what} № {}", added.number, source.number));
-                self.form = None;
-                self.open(added.id);
+            // As in 1C, the copy is a new, unsaved lead: nothing is written (or exported to
+            // Roistat) until «Записать».
+            Ok(Some((source, mut copy))) => {
+                if copy.responsible.is_none() {
+                    copy.responsible = self.current_user.map(Responsible::User);
+                }
+                let what = if source.is_template { "по шаблону" } else { "копия заявки" };
+                self.notify(format!(
+                    "Новая заявка {what} № {}: проверьте реквизиты и нажмите «Записать»",
+                    source.number
+                ));
+                let client = copy.client_id.and_then(|c| self.clients.get(&c).cloned());
+                self.form = Some(form::LeadForm::new(copy, client, Vec::new(), true, self.tz.clone()));
             }
             Ok(None) => self.fail("Заявка для копирования не найдена: обновите список"),
             Err(e) => self.fail(format!("Копия не создана: {e}")),
@@ -655,8 +754,14 @@ impl LeadsScreen {
                 }
                 let now = self.now();
                 let status = self.store.initial_status().ok().flatten();
-                let lead =
-                    Lead { created: now, updated: now, status_id: status, origin: Origin::Manual, ..Lead::default() };
+                let lead = Lead {
+                    created: now,
+                    updated: now,
+                    status_id: status,
+                    origin: Origin::Manual,
+                    responsible: self.current_user.map(Responsible::User),
+                    ..Lead::default()
+                };
                 self.form = Some(form::LeadForm::new(lead, None, Vec::new(), true, self.tz.clone()));
             }
             Action::Open(id) => self.open(id),
@@ -676,17 +781,13 @@ impl LeadsScreen {
             }
             Action::CopyOf(id) => self.copy_of(id),
             Action::MarkDeleted => {
-                let ids: Vec<LeadId> = self.view.selection.iter().copied().collect();
+                self.view.apply_if_changed(&mut self.list);
+                let ids = self.view.visible_selection(&self.list);
                 if ids.is_empty() {
                     self.fail("Выделите заявки, которые нужно пометить на удаление");
                     return;
                 }
-                let change = GroupChange { ids, edit: GroupEdit::MarkDeleted };
-                self.run_change(change, "Пометка на удаление");
-                if self.form.as_ref().is_some_and(|f| self.view.selection.contains(&f.original.id)) {
-                    self.form = None;
-                }
-                self.view.selection.clear();
+                self.confirm_delete = Some(ids);
             }
             Action::Wizard => {
                 // The marker triples are held in memory by the store: no read of the facts here.
@@ -778,5 +879,8 @@ impl LeadsScreen {
 impl crate::app::Screen for LeadsScreen {
     fn ui(&mut self, ui: &mut egui::Ui) {
         LeadsScreen::ui(self, ui);
+    }
+    fn set_current_user(&mut self, user: Option<u64>) {
+        LeadsScreen::set_current_user(self, user);
     }
 }
