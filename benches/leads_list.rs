@@ -63,8 +63,8 @@ fn list_rows(c: &mut Criterion) {
     let statuses = statuses();
     let mut group = c.benchmark_group("leads_list");
     group.sample_size(10).measurement_time(Duration::from_secs(5));
-    group.bench_function("prepare 100k rows", |b| b.iter(|| LeadList::build(&leads, &clients, &statuses)));
-    let mut list = LeadList::build(&leads, &clients, &statuses);
+    group.bench_function("prepare 100k rows", |b| b.iter(|| LeadList::build(&leads, &clients, &statuses, &[])));
+    let mut list = LeadList::build(&leads, &clients, &statuses, &[]);
     group.bench_function("filter: search «иванов», 100k rows", |b| {
         let filter = LeadFilter { search: "иванов".into(), ..LeadFilter::default() };
         b.iter(|| list.apply(black_box(&filter), LeadColumn::Created, true))

@@ -212,6 +212,12 @@ fn group_change_sets_a_field_on_the_selected_leads_and_undoes() {
         titles
     };
     assert_eq!(marked(&store), vec!["Заявка 1", "Заявка 3", "Заявка 5"]);
+    h.get_by_label("Колонки").click();
+    settle(&mut h);
+    h.get_by_role_and_label(Role::CheckBox, "Roistat маркер").click();
+    settle(&mut h);
+    h.key_press(egui::Key::Escape);
+    settle(&mut h);
     assert_eq!(h.query_all_by_label("offline_fair").count(), 3, "the list shows the new marker");
 
     h.get_by_label("Отменить изменение").click();
@@ -456,4 +462,85 @@ fn phones_and_money_read_as_people_write_them_and_a_new_lead_is_mine() {
     settle(&mut h);
     let added = store.all_leads().unwrap().into_iter().find(|l| l.title == "Звонок с выставки").unwrap();
     assert_eq!(added.responsible, Some(Responsible::User(7)), "a new lead starts with its author responsible");
+}
+
+#[test]
+fn the_list_fits_1280_pixels_and_filters_as_a_manager_works() {
+    let mut mine = lead("Заявка с сайта", 1);
+    mine.responsible = Some(Responsible::User(7));
+    mine.attraction = Attraction { channel: "seo".into(), source: "yandex".into(), campaign: String::new() };
+    let mut other = lead("Обратный звонок", 2);
+    other.attraction = Attraction { channel: "direct".into(), source: "brand".into(), campaign: String::new() };
+    let (_dir, store) = store_with(vec![mine, other]);
+    // A 1280-pixel window less the navigation column.
+    let screen = LeadsScreen::new(store.clone(), clock()).with_time_zone(jiff::tz::TimeZone::UTC);
+    let mut h = Harness::builder()
+        .with_size([1070.0, 700.0])
+        .build_ui_state(|ui: &mut egui::Ui, screen: &mut LeadsScreen| screen.ui(ui), screen);
+    h.state_mut().set_current_user(Some(7));
+    settle(&mut h);
+    for header in ["Номер", "Дата", "Заявка", "Клиент", "Телефон", "Статус", "Ответственный", "Сумма, руб."]
+    {
+        let rect = h.get_by_label(header).rect();
+        assert!(rect.max.x <= 1070.0, "«{header}» is cut off at {}", rect.max.x);
+    }
+    assert!(h.query_by_label("Roistat маркер").is_none(), "not a default column");
+
+    // «Мои заявки», the channel and «Сбросить фильтры».
+    h.get_by_label("Мои\u{a0}заявки").click();
+    settle(&mut h);
+    assert_eq!(h.state().visible_len(), 1);
+    assert!(h.query_by_label("Заявка с сайта").is_some());
+    h.get_by_label("Сбросить фильтры").click();
+    settle(&mut h);
+    assert_eq!(h.state().visible_len(), 2);
+    h.get_by_label("Канал:").click();
+    settle(&mut h);
+    h.get_by_label("direct").click();
+    settle(&mut h);
+    assert_eq!(h.state().visible_len(), 1);
+    assert!(h.query_by_label("Обратный звонок").is_some());
+    h.get_by_label("Сбросить фильтры").click();
+    settle(&mut h);
+
+    // A typed period: the day before the clock holds both leads, the clock's day none.
+    h.get_by_label("Период:").click();
+    settle(&mut h);
+    h.get_by_label("Произвольный").click();
+    settle(&mut h);
+    let day = |offset: i64| {
+        Timestamp::from_second(NOW + offset * 86_400)
+            .unwrap()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .strftime("%d.%m.%Y")
+            .to_string()
+    };
+    type_into(&mut h, "с", &day(0));
+    type_into(&mut h, "по", &day(0));
+    assert_eq!(h.state().visible_len(), 0);
+    type_into(&mut h, "с", &day(-1));
+    assert_eq!(h.state().visible_len(), 2);
+    h.get_by_label("Сбросить фильтры").click();
+    settle(&mut h);
+
+    // A column chosen in «Колонки» appears.
+    h.get_by_label("Колонки").click();
+    settle(&mut h);
+    h.get_by_role_and_label(Role::CheckBox, "Roistat маркер").click();
+    settle(&mut h);
+    h.key_press(egui::Key::Escape);
+    settle(&mut h);
+    assert!(h.query_by_label("Roistat маркер").is_some());
+
+    // At this width an open lead takes the screen instead of squeezing the list.
+    h.get_by_label("Обратный звонок").click();
+    settle(&mut h);
+    h.key_press(egui::Key::Enter);
+    settle(&mut h);
+    assert!(h.query_by_label("К списку").is_some());
+    assert!(h.query_by_label("Телефон").is_some_and(|n| n.accesskit_node().role() != Role::ColumnHeader));
+    h.get_by_label("К списку").click();
+    settle(&mut h);
+    assert_eq!(h.state().open_lead_id(), None);
+    assert!(h.query_by_label("Сумма, руб.").is_some(), "the list is back");
 }

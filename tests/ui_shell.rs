@@ -16,7 +16,7 @@ fn admin_opens_every_page_by_its_label() {
     }
     click(&mut h, "Заявки");
     assert_eq!(h.state().state.page, Page::Leads);
-    let leads = format!("Заявок: {}", setup.store.lead_count());
+    let leads = format!("Заявок: {}", skvoz::domain::group_thousands(setup.store.lead_count() as u64));
     assert!(has_label(&h, &leads), "{leads}");
     click(&mut h, "Источники");
     assert!(has_label(&h, "Источники получения заявок"));
@@ -103,4 +103,19 @@ fn status_bar_shows_plugged_service_and_sync() {
     assert!(has_label(&h, "HTTP-сервис http://127.0.0.1:8085/crm_httpAnalytics/hs/analytics: работает"));
     assert!(has_label(&h, "Последний запрос Roistat: —"));
     assert!(has_label(&h, "Загрузка аналитики: ошибка — неверный API-ключ"));
+}
+
+#[test]
+fn a_fresh_store_has_what_end_to_end_analytics_needs_from_the_first_start() {
+    let setup = store(false);
+    let _h = harness(app(&setup, AppState::default()));
+    let fields = setup.store.list::<skvoz::domain::ExtraField>().unwrap();
+    for dev_name in ["roistat", "utm_source", "utm_medium", "utm_campaign"] {
+        assert!(fields.iter().any(|f| f.dev_name == dev_name), "{dev_name} is missing");
+    }
+    assert_eq!(setup.store.statuses().unwrap().len(), 4);
+    // A second start creates nothing twice.
+    drop(_h);
+    let _h = harness(app(&setup, AppState::default()));
+    assert_eq!(setup.store.list::<skvoz::domain::ExtraField>().unwrap().len(), fields.len());
 }

@@ -292,6 +292,11 @@ impl App {
     /// runtime and asks for the first report.
     pub fn new(store: Store, options: AppOptions) -> Result<App, AppError> {
         let admin = store.ensure_admin()?;
+        // «Использовать сквозную аналитику» is on for a new store, so what it promises exists
+        // from the first start: the service fields, the UTM fields and the statuses.
+        if store.service_settings()?.analytics_enabled {
+            store.ensure_schema()?;
+        }
         let bg = Background::new(&store)?;
         let today = options.today.unwrap_or_else(|| jiff::Zoned::now().date());
         let admin_screens = crate::ui::admin::AdminScreens::new(&store);

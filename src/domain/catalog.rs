@@ -148,6 +148,17 @@ pub enum Responsible {
     Role(Role),
 }
 
+/// «Петров Сергей», «Роль: Менеджер» or «Не указан», as lists and forms show a responsible.
+pub fn responsible_title(responsible: Option<Responsible>, users: &[User]) -> String {
+    match responsible {
+        None => "Не указан".into(),
+        Some(Responsible::Role(role)) => format!("Роль: {}", role.title()),
+        Some(Responsible::User(id)) => {
+            users.iter().find(|u| u.id == id).map(|u| u.name.clone()).unwrap_or_else(|| format!("Пользователь {id}"))
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LeadSourceKind {
     #[default]

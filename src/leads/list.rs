@@ -1,6 +1,6 @@
 //! Rows of the leads list, prepared once so filtering and sorting 100,000 leads stays fast.
 
-use crate::domain::{Client, Lead, LeadId, Origin, Status};
+use crate::domain::{Client, Lead, LeadId, Origin, Responsible, Status, User, responsible_title};
 use jiff::Timestamp;
 use std::collections::HashMap;
 
@@ -16,7 +16,11 @@ pub struct LeadRow {
     pub status_id: Option<u64>,
     pub status: String,
     pub lead_source_id: Option<u64>,
+    /// Marker level 1 of the source of attraction, for the channel filter.
+    pub channel: String,
     pub attraction: String,
+    pub responsible_id: Option<Responsible>,
+    pub responsible: String,
     pub marker: String,
     pub origin: Origin,
     pub amount: crate::domain::Money,
@@ -26,7 +30,7 @@ pub struct LeadRow {
 }
 
 impl LeadRow {
-    pub fn new(lead: &Lead, client: Option<&Client>, status: Option<&Status>) -> LeadRow {
+    pub fn new(lead: &Lead, client: Option<&Client>, status: Option<&Status>, responsible: String) -> LeadRow {
         let (client_name, phone, email) =
             client.map(|c| (c.name.clone(), c.phone.clone(), c.email.clone())).unwrap_or_default();
         let title = lead.display_title();
@@ -41,7 +45,10 @@ impl LeadRow {
             status_id: lead.status_id,
             status: status.map(|s| s.name.clone()).unwrap_or_default(),
             lead_source_id: lead.lead_source_id,
+            channel: lead.attraction.channel.clone(),
             attraction: lead.attraction.path(),
+            responsible_id: lead.responsible,
+            responsible,
             marker: lead.marker.as_ref().map(|m| m.to_string()).unwrap_or_default(),
             origin: lead.origin,
             amount: lead.price,
@@ -78,6 +85,9 @@ pub struct LeadFilter {
     pub period: Option<(Timestamp, Timestamp)>,
     pub status_id: Option<u64>,
     pub lead_source_id: Option<u64>,
+    pub channel: Option<String>,
+    /// «Мои заявки»: the leads of one responsible.
+    pub responsible: Option<Responsible>,
     pub origin: Option<Origin>,
     pub marker: MarkerFilter,
     pub search: String,
@@ -96,13 +106,14 @@ pub enum LeadColumn {
     Phone,
     Status,
     Attraction,
+    Responsible,
     Marker,
     Origin,
     Amount,
 }
 
 impl LeadColumn {
-    pub const ALL: [LeadColumn; 10] = [
+    pub const ALL: [LeadColumn; 11] = [
         LeadColumn::Number,
         LeadColumn::Created,
         LeadColumn::Title,
@@ -110,10 +121,15 @@ impl LeadColumn {
         LeadColumn::Phone,
         LeadColumn::Status,
         LeadColumn::Attraction,
+        LeadColumn::Responsible,
         LeadColumn::Marker,
         LeadColumn::Origin,
         LeadColumn::Amount,
     ];
+    /// Shown until a person picks their own: what fits a 1280-pixel window.
+    pub fn shown_by_default(self) -> bool {
+        !matches!(self, LeadColumn::Marker | LeadColumn::Origin)
+    }
     pub fn title(self) -> &'static str {
         match self {
             LeadColumn::Number => "Номер",
@@ -123,6 +139,7 @@ impl LeadColumn {
             LeadColumn::Phone => "Телефон",
             LeadColumn::Status => "Статус",
             LeadColumn::Attraction => "Источник привлечения",
+            LeadColumn::Responsible => "Ответственный",
             LeadColumn::Marker => "Roistat маркер",
             LeadColumn::Origin => "Происхождение",
             LeadColumn::Amount => "Сумма, руб.",
@@ -136,10 +153,12 @@ pub struct LeadList {
     rows: Vec<LeadRow>,
     by_id: HashMap<LeadId, usize>,
     visible: Vec<usize>,
+    /// Every channel of the rows, for the channel filter (kept by [`LeadList::apply`]).
+    channels: Vec<String>,
 }
 
 impl LeadList {
-    pub fn build(leads: &[Lead], clients: &[Client], statuses: &[Status]) -> LeadList {
+    pub fn build(leads: &[Lead], clients: &[Client], statuses: &[Status], users: &[User]) -> LeadList {
         let clients: HashMap<u64, &Client> = clients.iter().map(|c| (c.id, c)).collect();
         let statuses: HashMap<u64, &Status> = statuses.iter().map(|s| (s.id, s)).collect();
         let rows: Vec<LeadRow> = leads
@@ -149,11 +168,12 @@ impl LeadList {
                     l,
                     l.client_id.and_then(|id| clients.get(&id).copied()),
                     l.status_id.and_then(|id| statuses.get(&id).copied()),
+                    responsible_title(l.responsible, users),
                 )
             })
             .collect();
         let by_id = rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
-        LeadList { rows, by_id, visible: Vec::new() }
+        LeadList { rows, by_id, visible: Vec::new(), channels: Vec::new() }
     }
 
     /// Replaces or adds one row (a lead changed in the store).
@@ -199,6 +219,8 @@ impl LeadList {
                     && filter.period.is_none_or(|(from, to)| r.created >= from && r.created < to)
                     && filter.status_id.is_none_or(|s| r.status_id == Some(s))
                     && filter.lead_source_id.is_none_or(|s| r.lead_source_id == Some(s))
+                    && filter.channel.as_ref().is_none_or(|c| r.channel == *c)
+                    && filter.responsible.is_none_or(|p| r.responsible_id == Some(p))
                     && filter.origin.is_none_or(|o| r.origin == o)
                     && match filter.marker {
                         MarkerFilter::Any => true,
@@ -221,6 +243,7 @@ impl LeadList {
                 LeadColumn::Phone => a.phone.cmp(&b.phone),
                 LeadColumn::Status => a.status.cmp(&b.status),
                 LeadColumn::Attraction => a.attraction.cmp(&b.attraction),
+                LeadColumn::Responsible => a.responsible.cmp(&b.responsible),
                 LeadColumn::Marker => a.marker.cmp(&b.marker),
                 LeadColumn::Origin => a.origin.title().cmp(b.origin.title()),
                 LeadColumn::Amount => a.amount.cmp(&b.amount),
@@ -229,6 +252,14 @@ impl LeadList {
             if descending { ord.reverse() } else { ord }
         });
         self.visible = visible;
+        let channels: std::collections::BTreeSet<&str> =
+            self.rows.iter().map(|r| r.channel.as_str()).filter(|c| !c.is_empty()).collect();
+        self.channels = channels.into_iter().map(str::to_string).collect();
+    }
+
+    /// The channels the rows have, sorted.
+    pub fn channels(&self) -> &[String] {
+        &self.channels
     }
 
     /// The visible rows in order.
@@ -267,8 +298,15 @@ mod tests {
     #[test]
     fn filters_search_and_sorts() {
         let leads = vec![
-            lead(1, "Заявка с сайта", Some("seo_yandex")),
-            lead(2, "Обратный звонок", None),
+            Lead {
+                attraction: crate::domain::Attraction { channel: "seo".into(), ..Default::default() },
+                ..lead(1, "Заявка с сайта", Some("seo_yandex"))
+            },
+            Lead {
+                responsible: Some(Responsible::User(7)),
+                attraction: crate::domain::Attraction { channel: "direct".into(), ..Default::default() },
+                ..lead(2, "Обратный звонок", None)
+            },
             Lead { is_template: true, ..lead(3, "Шаблон", Some("offline")) },
         ];
         let clients = vec![
@@ -279,7 +317,7 @@ mod tests {
                 id: 2, name: "Петрова Анна".into(), email: "anna@example.ru".into(), ..Client::default()
             },
         ];
-        let mut list = LeadList::build(&leads, &clients, &[]);
+        let mut list = LeadList::build(&leads, &clients, &[], &[]);
         let ids = |list: &LeadList| list.visible().map(|r| r.id).collect::<Vec<_>>();
         list.apply(&LeadFilter::default(), LeadColumn::Created, true);
         assert_eq!(ids(&list), vec![2, 1], "templates are not in the list, newest first");
@@ -293,5 +331,12 @@ mod tests {
         assert_eq!(ids(&list), vec![3]);
         list.apply(&LeadFilter::default(), LeadColumn::Amount, true);
         assert_eq!(ids(&list), vec![2, 1]);
+        list.apply(&LeadFilter { channel: Some("seo".into()), ..Default::default() }, LeadColumn::Created, false);
+        assert_eq!(ids(&list), vec![1]);
+        assert_eq!(list.channels(), ["direct".to_string(), "seo".to_string()]);
+        let mine = Some(Responsible::User(7));
+        list.apply(&LeadFilter { responsible: mine, ..Default::default() }, LeadColumn::Created, false);
+        assert_eq!(ids(&list), vec![2], "«Мои заявки»");
+        assert_eq!(list.row(2).map(|r| r.responsible.as_str()), Some("Пользователь 7"));
     }
 }

@@ -16,10 +16,13 @@ pub enum Period {
     Week,
     Month,
     Quarter,
+    /// «Произвольный»: dates typed by the person.
+    Custom,
 }
 
 impl Period {
-    pub const ALL: [Period; 5] = [Period::All, Period::Today, Period::Week, Period::Month, Period::Quarter];
+    pub const ALL: [Period; 6] =
+        [Period::All, Period::Today, Period::Week, Period::Month, Period::Quarter, Period::Custom];
     pub fn title(self) -> &'static str {
         match self {
             Period::All => "За всё время",
@@ -27,11 +30,12 @@ impl Period {
             Period::Week => "7 дней",
             Period::Month => "30 дней",
             Period::Quarter => "90 дней",
+            Period::Custom => "Произвольный",
         }
     }
     fn days(self) -> Option<i64> {
         match self {
-            Period::All => None,
+            Period::All | Period::Custom => None,
             Period::Today => Some(1),
             Period::Week => Some(7),
             Period::Month => Some(30),
@@ -61,6 +65,9 @@ pub(crate) struct ListView {
     /// The current row: Enter opens it, F9 copies it.
     pub cursor: Option<LeadId>,
     pub focus_search: bool,
+    /// «Произвольный» period as typed: `ДД.ММ.ГГГГ`, both days included.
+    pub custom_from: String,
+    pub custom_to: String,
     /// A row the keyboard moved to: the table scrolls it into view on the next frame.
     pub scroll_to: Option<usize>,
     /// Rows that fit on the screen, for PageUp/PageDown (measured by the table).
@@ -91,6 +98,8 @@ impl Default for ListView {
             anchor: None,
             cursor: None,
             focus_search: false,
+            custom_from: String::new(),
+            custom_to: String::new(),
             scroll_to: None,
             page_rows: 20,
             applied: None,
@@ -129,6 +138,15 @@ impl ListView {
                 }
             }
         }
+    }
+
+    /// «Сбросить фильтры»: everything but the tab (leads or templates) back to the start.
+    pub fn reset_filters(&mut self) {
+        let templates = self.filter.templates;
+        self.filter = LeadFilter { templates, ..LeadFilter::default() };
+        self.period = Period::All;
+        self.custom_from.clear();
+        self.custom_to.clear();
     }
 
     /// Moves the current row by a key (↑/↓, PageUp/PageDown, Home/End); with Shift the selection
@@ -193,10 +211,55 @@ impl ListView {
     }
 }
 
+/// A date typed as `ДД.ММ.ГГГГ`.
+fn parse_day(text: &str) -> Option<jiff::civil::Date> {
+    jiff::civil::Date::strptime("%d.%m.%Y", text.trim()).ok()
+}
+
+/// `[from, to)` of a typed period in `tz`, both days included; `None` until both dates read.
+fn custom_range(from: &str, to: &str, tz: &jiff::tz::TimeZone) -> Option<(Timestamp, Timestamp)> {
+    let start_of = |d: jiff::civil::Date| d.to_zoned(tz.clone()).ok().map(|z| z.timestamp());
+    let (from, to) = (parse_day(from)?, parse_day(to)?.checked_add(1.days()).ok()?);
+    Some((start_of(from)?, start_of(to)?))
+}
+
+/// The columns a person chose («Колонки»), kept with the window's other settings.
+fn shown_columns(ctx: &egui::Context) -> Vec<LeadColumn> {
+    ctx.data_mut(|d| {
+        d.get_persisted_mut_or_insert_with(egui::Id::unique("leads_columns"), || {
+            LeadColumn::ALL.into_iter().filter(|c| c.shown_by_default()).collect::<Vec<_>>()
+        })
+        .clone()
+    })
+}
+
+fn set_shown_columns(ctx: &egui::Context, columns: Vec<LeadColumn>) {
+    ctx.data_mut(|d| d.insert_persisted(egui::Id::unique("leads_columns"), columns));
+}
+
+/// A column's starting width: together the default ones fit a 1280-pixel window.
+fn column_width(column: LeadColumn) -> (f32, f32) {
+    match column {
+        LeadColumn::Number => (50.0, 45.0),
+        LeadColumn::Created => (105.0, 80.0),
+        LeadColumn::Title => (150.0, 80.0),
+        LeadColumn::Client => (140.0, 80.0),
+        LeadColumn::Phone => (120.0, 80.0),
+        LeadColumn::Status => (85.0, 60.0),
+        LeadColumn::Attraction => (120.0, 80.0),
+        LeadColumn::Responsible => (110.0, 80.0),
+        LeadColumn::Marker => (110.0, 80.0),
+        LeadColumn::Origin => (130.0, 80.0),
+        LeadColumn::Amount => (90.0, 80.0),
+    }
+}
+
 impl LeadsScreen {
     pub(super) fn filters_ui(&mut self, ui: &mut egui::Ui) {
         let view = &mut self.view;
         let catalog = &self.catalog;
+        let channels = self.list.channels();
+        let me = self.current_user.map(crate::domain::Responsible::User);
         ui.horizontal_wrapped(|ui| {
             let search = ui
                 .add(
@@ -219,7 +282,19 @@ impl LeadsScreen {
                 })
                 .response
                 .labelled_by(l.id);
-            if view.period != before || (view.period != Period::All && view.filter.period.is_none()) {
+            if view.period == Period::Custom {
+                let l = ui.label("с");
+                ui.add(egui::TextEdit::singleline(&mut view.custom_from).hint_text("ДД.ММ.ГГГГ").desired_width(80.0))
+                    .labelled_by(l.id);
+                let l = ui.label("по");
+                ui.add(egui::TextEdit::singleline(&mut view.custom_to).hint_text("ДД.ММ.ГГГГ").desired_width(80.0))
+                    .labelled_by(l.id);
+                view.filter.period = custom_range(&view.custom_from, &view.custom_to, &self.tz);
+                let typed = !view.custom_from.trim().is_empty() && !view.custom_to.trim().is_empty();
+                if typed && view.filter.period.is_none() {
+                    ui.colored_label(ui.visuals().error_fg_color, "Даты — в виде 01.11.2026");
+                }
+            } else if view.period != before || (view.period != Period::All && view.filter.period.is_none()) {
                 view.filter.period = view.period.range((self.clock)(), &self.tz);
             }
             let l = ui.label("Статус:");
@@ -250,6 +325,17 @@ impl LeadsScreen {
                 })
                 .response
                 .labelled_by(l.id);
+            let l = ui.label("Канал:");
+            egui::ComboBox::from_id_salt("leads_channel")
+                .selected_text(view.filter.channel.as_deref().unwrap_or("Все"))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut view.filter.channel, None, "Все");
+                    for channel in channels {
+                        ui.selectable_value(&mut view.filter.channel, Some(channel.clone()), channel);
+                    }
+                })
+                .response
+                .labelled_by(l.id);
             let l = ui.label("Происхождение:");
             egui::ComboBox::from_id_salt("leads_origin")
                 .selected_text(view.filter.origin.map_or("Любое", Origin::title))
@@ -275,8 +361,38 @@ impl LeadsScreen {
                 })
                 .response
                 .labelled_by(l.id);
+            if let Some(me) = me {
+                let mut mine = view.filter.responsible == Some(me);
+                if ui.checkbox(&mut mine, "Мои\u{a0}заявки").changed() {
+                    view.filter.responsible = mine.then_some(me);
+                }
+            }
             // No-break spaces: a label wraps as a whole, never in the middle.
             ui.checkbox(&mut view.filter.show_deleted, "Помеченные\u{a0}на\u{a0}удаление");
+            let filtered = view.filter != LeadFilter { templates: view.filter.templates, ..LeadFilter::default() }
+                || view.period != Period::All;
+            if ui.add_enabled(filtered, egui::Button::new("Сбросить фильтры")).clicked() {
+                view.reset_filters();
+            }
+            let mut shown = shown_columns(ui.ctx());
+            let mut changed = false;
+            ui.menu_button("Колонки", |ui| {
+                for column in LeadColumn::ALL {
+                    let mut on = shown.contains(&column);
+                    if ui.checkbox(&mut on, column.title()).changed() {
+                        changed = true;
+                        if on {
+                            shown.push(column);
+                        } else if shown.len() > 1 {
+                            shown.retain(|c| *c != column);
+                        }
+                    }
+                }
+            });
+            if changed {
+                shown.sort_by_key(|c| LeadColumn::ALL.iter().position(|a| a == c));
+                set_shown_columns(ui.ctx(), shown);
+            }
         });
         ui.horizontal(|ui| {
             let what = if self.view.filter.templates { "Шаблонов" } else { "Заявок" };
@@ -299,6 +415,7 @@ impl LeadsScreen {
         // Header and the horizontal scroll bar take about two rows.
         view.page_rows = ((ui.available_height() / 22.0) as usize).saturating_sub(2).max(1);
         let scroll_to = view.scroll_to.take();
+        let columns = shown_columns(ui.ctx());
         // A narrow window (or the open form) scrolls the columns sideways instead of squeezing them.
         egui::ScrollArea::horizontal().id_salt("leads_table_scroll").show(ui, |ui| {
             // Clicks on the cells' text must reach the row.
@@ -307,26 +424,20 @@ impl LeadsScreen {
             if let Some(index) = scroll_to {
                 table = table.scroll_to_row(index, None);
             }
+            // Not `remainder()` for the last one: inside a horizontal scroll area that would be endless.
+            let table = columns.iter().fold(table, |table, column| {
+                let (initial, least) = column_width(*column);
+                table.column(Column::initial(initial).at_least(least).clip(true))
+            });
             table
                 .id_salt("leads_table")
                 .striped(true)
                 .resizable(true)
                 .sense(egui::Sense::click())
                 .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-                .column(Column::initial(60.0).at_least(45.0))
-                .column(Column::initial(115.0).at_least(80.0))
-                .column(Column::initial(150.0).at_least(80.0).clip(true))
-                .column(Column::initial(150.0).at_least(80.0).clip(true))
-                .column(Column::initial(105.0).at_least(80.0).clip(true))
-                .column(Column::initial(85.0).at_least(60.0).clip(true))
-                .column(Column::initial(150.0).at_least(80.0).clip(true))
-                .column(Column::initial(110.0).at_least(80.0).clip(true))
-                .column(Column::initial(130.0).at_least(80.0).clip(true))
-                // Not `remainder()`: inside a horizontal scroll area that would be endless.
-                .column(Column::initial(110.0).at_least(90.0))
                 .min_scrolled_height(0.0)
                 .header(24.0, |mut header| {
-                    for column in LeadColumn::ALL {
+                    for &column in &columns {
                         header.col(|ui| {
                             let button = egui::Button::new(egui::RichText::new(column.title()).strong()).frame(false);
                             if ui.add(button).on_hover_text("Сортировать").clicked() {
@@ -343,7 +454,7 @@ impl LeadsScreen {
                         let index = row.index();
                         let Some(r) = list.visible_row(index) else { return };
                         row.set_selected(view.selection.contains(&r.id));
-                        row_cells(&mut row, r, tz);
+                        row_cells(&mut row, r, tz, &columns);
                         let response = row.response();
                         if response.double_clicked() {
                             clicked = Some((index, r.id, true));
@@ -372,46 +483,38 @@ impl LeadsScreen {
     }
 }
 
-fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, r: &LeadRow, tz: &jiff::tz::TimeZone) {
+fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, r: &LeadRow, tz: &jiff::tz::TimeZone, columns: &[LeadColumn]) {
     let deleted = r.deleted;
     let text = move |t: String| {
         let text = egui::RichText::new(t);
         if deleted { text.strikethrough() } else { text }
     };
-    row.col(|ui| {
-        ui.label(text(r.number.to_string()));
-    });
-    row.col(|ui| {
-        ui.label(text(r.created.to_zoned(tz.clone()).strftime("%d.%m.%Y %H:%M").to_string()));
-    });
-    row.col(|ui| {
-        ui.label(text(r.title.clone()));
-    });
-    row.col(|ui| {
-        ui.label(text(r.client.clone()));
-    });
-    row.col(|ui| {
-        ui.label(text(r.phone.clone()));
-    });
-    row.col(|ui| {
-        ui.label(text(r.status.clone()));
-    });
-    row.col(|ui| {
-        ui.label(text(r.attraction.clone()));
-    });
-    row.col(|ui| {
-        ui.label(text(r.marker.clone()));
-    });
-    row.col(|ui| {
-        ui.label(text(r.origin.title().to_string()));
-    });
-    row.col(|ui| {
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if r.amount != crate::domain::Money::ZERO {
-                ui.label(text(money_text(r.amount)));
-            }
+    for column in columns {
+        row.col(|ui| {
+            let cell = match column {
+                LeadColumn::Number => r.number.to_string(),
+                LeadColumn::Created => r.created.to_zoned(tz.clone()).strftime("%d.%m.%Y %H:%M").to_string(),
+                LeadColumn::Title => r.title.clone(),
+                LeadColumn::Client => r.client.clone(),
+                LeadColumn::Phone => r.phone.clone(),
+                LeadColumn::Status => r.status.clone(),
+                LeadColumn::Attraction => r.attraction.clone(),
+                LeadColumn::Responsible => r.responsible.clone(),
+                LeadColumn::Marker => r.marker.clone(),
+                LeadColumn::Origin => r.origin.title().to_string(),
+                LeadColumn::Amount => {
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        if r.amount != crate::domain::Money::ZERO {
+                            ui.label(text(money_text(r.amount)));
+                        }
+                    });
+                    return;
+                }
+            };
+            // «…» and the whole text on hover where a narrow column cuts it.
+            ui.add(egui::Label::new(text(cell)).truncate());
         });
-    });
+    }
 }
 
 /// A small painted triangle: the bundled font has no arrow glyphs.

@@ -120,16 +120,7 @@ impl Catalog {
     }
 
     pub fn responsible_title(&self, responsible: Option<Responsible>) -> String {
-        match responsible {
-            None => "Не указан".into(),
-            Some(Responsible::Role(role)) => format!("Роль: {}", role.title()),
-            Some(Responsible::User(id)) => self
-                .users
-                .iter()
-                .find(|u| u.id == id)
-                .map(|u| u.name.clone())
-                .unwrap_or_else(|| format!("Пользователь {id}")),
-        }
+        crate::domain::responsible_title(responsible, &self.users)
     }
 
     /// A combo box of users and roles.
@@ -170,6 +161,9 @@ pub(crate) struct Notice {
     pub error: bool,
 }
 
+/// Narrower than this, the open lead takes the whole screen instead of squeezing the list.
+const FORM_BESIDE_LIST_WIDTH: f32 = 1400.0;
+
 /// What a click or a key asked for; run after drawing, so drawing never holds a borrow it needs.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Action {
@@ -183,6 +177,8 @@ pub(crate) enum Action {
     GroupChange,
     RunGroupChange(GroupChange),
     Undo,
+    /// Esc or «К списку»: closes the form, asking first if something was typed.
+    CloseForm,
 }
 
 /// The last change that can be taken back («Отменить изменение»): one level.
@@ -277,7 +273,7 @@ impl LeadsScreen {
         })();
         match loaded {
             Ok((catalog, clients, leads)) => {
-                self.list = LeadList::build(&leads, &clients, &catalog.statuses);
+                self.list = LeadList::build(&leads, &clients, &catalog.statuses, &catalog.users);
                 self.clients = clients.into_iter().map(|c| (c.id, c)).collect();
                 self.catalog = catalog;
                 self.view.invalidate();
@@ -289,7 +285,7 @@ impl LeadsScreen {
     fn row_of(&self, lead: &Lead) -> LeadRow {
         let client = lead.client_id.and_then(|id| self.clients.get(&id));
         let status = lead.status_id.and_then(|id| self.catalog.statuses.iter().find(|s| s.id == id));
-        LeadRow::new(lead, client, status)
+        LeadRow::new(lead, client, status, self.catalog.responsible_title(lead.responsible))
     }
 
     /// Applies what changed in the store since the last frame.
@@ -363,7 +359,10 @@ impl LeadsScreen {
         }
         let mut actions = self.keys_ui(ui);
         egui::Panel::top("leads_toolbar").show(ui, |ui| self.toolbar_ui(ui, &mut actions));
-        if self.form.is_some() {
+        // Beside the list only where both fit; else the form takes the screen, as 1C opens a lead
+        // in its own window, and Esc (or «К списку») returns to the list.
+        let side_by_side = ui.available_width() >= FORM_BESIDE_LIST_WIDTH;
+        if self.form.is_some() && side_by_side {
             egui::Panel::right("leads_form")
                 .resizable(true)
                 .default_size(480.0)
@@ -371,6 +370,13 @@ impl LeadsScreen {
                 .show(ui, |ui| self.form_panel_ui(ui, &mut actions));
         }
         egui::CentralPanel::default().show(ui, |ui| {
+            if self.form.is_some() && !side_by_side {
+                if ui.button("К списку").on_hover_text("Esc").clicked() {
+                    actions.push(Action::CloseForm);
+                }
+                self.form_panel_ui(ui, &mut actions);
+                return;
+            }
             self.filters_ui(ui);
             self.view.apply_if_changed(&mut self.list);
             self.table_ui(ui, &mut actions);
@@ -536,12 +542,8 @@ impl LeadsScreen {
         if delete {
             actions.push(Action::MarkDeleted);
         }
-        if escape && let Some(form) = &mut self.form {
-            if form.is_changed() {
-                form.confirm_close = true;
-            } else {
-                self.form = None;
-            }
+        if escape && self.form.is_some() {
+            actions.push(Action::CloseForm);
         }
         actions
     }
@@ -811,6 +813,15 @@ impl LeadsScreen {
                     GroupEdit::MarkDeleted => "Пометка на удаление".into(),
                 };
                 self.run_change(change, &what);
+            }
+            Action::CloseForm => {
+                if let Some(form) = &mut self.form {
+                    if form.is_changed() {
+                        form.confirm_close = true;
+                    } else {
+                        self.form = None;
+                    }
+                }
             }
             Action::Undo => {
                 let Some(last) = self.last_change.take() else { return };
