@@ -544,3 +544,52 @@ fn the_list_fits_1280_pixels_and_filters_as_a_manager_works() {
     assert_eq!(h.state().open_lead_id(), None);
     assert!(h.query_by_label("Сумма, руб.").is_some(), "the list is back");
 }
+
+#[test]
+fn group_change_sets_the_responsible_and_warns_before_unpaying() {
+    let (_dir, store) = store_with((1..=3).map(|i| lead(&format!("Заявка {i}"), i)).collect());
+    let statuses = store.statuses().unwrap();
+    let paid = statuses.iter().find(|s| s.group == skvoz::domain::StatusGroup::Paid).unwrap().clone();
+    let mut first = store.all_leads().unwrap().into_iter().find(|l| l.title == "Заявка 1").unwrap();
+    first.status_id = Some(paid.id);
+    store.update_lead(&first).unwrap();
+    let manager = store
+        .put(skvoz::domain::User {
+            name: "Петров Сергей".into(), role: UserRole::Manager, ..Default::default()
+        })
+        .unwrap();
+    let mut h = harness(&store);
+    settle(&mut h);
+    h.get_by_label("Заявка 1").click();
+    settle(&mut h);
+    h.get_by_label("Заявка 3").click_modifiers(egui::Modifiers::SHIFT);
+    settle(&mut h);
+    h.get_by_label("Групповое изменение").click();
+    settle(&mut h);
+    h.get_by_role_and_label(Role::RadioButton, "Ответственный").click();
+    settle(&mut h);
+    h.get_by_role_and_label(Role::ComboBox, "Ответственный").click();
+    settle(&mut h);
+    h.get_by_label("Петров Сергей").click();
+    settle(&mut h);
+    h.get_by_label("Изменить").click();
+    settle(&mut h);
+    assert!(h.query_by_label("Ответственным станет «Петров Сергей»").is_some(), "it says what it will set");
+    assert!(h.query_by_label_contains("Оплачено выделенных заявок").is_none(), "no status change, no warning");
+    h.get_by_label("Да").click();
+    settle(&mut h);
+    assert!(store.all_leads().unwrap().iter().all(|l| l.responsible == Some(Responsible::User(manager.id))));
+
+    // A status that is not paid: the paid lead among the selection is named first.
+    h.get_by_label("Групповое изменение").click();
+    settle(&mut h);
+    h.get_by_role_and_label(Role::RadioButton, "Статус").click();
+    settle(&mut h);
+    h.get_by_role_and_label(Role::ComboBox, "Статус").click();
+    settle(&mut h);
+    h.get_by_label("В работе").click();
+    settle(&mut h);
+    h.get_by_label("Изменить").click();
+    settle(&mut h);
+    assert!(h.query_by_label_contains("Оплачено выделенных заявок: 1.").is_some());
+}

@@ -1,6 +1,6 @@
 //! «Групповое изменение реквизитов»: one change to many leads in one transaction, with one undo.
 
-use crate::domain::{Lead, LeadId, MARKER_FIELD, Marker};
+use crate::domain::{Lead, LeadId, MARKER_FIELD, Marker, Responsible};
 use crate::store::{Result, Store, StoreError};
 use jiff::Timestamp;
 
@@ -13,6 +13,8 @@ pub enum GroupEdit {
         value: String,
     },
     Status(u64),
+    /// «Ответственный»; `None` clears it.
+    Responsible(Option<Responsible>),
     /// Marks for deletion (the Delete key): hidden and not exported, undoable.
     MarkDeleted,
 }
@@ -49,6 +51,7 @@ impl GroupEdit {
                 }
             }
             GroupEdit::Status(id) => lead.status_id = Some(*id),
+            GroupEdit::Responsible(responsible) => lead.responsible = *responsible,
             GroupEdit::MarkDeleted => lead.deleted = true,
         }
         Ok(())

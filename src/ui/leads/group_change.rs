@@ -2,7 +2,7 @@
 
 use super::Catalog;
 use super::form::marker_check_ui;
-use crate::domain::{LeadId, MARKER_FIELD};
+use crate::domain::{LeadId, MARKER_FIELD, Responsible, StatusGroup};
 use crate::leads::{GroupChange, GroupEdit, check_marker};
 
 pub(crate) enum Outcome {
@@ -15,6 +15,7 @@ pub(crate) enum Outcome {
 enum What {
     Field,
     Status,
+    Responsible,
 }
 
 pub(crate) struct GroupDialog {
@@ -23,17 +24,22 @@ pub(crate) struct GroupDialog {
     dev_name: String,
     value: String,
     status_id: Option<u64>,
+    responsible: Option<Responsible>,
+    /// How many of the selected leads are in a paid status now.
+    paid: usize,
     confirming: bool,
 }
 
 impl GroupDialog {
-    pub fn new(ids: Vec<LeadId>) -> GroupDialog {
+    pub fn new(ids: Vec<LeadId>, paid: usize) -> GroupDialog {
         GroupDialog {
             ids,
             what: What::Field,
             dev_name: MARKER_FIELD.into(),
             value: String::new(),
             status_id: None,
+            responsible: None,
+            paid,
             confirming: false,
         }
     }
@@ -41,6 +47,7 @@ impl GroupDialog {
     fn edit(&self) -> Result<GroupEdit, String> {
         match self.what {
             What::Status => self.status_id.map(GroupEdit::Status).ok_or_else(|| "Выберите статус".to_string()),
+            What::Responsible => Ok(GroupEdit::Responsible(self.responsible)),
             What::Field => {
                 if self.dev_name == MARKER_FIELD && !self.value.is_empty() && !check_marker(&self.value).is_valid() {
                     return Err("Исправьте Roistat маркер".into());
@@ -59,6 +66,20 @@ impl GroupDialog {
             ui.separator();
             if self.confirming {
                 let change = self.edit();
+                if let Ok(edit) = &change {
+                    ui.strong(catalog.describe(edit));
+                }
+                let unpaid = matches!(change, Ok(GroupEdit::Status(id))
+                    if catalog.status_group(Some(id)) != Some(StatusGroup::Paid));
+                if unpaid && self.paid > 0 {
+                    ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        format!(
+                            "Оплачено выделенных заявок: {}. Новый статус вернёт их из оплаченных: продажи и выручка по ним перестанут учитываться.",
+                            self.paid
+                        ),
+                    );
+                }
                 ui.label(format!("Будет изменено заявок: {}. Изменение можно будет отменить.", self.ids.len()));
                 ui.label("Продолжить?");
                 ui.horizontal(|ui| {
@@ -76,6 +97,7 @@ impl GroupDialog {
             ui.horizontal(|ui| {
                 ui.radio_value(&mut self.what, What::Field, "Доп. реквизит");
                 ui.radio_value(&mut self.what, What::Status, "Статус");
+                ui.radio_value(&mut self.what, What::Responsible, "Ответственный");
             });
             egui::Grid::new("group_change_grid").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| match self.what {
                 What::Field => {
@@ -103,6 +125,11 @@ impl GroupDialog {
                 What::Status => {
                     let l = ui.label("Статус");
                     catalog.status_ui(ui, "group_change_status", &mut self.status_id).labelled_by(l.id);
+                    ui.end_row();
+                }
+                What::Responsible => {
+                    let l = ui.label("Ответственный");
+                    catalog.responsible_ui(ui, "group_change_responsible", &mut self.responsible).labelled_by(l.id);
                     ui.end_row();
                 }
             });

@@ -11,7 +11,8 @@ mod list;
 mod wizard;
 
 use crate::domain::{
-    Client, ClientId, ExtraField, Lead, LeadId, LeadSource, MARKER_FIELD, Origin, Responsible, Role, Status, User,
+    Client, ClientId, ExtraField, Lead, LeadId, LeadSource, MARKER_FIELD, Origin, Responsible, Role, Status,
+    StatusGroup, User,
 };
 use crate::leads::{GroupChange, GroupEdit, LeadList, LeadRow, Undo};
 use crate::store::{Store, StoreEvent};
@@ -113,6 +114,26 @@ impl Catalog {
 
     pub fn source_name(&self, id: Option<u64>) -> String {
         id.and_then(|id| self.sources.iter().find(|s| s.id == id)).map(|s| s.name.clone()).unwrap_or_default()
+    }
+
+    pub fn status_group(&self, id: Option<u64>) -> Option<StatusGroup> {
+        id.and_then(|id| self.statuses.iter().find(|s| s.id == id)).map(|s| s.group)
+    }
+
+    /// What a group change sets, in words: «Статус станет «Оплачена»».
+    pub fn describe(&self, edit: &GroupEdit) -> String {
+        match edit {
+            GroupEdit::Status(id) => format!("Статус станет «{}»", self.status_name(Some(*id))),
+            GroupEdit::Responsible(None) => "Ответственный будет очищен".into(),
+            GroupEdit::Responsible(responsible) => {
+                format!("Ответственным станет «{}»", self.responsible_title(*responsible))
+            }
+            GroupEdit::Field { dev_name, value } if value.is_empty() => {
+                format!("«{}»: значение будет удалено", self.field_name(dev_name))
+            }
+            GroupEdit::Field { dev_name, value } => format!("«{}» станет «{value}»", self.field_name(dev_name)),
+            GroupEdit::MarkDeleted => "Пометка на удаление".into(),
+        }
     }
 
     pub fn field_name(&self, dev_name: &str) -> String {
@@ -802,16 +823,16 @@ impl LeadsScreen {
                     self.fail("Выделите заявки: Ctrl+щелчок или Shift+щелчок по строкам");
                     return;
                 }
-                self.group = Some(group_change::GroupDialog::new(ids));
+                // Moving a paid lead back un-counts a sale: the dialog warns how many are paid.
+                let paid = ids
+                    .iter()
+                    .filter_map(|id| self.list.row(*id))
+                    .filter(|r| self.catalog.status_group(r.status_id) == Some(StatusGroup::Paid))
+                    .count();
+                self.group = Some(group_change::GroupDialog::new(ids, paid));
             }
             Action::RunGroupChange(change) => {
-                let what = match &change.edit {
-                    GroupEdit::Status(id) => format!("Статус «{}»", self.catalog.status_name(Some(*id))),
-                    GroupEdit::Field { dev_name, value } => {
-                        format!("{} = «{value}»", self.catalog.field_name(dev_name))
-                    }
-                    GroupEdit::MarkDeleted => "Пометка на удаление".into(),
-                };
+                let what = self.catalog.describe(&change.edit);
                 self.run_change(change, &what);
             }
             Action::CloseForm => {
