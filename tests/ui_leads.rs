@@ -479,7 +479,7 @@ fn the_list_fits_1280_pixels_and_filters_as_a_manager_works() {
         .build_ui_state(|ui: &mut egui::Ui, screen: &mut LeadsScreen| screen.ui(ui), screen);
     h.state_mut().set_current_user(Some(7));
     settle(&mut h);
-    for header in ["Номер", "Дата", "Заявка", "Клиент", "Телефон", "Статус", "Ответственный", "Сумма, руб."]
+    for header in ["Номер", "Дата", "Заявка", "Клиент", "Телефон", "Статус", "Ответственный", "Выручка, руб."]
     {
         let rect = h.get_by_label(header).rect();
         assert!(rect.max.x <= 1070.0, "«{header}» is cut off at {}", rect.max.x);
@@ -542,7 +542,7 @@ fn the_list_fits_1280_pixels_and_filters_as_a_manager_works() {
     h.get_by_label("К списку").click();
     settle(&mut h);
     assert_eq!(h.state().open_lead_id(), None);
-    assert!(h.query_by_label("Сумма, руб.").is_some(), "the list is back");
+    assert!(h.query_by_label("Выручка, руб.").is_some(), "the list is back");
 }
 
 #[test]

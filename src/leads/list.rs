@@ -142,7 +142,7 @@ impl LeadColumn {
             LeadColumn::Responsible => "Ответственный",
             LeadColumn::Marker => "Roistat маркер",
             LeadColumn::Origin => "Происхождение",
-            LeadColumn::Amount => "Сумма, руб.",
+            LeadColumn::Amount => "Выручка, руб.",
         }
     }
 }

@@ -211,6 +211,14 @@ impl ListView {
     }
 }
 
+/// Starts a new line of a wrapping row unless `width` more pixels fit: a label stays with its field.
+fn keep_together(ui: &mut egui::Ui, width: f32) {
+    // In a wrapping row `available_width` is the whole row's; what is left is up to the cursor.
+    if ui.max_rect().right() - ui.cursor().min.x < width {
+        ui.end_row();
+    }
+}
+
 /// A date typed as `ДД.ММ.ГГГГ`.
 fn parse_day(text: &str) -> Option<jiff::civil::Date> {
     jiff::civil::Date::strptime("%d.%m.%Y", text.trim()).ok()
@@ -297,6 +305,7 @@ impl LeadsScreen {
             } else if view.period != before || (view.period != Period::All && view.filter.period.is_none()) {
                 view.filter.period = view.period.range((self.clock)(), &self.tz);
             }
+            keep_together(ui, 240.0);
             let l = ui.label("Статус:");
             egui::ComboBox::from_id_salt("leads_status")
                 .selected_text(match view.filter.status_id {
@@ -311,6 +320,7 @@ impl LeadsScreen {
                 })
                 .response
                 .labelled_by(l.id);
+            keep_together(ui, 330.0);
             let l = ui.label("Источник\u{a0}получения\u{a0}заявок:");
             egui::ComboBox::from_id_salt("leads_source")
                 .selected_text(match view.filter.lead_source_id {
@@ -325,6 +335,7 @@ impl LeadsScreen {
                 })
                 .response
                 .labelled_by(l.id);
+            keep_together(ui, 200.0);
             let l = ui.label("Канал:");
             egui::ComboBox::from_id_salt("leads_channel")
                 .selected_text(view.filter.channel.as_deref().unwrap_or("Все"))
@@ -336,6 +347,7 @@ impl LeadsScreen {
                 })
                 .response
                 .labelled_by(l.id);
+            keep_together(ui, 260.0);
             let l = ui.label("Происхождение:");
             egui::ComboBox::from_id_salt("leads_origin")
                 .selected_text(view.filter.origin.map_or("Любое", Origin::title))
@@ -347,6 +359,7 @@ impl LeadsScreen {
                 })
                 .response
                 .labelled_by(l.id);
+            keep_together(ui, 220.0);
             let l = ui.label("Маркер:");
             egui::ComboBox::from_id_salt("leads_marker")
                 .selected_text(match view.filter.marker {

@@ -506,7 +506,8 @@ impl LeadsScreen {
             return actions;
         }
         use egui::{Key, Modifiers};
-        let typing = ui.ctx().memory(|m| m.focused().is_some());
+        // A clicked row or button holds the focus too; only a text field keeps the keys for itself.
+        let typing = ui.ctx().text_edit_focused();
         let (f9, insert, escape, find) = ui.input_mut(|i| {
             (
                 i.consume_key(Modifiers::NONE, Key::F9),
