@@ -523,3 +523,53 @@ fn the_exchange_log_pages_through_all_100_000_entries() {
     until(&mut h, "the new match on top", |h| h.state().admin.exchange.ids == [late, NEEDLE]);
     assert!(has_label(&h, &format!("Записей: 2 из {}", fmt_count(100_000))));
 }
+
+#[test]
+fn statuses_move_and_an_unused_one_is_deleted_after_a_question() {
+    let setup = store(false);
+    let mut h = open(&setup.store, Page::Catalog);
+    let names = |store: &Store| store.statuses().unwrap().into_iter().map(|s| s.name).collect::<Vec<_>>();
+    assert_eq!(names(&setup.store), ["Новая", "В работе", "Оплачена", "Отменена"]);
+
+    // No red line on a new, untouched field form.
+    click(&mut h, "Добавить доп. реквизит");
+    assert!(!has_label(&h, &DevNameError::Empty.to_string()));
+    click(&mut h, "Закрыть");
+
+    // «Ниже» on the first status puts it second.
+    let below: Vec<_> = h.query_all_by_label("Ниже").collect();
+    below[0].click();
+    h.run_steps(3);
+    assert_eq!(names(&setup.store), ["В работе", "Новая", "Оплачена", "Отменена"]);
+
+    // A status in use stays, with the reason; an unused one goes after «Да, удалить».
+    let paid = setup.store.statuses().unwrap().into_iter().find(|s| s.name == "Оплачена").unwrap();
+    setup
+        .store
+        .add_lead(skvoz::domain::Lead {
+            title: "Оплаченная".into(), status_id: Some(paid.id), ..Default::default()
+        })
+        .unwrap();
+    let delete: Vec<_> = h.query_all_by_label("Удалить").collect();
+    delete[2].click();
+    h.run_steps(3);
+    assert!(has_label(
+        &h,
+        "Статус «Оплачена» стоит у заявок: 1. Сначала переведите их в другой статус (групповое изменение)."
+    ));
+    let delete: Vec<_> = h.query_all_by_label("Удалить").collect();
+    delete[3].click();
+    h.run_steps(3);
+    assert!(has_label(&h, "Удалить статус «Отменена»?"));
+    assert_eq!(names(&setup.store).len(), 4, "nothing before the answer");
+    click(&mut h, "Да, удалить");
+    h.run_steps(3);
+    assert_eq!(names(&setup.store), ["В работе", "Новая", "Оплачена"]);
+    assert!(
+        !has_label(
+            &h,
+            "Статус «Оплачена» стоит у заявок: 1. Сначала переведите их в другой статус (групповое изменение)."
+        ),
+        "a stale error goes"
+    );
+}

@@ -149,6 +149,23 @@ impl Store {
         Ok(statuses)
     }
 
+    /// How many leads (templates and marked ones too) have the status: a status in use is not
+    /// deleted. Reads only each record's status.
+    pub fn status_use_count(&self, status_id: u64) -> Result<u64> {
+        #[derive(serde::Deserialize)]
+        struct StatusOnly {
+            #[serde(default)]
+            status_id: Option<u64>,
+        }
+        let mut count = 0;
+        for entry in self.inner.t.leads.iter() {
+            let (_, bytes) = entry?;
+            let lead: StatusOnly = decode("заявки", &bytes)?;
+            count += u64::from(lead.status_id == Some(status_id));
+        }
+        Ok(count)
+    }
+
     /// The status a new lead gets: the first by order.
     pub fn initial_status(&self) -> Result<Option<u64>> {
         Ok(self.statuses()?.first().map(|s| s.id))

@@ -17,6 +17,10 @@ pub struct CatalogScreen {
     pub error: Option<String>,
     pub info: Option<String>,
     pub stale: bool,
+    /// «Удалить статус …?» is asked for this one.
+    pub confirm_delete_status: Option<Status>,
+    /// A save of the field form was tried: its checks may speak before anything is typed.
+    field_save_tried: bool,
     loaded: bool,
 }
 
@@ -39,10 +43,14 @@ impl CatalogScreen {
         self.stale = false;
     }
 
-    /// Why a developer name cannot be taken, if it cannot.
+    /// Why a developer name cannot be taken, if it cannot. Silent on an untouched new form: no
+    /// red line before anything was typed.
     pub fn dev_name_error(&self) -> Option<String> {
         let form = self.field_form.as_ref()?;
         let name = form.dev_name.trim();
+        if name.is_empty() && !self.field_save_tried {
+            return None;
+        }
         if let Err(e) = validate_dev_name(name) {
             return Some(e.to_string());
         }
@@ -130,6 +138,8 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         screen.field_form = Some(f);
     }
     if ui.button("Добавить доп. реквизит").clicked() {
+        screen.field_save_tried = false;
+        screen.error = None;
         screen.field_form = Some(ExtraField {
             id: 0,
             name: String::new(),
@@ -145,23 +155,92 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     ui.add_space(12.0);
     ui.label(RichText::new(format!("Статусы ({})", screen.statuses.len())).strong());
     let mut pick = None;
+    let mut swap = None;
+    let mut delete = None;
+    let count = screen.statuses.len();
     egui::Grid::new("statuses").num_columns(4).striped(true).spacing([16.0, 4.0]).show(ui, |ui| {
         for t in ["Порядок", "Статус", "Группа", ""] {
             ui.strong(t);
         }
         ui.end_row();
-        for s in &screen.statuses {
-            ui.label(s.order.to_string());
+        for (i, s) in screen.statuses.iter().enumerate() {
+            ui.label((i + 1).to_string());
             ui.label(&s.name);
             ui.label(s.group.title());
-            if ui.small_button("Изменить").clicked() {
-                pick = Some(s.clone());
-            }
+            ui.horizontal(|ui| {
+                if ui.small_button("Изменить").clicked() {
+                    pick = Some(s.clone());
+                }
+                if ui.add_enabled(i > 0, egui::Button::new("Выше").small()).clicked() {
+                    swap = Some((i - 1, i));
+                }
+                if ui.add_enabled(i + 1 < count, egui::Button::new("Ниже").small()).clicked() {
+                    swap = Some((i, i + 1));
+                }
+                if ui
+                    .small_button("Удалить")
+                    .on_hover_text("Только статус, который не стоит ни у одной заявки")
+                    .clicked()
+                {
+                    delete = Some(s.clone());
+                }
+            });
             ui.end_row();
         }
     });
     if let Some(s) = pick {
         screen.status_form = Some(s);
+    }
+    if let Some((a, b)) = swap {
+        // The order is the list's order: numbered anew, so equal or sparse numbers cannot stall a move.
+        let mut statuses = screen.statuses.clone();
+        statuses.swap(a, b);
+        let saved = statuses.iter_mut().enumerate().try_for_each(|(order, status)| {
+            let order = order as i32;
+            if status.order == order {
+                return Ok(());
+            }
+            status.order = order;
+            app.store.put(status.clone()).map(|_| ())
+        });
+        match saved {
+            Ok(()) => {
+                screen.error = None;
+                screen.stale = true;
+            }
+            Err(e) => screen.error = Some(format!("Порядок статусов не сохранён: {e}")),
+        }
+    }
+    if let Some(status) = delete {
+        match app.store.status_use_count(status.id) {
+            Ok(0) => screen.confirm_delete_status = Some(status),
+            Ok(n) => {
+                screen.error = Some(format!(
+                    "Статус «{}» стоит у заявок: {n}. Сначала переведите их в другой статус (групповое изменение).",
+                    status.name
+                ))
+            }
+            Err(e) => screen.error = Some(e.to_string()),
+        }
+    }
+    if let Some(status) = screen.confirm_delete_status.clone() {
+        ui.horizontal(|ui| {
+            ui.label(format!("Удалить статус «{}»?", status.name));
+            if ui.button("Да, удалить").clicked() {
+                match app.store.delete::<Status>(status.id) {
+                    Ok(()) => {
+                        screen.error = None;
+                        screen.info = Some(format!("Статус «{}» удалён", status.name));
+                        screen.stale = true;
+                    }
+                    Err(e) => screen.error = Some(e.to_string()),
+                }
+                screen.confirm_delete_status = None;
+            }
+            if ui.button("Нет").clicked() {
+                screen.confirm_delete_status = None;
+            }
+        });
     }
     if ui.button("Добавить статус").clicked() {
         let order = screen.statuses.iter().map(|s| s.order).max().map_or(0, |o| o + 1);
@@ -247,6 +326,8 @@ fn field_form_ui(ui: &mut egui::Ui, app: &mut App) {
     if save {
         form.name = form.name.trim().to_string();
         form.dev_name = form.dev_name.trim().to_string();
+        let dev_error = dev_error.or_else(|| validate_dev_name(&form.dev_name).err().map(|e| e.to_string()));
+        screen.field_save_tried = true;
         if let Some(e) = dev_error {
             screen.error = Some(format!("Реквизит не сохранён: {e}"));
         } else if form.name.is_empty() {
@@ -270,5 +351,6 @@ fn field_form_ui(ui: &mut egui::Ui, app: &mut App) {
     }
     if close {
         screen.field_form = None;
+        screen.field_save_tried = false;
     }
 }
