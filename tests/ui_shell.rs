@@ -119,3 +119,23 @@ fn a_fresh_store_has_what_end_to_end_analytics_needs_from_the_first_start() {
     let _h = harness(app(&setup, AppState::default()));
     assert_eq!(setup.store.list::<skvoz::domain::ExtraField>().unwrap().len(), fields.len());
 }
+
+#[test]
+fn the_start_page_follows_the_role_and_each_person_keeps_a_theme() {
+    let setup = store(false);
+    let manager = setup.store.put(User { name: "Пётр".into(), role: Role::Manager, ..User::default() }).unwrap();
+    // The last person left the window on the settings; an admin of an empty store starts at the sources.
+    let mut h = harness(app(&setup, AppState { page: Page::Settings, ..AppState::default() }));
+    h.state_mut().go_to_start_page();
+    assert_eq!(h.state().state.page, Page::Sources);
+    h.state_mut().commands.push(skvoz::app::Command::SetTheme(skvoz::app::ThemeChoice::Dark));
+    h.run_steps(2);
+    // The manager starts at the leads, with a theme of his own.
+    h.state_mut().commands.push(skvoz::app::Command::SetUser(manager.id));
+    h.run_steps(2);
+    assert_eq!(h.state().state.theme, skvoz::app::ThemeChoice::System);
+    let state = AppState { user_id: Some(manager.id), ..h.state().state.clone() };
+    let mut h = harness(app(&setup, state));
+    h.state_mut().go_to_start_page();
+    assert_eq!(h.state().state.page, Page::Leads);
+}

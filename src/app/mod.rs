@@ -145,6 +145,8 @@ pub struct AppState {
     pub sort: Sort,
     pub theme: ThemeChoice,
     pub user_id: Option<u64>,
+    /// Each person's theme: switching the user in the top bar switches it too.
+    pub themes: std::collections::BTreeMap<u64, ThemeChoice>,
 }
 
 impl Default for AppState {
@@ -158,6 +160,7 @@ impl Default for AppState {
             sort: Sort::default(),
             theme: ThemeChoice::System,
             user_id: None,
+            themes: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -342,6 +345,15 @@ impl App {
 
     pub fn pages(&self) -> &'static [Page] {
         Page::for_role(self.role())
+    }
+
+    /// The page a start opens: what the role works on, not where the last person left off.
+    /// An admin of a store without leads or analytics starts at the sources, to set them up.
+    pub fn go_to_start_page(&mut self) {
+        self.state.page = match self.role() {
+            Role::Admin if self.store.is_empty_of_work() => Page::Sources,
+            role => Page::for_role(role)[0],
+        };
     }
 
     fn fit_page_to_role(&mut self) {
@@ -554,10 +566,16 @@ impl App {
             Command::SetUser(id) => {
                 if self.users.iter().any(|u| u.id == id) {
                     self.state.user_id = Some(id);
+                    self.state.theme = self.state.themes.get(&id).copied().unwrap_or_default();
                     self.fit_page_to_role();
                 }
             }
-            Command::SetTheme(theme) => self.state.theme = theme,
+            Command::SetTheme(theme) => {
+                self.state.theme = theme;
+                if let Some(id) = self.state.user_id {
+                    self.state.themes.insert(id, theme);
+                }
+            }
             Command::LoadDemo => {
                 if !self.demo_loading {
                     self.demo_loading = true;
@@ -664,6 +682,7 @@ mod tests {
             sort: Sort { column: Column::Roi, descending: false },
             theme: ThemeChoice::Dark,
             user_id: Some(3),
+            themes: [(3, ThemeChoice::Dark)].into(),
         };
         let back: AppState = serde_json::from_str(&serde_json::to_string(&state).unwrap()).unwrap();
         assert_eq!(back, state);

@@ -233,6 +233,11 @@ impl Store {
         Ok(out)
     }
 
+    /// Whether nothing arrived or was loaded yet: no leads and no analytics facts.
+    pub fn is_empty_of_work(&self) -> bool {
+        self.inner.t.leads.is_empty() && self.inner.t.facts.is_empty()
+    }
+
     pub fn lead_count(&self) -> usize {
         self.inner.t.leads.len()
     }

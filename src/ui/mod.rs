@@ -49,6 +49,7 @@ pub fn run_window(data_dir: &Path) -> anyhow::Result<ExitCode> {
         Box::new(move |cc| {
             let state: AppState = cc.storage.and_then(|s| eframe::get_value(s, STATE_KEY)).unwrap_or_default();
             let mut app = App::new(store, AppOptions { state, ..AppOptions::default() })?;
+            app.go_to_start_page();
             app.start_services();
             Ok(Box::new(Window { app }))
         }),
