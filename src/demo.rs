@@ -393,7 +393,7 @@ pub fn fill(store: &Store, seed: u64, today: Date) -> Result<DemoSummary> {
             summary.leads += 1;
         }
     }
-    for call in data.calls {
+    for call in data.calls.into_iter().filter(|c| c.at <= now) {
         store.put_call(call)?;
         summary.calls += 1;
     }

@@ -64,6 +64,7 @@ pub enum Page {
     #[default]
     Dashboard,
     Leads,
+    Calls,
     Sources,
     Catalog,
     ExchangeLog,
@@ -71,12 +72,13 @@ pub enum Page {
 }
 
 impl Page {
-    pub const ALL: [Page; 6] =
-        [Page::Dashboard, Page::Leads, Page::Sources, Page::Catalog, Page::ExchangeLog, Page::Settings];
+    pub const ALL: [Page; 7] =
+        [Page::Dashboard, Page::Leads, Page::Calls, Page::Sources, Page::Catalog, Page::ExchangeLog, Page::Settings];
     pub fn title(self) -> &'static str {
         match self {
             Page::Dashboard => "Сквозная аналитика",
             Page::Leads => "Заявки",
+            Page::Calls => "Звонки",
             Page::Sources => "Источники",
             Page::Catalog => "Доп. реквизиты и статусы",
             Page::ExchangeLog => "Журнал обмена",
@@ -86,8 +88,8 @@ impl Page {
     /// The pages a role sees, in navigation order.
     pub fn for_role(role: Role) -> &'static [Page] {
         match role {
-            Role::Marketer => &[Page::Dashboard, Page::Leads],
-            Role::Manager => &[Page::Leads, Page::Dashboard],
+            Role::Marketer => &[Page::Dashboard, Page::Leads, Page::Calls],
+            Role::Manager => &[Page::Leads, Page::Calls, Page::Dashboard],
             Role::Admin => &Page::ALL,
         }
     }
@@ -279,6 +281,7 @@ pub struct App {
     pub admin: crate::ui::admin::AdminScreens,
     /// The leads workspace, made on the first visit and kept with its filters and open form.
     pub leads_screen: Option<Box<dyn Screen>>,
+    pub calls_screen: Option<Box<dyn Screen>>,
     /// The HTTP service and the scheduled load; started by the window, not by tests.
     pub services: services::Services,
 }
@@ -321,6 +324,7 @@ impl App {
             applied_theme: None,
             ui_ready: false,
             leads_screen: None,
+            calls_screen: None,
             services: services::Services::default(),
             admin: admin_screens,
         };

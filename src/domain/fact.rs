@@ -79,6 +79,17 @@ pub enum CallStatus {
 }
 
 impl CallStatus {
+    pub const ALL: [CallStatus; 8] = [
+        CallStatus::Answer,
+        CallStatus::Busy,
+        CallStatus::NoAnswer,
+        CallStatus::Cancel,
+        CallStatus::Congestion,
+        CallStatus::ChanUnavail,
+        CallStatus::DontCall,
+        CallStatus::Torture,
+    ];
+
     pub fn parse(text: &str) -> Option<CallStatus> {
         Some(match text.trim().to_ascii_uppercase().as_str() {
             "ANSWER" | "ANSWERED" => CallStatus::Answer,
@@ -122,6 +133,12 @@ pub struct Call {
     pub lead_id: Option<u64>,
     pub duration_seconds: u32,
     pub file_url: String,
+}
+
+/// How many different numbers called: the unique calls of a journal (a number that calls again
+/// is one caller).
+pub fn unique_callers<'a>(calls: impl IntoIterator<Item = &'a Call>) -> usize {
+    calls.into_iter().map(|c| super::normalize_phone(&c.caller)).collect::<std::collections::HashSet<_>>().len()
 }
 
 impl Default for Call {

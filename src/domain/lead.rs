@@ -24,6 +24,11 @@ pub enum Origin {
 
 impl Origin {
     pub const ALL: [Origin; 4] = [Origin::ProxyLead, Origin::Call, Origin::Manual, Origin::TemplateCopy];
+
+    /// A proxy lead that Roistat's call tracking made of a call («Звонок от 79991234567») is a call.
+    pub fn of_proxy_lead(title: &str) -> Origin {
+        if title.trim_start().to_lowercase().starts_with("звонок") { Origin::Call } else { Origin::ProxyLead }
+    }
     pub fn title(self) -> &'static str {
         match self {
             Origin::ProxyLead => "Проксилид Roistat",
@@ -283,6 +288,13 @@ mod tests {
         assert_eq!(normalize_phone("8 (901) 222-33-55"), "79012223355");
         assert_eq!(normalize_phone("+7 901 222 33 55"), "79012223355");
         assert_eq!(normalize_phone("9012223355"), "79012223355");
+    }
+
+    #[test]
+    fn call_tracking_leads_are_calls() {
+        assert_eq!(Origin::of_proxy_lead("Звонок от 79991234567"), Origin::Call);
+        assert_eq!(Origin::of_proxy_lead(" звонок с сайта"), Origin::Call);
+        assert_eq!(Origin::of_proxy_lead("Пойманный лид"), Origin::ProxyLead);
     }
 
     #[test]

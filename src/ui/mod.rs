@@ -1,6 +1,7 @@
 //! The window: eframe around [`crate::app::App`], fonts, and the screens.
 
 pub mod admin;
+pub mod calls;
 pub mod dashboard;
 pub mod fonts;
 pub mod leads;

@@ -34,6 +34,10 @@ impl App {
                     screen.set_current_user(self.state.user_id);
                     screen.ui(ui)
                 }
+                Page::Calls => {
+                    let store = self.store.clone();
+                    self.calls_screen.get_or_insert_with(|| Box::new(super::calls::CallsScreen::new(store))).ui(ui)
+                }
                 Page::Sources => super::admin::sources_ui(ui, self),
                 Page::Catalog => super::admin::catalog_ui(ui, self),
                 Page::ExchangeLog => super::admin::exchange_ui(ui, self),

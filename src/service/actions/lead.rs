@@ -60,7 +60,7 @@ pub fn build(
     let mut lead = Lead {
         created: now,
         updated: now,
-        origin: Origin::ProxyLead,
+        origin: Origin::of_proxy_lead(params.get("title").unwrap_or("")),
         status_id: initial_status,
         title: params.get("title").unwrap_or("").trim().to_string(),
         text: params.get("text").unwrap_or("").to_string(),
