@@ -199,6 +199,27 @@ pub struct LeadSource {
     pub api_key: Secret,
 }
 
+/// The lead source Roistat's proxy leads arrive through: the first Roistat source with
+/// «Использовать заявки», else the first Roistat source at all.
+pub fn roistat_lead_source(sources: &[LeadSource]) -> Option<&LeadSource> {
+    let roistat = || sources.iter().filter(|s| s.source_type == LeadSourceType::Roistat);
+    roistat().find(|s| s.use_leads).or_else(|| roistat().next())
+}
+
+/// Who gets a new lead: the source's user, or the people of its role in turn (`turn` counts the
+/// leads handed out so far). A role nobody has stays a role.
+pub fn assign_responsible(responsible: Option<Responsible>, users: &[User], turn: &mut usize) -> Option<Responsible> {
+    let Some(Responsible::Role(role)) = responsible else { return responsible };
+    let mut people: Vec<&User> = users.iter().filter(|u| u.role == role).collect();
+    if people.is_empty() {
+        return responsible;
+    }
+    people.sort_by_key(|u| u.id);
+    let person = people[*turn % people.len()];
+    *turn = turn.wrapping_add(1);
+    Some(Responsible::User(person.id))
+}
+
 /// «Адрес сервиса Roistat» from the publication address.
 pub fn roistat_service_address(publication_address: &str) -> String {
     format!("{}/hs/analytics", publication_address.trim_end_matches('/'))
@@ -371,6 +392,24 @@ mod tests {
             roistat_service_address("http://crm.example.ru/crm_httpAnalytics/"),
             "http://crm.example.ru/crm_httpAnalytics/hs/analytics"
         );
+    }
+
+    #[test]
+    fn a_role_hands_leads_to_its_people_in_turn() {
+        let users = [
+            User { id: 5, name: "Петров".into(), role: Role::Manager, ..User::default() },
+            User { id: 2, name: "Иванова".into(), role: Role::Manager, ..User::default() },
+            User { id: 9, name: "Админ".into(), role: Role::Admin, ..User::default() },
+        ];
+        let mut turn = 0;
+        let role = Some(Responsible::Role(Role::Manager));
+        let given: Vec<_> = (0..3).map(|_| assign_responsible(role, &users, &mut turn)).collect();
+        assert_eq!(given, [Some(Responsible::User(2)), Some(Responsible::User(5)), Some(Responsible::User(2))]);
+        let one = Some(Responsible::User(9));
+        assert_eq!(assign_responsible(one, &users, &mut turn), one);
+        let nobody = Some(Responsible::Role(Role::Marketer));
+        assert_eq!(assign_responsible(nobody, &users, &mut turn), nobody);
+        assert_eq!(assign_responsible(None, &users, &mut turn), None);
     }
 
     #[test]

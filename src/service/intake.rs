@@ -6,7 +6,7 @@
 
 use super::actions::lead::build;
 use super::query::Params;
-use crate::domain::ExtraField;
+use crate::domain::{ExtraField, LeadSource, User, assign_responsible, roistat_lead_source};
 use crate::store::{Contact, Intake, Store, StoreError};
 use jiff::Timestamp;
 use std::sync::mpsc;
@@ -69,6 +69,8 @@ impl IntakeQueue {
 }
 
 fn write_batches(store: &Store, jobs: &mpsc::Receiver<Job>, written: &mpsc::Sender<Pending>) {
+    // Leads handed to the people of a lead source's role so far, for «in turn».
+    let mut turn = 0;
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -85,7 +87,7 @@ fn write_batches(store: &Store, jobs: &mpsc::Receiver<Job>, written: &mpsc::Send
                 let _ = written.send(p);
             }
         };
-        let results = store_batch(store, &params, &mut hand_over);
+        let results = store_batch(store, &params, &mut turn, &mut hand_over);
         // A batch that failed before the journal still needs its answers.
         if let Some(p) = pending.take()
             && written.send(p).is_err()
@@ -98,18 +100,25 @@ fn write_batches(store: &Store, jobs: &mpsc::Receiver<Job>, written: &mpsc::Send
 
 /// One store batch; if it fails before reaching the journal, each lead alone, so one bad lead
 /// fails only itself (then they are synced here, as the flusher may have synced before them).
-fn store_batch(store: &Store, batch: &[Params], journaled: &mut dyn FnMut()) -> Outcome {
-    let fields = store.list::<ExtraField>();
-    let initial_status = store.initial_status();
-    let (fields, initial_status) = match (fields, initial_status) {
-        (Ok(fields), Ok(status)) => (fields, status),
-        (Err(e), _) | (_, Err(e)) => return batch.iter().map(|_| Err(e.clone())).collect(),
+fn store_batch(store: &Store, batch: &[Params], turn: &mut usize, journaled: &mut dyn FnMut()) -> Outcome {
+    let reference = (|| -> Result<_, StoreError> {
+        Ok((store.list::<ExtraField>()?, store.initial_status()?, store.list::<LeadSource>()?, store.list::<User>()?))
+    })();
+    let (fields, initial_status, sources, users) = match reference {
+        Ok(reference) => reference,
+        Err(e) => return batch.iter().map(|_| Err(e.clone())).collect(),
     };
+    // A lead from Roistat belongs to the Roistat lead source and goes to its responsible.
+    let source = roistat_lead_source(&sources);
     let now = Timestamp::now();
     let mut items: Vec<(crate::domain::Lead, Contact)> = Vec::with_capacity(batch.len());
     let mut notes = Vec::with_capacity(batch.len());
     for params in batch {
-        let (lead, contact, note) = build(params, &fields, initial_status, now);
+        let (mut lead, contact, note) = build(params, &fields, initial_status, now);
+        if let Some(source) = source {
+            lead.lead_source_id = Some(source.id);
+            lead.responsible = assign_responsible(source.responsible, &users, turn);
+        }
         items.push((lead, contact));
         notes.push(note);
     }
