@@ -573,3 +573,38 @@ fn statuses_move_and_an_unused_one_is_deleted_after_a_question() {
         "a stale error goes"
     );
 }
+
+#[test]
+fn backup_and_restore_from_the_window() {
+    let setup = store(true);
+    let mut h = open(&setup.store, Page::Settings);
+    let file = setup.dir.path().join("копия.jsonl");
+    h.state_mut().admin.backup.save_path = file.display().to_string();
+    h.run_steps(2);
+    click(&mut h, "Сохранить копию");
+    until(&mut h, "the backup", |h| !h.state().is_busy());
+    assert!(h.query_by_label_contains("Копия сохранена:").is_some());
+    let leads = setup.store.lead_count();
+    assert!(std::fs::metadata(&file).unwrap().len() > 0);
+
+    // A lead added after the copy is gone once the copy is restored, after the question.
+    setup.store.add_lead(skvoz::domain::Lead { title: "После копии".into(), ..Default::default() }).unwrap();
+    assert_eq!(setup.store.lead_count(), leads + 1);
+    h.state_mut().admin.backup.restore_path = file.display().to_string();
+    h.run_steps(2);
+    click(&mut h, "Восстановить…");
+    assert!(has_label(&h, "Заменить все данные копией?"));
+    assert_eq!(setup.store.lead_count(), leads + 1, "nothing before the answer");
+    click(&mut h, "Заменить");
+    until(&mut h, "the restore", |h| !h.state().is_busy());
+    assert!(h.query_by_label_contains("Восстановлено из").is_some());
+    assert_eq!(setup.store.lead_count(), leads);
+
+    // A file that is not there is a message, not a crash.
+    h.state_mut().admin.backup.restore_path = setup.dir.path().join("нет.jsonl").display().to_string();
+    h.run_steps(2);
+    click(&mut h, "Восстановить…");
+    click(&mut h, "Заменить");
+    until(&mut h, "the failed restore", |h| !h.state().is_busy());
+    assert!(h.query_by_label_contains("Не удалось открыть файл").is_some());
+}

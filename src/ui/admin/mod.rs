@@ -10,6 +10,7 @@
 //! Настройки call [`sources_ui`], [`catalog_ui`], [`exchange_ui`] and [`settings_ui`].
 
 pub mod analytics_sources;
+pub mod backup;
 pub mod catalog;
 pub mod exchange_log;
 pub mod lead_sources;
@@ -35,6 +36,9 @@ pub enum AdminEvent {
     Projects(Result<Vec<Project>, String>),
     /// A read of the exchange log.
     Exchange(exchange_log::Loaded),
+    /// «Сохранить копию» and «Восстановить»: what was written or read, or why not.
+    Backup(Result<String, String>),
+    Restore(Result<String, String>),
 }
 
 /// Runs futures on the app's runtime and delivers their events.
@@ -101,6 +105,7 @@ pub struct AdminScreens {
     pub catalog: catalog::CatalogScreen,
     pub exchange: exchange_log::ExchangeScreen,
     pub users: users::UsersScreen,
+    pub backup: backup::BackupScreen,
     store_events: Option<tokio::sync::broadcast::Receiver<StoreEvent>>,
     store: crate::store::Store,
 }
@@ -117,6 +122,7 @@ impl AdminScreens {
             catalog: Default::default(),
             exchange: Default::default(),
             users: Default::default(),
+            backup: Default::default(),
             store_events: Some(store.subscribe()),
             store: store.clone(),
         }
@@ -138,6 +144,7 @@ impl AdminScreens {
                 AdminEvent::TelephonyChecked(r) => self.telephony.on_checked(&self.store, r),
                 AdminEvent::Projects(r) => self.analytics.on_projects(r),
                 AdminEvent::Exchange(loaded) => self.exchange.on_loaded(loaded),
+                AdminEvent::Backup(r) | AdminEvent::Restore(r) => self.backup.on_done(r),
             }
         }
         if let Some(rx) = &mut self.store_events {
@@ -229,6 +236,8 @@ pub fn settings_ui(ui: &mut egui::Ui, app: &mut App) {
             ui.label(crate::report::fmt_count(app.lists.fact_count as u64));
             ui.end_row();
         });
+        ui.add_space(12.0);
+        backup::ui(ui, app);
     });
 }
 
