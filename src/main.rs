@@ -203,7 +203,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Report { from, to, group, format, channel }) => {
             let store = Store::open(&dir)?;
-            let query = Query { from, to, grouping: group.into(), channel };
+            let query = Query { channel, ..Query::new(from, to, group.into()) };
             let report = skvoz::app::load_report(&store, &query)?;
             let stdout = std::io::stdout();
             let mut out = BufWriter::new(stdout.lock());

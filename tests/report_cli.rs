@@ -33,7 +33,7 @@ fn json_report_equals_the_module() {
         let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
 
         let store = Store::open(dir.path()).unwrap();
-        let query = Query { from, to: last, grouping, channel: channel.map(String::from) };
+        let query = Query { channel: channel.map(String::from), ..Query::new(from, last, grouping) };
         let report = skvoz::app::load_report(&store, &query).unwrap();
         drop(store);
         // Through the same text so floats compare exactly.

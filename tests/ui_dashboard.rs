@@ -11,7 +11,7 @@ use std::io::Read;
 
 fn expected(setup: &Setup, days: i32, channel: Option<&str>) -> Report {
     let from = TODAY.checked_sub((days - 1).days()).unwrap();
-    let query = Query { from, to: TODAY, grouping: Grouping::Channel, channel: channel.map(String::from) };
+    let query = Query { channel: channel.map(String::from), ..Query::new(from, TODAY, Grouping::Channel) };
     skvoz::app::load_report(&setup.store, &query).unwrap()
 }
 
@@ -172,8 +172,46 @@ fn custom_period_from_the_calendar() {
     h.get_by_role_and_label(egui::Role::Button, "1").click();
     wait(&mut h);
     assert!(h.query_by_role_and_label(egui::Role::Button, "с 01.10.2026").is_some());
-    let query =
-        Query { from: jiff::civil::Date::constant(2026, 10, 1), to: TODAY, grouping: Grouping::Channel, channel: None };
+    let query = Query::new(jiff::civil::Date::constant(2026, 10, 1), TODAY, Grouping::Channel);
     let r = skvoz::app::load_report(&setup.store, &query).unwrap();
     assert_cards(&h, &r);
+}
+
+#[test]
+fn the_period_is_compared_with_the_chosen_days() {
+    let setup = store(true);
+    let mut h = harness(app(&setup, AppState::default()));
+    wait(&mut h);
+    // 30 days ending 24.11.2026 against the 30 days before them.
+    assert!(has_label(&h, "26.09.2026 — 25.10.2026"));
+    h.get_by_label("Изменения —").click();
+    h.run_steps(2);
+    h.get_by_label("с теми же днями прошлого месяца").click();
+    wait(&mut h);
+    assert!(has_label(&h, "26.09.2026 — 24.10.2026"));
+    assert_eq!(h.state().state.comparison, skvoz::report::Comparison::MonthAgo);
+    // The cards' changes are counted against those days.
+    let from = TODAY.checked_sub(29.days()).unwrap();
+    let query = Query { comparison: skvoz::report::Comparison::MonthAgo, ..Query::new(from, TODAY, Grouping::Channel) };
+    let r = skvoz::app::load_report(&setup.store, &query).unwrap();
+    assert_eq!(r.previous.from, jiff::civil::Date::constant(2026, 9, 26));
+    let change = skvoz::report::change(Some(r.totals.figures.visits as f64), Some(r.previous.figures.visits as f64));
+    let shown = skvoz::report::fmt_change(change);
+    assert!(h.query_all_by_label_contains(&shown).count() > 0, "the visits card shows {shown}");
+}
+
+#[test]
+fn charts_have_their_legends_outside_and_name_free_channels() {
+    let setup = store(true);
+    let mut h = harness(app(&setup, AppState::default()));
+    wait(&mut h);
+    // The legends stand above the plots (their hover texts are tested in `report::chart`).
+    for legend in ["Расходы, ₽", "Визиты", "Яндекс.Директ", "Google Ads", "ВКонтакте"]
+    {
+        assert!(h.query_all_by_label(legend).count() > 0, "legend {legend}");
+    }
+    let title = h.get_by_label("Расходы по каналам по дням").rect();
+    let legend = h.query_all_by_label("Google Ads").map(|n| n.rect()).find(|r| r.top() > title.top()).unwrap();
+    assert!(legend.top() < title.bottom() + 30.0, "the legend is right under the title, not inside the plot");
+    assert!(has_label(&h, "Без расходов: Поисковые системы, Прямые заходы"), "free channels are named, not drawn");
 }

@@ -14,7 +14,7 @@ pub use background::{AppEvent, Background, RuntimeError, Waker};
 pub use period::Preset;
 
 use crate::domain::{AnalyticsSource, ExchangeEntry, ExtraField, Lead, LeadSource, Role, Status, User};
-use crate::report::{Column, Grouping, Query, Report, ReportError, Sort};
+use crate::report::{Column, Comparison, Grouping, Query, Report, ReportError, Sort};
 use crate::store::{Store, StoreError, StoreEvent};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -144,6 +144,7 @@ pub struct AppState {
     pub custom_from: Option<Date>,
     pub custom_to: Option<Date>,
     pub grouping: Grouping,
+    pub comparison: Comparison,
     pub sort: Sort,
     pub theme: ThemeChoice,
     pub user_id: Option<u64>,
@@ -159,6 +160,7 @@ impl Default for AppState {
             custom_from: None,
             custom_to: None,
             grouping: Grouping::Channel,
+            comparison: Comparison::default(),
             sort: Sort::default(),
             theme: ThemeChoice::System,
             user_id: None,
@@ -207,6 +209,8 @@ pub enum Command {
     SetPreset(Preset),
     SetCustomPeriod(Date, Date),
     SetGrouping(Grouping),
+    /// What the period's changes are counted against.
+    SetComparison(Comparison),
     SetChannel(Option<String>),
     /// Sort by a column: a new column sorts descending (names ascending), the same one flips.
     SortBy(Column),
@@ -404,7 +408,13 @@ impl App {
 
     pub fn query(&self) -> Query {
         let (from, to) = self.period();
-        Query { from, to, grouping: self.state.grouping, channel: self.dashboard.channel.clone() }
+        Query {
+            from,
+            to,
+            grouping: self.state.grouping,
+            channel: self.dashboard.channel.clone(),
+            comparison: self.state.comparison,
+        }
     }
 
     /// Asks the background for a fresh report; a newer request wins over an older answer.
@@ -553,6 +563,10 @@ impl App {
                 self.dashboard.channel = channel;
                 self.request_report();
             }
+            Command::SetComparison(comparison) => {
+                self.state.comparison = comparison;
+                self.request_report();
+            }
             Command::SortBy(column) => {
                 let sort = &mut self.state.sort;
                 if sort.column == column {
@@ -683,6 +697,7 @@ mod tests {
             custom_from: Some(Date::constant(2026, 1, 1)),
             custom_to: Some(Date::constant(2026, 1, 31)),
             grouping: Grouping::Day,
+            comparison: Comparison::YearAgo,
             sort: Sort { column: Column::Roi, descending: false },
             theme: ThemeChoice::Dark,
             user_id: Some(3),

@@ -8,6 +8,7 @@
 //! lives on leads and Roistat already folds it into its own «прибыль» only when configured), so the
 //! dashboard's profit is the marketing profit; leads' cost price is not subtracted.
 
+pub mod chart;
 mod format;
 mod table;
 
@@ -64,6 +65,33 @@ pub enum ReportError {
     OutOfRange,
 }
 
+/// What the period is compared with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Comparison {
+    /// The same number of days just before.
+    #[default]
+    PreviousDays,
+    /// The same days of the month before (1–15 November against 1–15 October).
+    MonthAgo,
+    /// The same days three months before: a quarter against the quarter before.
+    QuarterAgo,
+    /// The same days a year before.
+    YearAgo,
+}
+
+impl Comparison {
+    pub const ALL: [Comparison; 4] =
+        [Comparison::PreviousDays, Comparison::MonthAgo, Comparison::QuarterAgo, Comparison::YearAgo];
+    pub fn title(self) -> &'static str {
+        match self {
+            Comparison::PreviousDays => "с предыдущими днями",
+            Comparison::MonthAgo => "с теми же днями прошлого месяца",
+            Comparison::QuarterAgo => "с теми же днями прошлого квартала",
+            Comparison::YearAgo => "с теми же днями прошлого года",
+        }
+    }
+}
+
 /// What to report on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Query {
@@ -72,11 +100,13 @@ pub struct Query {
     pub grouping: Grouping,
     /// Only this channel (marker level 1 value), or all.
     pub channel: Option<String>,
+    #[serde(default)]
+    pub comparison: Comparison,
 }
 
 impl Query {
     pub fn new(from: Date, to: Date, grouping: Grouping) -> Query {
-        Query { from, to, grouping, channel: None }
+        Query { from, to, grouping, channel: None, comparison: Comparison::default() }
     }
     /// Days in the period, inclusive.
     pub fn days(&self) -> Result<i64, ReportError> {
@@ -86,12 +116,25 @@ impl Query {
         let span = self.from.until(self.to).map_err(|_| ReportError::OutOfRange)?;
         Ok(i64::from(span.get_days()) + 1)
     }
-    /// The previous period of equal length, ending the day before `from`.
+    /// The period the changes are counted against: by default as many days just before `from`;
+    /// else the same days a month, a quarter or a year before (a day the shorter month lacks is
+    /// its last day).
     pub fn previous(&self) -> Result<(Date, Date), ReportError> {
         let days = self.days()?;
-        let to = self.from.yesterday().map_err(|_| ReportError::OutOfRange)?;
-        let from = to.checked_sub((days - 1).days()).map_err(|_| ReportError::OutOfRange)?;
-        Ok((from, to))
+        let back = |months: i32| -> Result<(Date, Date), ReportError> {
+            let shift = |d: Date| d.checked_sub(months.months()).map_err(|_| ReportError::OutOfRange);
+            Ok((shift(self.from)?, shift(self.to)?))
+        };
+        match self.comparison {
+            Comparison::PreviousDays => {
+                let to = self.from.yesterday().map_err(|_| ReportError::OutOfRange)?;
+                let from = to.checked_sub((days - 1).days()).map_err(|_| ReportError::OutOfRange)?;
+                Ok((from, to))
+            }
+            Comparison::MonthAgo => back(1),
+            Comparison::QuarterAgo => back(3),
+            Comparison::YearAgo => back(12),
+        }
     }
     /// The days whose facts [`build`] needs: the previous period and this one.
     pub fn facts_span(&self) -> Result<(Date, Date), ReportError> {

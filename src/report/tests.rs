@@ -193,3 +193,21 @@ fn sorting_by_columns() {
     sort_rows(&mut days, Sort { column: Column::Name, descending: true });
     assert_eq!(days.iter().map(|r| r.title.as_str()).collect::<Vec<_>>(), ["12.03.2026", "11.03.2026", "10.03.2026"]);
 }
+
+#[test]
+fn comparisons_take_the_same_days_of_an_earlier_month_quarter_or_year() {
+    let date = |m: i8, d: i8| jiff::civil::Date::constant(2026, m, d);
+    let q = |comparison| Query { comparison, ..Query::new(date(11, 1), date(11, 15), Grouping::Channel) };
+    assert_eq!(q(Comparison::PreviousDays).previous().unwrap(), (date(10, 17), date(10, 31)));
+    assert_eq!(q(Comparison::MonthAgo).previous().unwrap(), (date(10, 1), date(10, 15)));
+    assert_eq!(q(Comparison::QuarterAgo).previous().unwrap(), (date(8, 1), date(8, 15)));
+    assert_eq!(
+        q(Comparison::YearAgo).previous().unwrap(),
+        (jiff::civil::Date::constant(2025, 11, 1), jiff::civil::Date::constant(2025, 11, 15))
+    );
+    // 31 March against a February: its last day.
+    let march = Query { comparison: Comparison::MonthAgo, ..Query::new(date(3, 1), date(3, 31), Grouping::Channel) };
+    assert_eq!(march.previous().unwrap(), (date(2, 1), date(2, 28)));
+    // The facts a report needs reach back to the compared days.
+    assert_eq!(q(Comparison::YearAgo).facts_span().unwrap().0, jiff::civil::Date::constant(2025, 11, 1));
+}

@@ -4,13 +4,14 @@ use super::widgets::kpi::{Kpi, kpi_ui};
 use super::widgets::period::period_ui;
 use crate::app::{App, Command, ExportFormat, Page};
 use crate::domain::Role;
+use crate::report::chart::{ChannelLine, Chart};
 use crate::report::{
-    Column, Figures, Grouping, Report, Row, change, fmt_count, fmt_date, fmt_money, fmt_percent, fmt_ratio_money,
+    Column, Comparison, Figures, Grouping, Report, Row, change, fmt_count, fmt_date, fmt_money, fmt_percent,
+    fmt_ratio_money,
 };
 use egui::{Align, Layout, RichText};
 use egui_extras::{Column as TableColumn, TableBuilder};
-use egui_plot::{Bar, BarChart, GridMark, Legend, Line, Plot, PlotPoints};
-use jiff::civil::Date;
+use egui_plot::{Bar, BarChart, GridMark, Line, Plot, PlotPoints};
 
 pub fn ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
     if !app.has_facts() {
@@ -34,6 +35,7 @@ pub fn ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
         // The wide table scrolls on its own; the page keeps the window's width.
         ui.set_max_width(width);
         kpis_ui(ui, report);
+        comparison_ui(ui, app, report, commands);
         ui.add_space(8.0);
         charts_ui(ui, report);
         ui.add_space(8.0);
@@ -212,39 +214,56 @@ fn kpis_ui(ui: &mut egui::Ui, report: &Report) {
             }
         });
     }
-    ui.label(
-        RichText::new(format!(
-            "Сравнение с периодом {} — {}",
-            fmt_date(report.previous.from),
-            fmt_date(report.previous.to)
-        ))
-        .small()
-        .weak(),
-    );
+}
+
+/// «Изменения — с теми же днями прошлого месяца: 01.10.2026 — 15.10.2026», the comparison chosen in place.
+fn comparison_ui(ui: &mut egui::Ui, app: &App, report: &Report, commands: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        let l = ui.label("Изменения —");
+        let current = app.state.comparison;
+        egui::ComboBox::from_id_salt("comparison")
+            .selected_text(current.title())
+            .show_ui(ui, |ui| {
+                for comparison in Comparison::ALL {
+                    if ui.selectable_label(comparison == current, comparison.title()).clicked() && comparison != current
+                    {
+                        commands.push(Command::SetComparison(comparison));
+                    }
+                }
+            })
+            .response
+            .labelled_by(l.id);
+        ui.label(format!("{} — {}", fmt_date(report.previous.from), fmt_date(report.previous.to)));
+    });
 }
 
 fn money_change(a: crate::domain::Money, b: crate::domain::Money) -> Option<f64> {
     change(Some(a.kopecks() as f64), Some(b.kopecks() as f64))
 }
 
-/// `24.11` under a day index; nothing between days.
-fn day_axis(dates: &[Date]) -> impl Fn(GridMark, &std::ops::RangeInclusive<f64>) -> String + '_ {
-    move |mark, _| {
-        let x = mark.value;
-        if (x - x.round()).abs() > 1e-6 || x < 0.0 {
-            return String::new();
-        }
-        dates.get(x.round() as usize).map(|d| format!("{:02}.{:02}", d.day(), d.month())).unwrap_or_default()
-    }
-}
-
 const COST_COLOR: egui::Color32 = egui::Color32::from_rgb(86, 140, 220);
 const VISITS_COLOR: egui::Color32 = egui::Color32::from_rgb(235, 140, 40);
 
+/// Channel colours, picked by the channel's key so a channel looks the same in every period.
+const CHANNEL_COLORS: [egui::Color32; 8] = [
+    egui::Color32::from_rgb(220, 90, 80),
+    egui::Color32::from_rgb(80, 170, 220),
+    egui::Color32::from_rgb(120, 190, 90),
+    egui::Color32::from_rgb(200, 110, 200),
+    egui::Color32::from_rgb(230, 170, 50),
+    egui::Color32::from_rgb(70, 190, 170),
+    egui::Color32::from_rgb(150, 130, 230),
+    egui::Color32::from_rgb(200, 140, 100),
+];
+
+fn channel_color(line: &ChannelLine) -> egui::Color32 {
+    CHANNEL_COLORS[line.color % CHANNEL_COLORS.len()]
+}
+
 /// A round scale so visits share the cost axis: the right axis shows visits.
-fn visits_scale(report: &Report) -> f64 {
-    let max_cost = report.daily.iter().map(|d| d.figures.cost.as_f64_rubles()).fold(0.0, f64::max);
-    let max_visits = report.daily.iter().map(|d| d.figures.visits as f64).fold(0.0, f64::max);
+fn visits_scale(chart: &Chart) -> f64 {
+    let max_cost = chart.buckets.iter().map(|b| b.cost.as_f64_rubles()).fold(0.0, f64::max);
+    let max_visits = chart.buckets.iter().map(|b| b.visits as f64).fold(0.0, f64::max);
     if max_cost <= 0.0 || max_visits <= 0.0 {
         return 1.0;
     }
@@ -272,85 +291,98 @@ fn compact(v: f64) -> String {
     }
 }
 
-fn charts_ui(ui: &mut egui::Ui, report: &Report) {
-    let dates: Vec<Date> = report.daily.iter().map(|d| d.date).collect();
-    let n = dates.len();
-    let height = 240.0;
-    ui.columns(2, |cols| {
-        {
-            let ui = &mut cols[0];
-            ui.label(RichText::new("Расходы и визиты по дням").strong());
-            let scale = visits_scale(report);
-            let bars: Vec<Bar> = report
-                .daily
-                .iter()
-                .enumerate()
-                .map(|(i, d)| Bar::new(i as f64, d.figures.cost.as_f64_rubles()).width(0.7))
-                .collect();
-            let visits: PlotPoints =
-                report.daily.iter().enumerate().map(|(i, d)| [i as f64, d.figures.visits as f64 * scale]).collect();
-            let daily = &report.daily;
-            fixed_plot("cost_visits", height, &dates)
-                .y_axis_formatter(y_money)
-                .custom_y_axes(vec![
-                    egui_plot::AxisHints::new_y().formatter(y_money),
-                    egui_plot::AxisHints::new_y().placement(egui_plot::HPlacement::Right).formatter(move |mark, _| {
-                        if mark.value < 0.0 { String::new() } else { compact(mark.value / scale) }
-                    }),
-                ])
-                .label_formatter(move |pos| {
-                    let x = match pos {
-                        egui_plot::HoverPosition::NearDataPoint { position, .. } => position.x,
-                        egui_plot::HoverPosition::Elsewhere { position } => position.x,
-                    };
-                    let i = x.round();
-                    if i < 0.0 {
-                        return None;
-                    }
-                    let d = daily.get(i as usize)?;
-                    Some(format!(
-                        "{}\nРасходы: {}\nВизиты: {}",
-                        fmt_date(d.date),
-                        fmt_money(d.figures.cost),
-                        fmt_count(d.figures.visits)
-                    ))
-                })
-                .show(ui, |plot| {
-                    plot.bar_chart(BarChart::new("Расходы", bars).color(COST_COLOR));
-                    plot.line(Line::new("Визиты", visits).color(VISITS_COLOR).width(2.0));
-                });
-        }
-        {
-            let ui = &mut cols[1];
-            ui.label(RichText::new("Расходы по каналам").strong());
-            let series = &report.daily_by_channel;
-            let dates_ref = &dates;
-            fixed_plot("cost_by_channel", height, &dates)
-                .custom_y_axes(vec![egui_plot::AxisHints::new_y().formatter(y_money).min_thickness(58.0)])
-                .label_formatter(move |pos| match pos {
-                    egui_plot::HoverPosition::NearDataPoint { plot_name, position, .. } => {
-                        let i = position.x.round();
-                        let date = if i >= 0.0 { dates_ref.get(i as usize).copied() } else { None }?;
-                        Some(format!("{plot_name}\n{}\n{}", fmt_date(date), fmt_money(rubles(position.y))))
-                    }
-                    _ => None,
-                })
-                .show(ui, |plot| {
-                    for s in series {
-                        let points: PlotPoints =
-                            s.days.iter().enumerate().map(|(i, f)| [i as f64, f.cost.as_f64_rubles()]).collect();
-                        plot.line(Line::new(s.title.clone(), points).width(1.5));
-                    }
-                    if n == 0 {
-                        plot.line(Line::new("", PlotPoints::default()));
-                    }
-                });
+/// The bucket under the pointer.
+fn hovered(pos: &egui_plot::HoverPosition) -> Option<usize> {
+    let x = match pos {
+        egui_plot::HoverPosition::NearDataPoint { position, .. } => position.x,
+        egui_plot::HoverPosition::Elsewhere { position } => position.x,
+    }
+    .round();
+    (x >= 0.0).then_some(x as usize)
+}
+
+/// The legend above a chart, outside the plot: it never covers a line.
+fn legend_ui(ui: &mut egui::Ui, items: &[(String, egui::Color32)]) {
+    ui.horizontal_wrapped(|ui| {
+        for (title, color) in items {
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+            ui.painter().circle_filled(rect.center(), 5.0, *color);
+            ui.label(title);
+            ui.add_space(6.0);
         }
     });
 }
 
-fn rubles(v: f64) -> crate::domain::Money {
-    crate::domain::Money((v * 100.0).round() as i64)
+fn charts_ui(ui: &mut egui::Ui, report: &Report) {
+    let chart = Chart::of(report, CHANNEL_COLORS.len());
+    let n = chart.buckets.len();
+    let height = 240.0;
+    let by = if chart.weekly { "по неделям" } else { "по дням" };
+    ui.columns(2, |cols| {
+        {
+            let ui = &mut cols[0];
+            ui.label(RichText::new(format!("Расходы и визиты {by}")).strong());
+            legend_ui(ui, &[("Расходы, ₽".into(), COST_COLOR), ("Визиты".into(), VISITS_COLOR)]);
+            let scale = visits_scale(&chart);
+            let bars: Vec<Bar> = chart
+                .buckets
+                .iter()
+                .enumerate()
+                .map(|(i, b)| Bar::new(i as f64, b.cost.as_f64_rubles()).width(0.7))
+                .collect();
+            let visits: Vec<[f64; 2]> =
+                chart.buckets.iter().enumerate().map(|(i, b)| [i as f64, b.visits as f64 * scale]).collect();
+            let chart = &chart;
+            fixed_plot(ui, "cost_visits", height, chart)
+                .custom_y_axes(vec![
+                    egui_plot::AxisHints::new_y().label("Расходы, ₽").formatter(y_money),
+                    egui_plot::AxisHints::new_y().placement(egui_plot::HPlacement::Right).formatter(move |mark, _| {
+                        if mark.value < 0.0 { String::new() } else { compact(mark.value / scale) }
+                    }),
+                ])
+                .label_formatter(move |pos| chart.cost_visits_hover(hovered(pos)?))
+                .show(ui, |plot| {
+                    plot.bar_chart(BarChart::new("Расходы", bars).color(COST_COLOR));
+                    // A line of one or two points is hard to see: they get dots.
+                    if n <= 2 {
+                        plot.points(egui_plot::Points::new("Визиты", visits.clone()).radius(4.0).color(VISITS_COLOR));
+                    }
+                    plot.line(Line::new("Визиты", PlotPoints::from(visits)).color(VISITS_COLOR).width(2.0));
+                });
+        }
+        {
+            let ui = &mut cols[1];
+            ui.label(RichText::new(format!("Расходы по каналам {by}")).strong());
+            let legend: Vec<(String, egui::Color32)> =
+                chart.channels.iter().map(|c| (c.title.clone(), channel_color(c))).collect();
+            legend_ui(ui, &legend);
+            let chart = &chart;
+            fixed_plot(ui, "cost_by_channel", height, chart)
+                .custom_y_axes(vec![
+                    egui_plot::AxisHints::new_y().label("Расходы, ₽").formatter(y_money).min_thickness(58.0),
+                ])
+                .label_formatter(move |pos| chart.channels_hover(hovered(pos)?))
+                .show(ui, |plot| {
+                    for line in &chart.channels {
+                        let points: Vec<[f64; 2]> =
+                            line.cost.iter().enumerate().map(|(i, c)| [i as f64, c.as_f64_rubles()]).collect();
+                        let color = channel_color(line);
+                        if n <= 2 {
+                            plot.points(
+                                egui_plot::Points::new(line.title.clone(), points.clone()).radius(4.0).color(color),
+                            );
+                        }
+                        plot.line(Line::new(line.title.clone(), PlotPoints::from(points)).color(color).width(1.5));
+                    }
+                    if chart.channels.is_empty() {
+                        plot.line(Line::new("", PlotPoints::default()));
+                    }
+                });
+            if !chart.free_channels.is_empty() {
+                ui.weak(format!("Без расходов: {}", chart.free_channels.join(", ")));
+            }
+        }
+    });
 }
 
 /// A row as the table shows it: depth, path for expanding, the row.
@@ -465,16 +497,34 @@ fn metric_cells(row: &mut egui_extras::TableRow<'_, '_>, f: &Figures, strong: bo
     }
 }
 
-/// A chart that stays put (no drag or zoom: the period picker chooses what is shown), with the legend
-/// top left, zero on the y axis and days on the x axis.
-fn fixed_plot<'a>(id: &str, height: f32, dates: &'a [jiff::civil::Date]) -> Plot<'a> {
+/// A chart that stays put (no drag or zoom: the period picker chooses what is shown), zero on the
+/// y axis, as many dates on the x axis as fit, whatever the period.
+fn fixed_plot<'a>(ui: &egui::Ui, id: &str, height: f32, chart: &'a Chart) -> Plot<'a> {
+    // A date label takes about 70 pixels with its gap.
+    let step = chart.tick_step((ui.available_width() / 70.0) as usize);
+    let n = chart.buckets.len();
     Plot::new(id)
         .height(height)
-        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
         .allow_drag(false)
         .allow_zoom(false)
         .allow_scroll(false)
         .allow_boxed_zoom(false)
         .include_y(0.0)
-        .x_axis_formatter(day_axis(dates))
+        .include_x(-0.5)
+        .include_x(n as f64 - 0.5)
+        .x_grid_spacer(move |_| {
+            // A large step size keeps the labels fully drawn even where the marks stand close.
+            (0..n).step_by(step).map(|i| GridMark { value: i as f64, step_size: (step * 4) as f64 }).collect()
+        })
+        .x_axis_formatter(move |mark, _| {
+            let x = mark.value;
+            if (x - x.round()).abs() > 1e-6 || x < 0.0 {
+                return String::new();
+            }
+            chart
+                .buckets
+                .get(x.round() as usize)
+                .map(|b| format!("{:02}.{:02}", b.from.day(), b.from.month()))
+                .unwrap_or_default()
+        })
 }
