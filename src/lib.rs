@@ -43,6 +43,25 @@ pub fn allocator_purge_delay() -> std::ffi::c_long {
     unsafe { mi_option_get(MI_OPTION_PURGE_DELAY) }
 }
 
+/// Raises the soft limit on open files to the hard one. Every connection is a file descriptor, and
+/// the usual soft limit (1,024) is what a flood of idle sockets exhausts first; the service's own
+/// connection cap stays below what this allows.
+pub fn raise_open_files_limit() {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: plain system calls on a local struct.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max {
+                let wanted = libc::rlimit { rlim_cur: limit.rlim_max, rlim_max: limit.rlim_max };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &wanted) != 0 {
+                    tracing::debug!("предел открытых файлов не поднят: {}", std::io::Error::last_os_error());
+                }
+            }
+        }
+    }
+}
+
 /// The platform's data folder for skvoz (e.g. `~/.local/share/skvoz`).
 pub fn default_data_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("ru", "skvoz", "skvoz").map(|d| d.data_dir().to_path_buf())

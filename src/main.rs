@@ -140,6 +140,7 @@ fn data_dir(cli: &Cli) -> Result<PathBuf> {
 
 fn main() -> ExitCode {
     skvoz::tune_allocator();
+    skvoz::raise_open_files_limit();
     let cli = Cli::parse();
     debug_assert_eq!(SCHEMA_VERSION, 3, "update version_text()");
     match run(cli) {
