@@ -26,6 +26,7 @@ unsafe extern "C" {
     // mimalloc's own API, linked in with the allocator.
     fn mi_option_set(option: i32, value: std::ffi::c_long);
     fn mi_option_get(option: i32) -> std::ffi::c_long;
+    fn mi_collect(force: bool);
 }
 
 /// Keeps freed memory in the allocator instead of handing it back to the system a second later.
@@ -35,6 +36,21 @@ unsafe extern "C" {
 pub fn tune_allocator() {
     // SAFETY: plain setters of the linked mimalloc; -1 is a documented value ("never purge").
     unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
+}
+
+/// While on, freed memory goes back to the system about a second after it is freed (mimalloc's
+/// default); off is [`tune_allocator`]'s «never». The service turns it on when requests being
+/// received pile up (a flood of megabyte-long heads), so that what they held is returned once they
+/// are gone, and off again afterwards, keeping lead intake fast the rest of the time.
+pub fn allocator_returns_memory(on: bool) {
+    // SAFETY: a plain setter of the linked mimalloc; the option is read on each purge decision.
+    unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, if on { 1000 } else { -1 }) }
+}
+
+/// Hands back to the system now whatever freed memory is waiting to be returned.
+pub fn allocator_collect() {
+    // SAFETY: mimalloc's collection entry point; `true` also purges what is scheduled.
+    unsafe { mi_collect(true) }
 }
 
 /// The allocator's current purge delay in milliseconds (-1: never).

@@ -251,3 +251,40 @@ fn serve_raises_its_open_files_limit() {
         assert_ne!(soft, "1024", "{line}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_of_a_flood_of_long_heads_goes_back_to_the_system() {
+    let s = serve(|settings| settings.trusted_proxies = Vec::new());
+    assert!(s.roistat_lead("127.0.0.3", "R-0").await);
+    let before = s.rss_kib();
+    // 80 connections from 4 addresses each send 900 KB of a head that never ends (within every cap).
+    let chunk = format!("GET {}&text={} HTTP/1.1\r\n", PATH, "A".repeat(900_000));
+    let mut attackers = Vec::new();
+    for i in 0..80 {
+        let mut sock = s.connect_from(&format!("127.0.0.{}", 10 + i % 4)).await.unwrap();
+        sock.write_all(chunk.as_bytes()).await.unwrap();
+        attackers.push(sock);
+    }
+    // The server holds them: wait until its memory shows it.
+    let mut peak = 0;
+    for _ in 0..100 {
+        peak = s.rss_kib();
+        if peak > before + 60 * 1024 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(peak > before + 60 * 1024, "the flood did not reach the server: {before} → {peak} KiB");
+    drop(attackers);
+    // Once they are gone, the memory goes back to the system within seconds.
+    let mut after = peak;
+    for _ in 0..150 {
+        after = s.rss_kib();
+        if after < before + 20 * 1024 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(after < before + 20 * 1024, "memory kept after the peak: {before} → {peak} → {after} KiB");
+    assert!(s.roistat_lead("127.0.0.3", "R-1").await);
+}

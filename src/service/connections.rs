@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
@@ -40,6 +40,8 @@ pub struct Connections {
     open: AtomicUsize,
     per_address: Mutex<HashMap<IpAddr, usize>>,
     buffered: AtomicUsize,
+    /// Buffers went over [`PEAK_BYTES`] and the allocator returns freed memory until they calm down.
+    peak: AtomicBool,
     /// Wakes idle connections when the service comes under pressure, so they close sooner.
     pressure: Notify,
 }
@@ -51,6 +53,7 @@ impl Connections {
             open: AtomicUsize::new(0),
             per_address: Mutex::new(HashMap::new()),
             buffered: AtomicUsize::new(0),
+            peak: AtomicBool::new(false),
             pressure: Notify::new(),
         })
     }
@@ -96,7 +99,24 @@ impl Connections {
     pub fn buffered(&self) -> usize {
         self.buffered.load(Ordering::Relaxed)
     }
+
+    /// Called now and then: once a peak has passed, the memory it held goes back to the system
+    /// and the allocator keeps freed memory again (what lead intake is fastest with).
+    pub fn after_peak(&self) {
+        if self.buffered() < PEAK_BYTES / 4 && self.peak.swap(false, Ordering::Relaxed) {
+            crate::allocator_collect();
+            crate::allocator_returns_memory(false);
+        }
+    }
+
+    pub fn in_peak(&self) -> bool {
+        self.peak.load(Ordering::Relaxed)
+    }
 }
+
+/// Request buffers above this in total are a peak whose memory should go back to the system
+/// afterwards. Roistat sends one long lead at a time: only a flood gets here.
+pub const PEAK_BYTES: usize = 16 << 20;
 
 /// One admitted connection: gives its place back when dropped, and accounts for its buffer.
 pub struct Slot {
@@ -115,7 +135,11 @@ impl Slot {
     /// Records that the connection's buffer now holds `bytes`.
     pub fn set_buffered(&mut self, bytes: usize) {
         if bytes >= self.buffered {
-            self.connections.buffered.fetch_add(bytes - self.buffered, Ordering::Relaxed);
+            let before = self.connections.buffered.fetch_add(bytes - self.buffered, Ordering::Relaxed);
+            // Before the memory is freed, or it is kept for good (see `tune_allocator`).
+            if before + bytes - self.buffered >= PEAK_BYTES && !self.connections.peak.swap(true, Ordering::Relaxed) {
+                crate::allocator_returns_memory(true);
+            }
         } else {
             self.connections.buffered.fetch_sub(self.buffered - bytes, Ordering::Relaxed);
         }

@@ -259,11 +259,20 @@ pub async fn start(store: Store, options: ServiceOptions) -> Result<ServiceHandl
             answer: http1::error_json(rejected.error, &rejected.description),
         });
     }));
+    let connections = config.connections.clone();
+    let memory = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            connections.after_peak();
+        }
+    });
     let router = router(service);
     let (stop, stop_rx) = watch::channel(false);
     let server_status = status.clone();
     let server = tokio::spawn(async move {
         http1::serve(listener, router, config, stop_rx).await;
+        memory.abort();
         server_status.update(|s| {
             if let ServiceState::Listening(_) = s.state {
                 s.state = ServiceState::Stopping;
