@@ -8,7 +8,7 @@
 
 use super::client_addr::TrustedProxies;
 use super::connections::{Connections, Limits, Refused, Slot};
-use super::request_head::{HEAD_SLACK, Refusal, find_head_end, parse_head, refusal, too_long};
+use super::request_head::{HEAD_SLACK, HeadScanner, Refusal, parse_head, refusal, too_long};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, Response, StatusCode};
@@ -249,13 +249,12 @@ async fn read_request(
     config: &Http1Config,
 ) -> Result<Head, Refusal> {
     let limit = config.max_request_bytes.load(Ordering::Relaxed).max(1024);
-    let mut searched = 0usize;
+    let mut scanner = HeadScanner::default();
     let head_end = loop {
         // Only parse once the blank line has arrived: a 1 MB head would otherwise be re-parsed per read.
-        if let Some(pos) = find_head_end(buf, searched) {
+        if let Some(pos) = scanner.end(buf) {
             break pos;
         }
-        searched = buf.len().saturating_sub(2);
         if buf.len() > limit + HEAD_SLACK {
             return Err(too_long(limit));
         }

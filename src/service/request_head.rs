@@ -58,6 +58,25 @@ pub fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
     None
 }
 
+/// Finds the end of a head that arrives in pieces, scanning each byte about once: a megabyte-long
+/// head read 4 KB at a time would otherwise be searched from the start on every read.
+#[derive(Debug, Default)]
+pub struct HeadScanner {
+    searched: usize,
+}
+
+impl HeadScanner {
+    /// The head's end in `buf` (everything received so far), once the blank line is there.
+    pub fn end(&mut self, buf: &[u8]) -> Option<usize> {
+        let found = find_head_end(buf, self.searched);
+        if found.is_none() {
+            // The blank line may straddle this read and the next: look back two bytes.
+            self.searched = buf.len().saturating_sub(2);
+        }
+        found
+    }
+}
+
 /// Parses a complete head (everything up to and including the blank line). `limit` is the
 /// configured request limit: the target and the body may each be that long.
 pub fn parse_head(head: &[u8], limit: usize) -> Result<RequestHead, Refusal> {
