@@ -9,6 +9,7 @@
 use super::client_addr::TrustedProxies;
 use super::connections::{Connections, Limits, Refused, Slot};
 use super::request_head::{HEAD_SLACK, HeadScanner, Refusal, parse_head, refusal, too_long};
+use crate::domain::ServiceSettings;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, Response, StatusCode};
@@ -60,14 +61,18 @@ pub struct Http1Config {
 }
 
 impl Http1Config {
-    pub fn new(max_request_bytes: usize, limits: Arc<Limits>, trusted: TrustedProxies) -> Http1Config {
+    /// The default caps and trusted proxies of [`ServiceSettings`]; the service sets its own.
+    pub fn new(max_request_bytes: usize) -> Http1Config {
+        let defaults = ServiceSettings::default();
+        let limits =
+            Limits::new(defaults.max_connections, defaults.max_connections_per_address, defaults.max_buffered_bytes);
         Http1Config {
             max_request_bytes: Arc::new(AtomicUsize::new(max_request_bytes)),
             idle_timeout: Duration::from_secs(75),
             busy_idle_timeout: Duration::from_secs(5),
             read_timeout: Duration::from_secs(60),
-            connections: Connections::new(limits),
-            trusted: Arc::new(RwLock::new(trusted)),
+            connections: Connections::new(Arc::new(limits)),
+            trusted: Arc::new(RwLock::new(TrustedProxies::parse_lenient(&defaults.trusted_proxies))),
             on_reject: None,
         }
     }

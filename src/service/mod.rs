@@ -11,7 +11,7 @@
 mod actions;
 pub mod auth;
 pub mod client_addr;
-mod connections;
+pub mod connections;
 pub mod http1;
 mod intake;
 mod log;
@@ -227,11 +227,10 @@ pub async fn start(store: Store, options: ServiceOptions) -> Result<ServiceHandl
     let intake = intake::IntakeQueue::start(store.clone())?;
     let limits =
         Arc::new(Limits::new(settings.max_connections, settings.max_connections_per_address, buffer_budget(&settings)));
-    let mut config = Http1Config::new(
-        settings.max_request_bytes,
-        limits.clone(),
-        TrustedProxies::parse_lenient(&settings.trusted_proxies),
-    );
+    let mut config = Http1Config::new(settings.max_request_bytes);
+    config.connections = connections::Connections::new(limits.clone());
+    *config.trusted.write().unwrap_or_else(|p| p.into_inner()) =
+        TrustedProxies::parse_lenient(&settings.trusted_proxies);
     let service = Arc::new(Service {
         intake,
         store: store.clone(),
