@@ -114,6 +114,16 @@ impl Connections {
     }
 }
 
+/// What a connection may buffer outside the shared budget: an ordinary request (Roistat's calls
+/// other than long leads) always fits, however many long heads fill the budget. Bounded by the
+/// connection cap: 1,024 × 16 KiB = 16 MiB.
+pub const ALLOWANCE: usize = 16 << 10;
+
+/// The part of a buffer the shared budget counts.
+fn counted(bytes: usize) -> usize {
+    bytes.saturating_sub(ALLOWANCE)
+}
+
 /// Request buffers above this in total are a peak whose memory should go back to the system
 /// afterwards. Roistat sends one long lead at a time: only a flood gets here.
 pub const PEAK_BYTES: usize = 16 << 20;
@@ -129,11 +139,12 @@ impl Slot {
     /// Whether the connection may grow its buffer to `bytes` in total (its own bytes included).
     pub fn may_buffer(&self, bytes: usize) -> bool {
         let others = self.connections.buffered().saturating_sub(self.buffered);
-        others + bytes <= self.connections.limits.max_buffered_bytes.load(Ordering::Relaxed)
+        others + counted(bytes) <= self.connections.limits.max_buffered_bytes.load(Ordering::Relaxed)
     }
 
     /// Records that the connection's buffer now holds `bytes`.
     pub fn set_buffered(&mut self, bytes: usize) {
+        let bytes = counted(bytes);
         if bytes >= self.buffered {
             let before = self.connections.buffered.fetch_add(bytes - self.buffered, Ordering::Relaxed);
             // Before the memory is freed, or it is kept for good (see `tune_allocator`).
@@ -194,16 +205,19 @@ mod tests {
         let c = Connections::new(Arc::new(Limits::new(10, 10, 1000)));
         let mut a = c.admit(ip("10.0.0.1"), true).unwrap();
         let mut b = c.admit(ip("10.0.0.2"), true).unwrap();
-        assert!(a.may_buffer(600));
-        a.set_buffered(600);
-        assert!(!b.may_buffer(500));
-        assert!(b.may_buffer(400));
-        b.set_buffered(400);
+        assert!(a.may_buffer(ALLOWANCE + 600));
+        a.set_buffered(ALLOWANCE + 600);
+        assert!(!b.may_buffer(ALLOWANCE + 500));
+        assert!(b.may_buffer(ALLOWANCE + 400));
+        b.set_buffered(ALLOWANCE + 400);
         // Growing its own buffer counts only the growth.
-        assert!(a.may_buffer(600));
-        assert!(!a.may_buffer(601));
+        assert!(a.may_buffer(ALLOWANCE + 600));
+        assert!(!a.may_buffer(ALLOWANCE + 601));
+        // The budget is spent, yet an ordinary request still fits.
+        let third = c.admit(ip("10.0.0.3"), true).unwrap();
+        assert!(third.may_buffer(ALLOWANCE));
         drop(a);
         assert_eq!(c.buffered(), 400);
-        assert!(b.may_buffer(1000));
+        assert!(b.may_buffer(ALLOWANCE + 1000));
     }
 }
