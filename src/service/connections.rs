@@ -42,6 +42,8 @@ pub struct Connections {
     buffered: AtomicUsize,
     /// Buffers went over [`PEAK_BYTES`] and the allocator returns freed memory until they calm down.
     peak: AtomicBool,
+    /// Connections refused over a cap since the last look.
+    refused: AtomicUsize,
     /// Wakes idle connections when the service comes under pressure, so they close sooner.
     pressure: Notify,
 }
@@ -54,6 +56,7 @@ impl Connections {
             per_address: Mutex::new(HashMap::new()),
             buffered: AtomicUsize::new(0),
             peak: AtomicBool::new(false),
+            refused: AtomicUsize::new(0),
             pressure: Notify::new(),
         })
     }
@@ -100,9 +103,21 @@ impl Connections {
         self.buffered.load(Ordering::Relaxed)
     }
 
-    /// Called now and then: once a peak has passed, the memory it held goes back to the system
-    /// and the allocator keeps freed memory again (what lead intake is fastest with).
-    pub fn after_peak(&self) {
+    pub fn count_refused(&self) {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Called every few seconds: says how many connections were refused meanwhile; and once a
+    /// peak has passed, the memory it held goes back to the system and the allocator keeps freed
+    /// memory again (what lead intake is fastest with).
+    pub fn housekeeping(&self) {
+        let refused = self.refused.swap(0, Ordering::Relaxed);
+        if refused > 0 {
+            tracing::warn!(
+                "отклонено {refused} соединений сверх предела (открыто {}): если это Roistat, увеличьте пределы соединений в настройках HTTP-сервиса",
+                self.open()
+            );
+        }
         if self.buffered() < PEAK_BYTES / 4 && self.peak.swap(false, Ordering::Relaxed) {
             crate::allocator_collect();
             crate::allocator_returns_memory(false);

@@ -2,9 +2,10 @@
 //!
 //! Why not hyper: `http::Uri` refuses URIs longer than 65,534 bytes, while Roistat sends proxy leads
 //! inside the URL and real ones reach a megabyte. So we read the request head ourselves with
-//! `httparse` (up to a configurable limit, [`super::request_head`]), hand the router a URI that is only the path, and put the
-//! raw query string into a request extension ([`RawQuery`]). Bodies are read by Content-Length.
-//! Keep-alive and graceful shutdown (stop accepting, let in-flight requests finish) are here too.
+//! `httparse` (up to a configurable limit; [`super::request_head`]), hand the router a URI that is
+//! only the path, and put the raw query string into a request extension ([`RawQuery`]). Bodies are
+//! read by Content-Length. Keep-alive, graceful shutdown (stop accepting, let in-flight requests
+//! finish) and the caps on connections and buffers ([`super::connections`]) are here too.
 
 use super::client_addr::TrustedProxies;
 use super::connections::{Connections, Limits, Refused, Slot};
@@ -127,14 +128,9 @@ fn refuse(stream: TcpStream, remote: SocketAddr, why: Refused, config: &Http1Con
         }
     };
     let _ = stream.try_write(error_bytes(&refusal).as_slice());
+    // Counted, not logged one by one: a line per refused socket would only add to a flood's load.
+    config.connections.count_refused();
     tracing::debug!(%remote, "соединение отклонено: {}", refusal.description);
-    if let Some(hook) = &config.on_reject
-        && why == Refused::PerAddress
-    {
-        // The total cap is hit by floods from many addresses: one log line per refused socket
-        // would only add to the load. A single address over its cap is worth a line.
-        hook(Rejected { remote, status: 503, error: refusal.error, description: refusal.description });
-    }
 }
 
 fn busy(description: &str) -> Refusal {

@@ -49,7 +49,7 @@ pub struct ServiceOptions {
     pub login: Option<String>,
     /// Password override (e.g. from `SKVOZ_HTTP_PASSWORD`).
     pub password: Option<Secret>,
-    /// Failed logins from one address tolerated within `throttle_window`.
+    /// Failed logins from one client address tolerated within `throttle_window`.
     pub max_failed_logins: u32,
     pub throttle_window: Duration,
     /// The throttle's clock (tests move it by hand).
@@ -259,11 +259,11 @@ pub async fn start(store: Store, options: ServiceOptions) -> Result<ServiceHandl
         });
     }));
     let connections = config.connections.clone();
-    let memory = tokio::spawn(async move {
+    let housekeeping = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(2));
         loop {
             tick.tick().await;
-            connections.after_peak();
+            connections.housekeeping();
         }
     });
     let router = router(service);
@@ -271,7 +271,7 @@ pub async fn start(store: Store, options: ServiceOptions) -> Result<ServiceHandl
     let server_status = status.clone();
     let server = tokio::spawn(async move {
         http1::serve(listener, router, config, stop_rx).await;
-        memory.abort();
+        housekeeping.abort();
         server_status.update(|s| {
             if let ServiceState::Listening(_) = s.state {
                 s.state = ServiceState::Stopping;
