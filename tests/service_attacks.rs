@@ -103,7 +103,11 @@ async fn wrong_tokens_lock_out_only_the_address_that_sends_them() {
     let forged = "X-Forwarded-For: 203.0.113.9, 198.51.100.7\r\n";
     let (status, _) = s.get("127.0.0.1", &bad, forged).await;
     assert_eq!(status, 429);
-    let (_dir, store, _) = s.stop();
+    let (_dir, store, stderr) = s.stop();
+    // stderr says each failure until the block, then once that it started; not a line per attempt.
+    assert_eq!(stderr.matches("неудачный вход в HTTP-сервис").count(), 20, "{stderr}");
+    assert_eq!(stderr.matches("адрес заблокирован").count(), 1, "{stderr}");
+    assert!(stderr.contains("198.51.100.7"), "{stderr}");
     let log = store.exchange_newest(100).unwrap();
     assert!(log.iter().any(|e| e.remote == "198.51.100.7"), "the log names the client, not the proxy");
     assert!(log.iter().any(|e| e.remote == "203.0.113.9"));

@@ -510,9 +510,11 @@ async fn process(
     let auth = auth::check(&creds, &params, authorization);
     if auth != AuthResult::Ok {
         entry.outcome = Outcome::AuthFailed;
-        // The token and the password never reach this line: only who tried.
-        tracing::warn!(remote = %entry.remote, user = params.get("user").unwrap_or(""), action = %action, "неудачный вход в HTTP-сервис");
         if let Some(wait) = client.and_then(|ip| service.throttle.fail(ip)) {
+            // One line when the block starts, not one per refused attempt.
+            if wait == service.options.throttle_window {
+                tracing::warn!(remote = %entry.remote, "слишком много неудачных входов: адрес заблокирован на время");
+            }
             let mut failure = Failure::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_attempts",
@@ -521,6 +523,8 @@ async fn process(
             failure.retry_after = Some(wait);
             return Err(failure);
         }
+        // The token and the password never reach this line: only who tried.
+        tracing::warn!(remote = %entry.remote, user = params.get("user").unwrap_or(""), action = %action, "неудачный вход в HTTP-сервис");
         let description = if auth == AuthResult::Missing {
             "Не указан логин: передайте user и token (md5 от логина и пароля) или войдите по HTTP Basic"
         } else {
