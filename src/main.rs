@@ -140,6 +140,7 @@ fn data_dir(cli: &Cli) -> Result<PathBuf> {
 
 fn main() -> ExitCode {
     skvoz::tune_allocator();
+    skvoz::raise_open_files_limit();
     let cli = Cli::parse();
     debug_assert_eq!(SCHEMA_VERSION, 3, "update version_text()");
     match run(cli) {
@@ -190,6 +191,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("  Пароль:   {}", settings.password.expose());
             println!("  Метод отправки данных: GET");
             println!("Если Roistat обращается через прокси с TLS, укажите внешний адрес https://… с тем же путём.");
+            let proxies = if settings.trusted_proxies.is_empty() {
+                "нет".to_string()
+            } else {
+                settings.trusted_proxies.join(", ")
+            };
+            println!("Доверенные прокси (X-Forwarded-For, X-Real-IP): {proxies}");
+            println!(
+                "Соединений не более: {} всего, {} с одного адреса; память на принимаемые запросы: {} МБ",
+                settings.max_connections,
+                settings.max_connections_per_address,
+                settings.max_buffered_bytes >> 20
+            );
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Log { tail }) => {

@@ -7,6 +7,8 @@ use base64::Engine;
 use service::{LOGIN, PASSWORD, enc, start, start_with, token};
 use skvoz::domain::{ExtraField, Outcome};
 use skvoz::service::ServiceOptions;
+use skvoz::service::auth::ManualClock;
+use std::sync::Arc;
 use std::time::Duration;
 
 fn basic(user: &str, password: &str) -> String {
@@ -86,20 +88,31 @@ async fn env_style_overrides_replace_stored_credentials() {
 }
 
 #[tokio::test]
-async fn throttle_kicks_in_and_expires() {
-    let options =
-        ServiceOptions { max_failed_logins: 3, throttle_window: Duration::from_millis(400), ..Default::default() };
+async fn throttle_refuses_only_failures_and_expires() {
+    let clock = Arc::new(ManualClock::new());
+    let options = ServiceOptions {
+        max_failed_logins: 3,
+        throttle_window: Duration::from_secs(60),
+        clock: clock.clone(),
+        ..Default::default()
+    };
     let s = start_with(options, |_| {}).await;
     let bad = format!("{}?user={LOGIN}&token=bad&action=export", s.base);
     for _ in 0..3 {
         assert_eq!(s.raw(&bad).await.0, 401);
     }
-    assert_eq!(s.raw(&bad).await.0, 401); // the fourth failure starts the block
+    let r = s.client.get(&bad).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 429, "the fourth failure is refused");
+    assert_eq!(r.headers()["retry-after"], "60");
+    // The right password passes while the address is blocked: Roistat is never locked out.
     let (status, body) = s.get("action=import_scheme").await;
-    assert_eq!(status, 429, "even the right password is refused while blocked: {body}");
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    let (status, _) = s.get("action=import_scheme").await;
-    assert_eq!(status, 200);
+    assert_eq!(status, 200, "{body}");
+    clock.advance(Duration::from_secs(45));
+    let r = s.client.get(&bad).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    assert_eq!(r.headers()["retry-after"], "15");
+    clock.advance(Duration::from_secs(15));
+    assert_eq!(s.raw(&bad).await.0, 401, "the block has expired");
     s.stop().await;
 }
 

@@ -608,3 +608,20 @@ fn backup_and_restore_from_the_window() {
     until(&mut h, "the failed restore", |h| !h.state().is_busy());
     assert!(h.query_by_label_contains("Не удалось открыть файл").is_some());
 }
+
+#[test]
+fn trusted_proxies_are_checked_and_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut h = open(&store, Page::Settings);
+    assert!(has_label(&h, "Соединений с одного адреса, не более:"));
+    h.state_mut().admin.settings.trusted_proxies.clear();
+    type_into(&mut h, "Доверенные прокси:", "10.0.0.0/8, nginx.local");
+    click(&mut h, "Сохранить");
+    assert!(h.query_by_label_contains("«nginx.local» — не адрес и не сеть").is_some(), "the bad entry is named");
+    assert_eq!(store.service_settings().unwrap().trusted_proxies, ["127.0.0.0/8", "::1"], "nothing saved");
+    h.state_mut().admin.settings.trusted_proxies.clear();
+    type_into(&mut h, "Доверенные прокси:", "10.0.0.0/8, 127.0.0.1");
+    click(&mut h, "Сохранить");
+    assert_eq!(store.service_settings().unwrap().trusted_proxies, ["10.0.0.0/8", "127.0.0.1"]);
+}

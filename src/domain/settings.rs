@@ -7,6 +7,12 @@ pub const DEFAULT_LOGIN: &str = "httpService";
 pub const DEFAULT_PUBLICATION: &str = "crm_httpAnalytics";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8085";
 pub const DEFAULT_MAX_REQUEST_BYTES: usize = 1_000_000;
+/// Loopback: the reverse proxy on the same machine (the nginx example).
+pub const DEFAULT_TRUSTED_PROXIES: [&str; 2] = ["127.0.0.0/8", "::1"];
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+pub const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS: usize = 64;
+/// 128 MiB: about a hundred megabyte-long leads being received at once.
+pub const DEFAULT_MAX_BUFFERED_BYTES: usize = 128 << 20;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -25,6 +31,15 @@ pub struct ServiceSettings {
     pub analytics_enabled: bool,
     /// The service runs inside the window; off keeps the port free.
     pub enabled: bool,
+    /// «Доверенные прокси»: addresses or networks (`10.0.0.0/8`) whose `X-Forwarded-For` /
+    /// `X-Real-IP` name the client.
+    pub trusted_proxies: Vec<String>,
+    /// Open connections at most, in total and from one client address (a trusted proxy counts
+    /// only in the total).
+    pub max_connections: usize,
+    pub max_connections_per_address: usize,
+    /// Bytes of requests being received, across all connections, at most.
+    pub max_buffered_bytes: usize,
 }
 
 impl Default for ServiceSettings {
@@ -39,6 +54,10 @@ impl Default for ServiceSettings {
             export_min_created: None,
             analytics_enabled: true,
             enabled: true,
+            trusted_proxies: DEFAULT_TRUSTED_PROXIES.iter().map(|p| p.to_string()).collect(),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_address: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+            max_buffered_bytes: DEFAULT_MAX_BUFFERED_BYTES,
         }
     }
 }
@@ -47,5 +66,21 @@ impl ServiceSettings {
     /// The path Roistat calls: `/{publication}/hs/analytics`.
     pub fn path(&self) -> String {
         format!("/{}/hs/analytics", self.publication.trim_matches('/'))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_stored_before_the_caps_load_with_defaults() {
+        let old = r#"{"listen":"0.0.0.0:9000","publication":"p","login":"l","password":"x","max_request_bytes":5000}"#;
+        let s: ServiceSettings = serde_json::from_str(old).unwrap();
+        assert_eq!(s.listen, "0.0.0.0:9000");
+        assert_eq!(s.trusted_proxies, ["127.0.0.0/8", "::1"]);
+        assert_eq!(s.max_connections, DEFAULT_MAX_CONNECTIONS);
+        assert_eq!(s.max_connections_per_address, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS);
+        assert_eq!(s.max_buffered_bytes, DEFAULT_MAX_BUFFERED_BYTES);
     }
 }

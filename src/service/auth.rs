@@ -1,5 +1,5 @@
 //! Who may call the service: `user` + `token = md5(user + password)`, or HTTP Basic; a throttle for
-//! addresses that keep failing.
+//! client addresses that keep failing.
 
 use super::query::Params;
 use crate::domain::Secret;
@@ -7,7 +7,7 @@ use base64::Engine;
 use md5::{Digest, Md5};
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The login and password the running service checks against.
@@ -80,10 +80,57 @@ fn basic(header: &str) -> Option<(String, String)> {
     Some((user.to_string(), password.to_string()))
 }
 
-/// Too many failed logins from one address in a window → refused for a window.
+/// Where the throttle reads the time: tests move a [`ManualClock`] instead of sleeping.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> Instant;
+}
+
+impl std::fmt::Debug for dyn Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+}
+
+/// A clock that stands still until moved.
+pub struct ManualClock(Mutex<Instant>);
+
+impl ManualClock {
+    pub fn new() -> ManualClock {
+        ManualClock(Mutex::new(Instant::now()))
+    }
+
+    pub fn advance(&self, by: Duration) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) += by;
+    }
+}
+
+impl Default for ManualClock {
+    fn default() -> Self {
+        ManualClock::new()
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Instant {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Failed logins per client address: more than `max_failures` within a window → that address's
+/// failures are answered 429 for a window. Only failures count and only failures are refused: a
+/// correct login always passes, so nobody can lock Roistat out by failing in its name.
 pub struct Throttle {
     max_failures: u32,
     window: Duration,
+    clock: Arc<dyn Clock>,
     entries: Mutex<HashMap<IpAddr, Entry>>,
 }
 
@@ -93,46 +140,42 @@ struct Entry {
     blocked_until: Option<Instant>,
 }
 
+/// Addresses remembered before expired ones are forgotten.
+const MAX_TRACKED: usize = 10_000;
+
 impl Throttle {
-    pub fn new(max_failures: u32, window: Duration) -> Throttle {
-        Throttle { max_failures, window, entries: Mutex::new(HashMap::new()) }
+    pub fn new(max_failures: u32, window: Duration, clock: Arc<dyn Clock>) -> Throttle {
+        Throttle { max_failures, window, clock, entries: Mutex::new(HashMap::new()) }
     }
 
-    /// Whether the address is refused right now.
-    pub fn is_blocked(&self, ip: IpAddr) -> bool {
-        let now = Instant::now();
+    /// Counts a failed login from `ip`; returns how long to wait (for `Retry-After`) when the
+    /// address is blocked now.
+    pub fn fail(&self, ip: IpAddr) -> Option<Duration> {
+        let now = self.clock.now();
+        let window = self.window;
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        match entries.get_mut(&ip) {
-            Some(Entry { blocked_until: Some(until), .. }) if *until > now => true,
-            Some(entry) if entry.blocked_until.is_some() => {
-                entries.remove(&ip);
-                false
-            }
-            _ => false,
-        }
-    }
-
-    /// Counts a failure; returns true when this one starts a block.
-    pub fn fail(&self, ip: IpAddr) -> bool {
-        let now = Instant::now();
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() > 10_000 {
+        if entries.len() > MAX_TRACKED {
             // Bounded memory under a spray of addresses: forget what has expired.
-            let window = self.window;
             entries
                 .retain(|_, e| e.blocked_until.is_some_and(|u| u > now) || now.duration_since(e.window_start) < window);
         }
         let entry = entries.entry(ip).or_insert(Entry { window_start: now, failures: 0, blocked_until: None });
-        if now.duration_since(entry.window_start) >= self.window {
+        if let Some(until) = entry.blocked_until {
+            if until > now {
+                return Some(until - now);
+            }
+            *entry = Entry { window_start: now, failures: 0, blocked_until: None };
+        }
+        if now.duration_since(entry.window_start) >= window {
             entry.window_start = now;
             entry.failures = 0;
         }
         entry.failures += 1;
-        if entry.failures > self.max_failures && entry.blocked_until.is_none() {
-            entry.blocked_until = Some(now + self.window);
-            return true;
+        if entry.failures > self.max_failures {
+            entry.blocked_until = Some(now + window);
+            return Some(window);
         }
-        false
+        None
     }
 }
 
@@ -157,14 +200,30 @@ mod tests {
     }
 
     #[test]
-    fn throttle_blocks_after_max() {
-        let t = Throttle::new(2, Duration::from_secs(60));
+    fn throttle_counts_failures_per_address_and_expires() {
+        let clock = Arc::new(ManualClock::new());
+        let t = Throttle::new(2, Duration::from_secs(60), clock.clone());
         let ip: IpAddr = "10.0.0.1".parse().unwrap();
-        assert!(!t.fail(ip));
-        assert!(!t.fail(ip));
-        assert!(!t.is_blocked(ip));
-        assert!(t.fail(ip));
-        assert!(t.is_blocked(ip));
-        assert!(!t.is_blocked("10.0.0.2".parse().unwrap()));
+        let other: IpAddr = "10.0.0.2".parse().unwrap();
+        assert_eq!(t.fail(ip), None);
+        assert_eq!(t.fail(ip), None);
+        assert_eq!(t.fail(ip), Some(Duration::from_secs(60)), "the third failure starts the block");
+        clock.advance(Duration::from_secs(20));
+        assert_eq!(t.fail(ip), Some(Duration::from_secs(40)), "Retry-After counts down");
+        assert_eq!(t.fail(other), None, "another address is not blocked");
+        clock.advance(Duration::from_secs(40));
+        assert_eq!(t.fail(ip), None, "the block has expired and counting starts over");
+    }
+
+    #[test]
+    fn failures_spread_over_windows_do_not_block() {
+        let clock = Arc::new(ManualClock::new());
+        let t = Throttle::new(2, Duration::from_secs(60), clock.clone());
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        for _ in 0..10 {
+            assert_eq!(t.fail(ip), None);
+            assert_eq!(t.fail(ip), None);
+            clock.advance(Duration::from_secs(61));
+        }
     }
 }

@@ -10,24 +10,29 @@
 
 mod actions;
 pub mod auth;
+pub mod client_addr;
+pub mod connections;
 pub mod http1;
 mod intake;
 mod log;
 pub mod query;
+pub mod request_head;
 
 use crate::domain::{ExchangeEntry, Outcome, Secret, ServiceSettings};
 use crate::store::{Store, StoreError};
-use auth::{AuthResult, Credentials, Throttle};
+use auth::{AuthResult, Clock, Credentials, SystemClock, Throttle};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use client_addr::TrustedProxies;
+use connections::Limits;
 use http1::{Http1Config, RawQuery, Rejected, RemoteAddr};
 use jiff::Timestamp;
 use query::Params;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
@@ -44,9 +49,11 @@ pub struct ServiceOptions {
     pub login: Option<String>,
     /// Password override (e.g. from `SKVOZ_HTTP_PASSWORD`).
     pub password: Option<Secret>,
-    /// Failed logins from one address tolerated within `throttle_window`.
+    /// Failed logins from one client address tolerated within `throttle_window`.
     pub max_failed_logins: u32,
     pub throttle_window: Duration,
+    /// The throttle's clock (tests move it by hand).
+    pub clock: Arc<dyn Clock>,
     /// How long an export's id list is kept for its later pages.
     pub export_snapshot_ttl: Duration,
 }
@@ -59,6 +66,7 @@ impl Default for ServiceOptions {
             password: None,
             max_failed_logins: 20,
             throttle_window: Duration::from_secs(60),
+            clock: Arc::new(SystemClock),
             export_snapshot_ttl: Duration::from_secs(600),
         }
     }
@@ -217,17 +225,24 @@ pub async fn start(store: Store, options: ServiceOptions) -> Result<ServiceHandl
     let status = ServiceStatus::new(ServiceState::Listening(local));
     let (log_sender, log_writer) = log::spawn(store.clone());
     let intake = intake::IntakeQueue::start(store.clone())?;
+    let limits =
+        Arc::new(Limits::new(settings.max_connections, settings.max_connections_per_address, buffer_budget(&settings)));
     let mut config = Http1Config::new(settings.max_request_bytes);
+    config.connections = connections::Connections::new(limits.clone());
+    *config.trusted.write().unwrap_or_else(|p| p.into_inner()) =
+        TrustedProxies::parse_lenient(&settings.trusted_proxies);
     let service = Arc::new(Service {
         intake,
         store: store.clone(),
-        throttle: Throttle::new(options.max_failed_logins, options.throttle_window),
+        throttle: Throttle::new(options.max_failed_logins, options.throttle_window, options.clock.clone()),
         snapshots: actions::export::Snapshots::new(options.export_snapshot_ttl),
         options,
         schema_ready: AtomicBool::new(false),
         log: log_sender.clone(),
         status: status.clone(),
         max_request_bytes: config.max_request_bytes.clone(),
+        limits,
+        trusted: config.trusted.clone(),
     });
     config.on_reject = Some(Arc::new(move |rejected: Rejected| {
         log_sender.send_now(ExchangeEntry {
@@ -243,11 +258,20 @@ pub async fn start(store: Store, options: ServiceOptions) -> Result<ServiceHandl
             answer: http1::error_json(rejected.error, &rejected.description),
         });
     }));
+    let connections = config.connections.clone();
+    let housekeeping = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            connections.housekeeping();
+        }
+    });
     let router = router(service);
     let (stop, stop_rx) = watch::channel(false);
     let server_status = status.clone();
     let server = tokio::spawn(async move {
         http1::serve(listener, router, config, stop_rx).await;
+        housekeeping.abort();
         server_status.update(|s| {
             if let ServiceState::Listening(_) = s.state {
                 s.state = ServiceState::Stopping;
@@ -268,6 +292,27 @@ pub(crate) struct Service {
     intake: intake::IntakeQueue,
     status: ServiceStatus,
     max_request_bytes: Arc<AtomicUsize>,
+    limits: Arc<Limits>,
+    trusted: Arc<RwLock<TrustedProxies>>,
+}
+
+/// The budget for request buffers: at least two requests of the largest allowed size, so a
+/// budget set below the request limit cannot refuse every long lead.
+fn buffer_budget(settings: &ServiceSettings) -> usize {
+    settings.max_buffered_bytes.max(settings.max_request_bytes.saturating_mul(2) + 2 * request_head::HEAD_SLACK)
+}
+
+/// Hands a settings change to the connection layer (the settings are read per request).
+fn apply_settings(service: &Service, settings: &ServiceSettings) -> TrustedProxies {
+    service.max_request_bytes.store(settings.max_request_bytes, Ordering::Relaxed);
+    service.limits.max_connections.store(settings.max_connections, Ordering::Relaxed);
+    service.limits.max_per_address.store(settings.max_connections_per_address, Ordering::Relaxed);
+    service.limits.max_buffered_bytes.store(buffer_budget(settings), Ordering::Relaxed);
+    let trusted = TrustedProxies::parse_lenient(&settings.trusted_proxies);
+    if *service.trusted.read().unwrap_or_else(|p| p.into_inner()) != trusted {
+        *service.trusted.write().unwrap_or_else(|p| p.into_inner()) = trusted.clone();
+    }
+    trusted
 }
 
 fn router(service: Arc<Service>) -> Router {
@@ -282,11 +327,13 @@ pub(crate) struct Failure {
     pub status: StatusCode,
     pub code: &'static str,
     pub description: String,
+    /// For 429: when to try again.
+    pub retry_after: Option<Duration>,
 }
 
 impl Failure {
     pub fn new(status: StatusCode, code: &'static str, description: impl Into<String>) -> Failure {
-        Failure { status, code, description: description.into() }
+        Failure { status, code, description: description.into(), retry_after: None }
     }
     pub fn bad(code: &'static str, description: impl Into<String>) -> Failure {
         Failure::new(StatusCode::BAD_REQUEST, code, description)
@@ -359,7 +406,16 @@ async fn handle(State(service): State<Arc<Service>>, request: Request<Body>) -> 
             let json = http1::error_json(failure.code, &failure.description);
             entry.error = failure.description;
             entry.answer = query::cut(&json, LOG_ANSWER_CHARS);
-            json_response(failure.status, json)
+            let mut response = json_response(failure.status, json);
+            if failure.status == StatusCode::METHOD_NOT_ALLOWED {
+                response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+            }
+            if let Some(wait) = failure.retry_after {
+                // Whole seconds, rounded up: «0» would invite an immediate retry.
+                let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            response
         }
     };
     entry.http_status = response.status().as_u16();
@@ -386,7 +442,14 @@ async fn process(
     entry: &mut ExchangeEntry,
 ) -> Result<Reply, Failure> {
     let settings = read_settings(service).await?;
-    service.max_request_bytes.store(settings.max_request_bytes, Ordering::Relaxed);
+    let trusted = apply_settings(service, &settings);
+    // Behind a trusted proxy the client is who the proxy says; the log and the throttle use it.
+    let client = remote.map(|peer| trusted.client(peer.ip(), &parts.headers));
+    if let (Some(peer), Some(client)) = (remote, client)
+        && client != peer.ip().to_canonical()
+    {
+        entry.remote = client.to_string();
+    }
     let path = parts.uri.path();
     let expected = settings.path();
     if path.trim_end_matches('/') != expected {
@@ -427,15 +490,12 @@ async fn process(
         }
         return Ok(Reply::Text("OK"));
     };
-    let ip = remote.map(|r| r.ip());
-    if let Some(ip) = ip
-        && service.throttle.is_blocked(ip)
-    {
-        entry.outcome = Outcome::AuthFailed;
+    if parts.method == Method::HEAD {
+        // HEAD is safe (RFC 9110 §9.2.1): it never runs an action. The bare check answers above.
         return Err(Failure::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            "Слишком много неудачных попыток входа с этого адреса: подождите минуту и проверьте логин и пароль",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "Действия выполняются только запросами GET и POST: укажите в Roistat метод отправки данных GET",
         ));
     }
     let creds = Credentials {
@@ -450,10 +510,18 @@ async fn process(
     let auth = auth::check(&creds, &params, authorization);
     if auth != AuthResult::Ok {
         entry.outcome = Outcome::AuthFailed;
-        if let Some(ip) = ip
-            && service.throttle.fail(ip)
-        {
-            tracing::warn!(remote = %entry.remote, "слишком много неудачных входов: адрес заблокирован на время");
+        if let Some(wait) = client.and_then(|ip| service.throttle.fail(ip)) {
+            // One line when the block starts, not one per refused attempt.
+            if wait == service.options.throttle_window {
+                tracing::warn!(remote = %entry.remote, "слишком много неудачных входов: адрес заблокирован на время");
+            }
+            let mut failure = Failure::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                "Слишком много неудачных попыток входа с этого адреса: проверьте логин и пароль и повторите позже",
+            );
+            failure.retry_after = Some(wait);
+            return Err(failure);
         }
         // The token and the password never reach this line: only who tried.
         tracing::warn!(remote = %entry.remote, user = params.get("user").unwrap_or(""), action = %action, "неудачный вход в HTTP-сервис");

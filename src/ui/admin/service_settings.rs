@@ -1,5 +1,5 @@
 //! «Настройки HTTP-сервиса»: publication, login, password, limits, anonymous mode, the minimum
-//! order date, and what to paste into Roistat's «Своя CRM».
+//! order date, the trusted proxies, the connection caps, and what to paste into Roistat's «Своя CRM».
 
 use super::{AdminEvent, copy_button, error_label, note, ok_label, secret_row, text_row};
 use crate::app::{App, Command};
@@ -15,6 +15,8 @@ pub struct SettingsScreen {
     pub show_password: bool,
     /// «Не выгружать заказы, созданные до» as typed (`ГГГГ-ММ-ДД`, empty for none).
     pub min_created: String,
+    /// «Доверенные прокси» as typed: addresses or networks separated by commas.
+    pub trusted_proxies: String,
     /// The listen address the service was started with (to tell when a restart is needed).
     saved_listen: Option<String>,
     pub error: Option<String>,
@@ -30,6 +32,7 @@ impl SettingsScreen {
             Ok(s) => {
                 self.password = s.password.expose().to_string();
                 self.min_created = s.export_min_created.map(|d| d.to_string()).unwrap_or_default();
+                self.trusted_proxies = s.trusted_proxies.join(", ");
                 self.saved_listen = Some(s.listen.clone());
                 self.form = Some(s);
                 self.dirty = false;
@@ -86,8 +89,31 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         changed |= ui.checkbox(&mut form.anonymous, "Анонимный режим (без логина и пароля)").changed();
         ui.end_row();
         changed |= text_row(ui, "Не выгружать заказы, созданные до:", &mut screen.min_created).changed();
+        changed |= text_row(ui, "Доверенные прокси:", &mut screen.trusted_proxies).changed();
+        let l = ui.label("Соединений всего, не более:");
+        changed |=
+            ui.add(egui::DragValue::new(&mut form.max_connections).range(16..=60_000)).labelled_by(l.id).changed();
+        ui.end_row();
+        let l = ui.label("Соединений с одного адреса, не более:");
+        changed |= ui
+            .add(egui::DragValue::new(&mut form.max_connections_per_address).range(1..=60_000))
+            .labelled_by(l.id)
+            .changed();
+        ui.end_row();
+        let l = ui.label("Память на принимаемые запросы, байт:");
+        changed |= ui
+            .add(egui::DragValue::new(&mut form.max_buffered_bytes).range(1_000_000..=16_000_000_000u64).speed(100_000))
+            .labelled_by(l.id)
+            .changed();
+        ui.end_row();
     });
     note(ui, "Дата в виде ГГГГ-ММ-ДД; пусто — выгружать все заказы. Укажите ту же дату, что и в Roistat.");
+    note(
+        ui,
+        "Доверенные прокси — адреса или сети через запятую (например, 127.0.0.0/8, ::1, 10.0.0.0/8): только им \
+         сервис верит, что клиент указан в X-Forwarded-For или X-Real-IP. По этому адресу считаются неудачные \
+         входы и пишется журнал обмена. Пусто — не доверять никому.",
+    );
     if form.anonymous {
         error_label(
             ui,
@@ -134,6 +160,18 @@ fn save(screen: &mut SettingsScreen, store: &crate::store::Store, commands: &mut
             }
         }
     };
+    let proxies: Vec<String> = screen
+        .trusted_proxies
+        .split([',', ' ', ';', '\n'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect();
+    if let Err(e) = crate::service::client_addr::TrustedProxies::parse(&proxies) {
+        screen.error = Some(e.to_string());
+        return;
+    }
+    form.trusted_proxies = proxies;
     if form.publication.trim().trim_matches('/').is_empty() {
         screen.error = Some("Укажите имя публикации, например crm_httpAnalytics".into());
         return;
