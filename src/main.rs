@@ -317,30 +317,30 @@ async fn wait_for_stop() {
     }
 }
 
+/// The most characters `skvoz log` prints of one entry, whatever the entry holds.
+const LOG_LINE_CHARS: usize = 1000;
+
+/// One line per entry: cut, and with control characters (line breaks, terminal escapes) replaced.
 fn format_exchange(e: &skvoz::domain::ExchangeEntry) -> String {
-    let params: Vec<String> = e.params.iter().map(|(k, v)| format!("{k}={}", cut_chars(v, 80))).collect();
+    use skvoz::domain::cut;
+    let params: Vec<String> = e.params.iter().map(|(k, v)| format!("{}={}", cut(k, 40), cut(v, 80))).collect();
     let mut line = format!(
-        "{} {} {} {} {} {:.1} мс [{}]",
+        "{} {} {} {} {} {:.1} мс {} Б [{}]",
         e.at.strftime("%Y-%m-%d %H:%M:%S"),
-        e.remote,
-        if e.action.is_empty() { "-" } else { &e.action },
+        cut(&e.remote, 64),
+        if e.action.is_empty() { "-".to_string() } else { cut(&e.action, 64) },
         e.outcome.title(),
         e.http_status,
         e.duration_micros as f64 / 1000.0,
+        e.request_bytes,
         params.join(" ")
     );
     if !e.error.is_empty() {
         line.push_str(" — ");
-        line.push_str(&e.error);
+        line.push_str(&cut(&e.error, 300));
     }
-    line
-}
-
-fn cut_chars(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_string(),
-    }
+    let line: String = line.chars().map(|c| if c.is_control() { '�' } else { c }).collect();
+    cut(&line, LOG_LINE_CHARS)
 }
 
 /// A plain aligned table for the terminal, the whole drill-down indented.

@@ -7,6 +7,8 @@ pub const DEFAULT_LOGIN: &str = "httpService";
 pub const DEFAULT_PUBLICATION: &str = "crm_httpAnalytics";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8085";
 pub const DEFAULT_MAX_REQUEST_BYTES: usize = 1_000_000;
+/// The exchange log's total size: room for about 100,000 ordinary entries.
+pub const DEFAULT_EXCHANGE_LOG_MAX_BYTES: u64 = 64 * 1024 * 1024;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -25,6 +27,8 @@ pub struct ServiceSettings {
     pub analytics_enabled: bool,
     /// The service runs inside the window; off keeps the port free.
     pub enabled: bool,
+    /// The exchange log keeps at most this many bytes of entries; the oldest go first.
+    pub exchange_log_max_bytes: u64,
 }
 
 impl Default for ServiceSettings {
@@ -39,6 +43,7 @@ impl Default for ServiceSettings {
             export_min_created: None,
             analytics_enabled: true,
             enabled: true,
+            exchange_log_max_bytes: DEFAULT_EXCHANGE_LOG_MAX_BYTES,
         }
     }
 }

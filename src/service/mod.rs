@@ -15,7 +15,7 @@ mod intake;
 mod log;
 pub mod query;
 
-use crate::domain::{ExchangeEntry, Outcome, Secret, ServiceSettings};
+use crate::domain::{ExchangeEntry, Outcome, Secret, ServiceSettings, fit, limits};
 use crate::store::{Store, StoreError};
 use auth::{AuthResult, Credentials, Throttle};
 use axum::Router;
@@ -241,7 +241,8 @@ pub async fn start(store: Store, options: ServiceOptions) -> Result<ServiceHandl
             error: rejected.description.clone(),
             params: Vec::new(),
             answer: http1::error_json(rejected.error, &rejected.description),
-        });
+            request_bytes: 0,
+        }.bounded());
     }));
     let router = router(service);
     let (stop, stop_rx) = watch::channel(false);
@@ -318,9 +319,6 @@ impl Answer {
     }
 }
 
-const LOG_ANSWER_CHARS: usize = 4096;
-const LOG_PARAM_CHARS: usize = 2048;
-
 async fn handle(State(service): State<Arc<Service>>, request: Request<Body>) -> Response<Body> {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
@@ -338,6 +336,7 @@ async fn handle(State(service): State<Arc<Service>>, request: Request<Body>) -> 
         error: String::new(),
         params: Vec::new(),
         answer: String::new(),
+        request_bytes: 0,
     };
     let result = process(&service, &parts, body, &raw_query, remote, &mut entry).await;
     let response = match result {
@@ -349,7 +348,7 @@ async fn handle(State(service): State<Arc<Service>>, request: Request<Body>) -> 
         Ok(Reply::Json(answer)) => {
             entry.outcome = answer.outcome;
             entry.error = answer.note;
-            entry.answer = query::cut(&answer.json, LOG_ANSWER_CHARS);
+            entry.answer = fit(&answer.json, limits::ANSWER);
             json_response(StatusCode::OK, answer.json)
         }
         Err(failure) => {
@@ -358,7 +357,7 @@ async fn handle(State(service): State<Arc<Service>>, request: Request<Body>) -> 
             }
             let json = http1::error_json(failure.code, &failure.description);
             entry.error = failure.description;
-            entry.answer = query::cut(&json, LOG_ANSWER_CHARS);
+            entry.answer = fit(&json, limits::ANSWER);
             json_response(failure.status, json)
         }
     };
@@ -368,6 +367,8 @@ async fn handle(State(service): State<Arc<Service>>, request: Request<Body>) -> 
         tracing::error!(remote = %remote_text, action = %entry.action, "{}", entry.error);
         service.status.update(|s| s.last_error = Some(entry.error.clone()));
     }
+    // A refused request is one short line: whoever fails to log in decides nothing about the log's size.
+    let entry = if entry.outcome == Outcome::AuthFailed { entry.refused() } else { entry.bounded() };
     service.log.send(entry).await;
     response
 }
@@ -396,9 +397,11 @@ async fn process(
             format!("Нет такого адреса: HTTP-сервис опубликован по адресу {expected}"),
         ));
     }
+    entry.request_bytes = raw_query.0.len() as u64;
     let mut params = Params::default();
     params.add_urlencoded(raw_query.0.as_bytes(), 0).map_err(|e| Failure::bad(e.code(), e.to_string()))?;
     let body = axum::body::to_bytes(body, usize::MAX).await.map_err(|e| Failure::bad("bad_body", e.to_string()))?;
+    entry.request_bytes += body.len() as u64;
     if parts.method == Method::POST && !body.is_empty() {
         let content_type =
             parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
@@ -415,7 +418,8 @@ async fn process(
             "Сервис принимает только GET и POST: укажите в Roistat метод отправки данных GET",
         ));
     }
-    entry.params = params.masked(LOG_PARAM_CHARS);
+    let login = service.options.login.clone().unwrap_or_else(|| settings.login.clone());
+    entry.params = params.masked(&login);
     let action = params.text("action").map(str::to_string);
     entry.action = action.clone().unwrap_or_default();
     let Some(action) = action else {
@@ -439,7 +443,7 @@ async fn process(
         ));
     }
     let creds = Credentials {
-        login: service.options.login.clone().unwrap_or_else(|| settings.login.clone()),
+        login,
         password: service.options.password.clone().unwrap_or_else(|| settings.password.clone()),
         anonymous: settings.anonymous,
     };
@@ -455,8 +459,14 @@ async fn process(
         {
             tracing::warn!(remote = %entry.remote, "слишком много неудачных входов: адрес заблокирован на время");
         }
-        // The token and the password never reach this line: only who tried.
-        tracing::warn!(remote = %entry.remote, user = params.get("user").unwrap_or(""), action = %action, "неудачный вход в HTTP-сервис");
+        // The token and the password never reach this line: only who tried, and the user only when it
+        // is the login (anything else may be the password typed into the login field).
+        let user = match params.get("user") {
+            Some(user) if user == creds.login => user,
+            Some(_) => crate::domain::MASK,
+            None => "",
+        };
+        tracing::warn!(remote = %entry.remote, user, action = %query::cut(&action, 64), "неудачный вход в HTTP-сервис");
         let description = if auth == AuthResult::Missing {
             "Не указан логин: передайте user и token (md5 от логина и пароля) или войдите по HTTP Basic"
         } else {

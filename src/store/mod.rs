@@ -75,6 +75,9 @@ struct Inner {
     events: broadcast::Sender<StoreEvent>,
     exchange_count: AtomicU64,
     exchange_capacity: AtomicUsize,
+    /// Encoded bytes of the kept entries, and the most the log may keep.
+    exchange_bytes: AtomicU64,
+    exchange_max_bytes: AtomicU64,
 }
 
 /// A handle to the store; cheap to clone, shared by the window, the service and the sync job.
@@ -134,7 +137,7 @@ impl Store {
         migrate::run(&path, &t)?;
         let (journal, unflushed) = journal::Journal::open(&path)?;
         let markers = facts::Markers::load(&t)?;
-        let exchange_count = t.exchange.len() as u64;
+        let (exchange_count, exchange_bytes) = exchange::measure(&t.exchange)?;
         let (events, _) = broadcast::channel(4096);
         let inner = Inner {
             db,
@@ -147,8 +150,11 @@ impl Store {
             events,
             exchange_count: AtomicU64::new(exchange_count),
             exchange_capacity: AtomicUsize::new(exchange::DEFAULT_CAPACITY),
+            exchange_bytes: AtomicU64::new(exchange_bytes),
+            exchange_max_bytes: AtomicU64::new(crate::domain::DEFAULT_EXCHANGE_LOG_MAX_BYTES),
         };
         let store = Store { inner: Arc::new(inner) };
+        store.apply_exchange_settings()?;
         store.replay_intake(unflushed)?;
         Ok(store)
     }
