@@ -230,19 +230,22 @@ pub async fn start(store: Store, options: ServiceOptions) -> Result<ServiceHandl
         max_request_bytes: config.max_request_bytes.clone(),
     });
     config.on_reject = Some(Arc::new(move |rejected: Rejected| {
-        log_sender.send_now(ExchangeEntry {
-            id: 0,
-            at: Timestamp::now(),
-            remote: rejected.remote.to_string(),
-            action: String::new(),
-            outcome: Outcome::Error,
-            http_status: rejected.status,
-            duration_micros: 0,
-            error: rejected.description.clone(),
-            params: Vec::new(),
-            answer: http1::error_json(rejected.error, &rejected.description),
-            request_bytes: 0,
-        }.bounded());
+        log_sender.send_now(
+            ExchangeEntry {
+                id: 0,
+                at: Timestamp::now(),
+                remote: rejected.remote.to_string(),
+                action: String::new(),
+                outcome: Outcome::Error,
+                http_status: rejected.status,
+                duration_micros: 0,
+                error: rejected.description.clone(),
+                params: Vec::new(),
+                answer: http1::error_json(rejected.error, &rejected.description),
+                request_bytes: 0,
+            }
+            .bounded(),
+        );
     }));
     let router = router(service);
     let (stop, stop_rx) = watch::channel(false);

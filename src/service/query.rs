@@ -63,7 +63,6 @@ impl Params {
             .collect()
     }
 
-
     /// Adds `application/x-www-form-urlencoded` text (the query string has the same form).
     pub fn add_urlencoded(&mut self, raw: &[u8], offset: usize) -> Result<(), QueryError> {
         let mut pos = 0usize;

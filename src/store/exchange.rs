@@ -71,9 +71,10 @@ impl Store {
             let Some((_, value)) = tree.pop_min()? else { break };
             self.inner.exchange_count.fetch_sub(1, Ordering::SeqCst);
             let len = value.len() as u64;
-            let _ = self.inner.exchange_bytes.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| {
-                Some(b.saturating_sub(len))
-            });
+            let _ = self
+                .inner
+                .exchange_bytes
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| Some(b.saturating_sub(len)));
         }
         Ok(())
     }
