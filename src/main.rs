@@ -225,8 +225,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Backup { file }) => {
             let store = Store::open(&dir)?;
-            let out =
-                std::fs::File::create(&file).with_context(|| format!("не удалось создать файл {}", file.display()))?;
+            // The backup holds the service password: only its owner may read it.
+            let out = skvoz::store::create_private_file(&file)
+                .with_context(|| format!("не удалось создать файл {}", file.display()))?;
             let mut out = BufWriter::new(out);
             let summary = store.backup(&mut out)?;
             println!(

@@ -16,6 +16,7 @@ mod intake;
 mod journal;
 mod leads;
 mod migrate;
+mod permissions;
 mod service_support;
 
 pub use backup::BackupSummary;
@@ -24,6 +25,7 @@ pub use error::{Result, StoreError};
 pub use exchange::ExchangeScan;
 pub use leads::{Contact, Intake};
 pub use migrate::SCHEMA_VERSION;
+pub use permissions::create_private_file;
 
 use crate::domain::LeadId;
 use durability::GroupCommit;
@@ -100,6 +102,8 @@ impl Store {
         let path = store_dir(data_dir);
         std::fs::create_dir_all(&path)
             .map_err(|e| StoreError::NotWritable { path: path.clone(), reason: e.to_string() })?;
+        permissions::restrict_dir(data_dir);
+        permissions::restrict_dir(&path);
         let config = sled::Config::new().path(&path).mode(sled::Mode::HighThroughput).cache_capacity(256 * 1024 * 1024);
         // sled's background flusher lets go of the file lock a moment after the last handle is
         // dropped, so a reopen in the same process (restore, restart of the service) waits briefly.
@@ -136,6 +140,7 @@ impl Store {
         };
         migrate::run(&path, &t)?;
         let (journal, unflushed) = journal::Journal::open(&path)?;
+        permissions::restrict_tree(&path);
         let markers = facts::Markers::load(&t)?;
         let (exchange_count, exchange_bytes) = exchange::measure(&t.exchange)?;
         let (events, _) = broadcast::channel(4096);
