@@ -1,6 +1,10 @@
 //! The nginx example really passes megabyte URLs to skvoz over TLS: nginx is started with the shipped
 //! config (ports changed to free ones), and a 900 KB proxy lead goes through it. Skipped, with a note,
-//! where nginx or the snakeoil certificate is not installed (CI installs both).
+//! where nginx or the snakeoil certificate is not installed (CI installs both, and fails the test
+//! without them through `SKVOZ_REQUIRE_TOOLS=1`).
+
+#[path = "support/tools.rs"]
+mod tools;
 
 #[path = "support/service.rs"]
 mod service;
@@ -17,7 +21,7 @@ fn free_port() -> u16 {
 async fn a_900_kb_lead_passes_through_the_nginx_example() {
     let nginx_ok = Command::new("nginx").arg("-v").output().is_ok_and(|o| o.status.success());
     if !nginx_ok || !std::path::Path::new("/etc/ssl/certs/ssl-cert-snakeoil.pem").exists() {
-        eprintln!("note: nginx or the snakeoil certificate is missing here; the proxy test did not run");
+        tools::missing("nginx or the snakeoil certificate is missing here");
         return;
     }
     let service = start().await;
