@@ -2,8 +2,9 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use skvoz::app::control;
 use skvoz::report::{self, Column, Grouping, Query, Report};
-use skvoz::store::{SCHEMA_VERSION, Store};
+use skvoz::store::{SCHEMA_VERSION, Store, StoreError};
 use std::io::{BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -177,13 +178,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             serve(&dir, listen)
         }
         Some(Command::Settings { new_password }) => {
-            let store = Store::open(&dir)?;
-            let mut settings = store.service_settings()?;
-            if new_password {
-                settings.password = skvoz::domain::Secret::new(skvoz::store::generate_password());
-                store.put_service_settings(&settings)?;
-                store.durable()?;
-            }
+            let settings = match open_or_ask(&dir)? {
+                Access::Store(store) => control::settings(&store, new_password)?,
+                Access::Running(running) => running.settings(new_password)?,
+            };
             println!("Что указать в Roistat («Интеграции» → «Своя CRM (новая интеграция)»):");
             println!("  URL:      http://{}{}", settings.listen, settings.path());
             println!("  Логин:    {}", settings.login);
@@ -193,18 +191,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Log { tail }) => {
-            let store = Store::open(&dir)?;
-            let mut entries = store.exchange_newest(tail)?;
-            entries.reverse();
+            let entries = match open_or_ask(&dir)? {
+                Access::Store(store) => control::log_tail(&store, tail)?,
+                Access::Running(running) => running.log_tail(tail)?,
+            };
             for e in entries {
                 println!("{}", format_exchange(&e));
             }
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Report { from, to, group, format, channel }) => {
-            let store = Store::open(&dir)?;
             let query = Query { from, to, grouping: group.into(), channel };
-            let report = skvoz::app::load_report(&store, &query)?;
+            let report = match open_or_ask(&dir)? {
+                Access::Store(store) => skvoz::app::load_report(&store, &query)?,
+                Access::Running(running) => running.report(&query)?,
+            };
             let stdout = std::io::stdout();
             let mut out = BufWriter::new(stdout.lock());
             match format {
@@ -224,12 +225,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Backup { file }) => {
-            let store = Store::open(&dir)?;
+            let access = open_or_ask(&dir)?;
             // The backup holds the service password: only its owner may read it.
             let out = skvoz::store::create_private_file(&file)
                 .with_context(|| format!("не удалось создать файл {}", file.display()))?;
             let mut out = BufWriter::new(out);
-            let summary = store.backup(&mut out)?;
+            let summary = match access {
+                Access::Store(store) => store.backup(&mut out)?,
+                Access::Running(running) => running.backup(&mut out)?,
+            };
             println!(
                 "Резервная копия {}: {} записей ({} заявок, {} фактов)",
                 file.display(),
@@ -266,8 +270,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// Where a command reads: the store, or — while `skvoz serve` or the window holds it — that process,
+/// through its control socket.
+enum Access {
+    Store(Store),
+    Running(control::Client),
+}
+
+fn open_or_ask(dir: &std::path::Path) -> Result<Access> {
+    match Store::open(dir) {
+        Ok(store) => Ok(Access::Store(store)),
+        Err(StoreError::Locked(path)) => match control::Client::connect(&skvoz::store::store_dir(dir)) {
+            Ok(running) => Ok(Access::Running(running)),
+            // An older version, or another system: nothing to ask; the store is busy.
+            Err(_) => Err(StoreError::Locked(path).into()),
+        },
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn serve(dir: &std::path::Path, listen: Option<String>) -> Result<ExitCode> {
     let store = Store::open(dir)?;
+    #[cfg(unix)]
+    let _control =
+        control::ControlServer::start(&store).inspect_err(|e| tracing::warn!("управляющий сокет не открыт: {e}")).ok();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
