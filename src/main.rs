@@ -278,11 +278,16 @@ enum Access {
 }
 
 fn open_or_ask(dir: &std::path::Path) -> Result<Access> {
+    let store_dir = skvoz::store::store_dir(dir);
+    // Whoever listens holds the store; a socket left by a process that died refuses the connection.
+    if let Ok(running) = control::Client::connect(&store_dir) {
+        return Ok(Access::Running(running));
+    }
     match Store::open(dir) {
         Ok(store) => Ok(Access::Store(store)),
-        Err(StoreError::Locked(path)) => match control::Client::connect(&skvoz::store::store_dir(dir)) {
+        // Just started, or an older version without the socket: try once more, else the store is busy.
+        Err(StoreError::Locked(path)) => match control::Client::connect(&store_dir) {
             Ok(running) => Ok(Access::Running(running)),
-            // An older version, or another system: nothing to ask; the store is busy.
             Err(_) => Err(StoreError::Locked(path).into()),
         },
         Err(e) => Err(e.into()),
