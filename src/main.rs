@@ -230,10 +230,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let out = skvoz::store::create_private_file(&file)
                 .with_context(|| format!("не удалось создать файл {}", file.display()))?;
             let mut out = BufWriter::new(out);
-            let summary = match access {
-                Access::Store(store) => store.backup(&mut out)?,
-                Access::Running(running) => running.backup(&mut out)?,
+            let written: Result<_> = match access {
+                Access::Store(store) => store.backup(&mut out).map_err(Into::into),
+                Access::Running(running) => running.backup(&mut out).map_err(Into::into),
             };
+            let summary = written.inspect_err(|_| {
+                // A cut backup must not pass for a whole one later.
+                let _ = std::fs::remove_file(&file);
+            })?;
             println!(
                 "Резервная копия {}: {} записей ({} заявок, {} фактов)",
                 file.display(),
