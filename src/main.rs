@@ -2,8 +2,9 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use skvoz::app::control;
 use skvoz::report::{self, Column, Grouping, Query, Report};
-use skvoz::store::{SCHEMA_VERSION, Store};
+use skvoz::store::{SCHEMA_VERSION, Store, StoreError};
 use std::io::{BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -178,13 +179,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             serve(&dir, listen)
         }
         Some(Command::Settings { new_password }) => {
-            let store = Store::open(&dir)?;
-            let mut settings = store.service_settings()?;
-            if new_password {
-                settings.password = skvoz::domain::Secret::new(skvoz::store::generate_password());
-                store.put_service_settings(&settings)?;
-                store.durable()?;
-            }
+            let settings = match open_or_ask(&dir)? {
+                Access::Store(store) => control::settings(&store, new_password)?,
+                Access::Running(running) => running.settings(new_password)?,
+            };
             println!("Что указать в Roistat («Интеграции» → «Своя CRM (новая интеграция)»):");
             println!("  URL:      http://{}{}", settings.listen, settings.path());
             println!("  Логин:    {}", settings.login);
@@ -206,18 +204,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Log { tail }) => {
-            let store = Store::open(&dir)?;
-            let mut entries = store.exchange_newest(tail)?;
-            entries.reverse();
+            let entries = match open_or_ask(&dir)? {
+                Access::Store(store) => control::log_tail(&store, tail)?,
+                Access::Running(running) => running.log_tail(tail)?,
+            };
             for e in entries {
                 println!("{}", format_exchange(&e));
             }
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Report { from, to, group, format, channel }) => {
-            let store = Store::open(&dir)?;
             let query = Query { channel, ..Query::new(from, to, group.into()) };
-            let report = skvoz::app::load_report(&store, &query)?;
+            let report = match open_or_ask(&dir)? {
+                Access::Store(store) => skvoz::app::load_report(&store, &query)?,
+                Access::Running(running) => running.report(&query)?,
+            };
             let stdout = std::io::stdout();
             let mut out = BufWriter::new(stdout.lock());
             match format {
@@ -237,11 +238,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Backup { file }) => {
-            let store = Store::open(&dir)?;
-            let out =
-                std::fs::File::create(&file).with_context(|| format!("не удалось создать файл {}", file.display()))?;
+            let access = open_or_ask(&dir)?;
+            // The backup holds the service password: only its owner may read it.
+            let out = skvoz::store::create_private_file(&file)
+                .with_context(|| format!("не удалось создать файл {}", file.display()))?;
             let mut out = BufWriter::new(out);
-            let summary = store.backup(&mut out)?;
+            let written: Result<_> = match access {
+                Access::Store(store) => store.backup(&mut out).map_err(Into::into),
+                Access::Running(running) => running.backup(&mut out).map_err(Into::into),
+            };
+            let summary = written.inspect_err(|_| {
+                // A cut backup must not pass for a whole one later.
+                let _ = std::fs::remove_file(&file);
+            })?;
             println!(
                 "Резервная копия {}: {} записей ({} заявок, {} фактов)",
                 file.display(),
@@ -278,8 +287,35 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// Where a command reads: the store, or — while `skvoz serve` or the window holds it — that process,
+/// through its control socket.
+enum Access {
+    Store(Store),
+    Running(control::Client),
+}
+
+fn open_or_ask(dir: &std::path::Path) -> Result<Access> {
+    let store_dir = skvoz::store::store_dir(dir);
+    // Whoever listens holds the store; a socket left by a process that died refuses the connection.
+    if let Ok(running) = control::Client::connect(&store_dir) {
+        return Ok(Access::Running(running));
+    }
+    match Store::open(dir) {
+        Ok(store) => Ok(Access::Store(store)),
+        // Just started, or an older version without the socket: try once more, else the store is busy.
+        Err(StoreError::Locked(path)) => match control::Client::connect(&store_dir) {
+            Ok(running) => Ok(Access::Running(running)),
+            Err(_) => Err(StoreError::Locked(path).into()),
+        },
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn serve(dir: &std::path::Path, listen: Option<String>) -> Result<ExitCode> {
     let store = Store::open(dir)?;
+    #[cfg(unix)]
+    let _control =
+        control::ControlServer::start(&store).inspect_err(|e| tracing::warn!("управляющий сокет не открыт: {e}")).ok();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -330,30 +366,30 @@ async fn wait_for_stop() {
     }
 }
 
+/// The most characters `skvoz log` prints of one entry, whatever the entry holds.
+const LOG_LINE_CHARS: usize = 1000;
+
+/// One line per entry: cut, and with control characters (line breaks, terminal escapes) replaced.
 fn format_exchange(e: &skvoz::domain::ExchangeEntry) -> String {
-    let params: Vec<String> = e.params.iter().map(|(k, v)| format!("{k}={}", cut_chars(v, 80))).collect();
+    use skvoz::domain::cut;
+    let params: Vec<String> = e.params.iter().map(|(k, v)| format!("{}={}", cut(k, 40), cut(v, 80))).collect();
     let mut line = format!(
-        "{} {} {} {} {} {:.1} мс [{}]",
+        "{} {} {} {} {} {:.1} мс {} Б [{}]",
         e.at.strftime("%Y-%m-%d %H:%M:%S"),
-        e.remote,
-        if e.action.is_empty() { "-" } else { &e.action },
+        cut(&e.remote, 64),
+        if e.action.is_empty() { "-".to_string() } else { cut(&e.action, 64) },
         e.outcome.title(),
         e.http_status,
         e.duration_micros as f64 / 1000.0,
+        e.request_bytes,
         params.join(" ")
     );
     if !e.error.is_empty() {
         line.push_str(" — ");
-        line.push_str(&e.error);
+        line.push_str(&cut(&e.error, 300));
     }
-    line
-}
-
-fn cut_chars(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_string(),
-    }
+    let line: String = line.chars().map(|c| if c.is_control() { '�' } else { c }).collect();
+    cut(&line, LOG_LINE_CHARS)
 }
 
 /// A plain aligned table for the terminal, the whole drill-down indented.

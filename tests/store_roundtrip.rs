@@ -238,7 +238,7 @@ fn facts_reload_replaces_and_never_doubles() {
 fn exchange_log_keeps_the_newest() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    store.set_exchange_capacity(10);
+    store.set_exchange_capacity(10).unwrap();
     for i in 0..25u16 {
         store
             .log_exchange(ExchangeEntry {
@@ -252,6 +252,7 @@ fn exchange_log_keeps_the_newest() {
                 error: String::new(),
                 params: vec![],
                 answer: String::new(),
+                request_bytes: 0,
             })
             .unwrap();
     }

@@ -453,6 +453,7 @@ fn logged(i: u64) -> ExchangeEntry {
         },
         params: vec![("user".into(), "httpService".into()), ("token".into(), "***".into())],
         answer: "{\"status\":\"ok\"}".into(),
+        request_bytes: 40,
     }
 }
 

@@ -4,13 +4,16 @@
 //! Rendering needs wgpu and a Vulkan driver; the `snapshots` feature (on by default) brings wgpu in,
 //! and CI installs lavapipe, Mesa's software Vulkan, so the pixels do not depend on a graphics
 //! card. Without the feature (`--no-default-features`) or without a
-//! Vulkan adapter the tests say why on stdout and pass; everything but the rendering still runs.
+//! Vulkan adapter the tests say why and pass (under `SKVOZ_REQUIRE_TOOLS=1`, as in CI, they fail);
+//! everything but the rendering still runs.
 //!
 //! After an intended change of the screens:
 //! `UPDATE_SNAPSHOTS=1 cargo test --test ui_snapshots`, then look at the new
 //! PNGs before committing them.
 
 mod common;
+#[path = "support/tools.rs"]
+mod tools;
 
 use common::*;
 use egui_kittest::Harness;
@@ -46,13 +49,6 @@ fn window(store: Store, state: AppState) -> Harness<'static, App> {
         .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
     wait(&mut h);
     h
-}
-
-/// A line on the terminal even from a passing test: the test harness captures `println!`, but a
-/// skipped snapshot must not go unnoticed.
-fn note(line: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 #[test]
@@ -126,7 +122,7 @@ mod render {
         match vulkan() {
             Ok(_) => true,
             Err(why) => {
-                super::note(&format!("snapshot «{name}» skipped: {why}"));
+                super::tools::missing(&format!("snapshot «{name}» cannot render: {why}"));
                 false
             }
         }
@@ -192,7 +188,7 @@ mod render {
     use skvoz::app::App;
 
     fn skipped(name: &str) {
-        super::note(&format!(
+        super::tools::missing(&format!(
             "snapshot «{name}» skipped: built without the `snapshots` feature (--no-default-features)"
         ));
     }

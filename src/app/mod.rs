@@ -5,6 +5,7 @@
 //! waits for anything. Slow work goes to [`Background`] and comes back as [`AppEvent`]s.
 
 mod background;
+pub mod control;
 pub mod export;
 pub mod period;
 pub mod services;

@@ -20,6 +20,9 @@ pub struct Services {
     /// Runs the scheduled loads and «Загрузить сейчас»: one load per source, whoever starts it.
     pub scheduler: Option<SchedulerHandle>,
     runtime: Option<tokio::runtime::Handle>,
+    /// Lets `skvoz backup`, `log`, `settings` and `report` work while the window holds the store.
+    #[cfg(unix)]
+    control: Option<super::control::ControlServer>,
 }
 
 impl Services {
@@ -33,6 +36,12 @@ impl Services {
             runtime.spawn(run_service(store.clone(), services.service.clone(), service_tx.clone()));
             services.service_status = Some(service_tx);
         }
+        #[cfg(unix)]
+        {
+            services.control = super::control::ControlServer::start(store)
+                .inspect_err(|e| tracing::warn!("управляющий сокет не открыт: {e}"))
+                .ok();
+        }
         services
     }
 
@@ -45,7 +54,14 @@ impl Services {
         background.plug_sync(sync_rx);
         let scheduler = spawn_scheduler_on(&runtime, store.clone(), config);
         runtime.spawn(follow_scheduler(store.clone(), scheduler.watch(), sync_tx));
-        Services { service: Arc::default(), service_status: None, scheduler: Some(scheduler), runtime: Some(runtime) }
+        Services {
+            service: Arc::default(),
+            service_status: None,
+            scheduler: Some(scheduler),
+            runtime: Some(runtime),
+            #[cfg(unix)]
+            control: None,
+        }
     }
 
     /// Whether the HTTP service runs in this window.
@@ -71,6 +87,8 @@ impl Services {
 
     /// Stops the load and the service, finishing requests in flight; the store is flushed.
     pub fn shutdown(&mut self) {
+        #[cfg(unix)]
+        drop(self.control.take());
         let Some(runtime) = self.runtime.take() else { return };
         let scheduler = self.scheduler.take();
         self.service_status = None;

@@ -41,6 +41,115 @@ pub struct ExchangeEntry {
     /// The answer, cut to a few kilobytes.
     #[serde(default)]
     pub answer: String,
+    /// Bytes of the request's parameters (query string and body), also when they are not logged.
+    #[serde(default)]
+    pub request_bytes: u64,
+}
+
+/// Byte caps of the parts of an entry, counted as the store encodes them (JSON, escapes included),
+/// so hostile requests cannot make an entry, or the log, larger than its caps say.
+pub mod limits {
+    pub const REMOTE: usize = 64;
+    pub const ACTION: usize = 128;
+    pub const PARAM_NAME: usize = 128;
+    pub const PARAM_VALUE: usize = 2048;
+    pub const ERROR: usize = 1024;
+    pub const ANSWER: usize = 4096;
+    /// One whole entry, encoded; parameters beyond it are left out (and the entry says how many).
+    pub const ENTRY: usize = 16 * 1024;
+    /// What the fields besides the texts take at most when encoded (names, numbers, the time).
+    pub(super) const FRAME: usize = 320;
+    /// What a parameter adds besides its name and value: `["",""],`.
+    pub(super) const PARAM_FRAME: usize = 8;
+}
+
+/// The name of the parameter that says how many parameters an entry left out.
+pub const PARAMS_LEFT_OUT: &str = "…";
+
+impl ExchangeEntry {
+    /// The entry with every part cut to [`limits`]; encoded, it takes at most [`limits::ENTRY`] bytes.
+    pub fn bounded(mut self) -> ExchangeEntry {
+        self.remote = fit(&self.remote, limits::REMOTE);
+        self.action = fit(&self.action, limits::ACTION);
+        self.error = fit(&self.error, limits::ERROR);
+        self.answer = fit(&self.answer, limits::ANSWER);
+        let fixed = limits::FRAME
+            + encoded_len(&self.remote)
+            + encoded_len(&self.action)
+            + encoded_len(&self.error)
+            + encoded_len(&self.answer);
+        // Room for the note about left-out parameters is kept from the start.
+        let note = limits::PARAM_FRAME + 3 + 40;
+        let mut budget = limits::ENTRY.saturating_sub(fixed + note);
+        let mut kept = Vec::new();
+        let total = self.params.len();
+        for (name, value) in std::mem::take(&mut self.params) {
+            let name = fit(&name, limits::PARAM_NAME);
+            let value = fit(&value, limits::PARAM_VALUE);
+            let cost = limits::PARAM_FRAME + encoded_len(&name) + encoded_len(&value);
+            if cost > budget {
+                break;
+            }
+            budget -= cost;
+            kept.push((name, value));
+        }
+        if kept.len() < total {
+            let left_out = total - kept.len();
+            kept.push((PARAMS_LEFT_OUT.to_string(), format!("не записано параметров: {left_out}")));
+        }
+        self.params = kept;
+        self
+    }
+
+    /// A refused request (failed login, too many attempts): time, address, action, size and outcome
+    /// only — never its parameters, whoever sent them and however large they were.
+    pub fn refused(mut self) -> ExchangeEntry {
+        self.params.clear();
+        self.answer.clear();
+        self.error = fit(&self.error, 160);
+        self.action = fit(&self.action, 64);
+        self.bounded()
+    }
+}
+
+/// How many bytes `text` takes as a JSON string's content.
+pub fn encoded_len(text: &str) -> usize {
+    text.chars().map(char_encoded_len).sum()
+}
+
+fn char_encoded_len(c: char) -> usize {
+    match c {
+        '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+        c if (c as u32) < 0x20 => 6,
+        c => c.len_utf8(),
+    }
+}
+
+/// `text` cut so that, encoded, it takes at most `max_bytes`, with `…` when cut.
+pub fn fit(text: &str, max_bytes: usize) -> String {
+    if encoded_len(text) <= max_bytes {
+        return text.to_string();
+    }
+    let room = max_bytes.saturating_sub('…'.len_utf8());
+    let mut used = 0;
+    let mut end = 0;
+    for (i, c) in text.char_indices() {
+        let n = char_encoded_len(c);
+        if used + n > room {
+            break;
+        }
+        used += n;
+        end = i + c.len_utf8();
+    }
+    format!("{}…", &text[..end])
+}
+
+/// At most `max` characters, with `…` when cut: for texts shown to people.
+pub fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
+    }
 }
 
 /// Parameter names whose values never reach the log.
@@ -109,7 +218,48 @@ mod tests {
             error: error.into(),
             params: vec![("token".into(), "Секрет".into()), ("phone".into(), "79990001122".into())],
             answer: "{\"status\":\"ok\"}".into(),
+            request_bytes: 40,
         }
+    }
+
+    #[test]
+    fn a_bounded_entry_fits_its_cap_whatever_came_in() {
+        let huge = |c: char| c.to_string().repeat(200_000);
+        let mut e = entry("x", Outcome::Ok, "");
+        e.remote = huge('r');
+        e.action = huge('\u{1}');
+        e.error = huge('"');
+        e.answer = huge('ж');
+        e.params = (0..50).map(|i| (format!("{i}{}", huge('\u{0}')), huge('\\'))).collect();
+        let bounded = e.bounded();
+        let encoded = serde_json::to_vec(&bounded).unwrap();
+        assert!(encoded.len() <= limits::ENTRY, "{} bytes", encoded.len());
+        assert!(bounded.params.len() < 50);
+        assert_eq!(bounded.params.last().unwrap().0, PARAMS_LEFT_OUT);
+        assert!(bounded.answer.ends_with('…') && bounded.answer.starts_with("жж"));
+        // Small entries stay as they were.
+        let small = entry("lead", Outcome::Ok, "");
+        assert_eq!(small.clone().bounded(), small);
+    }
+
+    #[test]
+    fn a_refused_request_keeps_no_parameters_and_no_answer() {
+        let mut e = entry(&"a".repeat(10_000), Outcome::AuthFailed, "Неверный логин или пароль");
+        e.params.push(("x".repeat(100_000), "y".repeat(100_000)));
+        let refused = e.refused();
+        assert!(refused.params.is_empty() && refused.answer.is_empty());
+        assert_eq!(refused.request_bytes, 40);
+        assert_eq!(refused.error, "Неверный логин или пароль");
+        assert!(serde_json::to_vec(&refused).unwrap().len() < 512);
+    }
+
+    #[test]
+    fn fit_counts_escapes_and_never_splits_a_character() {
+        assert_eq!(fit("abc", 3), "abc");
+        assert_eq!(fit("abcd", 3), "…");
+        assert_eq!(fit("жжжж", 7), "жж…");
+        assert_eq!(encoded_len("\u{0}\"\n"), 10);
+        assert_eq!(cut("абвг", 2), "аб…");
     }
 
     #[test]

@@ -35,3 +35,20 @@ impl fmt::Debug for Secret {
         f.write_str("Secret(***)")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_never_shows_in_debug_output_and_masks_to_its_tail() {
+        let settings = crate::domain::ServiceSettings { password: Secret::new("Pa55-word-42"), ..Default::default() };
+        let debug = format!("{settings:?} {:?}", settings.password);
+        assert!(!debug.contains("Pa55"), "{debug}");
+        assert!(debug.contains("Secret(***)"));
+        assert_eq!(settings.password.masked(), "••••••42");
+        assert_eq!(Secret::new("abc").masked(), "••••");
+        // Stored as plain text: the store and backups keep it, in files only their owner reads.
+        assert_eq!(serde_json::to_string(&settings.password).unwrap(), "\"Pa55-word-42\"");
+    }
+}

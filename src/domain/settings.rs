@@ -13,6 +13,8 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 pub const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS: usize = 64;
 /// 128 MiB: about a hundred megabyte-long leads being received at once.
 pub const DEFAULT_MAX_BUFFERED_BYTES: usize = 128 << 20;
+/// The exchange log's total size: room for about 100,000 ordinary entries.
+pub const DEFAULT_EXCHANGE_LOG_MAX_BYTES: u64 = 64 * 1024 * 1024;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -40,6 +42,8 @@ pub struct ServiceSettings {
     pub max_connections_per_address: usize,
     /// Bytes of requests being received, across all connections, at most.
     pub max_buffered_bytes: usize,
+    /// The exchange log keeps at most this many bytes of entries; the oldest go first.
+    pub exchange_log_max_bytes: u64,
 }
 
 impl Default for ServiceSettings {
@@ -58,6 +62,7 @@ impl Default for ServiceSettings {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_connections_per_address: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
             max_buffered_bytes: DEFAULT_MAX_BUFFERED_BYTES,
+            exchange_log_max_bytes: DEFAULT_EXCHANGE_LOG_MAX_BYTES,
         }
     }
 }

@@ -18,7 +18,7 @@ mod log;
 pub mod query;
 pub mod request_head;
 
-use crate::domain::{ExchangeEntry, Outcome, Secret, ServiceSettings};
+use crate::domain::{ExchangeEntry, Outcome, Secret, ServiceSettings, fit, limits};
 use crate::store::{Store, StoreError};
 use auth::{AuthResult, Clock, Credentials, SystemClock, Throttle};
 use axum::Router;
@@ -245,18 +245,22 @@ pub async fn start(store: Store, options: ServiceOptions) -> Result<ServiceHandl
         trusted: config.trusted.clone(),
     });
     config.on_reject = Some(Arc::new(move |rejected: Rejected| {
-        log_sender.send_now(ExchangeEntry {
-            id: 0,
-            at: Timestamp::now(),
-            remote: rejected.remote.to_string(),
-            action: String::new(),
-            outcome: Outcome::Error,
-            http_status: rejected.status,
-            duration_micros: 0,
-            error: rejected.description.clone(),
-            params: Vec::new(),
-            answer: http1::error_json(rejected.error, &rejected.description),
-        });
+        log_sender.send_now(
+            ExchangeEntry {
+                id: 0,
+                at: Timestamp::now(),
+                remote: rejected.remote.to_string(),
+                action: String::new(),
+                outcome: Outcome::Error,
+                http_status: rejected.status,
+                duration_micros: 0,
+                error: rejected.description.clone(),
+                params: Vec::new(),
+                answer: http1::error_json(rejected.error, &rejected.description),
+                request_bytes: 0,
+            }
+            .bounded(),
+        );
     }));
     let connections = config.connections.clone();
     let housekeeping = tokio::spawn(async move {
@@ -365,9 +369,6 @@ impl Answer {
     }
 }
 
-const LOG_ANSWER_CHARS: usize = 4096;
-const LOG_PARAM_CHARS: usize = 2048;
-
 async fn handle(State(service): State<Arc<Service>>, request: Request<Body>) -> Response<Body> {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
@@ -385,6 +386,7 @@ async fn handle(State(service): State<Arc<Service>>, request: Request<Body>) -> 
         error: String::new(),
         params: Vec::new(),
         answer: String::new(),
+        request_bytes: 0,
     };
     let result = process(&service, &parts, body, &raw_query, remote, &mut entry).await;
     let response = match result {
@@ -396,7 +398,7 @@ async fn handle(State(service): State<Arc<Service>>, request: Request<Body>) -> 
         Ok(Reply::Json(answer)) => {
             entry.outcome = answer.outcome;
             entry.error = answer.note;
-            entry.answer = query::cut(&answer.json, LOG_ANSWER_CHARS);
+            entry.answer = fit(&answer.json, limits::ANSWER);
             json_response(StatusCode::OK, answer.json)
         }
         Err(failure) => {
@@ -405,7 +407,7 @@ async fn handle(State(service): State<Arc<Service>>, request: Request<Body>) -> 
             }
             let json = http1::error_json(failure.code, &failure.description);
             entry.error = failure.description;
-            entry.answer = query::cut(&json, LOG_ANSWER_CHARS);
+            entry.answer = fit(&json, limits::ANSWER);
             let mut response = json_response(failure.status, json);
             if failure.status == StatusCode::METHOD_NOT_ALLOWED {
                 response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
@@ -424,6 +426,8 @@ async fn handle(State(service): State<Arc<Service>>, request: Request<Body>) -> 
         tracing::error!(remote = %remote_text, action = %entry.action, "{}", entry.error);
         service.status.update(|s| s.last_error = Some(entry.error.clone()));
     }
+    // A refused request is one short line: whoever fails to log in decides nothing about the log's size.
+    let entry = if entry.outcome == Outcome::AuthFailed { entry.refused() } else { entry.bounded() };
     service.log.send(entry).await;
     response
 }
@@ -459,9 +463,11 @@ async fn process(
             format!("Нет такого адреса: HTTP-сервис опубликован по адресу {expected}"),
         ));
     }
+    entry.request_bytes = raw_query.0.len() as u64;
     let mut params = Params::default();
     params.add_urlencoded(raw_query.0.as_bytes(), 0).map_err(|e| Failure::bad(e.code(), e.to_string()))?;
     let body = axum::body::to_bytes(body, usize::MAX).await.map_err(|e| Failure::bad("bad_body", e.to_string()))?;
+    entry.request_bytes += body.len() as u64;
     if parts.method == Method::POST && !body.is_empty() {
         let content_type =
             parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
@@ -478,7 +484,8 @@ async fn process(
             "Сервис принимает только GET и POST: укажите в Roistat метод отправки данных GET",
         ));
     }
-    entry.params = params.masked(LOG_PARAM_CHARS);
+    let login = service.options.login.clone().unwrap_or_else(|| settings.login.clone());
+    entry.params = params.masked(&login);
     let action = params.text("action").map(str::to_string);
     entry.action = action.clone().unwrap_or_default();
     let Some(action) = action else {
@@ -499,7 +506,7 @@ async fn process(
         ));
     }
     let creds = Credentials {
-        login: service.options.login.clone().unwrap_or_else(|| settings.login.clone()),
+        login,
         password: service.options.password.clone().unwrap_or_else(|| settings.password.clone()),
         anonymous: settings.anonymous,
     };
@@ -523,8 +530,14 @@ async fn process(
             failure.retry_after = Some(wait);
             return Err(failure);
         }
-        // The token and the password never reach this line: only who tried.
-        tracing::warn!(remote = %entry.remote, user = params.get("user").unwrap_or(""), action = %action, "неудачный вход в HTTP-сервис");
+        // The token and the password never reach this line: only who tried, and the user only when it
+        // is the login (anything else may be the password typed into the login field).
+        let user = match params.get("user") {
+            Some(user) if user == creds.login => user,
+            Some(_) => crate::domain::MASK,
+            None => "",
+        };
+        tracing::warn!(remote = %entry.remote, user, action = %query::cut(&action, 64), "неудачный вход в HTTP-сервис");
         let description = if auth == AuthResult::Missing {
             "Не указан логин: передайте user и token (md5 от логина и пароля) или войдите по HTTP Basic"
         } else {

@@ -3,7 +3,8 @@
 //! Decoding is strict (a bad `%` escape or invalid UTF-8 is an error, not a guess), so a broken
 //! request is refused with a clear answer instead of storing mangled text.
 
-use crate::domain::{MASK, is_secret_param};
+pub use crate::domain::cut;
+use crate::domain::{MASK, fit, is_secret_param, limits};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QueryError {
@@ -49,13 +50,15 @@ impl Params {
         self.list.push((name, value));
     }
 
-    /// Parameters for the exchange log: secrets masked, long values cut.
-    pub fn masked(&self, max_value_chars: usize) -> Vec<(String, String)> {
+    /// Parameters for the exchange log: secrets masked, long names and values cut. A `user` that is
+    /// not the configured `login` is masked too: it may be a password typed into the wrong field.
+    pub fn masked(&self, login: &str) -> Vec<(String, String)> {
         self.list
             .iter()
             .map(|(k, v)| {
-                let value = if is_secret_param(k) { MASK.to_string() } else { cut(v, max_value_chars) };
-                (k.clone(), value)
+                let secret = is_secret_param(k) || (k == "user" && v != login);
+                let value = if secret { MASK.to_string() } else { fit(v, limits::PARAM_VALUE) };
+                (fit(k, limits::PARAM_NAME), value)
             })
             .collect()
     }
@@ -134,14 +137,6 @@ fn hex(b: u8) -> Option<u8> {
     }
 }
 
-/// At most `max` characters, with `…` when cut.
-pub fn cut(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_string(),
-    }
-}
-
 fn cut_bytes(bytes: &[u8], max: usize) -> Vec<u8> {
     bytes[..bytes.len().min(max)].to_vec()
 }
@@ -170,9 +165,14 @@ mod tests {
     #[test]
     fn masks_secrets() {
         let p = parse("user=u&token=abc&text=hello").unwrap();
-        let m = p.masked(3);
+        let m = p.masked("u");
+        assert_eq!(m[0], ("user".into(), "u".into()));
         assert_eq!(m[1], ("token".into(), MASK.into()));
-        assert_eq!(m[2], ("text".into(), "hel…".into()));
+        assert_eq!(m[2], ("text".into(), "hello".into()));
+        // A user that is not the login may be the password typed into the login field.
+        assert_eq!(parse("user=Pa55word").unwrap().masked("httpService")[0].1, MASK);
+        let long = parse(&format!("{}={}", "n".repeat(10_000), "v".repeat(10_000))).unwrap().masked("u");
+        assert!(long[0].0.len() <= limits::PARAM_NAME && long[0].1.len() <= limits::PARAM_VALUE);
     }
 
     #[test]

@@ -146,7 +146,6 @@ impl Store {
         t.meta.remove("settings/service")?;
         t.meta.remove("settings/telephony")?;
         let mut summary = BackupSummary::default();
-        let mut exchange = 0u64;
         let mut facts = Vec::new();
         for line in lines {
             summary.records += 1;
@@ -182,14 +181,16 @@ impl Store {
                     summary.facts += 1;
                 }
                 Line::Exchange { record } => {
-                    t.exchange.insert(id_key(record.id), encode(&record)?)?;
-                    exchange += 1;
+                    t.exchange.insert(id_key(record.id), encode(&record.bounded())?)?;
                 }
             }
         }
         self.restore_facts_locked(facts)?;
+        let (exchange, exchange_bytes) = super::exchange::measure(&t.exchange)?;
         self.inner.exchange_count.store(exchange, std::sync::atomic::Ordering::SeqCst);
+        self.inner.exchange_bytes.store(exchange_bytes, std::sync::atomic::Ordering::SeqCst);
         drop(guard);
+        self.apply_exchange_settings()?;
         self.durable()?;
         self.emit(StoreEvent::Reloaded);
         Ok(summary)

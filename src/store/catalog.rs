@@ -210,7 +210,14 @@ impl Store {
         if settings.password.is_empty() {
             return Err(StoreError::Invalid("Пароль HTTP-сервиса не может быть пустым".into()));
         }
-        self.put_setting(SERVICE_SETTINGS, settings)
+        self.put_setting(SERVICE_SETTINGS, settings)?;
+        self.apply_exchange_settings()
+    }
+
+    /// Gives the exchange log the size cap from the stored service settings.
+    pub(super) fn apply_exchange_settings(&self) -> Result<()> {
+        let settings: ServiceSettings = self.setting(SERVICE_SETTINGS)?;
+        self.set_exchange_max_bytes(settings.exchange_log_max_bytes)
     }
 
     pub fn telephony(&self) -> Result<Telephony> {

@@ -7,6 +7,17 @@ use std::sync::atomic::Ordering;
 
 pub(super) const DEFAULT_CAPACITY: usize = 100_000;
 
+/// Counts the entries of the log and the bytes they take.
+pub(super) fn measure(tree: &sled::Tree) -> Result<(u64, u64)> {
+    let (mut count, mut bytes) = (0u64, 0u64);
+    for entry in tree.iter() {
+        let (_, value) = entry?;
+        count += 1;
+        bytes += value.len() as u64;
+    }
+    Ok((count, bytes))
+}
+
 impl Store {
     /// Appends an entry (it gets the next id) and drops the oldest above the capacity.
     pub fn log_exchange(&self, entry: ExchangeEntry) -> Result<u64> {
@@ -29,20 +40,19 @@ impl Store {
         // Plain inserts, not a sled batch: a batch writes sled's log buffer out synchronously, which
         // under load costs more than the request that is being logged.
         let mut ids = Vec::with_capacity(entries.len());
-        for (id, mut entry) in (first..).zip(entries) {
+        let mut bytes = 0u64;
+        for (id, entry) in (first..).zip(entries) {
+            // Whoever made the entry, the store keeps it within its caps.
+            let mut entry = entry.bounded();
             entry.id = id;
-            tree.insert(id_key(id), encode(&entry)?)?;
+            let value = encode(&entry)?;
+            bytes += value.len() as u64;
+            tree.insert(id_key(id), value)?;
             ids.push(id);
         }
-        let added = ids.len() as u64;
-        let mut count = self.inner.exchange_count.fetch_add(added, Ordering::SeqCst) + added;
-        let capacity = self.inner.exchange_capacity.load(Ordering::SeqCst) as u64;
-        while count > capacity {
-            if tree.pop_min()?.is_none() {
-                break;
-            }
-            count = self.inner.exchange_count.fetch_sub(1, Ordering::SeqCst) - 1;
-        }
+        self.inner.exchange_count.fetch_add(ids.len() as u64, Ordering::SeqCst);
+        self.inner.exchange_bytes.fetch_add(bytes, Ordering::SeqCst);
+        self.drop_oldest_locked()?;
         drop(guard);
         if let Some(last) = ids.last() {
             self.emit(StoreEvent::ExchangeLogged(*last));
@@ -50,9 +60,43 @@ impl Store {
         Ok(ids)
     }
 
+    /// Drops the oldest entries while the log holds more entries or bytes than it may.
+    fn drop_oldest_locked(&self) -> Result<()> {
+        let tree = &self.inner.t.exchange;
+        let capacity = self.inner.exchange_capacity.load(Ordering::SeqCst) as u64;
+        let max_bytes = self.inner.exchange_max_bytes.load(Ordering::SeqCst);
+        while self.inner.exchange_count.load(Ordering::SeqCst) > capacity
+            || self.inner.exchange_bytes.load(Ordering::SeqCst) > max_bytes
+        {
+            let Some((_, value)) = tree.pop_min()? else { break };
+            self.inner.exchange_count.fetch_sub(1, Ordering::SeqCst);
+            let len = value.len() as u64;
+            let _ = self
+                .inner
+                .exchange_bytes
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| Some(b.saturating_sub(len)));
+        }
+        Ok(())
+    }
+
     /// How many entries the log keeps (100,000 unless changed).
-    pub fn set_exchange_capacity(&self, capacity: usize) {
+    pub fn set_exchange_capacity(&self, capacity: usize) -> Result<()> {
         self.inner.exchange_capacity.store(capacity.max(1), Ordering::SeqCst);
+        let _guard = self.lock();
+        self.drop_oldest_locked()
+    }
+
+    /// How many bytes of entries the log keeps at most (the service setting; at least one entry's cap).
+    pub fn set_exchange_max_bytes(&self, max_bytes: u64) -> Result<()> {
+        let floor = crate::domain::limits::ENTRY as u64;
+        self.inner.exchange_max_bytes.store(max_bytes.max(floor), Ordering::SeqCst);
+        let _guard = self.lock();
+        self.drop_oldest_locked()
+    }
+
+    /// Bytes the kept entries take, encoded.
+    pub fn exchange_bytes(&self) -> u64 {
+        self.inner.exchange_bytes.load(Ordering::SeqCst)
     }
 
     /// The newest `n` entries, newest first.
@@ -166,6 +210,7 @@ mod tests {
             error: String::new(),
             params: vec![("n".into(), i.to_string())],
             answer: String::new(),
+            request_bytes: 0,
         }
     }
 
@@ -173,7 +218,7 @@ mod tests {
     fn pages_walk_the_whole_log_newest_first_without_overlap_or_gaps() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        store.set_exchange_capacity(1_000);
+        store.set_exchange_capacity(1_000).unwrap();
         // 1,234 written, 1,000 kept: ids 235..=1234.
         for i in 1..=1_234 {
             store.log_exchange(entry(i)).unwrap();
@@ -200,6 +245,33 @@ mod tests {
         assert_eq!(store.exchange_page(None, 1).unwrap()[0].id, 1_234);
         // The entry's content comes back, not only its id.
         assert_eq!(store.exchange_page(Some(1_000), 1).unwrap()[0].duration_micros, 999);
+    }
+
+    #[test]
+    fn the_log_keeps_within_its_byte_cap_dropping_the_oldest_and_says_so_after_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut settings = store.service_settings().unwrap();
+        settings.exchange_log_max_bytes = 200_000;
+        store.put_service_settings(&settings).unwrap();
+        let big = |i: u64| ExchangeEntry { params: vec![("x".repeat(1_000_000), "y".repeat(1_000_000))], ..entry(i) };
+        for i in 1..=100 {
+            store.log_exchange(big(i)).unwrap();
+            assert!(store.exchange_bytes() <= 200_000, "after {i}: {}", store.exchange_bytes());
+        }
+        let kept = store.exchange_count();
+        assert!(kept > 5 && kept < 100, "{kept} entries kept");
+        assert_eq!(store.exchange_oldest_id().unwrap(), Some(100 - kept as u64 + 1), "the oldest went first");
+        assert_eq!(store.exchange_newest(1).unwrap()[0].id, 100);
+        let bytes = store.exchange_bytes();
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!((store.exchange_count(), store.exchange_bytes()), (kept, bytes));
+        // A smaller cap takes effect at once.
+        let mut settings = store.service_settings().unwrap();
+        settings.exchange_log_max_bytes = 50_000;
+        store.put_service_settings(&settings).unwrap();
+        assert!(store.exchange_bytes() <= 50_000 && store.exchange_count() < kept);
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod intake;
 mod journal;
 mod leads;
 mod migrate;
+mod permissions;
 mod service_support;
 
 pub use backup::BackupSummary;
@@ -24,6 +25,7 @@ pub use error::{Result, StoreError};
 pub use exchange::ExchangeScan;
 pub use leads::{Contact, Intake};
 pub use migrate::SCHEMA_VERSION;
+pub use permissions::create_private_file;
 
 use crate::domain::LeadId;
 use durability::GroupCommit;
@@ -75,6 +77,9 @@ struct Inner {
     events: broadcast::Sender<StoreEvent>,
     exchange_count: AtomicU64,
     exchange_capacity: AtomicUsize,
+    /// Encoded bytes of the kept entries, and the most the log may keep.
+    exchange_bytes: AtomicU64,
+    exchange_max_bytes: AtomicU64,
 }
 
 /// A handle to the store; cheap to clone, shared by the window, the service and the sync job.
@@ -97,6 +102,8 @@ impl Store {
         let path = store_dir(data_dir);
         std::fs::create_dir_all(&path)
             .map_err(|e| StoreError::NotWritable { path: path.clone(), reason: e.to_string() })?;
+        permissions::restrict_dir(data_dir);
+        permissions::restrict_dir(&path);
         let config = sled::Config::new().path(&path).mode(sled::Mode::HighThroughput).cache_capacity(256 * 1024 * 1024);
         // sled's background flusher lets go of the file lock a moment after the last handle is
         // dropped, so a reopen in the same process (restore, restart of the service) waits briefly.
@@ -133,8 +140,9 @@ impl Store {
         };
         migrate::run(&path, &t)?;
         let (journal, unflushed) = journal::Journal::open(&path)?;
+        permissions::restrict_tree(&path);
         let markers = facts::Markers::load(&t)?;
-        let exchange_count = t.exchange.len() as u64;
+        let (exchange_count, exchange_bytes) = exchange::measure(&t.exchange)?;
         let (events, _) = broadcast::channel(4096);
         let inner = Inner {
             db,
@@ -147,8 +155,11 @@ impl Store {
             events,
             exchange_count: AtomicU64::new(exchange_count),
             exchange_capacity: AtomicUsize::new(exchange::DEFAULT_CAPACITY),
+            exchange_bytes: AtomicU64::new(exchange_bytes),
+            exchange_max_bytes: AtomicU64::new(crate::domain::DEFAULT_EXCHANGE_LOG_MAX_BYTES),
         };
         let store = Store { inner: Arc::new(inner) };
+        store.apply_exchange_settings()?;
         store.replay_intake(unflushed)?;
         Ok(store)
     }

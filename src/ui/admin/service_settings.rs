@@ -6,6 +6,9 @@ use crate::app::{App, Command};
 use crate::domain::{Secret, ServiceSettings};
 use egui::RichText;
 
+/// The exchange log's size is set in megabytes.
+const MEGABYTE: u64 = 1024 * 1024;
+
 #[derive(Default)]
 pub struct SettingsScreen {
     /// The settings being edited; `None` until first read.
@@ -84,6 +87,13 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
             .add(egui::DragValue::new(&mut form.max_request_bytes).range(8_192..=64_000_000).speed(1000))
             .labelled_by(l.id)
             .changed();
+        ui.end_row();
+        let l = ui.label("Журнал обмена: не больше, МБ:");
+        let mut megabytes = form.exchange_log_max_bytes / MEGABYTE;
+        if ui.add(egui::DragValue::new(&mut megabytes).range(1..=100_000)).labelled_by(l.id).changed() {
+            form.exchange_log_max_bytes = megabytes * MEGABYTE;
+            changed = true;
+        }
         ui.end_row();
         ui.label("");
         changed |= ui.checkbox(&mut form.anonymous, "Анонимный режим (без логина и пароля)").changed();

@@ -1,0 +1,346 @@
+//! The control socket: the embedded store opens in one process only, so while `skvoz serve` or the
+//! window holds it, `skvoz backup`, `log`, `settings` and `report` ask that process instead.
+//!
+//! The process holding the store listens on a Unix domain socket in the store's folder (0600, in a
+//! 0700 folder: only the store's owner may connect). One request per connection, one JSON line; the
+//! answer is one JSON line, and for a backup the backup file's lines follow it until the connection
+//! closes. On other systems there is no socket: those commands need the store free, as before.
+
+use super::{AppError, load_report};
+use crate::domain::{ExchangeEntry, Secret, ServiceSettings};
+use crate::report::{Query, Report};
+use crate::store::{BackupSummary, Store, StoreError, generate_password};
+use serde::{Deserialize, Serialize};
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+/// The socket's file name inside the store's folder.
+pub const SOCKET_NAME: &str = "control.sock";
+
+/// Where the process holding the store in `store_dir` listens.
+pub fn socket_path(store_dir: &Path) -> PathBuf {
+    store_dir.join(SOCKET_NAME)
+}
+
+/// What a command asks of the process holding the store.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Request {
+    Backup,
+    Log { tail: usize },
+    Settings { new_password: bool },
+    Report { query: Query },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Reply {
+    /// The backup's lines follow.
+    Backup,
+    Log(Vec<ExchangeEntry>),
+    Settings(ServiceSettings),
+    Report(Box<Report>),
+    Failed(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ControlError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    App(#[from] AppError),
+    #[error("Работающая программа skvoz не ответила: {0}. Повторите команду или остановите skvoz serve / окно")]
+    Io(#[from] std::io::Error),
+    #[error("Работающая программа skvoz ответила непонятно ({0}): обновите обе до одной версии")]
+    Protocol(String),
+    #[error("{0}")]
+    Failed(String),
+    #[error("Резервная копия прервана до завершающей строки: повторите skvoz backup")]
+    BackupCut,
+}
+
+/// The newest `tail` entries of the exchange log, oldest first.
+pub fn log_tail(store: &Store, tail: usize) -> Result<Vec<ExchangeEntry>, StoreError> {
+    let mut entries = store.exchange_newest(tail)?;
+    entries.reverse();
+    Ok(entries)
+}
+
+/// The service settings, with a new random password first when asked (the service takes it at once).
+pub fn settings(store: &Store, new_password: bool) -> Result<ServiceSettings, StoreError> {
+    let mut settings = store.service_settings()?;
+    if new_password {
+        settings.password = Secret::new(generate_password());
+        store.put_service_settings(&settings)?;
+        store.durable()?;
+    }
+    Ok(settings)
+}
+
+/// Answers one request against the store; a backup is written to `out` after the answer line.
+fn answer(store: &Store, request: Request, out: &mut dyn Write) -> std::io::Result<()> {
+    let reply = match request {
+        Request::Backup => {
+            write_line(out, &Reply::Backup)?;
+            // A failure midway leaves the backup without its end line: the client tells the person.
+            if let Err(e) = store.backup(out) {
+                tracing::warn!("резервная копия по запросу через управляющий сокет прервана: {e}");
+            }
+            return Ok(());
+        }
+        Request::Log { tail } => log_tail(store, tail).map(Reply::Log).map_err(|e| e.to_string()),
+        Request::Settings { new_password } => {
+            settings(store, new_password).map(Reply::Settings).map_err(|e| e.to_string())
+        }
+        Request::Report { query } => {
+            load_report(store, &query).map(|r| Reply::Report(Box::new(r))).map_err(|e| e.to_string())
+        }
+    };
+    write_line(out, &reply.unwrap_or_else(Reply::Failed))
+}
+
+fn write_line(out: &mut dyn Write, reply: &Reply) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, reply).map_err(std::io::Error::other)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// Copies a backup's lines from `input` to `out`, counting what a local backup would report; fails
+/// when the stream ends before the backup's end line.
+fn copy_backup(input: &mut dyn BufRead, out: &mut dyn Write) -> Result<BackupSummary, ControlError> {
+    #[derive(Deserialize)]
+    struct Kind {
+        kind: String,
+        records: Option<u64>,
+    }
+    let mut summary = BackupSummary::default();
+    let mut ended = false;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        let kind: Kind = serde_json::from_slice(&line).map_err(|e| ControlError::Protocol(e.to_string()))?;
+        match kind.kind.as_str() {
+            "lead" => summary.leads += 1,
+            "fact" => summary.facts += 1,
+            "end" => {
+                summary.records = kind.records.unwrap_or(0);
+                ended = true;
+            }
+            _ => {}
+        }
+        out.write_all(&line)?;
+    }
+    out.flush()?;
+    if ended { Ok(summary) } else { Err(ControlError::BackupCut) }
+}
+
+#[cfg(unix)]
+pub use unix::{Client, ControlServer};
+
+#[cfg(unix)]
+mod unix {
+    use super::*;
+    use std::io::{BufReader, BufWriter, Read};
+    use std::os::unix::net::{UnixListener, UnixStream};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// A request line is small; anything longer is not ours.
+    const MAX_REQUEST_BYTES: u64 = 64 * 1024;
+
+    /// The listening side; dropping it stops listening and removes the socket.
+    pub struct ControlServer {
+        path: PathBuf,
+        stop: Arc<AtomicBool>,
+        accept: Option<std::thread::JoinHandle<()>>,
+    }
+
+    impl ControlServer {
+        /// Listens beside the store. Call it only while holding the store: a socket left by a
+        /// process that died is replaced.
+        pub fn start(store: &Store) -> std::io::Result<ControlServer> {
+            use std::os::unix::fs::PermissionsExt;
+            let path = socket_path(store.path());
+            let _ = std::fs::remove_file(&path);
+            let listener = UnixListener::bind(&path)?;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+            let stop = Arc::new(AtomicBool::new(false));
+            let (store, flag) = (store.clone(), stop.clone());
+            let accept = std::thread::Builder::new().name("skvoz-control".into()).spawn(move || {
+                for stream in listener.incoming() {
+                    if flag.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let store = store.clone();
+                    let spawned = std::thread::Builder::new().name("skvoz-control-request".into()).spawn(move || {
+                        if let Err(e) = serve_one(&store, stream) {
+                            tracing::debug!("запрос через управляющий сокет не выполнен: {e}");
+                        }
+                    });
+                    if let Err(e) = spawned {
+                        tracing::warn!("запрос через управляющий сокет не принят: {e}");
+                    }
+                }
+            })?;
+            Ok(ControlServer { path, stop, accept: Some(accept) })
+        }
+    }
+
+    impl Drop for ControlServer {
+        fn drop(&mut self) {
+            self.stop.store(true, Ordering::SeqCst);
+            // Wakes the accept loop so it sees the flag.
+            let _ = UnixStream::connect(&self.path);
+            if let Some(accept) = self.accept.take() {
+                let _ = accept.join();
+            }
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+
+    fn serve_one(store: &Store, stream: UnixStream) -> std::io::Result<()> {
+        let mut line = String::new();
+        BufReader::new((&stream).take(MAX_REQUEST_BYTES)).read_line(&mut line)?;
+        let mut out = BufWriter::new(&stream);
+        match serde_json::from_str::<Request>(&line) {
+            Ok(request) => answer(store, request, &mut out),
+            Err(e) => write_line(&mut out, &Reply::Failed(format!("непонятный запрос: {e}"))),
+        }
+    }
+
+    /// The asking side: one connection per request.
+    pub struct Client {
+        path: PathBuf,
+    }
+
+    impl Client {
+        /// Connects to the process holding the store in `store_dir`, if one listens.
+        pub fn connect(store_dir: &Path) -> std::io::Result<Client> {
+            let path = socket_path(store_dir);
+            drop(UnixStream::connect(&path)?);
+            Ok(Client { path })
+        }
+
+        fn send(&self, request: &Request) -> Result<BufReader<UnixStream>, ControlError> {
+            let mut stream = UnixStream::connect(&self.path)?;
+            let mut line = serde_json::to_vec(request).map_err(|e| ControlError::Protocol(e.to_string()))?;
+            line.push(b'\n');
+            stream.write_all(&line)?;
+            Ok(BufReader::new(stream))
+        }
+
+        fn call(&self, request: &Request) -> Result<Reply, ControlError> {
+            let mut input = self.send(request)?;
+            let mut line = String::new();
+            input.read_line(&mut line)?;
+            match serde_json::from_str(&line).map_err(|e| ControlError::Protocol(e.to_string()))? {
+                Reply::Failed(e) => Err(ControlError::Failed(e)),
+                reply => Ok(reply),
+            }
+        }
+
+        pub fn log_tail(&self, tail: usize) -> Result<Vec<ExchangeEntry>, ControlError> {
+            match self.call(&Request::Log { tail })? {
+                Reply::Log(entries) => Ok(entries),
+                other => Err(unexpected(&other)),
+            }
+        }
+
+        pub fn settings(&self, new_password: bool) -> Result<ServiceSettings, ControlError> {
+            match self.call(&Request::Settings { new_password })? {
+                Reply::Settings(settings) => Ok(settings),
+                other => Err(unexpected(&other)),
+            }
+        }
+
+        pub fn report(&self, query: &Query) -> Result<Report, ControlError> {
+            match self.call(&Request::Report { query: query.clone() })? {
+                Reply::Report(report) => Ok(*report),
+                other => Err(unexpected(&other)),
+            }
+        }
+
+        /// Writes the running process's backup to `out`.
+        pub fn backup(&self, out: &mut dyn Write) -> Result<BackupSummary, ControlError> {
+            let mut input = self.send(&Request::Backup)?;
+            let mut line = String::new();
+            input.read_line(&mut line)?;
+            match serde_json::from_str(&line).map_err(|e| ControlError::Protocol(e.to_string()))? {
+                Reply::Backup => copy_backup(&mut input, out),
+                Reply::Failed(e) => Err(ControlError::Failed(e)),
+                other => Err(unexpected(&other)),
+            }
+        }
+    }
+
+    fn unexpected(reply: &Reply) -> ControlError {
+        let text = format!("{reply:?}");
+        ControlError::Protocol(crate::domain::cut(&text, 80))
+    }
+}
+
+/// Without Unix domain sockets nothing listens: the commands need the store free.
+#[cfg(not(unix))]
+pub enum Client {}
+
+#[cfg(not(unix))]
+impl Client {
+    pub fn connect(_store_dir: &Path) -> std::io::Result<Client> {
+        Err(std::io::ErrorKind::Unsupported.into())
+    }
+    pub fn log_tail(&self, _tail: usize) -> Result<Vec<ExchangeEntry>, ControlError> {
+        match *self {}
+    }
+    pub fn settings(&self, _new_password: bool) -> Result<ServiceSettings, ControlError> {
+        match *self {}
+    }
+    pub fn report(&self, _query: &Query) -> Result<Report, ControlError> {
+        match *self {}
+    }
+    pub fn backup(&self, _out: &mut dyn Write) -> Result<BackupSummary, ControlError> {
+        match *self {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_copied_backup_is_counted_and_a_cut_one_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.add_leads(vec![crate::domain::Lead::default(); 3]).unwrap();
+        let mut local = Vec::new();
+        let summary = store.backup(&mut local).unwrap();
+        let mut copied = Vec::new();
+        assert_eq!(copy_backup(&mut local.as_slice(), &mut copied).unwrap(), summary);
+        assert_eq!(copied, local);
+        let cut = &local[..local.len() - 5];
+        let cut = &cut[..cut.iter().rposition(|b| *b == b'\n').unwrap() + 1];
+        assert!(matches!(copy_backup(&mut &cut[..], &mut Vec::new()), Err(ControlError::BackupCut)));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn every_request_is_answered_from_the_running_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let server = ControlServer::start(&store).unwrap();
+        let client = Client::connect(store.path()).unwrap();
+        let before = client.settings(false).unwrap();
+        let renewed = client.settings(true).unwrap();
+        assert_ne!(before.password, renewed.password);
+        assert_eq!(store.service_settings().unwrap().password, renewed.password, "the holder's store has it");
+        assert!(client.log_tail(5).unwrap().is_empty());
+        let mut copy = Vec::new();
+        assert!(client.backup(&mut copy).unwrap().records >= 1);
+        drop(server);
+        assert!(!socket_path(store.path()).exists(), "the socket goes with the server");
+        assert!(Client::connect(store.path()).is_err());
+    }
+}
