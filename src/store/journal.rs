@@ -500,7 +500,7 @@ mod tests {
         journal.append(&batch(1)).expect("append");
         drop(journal);
         let path = segment_files(dir.path()).pop().expect("segment");
-        let mut bytes = std::fs::read(&path).expect("read");
+        let bytes = std::fs::read(&path).expect("read");
         for body in [&b"\x01{\"leads\":\"changed\"}"[..], &b"\x02{}"[..]] {
             let mut frame = (body.len() as u32).to_le_bytes().to_vec();
             frame.extend_from_slice(&crc32fast::hash(body).to_le_bytes());

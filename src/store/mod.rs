@@ -189,6 +189,12 @@ impl Store {
             && t.catalog.values().all(|tree| tree.is_empty())
     }
 
+    /// Failures a test injects into the intake journal.
+    #[cfg(test)]
+    pub(crate) fn journal_faults(&self) -> &journal::Faults {
+        &self.inner.journal.faults
+    }
+
     fn lock(&self) -> MutexGuard<'_, ()> {
         self.inner.write.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
