@@ -5,10 +5,10 @@
 //! and no request waits in a line of syncs. Checkpoints run in a third thread, so answers never
 //! wait for a flush of sled.
 
+use super::Unrecoverable;
 use super::actions::lead::build;
 use super::query::Params;
 use crate::domain::ExtraField;
-use super::Unrecoverable;
 use crate::store::{Contact, Intake, Store, StoreError};
 use jiff::Timestamp;
 use std::sync::mpsc;

@@ -31,10 +31,8 @@ pub fn flush_with_watchdog(db: &sled::Db, path: &Path, limit: Duration) -> Resul
 
 /// `fsync`s every file of sled in the store folder (not the intake journal), then the folder.
 pub fn sync_store_files(dir: &Path) -> Result<()> {
-    let failed = |path: &Path, e: std::io::Error| StoreError::Unrecoverable {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    };
+    let failed =
+        |path: &Path, e: std::io::Error| StoreError::Unrecoverable { path: path.to_path_buf(), reason: e.to_string() };
     let entries = std::fs::read_dir(dir).map_err(|e| failed(dir, e))?;
     for entry in entries {
         let entry = entry.map_err(|e| failed(dir, e))?;

@@ -6,9 +6,9 @@
 //! its indexes and counters, and a replay only has to write the records that are missing.
 
 use super::codec::{encode, export_flags, id_key, key_id, time_id_key};
+use super::durability::{FLUSH_LIMIT, flush_with_watchdog, sync_store_files};
 use super::journal::JournalBatch;
 use super::leads::{Contact, Intake};
-use super::durability::{FLUSH_LIMIT, flush_with_watchdog, sync_store_files};
 use super::{Result, Store, StoreError, StoreEvent, counter_key};
 use crate::domain::{Client, ClientId, Lead, LeadId, normalize_email, normalize_phone};
 use jiff::Timestamp;
@@ -75,10 +75,8 @@ impl Store {
         if !plan.batch.is_empty() {
             // The batch is in the journal but maybe half in sled, and the next batch would take its
             // ids from sled's counters: only a restart (and a replay) makes this consistent again.
-            self.write_intake(&plan.batch, false).map_err(|e| StoreError::Unrecoverable {
-                path: self.inner.path.clone(),
-                reason: e.to_string(),
-            })?;
+            self.write_intake(&plan.batch, false)
+                .map_err(|e| StoreError::Unrecoverable { path: self.inner.path.clone(), reason: e.to_string() })?;
         }
         drop(guard);
         let created: Vec<LeadId> = plan.batch.leads.iter().map(|l| l.id).collect();

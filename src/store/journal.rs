@@ -215,12 +215,7 @@ impl Journal {
         self.commit.durable(|| {
             let files: Vec<(Arc<File>, PathBuf)> = {
                 let segments = self.segments();
-                segments
-                    .sealed
-                    .iter()
-                    .chain([&segments.current])
-                    .map(|s| (s.file.clone(), s.path.clone()))
-                    .collect()
+                segments.sealed.iter().chain([&segments.current]).map(|s| (s.file.clone(), s.path.clone())).collect()
             };
             for (file, path) in files {
                 file.sync_data().map_err(|e| unrecoverable(&path, e))?;
@@ -257,7 +252,8 @@ impl Journal {
     pub fn remove(&self, sealed: Sealed) -> Result<()> {
         let removed: Vec<Segment> = {
             let mut segments = self.segments();
-            let (removed, kept) = std::mem::take(&mut segments.sealed).into_iter().partition(|s| s.number <= sealed.up_to);
+            let (removed, kept) =
+                std::mem::take(&mut segments.sealed).into_iter().partition(|s| s.number <= sealed.up_to);
             segments.sealed = kept;
             removed
         };
@@ -276,7 +272,11 @@ impl Journal {
         let sealed = {
             let mut segments = self.segments();
             let current = &mut segments.current;
-            current.file.set_len(0).and_then(|_| current.file.sync_data()).map_err(|e| unavailable(&current.path, e))?;
+            current
+                .file
+                .set_len(0)
+                .and_then(|_| current.file.sync_data())
+                .map_err(|e| unavailable(&current.path, e))?;
             current.len = 0;
             segments.uncut = None;
             Sealed { up_to: segments.current.number }
@@ -341,7 +341,8 @@ fn decode(body: &[u8]) -> std::result::Result<JournalBatch, String> {
 /// The batches of a segment and how many bytes their frames take. A bad frame ends the segment
 /// only if no whole frame follows it (a torn append); otherwise the segment is damaged.
 fn read_frames(bytes: &[u8], path: &Path) -> Result<(Vec<JournalBatch>, usize)> {
-    let damaged = |offset: usize, reason: String| StoreError::JournalDamaged { path: path.to_path_buf(), offset, reason };
+    let damaged =
+        |offset: usize, reason: String| StoreError::JournalDamaged { path: path.to_path_buf(), offset, reason };
     let mut batches = Vec::new();
     let mut at = 0;
     while at < bytes.len() {

@@ -169,9 +169,9 @@ impl Store {
     /// anything to the outside; concurrent callers share one flush (group commit). Lead intake has
     /// a cheaper way: [`Store::sync_intake`].
     pub fn durable(&self) -> Result<()> {
-        self.inner.commit.durable(|| {
-            durability::flush_with_watchdog(&self.inner.db, &self.inner.path, durability::FLUSH_LIMIT)
-        })
+        self.inner
+            .commit
+            .durable(|| durability::flush_with_watchdog(&self.inner.db, &self.inner.path, durability::FLUSH_LIMIT))
     }
 
     /// Bytes on disk, for the benchmarks and the status bar.
