@@ -310,6 +310,11 @@ fn open_or_ask(dir: &std::path::Path) -> Result<Access> {
         Err(e) => Err(e.into()),
     }
 }
+/// The exit code when the store cannot go on or a stop hangs (systemd restarts on non-zero).
+const EXIT_STORE_FAILED: i32 = 75;
+
+/// How long a stop (SIGTERM) may take in all.
+const STOP_LIMIT: std::time::Duration = std::time::Duration::from_secs(25);
 
 fn serve(dir: &std::path::Path, listen: Option<String>) -> Result<ExitCode> {
     let store = Store::open(dir)?;
@@ -335,10 +340,29 @@ fn serve(dir: &std::path::Path, listen: Option<String>) -> Result<ExitCode> {
         let _ = std::io::stdout().flush();
         // The scheduled analytics load runs beside the service, as in the window.
         let scheduler = skvoz::roistat::spawn_scheduler(store.clone(), Default::default());
-        wait_for_stop().await;
+        tokio::select! {
+            () = wait_for_stop() => {}
+            reason = handle.unrecoverable() => {
+                // At once, without a shutdown that may hang on the same disk: systemd starts the
+                // service again, and the journal brings back every acknowledged lead.
+                eprintln!("Ошибка: {reason}");
+                std::process::exit(EXIT_STORE_FAILED);
+            }
+        }
         tracing::info!("остановка: дожидаемся текущих запросов и загрузок");
-        scheduler.shutdown().await;
-        handle.shutdown().await?;
+        let stopped = async {
+            scheduler.shutdown().await;
+            handle.shutdown().await
+        };
+        // systemd kills after 90 s by default; a stop that hangs (a disk that stopped answering)
+        // ends here instead, non-zero, and what was acknowledged is in the journal.
+        match tokio::time::timeout(STOP_LIMIT, stopped).await {
+            Ok(result) => result?,
+            Err(_) => {
+                eprintln!("Ошибка: остановка не закончилась за {} с; сервис завершён без сброса базы на диск, принятые заявки восстановятся из журнала при запуске", STOP_LIMIT.as_secs());
+                std::process::exit(EXIT_STORE_FAILED);
+            }
+        }
         tracing::info!("HTTP-сервис остановлен, данные сброшены на диск");
         Ok(ExitCode::SUCCESS)
     })

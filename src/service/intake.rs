@@ -2,8 +2,10 @@
 //! whatever has queued up as one batch, and one flusher thread makes it durable (one sync of the
 //! store's intake journal) and only then answers. The flusher gets a batch as soon as it is in the
 //! journal, so the sync runs while the writer puts the batch into sled; a sync carries many leads
-//! and no request waits in a line of syncs.
+//! and no request waits in a line of syncs. Checkpoints run in a third thread, so answers never
+//! wait for a flush of sled.
 
+use super::Unrecoverable;
 use super::actions::lead::build;
 use super::query::Params;
 use crate::domain::{ExtraField, LeadSource, User, assign_responsible, roistat_lead_source};
@@ -42,18 +44,26 @@ pub struct IntakeQueue {
 }
 
 impl IntakeQueue {
-    pub fn start(store: Store) -> Result<IntakeQueue, StoreError> {
+    /// Starts the threads; an error the store cannot recover from is reported to `unrecoverable`.
+    pub fn start(store: Store, unrecoverable: Unrecoverable) -> Result<IntakeQueue, StoreError> {
         let (jobs, job_rx) = mpsc::channel::<Job>();
         let (written, written_rx) = mpsc::channel::<Pending>();
+        // At most one checkpoint request waits: a second one would find nothing more to do.
+        let (due, due_rx) = mpsc::sync_channel::<()>(1);
         let spawn_failed = |e: std::io::Error| StoreError::Invalid(format!("не удалось запустить приём заявок: {e}"));
         let writer_store = store.clone();
         std::thread::Builder::new()
             .name("skvoz-intake".into())
             .spawn(move || write_batches(&writer_store, &job_rx, &written))
             .map_err(spawn_failed)?;
+        let (flush_store, flush_unrecoverable) = (store.clone(), unrecoverable.clone());
         std::thread::Builder::new()
             .name("skvoz-intake-flush".into())
-            .spawn(move || flush_batches(&store, &written_rx))
+            .spawn(move || flush_batches(&flush_store, &written_rx, &due, &flush_unrecoverable))
+            .map_err(spawn_failed)?;
+        std::thread::Builder::new()
+            .name("skvoz-checkpoint".into())
+            .spawn(move || checkpoints(&store, &due_rx, &unrecoverable))
             .map_err(spawn_failed)?;
         Ok(IntakeQueue { jobs })
     }
@@ -146,7 +156,12 @@ fn store_batch(store: &Store, batch: &[Params], turn: &mut usize, journaled: &mu
     }
 }
 
-fn flush_batches(store: &Store, written: &mpsc::Receiver<Pending>) {
+fn flush_batches(
+    store: &Store,
+    written: &mpsc::Receiver<Pending>,
+    due: &mpsc::SyncSender<()>,
+    unrecoverable: &Unrecoverable,
+) {
     while let Ok(first) = written.recv() {
         let mut pending = vec![first];
         while let Ok(more) = written.try_recv() {
@@ -164,11 +179,22 @@ fn flush_batches(store: &Store, written: &mpsc::Receiver<Pending>) {
                     (Err(e), _) => Err(e.clone()),
                     (Ok(()), None) => Err(StoreError::Invalid("заявка не записана: повторите запрос".into())),
                 };
+                if let Err(e) = &result {
+                    unrecoverable.report_if(e);
+                }
                 let _ = reply.send(result);
             }
         }
+        // Full means a checkpoint is asked for already.
+        let _ = due.try_send(());
+    }
+}
+
+fn checkpoints(store: &Store, due: &mpsc::Receiver<()>, unrecoverable: &Unrecoverable) {
+    while due.recv().is_ok() {
         if let Err(e) = store.checkpoint_when_due() {
             tracing::error!("журнал приёма заявок не очищен: {e}");
+            unrecoverable.report_if(&e);
         }
     }
 }

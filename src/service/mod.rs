@@ -143,6 +143,29 @@ impl ServiceStatus {
     }
 }
 
+/// Where the service reports a store error it cannot go on after (see
+/// [`StoreError::is_unrecoverable`]); [`ServiceHandle::unrecoverable`] waits for it.
+#[derive(Clone)]
+pub(crate) struct Unrecoverable(Arc<watch::Sender<Option<String>>>);
+
+impl Unrecoverable {
+    fn new() -> Unrecoverable {
+        Unrecoverable(Arc::new(watch::channel(None).0))
+    }
+
+    pub(crate) fn report_if(&self, e: &StoreError) {
+        if e.is_unrecoverable() {
+            let first = self.0.send_if_modified(|reason| reason.is_none() && reason.replace(e.to_string()).is_none());
+            if first {
+                tracing::error!("{e}");
+            }
+        }
+    }
+}
+
+/// How long Roistat is asked to wait before it sends a refused lead again.
+const RETRY_AFTER_SECONDS: &str = "5";
+
 /// A running service.
 pub struct ServiceHandle {
     addr: SocketAddr,
@@ -151,9 +174,23 @@ pub struct ServiceHandle {
     server: tokio::task::JoinHandle<()>,
     log: log::LogWriter,
     store: Store,
+    unrecoverable: Unrecoverable,
 }
 
 impl ServiceHandle {
+    /// Resolves with the reason once the store hit an error it cannot go on after; the process
+    /// should then exit at once with a non-zero code, so that its supervisor starts it again.
+    pub fn unrecoverable(&self) -> impl std::future::Future<Output = String> + Send + 'static {
+        let mut reported = self.unrecoverable.0.subscribe();
+        async move {
+            let reason = reported.wait_for(Option::is_some).await.map(|reason| reason.clone().unwrap_or_default());
+            match reason {
+                Ok(reason) => reason,
+                Err(_) => std::future::pending().await,
+            }
+        }
+    }
+
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
     }
@@ -224,7 +261,8 @@ pub async fn start(store: Store, options: ServiceOptions) -> Result<ServiceHandl
     let local = listener.local_addr().map_err(|e| ServiceError::Bind { addr: listen, reason: e.to_string() })?;
     let status = ServiceStatus::new(ServiceState::Listening(local));
     let (log_sender, log_writer) = log::spawn(store.clone());
-    let intake = intake::IntakeQueue::start(store.clone())?;
+    let unrecoverable = Unrecoverable::new();
+    let intake = intake::IntakeQueue::start(store.clone(), unrecoverable.clone())?;
     let limits =
         Arc::new(Limits::new(settings.max_connections, settings.max_connections_per_address, buffer_budget(&settings)));
     let mut config = Http1Config::new(settings.max_request_bytes);
@@ -243,6 +281,7 @@ pub async fn start(store: Store, options: ServiceOptions) -> Result<ServiceHandl
         max_request_bytes: config.max_request_bytes.clone(),
         limits,
         trusted: config.trusted.clone(),
+        unrecoverable: unrecoverable.clone(),
     });
     config.on_reject = Some(Arc::new(move |rejected: Rejected| {
         log_sender.send_now(
@@ -283,7 +322,7 @@ pub async fn start(store: Store, options: ServiceOptions) -> Result<ServiceHandl
         });
     });
     tracing::info!("HTTP-сервис слушает http://{local}{}", settings.path());
-    Ok(ServiceHandle { addr: local, status, stop, server, log: log_writer, store })
+    Ok(ServiceHandle { addr: local, status, stop, server, log: log_writer, store, unrecoverable })
 }
 
 pub(crate) struct Service {
@@ -298,6 +337,7 @@ pub(crate) struct Service {
     max_request_bytes: Arc<AtomicUsize>,
     limits: Arc<Limits>,
     trusted: Arc<RwLock<TrustedProxies>>,
+    unrecoverable: Unrecoverable,
 }
 
 /// The budget for request buffers: at least two requests of the largest allowed size, so a
@@ -325,6 +365,9 @@ fn router(service: Arc<Service>) -> Router {
     Router::new().fallback(handle).with_state(service)
 }
 
+/// The code of a store error after which the service stops (and is started again).
+const STORAGE_FAILED: &str = "storage_failed";
+
 /// A refused request: HTTP status, a machine code and a Russian description.
 #[derive(Debug)]
 pub(crate) struct Failure {
@@ -344,6 +387,13 @@ impl Failure {
     }
     pub fn store(e: StoreError) -> Failure {
         match e {
+            // Nothing was stored; Roistat sends the request again after `Retry-After`.
+            StoreError::Unavailable { .. } => {
+                Failure::new(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", e.to_string())
+            }
+            StoreError::Unrecoverable { .. } => {
+                Failure::new(StatusCode::SERVICE_UNAVAILABLE, STORAGE_FAILED, e.to_string())
+            }
             StoreError::NotFound(what) => {
                 Failure::new(StatusCode::NOT_FOUND, "not_found", format!("Не найдено: {what}"))
             }
@@ -405,6 +455,12 @@ async fn handle(State(service): State<Arc<Service>>, request: Request<Body>) -> 
             if entry.outcome != Outcome::AuthFailed {
                 entry.outcome = Outcome::Error;
             }
+            if failure.code == STORAGE_FAILED {
+                service.unrecoverable.report_if(&StoreError::Unrecoverable {
+                    path: service.store.path().to_path_buf(),
+                    reason: failure.description.clone(),
+                });
+            }
             let json = http1::error_json(failure.code, &failure.description);
             entry.error = failure.description;
             entry.answer = fit(&json, limits::ANSWER);
@@ -416,6 +472,8 @@ async fn handle(State(service): State<Arc<Service>>, request: Request<Body>) -> 
                 // Whole seconds, rounded up: «0» would invite an immediate retry.
                 let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            } else if failure.status == StatusCode::SERVICE_UNAVAILABLE {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
             }
             response
         }
@@ -601,4 +659,58 @@ fn json_response(status: StatusCode, json: String) -> Response<Body> {
     *response.status_mut() = status;
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::Ordering;
+
+    #[tokio::test]
+    async fn a_full_disk_answers_503_with_retry_after_and_intake_resumes_by_itself() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let mut settings = store.service_settings().expect("settings");
+        settings.password = crate::domain::Secret::new("s3cret");
+        store.put_service_settings(&settings).expect("settings");
+        let options = ServiceOptions { listen: Some("127.0.0.1:0".into()), ..ServiceOptions::default() };
+        let handle = start(store.clone(), options).await.expect("start");
+        let url = |id: &str| {
+            format!(
+                "http://{}{}?user={}&token={}&action=lead&id={id}&title=t&phone=7900111223{}",
+                handle.local_addr(),
+                settings.path(),
+                settings.login,
+                auth::token(&settings.login, "s3cret"),
+                &id[id.len() - 1..]
+            )
+        };
+        let client = reqwest::Client::new();
+
+        store.journal_faults().torn_appends.store(1, Ordering::SeqCst);
+        let refused = client.get(url("R-1")).send().await.expect("request");
+        assert_eq!(refused.status().as_u16(), 503);
+        assert_eq!(refused.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()), Some("5"));
+        let body: serde_json::Value = refused.json().await.expect("json");
+        assert_eq!(body["status"], "error");
+        assert!(store.lead_by_roistat_id("R-1").expect("read").is_none());
+
+        // Space is back: Roistat's resend and the next lead are stored, nothing was restarted.
+        for id in ["R-1", "R-2"] {
+            let accepted = client.get(url(id)).send().await.expect("request");
+            assert_eq!(accepted.status().as_u16(), 200, "{id}");
+            assert!(store.lead_by_roistat_id(id).expect("read").is_some(), "{id}");
+        }
+        handle.shutdown().await.expect("shutdown");
+    }
+
+    #[test]
+    fn only_an_unrecoverable_error_is_reported() {
+        let unrecoverable = Unrecoverable::new();
+        let mut reported = unrecoverable.0.subscribe();
+        unrecoverable.report_if(&StoreError::Unavailable { path: "store".into(), reason: "full".into() });
+        assert!(reported.borrow_and_update().is_none());
+        unrecoverable.report_if(&StoreError::Unrecoverable { path: "store".into(), reason: "fsync".into() });
+        assert!(reported.borrow_and_update().as_deref().is_some_and(|r| r.contains("fsync")));
+    }
 }

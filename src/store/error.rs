@@ -27,6 +27,27 @@ pub enum StoreError {
     NotEmpty(PathBuf),
     #[error("Ошибка ввода-вывода: {0}")]
     Io(#[from] std::io::Error),
+    /// Nothing was stored, and a retry later may succeed (a full disk): the service answers 503.
+    #[error(
+        "Не удалось записать в {path}: {reason}. Ничего не записано; освободите место на диске — запись возобновится сама"
+    )]
+    Unavailable { path: PathBuf, reason: String },
+    /// The store cannot tell what reached the disk: the process must stop and open it again.
+    #[error(
+        "Хранилище {path} не может продолжать работу: {reason}. Программа завершается; после перезапуска принятые заявки восстановятся из журнала"
+    )]
+    Unrecoverable { path: PathBuf, reason: String },
+    #[error(
+        "Журнал приёма заявок {path} повреждён (запись со смещения {offset}: {reason}). База не открыта, чтобы не потерять принятые заявки; файл оставлен как есть: сохраните его копию и восстановите его или обратитесь в поддержку"
+    )]
+    JournalDamaged { path: PathBuf, offset: usize, reason: String },
+}
+
+impl StoreError {
+    /// Whether the process must stop (so that a supervisor starts it again) rather than go on.
+    pub fn is_unrecoverable(&self) -> bool {
+        matches!(self, StoreError::Unrecoverable { .. })
+    }
 }
 
 // One failed flush or read answers every request of a batch, so the error is copied; an I/O error
@@ -48,6 +69,15 @@ impl Clone for StoreError {
             StoreError::Backup { line, reason } => StoreError::Backup { line: *line, reason: reason.clone() },
             StoreError::NotEmpty(p) => StoreError::NotEmpty(p.clone()),
             StoreError::Io(e) => StoreError::Io(std::io::Error::new(e.kind(), e.to_string())),
+            StoreError::Unavailable { path, reason } => {
+                StoreError::Unavailable { path: path.clone(), reason: reason.clone() }
+            }
+            StoreError::Unrecoverable { path, reason } => {
+                StoreError::Unrecoverable { path: path.clone(), reason: reason.clone() }
+            }
+            StoreError::JournalDamaged { path, offset, reason } => {
+                StoreError::JournalDamaged { path: path.clone(), offset: *offset, reason: reason.clone() }
+            }
         }
     }
 }

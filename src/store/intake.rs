@@ -6,9 +6,10 @@
 //! its indexes and counters, and a replay only has to write the records that are missing.
 
 use super::codec::{encode, export_flags, id_key, key_id, time_id_key};
+use super::durability::{FLUSH_LIMIT, flush_with_watchdog, sync_store_files};
 use super::journal::JournalBatch;
 use super::leads::{Contact, Intake};
-use super::{Result, Store, StoreEvent, counter_key};
+use super::{Result, Store, StoreError, StoreEvent, counter_key};
 use crate::domain::{Client, ClientId, Lead, LeadId, normalize_email, normalize_phone};
 use jiff::Timestamp;
 use std::collections::HashMap;
@@ -72,7 +73,10 @@ impl Store {
         }
         journaled();
         if !plan.batch.is_empty() {
-            self.write_intake(&plan.batch, false)?;
+            // The batch is in the journal but maybe half in sled, and the next batch would take its
+            // ids from sled's counters: only a restart (and a replay) makes this consistent again.
+            self.write_intake(&plan.batch, false)
+                .map_err(|e| StoreError::Unrecoverable { path: self.inner.path.clone(), reason: e.to_string() })?;
         }
         drop(guard);
         let created: Vec<LeadId> = plan.batch.leads.iter().map(|l| l.id).collect();
@@ -102,11 +106,23 @@ impl Store {
         if self.intake_journal_len() > CHECKPOINT_BYTES { self.checkpoint() } else { Ok(()) }
     }
 
-    /// Flushes sled and empties the intake journal (everything in it is then in sled's files).
+    /// Makes sled's files hold everything the intake journal holds, then removes it: appends move
+    /// to a new segment (the write lock is held only for that switch, so every older batch is in
+    /// sled), sled is flushed and its files `fsync`ed (sled's own flush uses `sync_file_range`,
+    /// which does not survive a power loss), and only then are the older segments removed. Intake
+    /// goes on meanwhile. A flush that does not end in [`FLUSH_LIMIT`] is reported as
+    /// unrecoverable: the process should stop so that it is started again.
     pub fn checkpoint(&self) -> Result<()> {
-        let _guard = self.lock();
-        self.inner.db.flush()?;
-        self.inner.journal.reset()
+        let _one_at_a_time = self.inner.checkpointing.lock().unwrap_or_else(|p| p.into_inner());
+        let journal = &self.inner.journal;
+        let next = journal.prepare()?;
+        let sealed = {
+            let _guard = self.lock();
+            journal.seal(next)
+        };
+        flush_with_watchdog(&self.inner.db, &self.inner.path, FLUSH_LIMIT)?;
+        sync_store_files(&self.inner.path)?;
+        journal.remove(sealed)
     }
 
     /// The client a contact matches (its empty fields filled), or a new one. Durable after
@@ -241,8 +257,9 @@ impl Store {
         Ok(None)
     }
 
-    /// Writes a planned batch; with `replay`, only what is missing (after a crash).
-    fn write_intake(&self, batch: &JournalBatch, replay: bool) -> Result<()> {
+    /// Writes a planned batch; with `replay`, only what is missing (after a crash). Returns how
+    /// many leads it wrote.
+    fn write_intake(&self, batch: &JournalBatch, replay: bool) -> Result<usize> {
         let t = &self.inner.t;
         for (name, next) in &batch.counters {
             if !replay || counter(&t.meta, name)? < *next {
@@ -261,13 +278,15 @@ impl Store {
             };
             self.insert_client(&client)?;
         }
+        let mut written = 0;
         for lead in &batch.leads {
             if replay && t.leads.contains_key(id_key(lead.id))? {
                 continue;
             }
             self.insert_new_lead(lead)?;
+            written += 1;
         }
-        Ok(())
+        Ok(written)
     }
 
     /// The next value of a named counter, taken outside a transaction (under the write lock).
@@ -314,9 +333,7 @@ impl Store {
         let guard = self.lock();
         let mut leads = 0;
         for batch in &batches {
-            let before = self.inner.t.leads.len();
-            self.write_intake(batch, true)?;
-            leads += self.inner.t.leads.len() - before;
+            leads += self.write_intake(batch, true)?;
         }
         drop(guard);
         if leads > 0 {
@@ -334,8 +351,27 @@ fn stored_client(store: &Store, id: ClientId) -> Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::journal::FILE_NAME;
+    use crate::store::journal::is_journal_file;
     use crate::store::store_dir;
+    use std::path::Path;
+    use std::sync::atomic::Ordering;
+
+    /// The intake journal's files in a data directory: what survives when sled loses its writes.
+    fn journal_files(data_dir: &Path) -> Vec<(std::ffi::OsString, Vec<u8>)> {
+        std::fs::read_dir(store_dir(data_dir))
+            .expect("dir")
+            .map(|e| e.expect("entry"))
+            .filter(|e| is_journal_file(&e.file_name().to_string_lossy()))
+            .map(|e| (e.file_name(), std::fs::read(e.path()).expect("read")))
+            .collect()
+    }
+
+    fn put_journal_files(data_dir: &Path, files: &[(std::ffi::OsString, Vec<u8>)]) {
+        std::fs::create_dir_all(store_dir(data_dir)).expect("dir");
+        for (name, bytes) in files {
+            std::fs::write(store_dir(data_dir).join(name), bytes).expect("write");
+        }
+    }
 
     fn lead(rid: &str) -> Lead {
         let now = Timestamp::now();
@@ -362,13 +398,12 @@ mod tests {
             .expect("intake");
         let second = store.intake_lead(lead("r3"), &contact("79010000003")).expect("intake");
         store.sync_intake().expect("sync");
-        let journal = std::fs::read(store_dir(source.path()).join(FILE_NAME)).expect("journal");
+        let journal = journal_files(source.path());
         drop(store);
 
         // A store whose sled files never got these writes, with the journal that did.
         let target = tempfile::tempdir().expect("tempdir");
-        std::fs::create_dir_all(store_dir(target.path())).expect("dir");
-        std::fs::write(store_dir(target.path()).join(FILE_NAME), &journal).expect("copy");
+        put_journal_files(target.path(), &journal);
         let store = Store::open(target.path()).expect("open with a journal");
         for intake in first.iter().chain([&second]) {
             let rid = intake.lead.roistat_lead_id.as_deref().expect("rid");
@@ -395,7 +430,7 @@ mod tests {
         let intake = store.intake_lead(lead("r1"), &contact("79010000001")).expect("intake");
         let client_id = intake.lead.client_id.expect("client");
         store.sync_intake().expect("sync");
-        let journal = std::fs::read(store_dir(dir.path()).join(FILE_NAME)).expect("journal");
+        let journal = journal_files(dir.path());
         // Later the manager edits the lead and the client; then a crash leaves the journal behind.
         let mut edited = intake.lead.clone();
         edited.title = "Изменено менеджером".into();
@@ -405,7 +440,7 @@ mod tests {
         store.put_client(client.clone()).expect("edit client");
         store.durable().expect("flush");
         drop(store);
-        std::fs::write(store_dir(dir.path()).join(FILE_NAME), &journal).expect("journal back");
+        put_journal_files(dir.path(), &journal);
 
         let store = Store::open(dir.path()).expect("reopen");
         assert_eq!(store.lead_count(), 1);
@@ -471,5 +506,103 @@ mod tests {
         drop(store);
         let store = Store::open(dir.path()).expect("reopen");
         assert_eq!(store.lead_count(), 2);
+    }
+
+    #[test]
+    fn leads_acknowledged_after_a_torn_append_survive_a_crash() {
+        let source = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(source.path()).expect("open");
+        let first = store.intake_lead(lead("r1"), &contact("79010000001")).expect("intake");
+        store.inner.journal.faults.torn_appends.store(1, Ordering::SeqCst);
+        let failed = store.intake_lead(lead("r2"), &contact("79010000002")).expect_err("disk full");
+        assert!(matches!(failed, StoreError::Unavailable { .. }), "{failed:?}");
+        assert!(store.lead_by_roistat_id("r2").expect("read").is_none(), "nothing of a failed batch is stored");
+        let later: Vec<Intake> = ["r3", "r4", "r5"]
+            .into_iter()
+            .map(|rid| store.intake_lead(lead(rid), &contact("79010000003")).expect("intake after the failure"))
+            .collect();
+        store.sync_intake().expect("sync");
+        let journal = journal_files(source.path());
+        drop(store);
+
+        // sled lost every write (SIGKILL before any flush): the journal alone brings them back.
+        let target = tempfile::tempdir().expect("tempdir");
+        put_journal_files(target.path(), &journal);
+        let store = Store::open(target.path()).expect("open after the crash");
+        for intake in [&first].into_iter().chain(&later) {
+            let rid = intake.lead.roistat_lead_id.as_deref().expect("rid");
+            assert_eq!(store.lead_by_roistat_id(rid).expect("read"), Some(intake.lead.clone()), "{rid}");
+        }
+        assert_eq!(store.lead_count(), 4);
+        // No id or number is handed out twice.
+        let next = store.intake_lead(lead("r6"), &contact("79010000006")).expect("intake");
+        let mut ids: Vec<u64> = [&first].into_iter().chain(&later).map(|i| i.lead.id).chain([next.lead.id]).collect();
+        let mut numbers: Vec<u64> =
+            [&first].into_iter().chain(&later).map(|i| i.lead.number).chain([next.lead.number]).collect();
+        ids.dedup();
+        numbers.dedup();
+        assert_eq!((ids.len(), numbers.len()), (5, 5));
+        assert!(next.lead.id > later[2].lead.id && next.lead.number > later[2].lead.number);
+    }
+
+    #[test]
+    fn a_damaged_journal_refuses_the_open_and_no_id_is_handed_out_twice() {
+        let source = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(source.path()).expect("open");
+        let intakes: Vec<Intake> = ["r1", "r2", "r3"]
+            .into_iter()
+            .map(|rid| store.intake_lead(lead(rid), &contact("79010000001")).expect("intake"))
+            .collect();
+        store.sync_intake().expect("sync");
+        let journal = journal_files(source.path());
+        drop(store);
+        assert_eq!(journal.len(), 1);
+
+        let target = tempfile::tempdir().expect("tempdir");
+        let mut damaged = journal.clone();
+        let bytes = &mut damaged[0].1;
+        let second_frame = 8 + u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
+        bytes[second_frame + 20] ^= 0xff;
+        put_journal_files(target.path(), &damaged);
+        let path = store_dir(target.path()).join(&damaged[0].0);
+        for _ in 0..2 {
+            let refused = match Store::open(target.path()) {
+                Ok(_) => panic!("a damaged journal opened"),
+                Err(e) => e,
+            };
+            assert!(matches!(refused, StoreError::JournalDamaged { .. }), "{refused:?}");
+            assert!(refused.to_string().contains(&path.display().to_string()), "{refused}");
+            assert_eq!(std::fs::read(&path).expect("read"), damaged[0].1, "the file is kept as it was");
+        }
+
+        // The file restored from a copy: every lead is back and new ones get new ids.
+        put_journal_files(target.path(), &journal);
+        let store = Store::open(target.path()).expect("open");
+        assert_eq!(store.lead_count(), 3);
+        let next = store.intake_lead(lead("r4"), &contact("79010000004")).expect("intake");
+        assert_eq!(next.lead.id, intakes[2].lead.id + 1);
+        assert_eq!(next.lead.number, intakes[2].lead.number + 1);
+    }
+
+    #[test]
+    fn a_checkpoint_removes_the_journal_only_for_what_sled_holds() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let first = store.intake_lead(lead("r1"), &contact("79010000001")).expect("intake");
+        store.checkpoint().expect("checkpoint");
+        assert_eq!(store.inner.journal.sealed_count(), 0);
+        let second = store.intake_lead(lead("r2"), &contact("79010000002")).expect("intake");
+        store.sync_intake().expect("sync");
+        let journal = journal_files(dir.path());
+        drop(store);
+        // Only the lead after the checkpoint is still in the journal; sled's files hold the first.
+        let store = Store::open(dir.path()).expect("reopen");
+        assert_eq!(store.lead(first.lead.id).expect("read"), Some(first.lead.clone()));
+        assert_eq!(store.lead(second.lead.id).expect("read"), Some(second.lead.clone()));
+        let target = tempfile::tempdir().expect("tempdir");
+        put_journal_files(target.path(), &journal);
+        let replayed = Store::open(target.path()).expect("open");
+        assert_eq!(replayed.lead_count(), 1);
+        assert!(replayed.lead(second.lead.id).expect("read").is_some());
     }
 }

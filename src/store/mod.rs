@@ -71,6 +71,8 @@ struct Inner {
     path: PathBuf,
     t: Trees,
     write: Mutex<()>,
+    /// Checkpoints one at a time; intake never waits for this lock.
+    checkpointing: Mutex<()>,
     commit: GroupCommit,
     journal: journal::Journal,
     markers: facts::Markers,
@@ -149,6 +151,7 @@ impl Store {
             path,
             t,
             write: Mutex::new(()),
+            checkpointing: Mutex::new(()),
             commit: GroupCommit::default(),
             journal,
             markers,
@@ -177,7 +180,9 @@ impl Store {
     /// anything to the outside; concurrent callers share one flush (group commit). Lead intake has
     /// a cheaper way: [`Store::sync_intake`].
     pub fn durable(&self) -> Result<()> {
-        self.inner.commit.durable(|| self.inner.db.flush().map(|_| ()).map_err(StoreError::from))
+        self.inner
+            .commit
+            .durable(|| durability::flush_with_watchdog(&self.inner.db, &self.inner.path, durability::FLUSH_LIMIT))
     }
 
     /// Bytes on disk, for the benchmarks and the status bar.
@@ -193,6 +198,12 @@ impl Store {
             && t.facts.is_empty()
             && t.calls.is_empty()
             && t.catalog.values().all(|tree| tree.is_empty())
+    }
+
+    /// Failures a test injects into the intake journal.
+    #[cfg(test)]
+    pub(crate) fn journal_faults(&self) -> &journal::Faults {
+        &self.inner.journal.faults
     }
 
     fn lock(&self) -> MutexGuard<'_, ()> {
