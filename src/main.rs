@@ -189,6 +189,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("  Логин:    {}", settings.login);
             println!("  Пароль:   {}", settings.password.expose());
             println!("  Метод отправки данных: GET");
+            println!("  Формат данных: JSON (не XML)");
             println!("Если Roistat обращается через прокси с TLS, укажите внешний адрес https://… с тем же путём.");
             Ok(ExitCode::SUCCESS)
         }

@@ -27,6 +27,7 @@ async fn printed_credentials_open_the_service_and_a_new_password_replaces_the_ol
     assert_eq!(login, "httpService");
     assert!(password.len() >= 16, "a generated password: {password}");
     assert!(first.contains("/crm_httpAnalytics/hs/analytics") && first.contains("GET"));
+    assert_eq!(field(&first, "Формат данных:"), "JSON (не XML)");
     // The same password on a second look; a new one on request.
     assert_eq!(field(&skvoz(dir.path(), &["settings"]), "Пароль:"), password);
     let renewed = field(&skvoz(dir.path(), &["settings", "--new-password"]), "Пароль:");

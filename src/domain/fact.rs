@@ -64,8 +64,9 @@ impl DailyFact {
     }
 }
 
-/// Call statuses as Roistat's `call` action sends them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Call statuses as Roistat's `call` action sends them. Stored as JSON: the known ones as their names
+/// (what older records hold), any other as `{"Other": "…"}` — a call is never refused for its status.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum CallStatus {
     #[default]
     Answer,
@@ -76,9 +77,19 @@ pub enum CallStatus {
     ChanUnavail,
     DontCall,
     Torture,
+    /// A status this program does not know, exactly as it came.
+    Other(String),
 }
 
 impl CallStatus {
+    /// A known status, or the text as it came; an empty text is the default.
+    pub fn from_roistat(text: &str) -> CallStatus {
+        match text.trim() {
+            "" => CallStatus::default(),
+            trimmed => CallStatus::parse(trimmed).unwrap_or_else(|| CallStatus::Other(trimmed.to_string())),
+        }
+    }
+
     pub fn parse(text: &str) -> Option<CallStatus> {
         Some(match text.trim().to_ascii_uppercase().as_str() {
             "ANSWER" | "ANSWERED" => CallStatus::Answer,
@@ -92,7 +103,7 @@ impl CallStatus {
             _ => return None,
         })
     }
-    pub fn title(self) -> &'static str {
+    pub fn title(&self) -> &str {
         match self {
             CallStatus::Answer => "Отвечен",
             CallStatus::Busy => "Занято",
@@ -102,6 +113,7 @@ impl CallStatus {
             CallStatus::ChanUnavail => "Канал недоступен",
             CallStatus::DontCall => "Не звонить",
             CallStatus::Torture => "Автоответчик",
+            CallStatus::Other(text) => text,
         }
     }
 }

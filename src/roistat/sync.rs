@@ -374,7 +374,10 @@ fn to_call(c: RoistatCall, lead_id: Option<u64>) -> Call {
         at: c.date.unwrap_or(Timestamp::UNIX_EPOCH),
         visit: c.visit_id,
         marker: c.marker,
-        status: CallStatus::parse(&c.status).unwrap_or(CallStatus::NoAnswer),
+        status: match c.status.trim() {
+            "" => CallStatus::NoAnswer,
+            status => CallStatus::from_roistat(status),
+        },
         lead_id,
         duration_seconds: c.duration,
         file_url: c.file_url,
