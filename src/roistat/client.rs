@@ -98,14 +98,14 @@ impl RoistatClient {
     /// `GET user/projects`: the projects the key can see; also a check of the key.
     pub async fn projects(&self) -> Result<Vec<Project>, RoistatError> {
         const CALL: &str = "user/projects";
-        let env = self.send(CALL, self.http.get(self.url(CALL))).await?;
+        let env = self.send(CALL, self.http.get(self.url(CALL)), "projects").await?;
         types::parse_projects(&env.data).map_err(|r| self.bad(CALL, r))
     }
 
     /// `POST project/analytics/metrics-new`: the metric names this project has.
     pub async fn metrics(&self) -> Result<Vec<MetricInfo>, RoistatError> {
         const CALL: &str = "project/analytics/metrics-new";
-        let env = self.send(CALL, self.project_post(CALL, &json!({}))).await?;
+        let env = self.send(CALL, self.project_post(CALL, &json!({})), "metrics").await?;
         types::parse_metrics(&env.data).map_err(|r| self.bad(CALL, r))
     }
 
@@ -124,7 +124,7 @@ impl RoistatClient {
             "period": period(from, to),
             "filters": [],
         });
-        let env = self.send(CALL, self.project_post(CALL, &body)).await?;
+        let env = self.send(CALL, self.project_post(CALL, &body), "data").await?;
         types::parse_analytics(&env.data).map_err(|r| self.bad(CALL, r))
     }
 
@@ -144,20 +144,23 @@ impl RoistatClient {
             return Ok(facts);
         }
         // Anything unusual, errors included, takes the tolerant road with its precise messages.
-        let env = self.envelope(CALL, answer)?;
+        let env = self.envelope(CALL, answer, "data")?;
         let items = types::parse_analytics(&env.data).map_err(|r| self.bad(CALL, r))?;
         types::items_to_facts(&items, names).map_err(|r| self.bad(CALL, r))
     }
 
-    /// `POST project/analytics/source/cost/list`: manual costs that overlap `from..=to`.
+    /// `POST project/analytics/source/cost/list`: manual costs that overlap `from..=to`. The call takes
+    /// no parameters and answers every cost of the project, so the period is applied here.
     pub async fn cost_list(&self, from: Date, to: Date) -> Result<Vec<CostRecord>, RoistatError> {
         const CALL: &str = "project/analytics/source/cost/list";
-        let body = json!({
-            "filters": [["from_date", "<=", format!("{to}T23:59:59{PERIOD_OFFSET}")],
-                        ["to_date", ">=", format!("{from}T00:00:00{PERIOD_OFFSET}")]],
-        });
-        let env = self.send(CALL, self.project_post(CALL, &body)).await?;
-        types::parse_costs(&env.data).map_err(|r| self.bad(CALL, r))
+        let env = self.send(CALL, self.project_post(CALL, &json!({})), "data").await?;
+        let costs = types::parse_costs(&env.data).map_err(|r| self.bad(CALL, r))?;
+        // A cost whose dates cannot be read is kept: better shown than silently lost.
+        let day = |text: &str| types::day(text).ok();
+        Ok(costs
+            .into_iter()
+            .filter(|c| day(&c.from_date).is_none_or(|d| d <= to) && day(&c.to_date).is_none_or(|d| d >= from))
+            .collect())
     }
 
     /// `POST project/calltracking/call/list` over `from..=to`, all pages.
@@ -171,7 +174,7 @@ impl RoistatClient {
                 "limit": CALL_PAGE,
                 "offset": out.len(),
             });
-            let env = self.send(CALL, self.project_post(CALL, &body)).await?;
+            let env = self.send(CALL, self.project_post(CALL, &body), "data").await?;
             let page = types::parse_calls(&env.data).map_err(|r| self.bad(CALL, r))?;
             let got = page.len();
             out.extend(page);
@@ -189,7 +192,7 @@ impl RoistatClient {
             .http
             .get(self.url(CALL))
             .query(&[("project", self.project.as_str()), ("period", format!("{from}-{to}").as_str())]);
-        let env = self.send(CALL, request).await?;
+        let env = self.send(CALL, request, "ProxyLeads").await?;
         types::parse_proxy_leads(&env.data).map_err(|r| self.bad(CALL, r))
     }
 
@@ -206,9 +209,14 @@ impl RoistatClient {
     }
 
     /// Sends, reads the whole body, and checks the envelope (an error may come with HTTP 200).
-    async fn send(&self, call: &'static str, request: reqwest::RequestBuilder) -> Result<Envelope, RoistatError> {
+    async fn send(
+        &self,
+        call: &'static str,
+        request: reqwest::RequestBuilder,
+        key: &str,
+    ) -> Result<Envelope, RoistatError> {
         let answer = self.fetch(call, request).await?;
-        self.envelope(call, answer)
+        self.envelope(call, answer, key)
     }
 
     /// Sends and reads the whole body.
@@ -226,8 +234,9 @@ impl RoistatClient {
         Ok(Answer { status, retry_after, body })
     }
 
-    /// Checks an answer's status and envelope (an error may come with HTTP 200).
-    fn envelope(&self, call: &'static str, answer: Answer) -> Result<Envelope, RoistatError> {
+    /// Checks an answer's status and envelope (an error may come with HTTP 200); `key` is where this
+    /// call keeps its payload.
+    fn envelope(&self, call: &'static str, answer: Answer, key: &str) -> Result<Envelope, RoistatError> {
         let Answer { status, retry_after, body } = answer;
         let parsed: Result<Value, _> = serde_json::from_slice(&body);
         if let Ok(value) = &parsed
@@ -245,17 +254,7 @@ impl RoistatClient {
         let value = parsed.map_err(|e| {
             self.bad(call, format!("ответ не является корректным JSON ({e}); начало ответа: «{}»", snippet(&body)))
         })?;
-        match value.get("status").and_then(Value::as_str) {
-            Some("success") | None if value.get("data").is_some() => {}
-            Some("success") => {}
-            Some(other) => return Err(self.bad(call, format!("неизвестный статус ответа «{other}»"))),
-            None => return Err(self.bad(call, format!("в ответе нет полей status и data: {}", types::short(&value)))),
-        }
-        let total = value.get("total").and_then(|t| types::count(Some(t)).ok());
-        let data = match value {
-            Value::Object(mut map) => map.remove("data").unwrap_or(Value::Null),
-            _ => Value::Null,
-        };
+        let (data, total) = types::payload(value, key).map_err(|r| self.bad(call, r))?;
         Ok(Envelope { data, total })
     }
 
@@ -327,6 +326,32 @@ mod tests {
         assert!(!e.to_string().contains("supersecretkey123"));
         let e = RoistatClient::new(ClientConfig::new("not a url", key, "1")).unwrap_err();
         assert!(matches!(e, RoistatError::BadBaseUrl(_)));
+    }
+
+    #[test]
+    fn an_error_envelope_with_http_200_is_an_error() {
+        let client = RoistatClient::new(ClientConfig::new("", Secret::new("secret-key-123"), "1")).unwrap();
+        let answer = |body: &str| Answer { status: 200, retry_after: None, body: bytes::Bytes::from(body.to_string()) };
+        let e = client
+            .envelope(
+                "user/projects",
+                answer(r#"{"status":"error","error":"authentication_failed","description":"bad key"}"#),
+                "projects",
+            )
+            .err()
+            .unwrap();
+        assert!(matches!(e, RoistatError::AuthenticationFailed { .. }), "{e:?}");
+        let e = client
+            .envelope(
+                "project/analytics/data",
+                answer(r#"{"status":"error","error":"request_data_validation_error","description":"calls"}"#),
+                "data",
+            )
+            .err()
+            .unwrap();
+        assert!(matches!(&e, RoistatError::Api { code, .. } if code == "request_data_validation_error"), "{e:?}");
+        let ok = client.envelope("user/projects", answer(r#"{"projects":[],"status":"success"}"#), "projects");
+        assert_eq!(ok.ok().map(|env| env.data), Some(serde_json::json!([])));
     }
 
     #[test]

@@ -1,5 +1,10 @@
 //! A fake Roistat REST API (`shared/PROTOCOL.md` §2) on 127.0.0.1:0, with deterministic facts and
 //! switches for every failure the sync job must survive or report. Shared by tests and the benchmark.
+//!
+//! It answers in Roistat's real shapes, not in ours: each call's own top-level key (`projects`,
+//! `metrics`, `ProxyLeads`), integer project ids, a bare array for manual costs, opaque level values
+//! (`direct27`, `g`, and an empty one for direct visits), titles with non-breaking spaces, and a
+//! `request_data_validation_error` for a metric the project does not have.
 #![allow(dead_code)]
 
 use axum::Router;
@@ -31,6 +36,8 @@ pub struct FakeConfig {
     pub today: Date,
     /// Calls per day in `calltracking/call/list`.
     pub calls_per_day: usize,
+    /// The project has call tracking: `calls` is among its metrics.
+    pub has_calls: bool,
 }
 
 impl Default for FakeConfig {
@@ -43,6 +50,7 @@ impl Default for FakeConfig {
             campaigns: 2,
             today: Date::constant(2026, 11, 24),
             calls_per_day: 2,
+            has_calls: true,
         }
     }
 }
@@ -149,12 +157,28 @@ fn hash(date: Date, c: usize, s: usize, k: usize) -> u64 {
     mix(day_number(date) ^ mix((c as u64) << 40 ^ (s as u64) << 20 ^ k as u64))
 }
 
-fn levels(c: usize, s: usize, k: usize) -> [Level; 3] {
-    [
-        Level::new(format!("ch{c}"), format!("Канал {c}")),
-        Level::new(format!("ch{c}_src{s}"), format!("Источник {s}")),
-        Level::new(format!("cmp{k}"), format!("Кампания «{k}»")),
-    ]
+/// Level-1 values as real projects have them: opaque ids of channel and integration, an empty value
+/// for direct visits, titles with non-breaking spaces.
+const CHANNELS: [(&str, &str); 5] = [
+    ("", "Прямые визиты"),
+    ("direct27", "Яндекс.Директ"),
+    ("g", "Google\u{a0}Ads\u{a0}1"),
+    ("avito11", "Авито"),
+    ("google17", "Google Ads 17"),
+];
+
+pub fn levels(c: usize, s: usize, k: usize) -> [Level; 3] {
+    let channel = match CHANNELS.get(c) {
+        Some((value, title)) => Level::new(*value, *title),
+        None => Level::new(format!("ch{c}"), format!("Канал {c}")),
+    };
+    // Direct visits have no source either: an empty value on level 2 too.
+    let source = if c == 0 && s == 0 {
+        Level::new("", "")
+    } else {
+        Level::new(format!("ch{c}_src{s}"), format!("Источник {s}"))
+    };
+    [channel, source, Level::new(format!("cmp{k}"), format!("Кампания «{k}»"))]
 }
 
 /// The figures of one row (a fact without its date and levels).
@@ -379,26 +403,41 @@ async fn projects(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQuery(
     if let Err(r) = check(&s, &headers, &q, false).await {
         return r;
     }
-    success(&s, json!([{"id": s.config.project, "name": "Тестовый проект"}, {"id": 777, "name": "Другой"}]), None)
+    let id: Value = s.config.project.parse::<u64>().map(Value::from).unwrap_or_else(|_| json!(s.config.project));
+    let body = json!({"projects": [
+        {"id": id, "name": "Тестовый\u{a0}проект", "currency": "RUB", "creation_date": "2019-03-01 10:00:00"},
+        {"id": 777, "name": "Другой", "currency": "USD", "creation_date": "2020-01-01 10:00:00"}
+    ], "status": "success"});
+    success_body(&s, body.to_string().into_bytes())
+}
+
+/// The metrics this project has.
+pub fn metric_names(config: &FakeConfig) -> Vec<&'static str> {
+    let mut names = vec!["visits", "leads", "sales", "revenue", "marketing_cost", "profit"];
+    if config.has_calls {
+        names.push("calls");
+    }
+    names
 }
 
 async fn metrics(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
     if let Err(r) = check(&s, &headers, &q, true).await {
         return r;
     }
-    let list: Vec<Value> = [
-        ("visits", "Визиты"),
-        ("leads", "Заявки"),
-        ("sales", "Продажи"),
-        ("revenue", "Выручка"),
-        ("marketing_cost", "Расходы"),
-        ("calls", "Звонки"),
-        ("profit", "Прибыль"),
-    ]
-    .iter()
-    .map(|(n, t)| json!({"name": n, "title": t}))
-    .collect();
-    success(&s, Value::Array(list), None)
+    let title = |n: &str| match n {
+        "visits" => "Визиты",
+        "leads" => "Заявки",
+        "sales" => "Продажи",
+        "revenue" => "Выручка",
+        "marketing_cost" => "Расходы",
+        "calls" => "Звонки",
+        _ => "Прибыль",
+    };
+    let list: Vec<Value> = metric_names(&s.config)
+        .into_iter()
+        .map(|n| json!({"name": n, "title": title(n), "type": "int", "is_system": true}))
+        .collect();
+    success_body(&s, json!({"metrics": list, "status": "success"}).to_string().into_bytes())
 }
 
 async fn data(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQuery(q): RawQuery, body: Bytes) -> Response {
@@ -440,10 +479,18 @@ async fn data(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQuery(q): 
     if sw.fail_at_data_request == Some(count) {
         return (StatusCode::INTERNAL_SERVER_ERROR, "upstream failure").into_response();
     }
+    // Names, or objects as Roistat's own web UI sends them: `{"metric":"visits","attribution":"default"}`.
     let metrics: Vec<String> = request["metrics"]
         .as_array()
-        .map(|a| a.iter().filter_map(|m| m.as_str().map(String::from)).collect())
+        .map(|a| a.iter().filter_map(|m| m.as_str().or_else(|| m["metric"].as_str()).map(String::from)).collect())
         .unwrap_or_default();
+    let known = metric_names(&s.config);
+    if let Some(missing) = metrics.iter().find(|m| !known.contains(&m.as_str())) {
+        return json_response(
+            StatusCode::OK,
+            &envelope_error("request_data_validation_error", &format!("Unknown metric: {missing}")),
+        );
+    }
     let c = &s.config;
     let triples: Vec<(usize, usize, usize)> = (0..c.channels)
         .flat_map(|ch| (0..c.sources).flat_map(move |src| (0..c.campaigns).map(move |k| (ch, src, k))))
@@ -469,16 +516,21 @@ async fn data(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQuery(q): 
     success_body(&s, body)
 }
 
+/// A bare array, no envelope: what this call really answers. It takes no parameters.
 async fn costs(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
     if let Err(r) = check(&s, &headers, &q, true).await {
         return r;
     }
-    success(
-        &s,
-        json!([{"id": 1, "source": "ch0", "name": "Наружная реклама", "from_date": "2026-11-01", "to_date": "2026-11-30",
-                "timezone": "Europe/Moscow", "marketing_cost": "15000.50"}]),
-        Some(1),
-    )
+    let month = |d: Date| d.first_of_month();
+    let this = month(s.config.today);
+    let old = this.checked_sub(jiff::Span::new().years(2)).unwrap();
+    let body = json!([
+        {"id": 1, "source": "direct27", "name": "Наружная реклама", "from_date": format!("{this} 00:00:00"),
+         "to_date": format!("{} 23:59:59", this.last_of_month()), "timezone": "Europe/Moscow", "marketing_cost": "15000.50"},
+        {"id": 2, "source": "g", "name": "Старая кампания", "from_date": format!("{old} 00:00:00"),
+         "to_date": format!("{} 23:59:59", old.last_of_month()), "timezone": "Europe/Moscow", "marketing_cost": 700}
+    ]);
+    success_body(&s, body.to_string().into_bytes())
 }
 
 /// The calls of one day, deterministic.
@@ -527,11 +579,13 @@ async fn proxy_leads(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQue
     else {
         return json_response(StatusCode::OK, &envelope_error("request_error", "Bad period"));
     };
-    let leads: Vec<Value> = each_day(from, to)
-        .map(|d| {
-            json!({"id": format!("lead-{d}"), "order_id": day_number(d), "title": "Заявка с сайта", "text": "",
-                   "name": "Иван", "phone": "79990000000", "email": "", "creation_date": format!("{d} 09:12:54"), "visit_id": 5})
-        })
-        .collect();
-    success(&s, Value::Array(leads), None)
+    let leads: Vec<Value> = each_day(from, to).flat_map(proxy_leads_of).collect();
+    success_body(&s, json!({"ProxyLeads": leads}).to_string().into_bytes())
+}
+
+/// The proxy leads Roistat produced on a day, deterministic; `order_id` is what we answered, if anything.
+pub fn proxy_leads_of(date: Date) -> Vec<Value> {
+    vec![json!({"id": format!("lead-{date}"), "order_id": day_number(date).to_string(), "title": "Заявка с сайта",
+                "text": "", "name": "Иван", "phone": "79990000000", "email": "", "roistat": "5",
+                "creation_date": format!("{date} 09:12:54")})]
 }
