@@ -96,6 +96,9 @@ pub fn run(store: &Store, args: SyncArgs) -> Result<ExitCode> {
         report.calls,
         report.retries
     );
+    if !report.missing_metrics.is_empty() {
+        println!("Нет в проекте (считаются нулём): {}", report.missing_metrics.join(", "));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -134,6 +137,9 @@ pub fn list(store: &Store) -> Result<ExitCode> {
             ru_time(s.last_success),
             s.facts_loaded
         );
+        if !s.missing_metrics.is_empty() {
+            println!("   нет в проекте: {}", s.missing_metrics.join(", "));
+        }
         if let Some(error) = &s.last_error {
             println!("   ошибка: {error}");
         }

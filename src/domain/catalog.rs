@@ -299,6 +299,9 @@ pub struct AnalyticsSource {
     pub last_success: Option<Timestamp>,
     pub last_error: Option<String>,
     pub facts_loaded: u64,
+    /// Our figures the project has no metric for (e.g. «Звонки» without call tracking), as the last
+    /// load found them: shown as «нет в проекте», read as zero.
+    pub missing_metrics: Vec<String>,
 }
 
 pub const DEFAULT_API_BASE: &str = "https://cloud.roistat.com/api/v1";
@@ -319,6 +322,7 @@ impl Default for AnalyticsSource {
             last_success: None,
             last_error: None,
             facts_loaded: 0,
+            missing_metrics: Vec::new(),
         }
     }
 }

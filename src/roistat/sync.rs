@@ -92,6 +92,8 @@ pub struct SyncReport {
     pub calls: usize,
     /// Waits for Roistat's rate limit.
     pub retries: u32,
+    /// Titles of our figures the project has no metric for: not asked for, read as zero.
+    pub missing_metrics: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -242,6 +244,7 @@ pub async fn run_sync(
             latest.last_success = Some(Timestamp::now());
             latest.last_error = None;
             latest.facts_loaded = report.facts as u64;
+            latest.missing_metrics = report.missing_metrics.clone();
             tracing::info!(job = %source.job_name(), facts = report.facts, calls = report.calls, "загрузка завершена");
         }
         Err(e) => {
@@ -282,9 +285,12 @@ async fn load(
         with_retry("project/analytics/metrics-new", &options.retry, cancel, &mut retries, || client.metrics())
             .await
             .map_err(from_roistat)?;
+    // Asking `analytics/data` for a metric the project lacks fails the whole request, so only the
+    // metrics it has are asked for; the rest are «нет в проекте».
     let names = MetricNames::choose(&available);
-    if names.visits.is_none() || names.cost.is_none() {
-        tracing::warn!(?names, "в проекте нет части метрик: они будут равны нулю");
+    let missing_metrics = names.missing();
+    if !missing_metrics.is_empty() {
+        tracing::info!(missing = ?missing_metrics, "в проекте нет части метрик: они равны нулю");
     }
 
     let mut queue: VecDeque<(Date, Date)> = plan_periods(from, to, options.max_period_days).into();
@@ -323,7 +329,7 @@ async fn load(
     };
     state.message = format!("Готово: {facts} фактов за {} — {}", ru(from), ru(to));
     progress(&state);
-    Ok(SyncReport { from, to, periods: state.done, facts, calls, retries })
+    Ok(SyncReport { from, to, periods: state.done, facts, calls, retries, missing_metrics })
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -353,6 +353,22 @@ impl MetricNames {
         }
     }
 
+    /// The titles of our figures this project has no metric for.
+    pub fn missing(&self) -> Vec<String> {
+        [
+            (&self.visits, "Визиты"),
+            (&self.leads, "Заявки"),
+            (&self.sales, "Продажи"),
+            (&self.revenue, "Выручка"),
+            (&self.cost, "Расходы"),
+            (&self.calls, "Звонки"),
+        ]
+        .into_iter()
+        .filter(|(name, _)| name.is_none())
+        .map(|(_, title)| title.to_string())
+        .collect()
+    }
+
     pub fn list(&self) -> Vec<&str> {
         [&self.visits, &self.leads, &self.sales, &self.revenue, &self.cost, &self.calls]
             .into_iter()

@@ -36,6 +36,7 @@ impl AnalyticsScreen {
                     form.last_success = fresh.last_success;
                     form.last_error = fresh.last_error.clone();
                     form.facts_loaded = fresh.facts_loaded;
+                    form.missing_metrics = fresh.missing_metrics.clone();
                 }
                 self.list = list;
             }
@@ -242,6 +243,12 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
             ui.label("Загружено фактов:");
             ui.label(form.facts_loaded.to_string());
             ui.end_row();
+            for title in &form.missing_metrics {
+                ui.label(format!("{title}:"));
+                ui.label(RichText::new("нет в проекте").weak())
+                    .on_hover_text("В проекте Roistat нет этой метрики: она не запрашивается и считается нулём");
+                ui.end_row();
+            }
         });
     }
     if let Some(e) = &screen.error {

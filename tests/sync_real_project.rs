@@ -1,0 +1,58 @@
+//! The analytics load against a project as Roistat really has them: without call tracking, with opaque
+//! and empty level values.
+
+mod support;
+
+use skvoz::domain::AnalyticsSource;
+use skvoz::roistat::{Cancel, run_sync};
+use std::process::Command;
+use support::fake_roistat::{self, FakeConfig, KEY, PROJECT, expected_facts};
+use support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_project_without_calls_loads_and_says_calls_are_not_in_the_project() {
+    let fake = fake_roistat::start(FakeConfig { today: today(), has_calls: false, ..FakeConfig::default() }).await;
+    let (_dir, store) = open_store();
+    let source = add_source(&store, &fake, false);
+    let (from, to) = (days_before(today(), 9), today());
+    let options = skvoz::roistat::SyncOptions { range: Some((from, to)), ..fast_options() };
+    let report = run_sync(&store, source.id, &options, &Cancel::new(), &quiet).await.unwrap();
+    assert_eq!(report.missing_metrics, ["Звонки"]);
+    let mut expected = expected_facts(&fake.state.config, false, from, to);
+    for f in &mut expected {
+        f.calls = 0;
+    }
+    assert_eq!(stored_facts(&store, source.id, from, to), expected);
+    // Direct visits (an empty level value) are facts like any other.
+    assert!(expected.iter().any(|f| f.levels[0].value.is_empty() && f.levels[0].title == "Прямые визиты"));
+    let saved = store.get::<AnalyticsSource>(source.id).unwrap().unwrap();
+    assert_eq!((saved.missing_metrics.as_slice(), saved.last_error.as_deref()), (&["Звонки".to_string()][..], None));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_and_sources_print_what_the_project_lacks() {
+    let fake = fake_roistat::start(FakeConfig { today: today(), has_calls: false, ..FakeConfig::default() }).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (from, to) = (days_before(today(), 3).to_string(), today().to_string());
+    let run = |args: Vec<String>| {
+        let dir = dir.path().to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_skvoz"))
+                .arg("--data-dir")
+                .arg(dir)
+                .args(args)
+                .env_remove("SKVOZ_DATA_DIR")
+                .env("SKVOZ_ROISTAT_API_KEY", KEY)
+                .output()
+                .unwrap()
+        })
+    };
+    let args = ["sync", "--api-base", &fake.url, "--project", PROJECT, "--from", &from, "--to", &to];
+    let out = run(args.iter().map(|a| a.to_string()).collect()).await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("Нет в проекте (считаются нулём): Звонки"), "{stdout}");
+    let out = run(vec!["sources".into()]).await.unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(listing.contains("нет в проекте: Звонки") && !listing.contains("ошибка"), "{listing}");
+}
