@@ -123,11 +123,12 @@ pub fn list(store: &Store) -> Result<ExitCode> {
     }
     for s in sources {
         println!(
-            "{}. {} — проект {}, {}, каждые {} мин, {}",
+            "{}. {} — проект {}, {}, часовой пояс {}, каждые {} мин, {}",
             s.id,
             s.name,
             if s.project.is_empty() { "не указан" } else { &s.project },
             s.api_base_or_default(),
+            s.time_zone,
             s.interval_minutes,
             if s.enabled { "по расписанию" } else { "расписание выключено" }
         );

@@ -56,3 +56,50 @@ async fn sync_and_sources_print_what_the_project_lacks() {
     let listing = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(listing.contains("нет в проекте: Звонки") && !listing.contains("ошибка"), "{listing}");
 }
+
+/// Roistat counts days in the zone of the period it is sent: the same project loaded as a Moscow
+/// project and as a London one puts the same rows on different days.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_load_in_two_zones_puts_rows_on_different_days() {
+    let fake = fake().await;
+    let (_dir, store) = open_store();
+    let moscow = add_source(&store, &fake, false);
+    let mut london = add_source(&store, &fake, false);
+    london.time_zone = "Europe/London".into();
+    let london = store.put(london).unwrap();
+    let (from, to) = (days_before(today(), 6), today());
+    let options = skvoz::roistat::SyncOptions { range: Some((from, to)), ..fast_options() };
+    run_sync(&store, moscow.id, &options, &Cancel::new(), &quiet).await.unwrap();
+    let moscow_periods = fake.state.data_periods();
+    run_sync(&store, london.id, &options, &Cancel::new(), &quiet).await.unwrap();
+    let london_periods = fake.state.data_periods().split_off(moscow_periods.len());
+
+    // Periods go out in each project's zone, with its offset.
+    assert_eq!(moscow_periods[0].0, format!("{from}T00:00:00+0300"));
+    assert_eq!(moscow_periods[0].1, format!("{to}T23:59:59+0300"));
+    let london_offset = london_periods[0].0.get(19..).unwrap().to_string();
+    assert!(["+0000", "+0100"].contains(&london_offset.as_str()), "{london_periods:?}");
+
+    let config = &fake.state.config;
+    assert_eq!(stored_facts(&store, moscow.id, from, to), expected_facts(config, false, from, to));
+    // London's day d holds Moscow's rows of d + 1 (they happen at 01:30 Moscow, 22:30 London).
+    let mut shifted = expected_facts(config, false, days_before(from, -1), days_before(to, -1));
+    for f in &mut shifted {
+        f.date = days_before(f.date, 1);
+    }
+    let in_london = stored_facts(&store, london.id, from, to);
+    assert_eq!(in_london, shifted);
+    assert_ne!(in_london, stored_facts(&store, moscow.id, from, to), "the day buckets moved");
+}
+
+#[tokio::test]
+async fn an_unknown_zone_stops_the_load_with_a_russian_message() {
+    let fake = fake().await;
+    let (_dir, store) = open_store();
+    let mut source = add_source(&store, &fake, false);
+    source.time_zone = "Moscow Time".into();
+    let source = store.put(source).unwrap();
+    let e = run_sync(&store, source.id, &fast_options(), &Cancel::new(), &quiet).await.unwrap_err();
+    assert!(e.to_string().contains("Часовой пояс проекта «Moscow Time»"), "{e}");
+    assert!(fake.state.data_periods().is_empty(), "nothing asked in a zone we do not know");
+}

@@ -291,6 +291,9 @@ pub struct AnalyticsSource {
     pub project: String,
     /// Empty means Roistat's cloud.
     pub api_base: String,
+    /// «Часовой пояс проекта» (an IANA name): Roistat counts days in the zone of the period it is
+    /// sent, so periods go in the project's own zone.
+    pub time_zone: String,
     pub interval_minutes: u32,
     pub history_days: u32,
     pub reload_days: u32,
@@ -305,6 +308,8 @@ pub struct AnalyticsSource {
 }
 
 pub const DEFAULT_API_BASE: &str = "https://cloud.roistat.com/api/v1";
+/// Roistat's own default zone for a project.
+pub const DEFAULT_TIME_ZONE: &str = "Europe/Moscow";
 
 impl Default for AnalyticsSource {
     fn default() -> Self {
@@ -314,6 +319,7 @@ impl Default for AnalyticsSource {
             api_key: Secret::default(),
             project: String::new(),
             api_base: String::new(),
+            time_zone: DEFAULT_TIME_ZONE.to_string(),
             interval_minutes: 60,
             history_days: 180,
             reload_days: 14,

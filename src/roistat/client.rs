@@ -2,14 +2,13 @@
 
 use super::error::RoistatError;
 use super::types::{self, AnalyticsItem, CostRecord, MetricInfo, MetricNames, Project, ProxyLead, RoistatCall};
-use crate::domain::{AnalyticsSource, DailyFact, Secret};
-use jiff::civil::Date;
+use crate::domain::{AnalyticsSource, DEFAULT_TIME_ZONE, DailyFact, Secret};
+use jiff::civil::{Date, DateTime};
+use jiff::tz::{Offset, TimeZone};
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// Roistat counts days in the project's zone; Moscow is its default, so periods are sent in it.
-const PERIOD_OFFSET: &str = "+0300";
 /// Calls per page of `calltracking/call/list`.
 const CALL_PAGE: usize = 1000;
 
@@ -20,6 +19,8 @@ pub struct ClientConfig {
     pub api_base: String,
     pub api_key: Secret,
     pub project: String,
+    /// The project's zone: periods are sent in it, and Roistat counts days in the zone it is sent.
+    pub time_zone: TimeZone,
     pub connect_timeout: Duration,
     pub timeout: Duration,
 }
@@ -30,13 +31,30 @@ impl ClientConfig {
             api_base: api_base.to_string(),
             api_key,
             project: project.to_string(),
+            time_zone: moscow(),
             connect_timeout: Duration::from_secs(15),
             timeout: Duration::from_secs(120),
         }
     }
 
-    pub fn for_source(source: &AnalyticsSource) -> ClientConfig {
-        ClientConfig::new(source.api_base_or_default(), source.api_key.clone(), source.project.trim())
+    /// The source's access; fails only on a time zone that is not known.
+    pub fn for_source(source: &AnalyticsSource) -> Result<ClientConfig, RoistatError> {
+        let mut config = ClientConfig::new(source.api_base_or_default(), source.api_key.clone(), source.project.trim());
+        config.time_zone = project_zone(&source.time_zone)?;
+        Ok(config)
+    }
+}
+
+/// Moscow: UTC+3 all year since 2014, also where the system has no zone database.
+fn moscow() -> TimeZone {
+    TimeZone::get(DEFAULT_TIME_ZONE).unwrap_or_else(|_| TimeZone::fixed(Offset::constant(3)))
+}
+
+/// A project's zone by its IANA name (`Europe/Moscow`, `Asia/Yekaterinburg`); empty is Moscow.
+pub fn project_zone(name: &str) -> Result<TimeZone, RoistatError> {
+    match name.trim() {
+        "" | DEFAULT_TIME_ZONE => Ok(moscow()),
+        name => TimeZone::get(name).map_err(|_| RoistatError::UnknownTimeZone(name.to_string())),
     }
 }
 
@@ -47,6 +65,7 @@ pub struct RoistatClient {
     base: String,
     key: Secret,
     project: String,
+    zone: TimeZone,
     timeout: Duration,
 }
 
@@ -92,7 +111,14 @@ impl RoistatClient {
             .user_agent(concat!("skvoz/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| RoistatError::Network { call: "", reason: scrub(&chain(&e), &config.api_key) })?;
-        Ok(RoistatClient { http, base, key: config.api_key, project: config.project, timeout: config.timeout })
+        Ok(RoistatClient {
+            http,
+            base,
+            key: config.api_key,
+            project: config.project,
+            zone: config.time_zone,
+            timeout: config.timeout,
+        })
     }
 
     /// `GET user/projects`: the projects the key can see; also a check of the key.
@@ -121,7 +147,7 @@ impl RoistatClient {
         let body = json!({
             "dimensions": dimensions,
             "metrics": metrics,
-            "period": period(from, to),
+            "period": self.period(from, to),
             "filters": [],
         });
         let env = self.send(CALL, self.project_post(CALL, &body), "data").await?;
@@ -134,7 +160,7 @@ impl RoistatClient {
         let body = json!({
             "dimensions": [types::DAILY, types::LEVELS[0], types::LEVELS[1], types::LEVELS[2]],
             "metrics": names.list(),
-            "period": period(from, to),
+            "period": self.period(from, to),
             "filters": [],
         });
         let answer = self.fetch(CALL, self.project_post(CALL, &body)).await?;
@@ -168,9 +194,9 @@ impl RoistatClient {
         const CALL: &str = "project/calltracking/call/list";
         let mut out = Vec::new();
         loop {
+            let (start, end) = self.bounds(from, to);
             let body = json!({
-                "filters": {"and": [["date", ">=", format!("{from}T00:00:00{PERIOD_OFFSET}")],
-                                     ["date", "<=", format!("{to}T23:59:59{PERIOD_OFFSET}")]]},
+                "filters": {"and": [["date", ">=", start], ["date", "<=", end]]},
                 "limit": CALL_PAGE,
                 "offset": out.len(),
             });
@@ -194,6 +220,16 @@ impl RoistatClient {
             .query(&[("project", self.project.as_str()), ("period", format!("{from}-{to}").as_str())]);
         let env = self.send(CALL, request, "ProxyLeads").await?;
         types::parse_proxy_leads(&env.data).map_err(|r| self.bad(CALL, r))
+    }
+
+    /// The first and the last second of `from..=to` in the project's zone, each with its own offset.
+    fn bounds(&self, from: Date, to: Date) -> (String, String) {
+        (zoned_text(from.at(0, 0, 0, 0), &self.zone), zoned_text(to.at(23, 59, 59, 0), &self.zone))
+    }
+
+    fn period(&self, from: Date, to: Date) -> Value {
+        let (from, to) = self.bounds(from, to);
+        json!({"from": from, "to": to})
     }
 
     fn url(&self, call: &str) -> String {
@@ -278,8 +314,13 @@ impl RoistatClient {
     }
 }
 
-fn period(from: Date, to: Date) -> Value {
-    json!({"from": format!("{from}T00:00:00{PERIOD_OFFSET}"), "to": format!("{to}T23:59:59{PERIOD_OFFSET}")})
+/// A civil moment in `zone` as Roistat's periods carry it: `2026-11-01T00:00:00+0300`.
+fn zoned_text(at: DateTime, zone: &TimeZone) -> String {
+    match at.to_zoned(zone.clone()) {
+        Ok(zoned) => zoned.strftime("%Y-%m-%dT%H:%M:%S%z").to_string(),
+        // Only dates beyond jiff's range fail, and loads never ask for them.
+        Err(_) => format!("{}+0000", at.strftime("%Y-%m-%dT%H:%M:%S")),
+    }
 }
 
 fn text_of(v: Option<&Value>) -> String {
@@ -352,6 +393,22 @@ mod tests {
         assert!(matches!(&e, RoistatError::Api { code, .. } if code == "request_data_validation_error"), "{e:?}");
         let ok = client.envelope("user/projects", answer(r#"{"projects":[],"status":"success"}"#), "projects");
         assert_eq!(ok.ok().map(|env| env.data), Some(serde_json::json!([])));
+    }
+
+    #[test]
+    fn periods_are_sent_in_the_project_zone() {
+        let mut config = ClientConfig::new("", Secret::new("k"), "1");
+        let day = Date::constant(2026, 11, 1);
+        let client = RoistatClient::new(config.clone()).unwrap();
+        assert_eq!(
+            client.period(day, day),
+            json!({"from": "2026-11-01T00:00:00+0300", "to": "2026-11-01T23:59:59+0300"})
+        );
+        config.time_zone = project_zone("Asia/Yekaterinburg").unwrap();
+        let client = RoistatClient::new(config).unwrap();
+        assert_eq!(client.bounds(day, day).0, "2026-11-01T00:00:00+0500");
+        assert!(matches!(project_zone("Марс/Олимп"), Err(RoistatError::UnknownTimeZone(_))));
+        assert_eq!(project_zone("").unwrap(), project_zone("Europe/Moscow").unwrap());
     }
 
     #[test]

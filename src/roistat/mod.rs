@@ -12,7 +12,7 @@ mod sync;
 mod types;
 
 pub use cancel::Cancel;
-pub use client::{ClientConfig, RoistatClient};
+pub use client::{ClientConfig, RoistatClient, project_zone};
 pub use error::RoistatError;
 pub use scheduler::{RunNowError, SchedulerConfig, SchedulerHandle, SourceState, spawn_scheduler, spawn_scheduler_on};
 pub use sync::{RetryPolicy, SyncError, SyncOptions, SyncProgress, SyncReport, load_range, plan_periods, run_sync};

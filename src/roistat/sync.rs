@@ -271,11 +271,12 @@ async fn load(
     if source.project.trim().is_empty() {
         return Err(SyncError::NoProject(source.name.clone()));
     }
-    let mut config = ClientConfig::for_source(source);
+    let mut config = ClientConfig::for_source(source).map_err(SyncError::Roistat)?;
     config.connect_timeout = options.connect_timeout;
     config.timeout = options.timeout;
+    // "Today" is the project's today: its days are the ones Roistat counts.
+    let today = options.today.unwrap_or_else(|| Timestamp::now().to_zoned(config.time_zone.clone()).date());
     let client = RoistatClient::new(config).map_err(SyncError::Roistat)?;
-    let today = options.today.unwrap_or_else(|| jiff::Zoned::now().date());
     let (from, to) = options.range.unwrap_or_else(|| load_range(source, today));
     let mut retries = 0;
 

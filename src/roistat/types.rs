@@ -13,6 +13,8 @@ pub struct Project {
     pub id: String,
     pub name: String,
     pub currency: String,
+    /// The project's zone when the answer names one (`timezone`), else empty.
+    pub time_zone: String,
 }
 
 /// One metric of `analytics/metrics-new`.
@@ -230,7 +232,12 @@ pub(crate) fn parse_projects(data: &Value) -> Result<Vec<Project>, String> {
         .iter()
         .map(|p| {
             let p = object(p, "проект")?;
-            Ok(Project { id: text(p.get("id")), name: text(p.get("name")), currency: text(p.get("currency")) })
+            Ok(Project {
+                id: text(p.get("id")),
+                name: text(p.get("name")),
+                currency: text(p.get("currency")),
+                time_zone: text(p.get("timezone")),
+            })
         })
         .collect()
 }
@@ -800,7 +807,11 @@ mod tests {
         let body = json!({"projects":[{"id":58211,"name":"Магазин","currency":"RUB","creation_date":"2019-01-01"}],
                           "status":"success"});
         let projects = parse_projects(&read(body, "projects")).unwrap();
-        assert_eq!(projects, [Project { id: "58211".into(), name: "Магазин".into(), currency: "RUB".into() }]);
+        let expected =
+            Project {
+                id: "58211".into(), name: "Магазин".into(), currency: "RUB".into(), time_zone: String::new()
+            };
+        assert_eq!(projects, [expected]);
     }
 
     #[test]

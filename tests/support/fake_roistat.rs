@@ -83,8 +83,10 @@ pub struct Switches {
 pub struct FakeState {
     pub config: FakeConfig,
     pub switches: Mutex<Switches>,
-    /// Periods of the data requests, in arrival order.
+    /// Periods of the data requests, in arrival order (the days as sent).
     pub data_requests: Mutex<Vec<(Date, Date)>>,
+    /// The same periods' `from` and `to` exactly as sent, offsets included.
+    pub data_periods: Mutex<Vec<(String, String)>>,
     pub requests: AtomicUsize,
 }
 
@@ -98,8 +100,12 @@ impl FakeState {
     pub fn data_requests(&self) -> Vec<(Date, Date)> {
         self.data_requests.lock().unwrap().clone()
     }
+    pub fn data_periods(&self) -> Vec<(String, String)> {
+        self.data_periods.lock().unwrap().clone()
+    }
     pub fn reset_counts(&self) {
         self.data_requests.lock().unwrap().clear();
+        self.data_periods.lock().unwrap().clear();
         self.requests.store(0, Ordering::SeqCst);
     }
 }
@@ -122,6 +128,7 @@ pub async fn start(config: FakeConfig) -> Fake {
         config,
         switches: Mutex::new(Switches::default()),
         data_requests: Mutex::new(Vec::new()),
+        data_periods: Mutex::new(Vec::new()),
         requests: AtomicUsize::new(0),
     });
     let app = Router::new()
@@ -395,6 +402,21 @@ fn success_body(state: &FakeState, mut body: Vec<u8>) -> Response {
     r
 }
 
+/// Days in the zone of the period sent. Every row of a Moscow day happens at 01:30 Moscow time
+/// (22:30 UTC the day before), so a period sent with an offset below +01:30 counts that row on the
+/// previous day: its day `d` holds the rows of Moscow's `d + 1`.
+fn day_shift(from: &str) -> i64 {
+    let offset = from.get(19..).unwrap_or("").replace(':', "");
+    let minutes = match (offset.get(..1), offset.get(1..3), offset.get(3..5)) {
+        (Some(sign), Some(h), Some(m)) => {
+            let value = h.parse::<i64>().unwrap_or(3) * 60 + m.parse::<i64>().unwrap_or(0);
+            if sign == "-" { -value } else { value }
+        }
+        _ => 180,
+    };
+    if minutes < 90 { 1 } else { 0 }
+}
+
 fn date_of(text: &str) -> Option<Date> {
     text.get(..10)?.parse().ok()
 }
@@ -452,6 +474,9 @@ async fn data(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQuery(q): 
     else {
         return json_response(StatusCode::OK, &envelope_error("request_error", "Bad period"));
     };
+    let sent = |k: &str| request["period"][k].as_str().unwrap_or("").to_string();
+    s.data_periods.lock().unwrap().push((sent("from"), sent("to")));
+    let shift = day_shift(&sent("from"));
     let count = {
         let mut log = s.data_requests.lock().unwrap();
         log.push((from, to));
@@ -501,9 +526,10 @@ async fn data(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQuery(q): 
     body.extend_from_slice(b"{\"status\":\"success\",\"data\":[{\"items\":[");
     let mut total = 0usize;
     for date in each_day(from, to) {
+        let natural = date.checked_add(jiff::Span::new().days(shift)).unwrap();
         for (&(ch, src, k), levels) in triples.iter().zip(&rendered) {
-            let h = hash(date, ch, src, k);
-            if let Some(f) = figures(c, sw.bump_recent, date, h) {
+            let h = hash(natural, ch, src, k);
+            if let Some(f) = figures(c, sw.bump_recent, natural, h) {
                 if total > 0 {
                     body.push(b',');
                 }

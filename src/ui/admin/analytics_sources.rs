@@ -3,7 +3,7 @@
 use super::{AdminEvent, error_label, note, ok_label, secret_row, text_row};
 use crate::app::App;
 use crate::domain::{AnalyticsSource, Secret};
-use crate::roistat::{ClientConfig, Project, RoistatClient, RunNowError, SourceState};
+use crate::roistat::{ClientConfig, Project, RoistatClient, RunNowError, SourceState, project_zone};
 use egui::RichText;
 use std::collections::{BTreeMap, HashSet};
 
@@ -133,6 +133,10 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
                     for p in &screen.projects {
                         if ui.selectable_label(form.project == p.id, format!("{} ({})", p.name, p.id)).clicked() {
                             form.project = p.id.clone();
+                            // Offer the zone Roistat reports for the project, where it reports one.
+                            if !p.time_zone.trim().is_empty() {
+                                form.time_zone = p.time_zone.trim().to_string();
+                            }
                         }
                     }
                 });
@@ -140,6 +144,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
             }
         });
         ui.end_row();
+        text_row(ui, "Часовой пояс проекта:", &mut form.time_zone);
         let l = ui.label("Интервал загрузки, минут:");
         ui.add(egui::DragValue::new(&mut form.interval_minutes).range(5..=1440)).labelled_by(l.id);
         ui.end_row();
@@ -192,8 +197,15 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         form.project = form.project.trim().to_string();
         form.api_base = form.api_base.trim().to_string();
         form.api_key = Secret::new(screen.api_key.trim());
+        form.time_zone = form.time_zone.trim().to_string();
+        if form.time_zone.is_empty() {
+            form.time_zone = crate::domain::DEFAULT_TIME_ZONE.to_string();
+        }
         if form.name.is_empty() || form.project.is_empty() || form.api_key.is_empty() {
             screen.error = Some("Укажите наименование, API-ключ и проект Roistat".into());
+            load_now = false;
+        } else if let Err(e) = project_zone(&form.time_zone) {
+            screen.error = Some(e.to_string());
             load_now = false;
         } else {
             match app.store.put(form.clone()) {
