@@ -1,6 +1,6 @@
 //! The command line: the window by default, and the headless commands.
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use skvoz::report::{self, Column, Grouping, Query, Report};
 use skvoz::store::{SCHEMA_VERSION, Store};
@@ -204,8 +204,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Report { from, to, group, format, channel }) => {
             let store = Store::open(&dir)?;
-            let query = Query { from, to, grouping: group.into(), channel };
-            let report = skvoz::app::load_report(&store, &query)?;
+            let mut report =
+                skvoz::app::load_report(&store, &Query { from, to, grouping: group.into(), channel: None })?;
+            if let Some(given) = channel {
+                // A channel is named by its value or by its title as the dashboard shows it.
+                let Some(found) = skvoz::report::find_channel(&report.channels, &given) else {
+                    let known: Vec<String> =
+                        report.channels.iter().map(|c| format!("«{}» ({})", c.title, c.key)).collect();
+                    bail!(
+                        "канала «{given}» нет в данных за этот период; укажите значение или название одного из: {}",
+                        if known.is_empty() { "—".to_string() } else { known.join(", ") }
+                    );
+                };
+                let query = Query { channel: Some(found.key.clone()), ..report.query.clone() };
+                report = skvoz::app::load_report(&store, &query)?;
+            }
             let stdout = std::io::stdout();
             let mut out = BufWriter::new(stdout.lock());
             match format {

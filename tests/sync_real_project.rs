@@ -103,3 +103,55 @@ async fn an_unknown_zone_stops_the_load_with_a_russian_message() {
     assert!(e.to_string().contains("Часовой пояс проекта «Moscow Time»"), "{e}");
     assert!(fake.state.data_periods().is_empty(), "nothing asked in a zone we do not know");
 }
+
+/// What the real project's channels look like in `skvoz report`: titles as Roistat gave them, the
+/// empty value (direct visits) a channel of its own, a channel found by its title.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_shows_titles_of_opaque_and_empty_channels() {
+    let fake = fake().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = skvoz::store::Store::open(dir.path()).unwrap();
+    let source = add_source(&store, &fake, false);
+    let (from, to) = (days_before(today(), 6), today());
+    let options = skvoz::roistat::SyncOptions { range: Some((from, to)), ..fast_options() };
+    run_sync(&store, source.id, &options, &Cancel::new(), &quiet).await.unwrap();
+    drop(store);
+    let (f, t) = (from.to_string(), to.to_string());
+    let report = |extra: &[&str]| {
+        let mut args = vec!["report", "--from", &f, "--to", &t];
+        args.extend(extra);
+        let out = Command::new(env!("CARGO_BIN_EXE_skvoz"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(&args)
+            .env_remove("SKVOZ_DATA_DIR")
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, table, err) = report(&[]);
+    assert!(ok, "{err}");
+    for title in ["Прямые визиты", "Google\u{a0}Ads\u{a0}1", "Яндекс.Директ"] {
+        assert!(table.contains(title), "{title} missing:\n{table}");
+    }
+    let (_, csv, _) = report(&["--format", "csv", "--group", "source"]);
+    assert!(csv.lines().any(|l| l.starts_with("Прямые визиты / (без значения);")), "{csv}");
+    assert!(csv.contains("Google\u{a0}Ads\u{a0}1 / Источник 0;"), "{csv}");
+
+    // By title with ordinary spaces, and by the empty value itself.
+    let (ok, json, err) = report(&["--format", "json", "--channel", "Google Ads 1"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["query"]["channel"], "g");
+    assert!(v["rows"].as_array().unwrap().iter().all(|r| r["key"] == "g"));
+    let (ok, json, _) = report(&["--format", "json", "--channel", ""]);
+    assert!(ok);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["rows"][0]["title"], "Прямые визиты");
+    let (ok, _, err) = report(&["--channel", "Нет такого"]);
+    assert!(!ok && err.contains("Прямые визиты"), "{err}");
+}

@@ -16,10 +16,28 @@ impl Level {
     pub fn new(value: impl Into<String>, title: impl Into<String>) -> Level {
         Level { value: value.into(), title: title.into() }
     }
-    /// The title, or the value when Roistat gave none.
+    /// The title as Roistat gave it (non-breaking spaces and all), or the value when it gave none.
+    /// An empty value is a key like any other (direct visits); with no title either it still needs
+    /// words on screen.
     pub fn label(&self) -> &str {
-        if self.title.is_empty() { &self.value } else { &self.title }
+        match (self.title.is_empty(), self.value.is_empty()) {
+            (false, _) => &self.title,
+            (true, false) => &self.value,
+            (true, true) => NO_VALUE,
+        }
     }
+}
+
+/// The label of a level with neither value nor title.
+pub const NO_VALUE: &str = "(без значения)";
+
+/// Titles compared as people read them: any run of spaces (Roistat's titles carry U+00A0) is one
+/// space, case does not matter.
+pub fn same_title(a: &str, b: &str) -> bool {
+    fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+        text.split(|c: char| c.is_whitespace()).filter(|w| !w.is_empty()).map(str::to_lowercase)
+    }
+    words(a).eq(words(b))
 }
 
 /// The figures of one day for one marker triple (channel, source, campaign).

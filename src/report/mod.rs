@@ -361,6 +361,15 @@ fn level_title(l: &crate::domain::Level) -> &str {
     l.label()
 }
 
+/// The channel a person named: by its value first (`direct27`, or `""` for direct visits), else by
+/// its title with spaces normalised (`Google Ads 1` finds `Google\u{a0}Ads\u{a0}1`).
+pub fn find_channel<'a>(channels: &'a [ChannelRef], given: &str) -> Option<&'a ChannelRef> {
+    channels
+        .iter()
+        .find(|c| c.key == given)
+        .or_else(|| channels.iter().find(|c| crate::domain::same_title(&c.title, given)))
+}
+
 /// Builds the report from facts that cover at least [`Query::facts_span`]; facts outside it are ignored.
 pub fn build(facts: &[DailyFact], query: &Query) -> Result<Report, ReportError> {
     let days = query.days()?;

@@ -363,7 +363,8 @@ struct Visible<'a> {
 fn visible_rows<'a>(rows: &'a [Row], app: &App) -> Vec<Visible<'a>> {
     fn walk<'a>(rows: &'a [Row], depth: usize, prefix: &str, app: &App, out: &mut Vec<Visible<'a>>) {
         for row in rows {
-            let path = if prefix.is_empty() { row.key.clone() } else { format!("{prefix}/{}", row.key) };
+            // By depth, not by an empty prefix: a channel's value may be empty (direct visits).
+            let path = if depth == 0 { row.key.clone() } else { format!("{prefix}/{}", row.key) };
             let open = app.dashboard.expanded.contains(&path);
             out.push(Visible { depth, path: path.clone(), row });
             if open {
