@@ -60,7 +60,7 @@ enum Command {
         group: GroupArg,
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
-        /// Only this channel (marker level 1, e.g. `direct`)
+        /// Only this channel: its value (marker level 1, e.g. `direct27`) or its title
         #[arg(long)]
         channel: Option<String>,
     },
@@ -75,6 +75,18 @@ enum Command {
     Sync(SyncArgs),
     /// List the analytics sources and the state of their loads
     Sources,
+    /// List the Roistat projects an API key can see (also a check of the key)
+    Projects(ProjectsArgs),
+}
+
+#[derive(clap::Args)]
+struct ProjectsArgs {
+    /// Roistat API key
+    #[arg(long, value_name = "KEY", env = "SKVOZ_ROISTAT_API_KEY", hide_env_values = true)]
+    api_key: String,
+    /// Roistat API address (default: Roistat's cloud)
+    #[arg(long, value_name = "URL")]
+    api_base: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -271,6 +283,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             init_logging("error");
             let store = Store::open(&dir)?;
             sync_cli::run(&store, args)
+        }
+        Some(Command::Projects(args)) => {
+            init_logging("error");
+            sync_cli::projects(args.api_base.as_deref(), &args.api_key)
         }
         Some(Command::Sources) => {
             let store = Store::open(&dir)?;

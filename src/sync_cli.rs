@@ -3,7 +3,7 @@
 use super::SyncArgs;
 use anyhow::{Context, Result, anyhow, bail};
 use skvoz::domain::{AnalyticsSource, DEFAULT_API_BASE, Secret};
-use skvoz::roistat::{Cancel, SyncOptions, SyncProgress, run_sync};
+use skvoz::roistat::{Cancel, ClientConfig, RoistatClient, SyncOptions, SyncProgress, run_sync};
 use skvoz::store::Store;
 use std::process::ExitCode;
 
@@ -144,6 +144,32 @@ pub fn list(store: &Store) -> Result<ExitCode> {
         if let Some(error) = &s.last_error {
             println!("   ошибка: {error}");
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `skvoz projects`: the projects a key sees, the same call as the source form's «Проверить ключ».
+pub fn projects(api_base: Option<&str>, api_key: &str) -> Result<ExitCode> {
+    let key = api_key.trim();
+    if key.is_empty() {
+        bail!("не указан API-ключ Roistat: передайте --api-key или переменную окружения SKVOZ_ROISTAT_API_KEY");
+    }
+    let base = api_base.map(str::trim).filter(|b| !b.is_empty()).unwrap_or(DEFAULT_API_BASE);
+    let client =
+        RoistatClient::new(ClientConfig::new(base, Secret::new(key), "")).map_err(|e| anyhow!(e.to_string()))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("не удалось запустить фоновые задачи")?;
+    let projects = runtime.block_on(client.projects()).map_err(|e| anyhow!(e.to_string()))?;
+    if projects.is_empty() {
+        println!("Ключ принят, но проектов Roistat ему не видно: проверьте, чей это ключ");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let width = projects.iter().map(|p| p.id.chars().count()).max().unwrap_or(0).max("Проект".chars().count());
+    println!("{:<width$}  {:<6}  Название", "Проект", "Валюта");
+    for p in projects {
+        println!("{:<width$}  {:<6}  {}", p.id, if p.currency.is_empty() { "—" } else { &p.currency }, p.name);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -155,3 +155,32 @@ async fn the_report_shows_titles_of_opaque_and_empty_channels() {
     let (ok, _, err) = report(&["--channel", "Нет такого"]);
     assert!(!ok && err.contains("Прямые визиты"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn projects_lists_what_the_key_sees_and_refuses_a_wrong_key_in_russian() {
+    let fake = fake().await;
+    let run = |key: &str| {
+        let (url, key) = (fake.url.clone(), key.to_string());
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_skvoz"))
+                .args(["projects", "--api-base", &url])
+                .env_remove("SKVOZ_DATA_DIR")
+                .env("SKVOZ_ROISTAT_API_KEY", key)
+                .output()
+                .unwrap()
+        })
+    };
+    let out = run(KEY).await.unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{listing}{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<&str> = listing.lines().collect();
+    assert_eq!(lines.len(), 3, "{listing}");
+    assert!(lines[1].starts_with(PROJECT) && lines[1].contains("RUB") && lines[1].ends_with("Тестовый\u{a0}проект"));
+    assert!(lines[2].starts_with("777") && lines[2].contains("USD"), "{listing}");
+
+    let wrong = "wrong-projects-key-42";
+    fake.state.set(|s| s.echo_key = true);
+    let out = run(wrong).await.unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success() && err.contains("API-ключ") && !err.contains(wrong), "{err}");
+}

@@ -67,6 +67,15 @@ impl AnalyticsScreen {
     }
 }
 
+/// A project as the picker shows it: name, id and currency.
+fn project_text(p: &Project) -> String {
+    if p.currency.is_empty() {
+        format!("{} ({})", p.name, p.id)
+    } else {
+        format!("{} ({}, {})", p.name, p.id, p.currency)
+    }
+}
+
 fn opt_time(t: Option<jiff::Timestamp>) -> String {
     t.map(super::time).unwrap_or_else(|| "—".into())
 }
@@ -116,8 +125,9 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
             get_projects = ui
                 .add_enabled(
                     !screen.projects_loading && !screen.api_key.trim().is_empty(),
-                    egui::Button::new("Получить проекты"),
+                    egui::Button::new("Проверить ключ"),
                 )
+                .on_hover_text("Запрашивает у Roistat проекты, видные этому ключу, и предлагает выбрать проект")
                 .clicked();
             if screen.projects_loading {
                 ui.spinner();
@@ -127,11 +137,11 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
                     .projects
                     .iter()
                     .find(|p| p.id == form.project)
-                    .map(|p| format!("{} ({})", p.name, p.id))
+                    .map(project_text)
                     .unwrap_or_else(|| "выберите проект".into());
                 let combo = egui::ComboBox::from_id_salt("projects").selected_text(&current).show_ui(ui, |ui| {
                     for p in &screen.projects {
-                        if ui.selectable_label(form.project == p.id, format!("{} ({})", p.name, p.id)).clicked() {
+                        if ui.selectable_label(form.project == p.id, project_text(p)).clicked() {
                             form.project = p.id.clone();
                             // Offer the zone Roistat reports for the project, where it reports one.
                             if !p.time_zone.trim().is_empty() {
@@ -157,6 +167,8 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     });
     if let Some(e) = &screen.projects_error {
         error_label(ui, e);
+    } else if !screen.projects.is_empty() {
+        ok_label(ui, &format!("Ключ принят: проектов Roistat — {}", screen.projects.len()));
     }
     if get_projects {
         screen.projects_loading = true;
