@@ -99,14 +99,16 @@ impl Query {
     }
 }
 
-/// Summed figures; everything else is derived from them.
+/// Summed figures; everything else is derived from them. In JSON money is roubles (`11000.75`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Figures {
     pub visits: u64,
     pub leads: u64,
     pub sales: u64,
+    #[serde(with = "crate::domain::rubles")]
     pub revenue: Money,
+    #[serde(with = "crate::domain::rubles")]
     pub cost: Money,
     pub calls: u64,
 }
@@ -185,15 +187,19 @@ impl Figures {
     }
 }
 
-/// The derived figures, spelled out for the JSON form and the exporters.
+/// The derived figures, spelled out for the JSON form and the exporters; money in roubles there.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
+    #[serde(with = "crate::domain::rubles")]
     pub profit: Money,
+    #[serde(with = "crate::domain::rubles::option")]
     pub cpl: Option<Money>,
+    #[serde(with = "crate::domain::rubles::option")]
     pub cpo: Option<Money>,
     pub roi: Option<f64>,
     pub conversion_to_leads: Option<f64>,
     pub conversion_to_sales: Option<f64>,
+    #[serde(with = "crate::domain::rubles::option")]
     pub average_check: Option<Money>,
 }
 
