@@ -305,6 +305,8 @@ pub struct AnalyticsSource {
     /// Our figures the project has no metric for (e.g. «Звонки» without call tracking), as the last
     /// load found them: shown as «нет в проекте», read as zero.
     pub missing_metrics: Vec<String>,
+    /// «Сверка с Roistat»: the last match of Roistat's proxy leads with ours.
+    pub reconciliation: Option<super::Reconciliation>,
 }
 
 pub const DEFAULT_API_BASE: &str = "https://cloud.roistat.com/api/v1";
@@ -329,6 +331,7 @@ impl Default for AnalyticsSource {
             last_error: None,
             facts_loaded: 0,
             missing_metrics: Vec::new(),
+            reconciliation: None,
         }
     }
 }

@@ -3,8 +3,9 @@
 use super::cancel::Cancel;
 use super::client::{ClientConfig, RoistatClient, scrub};
 use super::error::RoistatError;
+use super::reconcile::{self, RECONCILE_DAYS};
 use super::types::{MetricNames, RoistatCall};
-use crate::domain::{AnalyticsSource, Call, CallStatus, LeadSource};
+use crate::domain::{AnalyticsSource, Call, CallStatus, LeadSource, Reconciliation};
 use crate::store::{Store, StoreError};
 use jiff::civil::Date;
 use jiff::{Span, Timestamp};
@@ -94,6 +95,8 @@ pub struct SyncReport {
     pub retries: u32,
     /// Titles of our figures the project has no metric for: not asked for, read as zero.
     pub missing_metrics: Vec<String>,
+    /// «Сверка с Roistat» over the last days of the load (a failure is recorded in it, not fatal).
+    pub reconciliation: Option<Reconciliation>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -177,7 +180,7 @@ pub fn plan_periods(from: Date, to: Date, max_days: u32) -> Vec<(Date, Date)> {
 }
 
 /// Runs one request, waiting and retrying while Roistat limits the rate; stops at once on cancel.
-async fn with_retry<T, F, Fut>(
+pub(super) async fn with_retry<T, F, Fut>(
     call: &'static str,
     policy: &RetryPolicy,
     cancel: &Cancel,
@@ -245,6 +248,9 @@ pub async fn run_sync(
             latest.last_error = None;
             latest.facts_loaded = report.facts as u64;
             latest.missing_metrics = report.missing_metrics.clone();
+            if let Some(r) = &report.reconciliation {
+                latest.reconciliation = Some(r.clone());
+            }
             tracing::info!(job = %source.job_name(), facts = report.facts, calls = report.calls, "загрузка завершена");
         }
         Err(e) => {
@@ -328,9 +334,35 @@ async fn load(
     } else {
         0
     };
+    let reconciliation = reconcile_recent(store, source, &client, from, to, options, cancel, &mut retries).await?;
     state.message = format!("Готово: {facts} фактов за {} — {}", ru(from), ru(to));
     progress(&state);
-    Ok(SyncReport { from, to, periods: state.done, facts, calls, retries, missing_metrics })
+    Ok(SyncReport { from, to, periods: state.done, facts, calls, retries, missing_metrics, reconciliation })
+}
+
+/// «Сверка с Roistat» of the load's last days. Only a cancel stops the load: a project whose key may
+/// not read proxy leads still gets its analytics, and the result says why the reconciliation failed.
+#[allow(clippy::too_many_arguments)]
+async fn reconcile_recent(
+    store: &Store,
+    source: &AnalyticsSource,
+    client: &RoistatClient,
+    from: Date,
+    to: Date,
+    options: &SyncOptions,
+    cancel: &Cancel,
+    retries: &mut u32,
+) -> Result<Option<Reconciliation>, SyncError> {
+    let from = from.max(add_days(to, 1 - RECONCILE_DAYS));
+    let loaded = with_retry(reconcile::CALL, &options.retry, cancel, retries, || client.proxy_leads(from, to)).await;
+    Ok(Some(match loaded {
+        Ok(leads) => reconcile::match_leads(store, leads, from, to)?,
+        Err(RoistatError::Cancelled { .. }) => return Err(SyncError::Cancelled),
+        Err(e) => {
+            tracing::warn!(error = %scrub(&e.to_string(), &source.api_key), "сверка с Roistat не выполнена");
+            reconcile::failed(from, to, scrub(&e.to_string(), &source.api_key))
+        }
+    }))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -15,6 +15,8 @@ mod intake;
 mod log;
 pub mod query;
 
+pub use actions::lead::intake_from_roistat;
+
 use crate::domain::{ExchangeEntry, Outcome, Secret, ServiceSettings};
 use crate::store::{Store, StoreError};
 use auth::{AuthResult, Credentials, Throttle};
