@@ -77,6 +77,18 @@ enum Command {
     Sources,
     /// List the Roistat projects an API key can see (also a check of the key)
     Projects(ProjectsArgs),
+    /// «Сверка с Roistat»: the leads Roistat sent, matched with ours (arrived, late, missing)
+    Reconcile {
+        /// The analytics source, by name (default: the only one there is)
+        #[arg(long, value_name = "NAME")]
+        source: Option<String>,
+        /// First day (YYYY-MM-DD); default: a week ago
+        #[arg(long, value_name = "DATE")]
+        from: Option<jiff::civil::Date>,
+        /// Last day (YYYY-MM-DD); default: today
+        #[arg(long, value_name = "DATE")]
+        to: Option<jiff::civil::Date>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -287,6 +299,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Projects(args)) => {
             init_logging("error");
             sync_cli::projects(args.api_base.as_deref(), &args.api_key)
+        }
+        Some(Command::Reconcile { source, from, to }) => {
+            init_logging("error");
+            let store = Store::open(&dir)?;
+            sync_cli::reconcile(&store, source.as_deref(), from, to)
         }
         Some(Command::Sources) => {
             let store = Store::open(&dir)?;

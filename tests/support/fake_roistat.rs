@@ -78,6 +78,8 @@ pub struct Switches {
     pub bump_recent: bool,
     /// Error descriptions repeat the key they were given (as a careless server might).
     pub echo_key: bool,
+    /// `project/proxy-leads` answers `access_denied` with HTTP 200 (a key or tariff without it).
+    pub proxy_leads_denied: bool,
 }
 
 pub struct FakeState {
@@ -87,6 +89,8 @@ pub struct FakeState {
     pub data_requests: Mutex<Vec<(Date, Date)>>,
     /// The same periods' `from` and `to` exactly as sent, offsets included.
     pub data_periods: Mutex<Vec<(String, String)>>,
+    /// What `project/proxy-leads` lists instead of its generated leads (filtered by `creation_date`).
+    pub proxy_leads: Mutex<Option<Vec<Value>>>,
     pub requests: AtomicUsize,
 }
 
@@ -129,6 +133,7 @@ pub async fn start(config: FakeConfig) -> Fake {
         switches: Mutex::new(Switches::default()),
         data_requests: Mutex::new(Vec::new()),
         data_periods: Mutex::new(Vec::new()),
+        proxy_leads: Mutex::new(None),
         requests: AtomicUsize::new(0),
     });
     let app = Router::new()
@@ -599,13 +604,23 @@ async fn proxy_leads(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQue
     if let Err(r) = check(&s, &headers, &q, true).await {
         return r;
     }
+    if s.switches().proxy_leads_denied {
+        return json_response(StatusCode::OK, &envelope_error("access_denied", "Access denied"));
+    }
     let period = query_param(&q, "period").unwrap_or_default();
     let (Some(from), Some(to)) =
         (period.get(..10).and_then(|d| d.parse::<Date>().ok()), period.get(11..).and_then(|d| d.parse::<Date>().ok()))
     else {
         return json_response(StatusCode::OK, &envelope_error("request_error", "Bad period"));
     };
-    let leads: Vec<Value> = each_day(from, to).flat_map(proxy_leads_of).collect();
+    let set = s.proxy_leads.lock().unwrap().clone();
+    let leads: Vec<Value> = match set {
+        Some(list) => list
+            .into_iter()
+            .filter(|l| l["creation_date"].as_str().and_then(date_of).is_some_and(|d| d >= from && d <= to))
+            .collect(),
+        None => each_day(from, to).flat_map(proxy_leads_of).collect(),
+    };
     success_body(&s, json!({"ProxyLeads": leads}).to_string().into_bytes())
 }
 
