@@ -18,6 +18,10 @@ pub struct AnalyticsScreen {
     pub projects_error: Option<String>,
     /// Sources whose «Отменить» was pressed while their load still runs.
     pub cancelling: HashSet<u64>,
+    /// «Сверить сейчас» or «Создать заявку» runs.
+    pub reconciling: bool,
+    /// What the last of them said.
+    pub reconcile_outcome: Option<Result<String, String>>,
     pub error: Option<String>,
     pub saved: bool,
     pub stale: bool,
@@ -37,6 +41,7 @@ impl AnalyticsScreen {
                     form.last_error = fresh.last_error.clone();
                     form.facts_loaded = fresh.facts_loaded;
                     form.missing_metrics = fresh.missing_metrics.clone();
+                    form.reconciliation = fresh.reconciliation.clone();
                 }
                 self.list = list;
             }
@@ -46,13 +51,21 @@ impl AnalyticsScreen {
         self.stale = false;
     }
 
-    fn edit(&mut self, source: AnalyticsSource) {
+    /// Opens a source in the form (the dashboard's reconciliation badge comes here too).
+    pub fn edit(&mut self, source: AnalyticsSource) {
         self.api_key = source.api_key.expose().to_string();
         self.form = Some(source);
         self.projects.clear();
         self.projects_error = None;
         self.error = None;
         self.saved = false;
+        self.reconcile_outcome = None;
+    }
+
+    pub(super) fn on_reconciled(&mut self, result: Result<String, String>) {
+        self.reconciling = false;
+        self.reconcile_outcome = Some(result);
+        self.stale = true;
     }
 
     pub(super) fn on_projects(&mut self, result: Result<Vec<Project>, String>) {
@@ -279,6 +292,109 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         error_label(ui, e);
     } else if screen.saved {
         ok_label(ui, "Источник сохранён.");
+    }
+    if form.id != 0 {
+        ui.separator();
+        reconciliation_ui(ui, app);
+    }
+}
+
+/// «Сверка с Roistat»: the proxy leads Roistat sent, matched with ours, and the missing ones to create.
+fn reconciliation_ui(ui: &mut egui::Ui, app: &mut App) {
+    let (screen, tasks, bg, store) = (&mut app.admin.analytics, &mut app.admin.tasks, &app.bg, &app.store);
+    let Some(form) = screen.form.as_ref() else { return };
+    let source_id = form.id;
+    ui.label(RichText::new("Сверка с Roistat").strong());
+    note(
+        ui,
+        "Заявки, которые Roistat отправил (project/proxy-leads), сопоставлены с нашими по id заявки Roistat и по order_id.",
+    );
+    let mut check = false;
+    let mut create = None;
+    ui.horizontal(|ui| {
+        check = ui
+            .add_enabled(!screen.reconciling, egui::Button::new("Сверить сейчас"))
+            .on_hover_text("Сверка за последние 7 дней")
+            .clicked();
+        if screen.reconciling {
+            ui.spinner();
+        }
+    });
+    match &form.reconciliation {
+        None => {
+            ui.label("Сверка ещё не выполнялась: она идёт с каждой загрузкой аналитики или по кнопке.");
+        }
+        Some(r) => {
+            let period = match (r.from, r.to) {
+                (Some(f), Some(t)) => format!("{} — {}", crate::report::fmt_date(f), crate::report::fmt_date(t)),
+                _ => "—".into(),
+            };
+            ui.label(format!("Период: {period}; сверено {}", opt_time(r.checked_at)));
+            if let Some(e) = &r.error {
+                error_label(ui, &format!("Сверка не выполнена: {e}"));
+            } else {
+                ui.label(format!("Пришли вовремя: {}", r.arrived));
+                ui.label(format!("С опозданием: {}", r.late_count));
+                for late in &r.late {
+                    ui.label(format!(
+                        "    заявка {} «{}»: через {} мин после создания в Roistat",
+                        late.lead_id, late.roistat.title, late.delay_minutes
+                    ));
+                }
+                let missing = format!("Нет у нас: {}", r.missing_count);
+                if r.missing_count > 0 {
+                    ui.colored_label(ui.visuals().error_fg_color, missing);
+                } else {
+                    ok_label(ui, &missing);
+                }
+                egui::Grid::new("reconcile_missing").num_columns(5).spacing([12.0, 4.0]).show(ui, |ui| {
+                    for m in &r.missing {
+                        ui.label(&m.title);
+                        ui.label(if m.phone.is_empty() { "—" } else { &m.phone });
+                        ui.label(if m.created.is_empty() { "—" } else { &m.created });
+                        ui.label(if m.name.is_empty() { "—" } else { &m.name });
+                        let button = ui.add_enabled(!screen.reconciling, egui::Button::new("Создать заявку"));
+                        crate::ui::widgets::name_button(&button, &format!("Создать заявку Roistat {}", m.id));
+                        if button.on_hover_text("Создать заявку из данных Roistat").clicked() {
+                            create = Some(m.id.clone());
+                        }
+                        ui.end_row();
+                    }
+                });
+            }
+        }
+    }
+    if let Some(outcome) = &screen.reconcile_outcome {
+        match outcome {
+            Ok(text) => ok_label(ui, text),
+            Err(e) => error_label(ui, e),
+        }
+    }
+    if check {
+        screen.reconciling = true;
+        let store = store.clone();
+        let to = jiff::Zoned::now().date();
+        let from = to.checked_sub(jiff::Span::new().days(6)).unwrap_or(to);
+        tasks.spawn(bg, async move {
+            let result = crate::roistat::reconcile_source(&store, source_id, from, to).await;
+            AdminEvent::Reconciled(
+                result.map(|r| format!("Сверка выполнена: нет у нас — {}", r.missing_count)).map_err(|e| e.to_string()),
+            )
+        });
+    }
+    if let Some(roistat_id) = create {
+        screen.reconciling = true;
+        let store = store.clone();
+        tasks.spawn(bg, async move {
+            let made =
+                tokio::task::spawn_blocking(move || crate::roistat::create_missing(&store, source_id, &roistat_id))
+                    .await;
+            AdminEvent::Reconciled(match made {
+                Ok(Ok(lead)) => Ok(format!("Создана заявка № {} «{}»", lead.number, lead.title)),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(e) => Err(format!("Заявка не создана: {e}")),
+            })
+        });
     }
 }
 

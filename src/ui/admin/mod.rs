@@ -33,6 +33,8 @@ pub enum AdminEvent {
     LeadSourceChecked(Result<(), String>),
     TelephonyChecked(CheckResult),
     Projects(Result<Vec<Project>, String>),
+    /// «Сверить сейчас» or «Создать заявку» of the reconciliation finished (its result is in the store).
+    Reconciled(Result<String, String>),
     /// A read of the exchange log.
     Exchange(exchange_log::Loaded),
 }
@@ -137,6 +139,7 @@ impl AdminScreens {
                 AdminEvent::LeadSourceChecked(r) => self.lead_sources.check = Some(r),
                 AdminEvent::TelephonyChecked(r) => self.telephony.on_checked(&self.store, r),
                 AdminEvent::Projects(r) => self.analytics.on_projects(r),
+                AdminEvent::Reconciled(r) => self.analytics.on_reconciled(r),
                 AdminEvent::Exchange(loaded) => self.exchange.on_loaded(loaded),
             }
         }
