@@ -141,6 +141,16 @@ pub fn list(store: &Store) -> Result<ExitCode> {
         if !s.missing_metrics.is_empty() {
             println!("   нет в проекте: {}", s.missing_metrics.join(", "));
         }
+        match &s.reconciliation {
+            Some(r) if r.error.is_some() => {
+                println!("   сверка с Roistat не выполнена: {}", r.error.as_deref().unwrap_or(""))
+            }
+            Some(r) => println!(
+                "   сверка с Roistat: пришли {}, с опозданием {}, нет у нас {}",
+                r.arrived, r.late_count, r.missing_count
+            ),
+            None => {}
+        }
         if let Some(error) = &s.last_error {
             println!("   ошибка: {error}");
         }

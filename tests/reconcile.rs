@@ -102,6 +102,15 @@ async fn arrived_late_and_missing_leads_and_a_missing_one_created_from_roistat()
         text.contains(&format!("Roistat R-5 «Пойманный лид», телефон 79991234567, создана {created}, Пётр")),
         "{text}"
     );
+    let out = Command::new(env!("CARGO_BIN_EXE_skvoz"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("sources")
+        .env_remove("SKVOZ_DATA_DIR")
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(listing.contains("сверка с Roistat: пришли 2, с опозданием 2, нет у нас 1"), "{listing}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
