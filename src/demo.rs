@@ -242,7 +242,9 @@ pub fn generate(seed: u64, today: Date) -> DemoData {
                 caller,
                 callee: "74951234567".into(),
                 at: at(date, 10 + rng.below(8) as i8, rng.below(60) as i8),
-                status: *rng.pick(&[CallStatus::Answer, CallStatus::Answer, CallStatus::NoAnswer, CallStatus::Busy]),
+                status: rng
+                    .pick(&[CallStatus::Answer, CallStatus::Answer, CallStatus::NoAnswer, CallStatus::Busy])
+                    .clone(),
                 duration_seconds: 20 + rng.below(400) as u32,
                 marker: "direct_brand".into(),
                 ..Call::default()

@@ -1,6 +1,6 @@
 //! The command line: the window by default, and the headless commands.
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use skvoz::app::control;
 use skvoz::report::{self, Column, Grouping, Query, Report};
@@ -61,7 +61,7 @@ enum Command {
         group: GroupArg,
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
-        /// Only this channel (marker level 1, e.g. `direct`)
+        /// Only this channel: its value (marker level 1, e.g. `direct27`) or its title
         #[arg(long)]
         channel: Option<String>,
     },
@@ -76,6 +76,30 @@ enum Command {
     Sync(SyncArgs),
     /// List the analytics sources and the state of their loads
     Sources,
+    /// List the Roistat projects an API key can see (also a check of the key)
+    Projects(ProjectsArgs),
+    /// «Сверка с Roistat»: the leads Roistat sent, matched with ours (arrived, late, missing)
+    Reconcile {
+        /// The analytics source, by name (default: the only one there is)
+        #[arg(long, value_name = "NAME")]
+        source: Option<String>,
+        /// First day (YYYY-MM-DD); default: a week ago
+        #[arg(long, value_name = "DATE")]
+        from: Option<jiff::civil::Date>,
+        /// Last day (YYYY-MM-DD); default: today
+        #[arg(long, value_name = "DATE")]
+        to: Option<jiff::civil::Date>,
+    },
+}
+
+#[derive(clap::Args)]
+struct ProjectsArgs {
+    /// Roistat API key
+    #[arg(long, value_name = "KEY", env = "SKVOZ_ROISTAT_API_KEY", hide_env_values = true)]
+    api_key: String,
+    /// Roistat API address (default: Roistat's cloud)
+    #[arg(long, value_name = "URL")]
+    api_base: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -188,6 +212,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("  Логин:    {}", settings.login);
             println!("  Пароль:   {}", settings.password.expose());
             println!("  Метод отправки данных: GET");
+            println!("  Формат данных: JSON (не XML)");
             println!("Если Roistat обращается через прокси с TLS, укажите внешний адрес https://… с тем же путём.");
             let proxies = if settings.trusted_proxies.is_empty() {
                 "нет".to_string()
@@ -214,11 +239,27 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Report { from, to, group, format, channel }) => {
-            let query = Query { channel, ..Query::new(from, to, group.into()) };
-            let report = match open_or_ask(&dir)? {
-                Access::Store(store) => skvoz::app::load_report(&store, &query)?,
-                Access::Running(running) => running.report(&query)?,
+            // Through the running process or the store itself, whichever holds it.
+            let load = |query: &Query| -> Result<Report> {
+                Ok(match open_or_ask(&dir)? {
+                    Access::Store(store) => skvoz::app::load_report(&store, query)?,
+                    Access::Running(running) => running.report(query)?,
+                })
             };
+            let mut report = load(&Query::new(from, to, group.into()))?;
+            if let Some(given) = channel {
+                // A channel is named by its value or by its title as the dashboard shows it.
+                let Some(found) = skvoz::report::find_channel(&report.channels, &given) else {
+                    let known: Vec<String> =
+                        report.channels.iter().map(|c| format!("«{}» ({})", c.title, c.key)).collect();
+                    bail!(
+                        "канала «{given}» нет в данных за этот период; укажите значение или название одного из: {}",
+                        if known.is_empty() { "—".to_string() } else { known.join(", ") }
+                    );
+                };
+                let query = Query { channel: Some(found.key.clone()), ..report.query.clone() };
+                report = load(&query)?;
+            }
             let stdout = std::io::stdout();
             let mut out = BufWriter::new(stdout.lock());
             match format {
@@ -279,6 +320,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             init_logging("error");
             let store = Store::open(&dir)?;
             sync_cli::run(&store, args)
+        }
+        Some(Command::Projects(args)) => {
+            init_logging("error");
+            sync_cli::projects(args.api_base.as_deref(), &args.api_key)
+        }
+        Some(Command::Reconcile { source, from, to }) => {
+            init_logging("error");
+            let store = Store::open(&dir)?;
+            sync_cli::reconcile(&store, source.as_deref(), from, to)
         }
         Some(Command::Sources) => {
             let store = Store::open(&dir)?;

@@ -3,7 +3,7 @@
 use super::SyncArgs;
 use anyhow::{Context, Result, anyhow, bail};
 use skvoz::domain::{AnalyticsSource, DEFAULT_API_BASE, Secret};
-use skvoz::roistat::{Cancel, SyncOptions, SyncProgress, run_sync};
+use skvoz::roistat::{Cancel, ClientConfig, RoistatClient, SyncOptions, SyncProgress, reconcile_source, run_sync};
 use skvoz::store::Store;
 use std::process::ExitCode;
 
@@ -96,6 +96,9 @@ pub fn run(store: &Store, args: SyncArgs) -> Result<ExitCode> {
         report.calls,
         report.retries
     );
+    if !report.missing_metrics.is_empty() {
+        println!("Нет в проекте (считаются нулём): {}", report.missing_metrics.join(", "));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -120,11 +123,12 @@ pub fn list(store: &Store) -> Result<ExitCode> {
     }
     for s in sources {
         println!(
-            "{}. {} — проект {}, {}, каждые {} мин, {}",
+            "{}. {} — проект {}, {}, часовой пояс {}, каждые {} мин, {}",
             s.id,
             s.name,
             if s.project.is_empty() { "не указан" } else { &s.project },
             s.api_base_or_default(),
+            s.time_zone,
             s.interval_minutes,
             if s.enabled { "по расписанию" } else { "расписание выключено" }
         );
@@ -134,9 +138,115 @@ pub fn list(store: &Store) -> Result<ExitCode> {
             ru_time(s.last_success),
             s.facts_loaded
         );
+        if !s.missing_metrics.is_empty() {
+            println!("   нет в проекте: {}", s.missing_metrics.join(", "));
+        }
+        match &s.reconciliation {
+            Some(r) if r.error.is_some() => {
+                println!("   сверка с Roistat не выполнена: {}", r.error.as_deref().unwrap_or(""))
+            }
+            Some(r) => println!(
+                "   сверка с Roistat: пришли {}, с опозданием {}, нет у нас {}",
+                r.arrived, r.late_count, r.missing_count
+            ),
+            None => {}
+        }
         if let Some(error) = &s.last_error {
             println!("   ошибка: {error}");
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `skvoz projects`: the projects a key sees, the same call as the source form's «Проверить ключ».
+pub fn projects(api_base: Option<&str>, api_key: &str) -> Result<ExitCode> {
+    let key = api_key.trim();
+    if key.is_empty() {
+        bail!("не указан API-ключ Roistat: передайте --api-key или переменную окружения SKVOZ_ROISTAT_API_KEY");
+    }
+    let base = api_base.map(str::trim).filter(|b| !b.is_empty()).unwrap_or(DEFAULT_API_BASE);
+    let client =
+        RoistatClient::new(ClientConfig::new(base, Secret::new(key), "")).map_err(|e| anyhow!(e.to_string()))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("не удалось запустить фоновые задачи")?;
+    let projects = runtime.block_on(client.projects()).map_err(|e| anyhow!(e.to_string()))?;
+    if projects.is_empty() {
+        println!("Ключ принят, но проектов Roistat ему не видно: проверьте, чей это ключ");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let width = projects.iter().map(|p| p.id.chars().count()).max().unwrap_or(0).max("Проект".chars().count());
+    println!("{:<width$}  {:<6}  Название", "Проект", "Валюта");
+    for p in projects {
+        println!("{:<width$}  {:<6}  {}", p.id, if p.currency.is_empty() { "—" } else { &p.currency }, p.name);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `skvoz reconcile`: Roistat's proxy leads of a period matched with ours; the result is also kept
+/// on the source, for the window.
+pub fn reconcile(
+    store: &Store,
+    name: Option<&str>,
+    from: Option<jiff::civil::Date>,
+    to: Option<jiff::civil::Date>,
+) -> Result<ExitCode> {
+    let sources = store.list::<AnalyticsSource>()?;
+    let source = match name {
+        Some(name) => {
+            let wanted = name.trim().to_lowercase();
+            sources.into_iter().find(|s| s.name.trim().to_lowercase() == wanted).with_context(|| {
+                format!("источник аналитики «{name}» не найден: список источников покажет skvoz sources")
+            })?
+        }
+        None if sources.len() == 1 => sources.into_iter().next().context("нет источников")?,
+        None if sources.is_empty() => {
+            bail!("нет ни одного источника аналитики: добавьте его в окне программы или через skvoz sync")
+        }
+        None => bail!(
+            "источников аналитики несколько ({}): выберите один через --source",
+            sources.iter().map(|s| format!("«{}»", s.name)).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    let today = jiff::Zoned::now().date();
+    let to = to.unwrap_or(today);
+    let from = from.unwrap_or_else(|| to.checked_sub(jiff::Span::new().days(6)).unwrap_or(to));
+    if from > to {
+        bail!("дата --from ({from}) позже даты --to ({to}): поменяйте их местами");
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("не удалось запустить фоновые задачи")?;
+    let result = runtime.block_on(reconcile_source(store, source.id, from, to)).map_err(|e| anyhow!(e.to_string()))?;
+    println!("Сверка с Roistat «{}» за {} — {}", source.name, ru_date(from), ru_date(to));
+    println!("Пришли вовремя: {}", result.arrived);
+    println!("С опозданием: {}", result.late_count);
+    for late in &result.late {
+        println!(
+            "  заявка {} «{}» (Roistat {}): через {} мин после создания в Roistat",
+            late.lead_id, late.roistat.title, late.roistat.id, late.delay_minutes
+        );
+    }
+    println!("Нет у нас: {}", result.missing_count);
+    for m in &result.missing {
+        println!(
+            "  Roistat {} «{}», телефон {}, создана {}{}",
+            if m.id.is_empty() { "—" } else { &m.id },
+            m.title,
+            if m.phone.is_empty() { "—" } else { &m.phone },
+            if m.created.is_empty() { "—" } else { &m.created },
+            if m.name.is_empty() { String::new() } else { format!(", {}", m.name) }
+        );
+    }
+    if result.missing_count > result.missing.len() {
+        println!("  … и ещё {}", result.missing_count - result.missing.len());
+    }
+    if result.missing_count > 0 {
+        println!(
+            "Недостающие заявки можно создать из данных Roistat в окне: «Источники получения аналитики» → «Сверка с Roistat»."
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

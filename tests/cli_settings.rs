@@ -29,6 +29,7 @@ async fn printed_credentials_open_the_service_and_a_new_password_replaces_the_ol
     assert!(first.contains("/crm_httpAnalytics/hs/analytics") && first.contains("GET"));
     assert!(first.contains("Доверенные прокси (X-Forwarded-For, X-Real-IP): 127.0.0.0/8, ::1"), "{first}");
     assert!(first.contains("Соединений не более: 1024 всего, 64 с одного адреса"), "{first}");
+    assert_eq!(field(&first, "Формат данных:"), "JSON (не XML)");
     // The same password on a second look; a new one on request.
     assert_eq!(field(&skvoz(dir.path(), &["settings"]), "Пароль:"), password);
     let renewed = field(&skvoz(dir.path(), &["settings", "--new-password"]), "Пароль:");

@@ -39,6 +39,15 @@ fn json_report_equals_the_module() {
         // Through the same text so floats compare exactly.
         let expected: serde_json::Value = serde_json::from_str(&serde_json::to_string(&report).unwrap()).unwrap();
         assert_eq!(printed, expected, "group {group}");
+        // Money in roubles, exactly as the dashboard counts it: 11000.75, not 1100075 kopecks.
+        let figures = &report.totals.figures;
+        let rubles = |v: &serde_json::Value| skvoz::domain::Money::from_json(v);
+        assert_eq!(rubles(&printed["totals"]["figures"]["revenue"]), Some(figures.revenue));
+        assert_eq!(rubles(&printed["totals"]["figures"]["cost"]), Some(figures.cost));
+        assert_eq!(rubles(&printed["totals"]["metrics"]["profit"]), Some(figures.profit()));
+        assert_eq!(rubles(&printed["totals"]["metrics"]["cpl"]), figures.cpl());
+        let revenue = printed["totals"]["figures"]["revenue"].as_f64().unwrap();
+        assert_eq!(revenue, figures.revenue.kopecks() as f64 / 100.0, "roubles, not kopecks");
         assert!(report.totals.figures.visits > 0);
     }
 }

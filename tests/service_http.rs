@@ -316,7 +316,7 @@ async fn malformed_requests_get_4xx_json() {
         (format!("{auth}&action=message&lead_id=abc"), 400, "bad_number"),
         (format!("{auth}&action=task&text=x"), 400, "missing_parameter"),
         (format!("{auth}&action=task&element_id=1&deadline=tomorrow"), 400, "bad_date"),
-        (format!("{auth}&action=call&id=1&status=WHATEVER"), 400, "bad_status"),
+        (format!("{auth}&action=message&leadId=abc"), 400, "bad_number"),
         (format!("{auth}&action=call&id=1&duration=long"), 400, "bad_number"),
         (format!("{auth}&action=call&id=1&order_id=x"), 400, "bad_number"),
         ("action=export".to_string(), 401, "authentication_failed"),

@@ -134,13 +134,14 @@ fn analytics_source_projects_and_load_now() {
     h.state_mut().admin.analytics.form.as_mut().unwrap().api_base = fake.url.clone();
     type_into(&mut h, "API-ключ:", support::fake_roistat::KEY);
     assert!(has_label(&h, "Загрузка сквозной аналитики Roistat. Сценарий: Основной проект"));
-    click(&mut h, "Получить проекты");
+    click(&mut h, "Проверить ключ");
     let projects = h.state().admin.analytics.projects.clone();
     assert!(!projects.is_empty(), "{:?}", h.state().admin.analytics.projects_error);
     let project = projects.iter().find(|p| p.id == support::fake_roistat::PROJECT).unwrap().clone();
     h.get_by_label("Проекты Roistat: выберите проект").click();
     h.run_steps(2);
-    h.get_by_label(&format!("{} ({})", project.name, project.id)).click();
+    assert!(has_label(&h, &format!("Ключ принят: проектов Roistat — {}", projects.len())));
+    h.get_by_label(&format!("{} ({}, {})", project.name, project.id, project.currency)).click();
     h.run_steps(2);
     assert_eq!(h.state().admin.analytics.form.as_ref().unwrap().project, project.id);
 

@@ -225,6 +225,8 @@ pub enum Command {
     /// service yet, so this tells the person to restart; a window that runs the service restarts it here.
     RestartService,
     DismissMessage,
+    /// The dashboard's reconciliation badge: «Источники» → the analytics source's «Сверка с Roistat».
+    OpenReconciliation(u64),
 }
 
 /// A line for the person: the outcome of an export, an error to act on.
@@ -536,6 +538,18 @@ impl App {
             Command::Navigate(page) => {
                 if self.pages().contains(&page) {
                     self.state.page = page;
+                }
+            }
+            Command::OpenReconciliation(source_id) => {
+                if !self.pages().contains(&Page::Sources) {
+                    self.message = Some(Message::Info(
+                        "Сверку с Roistat открывает администратор: «Источники» → «Источники получения аналитики»"
+                            .into(),
+                    ));
+                } else if let Some(source) = self.lists.analytics_sources.iter().find(|s| s.id == source_id) {
+                    self.state.page = Page::Sources;
+                    self.admin.sources_tab = Some(crate::ui::admin::SourcesTab::Analytics);
+                    self.admin.analytics.edit(source.clone());
                 }
             }
             Command::SetPreset(preset) => {

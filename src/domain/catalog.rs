@@ -323,6 +323,9 @@ pub struct AnalyticsSource {
     pub project: String,
     /// Empty means Roistat's cloud.
     pub api_base: String,
+    /// «Часовой пояс проекта» (an IANA name): Roistat counts days in the zone of the period it is
+    /// sent, so periods go in the project's own zone.
+    pub time_zone: String,
     pub interval_minutes: u32,
     pub history_days: u32,
     pub reload_days: u32,
@@ -331,9 +334,16 @@ pub struct AnalyticsSource {
     pub last_success: Option<Timestamp>,
     pub last_error: Option<String>,
     pub facts_loaded: u64,
+    /// Our figures the project has no metric for (e.g. «Звонки» without call tracking), as the last
+    /// load found them: shown as «нет в проекте», read as zero.
+    pub missing_metrics: Vec<String>,
+    /// «Сверка с Roistat»: the last match of Roistat's proxy leads with ours.
+    pub reconciliation: Option<super::Reconciliation>,
 }
 
 pub const DEFAULT_API_BASE: &str = "https://cloud.roistat.com/api/v1";
+/// Roistat's own default zone for a project.
+pub const DEFAULT_TIME_ZONE: &str = "Europe/Moscow";
 
 impl Default for AnalyticsSource {
     fn default() -> Self {
@@ -343,6 +353,7 @@ impl Default for AnalyticsSource {
             api_key: Secret::default(),
             project: String::new(),
             api_base: String::new(),
+            time_zone: DEFAULT_TIME_ZONE.to_string(),
             interval_minutes: 60,
             history_days: 180,
             reload_days: 14,
@@ -351,6 +362,8 @@ impl Default for AnalyticsSource {
             last_success: None,
             last_error: None,
             facts_loaded: 0,
+            missing_metrics: Vec::new(),
+            reconciliation: None,
         }
     }
 }

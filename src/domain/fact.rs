@@ -16,10 +16,28 @@ impl Level {
     pub fn new(value: impl Into<String>, title: impl Into<String>) -> Level {
         Level { value: value.into(), title: title.into() }
     }
-    /// The title, or the value when Roistat gave none.
+    /// The title as Roistat gave it (non-breaking spaces and all), or the value when it gave none.
+    /// An empty value is a key like any other (direct visits); with no title either it still needs
+    /// words on screen.
     pub fn label(&self) -> &str {
-        if self.title.is_empty() { &self.value } else { &self.title }
+        match (self.title.is_empty(), self.value.is_empty()) {
+            (false, _) => &self.title,
+            (true, false) => &self.value,
+            (true, true) => NO_VALUE,
+        }
     }
+}
+
+/// The label of a level with neither value nor title.
+pub const NO_VALUE: &str = "(без значения)";
+
+/// Titles compared as people read them: any run of spaces (Roistat's titles carry U+00A0) is one
+/// space, case does not matter.
+pub fn same_title(a: &str, b: &str) -> bool {
+    fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+        text.split(|c: char| c.is_whitespace()).filter(|w| !w.is_empty()).map(str::to_lowercase)
+    }
+    words(a).eq(words(b))
 }
 
 /// The figures of one day for one marker triple (channel, source, campaign).
@@ -64,8 +82,9 @@ impl DailyFact {
     }
 }
 
-/// Call statuses as Roistat's `call` action sends them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Call statuses as Roistat's `call` action sends them. Stored as JSON: the known ones as their names
+/// (what older records hold), any other as `{"Other": "…"}` — a call is never refused for its status.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum CallStatus {
     #[default]
     Answer,
@@ -76,6 +95,8 @@ pub enum CallStatus {
     ChanUnavail,
     DontCall,
     Torture,
+    /// A status this program does not know, exactly as it came.
+    Other(String),
 }
 
 impl CallStatus {
@@ -89,6 +110,13 @@ impl CallStatus {
         CallStatus::DontCall,
         CallStatus::Torture,
     ];
+    /// A known status, or the text as it came; an empty text is the default.
+    pub fn from_roistat(text: &str) -> CallStatus {
+        match text.trim() {
+            "" => CallStatus::default(),
+            trimmed => CallStatus::parse(trimmed).unwrap_or_else(|| CallStatus::Other(trimmed.to_string())),
+        }
+    }
 
     pub fn parse(text: &str) -> Option<CallStatus> {
         Some(match text.trim().to_ascii_uppercase().as_str() {
@@ -103,7 +131,7 @@ impl CallStatus {
             _ => return None,
         })
     }
-    pub fn title(self) -> &'static str {
+    pub fn title(&self) -> &str {
         match self {
             CallStatus::Answer => "Отвечен",
             CallStatus::Busy => "Занято",
@@ -113,6 +141,7 @@ impl CallStatus {
             CallStatus::ChanUnavail => "Канал недоступен",
             CallStatus::DontCall => "Не звонить",
             CallStatus::Torture => "Автоответчик",
+            CallStatus::Other(text) => text,
         }
     }
 }

@@ -128,6 +128,9 @@ pub struct Lead {
     /// Roistat's `manager_id`, as sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub roistat_manager_id: Option<String>,
+    /// When a proxy lead reached us (the reconciliation tells late leads by it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub received: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_source_id: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -173,6 +176,7 @@ impl Default for Lead {
             marker: None,
             roistat_lead_id: None,
             roistat_manager_id: None,
+            received: None,
             lead_source_id: None,
             responsible: None,
             extra: BTreeMap::new(),

@@ -14,6 +14,8 @@ pub struct LeadExport<'a> {
     pub id: LeadId,
     pub number: u64,
     pub created: Timestamp,
+    /// The last change: `date_update` in the export.
+    pub updated: Timestamp,
     #[serde(borrow)]
     pub title: Cow<'a, str>,
     pub status_id: Option<u64>,
@@ -50,6 +52,7 @@ impl<'a> LeadExport<'a> {
             id: lead.id,
             number: lead.number,
             created: lead.created,
+            updated: lead.updated,
             title: Cow::Borrowed(&lead.title),
             status_id: lead.status_id,
             price: lead.price,
@@ -147,6 +150,7 @@ mod tests {
         let mem = LeadExport::of(&lead);
         for v in [&view, &mem] {
             assert_eq!((v.id, v.number, v.status_id, v.client_id), (5, 17, Some(2), Some(9)));
+            assert_eq!(v.updated, lead.updated);
             assert_eq!(v.title, "Заявка \"с кавычками\"");
             assert_eq!((v.price, v.cost), (Money(12_345), Money(-1)));
             assert_eq!(v.marker.as_deref(), Some("seo_yandex"));

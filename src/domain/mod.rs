@@ -8,6 +8,7 @@ mod lead;
 mod lead_export;
 mod marker;
 mod money;
+mod reconcile;
 mod secret;
 mod settings;
 
@@ -19,5 +20,6 @@ pub use lead::*;
 pub use lead_export::{LeadExport, UtmExport};
 pub use marker::*;
 pub use money::*;
+pub use reconcile::{LATE_AFTER, LateLead, OurLead, Reconciliation, RoistatLead, reconcile};
 pub use secret::Secret;
 pub use settings::*;

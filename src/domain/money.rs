@@ -114,6 +114,49 @@ impl Money {
     }
 }
 
+/// Money as a JSON number of roubles (`11000.75`, `11000`) for what people and programs read; the
+/// stored records keep kopecks. Use as `#[serde(with = "crate::domain::rubles")]`.
+pub mod rubles {
+    use super::Money;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(money: &Money, serializer: S) -> Result<S::Ok, S::Error> {
+        if money.0 % 100 == 0 {
+            serializer.serialize_i64(money.0 / 100)
+        } else {
+            // Kopecks / 100 is the double nearest the decimal, and its shortest text is that decimal.
+            serializer.serialize_f64(money.0 as f64 / 100.0)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Money, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        Money::from_json(&value).ok_or_else(|| serde::de::Error::custom(format!("«{value}» не сумма в рублях")))
+    }
+
+    /// The same for an optional amount (`null` when there is none).
+    pub mod option {
+        use super::Money;
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(money: &Option<Money>, serializer: S) -> Result<S::Ok, S::Error> {
+            match money {
+                Some(m) => super::serialize(m, serializer),
+                None => serializer.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Money>, D::Error> {
+            match serde_json::Value::deserialize(deserializer)? {
+                serde_json::Value::Null => Ok(None),
+                value => Money::from_json(&value)
+                    .map(Some)
+                    .ok_or_else(|| serde::de::Error::custom(format!("«{value}» не сумма в рублях"))),
+            }
+        }
+    }
+}
+
 impl Add for Money {
     type Output = Money;
     fn add(self, rhs: Money) -> Money {
@@ -187,6 +230,28 @@ impl fmt::Display for Money {
 
 #[cfg(test)]
 mod tests {
+    #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+    struct InRubles {
+        #[serde(with = "super::rubles")]
+        amount: Money,
+        #[serde(with = "super::rubles::option")]
+        maybe: Option<Money>,
+    }
+
+    #[test]
+    fn rubles_in_json_are_decimal_and_exact() {
+        for (kopecks, text) in
+            [(1_100_075, "11000.75"), (1_100_000, "11000"), (-5, "-0.05"), (12_034, "120.34"), (10, "0.1")]
+        {
+            let value = InRubles { amount: Money(kopecks), maybe: Some(Money(kopecks)) };
+            let json = serde_json::to_string(&value).unwrap();
+            assert_eq!(json, format!("{{\"amount\":{text},\"maybe\":{text}}}"));
+            assert_eq!(serde_json::from_str::<InRubles>(&json).unwrap(), value);
+        }
+        let none = InRubles { amount: Money::ZERO, maybe: None };
+        assert_eq!(serde_json::to_string(&none).unwrap(), r#"{"amount":0,"maybe":null}"#);
+    }
+
     use super::*;
 
     #[test]

@@ -142,14 +142,16 @@ impl Query {
     }
 }
 
-/// Summed figures; everything else is derived from them.
+/// Summed figures; everything else is derived from them. In JSON money is roubles (`11000.75`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Figures {
     pub visits: u64,
     pub leads: u64,
     pub sales: u64,
+    #[serde(with = "crate::domain::rubles")]
     pub revenue: Money,
+    #[serde(with = "crate::domain::rubles")]
     pub cost: Money,
     pub calls: u64,
 }
@@ -228,15 +230,19 @@ impl Figures {
     }
 }
 
-/// The derived figures, spelled out for the JSON form and the exporters.
+/// The derived figures, spelled out for the JSON form and the exporters; money in roubles there.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
+    #[serde(with = "crate::domain::rubles")]
     pub profit: Money,
+    #[serde(with = "crate::domain::rubles::option")]
     pub cpl: Option<Money>,
+    #[serde(with = "crate::domain::rubles::option")]
     pub cpo: Option<Money>,
     pub roi: Option<f64>,
     pub conversion_to_leads: Option<f64>,
     pub conversion_to_sales: Option<f64>,
+    #[serde(with = "crate::domain::rubles::option")]
     pub average_check: Option<Money>,
 }
 
@@ -402,6 +408,15 @@ fn default_order(rows: &mut [Row]) {
 
 fn level_title(l: &crate::domain::Level) -> &str {
     l.label()
+}
+
+/// The channel a person named: by its value first (`direct27`, or `""` for direct visits), else by
+/// its title with spaces normalised (`Google Ads 1` finds `Google\u{a0}Ads\u{a0}1`).
+pub fn find_channel<'a>(channels: &'a [ChannelRef], given: &str) -> Option<&'a ChannelRef> {
+    channels
+        .iter()
+        .find(|c| c.key == given)
+        .or_else(|| channels.iter().find(|c| crate::domain::same_title(&c.title, given)))
 }
 
 /// Builds the report from facts that cover at least [`Query::facts_span`]; facts outside it are ignored.

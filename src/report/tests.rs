@@ -211,3 +211,41 @@ fn comparisons_take_the_same_days_of_an_earlier_month_quarter_or_year() {
     // The facts a report needs reach back to the compared days.
     assert_eq!(q(Comparison::YearAgo).facts_span().unwrap().0, jiff::civil::Date::constant(2025, 11, 1));
 }
+
+/// Level values are opaque keys: an empty one (direct visits), one letter, an id with a number; the
+/// titles, non-breaking spaces and all, are what rows show.
+#[test]
+fn opaque_and_empty_level_values_are_rows_of_their_own() {
+    let level = |v: &str, t: &str| Level::new(v, t);
+    let mut facts = Vec::new();
+    for (l1, l2, visits) in [
+        (level("", "Прямые визиты"), level("", ""), 5),
+        (level("g", "Google\u{a0}Ads\u{a0}1"), level("", ""), 7),
+        (level("g", "Google\u{a0}Ads\u{a0}1"), level("brand", "Бренд"), 11),
+        (level("direct27", "Яндекс.Директ"), level("", ""), 13),
+    ] {
+        let mut f = DailyFact::new(d(10), [l1, l2, level("", "")]);
+        f.visits = visits;
+        facts.push(f);
+    }
+    let r = build(&facts, &query()).unwrap();
+    let row = |key: &str| r.rows.iter().find(|row| row.key == key).unwrap();
+    assert_eq!(r.rows.len(), 3, "the empty channel is neither dropped nor merged");
+    assert_eq!((row("").title.as_str(), row("").figures.visits), ("Прямые визиты", 5));
+    assert_eq!((row("g").title.as_str(), row("g").figures.visits), ("Google\u{a0}Ads\u{a0}1", 18));
+    let g_sources: Vec<(&str, &str)> = row("g").children.iter().map(|c| (c.key.as_str(), c.title.as_str())).collect();
+    assert!(g_sources.contains(&("", crate::domain::NO_VALUE)) && g_sources.contains(&("brand", "Бренд")));
+
+    let sources = build(&facts, &Query::new(d(10), d(12), Grouping::Source)).unwrap();
+    assert_eq!(sources.rows.len(), 4);
+    assert!(
+        sources.rows.iter().any(|r| r.key == "/" && r.title == format!("Прямые визиты / {}", crate::domain::NO_VALUE))
+    );
+
+    let only_direct = build(&facts, &Query { channel: Some(String::new()), ..query() }).unwrap();
+    assert_eq!(only_direct.totals.figures.visits, 5, "the empty value filters like any other");
+    assert_eq!(find_channel(&r.channels, "").map(|c| c.title.as_str()), Some("Прямые визиты"));
+    assert_eq!(find_channel(&r.channels, "google  ads 1").map(|c| c.key.as_str()), Some("g"));
+    assert_eq!(find_channel(&r.channels, "direct27").map(|c| c.title.as_str()), Some("Яндекс.Директ"));
+    assert!(find_channel(&r.channels, "Google Ads").is_none());
+}

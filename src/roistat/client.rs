@@ -2,14 +2,13 @@
 
 use super::error::RoistatError;
 use super::types::{self, AnalyticsItem, CostRecord, MetricInfo, MetricNames, Project, ProxyLead, RoistatCall};
-use crate::domain::{AnalyticsSource, DailyFact, Secret};
-use jiff::civil::Date;
+use crate::domain::{AnalyticsSource, DEFAULT_TIME_ZONE, DailyFact, Secret};
+use jiff::civil::{Date, DateTime};
+use jiff::tz::{Offset, TimeZone};
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// Roistat counts days in the project's zone; Moscow is its default, so periods are sent in it.
-const PERIOD_OFFSET: &str = "+0300";
 /// Calls per page of `calltracking/call/list`.
 const CALL_PAGE: usize = 1000;
 
@@ -20,6 +19,8 @@ pub struct ClientConfig {
     pub api_base: String,
     pub api_key: Secret,
     pub project: String,
+    /// The project's zone: periods are sent in it, and Roistat counts days in the zone it is sent.
+    pub time_zone: TimeZone,
     pub connect_timeout: Duration,
     pub timeout: Duration,
 }
@@ -30,13 +31,30 @@ impl ClientConfig {
             api_base: api_base.to_string(),
             api_key,
             project: project.to_string(),
+            time_zone: moscow(),
             connect_timeout: Duration::from_secs(15),
             timeout: Duration::from_secs(120),
         }
     }
 
-    pub fn for_source(source: &AnalyticsSource) -> ClientConfig {
-        ClientConfig::new(source.api_base_or_default(), source.api_key.clone(), source.project.trim())
+    /// The source's access; fails only on a time zone that is not known.
+    pub fn for_source(source: &AnalyticsSource) -> Result<ClientConfig, RoistatError> {
+        let mut config = ClientConfig::new(source.api_base_or_default(), source.api_key.clone(), source.project.trim());
+        config.time_zone = project_zone(&source.time_zone)?;
+        Ok(config)
+    }
+}
+
+/// Moscow: UTC+3 all year since 2014, also where the system has no zone database.
+fn moscow() -> TimeZone {
+    TimeZone::get(DEFAULT_TIME_ZONE).unwrap_or_else(|_| TimeZone::fixed(Offset::constant(3)))
+}
+
+/// A project's zone by its IANA name (`Europe/Moscow`, `Asia/Yekaterinburg`); empty is Moscow.
+pub fn project_zone(name: &str) -> Result<TimeZone, RoistatError> {
+    match name.trim() {
+        "" | DEFAULT_TIME_ZONE => Ok(moscow()),
+        name => TimeZone::get(name).map_err(|_| RoistatError::UnknownTimeZone(name.to_string())),
     }
 }
 
@@ -47,6 +65,7 @@ pub struct RoistatClient {
     base: String,
     key: Secret,
     project: String,
+    zone: TimeZone,
     timeout: Duration,
 }
 
@@ -92,20 +111,27 @@ impl RoistatClient {
             .user_agent(concat!("skvoz/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| RoistatError::Network { call: "", reason: scrub(&chain(&e), &config.api_key) })?;
-        Ok(RoistatClient { http, base, key: config.api_key, project: config.project, timeout: config.timeout })
+        Ok(RoistatClient {
+            http,
+            base,
+            key: config.api_key,
+            project: config.project,
+            zone: config.time_zone,
+            timeout: config.timeout,
+        })
     }
 
     /// `GET user/projects`: the projects the key can see; also a check of the key.
     pub async fn projects(&self) -> Result<Vec<Project>, RoistatError> {
         const CALL: &str = "user/projects";
-        let env = self.send(CALL, self.http.get(self.url(CALL))).await?;
+        let env = self.send(CALL, self.http.get(self.url(CALL)), "projects").await?;
         types::parse_projects(&env.data).map_err(|r| self.bad(CALL, r))
     }
 
     /// `POST project/analytics/metrics-new`: the metric names this project has.
     pub async fn metrics(&self) -> Result<Vec<MetricInfo>, RoistatError> {
         const CALL: &str = "project/analytics/metrics-new";
-        let env = self.send(CALL, self.project_post(CALL, &json!({}))).await?;
+        let env = self.send(CALL, self.project_post(CALL, &json!({})), "metrics").await?;
         types::parse_metrics(&env.data).map_err(|r| self.bad(CALL, r))
     }
 
@@ -121,10 +147,10 @@ impl RoistatClient {
         let body = json!({
             "dimensions": dimensions,
             "metrics": metrics,
-            "period": period(from, to),
+            "period": self.period(from, to),
             "filters": [],
         });
-        let env = self.send(CALL, self.project_post(CALL, &body)).await?;
+        let env = self.send(CALL, self.project_post(CALL, &body), "data").await?;
         types::parse_analytics(&env.data).map_err(|r| self.bad(CALL, r))
     }
 
@@ -134,7 +160,7 @@ impl RoistatClient {
         let body = json!({
             "dimensions": [types::DAILY, types::LEVELS[0], types::LEVELS[1], types::LEVELS[2]],
             "metrics": names.list(),
-            "period": period(from, to),
+            "period": self.period(from, to),
             "filters": [],
         });
         let answer = self.fetch(CALL, self.project_post(CALL, &body)).await?;
@@ -144,20 +170,23 @@ impl RoistatClient {
             return Ok(facts);
         }
         // Anything unusual, errors included, takes the tolerant road with its precise messages.
-        let env = self.envelope(CALL, answer)?;
+        let env = self.envelope(CALL, answer, "data")?;
         let items = types::parse_analytics(&env.data).map_err(|r| self.bad(CALL, r))?;
         types::items_to_facts(&items, names).map_err(|r| self.bad(CALL, r))
     }
 
-    /// `POST project/analytics/source/cost/list`: manual costs that overlap `from..=to`.
+    /// `POST project/analytics/source/cost/list`: manual costs that overlap `from..=to`. The call takes
+    /// no parameters and answers every cost of the project, so the period is applied here.
     pub async fn cost_list(&self, from: Date, to: Date) -> Result<Vec<CostRecord>, RoistatError> {
         const CALL: &str = "project/analytics/source/cost/list";
-        let body = json!({
-            "filters": [["from_date", "<=", format!("{to}T23:59:59{PERIOD_OFFSET}")],
-                        ["to_date", ">=", format!("{from}T00:00:00{PERIOD_OFFSET}")]],
-        });
-        let env = self.send(CALL, self.project_post(CALL, &body)).await?;
-        types::parse_costs(&env.data).map_err(|r| self.bad(CALL, r))
+        let env = self.send(CALL, self.project_post(CALL, &json!({})), "data").await?;
+        let costs = types::parse_costs(&env.data).map_err(|r| self.bad(CALL, r))?;
+        // A cost whose dates cannot be read is kept: better shown than silently lost.
+        let day = |text: &str| types::day(text).ok();
+        Ok(costs
+            .into_iter()
+            .filter(|c| day(&c.from_date).is_none_or(|d| d <= to) && day(&c.to_date).is_none_or(|d| d >= from))
+            .collect())
     }
 
     /// `POST project/calltracking/call/list` over `from..=to`, all pages.
@@ -165,13 +194,13 @@ impl RoistatClient {
         const CALL: &str = "project/calltracking/call/list";
         let mut out = Vec::new();
         loop {
+            let (start, end) = self.bounds(from, to);
             let body = json!({
-                "filters": {"and": [["date", ">=", format!("{from}T00:00:00{PERIOD_OFFSET}")],
-                                     ["date", "<=", format!("{to}T23:59:59{PERIOD_OFFSET}")]]},
+                "filters": {"and": [["date", ">=", start], ["date", "<=", end]]},
                 "limit": CALL_PAGE,
                 "offset": out.len(),
             });
-            let env = self.send(CALL, self.project_post(CALL, &body)).await?;
+            let env = self.send(CALL, self.project_post(CALL, &body), "data").await?;
             let page = types::parse_calls(&env.data).map_err(|r| self.bad(CALL, r))?;
             let got = page.len();
             out.extend(page);
@@ -189,8 +218,18 @@ impl RoistatClient {
             .http
             .get(self.url(CALL))
             .query(&[("project", self.project.as_str()), ("period", format!("{from}-{to}").as_str())]);
-        let env = self.send(CALL, request).await?;
+        let env = self.send(CALL, request, "ProxyLeads").await?;
         types::parse_proxy_leads(&env.data).map_err(|r| self.bad(CALL, r))
+    }
+
+    /// The first and the last second of `from..=to` in the project's zone, each with its own offset.
+    fn bounds(&self, from: Date, to: Date) -> (String, String) {
+        (zoned_text(from.at(0, 0, 0, 0), &self.zone), zoned_text(to.at(23, 59, 59, 0), &self.zone))
+    }
+
+    fn period(&self, from: Date, to: Date) -> Value {
+        let (from, to) = self.bounds(from, to);
+        json!({"from": from, "to": to})
     }
 
     fn url(&self, call: &str) -> String {
@@ -206,9 +245,14 @@ impl RoistatClient {
     }
 
     /// Sends, reads the whole body, and checks the envelope (an error may come with HTTP 200).
-    async fn send(&self, call: &'static str, request: reqwest::RequestBuilder) -> Result<Envelope, RoistatError> {
+    async fn send(
+        &self,
+        call: &'static str,
+        request: reqwest::RequestBuilder,
+        key: &str,
+    ) -> Result<Envelope, RoistatError> {
         let answer = self.fetch(call, request).await?;
-        self.envelope(call, answer)
+        self.envelope(call, answer, key)
     }
 
     /// Sends and reads the whole body.
@@ -226,8 +270,9 @@ impl RoistatClient {
         Ok(Answer { status, retry_after, body })
     }
 
-    /// Checks an answer's status and envelope (an error may come with HTTP 200).
-    fn envelope(&self, call: &'static str, answer: Answer) -> Result<Envelope, RoistatError> {
+    /// Checks an answer's status and envelope (an error may come with HTTP 200); `key` is where this
+    /// call keeps its payload.
+    fn envelope(&self, call: &'static str, answer: Answer, key: &str) -> Result<Envelope, RoistatError> {
         let Answer { status, retry_after, body } = answer;
         let parsed: Result<Value, _> = serde_json::from_slice(&body);
         if let Ok(value) = &parsed
@@ -245,17 +290,7 @@ impl RoistatClient {
         let value = parsed.map_err(|e| {
             self.bad(call, format!("ответ не является корректным JSON ({e}); начало ответа: «{}»", snippet(&body)))
         })?;
-        match value.get("status").and_then(Value::as_str) {
-            Some("success") | None if value.get("data").is_some() => {}
-            Some("success") => {}
-            Some(other) => return Err(self.bad(call, format!("неизвестный статус ответа «{other}»"))),
-            None => return Err(self.bad(call, format!("в ответе нет полей status и data: {}", types::short(&value)))),
-        }
-        let total = value.get("total").and_then(|t| types::count(Some(t)).ok());
-        let data = match value {
-            Value::Object(mut map) => map.remove("data").unwrap_or(Value::Null),
-            _ => Value::Null,
-        };
+        let (data, total) = types::payload(value, key).map_err(|r| self.bad(call, r))?;
         Ok(Envelope { data, total })
     }
 
@@ -279,8 +314,13 @@ impl RoistatClient {
     }
 }
 
-fn period(from: Date, to: Date) -> Value {
-    json!({"from": format!("{from}T00:00:00{PERIOD_OFFSET}"), "to": format!("{to}T23:59:59{PERIOD_OFFSET}")})
+/// A civil moment in `zone` as Roistat's periods carry it: `2026-11-01T00:00:00+0300`.
+fn zoned_text(at: DateTime, zone: &TimeZone) -> String {
+    match at.to_zoned(zone.clone()) {
+        Ok(zoned) => zoned.strftime("%Y-%m-%dT%H:%M:%S%z").to_string(),
+        // Only dates beyond jiff's range fail, and loads never ask for them.
+        Err(_) => format!("{}+0000", at.strftime("%Y-%m-%dT%H:%M:%S")),
+    }
 }
 
 fn text_of(v: Option<&Value>) -> String {
@@ -327,6 +367,48 @@ mod tests {
         assert!(!e.to_string().contains("supersecretkey123"));
         let e = RoistatClient::new(ClientConfig::new("not a url", key, "1")).unwrap_err();
         assert!(matches!(e, RoistatError::BadBaseUrl(_)));
+    }
+
+    #[test]
+    fn an_error_envelope_with_http_200_is_an_error() {
+        let client = RoistatClient::new(ClientConfig::new("", Secret::new("secret-key-123"), "1")).unwrap();
+        let answer = |body: &str| Answer { status: 200, retry_after: None, body: bytes::Bytes::from(body.to_string()) };
+        let e = client
+            .envelope(
+                "user/projects",
+                answer(r#"{"status":"error","error":"authentication_failed","description":"bad key"}"#),
+                "projects",
+            )
+            .err()
+            .unwrap();
+        assert!(matches!(e, RoistatError::AuthenticationFailed { .. }), "{e:?}");
+        let e = client
+            .envelope(
+                "project/analytics/data",
+                answer(r#"{"status":"error","error":"request_data_validation_error","description":"calls"}"#),
+                "data",
+            )
+            .err()
+            .unwrap();
+        assert!(matches!(&e, RoistatError::Api { code, .. } if code == "request_data_validation_error"), "{e:?}");
+        let ok = client.envelope("user/projects", answer(r#"{"projects":[],"status":"success"}"#), "projects");
+        assert_eq!(ok.ok().map(|env| env.data), Some(serde_json::json!([])));
+    }
+
+    #[test]
+    fn periods_are_sent_in_the_project_zone() {
+        let mut config = ClientConfig::new("", Secret::new("k"), "1");
+        let day = Date::constant(2026, 11, 1);
+        let client = RoistatClient::new(config.clone()).unwrap();
+        assert_eq!(
+            client.period(day, day),
+            json!({"from": "2026-11-01T00:00:00+0300", "to": "2026-11-01T23:59:59+0300"})
+        );
+        config.time_zone = project_zone("Asia/Yekaterinburg").unwrap();
+        let client = RoistatClient::new(config).unwrap();
+        assert_eq!(client.bounds(day, day).0, "2026-11-01T00:00:00+0500");
+        assert!(matches!(project_zone("Марс/Олимп"), Err(RoistatError::UnknownTimeZone(_))));
+        assert_eq!(project_zone("").unwrap(), project_zone("Europe/Moscow").unwrap());
     }
 
     #[test]

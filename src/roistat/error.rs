@@ -7,6 +7,10 @@ use std::time::Duration;
 pub enum RoistatError {
     #[error("Неверный адрес API Roistat «{0}»: укажите адрес вида https://cloud.roistat.com/api/v1")]
     BadBaseUrl(String),
+    #[error(
+        "Часовой пояс проекта «{0}» не известен: укажите его как в Roistat, например Europe/Moscow или Asia/Yekaterinburg"
+    )]
+    UnknownTimeZone(String),
     #[error("API-ключ Roistat содержит недопустимые символы (пробелы внутри, переводы строк): скопируйте его заново")]
     BadKey,
     #[error("Не удалось связаться с Roistat (запрос {call}): {reason}. Проверьте подключение к интернету и адрес API")]
@@ -83,7 +87,7 @@ impl RoistatError {
     /// The API method the error came from.
     pub fn call(&self) -> &'static str {
         match self {
-            RoistatError::BadBaseUrl(_) | RoistatError::BadKey => "",
+            RoistatError::BadBaseUrl(_) | RoistatError::BadKey | RoistatError::UnknownTimeZone(_) => "",
             RoistatError::Network { call, .. }
             | RoistatError::Timeout { call, .. }
             | RoistatError::Http { call, .. }

@@ -7,13 +7,15 @@
 mod cancel;
 mod client;
 mod error;
+mod reconcile;
 mod scheduler;
 mod sync;
 mod types;
 
 pub use cancel::Cancel;
-pub use client::{ClientConfig, RoistatClient};
+pub use client::{ClientConfig, RoistatClient, project_zone};
 pub use error::RoistatError;
+pub use reconcile::{RECONCILE_DAYS, create_missing, reconcile_source};
 pub use scheduler::{RunNowError, SchedulerConfig, SchedulerHandle, SourceState, spawn_scheduler, spawn_scheduler_on};
 pub use sync::{RetryPolicy, SyncError, SyncOptions, SyncProgress, SyncReport, load_range, plan_periods, run_sync};
 pub use types::{AnalyticsItem, CostRecord, DimensionValue, MetricInfo, MetricNames, Project, ProxyLead, RoistatCall};

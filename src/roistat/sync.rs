@@ -3,8 +3,9 @@
 use super::cancel::Cancel;
 use super::client::{ClientConfig, RoistatClient, scrub};
 use super::error::RoistatError;
+use super::reconcile::{self, RECONCILE_DAYS};
 use super::types::{MetricNames, RoistatCall};
-use crate::domain::{AnalyticsSource, Call, CallStatus, LeadSource};
+use crate::domain::{AnalyticsSource, Call, CallStatus, LeadSource, Reconciliation};
 use crate::store::{Store, StoreError};
 use jiff::civil::Date;
 use jiff::{Span, Timestamp};
@@ -92,6 +93,10 @@ pub struct SyncReport {
     pub calls: usize,
     /// Waits for Roistat's rate limit.
     pub retries: u32,
+    /// Titles of our figures the project has no metric for: not asked for, read as zero.
+    pub missing_metrics: Vec<String>,
+    /// «Сверка с Roistat» over the last days of the load (a failure is recorded in it, not fatal).
+    pub reconciliation: Option<Reconciliation>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -175,7 +180,7 @@ pub fn plan_periods(from: Date, to: Date, max_days: u32) -> Vec<(Date, Date)> {
 }
 
 /// Runs one request, waiting and retrying while Roistat limits the rate; stops at once on cancel.
-async fn with_retry<T, F, Fut>(
+pub(super) async fn with_retry<T, F, Fut>(
     call: &'static str,
     policy: &RetryPolicy,
     cancel: &Cancel,
@@ -242,6 +247,10 @@ pub async fn run_sync(
             latest.last_success = Some(Timestamp::now());
             latest.last_error = None;
             latest.facts_loaded = report.facts as u64;
+            latest.missing_metrics = report.missing_metrics.clone();
+            if let Some(r) = &report.reconciliation {
+                latest.reconciliation = Some(r.clone());
+            }
             tracing::info!(job = %source.job_name(), facts = report.facts, calls = report.calls, "загрузка завершена");
         }
         Err(e) => {
@@ -268,11 +277,12 @@ async fn load(
     if source.project.trim().is_empty() {
         return Err(SyncError::NoProject(source.name.clone()));
     }
-    let mut config = ClientConfig::for_source(source);
+    let mut config = ClientConfig::for_source(source).map_err(SyncError::Roistat)?;
     config.connect_timeout = options.connect_timeout;
     config.timeout = options.timeout;
+    // "Today" is the project's today: its days are the ones Roistat counts.
+    let today = options.today.unwrap_or_else(|| Timestamp::now().to_zoned(config.time_zone.clone()).date());
     let client = RoistatClient::new(config).map_err(SyncError::Roistat)?;
-    let today = options.today.unwrap_or_else(|| jiff::Zoned::now().date());
     let (from, to) = options.range.unwrap_or_else(|| load_range(source, today));
     let mut retries = 0;
 
@@ -282,9 +292,12 @@ async fn load(
         with_retry("project/analytics/metrics-new", &options.retry, cancel, &mut retries, || client.metrics())
             .await
             .map_err(from_roistat)?;
+    // Asking `analytics/data` for a metric the project lacks fails the whole request, so only the
+    // metrics it has are asked for; the rest are «нет в проекте».
     let names = MetricNames::choose(&available);
-    if names.visits.is_none() || names.cost.is_none() {
-        tracing::warn!(?names, "в проекте нет части метрик: они будут равны нулю");
+    let missing_metrics = names.missing();
+    if !missing_metrics.is_empty() {
+        tracing::info!(missing = ?missing_metrics, "в проекте нет части метрик: они равны нулю");
     }
 
     let mut queue: VecDeque<(Date, Date)> = plan_periods(from, to, options.max_period_days).into();
@@ -321,9 +334,35 @@ async fn load(
     } else {
         0
     };
+    let reconciliation = reconcile_recent(store, source, &client, from, to, options, cancel, &mut retries).await?;
     state.message = format!("Готово: {facts} фактов за {} — {}", ru(from), ru(to));
     progress(&state);
-    Ok(SyncReport { from, to, periods: state.done, facts, calls, retries })
+    Ok(SyncReport { from, to, periods: state.done, facts, calls, retries, missing_metrics, reconciliation })
+}
+
+/// «Сверка с Roistat» of the load's last days. Only a cancel stops the load: a project whose key may
+/// not read proxy leads still gets its analytics, and the result says why the reconciliation failed.
+#[allow(clippy::too_many_arguments)]
+async fn reconcile_recent(
+    store: &Store,
+    source: &AnalyticsSource,
+    client: &RoistatClient,
+    from: Date,
+    to: Date,
+    options: &SyncOptions,
+    cancel: &Cancel,
+    retries: &mut u32,
+) -> Result<Option<Reconciliation>, SyncError> {
+    let from = from.max(add_days(to, 1 - RECONCILE_DAYS));
+    let loaded = with_retry(reconcile::CALL, &options.retry, cancel, retries, || client.proxy_leads(from, to)).await;
+    Ok(Some(match loaded {
+        Ok(leads) => reconcile::match_leads(store, leads, from, to)?,
+        Err(RoistatError::Cancelled { .. }) => return Err(SyncError::Cancelled),
+        Err(e) => {
+            tracing::warn!(error = %scrub(&e.to_string(), &source.api_key), "сверка с Roistat не выполнена");
+            reconcile::failed(from, to, scrub(&e.to_string(), &source.api_key))
+        }
+    }))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -374,7 +413,10 @@ fn to_call(c: RoistatCall, lead_id: Option<u64>) -> Call {
         at: c.date.unwrap_or(Timestamp::UNIX_EPOCH),
         visit: c.visit_id,
         marker: c.marker,
-        status: CallStatus::parse(&c.status).unwrap_or(CallStatus::NoAnswer),
+        status: match c.status.trim() {
+            "" => CallStatus::NoAnswer,
+            status => CallStatus::from_roistat(status),
+        },
         lead_id,
         duration_seconds: c.duration,
         file_url: c.file_url,

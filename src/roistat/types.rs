@@ -9,8 +9,12 @@ use std::collections::BTreeMap;
 /// A project a key can see (`user/projects`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Project {
+    /// A JSON integer in Roistat's answer; kept as text, as the project is typed into a form.
     pub id: String,
     pub name: String,
+    pub currency: String,
+    /// The project's zone when the answer names one (`timezone`), else empty.
+    pub time_zone: String,
 }
 
 /// One metric of `analytics/metrics-new`.
@@ -198,12 +202,42 @@ pub(crate) fn short(v: &Value) -> String {
     if s.chars().count() > 80 { format!("{}…", s.chars().take(80).collect::<String>()) } else { s }
 }
 
+/// A successful answer's payload and `total`, wherever this call keeps it. Roistat's calls differ: most
+/// under `data`, `user/projects` under `projects`, `analytics/metrics-new` under `metrics`,
+/// `project/proxy-leads` under `ProxyLeads`, `analytics/source/cost/list` a bare array with no envelope.
+/// Any call's answer is read in any of these shapes. Error envelopes are the caller's, before this.
+pub(crate) fn payload(value: Value, key: &str) -> Result<(Value, Option<u64>), String> {
+    let mut map = match value {
+        Value::Array(_) => return Ok((value, None)),
+        Value::Object(map) => map,
+        other => return Err(format!("ожидался объект или список, получено {}", short(&other))),
+    };
+    let status = map.get("status").map(|s| text(Some(s)));
+    if let Some(status) = &status
+        && !matches!(status.as_str(), "success" | "ok")
+    {
+        return Err(format!("неизвестный статус ответа «{status}»"));
+    }
+    let total = map.get("total").and_then(|t| count(Some(t)).ok());
+    match map.remove(key).or_else(|| map.remove("data")) {
+        Some(found) => Ok((found, total)),
+        // A success that names no list: read as nothing, the parsers say whether that is fine.
+        None if status.is_some() => Ok((Value::Null, total)),
+        None => Err(format!("в ответе нет полей status, {key} и data: {}", short(&Value::Object(map)))),
+    }
+}
+
 pub(crate) fn parse_projects(data: &Value) -> Result<Vec<Project>, String> {
-    array(data, "data")?
+    array(data, "projects")?
         .iter()
         .map(|p| {
             let p = object(p, "проект")?;
-            Ok(Project { id: text(p.get("id")), name: text(p.get("name")) })
+            Ok(Project {
+                id: text(p.get("id")),
+                name: text(p.get("name")),
+                currency: text(p.get("currency")),
+                time_zone: text(p.get("timezone")),
+            })
         })
         .collect()
 }
@@ -324,6 +358,22 @@ impl MetricNames {
             cost: pick(&["marketing_cost", "cost", "costs"]),
             calls: pick(&["calls", "calls_count"]),
         }
+    }
+
+    /// The titles of our figures this project has no metric for.
+    pub fn missing(&self) -> Vec<String> {
+        [
+            (&self.visits, "Визиты"),
+            (&self.leads, "Заявки"),
+            (&self.sales, "Продажи"),
+            (&self.revenue, "Выручка"),
+            (&self.cost, "Расходы"),
+            (&self.calls, "Звонки"),
+        ]
+        .into_iter()
+        .filter(|(name, _)| name.is_none())
+        .map(|(_, title)| title.to_string())
+        .collect()
     }
 
     pub fn list(&self) -> Vec<&str> {
@@ -650,7 +700,8 @@ pub(crate) fn parse_proxy_leads(data: &Value) -> Result<Vec<ProxyLead>, String> 
                 phone: text(l.get("phone")),
                 email: text(l.get("email")),
                 creation_date: text(l.get("creation_date").or_else(|| l.get("created_date"))),
-                visit_id: text(l.get("visit_id").or_else(|| l.get("visit"))),
+                // Roistat's answer names the visit `roistat`.
+                visit_id: text(l.get("roistat").or_else(|| l.get("visit_id")).or_else(|| l.get("visit"))),
             })
         })
         .collect()
@@ -744,6 +795,59 @@ mod tests {
         let error = json!({"status": "error", "error": "request_limit_error", "data": []}).to_string();
         assert_eq!(daily_facts_fast(error.as_bytes(), &names), None);
         assert_eq!(daily_facts_fast(b"{\"status\":\"success\",\"data\":[", &names), None);
+    }
+
+    /// What `client::envelope` hands the parsers for each real answer shape of PROTOCOL.md §2.
+    fn read(body: Value, key: &str) -> Value {
+        payload(body, key).unwrap().0
+    }
+
+    #[test]
+    fn projects_under_projects_with_integer_ids() {
+        let body = json!({"projects":[{"id":58211,"name":"Магазин","currency":"RUB","creation_date":"2019-01-01"}],
+                          "status":"success"});
+        let projects = parse_projects(&read(body, "projects")).unwrap();
+        let expected =
+            Project {
+                id: "58211".into(), name: "Магазин".into(), currency: "RUB".into(), time_zone: String::new()
+            };
+        assert_eq!(projects, [expected]);
+    }
+
+    #[test]
+    fn metrics_under_metrics() {
+        let body = json!({"metrics":[{"name":"visits","title":"Визиты","type":"int"},{"name":"marketing_cost","title":"Расходы"}],
+                          "status":"success"});
+        let names: Vec<String> = parse_metrics(&read(body, "metrics")).unwrap().into_iter().map(|m| m.name).collect();
+        assert_eq!(names, ["visits", "marketing_cost"]);
+    }
+
+    #[test]
+    fn proxy_leads_under_proxy_leads_without_status() {
+        let body = json!({"ProxyLeads":[{"id":"101","title":"Заявка с сайта","text":"","name":"Иван","phone":"79991234567",
+                          "email":null,"roistat":"3121512","creation_date":"2016-07-12 14:51:39","order_id":"17"}]});
+        let leads = parse_proxy_leads(&read(body, "ProxyLeads")).unwrap();
+        assert_eq!(leads.len(), 1);
+        assert_eq!((leads[0].id.as_str(), leads[0].order_id.as_str()), ("101", "17"));
+        assert_eq!((leads[0].visit_id.as_str(), leads[0].email.as_str()), ("3121512", ""));
+        assert_eq!(leads[0].creation_date, "2016-07-12 14:51:39");
+    }
+
+    #[test]
+    fn costs_as_a_bare_array() {
+        let body = json!([{"id":1,"source":"direct27","name":"Наружная реклама","from_date":"2026-11-01 00:00:00",
+                           "to_date":"2026-11-30 23:59:59","timezone":"Europe/Moscow","marketing_cost":15000.5}]);
+        let costs = parse_costs(&read(body, "data")).unwrap();
+        assert_eq!((costs[0].id.as_str(), costs[0].marketing_cost), ("1", Money(1_500_050)));
+    }
+
+    #[test]
+    fn the_usual_envelope_and_odd_ones() {
+        let (data, total) = payload(json!({"status":"success","data":[1,2],"total":2}), "projects").unwrap();
+        assert_eq!((data, total), (json!([1, 2]), Some(2)), "`data` is read whatever the call's own key");
+        assert!(payload(json!({"status":"wait","data":[]}), "data").is_err());
+        assert!(payload(json!({"something":"else"}), "data").is_err());
+        assert!(payload(json!("text"), "data").is_err());
     }
 
     #[test]

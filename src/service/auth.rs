@@ -58,9 +58,11 @@ pub fn check(creds: &Credentials, params: &Params, authorization: Option<&str>) 
         return if ok { AuthResult::Ok } else { AuthResult::Wrong };
     }
     match (params.get("user"), params.get("token")) {
-        (Some(user), Some(given)) if !user.is_empty() => {
-            let expected = token(&creds.login, creds.password.expose());
-            let ok = constant_time_eq(user.as_bytes(), creds.login.as_bytes())
+        // Roistat sends `user=` when its login field is blank, with the token over the empty login: the
+        // password is the secret, the login only a label.
+        (Some(user), Some(given)) => {
+            let expected = token(user, creds.password.expose());
+            let ok = (user.is_empty() | constant_time_eq(user.as_bytes(), creds.login.as_bytes()))
                 & constant_time_eq(given.trim().to_ascii_lowercase().as_bytes(), expected.as_bytes());
             if ok { AuthResult::Ok } else { AuthResult::Wrong }
         }

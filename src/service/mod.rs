@@ -18,6 +18,8 @@ mod log;
 pub mod query;
 pub mod request_head;
 
+pub use actions::lead::intake_from_roistat;
+
 use crate::domain::{ExchangeEntry, Outcome, Secret, ServiceSettings, fit, limits};
 use crate::store::{Store, StoreError};
 use auth::{AuthResult, Clock, Credentials, SystemClock, Throttle};

@@ -76,7 +76,7 @@ impl CallsScreen {
         let digits: String = needle.chars().filter(char::is_ascii_digit).collect();
         self.calls
             .iter()
-            .filter(|c| self.status.is_none_or(|s| c.status == s))
+            .filter(|c| self.status.as_ref().is_none_or(|s| c.status == *s))
             .filter(|c| {
                 needle.is_empty()
                     || c.marker.to_lowercase().contains(&needle)
@@ -103,11 +103,12 @@ impl CallsScreen {
             .accessible_name("Поиск звонков");
             let l = ui.label("Статус:");
             egui::ComboBox::from_id_salt("calls_status")
-                .selected_text(self.status.map_or("Все".to_string(), |s| s.title().to_string()))
+                .selected_text(self.status.as_ref().map_or("Все".to_string(), |s| s.title().to_string()))
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.status, None, "Все");
                     for status in CallStatus::ALL {
-                        ui.selectable_value(&mut self.status, Some(status), status.title());
+                        let title = status.title().to_string();
+                        ui.selectable_value(&mut self.status, Some(status), title);
                     }
                 })
                 .response

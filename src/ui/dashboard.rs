@@ -14,6 +14,7 @@ use egui_extras::{Column as TableColumn, TableBuilder};
 use egui_plot::{Bar, BarChart, GridMark, Line, Plot, PlotPoints};
 
 pub fn ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
+    reconciliation_badge(ui, app, commands);
     if !app.has_facts() {
         empty_ui(ui, app, commands);
         return;
@@ -41,6 +42,27 @@ pub fn ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
         ui.add_space(8.0);
         table_ui(ui, app, report, commands);
     });
+}
+
+/// A red badge while Roistat has sent leads that we do not have («Сверка с Roistat»).
+fn reconciliation_badge(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
+    let missing: Vec<(u64, usize)> = app
+        .lists
+        .analytics_sources
+        .iter()
+        .filter_map(|s| s.reconciliation.as_ref().map(|r| (s.id, r.missing_count)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let Some(&(first, _)) = missing.first() else { return };
+    let total: usize = missing.iter().map(|(_, n)| n).sum();
+    let text =
+        RichText::new(format!("⚠ Сверка с Roistat: нет у нас заявок — {total}")).color(egui::Color32::WHITE).strong();
+    let badge = egui::Button::new(text).fill(ui.visuals().error_fg_color);
+    if ui.add(badge).on_hover_text("Roistat отправил эти заявки, а у нас их нет: открыть сверку").clicked()
+    {
+        commands.push(Command::OpenReconciliation(first));
+    }
+    ui.add_space(4.0);
 }
 
 fn empty_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
@@ -395,7 +417,8 @@ struct Visible<'a> {
 fn visible_rows<'a>(rows: &'a [Row], app: &App) -> Vec<Visible<'a>> {
     fn walk<'a>(rows: &'a [Row], depth: usize, prefix: &str, app: &App, out: &mut Vec<Visible<'a>>) {
         for row in rows {
-            let path = if prefix.is_empty() { row.key.clone() } else { format!("{prefix}/{}", row.key) };
+            // By depth, not by an empty prefix: a channel's value may be empty (direct visits).
+            let path = if depth == 0 { row.key.clone() } else { format!("{prefix}/{}", row.key) };
             let open = app.dashboard.expanded.contains(&path);
             out.push(Visible { depth, path: path.clone(), row });
             if open {

@@ -1,5 +1,10 @@
 //! A fake Roistat REST API (`shared/PROTOCOL.md` §2) on 127.0.0.1:0, with deterministic facts and
 //! switches for every failure the sync job must survive or report. Shared by tests and the benchmark.
+//!
+//! It answers in Roistat's real shapes, not in ours: each call's own top-level key (`projects`,
+//! `metrics`, `ProxyLeads`), integer project ids, a bare array for manual costs, opaque level values
+//! (`direct27`, `g`, and an empty one for direct visits), titles with non-breaking spaces, and a
+//! `request_data_validation_error` for a metric the project does not have.
 #![allow(dead_code)]
 
 use axum::Router;
@@ -31,6 +36,8 @@ pub struct FakeConfig {
     pub today: Date,
     /// Calls per day in `calltracking/call/list`.
     pub calls_per_day: usize,
+    /// The project has call tracking: `calls` is among its metrics.
+    pub has_calls: bool,
 }
 
 impl Default for FakeConfig {
@@ -43,6 +50,7 @@ impl Default for FakeConfig {
             campaigns: 2,
             today: Date::constant(2026, 11, 24),
             calls_per_day: 2,
+            has_calls: true,
         }
     }
 }
@@ -70,13 +78,19 @@ pub struct Switches {
     pub bump_recent: bool,
     /// Error descriptions repeat the key they were given (as a careless server might).
     pub echo_key: bool,
+    /// `project/proxy-leads` answers `access_denied` with HTTP 200 (a key or tariff without it).
+    pub proxy_leads_denied: bool,
 }
 
 pub struct FakeState {
     pub config: FakeConfig,
     pub switches: Mutex<Switches>,
-    /// Periods of the data requests, in arrival order.
+    /// Periods of the data requests, in arrival order (the days as sent).
     pub data_requests: Mutex<Vec<(Date, Date)>>,
+    /// The same periods' `from` and `to` exactly as sent, offsets included.
+    pub data_periods: Mutex<Vec<(String, String)>>,
+    /// What `project/proxy-leads` lists instead of its generated leads (filtered by `creation_date`).
+    pub proxy_leads: Mutex<Option<Vec<Value>>>,
     pub requests: AtomicUsize,
 }
 
@@ -90,8 +104,12 @@ impl FakeState {
     pub fn data_requests(&self) -> Vec<(Date, Date)> {
         self.data_requests.lock().unwrap().clone()
     }
+    pub fn data_periods(&self) -> Vec<(String, String)> {
+        self.data_periods.lock().unwrap().clone()
+    }
     pub fn reset_counts(&self) {
         self.data_requests.lock().unwrap().clear();
+        self.data_periods.lock().unwrap().clear();
         self.requests.store(0, Ordering::SeqCst);
     }
 }
@@ -114,6 +132,8 @@ pub async fn start(config: FakeConfig) -> Fake {
         config,
         switches: Mutex::new(Switches::default()),
         data_requests: Mutex::new(Vec::new()),
+        data_periods: Mutex::new(Vec::new()),
+        proxy_leads: Mutex::new(None),
         requests: AtomicUsize::new(0),
     });
     let app = Router::new()
@@ -149,12 +169,28 @@ fn hash(date: Date, c: usize, s: usize, k: usize) -> u64 {
     mix(day_number(date) ^ mix((c as u64) << 40 ^ (s as u64) << 20 ^ k as u64))
 }
 
-fn levels(c: usize, s: usize, k: usize) -> [Level; 3] {
-    [
-        Level::new(format!("ch{c}"), format!("Канал {c}")),
-        Level::new(format!("ch{c}_src{s}"), format!("Источник {s}")),
-        Level::new(format!("cmp{k}"), format!("Кампания «{k}»")),
-    ]
+/// Level-1 values as real projects have them: opaque ids of channel and integration, an empty value
+/// for direct visits, titles with non-breaking spaces.
+const CHANNELS: [(&str, &str); 5] = [
+    ("", "Прямые визиты"),
+    ("direct27", "Яндекс.Директ"),
+    ("g", "Google\u{a0}Ads\u{a0}1"),
+    ("avito11", "Авито"),
+    ("google17", "Google Ads 17"),
+];
+
+pub fn levels(c: usize, s: usize, k: usize) -> [Level; 3] {
+    let channel = match CHANNELS.get(c) {
+        Some((value, title)) => Level::new(*value, *title),
+        None => Level::new(format!("ch{c}"), format!("Канал {c}")),
+    };
+    // Direct visits have no source either: an empty value on level 2 too.
+    let source = if c == 0 && s == 0 {
+        Level::new("", "")
+    } else {
+        Level::new(format!("ch{c}_src{s}"), format!("Источник {s}"))
+    };
+    [channel, source, Level::new(format!("cmp{k}"), format!("Кампания «{k}»"))]
 }
 
 /// The figures of one row (a fact without its date and levels).
@@ -371,6 +407,21 @@ fn success_body(state: &FakeState, mut body: Vec<u8>) -> Response {
     r
 }
 
+/// Days in the zone of the period sent. Every row of a Moscow day happens at 01:30 Moscow time
+/// (22:30 UTC the day before), so a period sent with an offset below +01:30 counts that row on the
+/// previous day: its day `d` holds the rows of Moscow's `d + 1`.
+fn day_shift(from: &str) -> i64 {
+    let offset = from.get(19..).unwrap_or("").replace(':', "");
+    let minutes = match (offset.get(..1), offset.get(1..3), offset.get(3..5)) {
+        (Some(sign), Some(h), Some(m)) => {
+            let value = h.parse::<i64>().unwrap_or(3) * 60 + m.parse::<i64>().unwrap_or(0);
+            if sign == "-" { -value } else { value }
+        }
+        _ => 180,
+    };
+    if minutes < 90 { 1 } else { 0 }
+}
+
 fn date_of(text: &str) -> Option<Date> {
     text.get(..10)?.parse().ok()
 }
@@ -379,26 +430,41 @@ async fn projects(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQuery(
     if let Err(r) = check(&s, &headers, &q, false).await {
         return r;
     }
-    success(&s, json!([{"id": s.config.project, "name": "Тестовый проект"}, {"id": 777, "name": "Другой"}]), None)
+    let id: Value = s.config.project.parse::<u64>().map(Value::from).unwrap_or_else(|_| json!(s.config.project));
+    let body = json!({"projects": [
+        {"id": id, "name": "Тестовый\u{a0}проект", "currency": "RUB", "creation_date": "2019-03-01 10:00:00"},
+        {"id": 777, "name": "Другой", "currency": "USD", "creation_date": "2020-01-01 10:00:00"}
+    ], "status": "success"});
+    success_body(&s, body.to_string().into_bytes())
+}
+
+/// The metrics this project has.
+pub fn metric_names(config: &FakeConfig) -> Vec<&'static str> {
+    let mut names = vec!["visits", "leads", "sales", "revenue", "marketing_cost", "profit"];
+    if config.has_calls {
+        names.push("calls");
+    }
+    names
 }
 
 async fn metrics(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
     if let Err(r) = check(&s, &headers, &q, true).await {
         return r;
     }
-    let list: Vec<Value> = [
-        ("visits", "Визиты"),
-        ("leads", "Заявки"),
-        ("sales", "Продажи"),
-        ("revenue", "Выручка"),
-        ("marketing_cost", "Расходы"),
-        ("calls", "Звонки"),
-        ("profit", "Прибыль"),
-    ]
-    .iter()
-    .map(|(n, t)| json!({"name": n, "title": t}))
-    .collect();
-    success(&s, Value::Array(list), None)
+    let title = |n: &str| match n {
+        "visits" => "Визиты",
+        "leads" => "Заявки",
+        "sales" => "Продажи",
+        "revenue" => "Выручка",
+        "marketing_cost" => "Расходы",
+        "calls" => "Звонки",
+        _ => "Прибыль",
+    };
+    let list: Vec<Value> = metric_names(&s.config)
+        .into_iter()
+        .map(|n| json!({"name": n, "title": title(n), "type": "int", "is_system": true}))
+        .collect();
+    success_body(&s, json!({"metrics": list, "status": "success"}).to_string().into_bytes())
 }
 
 async fn data(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQuery(q): RawQuery, body: Bytes) -> Response {
@@ -413,6 +479,9 @@ async fn data(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQuery(q): 
     else {
         return json_response(StatusCode::OK, &envelope_error("request_error", "Bad period"));
     };
+    let sent = |k: &str| request["period"][k].as_str().unwrap_or("").to_string();
+    s.data_periods.lock().unwrap().push((sent("from"), sent("to")));
+    let shift = day_shift(&sent("from"));
     let count = {
         let mut log = s.data_requests.lock().unwrap();
         log.push((from, to));
@@ -440,10 +509,18 @@ async fn data(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQuery(q): 
     if sw.fail_at_data_request == Some(count) {
         return (StatusCode::INTERNAL_SERVER_ERROR, "upstream failure").into_response();
     }
+    // Names, or objects as Roistat's own web UI sends them: `{"metric":"visits","attribution":"default"}`.
     let metrics: Vec<String> = request["metrics"]
         .as_array()
-        .map(|a| a.iter().filter_map(|m| m.as_str().map(String::from)).collect())
+        .map(|a| a.iter().filter_map(|m| m.as_str().or_else(|| m["metric"].as_str()).map(String::from)).collect())
         .unwrap_or_default();
+    let known = metric_names(&s.config);
+    if let Some(missing) = metrics.iter().find(|m| !known.contains(&m.as_str())) {
+        return json_response(
+            StatusCode::OK,
+            &envelope_error("request_data_validation_error", &format!("Unknown metric: {missing}")),
+        );
+    }
     let c = &s.config;
     let triples: Vec<(usize, usize, usize)> = (0..c.channels)
         .flat_map(|ch| (0..c.sources).flat_map(move |src| (0..c.campaigns).map(move |k| (ch, src, k))))
@@ -454,9 +531,10 @@ async fn data(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQuery(q): 
     body.extend_from_slice(b"{\"status\":\"success\",\"data\":[{\"items\":[");
     let mut total = 0usize;
     for date in each_day(from, to) {
+        let natural = date.checked_add(jiff::Span::new().days(shift)).unwrap();
         for (&(ch, src, k), levels) in triples.iter().zip(&rendered) {
-            let h = hash(date, ch, src, k);
-            if let Some(f) = figures(c, sw.bump_recent, date, h) {
+            let h = hash(natural, ch, src, k);
+            if let Some(f) = figures(c, sw.bump_recent, natural, h) {
                 if total > 0 {
                     body.push(b',');
                 }
@@ -469,16 +547,21 @@ async fn data(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQuery(q): 
     success_body(&s, body)
 }
 
+/// A bare array, no envelope: what this call really answers. It takes no parameters.
 async fn costs(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
     if let Err(r) = check(&s, &headers, &q, true).await {
         return r;
     }
-    success(
-        &s,
-        json!([{"id": 1, "source": "ch0", "name": "Наружная реклама", "from_date": "2026-11-01", "to_date": "2026-11-30",
-                "timezone": "Europe/Moscow", "marketing_cost": "15000.50"}]),
-        Some(1),
-    )
+    let month = |d: Date| d.first_of_month();
+    let this = month(s.config.today);
+    let old = this.checked_sub(jiff::Span::new().years(2)).unwrap();
+    let body = json!([
+        {"id": 1, "source": "direct27", "name": "Наружная реклама", "from_date": format!("{this} 00:00:00"),
+         "to_date": format!("{} 23:59:59", this.last_of_month()), "timezone": "Europe/Moscow", "marketing_cost": "15000.50"},
+        {"id": 2, "source": "g", "name": "Старая кампания", "from_date": format!("{old} 00:00:00"),
+         "to_date": format!("{} 23:59:59", old.last_of_month()), "timezone": "Europe/Moscow", "marketing_cost": 700}
+    ]);
+    success_body(&s, body.to_string().into_bytes())
 }
 
 /// The calls of one day, deterministic.
@@ -521,17 +604,29 @@ async fn proxy_leads(State(s): State<Arc<FakeState>>, headers: HeaderMap, RawQue
     if let Err(r) = check(&s, &headers, &q, true).await {
         return r;
     }
+    if s.switches().proxy_leads_denied {
+        return json_response(StatusCode::OK, &envelope_error("access_denied", "Access denied"));
+    }
     let period = query_param(&q, "period").unwrap_or_default();
     let (Some(from), Some(to)) =
         (period.get(..10).and_then(|d| d.parse::<Date>().ok()), period.get(11..).and_then(|d| d.parse::<Date>().ok()))
     else {
         return json_response(StatusCode::OK, &envelope_error("request_error", "Bad period"));
     };
-    let leads: Vec<Value> = each_day(from, to)
-        .map(|d| {
-            json!({"id": format!("lead-{d}"), "order_id": day_number(d), "title": "Заявка с сайта", "text": "",
-                   "name": "Иван", "phone": "79990000000", "email": "", "creation_date": format!("{d} 09:12:54"), "visit_id": 5})
-        })
-        .collect();
-    success(&s, Value::Array(leads), None)
+    let set = s.proxy_leads.lock().unwrap().clone();
+    let leads: Vec<Value> = match set {
+        Some(list) => list
+            .into_iter()
+            .filter(|l| l["creation_date"].as_str().and_then(date_of).is_some_and(|d| d >= from && d <= to))
+            .collect(),
+        None => each_day(from, to).flat_map(proxy_leads_of).collect(),
+    };
+    success_body(&s, json!({"ProxyLeads": leads}).to_string().into_bytes())
+}
+
+/// The proxy leads Roistat produced on a day, deterministic; `order_id` is what we answered, if anything.
+pub fn proxy_leads_of(date: Date) -> Vec<Value> {
+    vec![json!({"id": format!("lead-{date}"), "order_id": day_number(date).to_string(), "title": "Заявка с сайта",
+                "text": "", "name": "Иван", "phone": "79990000000", "email": "", "roistat": "5",
+                "creation_date": format!("{date} 09:12:54")})]
 }

@@ -267,27 +267,34 @@ pub fn write_order(out: &mut String, lead: &LeadExport<'_>) {
     } else {
         json_str(out, &lead.title);
     }
-    let _ = write!(out, ",\"date_create\":\"{}\",\"status\":\"", lead.created.as_second());
+    // Empty attributes are left out, as Roistat's reference module does, never sent as "".
+    let _ = write!(
+        out,
+        ",\"date_create\":\"{}\",\"date_update\":\"{}\"",
+        lead.created.as_second(),
+        lead.updated.as_second()
+    );
     if let Some(status) = lead.status_id {
-        let _ = write!(out, "{status}");
+        let _ = write!(out, ",\"status\":\"{status}\"");
     }
-    out.push_str("\",\"price\":");
+    out.push_str(",\"price\":");
     lead.price.write_decimal(out);
     out.push_str(",\"cost\":");
     lead.cost.write_decimal(out);
     out.push_str(",\"roistat\":");
     json_str(out, lead.marker.as_deref().unwrap_or(""));
-    out.push_str(",\"client_id\":\"");
     if let Some(client) = lead.client_id {
-        let _ = write!(out, "{client}");
+        let _ = write!(out, ",\"client_id\":\"{client}\"");
     }
-    out.push_str("\",\"manager_id\":");
     match (&lead.responsible, &lead.roistat_manager_id) {
         (Some(Responsible::User(id)), _) => {
-            let _ = write!(out, "\"{id}\"");
+            let _ = write!(out, ",\"manager_id\":\"{id}\"");
         }
-        (_, Some(id)) => json_str(out, id),
-        _ => out.push_str("\"\""),
+        (_, Some(id)) if !id.trim().is_empty() => {
+            out.push_str(",\"manager_id\":");
+            json_str(out, id);
+        }
+        _ => {}
     }
     out.push_str(",\"fields\":{");
     let mut first = true;
@@ -360,6 +367,15 @@ mod tests {
         assert_eq!(v["client_id"], "7");
         assert_eq!(v["fields"]["delivery"], "Курьер \"экспресс\"");
         assert_eq!(v["fields"]["utm_source"], "yandex");
+        assert_eq!(v["date_update"], lead.updated.as_second().to_string());
+        assert!(v.get("manager_id").is_none(), "no manager: the attribute is left out");
+        let bare = Lead { id: 101, number: 101, ..Lead::default() };
+        let mut out = String::new();
+        write_order(&mut out, &LeadExport::of(&bare));
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        for key in ["status", "client_id", "manager_id"] {
+            assert!(v.get(key).is_none(), "{key} without a value is left out: {out}");
+        }
     }
 
     #[test]

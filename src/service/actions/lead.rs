@@ -4,8 +4,9 @@ use super::super::intake::Accepted;
 use super::super::query::{Params, cut};
 use super::super::{Answer, Failure, Service};
 use super::{json_str, parse_time};
+use crate::domain::RoistatLead;
 use crate::domain::{ExtraField, Lead, MARKER_FIELD, Marker, Origin, Outcome, attribute};
-use crate::store::Contact;
+use crate::store::{Contact, Intake, Store, StoreError};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -49,6 +50,32 @@ pub async fn lead(service: &Arc<Service>, params: &Params) -> Result<Answer, Fai
     Ok(Answer { json, outcome: if intake.created { Outcome::Ok } else { Outcome::Duplicate }, note })
 }
 
+/// A lead Roistat sent and we missed, created from what Roistat lists about it («Сверка с Roistat»):
+/// the same mapping as `action=lead`, idempotent on Roistat's id, durable on return.
+pub fn intake_from_roistat(store: &Store, roistat: &RoistatLead) -> Result<Intake, StoreError> {
+    let mut params = Params::default();
+    for (name, value) in [
+        ("id", &roistat.id),
+        ("title", &roistat.title),
+        ("text", &roistat.text),
+        ("name", &roistat.name),
+        ("phone", &roistat.phone),
+        ("email", &roistat.email),
+        ("visit", &roistat.visit),
+        // Not documented whether the list's `creation_date` is UTC like `created_date`; taken as such.
+        ("created_date", &roistat.created),
+    ] {
+        if !value.trim().is_empty() {
+            params.push(name.to_string(), value.clone());
+        }
+    }
+    let fields = store.list::<ExtraField>()?;
+    let (lead, contact, _) = build(&params, &fields, store.initial_status()?, Timestamp::now());
+    let intake = store.intake_lead(lead, &contact)?;
+    store.sync_intake()?;
+    Ok(intake)
+}
+
 /// The lead, its contact, and what the log should say about the input.
 pub fn build(
     params: &Params,
@@ -66,6 +93,7 @@ pub fn build(
         text: params.get("text").unwrap_or("").to_string(),
         roistat_lead_id: params.text("id").map(str::to_string),
         roistat_manager_id: params.text("manager_id").map(str::to_string),
+        received: Some(now),
         ..Lead::default()
     };
     let has_field = |name: &str| fields.iter().any(|f| f.dev_name == name);

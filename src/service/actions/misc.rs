@@ -40,7 +40,9 @@ async fn durable_write<T: Send + 'static>(
 }
 
 pub async fn message(service: &Arc<Service>, params: &Params) -> Result<Answer, Failure> {
-    let lead_id = required_number(params, "lead_id")?;
+    // Roistat sends `leadId` (its one camelCase parameter); `lead_id` is what others send.
+    let key = if params.text("leadId").is_some() { "leadId" } else { "lead_id" };
+    let lead_id = required_number(params, key)?;
     let comment = Comment {
         at: Timestamp::now(),
         title: params.get("title").unwrap_or("").trim().to_string(),
@@ -86,18 +88,7 @@ pub async fn call(service: &Arc<Service>, params: &Params) -> Result<Answer, Fai
         Some(d) => u32::try_from(d).map_err(|_| Failure::bad("bad_number", "Параметр duration слишком велик"))?,
         None => 0,
     };
-    let status = match params.text("status") {
-        None => CallStatus::default(),
-        Some(text) => CallStatus::parse(text).ok_or_else(|| {
-            Failure::bad(
-                "bad_status",
-                format!(
-                    "Неизвестный статус звонка «{}»: ожидается ANSWER, BUSY, NOANSWER, CANCEL, CONGESTION, CHANUNAVAIL, DONTCALL или TORTURE",
-                    cut(text, 40)
-                ),
-            )
-        })?,
-    };
+    let status = CallStatus::from_roistat(params.get("status").unwrap_or(""));
     let at = match params.text("date") {
         None => Timestamp::now(),
         Some(text) => parse_time(text).ok_or_else(|| {

@@ -3,7 +3,7 @@
 use super::{AdminEvent, error_label, note, ok_label, secret_row, text_row};
 use crate::app::App;
 use crate::domain::{AnalyticsSource, Secret};
-use crate::roistat::{ClientConfig, Project, RoistatClient, RunNowError, SourceState};
+use crate::roistat::{ClientConfig, Project, RoistatClient, RunNowError, SourceState, project_zone};
 use egui::RichText;
 use std::collections::{BTreeMap, HashSet};
 
@@ -18,6 +18,10 @@ pub struct AnalyticsScreen {
     pub projects_error: Option<String>,
     /// Sources whose «Отменить» was pressed while their load still runs.
     pub cancelling: HashSet<u64>,
+    /// «Сверить сейчас» or «Создать заявку» runs.
+    pub reconciling: bool,
+    /// What the last of them said.
+    pub reconcile_outcome: Option<Result<String, String>>,
     pub error: Option<String>,
     pub saved: bool,
     pub stale: bool,
@@ -36,6 +40,8 @@ impl AnalyticsScreen {
                     form.last_success = fresh.last_success;
                     form.last_error = fresh.last_error.clone();
                     form.facts_loaded = fresh.facts_loaded;
+                    form.missing_metrics = fresh.missing_metrics.clone();
+                    form.reconciliation = fresh.reconciliation.clone();
                 }
                 self.list = list;
             }
@@ -45,13 +51,21 @@ impl AnalyticsScreen {
         self.stale = false;
     }
 
-    fn edit(&mut self, source: AnalyticsSource) {
+    /// Opens a source in the form (the dashboard's reconciliation badge comes here too).
+    pub fn edit(&mut self, source: AnalyticsSource) {
         self.api_key = source.api_key.expose().to_string();
         self.form = Some(source);
         self.projects.clear();
         self.projects_error = None;
         self.error = None;
         self.saved = false;
+        self.reconcile_outcome = None;
+    }
+
+    pub(super) fn on_reconciled(&mut self, result: Result<String, String>) {
+        self.reconciling = false;
+        self.reconcile_outcome = Some(result);
+        self.stale = true;
     }
 
     pub(super) fn on_projects(&mut self, result: Result<Vec<Project>, String>) {
@@ -63,6 +77,15 @@ impl AnalyticsScreen {
             }
             Err(e) => self.projects_error = Some(e),
         }
+    }
+}
+
+/// A project as the picker shows it: name, id and currency.
+fn project_text(p: &Project) -> String {
+    if p.currency.is_empty() {
+        format!("{} ({})", p.name, p.id)
+    } else {
+        format!("{} ({}, {})", p.name, p.id, p.currency)
     }
 }
 
@@ -115,8 +138,9 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
             get_projects = ui
                 .add_enabled(
                     !screen.projects_loading && !screen.api_key.trim().is_empty(),
-                    egui::Button::new("Получить проекты"),
+                    egui::Button::new("Проверить ключ"),
                 )
+                .on_hover_text("Запрашивает у Roistat проекты, видные этому ключу, и предлагает выбрать проект")
                 .clicked();
             if screen.projects_loading {
                 ui.spinner();
@@ -126,12 +150,16 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
                     .projects
                     .iter()
                     .find(|p| p.id == form.project)
-                    .map(|p| format!("{} ({})", p.name, p.id))
+                    .map(project_text)
                     .unwrap_or_else(|| "выберите проект".into());
                 let combo = egui::ComboBox::from_id_salt("projects").selected_text(&current).show_ui(ui, |ui| {
                     for p in &screen.projects {
-                        if ui.selectable_label(form.project == p.id, format!("{} ({})", p.name, p.id)).clicked() {
+                        if ui.selectable_label(form.project == p.id, project_text(p)).clicked() {
                             form.project = p.id.clone();
+                            // Offer the zone Roistat reports for the project, where it reports one.
+                            if !p.time_zone.trim().is_empty() {
+                                form.time_zone = p.time_zone.trim().to_string();
+                            }
                         }
                     }
                 });
@@ -139,6 +167,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
             }
         });
         ui.end_row();
+        text_row(ui, "Часовой пояс проекта:", &mut form.time_zone);
         let l = ui.label("Интервал загрузки, минут:");
         ui.add(egui::DragValue::new(&mut form.interval_minutes).range(5..=1440)).labelled_by(l.id);
         ui.end_row();
@@ -151,6 +180,8 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     });
     if let Some(e) = &screen.projects_error {
         error_label(ui, e);
+    } else if !screen.projects.is_empty() {
+        ok_label(ui, &format!("Ключ принят: проектов Roistat — {}", screen.projects.len()));
     }
     if get_projects {
         screen.projects_loading = true;
@@ -191,8 +222,15 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         form.project = form.project.trim().to_string();
         form.api_base = form.api_base.trim().to_string();
         form.api_key = Secret::new(screen.api_key.trim());
+        form.time_zone = form.time_zone.trim().to_string();
+        if form.time_zone.is_empty() {
+            form.time_zone = crate::domain::DEFAULT_TIME_ZONE.to_string();
+        }
         if form.name.is_empty() || form.project.is_empty() || form.api_key.is_empty() {
             screen.error = Some("Укажите наименование, API-ключ и проект Roistat".into());
+            load_now = false;
+        } else if let Err(e) = project_zone(&form.time_zone) {
+            screen.error = Some(e.to_string());
             load_now = false;
         } else {
             match app.store.put(form.clone()) {
@@ -242,12 +280,121 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
             ui.label("Загружено фактов:");
             ui.label(form.facts_loaded.to_string());
             ui.end_row();
+            for title in &form.missing_metrics {
+                ui.label(format!("{title}:"));
+                ui.label(RichText::new("нет в проекте").weak())
+                    .on_hover_text("В проекте Roistat нет этой метрики: она не запрашивается и считается нулём");
+                ui.end_row();
+            }
         });
     }
     if let Some(e) = &screen.error {
         error_label(ui, e);
     } else if screen.saved {
         ok_label(ui, "Источник сохранён.");
+    }
+    if form.id != 0 {
+        ui.separator();
+        reconciliation_ui(ui, app);
+    }
+}
+
+/// «Сверка с Roistat»: the proxy leads Roistat sent, matched with ours, and the missing ones to create.
+fn reconciliation_ui(ui: &mut egui::Ui, app: &mut App) {
+    let (screen, tasks, bg, store) = (&mut app.admin.analytics, &mut app.admin.tasks, &app.bg, &app.store);
+    let Some(form) = screen.form.as_ref() else { return };
+    let source_id = form.id;
+    ui.label(RichText::new("Сверка с Roistat").strong());
+    note(
+        ui,
+        "Заявки, которые Roistat отправил (project/proxy-leads), сопоставлены с нашими по id заявки Roistat и по order_id.",
+    );
+    let mut check = false;
+    let mut create = None;
+    ui.horizontal(|ui| {
+        check = ui
+            .add_enabled(!screen.reconciling, egui::Button::new("Сверить сейчас"))
+            .on_hover_text("Сверка за последние 7 дней")
+            .clicked();
+        if screen.reconciling {
+            ui.spinner();
+        }
+    });
+    match &form.reconciliation {
+        None => {
+            ui.label("Сверка ещё не выполнялась: она идёт с каждой загрузкой аналитики или по кнопке.");
+        }
+        Some(r) => {
+            let period = match (r.from, r.to) {
+                (Some(f), Some(t)) => format!("{} — {}", crate::report::fmt_date(f), crate::report::fmt_date(t)),
+                _ => "—".into(),
+            };
+            ui.label(format!("Период: {period}; сверено {}", opt_time(r.checked_at)));
+            if let Some(e) = &r.error {
+                error_label(ui, &format!("Сверка не выполнена: {e}"));
+            } else {
+                ui.label(format!("Пришли вовремя: {}", r.arrived));
+                ui.label(format!("С опозданием: {}", r.late_count));
+                for late in &r.late {
+                    ui.label(format!(
+                        "    заявка {} «{}»: через {} мин после создания в Roistat",
+                        late.lead_id, late.roistat.title, late.delay_minutes
+                    ));
+                }
+                let missing = format!("Нет у нас: {}", r.missing_count);
+                if r.missing_count > 0 {
+                    ui.colored_label(ui.visuals().error_fg_color, missing);
+                } else {
+                    ok_label(ui, &missing);
+                }
+                egui::Grid::new("reconcile_missing").num_columns(5).spacing([12.0, 4.0]).show(ui, |ui| {
+                    for m in &r.missing {
+                        ui.label(&m.title);
+                        ui.label(if m.phone.is_empty() { "—" } else { &m.phone });
+                        ui.label(if m.created.is_empty() { "—" } else { &m.created });
+                        ui.label(if m.name.is_empty() { "—" } else { &m.name });
+                        let button = ui.add_enabled(!screen.reconciling, egui::Button::new("Создать заявку"));
+                        crate::ui::widgets::name_button(&button, &format!("Создать заявку Roistat {}", m.id));
+                        if button.on_hover_text("Создать заявку из данных Roistat").clicked() {
+                            create = Some(m.id.clone());
+                        }
+                        ui.end_row();
+                    }
+                });
+            }
+        }
+    }
+    if let Some(outcome) = &screen.reconcile_outcome {
+        match outcome {
+            Ok(text) => ok_label(ui, text),
+            Err(e) => error_label(ui, e),
+        }
+    }
+    if check {
+        screen.reconciling = true;
+        let store = store.clone();
+        let to = jiff::Zoned::now().date();
+        let from = to.checked_sub(jiff::Span::new().days(6)).unwrap_or(to);
+        tasks.spawn(bg, async move {
+            let result = crate::roistat::reconcile_source(&store, source_id, from, to).await;
+            AdminEvent::Reconciled(
+                result.map(|r| format!("Сверка выполнена: нет у нас — {}", r.missing_count)).map_err(|e| e.to_string()),
+            )
+        });
+    }
+    if let Some(roistat_id) = create {
+        screen.reconciling = true;
+        let store = store.clone();
+        tasks.spawn(bg, async move {
+            let made =
+                tokio::task::spawn_blocking(move || crate::roistat::create_missing(&store, source_id, &roistat_id))
+                    .await;
+            AdminEvent::Reconciled(match made {
+                Ok(Ok(lead)) => Ok(format!("Создана заявка № {} «{}»", lead.number, lead.title)),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(e) => Err(format!("Заявка не создана: {e}")),
+            })
+        });
     }
 }
 

@@ -34,6 +34,8 @@ pub enum AdminEvent {
     LeadSourceChecked(Result<(), String>),
     TelephonyChecked(CheckResult),
     Projects(Result<Vec<Project>, String>),
+    /// «Сверить сейчас» or «Создать заявку» of the reconciliation finished (its result is in the store).
+    Reconciled(Result<String, String>),
     /// A read of the exchange log.
     Exchange(exchange_log::Loaded),
     /// «Сохранить копию» and «Восстановить»: what was written or read, or why not.
@@ -143,6 +145,7 @@ impl AdminScreens {
                 AdminEvent::LeadSourceChecked(r) => self.lead_sources.check = Some(r),
                 AdminEvent::TelephonyChecked(r) => self.telephony.on_checked(&self.store, r),
                 AdminEvent::Projects(r) => self.analytics.on_projects(r),
+                AdminEvent::Reconciled(r) => self.analytics.on_reconciled(r),
                 AdminEvent::Exchange(loaded) => self.exchange.on_loaded(loaded),
                 AdminEvent::Backup(r) | AdminEvent::Restore(r) => self.backup.on_done(r),
             }

@@ -243,7 +243,12 @@ fn roistat_block(ui: &mut egui::Ui, app: &mut App) {
         ui.label(RichText::new("GET").monospace());
         copy_button(ui, "метод", "GET");
         ui.end_row();
+        ui.label("Формат данных:");
+        ui.label(RichText::new("JSON").monospace());
+        copy_button(ui, "формат", "JSON");
+        ui.end_row();
     });
+    note(ui, "В форме Roistat выберите формат JSON, не XML: сервис отвечает только в JSON.");
     if form.listen.starts_with("0.0.0.0") || form.listen.starts_with("[::]") {
         note(ui, "Сервис слушает все адреса: в Roistat укажите внешний адрес или имя этого компьютера вместо 0.0.0.0.");
     }

@@ -19,3 +19,9 @@ pub fn name_combo(response: &egui::Response, name: &str, selected: &str) {
     let label = format!("{name}: {selected}");
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, true, &label));
 }
+
+/// Names a button for screen readers (and tests) more precisely than its caption, where the same
+/// caption repeats in a list: «Создать заявку Roistat R-4».
+pub fn name_button(response: &egui::Response, name: &str) {
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, name));
+}
