@@ -41,6 +41,10 @@ async fn f9_copy_of_a_template_is_exported_with_its_marker() {
     h.run_steps(4);
     h.key_press(egui::Key::F9);
     h.run_steps(4);
+    // The copy is written (and exported) only once saved, as in 1C.
+    assert!(store.all_leads().unwrap().iter().all(|l| l.is_template), "an unsaved copy reached the store");
+    h.get_by_label("Записать").click();
+    h.run_steps(4);
     let copy = store.all_leads().unwrap().into_iter().find(|l| !l.is_template).expect("F9 made no lead");
     assert_eq!(copy.marker, template.marker);
     assert_ne!(copy.number, template.number);
