@@ -14,7 +14,7 @@ mod sync_cli;
 #[derive(Parser)]
 #[command(name = "skvoz", version = version_text(), about = "Сквозная аналитика: рабочее место рядом с Roistat")]
 struct Cli {
-    /// Data folder (default: the user's data folder)
+    /// Каталог данных (по умолчанию — каталог данных пользователя; или SKVOZ_DATA_DIR)
     #[arg(long, global = true, value_name = "DIR", env = "SKVOZ_DATA_DIR")]
     data_dir: Option<PathBuf>,
     #[command(subcommand)]
@@ -23,70 +23,76 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Fill the store with demo data (180 days, five channels)
+    /// Заполнить хранилище демо-данными (180 дней, пять каналов)
     Demo {
-        /// Seed of the generator: the same seed gives the same data
+        /// Зерно генератора: одно зерно — одни и те же данные
         #[arg(long, default_value_t = skvoz::demo::DEFAULT_SEED)]
         seed: u64,
     },
-    /// Write every record to a JSON-lines file
-    Backup { file: PathBuf },
-    /// Run the HTTP service for Roistat without the window (Ctrl+C or SIGTERM stops it)
+    /// Записать все данные в файл резервной копии (JSON Lines, права 0600)
+    Backup {
+        /// Файл копии
+        file: PathBuf,
+    },
+    /// HTTP-сервис для Roistat и загрузка аналитики без окна (останавливается по Ctrl+C или SIGTERM)
     Serve {
-        /// Listen address, e.g. 0.0.0.0:8085 (default: from the settings, 127.0.0.1:8085)
+        /// Адрес, например 0.0.0.0:8085 (по умолчанию — из настроек, 127.0.0.1:8085)
         #[arg(long, value_name = "ADDR")]
         listen: Option<String>,
     },
-    /// Print what to paste into Roistat's «Своя CRM» form: URL, login, password, method
+    /// Что указать в Roistat («Своя CRM»): адрес, логин, пароль, метод, формат
     Settings {
-        /// Generate a new random password first (the running service takes it at once)
+        /// Сначала создать новый случайный пароль (работающий сервис примет его сразу)
         #[arg(long)]
         new_password: bool,
     },
-    /// Print the exchange log (newest last)
+    /// Журнал обмена с Roistat (новые записи внизу)
     Log {
-        /// How many newest entries
+        /// Сколько последних записей показать (по умолчанию 50)
         #[arg(long, default_value_t = 50)]
         tail: usize,
     },
-    /// Print the analytics report for a period (the dashboard's table)
+    /// Отчёт сквозной аналитики за период (таблица панели)
     Report {
-        /// First day, YYYY-MM-DD
+        /// Первый день, ГГГГ-ММ-ДД
         #[arg(long)]
         from: jiff::civil::Date,
-        /// Last day, YYYY-MM-DD
+        /// Последний день, ГГГГ-ММ-ДД
         #[arg(long)]
         to: jiff::civil::Date,
+        /// Группировка: channel (каналы, по умолчанию), source, campaign или day
         #[arg(long, value_enum, default_value_t = GroupArg::Channel)]
         group: GroupArg,
+        /// Вывод: table (таблица, по умолчанию), csv или json (деньги в рублях)
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
-        /// Only this channel: its value (marker level 1, e.g. `direct27`) or its title
+        /// Только этот канал: его значение (уровень 1 маркера, например direct27) или название
         #[arg(long)]
         channel: Option<String>,
     },
-    /// Rebuild the store from a backup file
+    /// Восстановить хранилище из резервной копии
     Restore {
+        /// Файл копии
         file: PathBuf,
-        /// Replace a store that already has data
+        /// Заменить хранилище, в котором уже есть данные
         #[arg(long)]
         force: bool,
     },
-    /// Load analytics from Roistat now, in the foreground, with a progress bar
+    /// Загрузить аналитику из Roistat сейчас, с индикатором хода
     Sync(SyncArgs),
-    /// List the analytics sources and the state of their loads
+    /// Источники получения аналитики и состояние их загрузок
     Sources,
-    /// List the Roistat projects an API key can see (also a check of the key)
+    /// Проекты Roistat, доступные по API-ключу (заодно проверка ключа)
     Projects(ProjectsArgs),
-    /// «Сверка с Roistat»: the leads Roistat sent, matched with ours (arrived, late, missing)
+    /// «Сверка с Roistat»: заявки, которые отправил Roistat, против наших (пришли, с опозданием, потеряны)
     Reconcile {
-        /// The analytics source, by name (default: the only one there is)
+        /// Источник получения аналитики по наименованию (по умолчанию — единственный)
         #[arg(long, value_name = "NAME")]
         source: Option<String>,
-        /// First day (YYYY-MM-DD); default: a week ago
+        /// Первый день (ГГГГ-ММ-ДД); по умолчанию — неделю назад
         #[arg(long, value_name = "DATE")]
         from: Option<jiff::civil::Date>,
-        /// Last day (YYYY-MM-DD); default: today
+        /// Последний день (ГГГГ-ММ-ДД); по умолчанию — сегодня
         #[arg(long, value_name = "DATE")]
         to: Option<jiff::civil::Date>,
     },
@@ -94,32 +100,32 @@ enum Command {
 
 #[derive(clap::Args)]
 struct ProjectsArgs {
-    /// Roistat API key
+    /// API-ключ Roistat (или SKVOZ_ROISTAT_API_KEY)
     #[arg(long, value_name = "KEY", env = "SKVOZ_ROISTAT_API_KEY", hide_env_values = true)]
     api_key: String,
-    /// Roistat API address (default: Roistat's cloud)
+    /// Адрес API Roistat (по умолчанию — облако Roistat)
     #[arg(long, value_name = "URL")]
     api_base: Option<String>,
 }
 
 #[derive(clap::Args)]
 struct SyncArgs {
-    /// The analytics source to load, by name (default: the only one there is)
+    /// Источник получения аналитики по наименованию (по умолчанию — единственный)
     #[arg(long, value_name = "NAME")]
     source: Option<String>,
-    /// Roistat API address, for a load without a saved source
+    /// Адрес API Roistat, для загрузки без сохранённого источника
     #[arg(long, value_name = "URL")]
     api_base: Option<String>,
-    /// Roistat API key, for a load without a saved source
+    /// API-ключ Roistat, для загрузки без сохранённого источника (или SKVOZ_ROISTAT_API_KEY)
     #[arg(long, value_name = "KEY", env = "SKVOZ_ROISTAT_API_KEY", hide_env_values = true)]
     api_key: Option<String>,
-    /// Roistat project number, for a load without a saved source
+    /// Номер проекта Roistat, для загрузки без сохранённого источника
     #[arg(long, value_name = "ID")]
     project: Option<String>,
-    /// First day to load (YYYY-MM-DD); default: what the schedule would load
+    /// Первый день загрузки (ГГГГ-ММ-ДД); по умолчанию — как по расписанию
     #[arg(long, value_name = "DATE", requires = "to")]
     from: Option<jiff::civil::Date>,
-    /// Last day to load (YYYY-MM-DD)
+    /// Последний день загрузки (ГГГГ-ММ-ДД)
     #[arg(long, value_name = "DATE", requires = "from")]
     to: Option<jiff::civil::Date>,
 }
@@ -163,10 +169,68 @@ fn data_dir(cli: &Cli) -> Result<PathBuf> {
     }
 }
 
+/// The help as Russian as the rest: clap's own headings and its help and version flags are English,
+/// so the template names the parts and the flags are declared here.
+const HELP_TEMPLATE: &str = "\
+{before-help}{about-with-newline}
+Запуск: {usage}
+
+{all-args}{after-help}";
+
+/// Under one Russian heading, without clap's English annotations («[default: …]», «[possible
+/// values: …]», «[env: …]»): the descriptions above say the same in Russian.
+fn quiet(arg: clap::Arg) -> clap::Arg {
+    let arg = arg.help_heading("Параметры");
+    if arg.get_action().takes_values() {
+        arg.hide_default_value(true).hide_possible_values(true).hide_env(true)
+    } else {
+        arg
+    }
+}
+
+fn russian(command: clap::Command) -> clap::Command {
+    command
+        .help_template(HELP_TEMPLATE)
+        .subcommand_help_heading("Команды")
+        .subcommand_value_name("КОМАНДА")
+        .next_help_heading("Параметры")
+        .disable_help_flag(true)
+        .disable_help_subcommand(true)
+        .arg(
+            clap::Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(clap::ArgAction::Help)
+                .help("Показать эту справку")
+                .global(true),
+        )
+        .mut_args(quiet)
+        .mut_subcommands(|sub| sub.help_template(HELP_TEMPLATE).next_help_heading("Параметры").mut_args(quiet))
+}
+
+fn parse_cli() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let command = russian(Cli::command()).disable_version_flag(true).arg(
+        clap::Arg::new("version").short('V').long("version").action(clap::ArgAction::Version).help("Показать версию"),
+    );
+    let parsed = command.try_get_matches().and_then(|matches| Cli::from_arg_matches(&matches));
+    match parsed {
+        Ok(cli) => cli,
+        Err(e) if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion) => {
+            e.exit()
+        }
+        Err(e) => {
+            // clap explains in English: the Russian line says what to do, clap's names the culprit.
+            eprintln!("Ошибка в командной строке. Справка: skvoz --help (или skvoz КОМАНДА --help).\n{e}");
+            std::process::exit(2)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     skvoz::tune_allocator();
     skvoz::raise_open_files_limit();
-    let cli = Cli::parse();
+    let cli = parse_cli();
     debug_assert_eq!(SCHEMA_VERSION, 3, "update version_text()");
     match run(cli) {
         Ok(code) => code,
