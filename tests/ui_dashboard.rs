@@ -215,3 +215,24 @@ fn charts_have_their_legends_outside_and_name_free_channels() {
     assert!(legend.top() < title.bottom() + 30.0, "the legend is right under the title, not inside the plot");
     assert!(has_label(&h, "Без расходов: Поисковые системы, Прямые заходы"), "free channels are named, not drawn");
 }
+
+#[test]
+fn thirty_days_end_today_and_say_where_roistats_data_end() {
+    let setup = store(false);
+    let last = jiff::civil::Date::constant(2026, 11, 20);
+    let fact = skvoz::domain::DailyFact {
+        visits: 10,
+        ..skvoz::domain::DailyFact::new(
+            last,
+            [skvoz::domain::Level::new("direct27", "Яндекс.Директ"), Default::default(), Default::default()],
+        )
+    };
+    setup.store.replace_facts(0, last, last, &[fact]).unwrap();
+    let mut h = harness(app(&setup, AppState::default()));
+    wait(&mut h);
+    assert_eq!(h.state().period(), (jiff::civil::Date::constant(2026, 10, 26), TODAY), "«30 дней» ends today");
+    assert!(has_label(
+        &h,
+        "Данные Roistat загружены по 20.11.2026: более поздние дни появятся после следующей загрузки"
+    ));
+}

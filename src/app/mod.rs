@@ -401,12 +401,18 @@ impl App {
         self.fact_span.is_some()
     }
 
+    /// The last day Roistat's data reach, when the period goes past it («данные загружены по …»).
+    pub fn data_end_before_period_end(&self) -> Option<Date> {
+        let (_, last) = self.fact_span?;
+        (last < self.period().1).then_some(last)
+    }
+
     /// The dashboard's period for the current preset.
     pub fn period(&self) -> (Date, Date) {
         let anchor = period::anchor(self.today, self.fact_span.map(|s| s.1));
         let custom_to = self.state.custom_to.unwrap_or(anchor);
         let custom_from = self.state.custom_from.unwrap_or(custom_to);
-        self.state.preset.range(self.today, anchor, (custom_from, custom_to))
+        self.state.preset.range(self.today, (custom_from, custom_to))
     }
 
     pub fn query(&self) -> Query {

@@ -48,7 +48,7 @@ impl Preset {
     /// presets (7 and 30 days) end on: the last day with facts when it is not in the future, so a
     /// load that lags a day does not show an empty last bar. Calendar presets (month, quarter,
     /// year) run from their first day to today. `custom` is used for [`Preset::Custom`].
-    pub fn range(self, today: Date, anchor: Date, custom: (Date, Date)) -> (Date, Date) {
+    pub fn range(self, today: Date, custom: (Date, Date)) -> (Date, Date) {
         let back = |d: Date, n: i32| d.checked_sub(n.days()).unwrap_or(d);
         match self {
             Preset::Today => (today, today),
@@ -56,8 +56,10 @@ impl Preset {
                 let y = back(today, 1);
                 (y, y)
             }
-            Preset::Days7 => (back(anchor, 6), anchor),
-            Preset::Days30 => (back(anchor, 29), anchor),
+            // «7 дней» and «30 дней» end today, as a person reads them; the dashboard says when
+            // Roistat's data end earlier.
+            Preset::Days7 => (back(today, 6), today),
+            Preset::Days30 => (back(today, 29), today),
             Preset::ThisMonth => (today.first_of_month(), today),
             Preset::LastMonth => {
                 let last = back(today.first_of_month(), 1);
@@ -93,17 +95,17 @@ mod tests {
         let today = Date::constant(2026, 11, 24);
         let anchor = Date::constant(2026, 11, 23);
         let c = (today, today);
-        let r = |p: Preset| p.range(today, anchor, c);
+        let r = |p: Preset| p.range(today, c);
         assert_eq!(r(Preset::Today), (today, today));
         assert_eq!(r(Preset::Yesterday), (anchor, anchor));
-        assert_eq!(r(Preset::Days7), (Date::constant(2026, 11, 17), anchor));
-        assert_eq!(r(Preset::Days30), (Date::constant(2026, 10, 25), anchor));
+        assert_eq!(r(Preset::Days7), (Date::constant(2026, 11, 18), today));
+        assert_eq!(r(Preset::Days30), (Date::constant(2026, 10, 26), today));
         assert_eq!(r(Preset::ThisMonth), (Date::constant(2026, 11, 1), today));
         assert_eq!(r(Preset::LastMonth), (Date::constant(2026, 10, 1), Date::constant(2026, 10, 31)));
         assert_eq!(r(Preset::Quarter), (Date::constant(2026, 10, 1), today));
         assert_eq!(r(Preset::Year), (Date::constant(2026, 1, 1), today));
         let a = Date::constant(2026, 5, 1);
-        assert_eq!(Preset::Custom.range(today, anchor, (today, a)), (a, today));
+        assert_eq!(Preset::Custom.range(today, (today, a)), (a, today));
         assert_eq!(super::anchor(today, Some(Date::constant(2027, 1, 1))), today);
         assert_eq!(super::anchor(today, None), today);
     }

@@ -35,6 +35,15 @@ pub fn ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
     egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
         // The wide table scrolls on its own; the page keeps the window's width.
         ui.set_max_width(width);
+        if let Some(last) = app.data_end_before_period_end() {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!(
+                    "Данные Roistat загружены по {}: более поздние дни появятся после следующей загрузки",
+                    fmt_date(last)
+                ),
+            );
+        }
         kpis_ui(ui, report);
         comparison_ui(ui, app, report, commands);
         ui.add_space(8.0);
