@@ -146,8 +146,8 @@ fn analytics_source_projects_and_load_now() {
     assert_eq!(h.state().admin.analytics.form.as_ref().unwrap().project, project.id);
 
     start_scheduler(&mut h);
-    // The click saves the source and waits for its load, which runs in the scheduler.
-    click(&mut h, "Загрузить сейчас");
+    // A new source says that the load saves it; the click saves it and waits for its load.
+    click(&mut h, "Сохранить и загрузить");
     let sources = setup.store.list::<AnalyticsSource>().unwrap();
     assert_eq!(sources.len(), 1);
     let source = &sources[0];
@@ -431,9 +431,18 @@ fn a_scheduled_load_shows_on_the_form_and_is_cancelled_there() {
     let cancelled = skvoz::roistat::SyncError::Cancelled.to_string();
     assert_eq!(load_state(&h, source.id).last_error.as_deref(), Some(cancelled.as_str()));
     assert_eq!(setup.store.get::<AnalyticsSource>(source.id).unwrap().unwrap().last_error, Some(cancelled.clone()));
-    // The outcome of the run and the source's last error both say so.
-    until(&mut h, "the form showing the cancel", |h| h.query_all_by_label(&cancelled).count() == 2);
+    // The source's card says why, once; the run's outcome points to it.
+    until(&mut h, "the form showing the cancel", |h| h.query_all_by_label(&cancelled).count() == 1);
+    assert!(has_label(&h, "Загрузка не удалась: причина — в строке «Последняя ошибка» ниже"));
     assert!(!has_label(&h, "Отменяется…"));
+
+    // A wrong source can be deleted, after a question.
+    click(&mut h, "Удалить источник");
+    assert!(h.query_by_label_contains("Удалить источник «Тест»?").is_some());
+    assert_eq!(setup.store.list::<AnalyticsSource>().unwrap().len(), 1, "nothing before the answer");
+    click(&mut h, "Да, удалить");
+    assert!(setup.store.list::<AnalyticsSource>().unwrap().is_empty());
+    assert!(has_label(&h, "Не настроено ни одного источника получения аналитики."));
 }
 
 /// A log entry of the big-log test: entry `i` lasted `i` ms, so its row shows which one it is.

@@ -25,6 +25,8 @@ pub struct AnalyticsScreen {
     pub error: Option<String>,
     pub saved: bool,
     pub stale: bool,
+    /// «Удалить источник …?» is asked.
+    pub confirm_delete: bool,
     loaded: bool,
 }
 
@@ -59,6 +61,7 @@ impl AnalyticsScreen {
         self.projects_error = None;
         self.error = None;
         self.saved = false;
+        self.confirm_delete = false;
         self.reconcile_outcome = None;
     }
 
@@ -110,7 +113,8 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         let on = screen.form.as_ref().is_some_and(|f| f.id == s.id);
         let state = match (&s.last_error, s.last_success) {
             _ if is_running(s.id) => "загружается…".to_string(),
-            (Some(e), _) => format!("ошибка: {e}"),
+            // The error itself is shown once, in the source's card below.
+            (Some(_), _) => "ошибка загрузки".to_string(),
             (None, Some(t)) => format!("загружено {}", super::time(t)),
             (None, None) => "ещё не загружался".to_string(),
         };
@@ -204,9 +208,19 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     let mut save = false;
     let mut load_now = false;
     let mut cancel = false;
+    let mut delete = false;
     ui.horizontal(|ui| {
         save = ui.button("Сохранить").clicked();
-        load_now = ui.add_enabled(!running, egui::Button::new("Загрузить сейчас")).clicked();
+        // A new source is saved by the load: the button says so.
+        let load_title =
+            if form.id == 0 { "Сохранить и загрузить" } else { "Загрузить сейчас" };
+        load_now = ui.add_enabled(!running, egui::Button::new(load_title)).clicked();
+        if form.id != 0 {
+            delete = ui
+                .add_enabled(!running, egui::Button::new("Удалить источник"))
+                .on_disabled_hover_text("Сначала отмените загрузку")
+                .clicked();
+        }
         if running {
             let cancelling = screen.cancelling.contains(&form.id);
             cancel = ui
@@ -216,6 +230,41 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     });
     if cancel && app.services.scheduler.as_ref().is_some_and(|s| s.cancel(form.id)) {
         screen.cancelling.insert(form.id);
+    }
+    if delete {
+        screen.confirm_delete = true;
+    }
+    if screen.confirm_delete {
+        let mut answer = None;
+        ui.horizontal(|ui| {
+            ui.label(format!(
+                "Удалить источник «{}»? Его расписание остановится; загруженные факты останутся на панели.",
+                form.name
+            ));
+            if ui.button("Да, удалить").clicked() {
+                answer = Some(true);
+            }
+            if ui.button("Нет").clicked() {
+                answer = Some(false);
+            }
+        });
+        match answer {
+            Some(true) => {
+                screen.confirm_delete = false;
+                match app.store.delete::<AnalyticsSource>(form.id) {
+                    Ok(()) => {
+                        screen.form = None;
+                        screen.error = None;
+                        screen.saved = false;
+                        screen.stale = true;
+                        return;
+                    }
+                    Err(e) => screen.error = Some(format!("Источник не удалён: {e}")),
+                }
+            }
+            Some(false) => screen.confirm_delete = false,
+            None => {}
+        }
     }
     if save || load_now {
         form.name = form.name.trim().to_string();
@@ -414,8 +463,9 @@ fn load_state_ui(ui: &mut egui::Ui, state: &SourceState) {
         if state.total > 0 {
             ui.label(periods);
         }
+        // A failure's text is the card's «Последняя ошибка»: not said twice.
         match &state.last_error {
-            Some(e) => error_label(ui, e),
+            Some(_) => error_label(ui, "Загрузка не удалась: причина — в строке «Последняя ошибка» ниже"),
             None => ok_label(ui, &format!("Загрузка завершена. {}", state.message)),
         }
     }
