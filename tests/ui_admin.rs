@@ -597,6 +597,12 @@ fn backup_and_restore_from_the_window() {
     assert!(h.query_by_label_contains("Копия сохранена:").is_some());
     let leads = setup.store.lead_count();
     assert!(std::fs::metadata(&file).unwrap().len() > 0);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the copy holds the service password");
+    }
 
     // A lead added after the copy is gone once the copy is restored, after the question.
     setup.store.add_lead(skvoz::domain::Lead { title: "После копии".into(), ..Default::default() }).unwrap();

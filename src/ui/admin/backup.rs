@@ -109,57 +109,54 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     }
     if save {
         let path = PathBuf::from(screen.save_path.trim());
-        let store = app.store.clone();
-        screen.running = true;
-        screen.result = None;
-        app.admin.tasks.spawn_blocking(
-            &app.bg,
-            move || {
-                let written = (|| -> Result<crate::store::BackupSummary, String> {
-                    let file = std::fs::File::create(&path)
-                        .map_err(|e| format!("Не удалось создать файл {}: {e}", path.display()))?;
-                    let mut out = std::io::BufWriter::new(file);
-                    store.backup(&mut out).map_err(|e| e.to_string())
-                })();
-                AdminEvent::Backup(written.map(|s| {
-                    format!(
-                        "Копия сохранена: {} ({} записей, {} заявок, {} фактов)",
-                        path.display(),
-                        s.records,
-                        s.leads,
-                        s.facts
-                    )
-                }))
-            },
-            |e| AdminEvent::Backup(Err(e)),
-        );
-    }
-    if restore {
+        run(app, path, |store, path| {
+            // The copy holds the service password: only its owner may read it (as `skvoz backup`).
+            let file = crate::store::create_private_file(path)
+                .map_err(|e| format!("Не удалось создать файл {}: {e}", path.display()))?;
+            let written = store.backup(&mut std::io::BufWriter::new(file)).map_err(|e| e.to_string());
+            if written.is_err() {
+                // A cut copy must not pass for a whole one later.
+                let _ = std::fs::remove_file(path);
+            }
+            let s = written?;
+            Ok(format!(
+                "Копия сохранена: {} ({} записей, {} заявок, {} фактов)",
+                path.display(),
+                s.records,
+                s.leads,
+                s.facts
+            ))
+        });
+    } else if restore {
         let path = PathBuf::from(screen.restore_path.trim());
-        let store = app.store.clone();
-        screen.running = true;
-        screen.result = None;
-        app.admin.tasks.spawn_blocking(
-            &app.bg,
-            move || {
-                let restored = (|| -> Result<crate::store::BackupSummary, String> {
-                    let file = std::fs::File::open(&path)
-                        .map_err(|e| format!("Не удалось открыть файл {}: {e}", path.display()))?;
-                    let summary = store.restore(&mut std::io::BufReader::new(file), true).map_err(|e| e.to_string())?;
-                    store.durable().map_err(|e| e.to_string())?;
-                    Ok(summary)
-                })();
-                AdminEvent::Restore(restored.map(|s| {
-                    format!(
-                        "Восстановлено из {}: {} записей ({} заявок, {} фактов)",
-                        path.display(),
-                        s.records,
-                        s.leads,
-                        s.facts
-                    )
-                }))
-            },
-            |e| AdminEvent::Restore(Err(e)),
-        );
+        run(app, path, |store, path| {
+            let file =
+                std::fs::File::open(path).map_err(|e| format!("Не удалось открыть файл {}: {e}", path.display()))?;
+            let s = store.restore(&mut std::io::BufReader::new(file), true).map_err(|e| e.to_string())?;
+            store.durable().map_err(|e| e.to_string())?;
+            Ok(format!(
+                "Восстановлено из {}: {} записей ({} заявок, {} фактов)",
+                path.display(),
+                s.records,
+                s.leads,
+                s.facts
+            ))
+        });
     }
+}
+
+/// Runs a backup or a restore on the background pool; its outcome comes back as an event.
+fn run(
+    app: &mut App,
+    path: PathBuf,
+    job: impl FnOnce(&crate::store::Store, &std::path::Path) -> Result<String, String> + Send + 'static,
+) {
+    let store = app.store.clone();
+    app.admin.backup.running = true;
+    app.admin.backup.result = None;
+    app.admin.tasks.spawn_blocking(
+        &app.bg,
+        move || AdminEvent::Backup(job(&store, &path)),
+        |e| AdminEvent::Backup(Err(e)),
+    );
 }

@@ -38,9 +38,8 @@ pub enum AdminEvent {
     Reconciled(Result<String, String>),
     /// A read of the exchange log.
     Exchange(exchange_log::Loaded),
-    /// «Сохранить копию» and «Восстановить»: what was written or read, or why not.
+    /// «Сохранить копию» or «Восстановить»: what was written or read, or why not.
     Backup(Result<String, String>),
-    Restore(Result<String, String>),
 }
 
 /// Runs futures on the app's runtime and delivers their events.
@@ -147,7 +146,7 @@ impl AdminScreens {
                 AdminEvent::Projects(r) => self.analytics.on_projects(r),
                 AdminEvent::Reconciled(r) => self.analytics.on_reconciled(r),
                 AdminEvent::Exchange(loaded) => self.exchange.on_loaded(loaded),
-                AdminEvent::Backup(r) | AdminEvent::Restore(r) => self.backup.on_done(r),
+                AdminEvent::Backup(r) => self.backup.on_done(r),
             }
         }
         if let Some(rx) = &mut self.store_events {
