@@ -1,7 +1,7 @@
 //! The HTTP client of Roistat's REST API (`shared/PROTOCOL.md` §2).
 
 use super::error::RoistatError;
-use super::types::{self, AnalyticsItem, CostRecord, MetricInfo, MetricNames, Project, ProxyLead, RoistatCall};
+use super::types::{self, AnalyticsItem, CostRecord, MetricInfo, MetricNames, Project, RoistatCall};
 use crate::domain::{AnalyticsSource, DEFAULT_TIME_ZONE, DailyFact, Secret};
 use jiff::civil::{Date, DateTime};
 use jiff::tz::{Offset, TimeZone};
@@ -212,7 +212,7 @@ impl RoistatClient {
     }
 
     /// `GET project/proxy-leads?period=YYYY-MM-DD-YYYY-MM-DD`: the leads Roistat sent us.
-    pub async fn proxy_leads(&self, from: Date, to: Date) -> Result<Vec<ProxyLead>, RoistatError> {
+    pub async fn proxy_leads(&self, from: Date, to: Date) -> Result<Vec<crate::domain::RoistatLead>, RoistatError> {
         const CALL: &str = "project/proxy-leads";
         let request = self
             .http

@@ -18,4 +18,4 @@ pub use error::RoistatError;
 pub use reconcile::{RECONCILE_DAYS, create_missing, reconcile_source};
 pub use scheduler::{RunNowError, SchedulerConfig, SchedulerHandle, SourceState, spawn_scheduler, spawn_scheduler_on};
 pub use sync::{RetryPolicy, SyncError, SyncOptions, SyncProgress, SyncReport, load_range, plan_periods, run_sync};
-pub use types::{AnalyticsItem, CostRecord, DimensionValue, MetricInfo, MetricNames, Project, ProxyLead, RoistatCall};
+pub use types::{AnalyticsItem, CostRecord, DimensionValue, MetricInfo, MetricNames, Project, RoistatCall};

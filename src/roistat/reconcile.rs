@@ -5,7 +5,6 @@ use super::cancel::Cancel;
 use super::client::{ClientConfig, RoistatClient, scrub};
 use super::error::RoistatError;
 use super::sync::{RetryPolicy, SyncError, with_retry};
-use super::types::ProxyLead;
 use crate::domain::{AnalyticsSource, Lead, OurLead, Reconciliation, RoistatLead, reconcile};
 use crate::store::{Store, StoreError};
 use jiff::Timestamp;
@@ -15,20 +14,6 @@ pub(super) const CALL: &str = "project/proxy-leads";
 
 /// The scheduled load reconciles at most this many of its last days.
 pub const RECONCILE_DAYS: i64 = 31;
-
-fn roistat_lead(p: ProxyLead) -> RoistatLead {
-    RoistatLead {
-        id: p.id.trim().to_string(),
-        order_id: p.order_id.trim().to_string(),
-        title: p.title,
-        text: p.text,
-        name: p.name,
-        phone: p.phone,
-        email: p.email,
-        visit: p.visit_id,
-        created: p.creation_date,
-    }
-}
 
 fn our_lead(lead: &Lead) -> OurLead {
     OurLead {
@@ -61,11 +46,10 @@ fn candidates(store: &Store, leads: &[RoistatLead]) -> Result<Vec<OurLead>, Stor
 /// Matches Roistat's proxy leads of `from..=to` with ours.
 pub(super) fn match_leads(
     store: &Store,
-    leads: Vec<ProxyLead>,
+    leads: Vec<RoistatLead>,
     from: Date,
     to: Date,
 ) -> Result<Reconciliation, StoreError> {
-    let leads: Vec<RoistatLead> = leads.into_iter().map(roistat_lead).collect();
     let ours = candidates(store, &leads)?;
     let mut result = reconcile(&leads, &ours);
     result.from = Some(from);

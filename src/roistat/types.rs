@@ -66,20 +66,6 @@ pub struct RoistatCall {
     pub file_url: String,
 }
 
-/// A proxy lead Roistat produced (`project/proxy-leads`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ProxyLead {
-    pub id: String,
-    pub order_id: String,
-    pub title: String,
-    pub text: String,
-    pub name: String,
-    pub phone: String,
-    pub email: String,
-    pub creation_date: String,
-    pub visit_id: String,
-}
-
 /// A scalar as text: strings as they are, numbers printed, anything else empty.
 pub(crate) fn text(v: Option<&Value>) -> String {
     match v {
@@ -686,22 +672,23 @@ pub(crate) fn parse_calls(data: &Value) -> Result<Vec<RoistatCall>, String> {
         .collect()
 }
 
-pub(crate) fn parse_proxy_leads(data: &Value) -> Result<Vec<ProxyLead>, String> {
+/// Roistat's proxy leads (`project/proxy-leads`), read straight into the domain's record.
+pub(crate) fn parse_proxy_leads(data: &Value) -> Result<Vec<crate::domain::RoistatLead>, String> {
     array(data, "data")?
         .iter()
         .map(|l| {
             let l = object(l, "проксилид")?;
-            Ok(ProxyLead {
-                id: text(l.get("id")),
-                order_id: text(l.get("order_id")),
+            Ok(crate::domain::RoistatLead {
+                id: text(l.get("id")).trim().to_string(),
+                order_id: text(l.get("order_id")).trim().to_string(),
                 title: text(l.get("title")),
                 text: text(l.get("text")),
                 name: text(l.get("name")),
                 phone: text(l.get("phone")),
                 email: text(l.get("email")),
-                creation_date: text(l.get("creation_date").or_else(|| l.get("created_date"))),
+                created: text(l.get("creation_date").or_else(|| l.get("created_date"))),
                 // Roistat's answer names the visit `roistat`.
-                visit_id: text(l.get("roistat").or_else(|| l.get("visit_id")).or_else(|| l.get("visit"))),
+                visit: text(l.get("roistat").or_else(|| l.get("visit_id")).or_else(|| l.get("visit"))),
             })
         })
         .collect()
@@ -829,8 +816,8 @@ mod tests {
         let leads = parse_proxy_leads(&read(body, "ProxyLeads")).unwrap();
         assert_eq!(leads.len(), 1);
         assert_eq!((leads[0].id.as_str(), leads[0].order_id.as_str()), ("101", "17"));
-        assert_eq!((leads[0].visit_id.as_str(), leads[0].email.as_str()), ("3121512", ""));
-        assert_eq!(leads[0].creation_date, "2016-07-12 14:51:39");
+        assert_eq!((leads[0].visit.as_str(), leads[0].email.as_str()), ("3121512", ""));
+        assert_eq!(leads[0].created, "2016-07-12 14:51:39");
     }
 
     #[test]
