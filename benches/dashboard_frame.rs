@@ -9,7 +9,7 @@ use criterion::{Criterion, criterion_group};
 use egui_kittest::Harness;
 use jiff::civil::Date;
 use skvoz::app::{App, AppOptions, AppState, Command, Preset};
-use skvoz::store::Store;
+use skvoz::store::SledStore;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -43,7 +43,7 @@ fn harness(app: App) -> Harness<'static, App> {
 /// The child process: start-up to the first report, then the memory with the dashboard up.
 fn child(dir: &Path) {
     let started = Instant::now();
-    let mut h = harness(App::new(Store::open(dir).unwrap(), options()).unwrap());
+    let mut h = harness(App::new(SledStore::open(dir).unwrap(), options()).unwrap());
     wait(&mut h);
     assert!(h.state().dashboard.report.is_some(), "the first report is not on screen");
     let startup = started.elapsed();
@@ -80,7 +80,7 @@ fn fresh_processes(dir: &Path, runs: usize) {
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
     let all = facts(730, TODAY);
     store.replace_facts(1, all[0].date, TODAY, &all).unwrap();
     drop(all);
@@ -95,7 +95,7 @@ fn bench(c: &mut Criterion) {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 let t = Instant::now();
-                let mut h = harness(App::new(Store::open(dir.path()).unwrap(), options()).unwrap());
+                let mut h = harness(App::new(SledStore::open(dir.path()).unwrap(), options()).unwrap());
                 wait(&mut h);
                 total += t.elapsed();
                 h.state_mut().shutdown();
@@ -104,7 +104,7 @@ fn bench(c: &mut Criterion) {
         })
     });
 
-    let mut h = harness(App::new(Store::open(dir.path()).unwrap(), options()).unwrap());
+    let mut h = harness(App::new(SledStore::open(dir.path()).unwrap(), options()).unwrap());
     wait(&mut h);
     h.state_mut().commands.push(Command::ToggleRow("ch0".into()));
     wait(&mut h);

@@ -6,7 +6,7 @@ use egui_kittest::Harness;
 use jiff::Timestamp;
 use skvoz::domain::{Attraction, Client, Lead, Marker, Money, Origin, Status, StatusGroup};
 use skvoz::leads::{LeadColumn, LeadFilter, LeadList};
-use skvoz::store::Store;
+use skvoz::store::SledStore;
 use skvoz::ui::leads::{Clock, LeadsScreen};
 use std::hint::black_box;
 use std::sync::Arc;
@@ -77,7 +77,7 @@ fn list_rows(c: &mut Criterion) {
 
 fn screen_frames(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
-    let store = Store::open(dir.path()).unwrap_or_else(|e| panic!("store: {e}"));
+    let store = SledStore::open(dir.path()).unwrap_or_else(|e| panic!("store: {e}"));
     store.ensure_schema().unwrap_or_else(|e| panic!("schema: {e}"));
     for id in 1..=20_000 {
         store.put_client(client(id)).unwrap_or_else(|e| panic!("client: {e}"));

@@ -12,7 +12,7 @@ use axum::Router;
 use skvoz::domain::{Lead, Marker, Money, Origin, Secret};
 use skvoz::service::http1::{self, Http1Config};
 use skvoz::service::{ServiceOptions, auth};
-use skvoz::store::Store;
+use skvoz::store::SledStore;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -155,7 +155,7 @@ fn order_lead(i: usize) -> Lead {
 }
 
 /// The same durable intake called directly from 32 threads: what the store and the disk allow.
-fn store_only(store: &Store, total: usize) -> LoadResult {
+fn store_only(store: &SledStore, total: usize) -> LoadResult {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let cpu = process_cpu();
@@ -199,7 +199,7 @@ async fn run() {
     // For profiling: only the HTTP intake and its ceiling.
     let only_intake = std::env::var("SKVOZ_BENCH_PART").is_ok_and(|p| p == "intake");
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(dir.path()).expect("store");
+    let store = SledStore::open(dir.path()).expect("store");
     let mut settings = store.service_settings().expect("settings");
     settings.password = Secret::new(PASSWORD);
     store.put_service_settings(&settings).expect("settings");

@@ -3,7 +3,7 @@
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use jiff::Timestamp;
 use skvoz::domain::{Attraction, Lead, Marker, Money, Origin, Utm};
-use skvoz::store::Store;
+use skvoz::store::SledStore;
 use std::time::Duration;
 
 fn lead(i: u64) -> Lead {
@@ -29,7 +29,7 @@ fn lead(i: u64) -> Lead {
 const BATCH: u64 = 1_000;
 const TOTAL: u64 = 100_000;
 
-fn fill(store: &Store, total: u64) {
+fn fill(store: &SledStore, total: u64) {
     for start in (0..total).step_by(BATCH as usize) {
         store.add_leads((start..start + BATCH).map(lead).collect()).unwrap();
     }
@@ -45,7 +45,7 @@ fn inserts(c: &mut Criterion) {
         b.iter_batched(
             || tempfile::tempdir().unwrap(),
             |dir| {
-                let store = Store::open(dir.path()).unwrap();
+                let store = SledStore::open(dir.path()).unwrap();
                 fill(&store, TOTAL);
                 drop(store);
                 dir
@@ -57,7 +57,7 @@ fn inserts(c: &mut Criterion) {
 
     let dir = tempfile::tempdir().unwrap();
     {
-        let store = Store::open(dir.path()).unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
         fill(&store, TOTAL);
         let bytes = store.size_on_disk().unwrap();
         eprintln!("disk: {bytes} bytes for {TOTAL} leads = {} bytes per lead", bytes / TOTAL);
@@ -66,7 +66,7 @@ fn inserts(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function("open a 100k-lead store and read the newest 100 leads", |b| {
         b.iter(|| {
-            let store = Store::open(dir.path()).unwrap();
+            let store = SledStore::open(dir.path()).unwrap();
             let newest = store.leads_newest(100).unwrap();
             assert_eq!(newest.len(), 100);
         })

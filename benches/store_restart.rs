@@ -1,11 +1,11 @@
 //! Store: the restart after a crash. 45,000 leads are in sled's files and 5,000 more (one intake
 //! batch each) only in the intake journal, as after a SIGKILL before any flush of sled; the
-//! figure is `Store::open`, which writes the 5,000 again and checkpoints.
+//! figure is `SledStore::open`, which writes the 5,000 again and checkpoints.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::Timestamp;
 use skvoz::domain::{Lead, Origin, Utm};
-use skvoz::store::{Contact, Store, store_dir};
+use skvoz::store::{Contact, SledStore, store_dir};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -51,7 +51,7 @@ fn restart(c: &mut Criterion) {
     // A store with 45,000 flushed leads and an empty journal.
     let clean = tempfile::tempdir().unwrap();
     {
-        let store = Store::open(clean.path()).unwrap();
+        let store = SledStore::open(clean.path()).unwrap();
         for start in (0..IN_SLED).step_by(BATCH as usize) {
             let items: Vec<_> = (start..start + BATCH).map(lead).collect();
             store.intake_leads(&items).unwrap();
@@ -62,7 +62,7 @@ fn restart(c: &mut Criterion) {
     let journal: Vec<(std::ffi::OsString, Vec<u8>)> = {
         let busy = tempfile::tempdir().unwrap();
         copy_dir(clean.path(), busy.path());
-        let store = Store::open(busy.path()).unwrap();
+        let store = SledStore::open(busy.path()).unwrap();
         for i in IN_SLED..IN_SLED + PENDING {
             store.intake_leads(&[lead(i)]).unwrap();
         }
@@ -85,7 +85,7 @@ fn restart(c: &mut Criterion) {
     {
         let dir = tempfile::tempdir().unwrap();
         crashed(dir.path());
-        let store = Store::open(dir.path()).unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
         assert_eq!(store.lead_count(), (IN_SLED + PENDING) as usize, "the replay brought back every lead");
     }
 
@@ -98,7 +98,7 @@ fn restart(c: &mut Criterion) {
                 let dir = tempfile::tempdir().unwrap();
                 crashed(dir.path());
                 let started = Instant::now();
-                let store = Store::open(dir.path()).unwrap();
+                let store = SledStore::open(dir.path()).unwrap();
                 total += started.elapsed();
                 drop(store);
             }

@@ -7,7 +7,7 @@ mod fake;
 
 use skvoz::domain::{AnalyticsSource, Secret};
 use skvoz::roistat::{Cancel, SyncOptions, run_sync};
-use skvoz::store::Store;
+use skvoz::store::SledStore;
 use std::time::Instant;
 
 const DAYS: u32 = 730;
@@ -24,7 +24,7 @@ async fn bench() {
     let config = fake::FakeConfig { channels: 5, sources: 10, campaigns: 10, today, ..fake::FakeConfig::default() };
     let fake = fake::start(config).await;
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
     let source = store
         .put(AnalyticsSource {
             name: "Бенчмарк".into(),

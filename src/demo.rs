@@ -4,7 +4,7 @@ use crate::domain::{
     Attraction, Call, CallStatus, DailyFact, ExtraField, FieldKind, Lead, LeadSource, LeadSourceKind, LeadSourceType,
     Level, Marker, Money, Origin, Responsible, Role, StatusGroup, User, Utm,
 };
-use crate::store::{Contact, Result, Store};
+use crate::store::{Contact, Result, SledStore};
 use jiff::civil::{Date, Weekday};
 use jiff::{Timestamp, ToSpan, tz::TimeZone};
 
@@ -313,7 +313,7 @@ fn demo_lead(rng: &mut Rng, date: Date, triple_index: usize, n: u64, triple: &Tr
 
 /// Writes demo data into the store: reference data, facts (source 0), leads and calls.
 /// Running it again adds nothing twice: leads and calls are keyed by their demo Roistat ids.
-pub fn fill(store: &Store, seed: u64, today: Date) -> Result<DemoSummary> {
+pub fn fill(store: &SledStore, seed: u64, today: Date) -> Result<DemoSummary> {
     store.ensure_schema()?;
     store.ensure_admin()?;
     let fields = store.list::<ExtraField>()?;

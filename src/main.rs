@@ -4,7 +4,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use skvoz::app::control;
 use skvoz::report::{self, Column, Grouping, Query, Report};
-use skvoz::store::{SCHEMA_VERSION, Store, StoreError};
+use skvoz::store::{SCHEMA_VERSION, SledStore, StoreError};
 use std::io::{BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -250,7 +250,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Demo { seed }) => {
             init_logging("info");
-            let store = Store::open(&dir)?;
+            let store = SledStore::open(&dir)?;
             let summary = skvoz::demo::fill(&store, seed, jiff::Zoned::now().date())?;
             store.durable()?;
             println!(
@@ -268,7 +268,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Settings { new_password }) => {
             let settings = match open_or_ask(&dir)? {
-                Access::Store(store) => control::settings(&store, new_password)?,
+                Access::SledStore(store) => control::settings(&store, new_password)?,
                 Access::Running(running) => running.settings(new_password)?,
             };
             println!("Что указать в Roistat («Интеграции» → «Своя CRM (новая интеграция)»):");
@@ -294,7 +294,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Log { tail }) => {
             let entries = match open_or_ask(&dir)? {
-                Access::Store(store) => control::log_tail(&store, tail)?,
+                Access::SledStore(store) => control::log_tail(&store, tail)?,
                 Access::Running(running) => running.log_tail(tail)?,
             };
             for e in entries {
@@ -306,7 +306,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             // Through the running process or the store itself, whichever holds it.
             let load = |query: &Query| -> Result<Report> {
                 Ok(match open_or_ask(&dir)? {
-                    Access::Store(store) => skvoz::app::load_report(&store, query)?,
+                    Access::SledStore(store) => skvoz::app::load_report(&store, query)?,
                     Access::Running(running) => running.report(query)?,
                 })
             };
@@ -349,7 +349,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .with_context(|| format!("не удалось создать файл {}", file.display()))?;
             let mut out = BufWriter::new(out);
             let written: Result<_> = match access {
-                Access::Store(store) => store.backup(&mut out).map_err(Into::into),
+                Access::SledStore(store) => store.backup(&mut out).map_err(Into::into),
                 Access::Running(running) => running.backup(&mut out).map_err(Into::into),
             };
             let summary = written.inspect_err(|_| {
@@ -368,7 +368,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Restore { file, force }) => {
             let input =
                 std::fs::File::open(&file).with_context(|| format!("не удалось открыть файл {}", file.display()))?;
-            let store = Store::open(&dir)?;
+            let store = SledStore::open(&dir)?;
             let summary = store.restore(&mut BufReader::new(input), force)?;
             println!(
                 "Восстановлено {} записей ({} заявок, {} фактов) в {}",
@@ -382,7 +382,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Sync(args)) => {
             // Errors reach the person once, through the exit message; warnings would break the bar.
             init_logging("error");
-            let store = Store::open(&dir)?;
+            let store = SledStore::open(&dir)?;
             sync_cli::run(&store, args)
         }
         Some(Command::Projects(args)) => {
@@ -391,11 +391,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Reconcile { source, from, to }) => {
             init_logging("error");
-            let store = Store::open(&dir)?;
+            let store = SledStore::open(&dir)?;
             sync_cli::reconcile(&store, source.as_deref(), from, to)
         }
         Some(Command::Sources) => {
-            let store = Store::open(&dir)?;
+            let store = SledStore::open(&dir)?;
             sync_cli::list(&store)
         }
     }
@@ -404,7 +404,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
 /// Where a command reads: the store, or — while `skvoz serve` or the window holds it — that process,
 /// through its control socket.
 enum Access {
-    Store(Store),
+    SledStore(SledStore),
     Running(control::Client),
 }
 
@@ -414,8 +414,8 @@ fn open_or_ask(dir: &std::path::Path) -> Result<Access> {
     if let Ok(running) = control::Client::connect(&store_dir) {
         return Ok(Access::Running(running));
     }
-    match Store::open(dir) {
-        Ok(store) => Ok(Access::Store(store)),
+    match SledStore::open(dir) {
+        Ok(store) => Ok(Access::SledStore(store)),
         // Just started, or an older version without the socket: try once more, else the store is busy.
         Err(StoreError::Locked(path)) => match control::Client::connect(&store_dir) {
             Ok(running) => Ok(Access::Running(running)),
@@ -431,7 +431,7 @@ const EXIT_STORE_FAILED: i32 = 75;
 const STOP_LIMIT: std::time::Duration = std::time::Duration::from_secs(25);
 
 fn serve(dir: &std::path::Path, listen: Option<String>) -> Result<ExitCode> {
-    let store = Store::open(dir)?;
+    let store = SledStore::open(dir)?;
     #[cfg(unix)]
     let _control =
         control::ControlServer::start(&store).inspect_err(|e| tracing::warn!("управляющий сокет не открыт: {e}")).ok();

@@ -4,12 +4,12 @@ use super::SyncArgs;
 use anyhow::{Context, Result, anyhow, bail};
 use skvoz::domain::{AnalyticsSource, DEFAULT_API_BASE, Secret};
 use skvoz::roistat::{Cancel, ClientConfig, RoistatClient, SyncOptions, SyncProgress, reconcile_source, run_sync};
-use skvoz::store::Store;
+use skvoz::store::SledStore;
 use std::process::ExitCode;
 
 /// Picks the source the arguments name, creating one for `--api-key/--project` so the result
 /// stays visible in the window and in `skvoz sources`.
-fn choose_source(store: &Store, args: &SyncArgs) -> Result<AnalyticsSource> {
+fn choose_source(store: &SledStore, args: &SyncArgs) -> Result<AnalyticsSource> {
     let sources = store.list::<AnalyticsSource>()?;
     if let Some(name) = &args.source {
         if args.project.is_some() || args.api_base.is_some() {
@@ -49,7 +49,7 @@ fn choose_source(store: &Store, args: &SyncArgs) -> Result<AnalyticsSource> {
     Ok(store.put(source)?)
 }
 
-pub fn run(store: &Store, args: SyncArgs) -> Result<ExitCode> {
+pub fn run(store: &SledStore, args: SyncArgs) -> Result<ExitCode> {
     let source = choose_source(store, &args)?;
     let mut options = SyncOptions::default();
     if let (Some(from), Some(to)) = (args.from, args.to) {
@@ -113,7 +113,7 @@ fn ru_time(ts: Option<jiff::Timestamp>) -> String {
     }
 }
 
-pub fn list(store: &Store) -> Result<ExitCode> {
+pub fn list(store: &SledStore) -> Result<ExitCode> {
     let sources = store.list::<AnalyticsSource>()?;
     if sources.is_empty() {
         println!(
@@ -187,7 +187,7 @@ pub fn projects(api_base: Option<&str>, api_key: &str) -> Result<ExitCode> {
 /// `skvoz reconcile`: Roistat's proxy leads of a period matched with ours; the result is also kept
 /// on the source, for the window.
 pub fn reconcile(
-    store: &Store,
+    store: &SledStore,
     name: Option<&str>,
     from: Option<jiff::civil::Date>,
     to: Option<jiff::civil::Date>,

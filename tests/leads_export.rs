@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use skvoz::domain::{LeadSource, Secret};
 use skvoz::leads::TemplateDraft;
 use skvoz::service::{ServiceOptions, auth};
-use skvoz::store::Store;
+use skvoz::store::SledStore;
 use skvoz::ui::leads::{Clock, LeadsScreen};
 use std::sync::Arc;
 
@@ -16,7 +16,7 @@ const NOW: i64 = 1_795_000_000;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn f9_copy_of_a_template_is_exported_with_its_marker() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
     store.ensure_schema().unwrap();
     let source = store.put(LeadSource { name: "Roistat".into(), use_leads: true, ..LeadSource::default() }).unwrap();
     let now = Timestamp::from_second(NOW).unwrap();

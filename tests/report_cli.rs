@@ -1,7 +1,7 @@
 //! `skvoz report --format json` prints exactly what the report module computes on the same store.
 
 use skvoz::report::{Grouping, Query};
-use skvoz::store::Store;
+use skvoz::store::SledStore;
 use std::process::Command;
 
 fn skvoz(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
@@ -15,7 +15,7 @@ fn json_report_equals_the_module() {
     let dir = tempfile::tempdir().unwrap();
     skvoz(dir.path(), &["demo"]);
     let (_, last) = {
-        let store = Store::open(dir.path()).unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
         store.fact_date_span().unwrap().unwrap()
     };
     let from = last.checked_sub(jiff::ToSpan::days(29)).unwrap();
@@ -32,7 +32,7 @@ fn json_report_equals_the_module() {
         let out = skvoz(dir.path(), &args);
         let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
 
-        let store = Store::open(dir.path()).unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
         let query = Query { channel: channel.map(String::from), ..Query::new(from, last, grouping) };
         let report = skvoz::app::load_report(&store, &query).unwrap();
         drop(store);
@@ -56,7 +56,7 @@ fn json_report_equals_the_module() {
 fn table_and_csv_formats() {
     let dir = tempfile::tempdir().unwrap();
     skvoz(dir.path(), &["demo"]);
-    let store = Store::open(dir.path()).unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
     let (_, last) = store.fact_date_span().unwrap().unwrap();
     drop(store);
     let t = last.to_string();

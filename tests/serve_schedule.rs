@@ -13,7 +13,7 @@ async fn serve_loads_due_sources_and_stops_cleanly() {
     let fake = fake().await;
     let dir = tempfile::tempdir().unwrap();
     let source_id = {
-        let store = skvoz::store::Store::open(dir.path()).unwrap();
+        let store = skvoz::store::SledStore::open(dir.path()).unwrap();
         let source = add_source(&store, &fake, true);
         store.durable().unwrap();
         source.id
@@ -50,7 +50,7 @@ async fn serve_loads_due_sources_and_stops_cleanly() {
     let status = tokio::task::spawn_blocking(move || child.wait().unwrap()).await.unwrap();
     assert!(status.success(), "serve exited with {status}");
 
-    let store = skvoz::store::Store::open(dir.path()).unwrap();
+    let store = skvoz::store::SledStore::open(dir.path()).unwrap();
     let source = store.get::<skvoz::domain::AnalyticsSource>(source_id).unwrap().unwrap();
     assert!(source.last_start.is_some(), "the schedule never started the load");
     assert!(source.last_success.is_some(), "the load did not finish: {:?}", source.last_error);

@@ -63,7 +63,7 @@ async fn unauthenticated_floods_do_not_fill_the_disk_and_leads_still_get_ok() {
 
     let grown = size_of(dir.path()).saturating_sub(before);
     assert!(grown < 4 * 1024 * 1024, "the store grew by {grown} bytes");
-    let store = skvoz::store::Store::open(dir.path()).unwrap();
+    let store = skvoz::store::SledStore::open(dir.path()).unwrap();
     assert!(store.lead_by_roistat_id("after").unwrap().is_some());
     let entries = store.exchange_newest(300).unwrap();
     let refused: Vec<_> = entries.iter().filter(|e| e.http_status == 401 || e.http_status == 429).collect();

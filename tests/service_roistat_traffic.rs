@@ -7,7 +7,7 @@ mod service;
 use service::{LOGIN, PASSWORD, enc, start};
 use skvoz::domain::CallStatus;
 use skvoz::service::auth::token;
-use skvoz::store::Store;
+use skvoz::store::SledStore;
 
 /// A lead as an integrator's test call sends it: no `id`, no contact.
 async fn bare_lead(s: &service::TestService, title: &str) -> u64 {
@@ -48,7 +48,7 @@ async fn a_call_with_a_status_we_do_not_know_is_stored_as_it_came() {
     let (dir, store) = s.stop().await;
     drop(store);
     // What survives a restart, not what sits in memory.
-    let store = Store::open(dir.path()).unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
     let call = store.call(call_id).unwrap().unwrap();
     assert_eq!(call.status, CallStatus::Other("VOICEMAIL".into()));
     assert_eq!(call.status.title(), "VOICEMAIL");

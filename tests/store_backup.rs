@@ -1,9 +1,9 @@
 //! Backup → restore gives an identical store; a damaged file is refused and changes nothing.
 
-use skvoz::store::{Store, StoreError};
+use skvoz::store::{SledStore, StoreError};
 use std::io::BufReader;
 
-fn backup_text(store: &Store) -> String {
+fn backup_text(store: &SledStore) -> String {
     let mut out = Vec::new();
     store.backup(&mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
@@ -11,8 +11,8 @@ fn backup_text(store: &Store) -> String {
     text.split_once('\n').unwrap().1.to_string()
 }
 
-fn demo_store(dir: &std::path::Path) -> Store {
-    let store = Store::open(dir).unwrap();
+fn demo_store(dir: &std::path::Path) -> SledStore {
+    let store = SledStore::open(dir).unwrap();
     skvoz::demo::fill(&store, 11, jiff::civil::Date::constant(2026, 11, 24)).unwrap();
     store
 }
@@ -24,7 +24,7 @@ fn backup_restore_gives_an_identical_store() {
     let original = demo_store(a.path());
     let mut file = Vec::new();
     let written = original.backup(&mut file).unwrap();
-    let restored = Store::open(b.path()).unwrap();
+    let restored = SledStore::open(b.path()).unwrap();
     let read = restored.restore(&mut BufReader::new(&file[..]), false).unwrap();
     assert_eq!(written, read);
     assert!(read.leads > 100 && read.facts > 1000);
@@ -60,7 +60,7 @@ fn damaged_files_fail_naming_the_line_and_leave_the_target_untouched() {
     let lines: Vec<&str> = text.lines().collect();
 
     let target_dir = tempfile::tempdir().unwrap();
-    let target = Store::open(target_dir.path()).unwrap();
+    let target = SledStore::open(target_dir.path()).unwrap();
     let marker = target.add_lead(skvoz::domain::Lead { title: "Своя заявка".into(), ..Default::default() }).unwrap();
     let before = backup_text(&target);
 
@@ -108,7 +108,7 @@ fn cli_backup_and_restore() {
     let out = run(&["--data-dir", b.path().to_str().unwrap(), "restore", file.to_str().unwrap()]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
-    let restored = Store::open(b.path()).unwrap();
-    let original = Store::open(a.path()).unwrap();
+    let restored = SledStore::open(b.path()).unwrap();
+    let original = SledStore::open(a.path()).unwrap();
     assert_eq!(backup_text(&original), backup_text(&restored));
 }

@@ -2,7 +2,7 @@
 //! commit; it is killed with SIGKILL mid-stream; every printed id must be in the store afterwards.
 
 use skvoz::domain::Lead;
-use skvoz::store::Store;
+use skvoz::store::SledStore;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
@@ -12,7 +12,7 @@ const CHILD_ENV: &str = "SKVOZ_CRASH_CHILD_DIR";
 #[test]
 fn crash_writer_child() {
     let Ok(dir) = std::env::var(CHILD_ENV) else { return };
-    let store = Store::open(std::path::Path::new(&dir)).unwrap();
+    let store = SledStore::open(std::path::Path::new(&dir)).unwrap();
     let stdout = std::io::stdout();
     for i in 0.. {
         let lead =
@@ -49,7 +49,7 @@ fn every_acknowledged_lead_survives_sigkill() {
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(acknowledged.len() >= 300, "the child wrote too little: {}", acknowledged.len());
-    let store = Store::open(dir.path()).unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
     for id in &acknowledged {
         let lead = store.lead(*id).unwrap();
         assert!(lead.is_some(), "acknowledged lead {id} is lost");

@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 use skvoz::domain::*;
-use skvoz::store::{Contact, Store, StoreError, StoreEvent};
+use skvoz::store::{Contact, SledStore, StoreError, StoreEvent};
 
 fn ts(s: i64) -> Timestamp {
     Timestamp::from_second(s).unwrap()
@@ -43,7 +43,7 @@ fn every_entity_round_trips_and_survives_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let (lead, client, status, field, user, source, analytics, call, fact, settings, telephony);
     {
-        let store = Store::open(dir.path()).unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
         let intake = store
             .intake_lead(
                 sample_lead(1),
@@ -104,7 +104,7 @@ fn every_entity_round_trips_and_survives_reopen() {
         store.put_telephony(&telephony).unwrap();
         store.durable().unwrap();
     }
-    let store = Store::open(dir.path()).unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
     let mut stored_lead = store.lead(lead.id).unwrap().unwrap();
     assert_eq!(stored_lead.call_ids, vec![call.id]);
     stored_lead.call_ids.clear();
@@ -132,7 +132,7 @@ fn lead_numbers_never_repeat_across_restarts() {
     let dir = tempfile::tempdir().unwrap();
     let mut numbers = Vec::new();
     for round in 0..3 {
-        let store = Store::open(dir.path()).unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
         for i in 0..5 {
             numbers.push(store.add_lead(sample_lead(round * 10 + i)).unwrap().number);
         }
@@ -147,7 +147,7 @@ fn lead_numbers_never_repeat_across_restarts() {
 #[test]
 fn index_queries_return_exactly_the_matching_records() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
     let leads: Vec<Lead> = store.add_leads((0..50).map(sample_lead).collect()).unwrap();
     // Created in [10th, 20th) minute.
     let between = store.leads_created_between(leads[10].created, leads[20].created).unwrap();
@@ -182,7 +182,7 @@ fn index_queries_return_exactly_the_matching_records() {
 #[test]
 fn intake_is_idempotent_on_roistat_id() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
     let first = store.intake_lead(sample_lead(1), &Contact::default()).unwrap();
     let second = store.intake_lead(sample_lead(1), &Contact::default()).unwrap();
     assert!(first.created && !second.created);
@@ -193,7 +193,7 @@ fn intake_is_idempotent_on_roistat_id() {
 #[test]
 fn batch_intake_matches_resends_and_clients_inside_the_batch() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
     let phone = |p: &str| Contact { phone: p.into(), ..Contact::default() };
     let earlier = store.intake_lead(sample_lead(7), &phone("+7 900 000-00-07")).unwrap();
     let batch = vec![
@@ -210,7 +210,7 @@ fn batch_intake_matches_resends_and_clients_inside_the_batch() {
     assert_eq!(intakes[0].lead.client_id, intakes[1].lead.client_id, "one client for one phone");
     assert_eq!(intakes[1].lead.number, intakes[0].lead.number + 1);
     drop(store);
-    let store = Store::open(dir.path()).unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
     assert_eq!(store.lead_count(), 3);
     assert_eq!(store.lead_by_roistat_id("r-2").unwrap().map(|l| l.id), Some(intakes[1].lead.id));
     assert_eq!(store.all_clients().unwrap().len(), 2);
@@ -219,7 +219,7 @@ fn batch_intake_matches_resends_and_clients_inside_the_batch() {
 #[test]
 fn facts_reload_replaces_and_never_doubles() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
     let d = |day| Date::constant(2026, 11, day);
     let fact = |day, visits| DailyFact {
         visits,
@@ -237,7 +237,7 @@ fn facts_reload_replaces_and_never_doubles() {
 #[test]
 fn exchange_log_keeps_the_newest() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
     store.set_exchange_capacity(10).unwrap();
     for i in 0..25u16 {
         store
@@ -266,7 +266,7 @@ fn exchange_log_keeps_the_newest() {
 #[test]
 fn schema_is_created_once_even_concurrently() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
     let handles: Vec<_> = (0..8)
         .map(|_| {
             let s = store.clone();
@@ -291,8 +291,8 @@ fn schema_is_created_once_even_concurrently() {
 #[test]
 fn a_second_open_gives_the_clear_locked_error() {
     let dir = tempfile::tempdir().unwrap();
-    let _first = Store::open(dir.path()).unwrap();
-    match Store::open(dir.path()) {
+    let _first = SledStore::open(dir.path()).unwrap();
+    match SledStore::open(dir.path()) {
         Err(e @ StoreError::Locked(_)) => assert!(e.to_string().contains("уже открыта другой программой skvoz")),
         Err(other) => panic!("unexpected error: {other}"),
         Ok(_) => panic!("opened a locked store"),
@@ -304,7 +304,7 @@ fn an_unusable_folder_gives_the_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("not-a-folder");
     std::fs::write(&file, b"x").unwrap();
-    match Store::open(&file.join("sub")) {
+    match SledStore::open(&file.join("sub")) {
         Err(e @ StoreError::NotWritable { .. }) => assert!(e.to_string().contains("Нет доступа на запись")),
         Err(other) => panic!("unexpected error: {other}"),
         Ok(_) => panic!("opened a store under a file"),
@@ -314,7 +314,7 @@ fn an_unusable_folder_gives_the_clear_error() {
 #[tokio::test]
 async fn changes_arrive_as_events() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
     let mut events = store.subscribe();
     let lead = store.add_lead(sample_lead(1)).unwrap();
     assert_eq!(events.recv().await.unwrap(), StoreEvent::LeadsChanged(vec![lead.id]));

@@ -110,7 +110,7 @@ async fn an_unknown_zone_stops_the_load_with_a_russian_message() {
 async fn the_report_shows_titles_of_opaque_and_empty_channels() {
     let fake = fake().await;
     let dir = tempfile::tempdir().unwrap();
-    let store = skvoz::store::Store::open(dir.path()).unwrap();
+    let store = skvoz::store::SledStore::open(dir.path()).unwrap();
     let source = add_source(&store, &fake, false);
     let (from, to) = (days_before(today(), 6), today());
     let options = skvoz::roistat::SyncOptions { range: Some((from, to)), ..fast_options() };

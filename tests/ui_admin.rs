@@ -14,10 +14,10 @@ use skvoz::domain::{
 };
 use skvoz::report::fmt_count;
 use skvoz::roistat::{SchedulerConfig, SourceState};
-use skvoz::store::Store;
+use skvoz::store::SledStore;
 use std::time::Duration;
 
-fn open(store: &Store, page: Page) -> Harness<'static, App> {
+fn open(store: &SledStore, page: Page) -> Harness<'static, App> {
     let options = AppOptions {
         today: Some(TODAY),
         file_picker: Box::new(FolderPicker(std::env::temp_dir())),
@@ -167,7 +167,8 @@ fn analytics_source_projects_and_load_now() {
 fn extra_fields_are_validated_and_the_switch_creates_service_fields_once() {
     let setup = store(false);
     let mut h = open(&setup.store, Page::Catalog);
-    let service_fields = |store: &Store| store.list::<ExtraField>().unwrap().into_iter().filter(|f| f.service).count();
+    let service_fields =
+        |store: &SledStore| store.list::<ExtraField>().unwrap().into_iter().filter(|f| f.service).count();
     // Off and on again: the missing fields are created, once.
     for _ in 0..2 {
         h.get_by_label("Использовать сквозную аналитику").click();
@@ -214,7 +215,7 @@ async fn get(url: &str) -> (u16, String) {
 fn new_password_takes_effect_and_the_roistat_block_shows_the_working_url() {
     let rt = runtime();
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
     let port = closed_port();
     let mut settings = store.service_settings().unwrap();
     settings.password = Secret::new(service::PASSWORD);
@@ -249,7 +250,7 @@ fn new_password_takes_effect_and_the_roistat_block_shows_the_working_url() {
 fn a_new_listen_address_restarts_the_service_inside_the_window() {
     let rt = runtime();
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
     let first = closed_port();
     let second = std::iter::repeat_with(closed_port).find(|p| *p != first).unwrap();
     let mut settings = store.service_settings().unwrap();
@@ -539,7 +540,7 @@ fn the_exchange_log_pages_through_all_100_000_entries() {
 fn statuses_move_and_an_unused_one_is_deleted_after_a_question() {
     let setup = store(false);
     let mut h = open(&setup.store, Page::Catalog);
-    let names = |store: &Store| store.statuses().unwrap().into_iter().map(|s| s.name).collect::<Vec<_>>();
+    let names = |store: &SledStore| store.statuses().unwrap().into_iter().map(|s| s.name).collect::<Vec<_>>();
     assert_eq!(names(&setup.store), ["Новая", "В работе", "Оплачена", "Отменена"]);
 
     // No red line on a new, untouched field form.
@@ -629,7 +630,7 @@ fn backup_and_restore_from_the_window() {
 #[test]
 fn trusted_proxies_are_checked_and_saved() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
     let mut h = open(&store, Page::Settings);
     assert!(has_label(&h, "Соединений с одного адреса, не более:"));
     h.state_mut().admin.settings.trusted_proxies.clear();

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use skvoz::domain::{
     Attraction, Lead, LeadSource, LeadSourceKind, LeadSourceType, Marker, Origin, Responsible, Role as UserRole,
 };
-use skvoz::store::Store;
+use skvoz::store::SledStore;
 use skvoz::ui::leads::{Clock, LeadsScreen};
 use std::sync::Arc;
 
@@ -20,9 +20,9 @@ fn clock() -> Clock {
 }
 
 /// A store with the schema, one Roistat lead source and the given leads.
-fn store_with(leads: Vec<Lead>) -> (tempfile::TempDir, Store) {
+fn store_with(leads: Vec<Lead>) -> (tempfile::TempDir, SledStore) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
     store.ensure_schema().unwrap();
     store
         .put(LeadSource {
@@ -43,7 +43,7 @@ fn lead(title: &str, minute: i64) -> Lead {
     Lead { created: at, updated: at, title: title.into(), origin: Origin::ProxyLead, ..Lead::default() }
 }
 
-fn harness(store: &Store) -> Harness<'static, LeadsScreen> {
+fn harness(store: &SledStore) -> Harness<'static, LeadsScreen> {
     let screen = LeadsScreen::new(store.clone(), clock()).with_time_zone(jiff::tz::TimeZone::UTC);
     Harness::builder()
         .with_size([1500.0, 950.0])
@@ -200,7 +200,7 @@ fn group_change_sets_a_field_on_the_selected_leads_and_undoes() {
     h.get_by_label("Да").click();
     settle(&mut h);
 
-    let marked = |store: &Store| {
+    let marked = |store: &SledStore| {
         let mut titles: Vec<String> = store
             .all_leads()
             .unwrap()
@@ -291,7 +291,7 @@ fn insert_opens_a_new_lead_and_esc_asks_before_closing() {
 fn wizard_creates_a_source_in_place_and_picks_a_known_marker() {
     use skvoz::domain::{DailyFact, Level};
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
     store.ensure_schema().unwrap();
     let day = jiff::civil::Date::constant(2026, 11, 1);
     let fact = DailyFact {

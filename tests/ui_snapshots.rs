@@ -19,19 +19,19 @@ use common::*;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use skvoz::app::{App, AppOptions, AppState, Preset};
-use skvoz::store::Store;
+use skvoz::store::SledStore;
 use std::path::PathBuf;
 
 const SIZE: [f32; 2] = [1280.0, 800.0];
 
 /// A store at a path relative to the crate root (where cargo runs tests): the status bar shows
 /// the path, so it must read the same on every machine. Emptied first.
-fn store_at(name: &str, demo: bool) -> Store {
+fn store_at(name: &str, demo: bool) -> SledStore {
     let dir = PathBuf::from("target/ui-snapshots").join(name);
     if dir.exists() {
         std::fs::remove_dir_all(&dir).unwrap();
     }
-    let store = Store::open(&dir).unwrap();
+    let store = SledStore::open(&dir).unwrap();
     if demo {
         // Fixed seed and fixed "today": the same facts on every run.
         skvoz::demo::fill(&store, skvoz::demo::DEFAULT_SEED, TODAY).unwrap();
@@ -40,7 +40,7 @@ fn store_at(name: &str, demo: bool) -> Store {
 }
 
 /// The window at its default size with "today" fixed, once start-up reads have arrived.
-fn window(store: Store, state: AppState) -> Harness<'static, App> {
+fn window(store: SledStore, state: AppState) -> Harness<'static, App> {
     let options = AppOptions { today: Some(TODAY), file_picker: Box::new(FolderPicker(std::env::temp_dir())), state };
     let app = App::new(store, options).unwrap();
     let mut h = Harness::builder()

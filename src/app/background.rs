@@ -6,7 +6,7 @@
 
 use super::status::{ServiceStatus, SyncStatus};
 use crate::report::{Query, Report};
-use crate::store::{Store, StoreEvent};
+use crate::store::{SledStore, StoreEvent};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, watch};
@@ -14,7 +14,7 @@ use tokio::sync::{broadcast, watch};
 /// What background work reports to the window.
 #[derive(Debug)]
 pub enum AppEvent {
-    Store(StoreEvent),
+    SledStore(StoreEvent),
     /// A report computed for the request number `generation`.
     Report {
         generation: u64,
@@ -67,7 +67,7 @@ pub struct Background {
 pub struct RuntimeError(String);
 
 impl Background {
-    pub fn new(store: &Store) -> Result<Background, RuntimeError> {
+    pub fn new(store: &SledStore) -> Result<Background, RuntimeError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("skvoz-bg")
@@ -102,7 +102,7 @@ impl Background {
                         Err(broadcast::error::RecvError::Lagged(_)) => StoreEvent::Reloaded,
                         Err(broadcast::error::RecvError::Closed) => break,
                     };
-                    if tx.send(AppEvent::Store(event)).is_err() {
+                    if tx.send(AppEvent::SledStore(event)).is_err() {
                         break;
                     }
                     waker.wake();
@@ -138,7 +138,7 @@ impl Background {
     }
 
     /// Computes a report off the UI thread.
-    pub fn compute_report(&self, store: &Store, query: Query, generation: u64) {
+    pub fn compute_report(&self, store: &SledStore, query: Query, generation: u64) {
         let (tx, waker, store) = (self.tx.clone(), self.waker.clone(), store.clone());
         if let Some(rt) = self.runtime() {
             rt.spawn_blocking(move || {
@@ -149,7 +149,7 @@ impl Background {
         }
     }
 
-    pub fn load_lists(&self, store: &Store) {
+    pub fn load_lists(&self, store: &SledStore) {
         let (tx, waker, store) = (self.tx.clone(), self.waker.clone(), store.clone());
         if let Some(rt) = self.runtime() {
             rt.spawn_blocking(move || {
@@ -161,7 +161,7 @@ impl Background {
     }
 
     /// Loads the demo data off the UI thread; the store's events then refresh the screens.
-    pub fn load_demo(&self, store: &Store, today: jiff::civil::Date) {
+    pub fn load_demo(&self, store: &SledStore, today: jiff::civil::Date) {
         let (tx, waker, store) = (self.tx.clone(), self.waker.clone(), store.clone());
         if let Some(rt) = self.runtime() {
             rt.spawn_blocking(move || {

@@ -9,7 +9,7 @@
 use super::{AppError, load_report};
 use crate::domain::{ExchangeEntry, Secret, ServiceSettings};
 use crate::report::{Query, Report};
-use crate::store::{BackupSummary, Store, StoreError, generate_password};
+use crate::store::{BackupSummary, SledStore, StoreError, generate_password};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -46,7 +46,7 @@ enum Reply {
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
     #[error("{0}")]
-    Store(#[from] StoreError),
+    SledStore(#[from] StoreError),
     #[error("{0}")]
     App(#[from] AppError),
     #[error("Работающая программа skvoz не ответила: {0}. Повторите команду или остановите skvoz serve / окно")]
@@ -60,14 +60,14 @@ pub enum ControlError {
 }
 
 /// The newest `tail` entries of the exchange log, oldest first.
-pub fn log_tail(store: &Store, tail: usize) -> Result<Vec<ExchangeEntry>, StoreError> {
+pub fn log_tail(store: &SledStore, tail: usize) -> Result<Vec<ExchangeEntry>, StoreError> {
     let mut entries = store.exchange_newest(tail)?;
     entries.reverse();
     Ok(entries)
 }
 
 /// The service settings, with a new random password first when asked (the service takes it at once).
-pub fn settings(store: &Store, new_password: bool) -> Result<ServiceSettings, StoreError> {
+pub fn settings(store: &SledStore, new_password: bool) -> Result<ServiceSettings, StoreError> {
     let mut settings = store.service_settings()?;
     if new_password {
         settings.password = Secret::new(generate_password());
@@ -78,7 +78,7 @@ pub fn settings(store: &Store, new_password: bool) -> Result<ServiceSettings, St
 }
 
 /// Answers one request against the store; a backup is written to `out` after the answer line.
-fn answer(store: &Store, request: Request, out: &mut dyn Write) -> std::io::Result<()> {
+fn answer(store: &SledStore, request: Request, out: &mut dyn Write) -> std::io::Result<()> {
     let reply = match request {
         Request::Backup => {
             write_line(out, &Reply::Backup)?;
@@ -161,7 +161,7 @@ mod unix {
     impl ControlServer {
         /// Listens beside the store. Call it only while holding the store: a socket left by a
         /// process that died is replaced.
-        pub fn start(store: &Store) -> std::io::Result<ControlServer> {
+        pub fn start(store: &SledStore) -> std::io::Result<ControlServer> {
             use std::os::unix::fs::PermissionsExt;
             let path = socket_path(store.path());
             let _ = std::fs::remove_file(&path);
@@ -202,7 +202,7 @@ mod unix {
         }
     }
 
-    fn serve_one(store: &Store, stream: UnixStream) -> std::io::Result<()> {
+    fn serve_one(store: &SledStore, stream: UnixStream) -> std::io::Result<()> {
         let mut line = String::new();
         BufReader::new((&stream).take(MAX_REQUEST_BYTES)).read_line(&mut line)?;
         let mut out = BufWriter::new(&stream);
@@ -313,7 +313,7 @@ mod tests {
     #[test]
     fn a_copied_backup_is_counted_and_a_cut_one_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
         store.add_leads(vec![crate::domain::Lead::default(); 3]).unwrap();
         let mut local = Vec::new();
         let summary = store.backup(&mut local).unwrap();
@@ -329,7 +329,7 @@ mod tests {
     #[test]
     fn every_request_is_answered_from_the_running_store() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
         let server = ControlServer::start(&store).unwrap();
         let client = Client::connect(store.path()).unwrap();
         let before = client.settings(false).unwrap();

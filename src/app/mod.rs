@@ -16,7 +16,7 @@ pub use period::Preset;
 
 use crate::domain::{AnalyticsSource, ExchangeEntry, ExtraField, Lead, LeadSource, Role, Status, User};
 use crate::report::{Column, Comparison, Grouping, Query, Report, ReportError, Sort};
-use crate::store::{Store, StoreError, StoreEvent};
+use crate::store::{SledStore, StoreError, StoreEvent};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -25,7 +25,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error(transparent)]
-    Store(#[from] StoreError),
+    SledStore(#[from] StoreError),
     #[error(transparent)]
     Report(#[from] ReportError),
     #[error(transparent)]
@@ -36,7 +36,7 @@ pub enum AppError {
 
 /// Reads the facts a query needs (its period and the previous one) and builds the report.
 /// The short lists of the placeholder pages.
-pub fn load_lists(store: &Store) -> Result<Lists, StoreError> {
+pub fn load_lists(store: &SledStore) -> Result<Lists, StoreError> {
     Ok(Lists {
         lead_count: store.lead_count(),
         fact_count: store.fact_count(),
@@ -53,7 +53,7 @@ pub fn load_lists(store: &Store) -> Result<Lists, StoreError> {
     })
 }
 
-pub fn load_report(store: &Store, query: &Query) -> Result<Report, AppError> {
+pub fn load_report(store: &SledStore, query: &Query) -> Result<Report, AppError> {
     let (from, to) = query.facts_span()?;
     let facts = store.facts_between(from, to)?;
     Ok(crate::report::build(&facts, query)?)
@@ -266,7 +266,7 @@ pub struct Lists {
 }
 
 pub struct App {
-    pub store: Store,
+    pub store: SledStore,
     pub state: AppState,
     pub bg: Background,
     pub today: Date,
@@ -303,7 +303,7 @@ pub trait Screen {
 impl App {
     /// Opens the application on a store: makes sure an admin exists, starts the background
     /// runtime and asks for the first report.
-    pub fn new(store: Store, options: AppOptions) -> Result<App, AppError> {
+    pub fn new(store: SledStore, options: AppOptions) -> Result<App, AppError> {
         let admin = store.ensure_admin()?;
         // «Использовать сквозную аналитику» is on for a new store, so what it promises exists
         // from the first start: the service fields, the UTM fields and the statuses.
@@ -455,7 +455,7 @@ impl App {
         let mut lists_changed = false;
         for event in self.bg.drain() {
             match event {
-                AppEvent::Store(e) => match e {
+                AppEvent::SledStore(e) => match e {
                     StoreEvent::FactsChanged => facts_changed = true,
                     StoreEvent::Reloaded => {
                         facts_changed = true;

@@ -6,7 +6,7 @@ use super::status::{ServiceState, ServiceStatus, SyncState, SyncStatus};
 use crate::domain::AnalyticsSource;
 use crate::roistat::{SchedulerConfig, SchedulerHandle, SourceState, spawn_scheduler_on};
 use crate::service::{self, ServiceHandle, ServiceOptions};
-use crate::store::Store;
+use crate::store::SledStore;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -28,7 +28,7 @@ pub struct Services {
 impl Services {
     /// Starts the service (unless switched off in the settings) and the scheduler on the background
     /// runtime. Never blocks: a failure to listen (a busy port) shows in the status bar.
-    pub fn start(background: &mut Background, store: &Store) -> Services {
+    pub fn start(background: &mut Background, store: &SledStore) -> Services {
         let mut services = Services::start_scheduler(background, store, SchedulerConfig::default());
         if let Some(runtime) = &services.runtime {
             let (service_tx, service_rx) = watch::channel(ServiceStatus::default());
@@ -46,7 +46,7 @@ impl Services {
     }
 
     /// Starts only the scheduler (the window's tests run loads without an HTTP service).
-    pub fn start_scheduler(background: &mut Background, store: &Store, config: SchedulerConfig) -> Services {
+    pub fn start_scheduler(background: &mut Background, store: &SledStore, config: SchedulerConfig) -> Services {
         let Some(runtime) = background.runtime_handle() else {
             return Services::default();
         };
@@ -71,7 +71,7 @@ impl Services {
 
     /// Stops the HTTP service and starts it again with the stored settings (a new listen address),
     /// in the background; the analytics loads go on.
-    pub fn restart_service(&self, store: &Store) {
+    pub fn restart_service(&self, store: &SledStore) {
         let (Some(runtime), Some(status)) = (&self.runtime, &self.service_status) else { return };
         let (slot, status, store) = (self.service.clone(), status.clone(), store.clone());
         runtime.spawn(async move {
@@ -107,7 +107,7 @@ impl Services {
     }
 }
 
-async fn run_service(store: Store, slot: Arc<Mutex<Option<ServiceHandle>>>, tx: watch::Sender<ServiceStatus>) {
+async fn run_service(store: SledStore, slot: Arc<Mutex<Option<ServiceHandle>>>, tx: watch::Sender<ServiceStatus>) {
     let settings = match store.service_settings() {
         Ok(s) => s,
         Err(e) => {
@@ -160,7 +160,7 @@ async fn run_service(store: Store, slot: Arc<Mutex<Option<ServiceHandle>>>, tx: 
 
 /// Turns the scheduler's per-source states into the one line the status bar shows.
 async fn follow_scheduler(
-    store: Store,
+    store: SledStore,
     mut states: watch::Receiver<BTreeMap<u64, SourceState>>,
     tx: watch::Sender<SyncStatus>,
 ) {

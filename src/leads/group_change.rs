@@ -1,7 +1,7 @@
 //! «Групповое изменение реквизитов»: one change to many leads in one transaction, with one undo.
 
 use crate::domain::{Lead, LeadId, MARKER_FIELD, Marker, Responsible};
-use crate::store::{Result, Store, StoreError};
+use crate::store::{Result, SledStore, StoreError};
 use jiff::Timestamp;
 
 /// What to set on every selected lead.
@@ -60,7 +60,7 @@ impl GroupEdit {
 
 impl GroupChange {
     /// Applies the change to all leads at once (all or none) and returns how to undo it.
-    pub fn run(&self, store: &Store, now: Timestamp) -> Result<Undo> {
+    pub fn run(&self, store: &SledStore, now: Timestamp) -> Result<Undo> {
         let undo = self.apply(store, now)?;
         store.durable()?;
         Ok(undo)
@@ -68,7 +68,7 @@ impl GroupChange {
 
     /// Like [`GroupChange::run`] without the flush: for the window, which flushes on a background
     /// thread so a frame never waits for the disk.
-    pub fn apply(&self, store: &Store, now: Timestamp) -> Result<Undo> {
+    pub fn apply(&self, store: &SledStore, now: Timestamp) -> Result<Undo> {
         let before = store.leads_by_ids(&self.ids)?;
         if before.len() != self.ids.len() {
             return Err(StoreError::NotFound("часть выбранных заявок удалена: обновите список".into()));
@@ -85,13 +85,13 @@ impl GroupChange {
 
 impl Undo {
     /// Puts the leads back as they were (their update time moves on, so Roistat re-reads them).
-    pub fn run(self, store: &Store, now: Timestamp) -> Result<()> {
+    pub fn run(self, store: &SledStore, now: Timestamp) -> Result<()> {
         self.apply(store, now)?;
         store.durable()
     }
 
     /// Like [`Undo::run`] without the flush (see [`GroupChange::apply`]).
-    pub fn apply(self, store: &Store, now: Timestamp) -> Result<()> {
+    pub fn apply(self, store: &SledStore, now: Timestamp) -> Result<()> {
         let mut leads = self.before;
         for lead in &mut leads {
             lead.updated = now;
@@ -116,7 +116,7 @@ mod tests {
     #[test]
     fn group_change_and_undo() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
         let leads =
             store.add_leads((0..5).map(|i| Lead { title: format!("{i}"), ..Lead::default() }).collect()).unwrap();
         let ids = vec![leads[0].id, leads[2].id, leads[4].id];

@@ -6,7 +6,7 @@ use super::client::{ClientConfig, RoistatClient, scrub};
 use super::error::RoistatError;
 use super::sync::{RetryPolicy, SyncError, with_retry};
 use crate::domain::{AnalyticsSource, Lead, OurLead, Reconciliation, RoistatLead, reconcile};
-use crate::store::{Store, StoreError};
+use crate::store::{SledStore, StoreError};
 use jiff::Timestamp;
 use jiff::civil::Date;
 
@@ -25,7 +25,7 @@ fn our_lead(lead: &Lead) -> OurLead {
 }
 
 /// Our candidates for Roistat's leads: by its lead id, then by the order id it recorded.
-fn candidates(store: &Store, leads: &[RoistatLead]) -> Result<Vec<OurLead>, StoreError> {
+fn candidates(store: &SledStore, leads: &[RoistatLead]) -> Result<Vec<OurLead>, StoreError> {
     let mut out: Vec<OurLead> = Vec::new();
     for r in leads {
         let by_id = if r.id.is_empty() { None } else { store.lead_by_roistat_id(&r.id)? };
@@ -45,7 +45,7 @@ fn candidates(store: &Store, leads: &[RoistatLead]) -> Result<Vec<OurLead>, Stor
 
 /// Matches Roistat's proxy leads of `from..=to` with ours.
 pub(super) fn match_leads(
-    store: &Store,
+    store: &SledStore,
     leads: Vec<RoistatLead>,
     from: Date,
     to: Date,
@@ -79,7 +79,7 @@ fn from_roistat(e: RoistatError) -> SyncError {
 /// Reconciles one analytics source now (`skvoz reconcile`, «Сверить сейчас») and keeps the result
 /// on it; a failure is kept there too, so the screens say why.
 pub async fn reconcile_source(
-    store: &Store,
+    store: &SledStore,
     source_id: u64,
     from: Date,
     to: Date,
@@ -107,7 +107,7 @@ pub async fn reconcile_source(
 }
 
 /// Puts a result on the source as it is now (the person may have edited it meanwhile).
-pub(crate) fn save(store: &Store, source_id: u64, result: Reconciliation) -> Result<(), StoreError> {
+pub(crate) fn save(store: &SledStore, source_id: u64, result: Reconciliation) -> Result<(), StoreError> {
     if let Some(mut latest) = store.get::<AnalyticsSource>(source_id)? {
         latest.reconciliation = Some(result);
         store.put(latest)?;
@@ -118,11 +118,11 @@ pub(crate) fn save(store: &Store, source_id: u64, result: Reconciliation) -> Res
 
 /// Creates the lead Roistat sent and we do not have, from Roistat's data, and moves it to the late
 /// ones in the source's result. Idempotent: a lead that has meanwhile arrived is not made twice.
-pub fn create_missing(store: &Store, source_id: u64, roistat_id: &str) -> Result<Lead, SyncError> {
+pub fn create_missing(store: &SledStore, source_id: u64, roistat_id: &str) -> Result<Lead, SyncError> {
     let source = store.get::<AnalyticsSource>(source_id)?.ok_or(SyncError::SourceNotFound(source_id))?;
     let mut result = source.reconciliation.unwrap_or_default();
     let missing = result.missing.iter().find(|m| m.id == roistat_id).cloned().ok_or_else(|| {
-        SyncError::Store(StoreError::NotFound(format!("заявка Roistat {roistat_id} среди ненайденных")))
+        SyncError::SledStore(StoreError::NotFound(format!("заявка Roistat {roistat_id} среди ненайденных")))
     })?;
     let intake = crate::service::intake_from_roistat(store, &missing)?;
     result.resolve(roistat_id, &our_lead(&intake.lead));

@@ -14,7 +14,7 @@
 use super::cancel::Cancel;
 use super::sync::{SyncOptions, SyncProgress, run_sync};
 use crate::domain::AnalyticsSource;
-use crate::store::{Store, StoreEvent};
+use crate::store::{SledStore, StoreEvent};
 use jiff::Timestamp;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -60,7 +60,7 @@ pub enum RunNowError {
 }
 
 struct Shared {
-    store: Store,
+    store: SledStore,
     config: SchedulerConfig,
     runtime: tokio::runtime::Handle,
     running: Mutex<HashMap<u64, Cancel>>,
@@ -87,12 +87,16 @@ pub struct SchedulerHandle {
 ///
 /// # Panics
 /// When called outside a tokio runtime (like `tokio::spawn`).
-pub fn spawn_scheduler(store: Store, config: SchedulerConfig) -> SchedulerHandle {
+pub fn spawn_scheduler(store: SledStore, config: SchedulerConfig) -> SchedulerHandle {
     spawn_scheduler_on(&tokio::runtime::Handle::current(), store, config)
 }
 
 /// [`spawn_scheduler`] on a given runtime, for callers outside it (the window's UI thread).
-pub fn spawn_scheduler_on(runtime: &tokio::runtime::Handle, store: Store, config: SchedulerConfig) -> SchedulerHandle {
+pub fn spawn_scheduler_on(
+    runtime: &tokio::runtime::Handle,
+    store: SledStore,
+    config: SchedulerConfig,
+) -> SchedulerHandle {
     let shared = Arc::new(Shared {
         store,
         config,

@@ -6,7 +6,7 @@ use super::error::RoistatError;
 use super::reconcile::{self, RECONCILE_DAYS};
 use super::types::{MetricNames, RoistatCall};
 use crate::domain::{AnalyticsSource, Call, CallStatus, LeadSource, Reconciliation};
-use crate::store::{Store, StoreError};
+use crate::store::{SledStore, StoreError};
 use jiff::civil::Date;
 use jiff::{Span, Timestamp};
 use std::collections::VecDeque;
@@ -114,7 +114,7 @@ pub enum SyncError {
     #[error("Загрузка отменена: данные загружены не полностью, запустите загрузку снова")]
     Cancelled,
     #[error("Не удалось сохранить загруженные данные: {0}")]
-    Store(#[from] StoreError),
+    SledStore(#[from] StoreError),
 }
 
 impl SyncError {
@@ -225,7 +225,7 @@ where
 /// `last_error`, `facts_loaded`). Each period is stored in one atomic write, so a failure or a
 /// cancel leaves whole periods only.
 pub async fn run_sync(
-    store: &Store,
+    store: &SledStore,
     source_id: u64,
     options: &SyncOptions,
     cancel: &Cancel,
@@ -265,7 +265,7 @@ pub async fn run_sync(
 }
 
 async fn load(
-    store: &Store,
+    store: &SledStore,
     source: &AnalyticsSource,
     options: &SyncOptions,
     cancel: &Cancel,
@@ -344,7 +344,7 @@ async fn load(
 /// not read proxy leads still gets its analytics, and the result says why the reconciliation failed.
 #[allow(clippy::too_many_arguments)]
 async fn reconcile_recent(
-    store: &Store,
+    store: &SledStore,
     source: &AnalyticsSource,
     client: &RoistatClient,
     from: Date,
@@ -367,7 +367,7 @@ async fn reconcile_recent(
 
 #[allow(clippy::too_many_arguments)]
 async fn load_calls(
-    store: &Store,
+    store: &SledStore,
     client: &RoistatClient,
     from: Date,
     to: Date,

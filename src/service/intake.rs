@@ -9,7 +9,7 @@ use super::Unrecoverable;
 use super::actions::lead::build;
 use super::query::Params;
 use crate::domain::{ExtraField, LeadSource, User, assign_responsible, roistat_lead_source};
-use crate::store::{Contact, Intake, Store, StoreError};
+use crate::store::{Contact, Intake, SledStore, StoreError};
 use jiff::Timestamp;
 use std::sync::mpsc;
 use tokio::sync::oneshot;
@@ -45,7 +45,7 @@ pub struct IntakeQueue {
 
 impl IntakeQueue {
     /// Starts the threads; an error the store cannot recover from is reported to `unrecoverable`.
-    pub fn start(store: Store, unrecoverable: Unrecoverable) -> Result<IntakeQueue, StoreError> {
+    pub fn start(store: SledStore, unrecoverable: Unrecoverable) -> Result<IntakeQueue, StoreError> {
         let (jobs, job_rx) = mpsc::channel::<Job>();
         let (written, written_rx) = mpsc::channel::<Pending>();
         // At most one checkpoint request waits: a second one would find nothing more to do.
@@ -78,7 +78,7 @@ impl IntakeQueue {
     }
 }
 
-fn write_batches(store: &Store, jobs: &mpsc::Receiver<Job>, written: &mpsc::Sender<Pending>) {
+fn write_batches(store: &SledStore, jobs: &mpsc::Receiver<Job>, written: &mpsc::Sender<Pending>) {
     // Leads handed to the people of a lead source's role so far, for «in turn».
     let mut turn = 0;
     while let Ok(first) = jobs.recv() {
@@ -110,7 +110,7 @@ fn write_batches(store: &Store, jobs: &mpsc::Receiver<Job>, written: &mpsc::Send
 
 /// One store batch; if it fails before reaching the journal, each lead alone, so one bad lead
 /// fails only itself (then they are synced here, as the flusher may have synced before them).
-fn store_batch(store: &Store, batch: &[Params], turn: &mut usize, journaled: &mut dyn FnMut()) -> Outcome {
+fn store_batch(store: &SledStore, batch: &[Params], turn: &mut usize, journaled: &mut dyn FnMut()) -> Outcome {
     let reference = (|| -> Result<_, StoreError> {
         Ok((store.list::<ExtraField>()?, store.initial_status()?, store.list::<LeadSource>()?, store.list::<User>()?))
     })();
@@ -157,7 +157,7 @@ fn store_batch(store: &Store, batch: &[Params], turn: &mut usize, journaled: &mu
 }
 
 fn flush_batches(
-    store: &Store,
+    store: &SledStore,
     written: &mpsc::Receiver<Pending>,
     due: &mpsc::SyncSender<()>,
     unrecoverable: &Unrecoverable,
@@ -190,7 +190,7 @@ fn flush_batches(
     }
 }
 
-fn checkpoints(store: &Store, due: &mpsc::Receiver<()>, unrecoverable: &Unrecoverable) {
+fn checkpoints(store: &SledStore, due: &mpsc::Receiver<()>, unrecoverable: &Unrecoverable) {
     while due.recv().is_ok() {
         if let Err(e) = store.checkpoint_when_due() {
             tracing::error!("журнал приёма заявок не очищен: {e}");

@@ -2,7 +2,7 @@
 //! does not wait for the log (it is written without waiting for a flush).
 
 use crate::domain::ExchangeEntry;
-use crate::store::Store;
+use crate::store::SledStore;
 use tokio::sync::{mpsc, oneshot};
 
 enum Message {
@@ -21,7 +21,7 @@ pub struct LogWriter {
 }
 
 /// Starts the writer thread.
-pub fn spawn(store: Store) -> (LogSender, LogWriter) {
+pub fn spawn(store: SledStore) -> (LogSender, LogWriter) {
     let (sender, mut receiver) = mpsc::channel::<Message>(16_384);
     let spawned = std::thread::Builder::new().name("skvoz-exchange-log".into()).spawn(move || {
         let mut batch = Vec::new();

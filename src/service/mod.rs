@@ -21,7 +21,7 @@ pub mod request_head;
 pub use actions::lead::intake_from_roistat;
 
 use crate::domain::{ExchangeEntry, Outcome, Secret, ServiceSettings, fit, limits};
-use crate::store::{Store, StoreError};
+use crate::store::{SledStore, StoreError};
 use auth::{AuthResult, Clock, Credentials, SystemClock, Throttle};
 use axum::Router;
 use axum::body::Body;
@@ -94,7 +94,7 @@ impl ServiceOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     #[error("HTTP-сервис: {0}")]
-    Store(#[from] StoreError),
+    SledStore(#[from] StoreError),
     #[error("Некорректный адрес HTTP-сервиса «{0}»: укажите его в виде 127.0.0.1:8085 или 0.0.0.0:8085")]
     BadAddress(String),
     #[error(
@@ -175,7 +175,7 @@ pub struct ServiceHandle {
     stop: watch::Sender<bool>,
     server: tokio::task::JoinHandle<()>,
     log: log::LogWriter,
-    store: Store,
+    store: SledStore,
     unrecoverable: Unrecoverable,
 }
 
@@ -248,7 +248,7 @@ pub async fn check_published(url: &str) -> Result<(), CheckError> {
 }
 
 /// Binds and starts the service on the current tokio runtime.
-pub async fn start(store: Store, options: ServiceOptions) -> Result<ServiceHandle, ServiceError> {
+pub async fn start(store: SledStore, options: ServiceOptions) -> Result<ServiceHandle, ServiceError> {
     let settings = {
         let store = store.clone();
         tokio::task::spawn_blocking(move || store.service_settings())
@@ -328,7 +328,7 @@ pub async fn start(store: Store, options: ServiceOptions) -> Result<ServiceHandl
 }
 
 pub(crate) struct Service {
-    store: Store,
+    store: SledStore,
     options: ServiceOptions,
     throttle: Throttle,
     schema_ready: AtomicBool,
@@ -671,7 +671,7 @@ mod tests {
     #[tokio::test]
     async fn a_full_disk_answers_503_with_retry_after_and_intake_resumes_by_itself() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(dir.path()).expect("open");
+        let store = SledStore::open(dir.path()).expect("open");
         let mut settings = store.service_settings().expect("settings");
         settings.password = crate::domain::Secret::new("s3cret");
         store.put_service_settings(&settings).expect("settings");

@@ -2,7 +2,7 @@
 
 use super::codec::{decode, encode, id_key};
 use super::migrate::SCHEMA_VERSION;
-use super::{COUNTER_PREFIX, Result, Store, StoreError, StoreEvent, counter_key};
+use super::{COUNTER_PREFIX, Result, SledStore, StoreError, StoreEvent, counter_key};
 use crate::domain::{
     AnalyticsSource, Call, Client, DailyFact, ExchangeEntry, ExtraField, Lead, LeadSource, ServiceSettings, Status,
     Telephony, User,
@@ -42,7 +42,7 @@ pub struct BackupSummary {
     pub facts: u64,
 }
 
-impl Store {
+impl SledStore {
     /// Writes every record as one JSON line each, between a header and an end line with the count.
     pub fn backup(&self, out: &mut dyn Write) -> Result<BackupSummary> {
         let t = &self.inner.t;

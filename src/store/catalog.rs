@@ -1,7 +1,7 @@
 //! Reference data (statuses, extra fields, users, sources), settings and calls.
 
 use super::codec::{decode, encode, id_key, key_id};
-use super::{Result, Store, StoreError, StoreEvent, TxResult, abort, tx_next};
+use super::{Result, SledStore, StoreError, StoreEvent, TxResult, abort, tx_next};
 use crate::domain::{
     AnalyticsSource, Call, DevNameError, ExtraField, FieldKind, LeadSource, Role, ServiceSettings, Status, Telephony,
     User, default_statuses, required_fields, validate_dev_name,
@@ -45,7 +45,7 @@ record!(AnalyticsSource, "analytics_sources", "источник получени
 const SERVICE_SETTINGS: &str = "settings/service";
 const TELEPHONY: &str = "settings/telephony";
 
-impl Store {
+impl SledStore {
     fn catalog_tree<T: Record>(&self) -> Result<&sled::Tree> {
         self.inner.t.catalog.get(T::TREE).ok_or_else(|| StoreError::Invalid(format!("нет таблицы {}", T::TREE)))
     }

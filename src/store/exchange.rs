@@ -1,7 +1,7 @@
 //! The exchange log, bounded: the newest entries are kept, older ones dropped in order.
 
 use super::codec::{decode, encode, id_key};
-use super::{Result, Store, StoreEvent};
+use super::{Result, SledStore, StoreEvent};
 use crate::domain::ExchangeEntry;
 use std::sync::atomic::Ordering;
 
@@ -18,7 +18,7 @@ pub(super) fn measure(tree: &sled::Tree) -> Result<(u64, u64)> {
     Ok((count, bytes))
 }
 
-impl Store {
+impl SledStore {
     /// Appends an entry (it gets the next id) and drops the oldest above the capacity.
     pub fn log_exchange(&self, entry: ExchangeEntry) -> Result<u64> {
         let ids = self.log_exchanges(vec![entry])?;
@@ -133,11 +133,11 @@ pub struct ExchangeScan {
     pub ids: Vec<u64>,
     /// Every action found in the log, sorted, for the action filter's list.
     pub actions: Vec<String>,
-    /// The newest id the pass saw; entries above it arrived later ([`Store::exchange_after`]).
+    /// The newest id the pass saw; entries above it arrived later ([`SledStore::exchange_after`]).
     pub newest: u64,
 }
 
-impl Store {
+impl SledStore {
     /// A page of the log, newest first: up to `limit` entries with ids below `before_id`, or
     /// from the newest when it is `None`. Passing the last id of a page as the next `before_id`
     /// walks the whole log, each entry once.
@@ -217,7 +217,7 @@ mod tests {
     #[test]
     fn pages_walk_the_whole_log_newest_first_without_overlap_or_gaps() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
         store.set_exchange_capacity(1_000).unwrap();
         // 1,234 written, 1,000 kept: ids 235..=1234.
         for i in 1..=1_234 {
@@ -250,7 +250,7 @@ mod tests {
     #[test]
     fn the_log_keeps_within_its_byte_cap_dropping_the_oldest_and_says_so_after_a_reopen() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
         let mut settings = store.service_settings().unwrap();
         settings.exchange_log_max_bytes = 200_000;
         store.put_service_settings(&settings).unwrap();
@@ -265,7 +265,7 @@ mod tests {
         assert_eq!(store.exchange_newest(1).unwrap()[0].id, 100);
         let bytes = store.exchange_bytes();
         drop(store);
-        let store = Store::open(dir.path()).unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
         assert_eq!((store.exchange_count(), store.exchange_bytes()), (kept, bytes));
         // A smaller cap takes effect at once.
         let mut settings = store.service_settings().unwrap();
@@ -277,7 +277,7 @@ mod tests {
     #[test]
     fn the_scan_filters_the_whole_log_and_lists_its_actions() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
         for i in 1..=100 {
             store.log_exchange(entry(i)).unwrap();
         }

@@ -8,7 +8,7 @@
 //! order of the keys before this format.
 
 use super::codec::{bytes_date, date_bytes};
-use super::{Result, Store, StoreError, StoreEvent, Trees};
+use super::{Result, SledStore, StoreError, StoreEvent, Trees};
 use crate::domain::{DailyFact, Level, Money};
 use jiff::civil::Date;
 use std::collections::HashMap;
@@ -329,7 +329,7 @@ fn write_days(
     Ok(entries.len())
 }
 
-impl Store {
+impl SledStore {
     /// Replaces one source's facts for the days `from..=to` with `facts`, atomically: a failure
     /// leaves the period as it was, a reload never doubles a figure. Returns how many were written.
     pub fn replace_facts(&self, source_id: u64, from: Date, to: Date, facts: &[DailyFact]) -> Result<usize> {

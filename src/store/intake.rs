@@ -9,7 +9,7 @@ use super::codec::{encode, export_flags, id_key, key_id, time_id_key};
 use super::durability::{FLUSH_LIMIT, flush_with_watchdog, sync_store_files};
 use super::journal::JournalBatch;
 use super::leads::{Contact, Intake};
-use super::{Result, Store, StoreError, StoreEvent, counter_key};
+use super::{Result, SledStore, StoreError, StoreEvent, counter_key};
 use crate::domain::{Client, ClientId, Lead, LeadId, normalize_email, normalize_phone};
 use jiff::Timestamp;
 use std::collections::HashMap;
@@ -48,22 +48,22 @@ struct Plan {
     next_client: u64,
 }
 
-impl Store {
+impl SledStore {
     /// Adds a lead with its contact, idempotent on the Roistat lead id: a resend returns the lead
-    /// created the first time and changes nothing. Durable after [`Store::sync_intake`].
+    /// created the first time and changes nothing. Durable after [`SledStore::sync_intake`].
     pub fn intake_lead(&self, lead: Lead, contact: &Contact) -> Result<Intake> {
         let mut intakes = self.intake_leads(&[(lead, contact.clone())])?;
         intakes.pop().ok_or_else(|| super::StoreError::Invalid("заявка не принята".into()))
     }
 
-    /// [`Store::intake_lead`] for many leads at once (the service batches what arrives while the
+    /// [`SledStore::intake_lead`] for many leads at once (the service batches what arrives while the
     /// previous batch is written). A resend inside the batch matches the first copy.
     pub fn intake_leads(&self, items: &[(Lead, Contact)]) -> Result<Vec<Intake>> {
         self.intake_leads_with(items, || {})
     }
 
-    /// [`Store::intake_leads`] that calls `journaled` once the batch is in the intake journal and
-    /// before it is written to sled, so that a [`Store::sync_intake`] can run meanwhile. Not
+    /// [`SledStore::intake_leads`] that calls `journaled` once the batch is in the intake journal and
+    /// before it is written to sled, so that a [`SledStore::sync_intake`] can run meanwhile. Not
     /// called when the batch fails before that.
     pub fn intake_leads_with(&self, items: &[(Lead, Contact)], journaled: impl FnOnce()) -> Result<Vec<Intake>> {
         let guard = self.lock();
@@ -95,12 +95,12 @@ impl Store {
         self.inner.journal.sync()
     }
 
-    /// Bytes waiting in the intake journal for a [`Store::checkpoint`].
+    /// Bytes waiting in the intake journal for a [`SledStore::checkpoint`].
     fn intake_journal_len(&self) -> u64 {
         self.inner.journal.len()
     }
 
-    /// A [`Store::checkpoint`] once the intake journal has grown past 16 MB, so a
+    /// A [`SledStore::checkpoint`] once the intake journal has grown past 16 MB, so a
     /// replay after a crash stays short. Call it between batches, not while holding up answers.
     pub fn checkpoint_when_due(&self) -> Result<()> {
         if self.intake_journal_len() > CHECKPOINT_BYTES { self.checkpoint() } else { Ok(()) }
@@ -126,7 +126,7 @@ impl Store {
     }
 
     /// The client a contact matches (its empty fields filled), or a new one. Durable after
-    /// [`Store::durable`].
+    /// [`SledStore::durable`].
     pub fn client_for_contact(&self, contact: &Contact, now: Timestamp) -> Result<ClientId> {
         let guard = self.lock();
         let mut plan = self.new_plan()?;
@@ -344,7 +344,7 @@ impl Store {
 }
 
 #[cfg(test)]
-fn stored_client(store: &Store, id: ClientId) -> Client {
+fn stored_client(store: &SledStore, id: ClientId) -> Client {
     store.client(id).expect("read").expect("client")
 }
 
@@ -392,7 +392,7 @@ mod tests {
     #[test]
     fn a_journal_replays_into_a_store_that_lost_the_writes() {
         let source = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(source.path()).expect("open");
+        let store = SledStore::open(source.path()).expect("open");
         let first = store
             .intake_leads(&[(lead("r1"), contact("+7 901 000-00-01")), (lead("r2"), contact("79010000001"))])
             .expect("intake");
@@ -404,7 +404,7 @@ mod tests {
         // A store whose sled files never got these writes, with the journal that did.
         let target = tempfile::tempdir().expect("tempdir");
         put_journal_files(target.path(), &journal);
-        let store = Store::open(target.path()).expect("open with a journal");
+        let store = SledStore::open(target.path()).expect("open with a journal");
         for intake in first.iter().chain([&second]) {
             let rid = intake.lead.roistat_lead_id.as_deref().expect("rid");
             let found = store.lead_by_roistat_id(rid).expect("read").expect("replayed");
@@ -426,7 +426,7 @@ mod tests {
     #[test]
     fn a_replay_over_a_store_that_has_the_writes_changes_nothing() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(dir.path()).expect("open");
+        let store = SledStore::open(dir.path()).expect("open");
         let intake = store.intake_lead(lead("r1"), &contact("79010000001")).expect("intake");
         let client_id = intake.lead.client_id.expect("client");
         store.sync_intake().expect("sync");
@@ -442,7 +442,7 @@ mod tests {
         drop(store);
         put_journal_files(dir.path(), &journal);
 
-        let store = Store::open(dir.path()).expect("reopen");
+        let store = SledStore::open(dir.path()).expect("reopen");
         assert_eq!(store.lead_count(), 1);
         assert_eq!(store.lead(intake.lead.id).expect("read").expect("lead").title, "Изменено менеджером");
         assert_eq!(stored_client(&store, client_id).name, "Иван Петров");
@@ -452,7 +452,7 @@ mod tests {
     #[test]
     fn resends_inside_and_across_batches_create_nothing() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(dir.path()).expect("open");
+        let store = SledStore::open(dir.path()).expect("open");
         let intakes = store
             .intake_leads(&[(lead("r1"), contact("79010000001")), (lead("r1"), contact("79010000001"))])
             .expect("intake");
@@ -468,7 +468,7 @@ mod tests {
     #[test]
     fn a_matched_client_gets_its_empty_fields_filled() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(dir.path()).expect("open");
+        let store = SledStore::open(dir.path()).expect("open");
         let first = store
             .intake_lead(
                 lead("r1"),
@@ -493,7 +493,7 @@ mod tests {
     #[test]
     fn the_journal_is_emptied_only_once_it_is_big() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(dir.path()).expect("open");
+        let store = SledStore::open(dir.path()).expect("open");
         store.intake_lead(lead("small"), &contact("79010000001")).expect("intake");
         store.checkpoint_when_due().expect("not due");
         let small = store.intake_journal_len();
@@ -504,14 +504,14 @@ mod tests {
         store.checkpoint_when_due().expect("due");
         assert_eq!(store.intake_journal_len(), 0);
         drop(store);
-        let store = Store::open(dir.path()).expect("reopen");
+        let store = SledStore::open(dir.path()).expect("reopen");
         assert_eq!(store.lead_count(), 2);
     }
 
     #[test]
     fn leads_acknowledged_after_a_torn_append_survive_a_crash() {
         let source = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(source.path()).expect("open");
+        let store = SledStore::open(source.path()).expect("open");
         let first = store.intake_lead(lead("r1"), &contact("79010000001")).expect("intake");
         store.inner.journal.faults.torn_appends.store(1, Ordering::SeqCst);
         let failed = store.intake_lead(lead("r2"), &contact("79010000002")).expect_err("disk full");
@@ -528,7 +528,7 @@ mod tests {
         // sled lost every write (SIGKILL before any flush): the journal alone brings them back.
         let target = tempfile::tempdir().expect("tempdir");
         put_journal_files(target.path(), &journal);
-        let store = Store::open(target.path()).expect("open after the crash");
+        let store = SledStore::open(target.path()).expect("open after the crash");
         for intake in [&first].into_iter().chain(&later) {
             let rid = intake.lead.roistat_lead_id.as_deref().expect("rid");
             assert_eq!(store.lead_by_roistat_id(rid).expect("read"), Some(intake.lead.clone()), "{rid}");
@@ -548,7 +548,7 @@ mod tests {
     #[test]
     fn a_damaged_journal_refuses_the_open_and_no_id_is_handed_out_twice() {
         let source = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(source.path()).expect("open");
+        let store = SledStore::open(source.path()).expect("open");
         let intakes: Vec<Intake> = ["r1", "r2", "r3"]
             .into_iter()
             .map(|rid| store.intake_lead(lead(rid), &contact("79010000001")).expect("intake"))
@@ -566,7 +566,7 @@ mod tests {
         put_journal_files(target.path(), &damaged);
         let path = store_dir(target.path()).join(&damaged[0].0);
         for _ in 0..2 {
-            let refused = match Store::open(target.path()) {
+            let refused = match SledStore::open(target.path()) {
                 Ok(_) => panic!("a damaged journal opened"),
                 Err(e) => e,
             };
@@ -577,7 +577,7 @@ mod tests {
 
         // The file restored from a copy: every lead is back and new ones get new ids.
         put_journal_files(target.path(), &journal);
-        let store = Store::open(target.path()).expect("open");
+        let store = SledStore::open(target.path()).expect("open");
         assert_eq!(store.lead_count(), 3);
         let next = store.intake_lead(lead("r4"), &contact("79010000004")).expect("intake");
         assert_eq!(next.lead.id, intakes[2].lead.id + 1);
@@ -587,7 +587,7 @@ mod tests {
     #[test]
     fn a_checkpoint_removes_the_journal_only_for_what_sled_holds() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(dir.path()).expect("open");
+        let store = SledStore::open(dir.path()).expect("open");
         let first = store.intake_lead(lead("r1"), &contact("79010000001")).expect("intake");
         store.checkpoint().expect("checkpoint");
         assert_eq!(store.inner.journal.sealed_count(), 0);
@@ -596,12 +596,12 @@ mod tests {
         let journal = journal_files(dir.path());
         drop(store);
         // Only the lead after the checkpoint is still in the journal; sled's files hold the first.
-        let store = Store::open(dir.path()).expect("reopen");
+        let store = SledStore::open(dir.path()).expect("reopen");
         assert_eq!(store.lead(first.lead.id).expect("read"), Some(first.lead.clone()));
         assert_eq!(store.lead(second.lead.id).expect("read"), Some(second.lead.clone()));
         let target = tempfile::tempdir().expect("tempdir");
         put_journal_files(target.path(), &journal);
-        let replayed = Store::open(target.path()).expect("open");
+        let replayed = SledStore::open(target.path()).expect("open");
         assert_eq!(replayed.lead_count(), 1);
         assert!(replayed.lead(second.lead.id).expect("read").is_some());
     }

@@ -2,7 +2,7 @@
 
 use super::codec::{decode, encode, export_flags, id_key, key_id, time_bytes, time_id_key, time_id_of};
 use super::intake::{CLIENT_ID, LEAD_ID, LEAD_NUMBER};
-use super::{Result, Store, StoreError, StoreEvent, TxResult, abort, tx_take};
+use super::{Result, SledStore, StoreError, StoreEvent, TxResult, abort, tx_take};
 use crate::domain::{Client, ClientId, Lead, LeadId};
 use jiff::Timestamp;
 use sled::transaction::TransactionalTree;
@@ -86,7 +86,7 @@ impl LeadTx<'_> {
     }
 }
 
-impl Store {
+impl SledStore {
     fn lead_transaction<T>(&self, f: impl Fn(&LeadTx<'_>) -> TxResult<T>) -> Result<T> {
         use sled::Transactional;
         let t = &self.inner.t;
@@ -98,7 +98,7 @@ impl Store {
         Ok(result)
     }
 
-    /// Adds a lead; the store gives it an id and a number. Not durable until [`Store::durable`].
+    /// Adds a lead; the store gives it an id and a number. Not durable until [`SledStore::durable`].
     pub fn add_lead(&self, lead: Lead) -> Result<Lead> {
         let mut added = self.add_leads(vec![lead])?;
         added.pop().ok_or_else(|| StoreError::Invalid("заявка не добавлена".into()))

@@ -80,7 +80,7 @@ fn v1_to_v2(t: &Trees) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Store, store_dir};
+    use super::super::{SledStore, store_dir};
     use super::*;
 
     #[test]
@@ -94,7 +94,7 @@ mod tests {
             db.open_tree("leads").unwrap().insert(7u64.to_be_bytes(), v1.as_bytes()).unwrap();
             db.flush().unwrap();
         }
-        let store = Store::open(dir.path()).unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
         let lead = store.lead(7).unwrap().unwrap();
         assert_eq!(lead.price, Money(12034));
         assert_eq!(lead.cost, Money(10000));
@@ -155,7 +155,7 @@ mod tests {
             }
             db.flush().unwrap();
         }
-        let store = Store::open(dir.path()).unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
         assert_eq!(stored_version(&store.inner.t).unwrap(), Some(SCHEMA_VERSION));
         assert_eq!(store.facts_between(day(1), day(3)).unwrap(), facts);
         assert_eq!(store.fact_count(), facts.len());
@@ -163,7 +163,7 @@ mod tests {
         assert!(store.inner.t.facts.iter().keys().all(|k| k.unwrap().len() == 12), "no JSON record is left");
         drop(store);
         // Opening again changes nothing.
-        let store = Store::open(dir.path()).unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
         assert_eq!(store.facts_between(day(1), day(3)).unwrap(), facts);
     }
 
@@ -175,7 +175,7 @@ mod tests {
             db.open_tree("meta").unwrap().insert(VERSION_KEY, &99u32.to_be_bytes()).unwrap();
             db.flush().unwrap();
         }
-        match Store::open(dir.path()) {
+        match SledStore::open(dir.path()) {
             Err(StoreError::NewerVersion { found: 99, supported: SCHEMA_VERSION, .. }) => {}
             Err(other) => panic!("unexpected error: {other}"),
             Ok(_) => panic!("opened a store from a newer version"),

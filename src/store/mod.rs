@@ -2,7 +2,7 @@
 //!
 //! Its public API speaks the domain only, so a second backend (a shared PostgreSQL) can be added
 //! beside it. Writes are serialized by one mutex (they are microseconds long); durability comes from
-//! [`Store::durable`], a group commit that lets many writers share one flush, and for lead intake
+//! [`SledStore::durable`], a group commit that lets many writers share one flush, and for lead intake
 //! from the intake journal ([`journal`]), which needs no flush of sled.
 
 mod backup;
@@ -86,7 +86,7 @@ struct Inner {
 
 /// A handle to the store; cheap to clone, shared by the window, the service and the sync job.
 #[derive(Clone)]
-pub struct Store {
+pub struct SledStore {
     inner: Arc<Inner>,
 }
 
@@ -98,9 +98,9 @@ pub fn store_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("store")
 }
 
-impl Store {
+impl SledStore {
     /// Opens (or creates) the store in `data_dir`.
-    pub fn open(data_dir: &Path) -> Result<Store> {
+    pub fn open(data_dir: &Path) -> Result<SledStore> {
         let path = store_dir(data_dir);
         std::fs::create_dir_all(&path)
             .map_err(|e| StoreError::NotWritable { path: path.clone(), reason: e.to_string() })?;
@@ -161,7 +161,7 @@ impl Store {
             exchange_bytes: AtomicU64::new(exchange_bytes),
             exchange_max_bytes: AtomicU64::new(crate::domain::DEFAULT_EXCHANGE_LOG_MAX_BYTES),
         };
-        let store = Store { inner: Arc::new(inner) };
+        let store = SledStore { inner: Arc::new(inner) };
         store.apply_exchange_settings()?;
         store.replay_intake(unflushed)?;
         Ok(store)
@@ -178,7 +178,7 @@ impl Store {
 
     /// Makes every write that returned before this call durable. Call it before acknowledging
     /// anything to the outside; concurrent callers share one flush (group commit). Lead intake has
-    /// a cheaper way: [`Store::sync_intake`].
+    /// a cheaper way: [`SledStore::sync_intake`].
     pub fn durable(&self) -> Result<()> {
         self.inner
             .commit

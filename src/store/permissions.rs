@@ -77,7 +77,7 @@ mod tests {
     fn a_store_opened_from_world_readable_files_is_private_afterwards() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-        drop(super::super::Store::open(dir.path()).unwrap());
+        drop(super::super::SledStore::open(dir.path()).unwrap());
         let store = super::super::store_dir(dir.path());
         // As an older version or a loose umask left them.
         for entry in std::fs::read_dir(&store).unwrap() {
@@ -86,7 +86,7 @@ mod tests {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(loose)).unwrap();
         }
         std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o755)).unwrap();
-        drop(super::super::Store::open(dir.path()).unwrap());
+        drop(super::super::SledStore::open(dir.path()).unwrap());
         assert_eq!(mode(dir.path()), 0o700);
         assert_eq!(mode(&store), 0o700);
         let mut files = 0;

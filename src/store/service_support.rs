@@ -2,7 +2,7 @@
 //! (its values carry the flags that decide export), and leads decoded only as far as export reads.
 
 use super::codec::{decode, decode_view, id_key, key_id, read_export_flags, time_id_key, time_id_of};
-use super::{Result, Store};
+use super::{Result, SledStore};
 use crate::domain::{LeadExport, LeadId};
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -17,7 +17,7 @@ struct ExportFlags {
     created: Timestamp,
 }
 
-impl Store {
+impl SledStore {
     /// Ids of exportable leads (not templates, not marked deleted, created at or after
     /// `min_created`) changed strictly after `since`, ascending by id.
     pub fn exportable_lead_ids_changed_since(
@@ -90,7 +90,7 @@ mod tests {
     #[test]
     fn export_ids_come_from_the_index_and_from_old_entries_alike() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
         let at = |s| Timestamp::from_second(s).unwrap();
         let lead = |created, template, deleted| Lead {
             created: at(created),
@@ -108,7 +108,7 @@ mod tests {
             ])
             .unwrap();
         let ids: Vec<LeadId> = added.iter().map(|l| l.id).collect();
-        let check = |store: &Store| {
+        let check = |store: &SledStore| {
             assert_eq!(store.exportable_lead_ids_changed_since(at(0), None).unwrap(), vec![ids[0], ids[3]]);
             assert_eq!(store.exportable_lead_ids_changed_since(at(0), Some(at(60))).unwrap(), vec![ids[0]]);
             assert!(store.exportable_lead_ids_changed_since(at(2_000_000_000), None).unwrap().is_empty());
@@ -126,7 +126,7 @@ mod tests {
     #[test]
     fn export_views_come_in_the_order_of_the_ids_dense_or_sparse() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
         let leads: Vec<Lead> = (0..40).map(|i| Lead { title: format!("Заявка {i}"), ..Lead::default() }).collect();
         let ids: Vec<LeadId> = store.add_leads(leads).unwrap().iter().map(|l| l.id).collect();
         let titles = |wanted: &[LeadId]| {

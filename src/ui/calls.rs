@@ -2,7 +2,7 @@
 //! its lead, so calls are visible without opening a lead.
 
 use crate::domain::{Call, CallStatus, Lead, LeadId, display_phone, normalize_phone, unique_callers};
-use crate::store::{Store, StoreEvent};
+use crate::store::{SledStore, StoreEvent};
 use egui_extras::{Column, TableBuilder};
 use std::collections::HashMap;
 use tokio::sync::broadcast;
@@ -14,7 +14,7 @@ struct LeadRef {
 }
 
 pub struct CallsScreen {
-    store: Store,
+    store: SledStore,
     events: broadcast::Receiver<StoreEvent>,
     /// Newest first.
     calls: Vec<Call>,
@@ -26,7 +26,7 @@ pub struct CallsScreen {
 }
 
 impl CallsScreen {
-    pub fn new(store: Store) -> CallsScreen {
+    pub fn new(store: SledStore) -> CallsScreen {
         let events = store.subscribe();
         CallsScreen {
             store,

@@ -5,7 +5,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use jiff::civil::Date;
 use skvoz::app::{App, AppOptions, AppState, ExportFormat, FilePicker};
-use skvoz::store::Store;
+use skvoz::store::SledStore;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -22,12 +22,12 @@ impl FilePicker for FolderPicker {
 
 pub struct Setup {
     pub dir: tempfile::TempDir,
-    pub store: Store,
+    pub store: SledStore,
 }
 
 pub fn store(demo: bool) -> Setup {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
     if demo {
         skvoz::demo::fill(&store, skvoz::demo::DEFAULT_SEED, TODAY).unwrap();
     }

@@ -7,7 +7,7 @@ use fake_roistat::{Fake, FakeConfig};
 use jiff::civil::Date;
 use skvoz::domain::{AnalyticsSource, DailyFact, Secret};
 use skvoz::roistat::{RetryPolicy, SyncOptions, SyncProgress};
-use skvoz::store::Store;
+use skvoz::store::SledStore;
 use std::time::Duration;
 
 pub fn today() -> Date {
@@ -18,9 +18,9 @@ pub fn days_before(date: Date, n: i64) -> Date {
     date.checked_sub(jiff::Span::new().days(n)).unwrap()
 }
 
-pub fn open_store() -> (tempfile::TempDir, Store) {
+pub fn open_store() -> (tempfile::TempDir, SledStore) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
     (dir, store)
 }
 
@@ -29,7 +29,7 @@ pub async fn fake() -> Fake {
 }
 
 /// An analytics source pointing at the fake, saved in the store.
-pub fn add_source(store: &Store, fake: &Fake, enabled: bool) -> AnalyticsSource {
+pub fn add_source(store: &SledStore, fake: &Fake, enabled: bool) -> AnalyticsSource {
     store
         .put(AnalyticsSource {
             name: "Тест".into(),
@@ -60,7 +60,7 @@ pub fn fast_options() -> SyncOptions {
 pub fn quiet(_: &SyncProgress) {}
 
 /// The store's facts of one source, sorted like `expected_facts`, with the source id cleared.
-pub fn stored_facts(store: &Store, source_id: u64, from: Date, to: Date) -> Vec<DailyFact> {
+pub fn stored_facts(store: &SledStore, source_id: u64, from: Date, to: Date) -> Vec<DailyFact> {
     let mut facts: Vec<DailyFact> = store
         .facts_between(from, to)
         .unwrap()

@@ -30,7 +30,7 @@ pub fn run_ok(dir: &Path, args: &[&str]) -> String {
 
 /// Stores the known password, as an admin would on the settings screen.
 pub fn set_password(dir: &Path) {
-    let store = skvoz::store::Store::open(dir).unwrap();
+    let store = skvoz::store::SledStore::open(dir).unwrap();
     let mut settings = store.service_settings().unwrap();
     settings.password = skvoz::domain::Secret::new(PASSWORD);
     store.put_service_settings(&settings).unwrap();

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use skvoz::domain::{Secret, ServiceSettings};
-use skvoz::store::Store;
+use skvoz::store::SledStore;
 use std::io::{BufRead, BufReader, Read};
 use std::net::{IpAddr, SocketAddr};
 use std::process::{Child, Command, Stdio};
@@ -39,7 +39,7 @@ pub fn serve(tune: impl FnOnce(&mut ServiceSettings)) -> Serve {
 pub fn serve_in_shell(tune: impl FnOnce(&mut ServiceSettings), shell_setup: &str) -> Serve {
     let dir = tempfile::tempdir().unwrap();
     {
-        let store = Store::open(dir.path()).unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
         let mut settings = store.service_settings().unwrap();
         settings.password = Secret::new(PASSWORD);
         tune(&mut settings);
@@ -69,14 +69,14 @@ impl Serve {
     }
 
     /// Stops the process with SIGTERM (it flushes the store) and opens its store; also returns stderr.
-    pub fn stop(mut self) -> (tempfile::TempDir, Store, String) {
+    pub fn stop(mut self) -> (tempfile::TempDir, SledStore, String) {
         let mut child = self.child.take().unwrap();
         assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
         let status = child.wait().unwrap();
         assert!(status.success(), "{status:?}");
         let mut stderr = String::new();
         child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
-        let store = Store::open(self.dir.path()).unwrap();
+        let store = SledStore::open(self.dir.path()).unwrap();
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
         (dir, store, stderr)
     }

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use skvoz::service::{ServiceHandle, ServiceOptions, auth};
-use skvoz::store::Store;
+use skvoz::store::SledStore;
 use std::time::Duration;
 
 pub const LOGIN: &str = "httpService";
@@ -10,7 +10,7 @@ pub const PASSWORD: &str = "s3cret-Test-Pass";
 
 pub struct TestService {
     pub dir: tempfile::TempDir,
-    pub store: Store,
+    pub store: SledStore,
     pub handle: ServiceHandle,
     pub base: String,
     pub client: reqwest::Client,
@@ -30,7 +30,7 @@ pub async fn start_with(
     tune: impl FnOnce(&mut skvoz::domain::ServiceSettings),
 ) -> TestService {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
     let mut settings = store.service_settings().unwrap();
     settings.password = skvoz::domain::Secret::new(PASSWORD);
     tune(&mut settings);
@@ -67,7 +67,7 @@ impl TestService {
     }
 
     /// Stops the service and waits until the exchange log is written.
-    pub async fn stop(self) -> (tempfile::TempDir, Store) {
+    pub async fn stop(self) -> (tempfile::TempDir, SledStore) {
         self.handle.shutdown().await.unwrap();
         (self.dir, self.store)
     }

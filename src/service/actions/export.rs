@@ -8,7 +8,7 @@ use super::super::query::Params;
 use super::super::{Answer, Failure, Service};
 use super::{json_str, number};
 use crate::domain::{Client, ExtraField, LeadExport, Responsible, ServiceSettings, Status, User};
-use crate::store::{Store, StoreError};
+use crate::store::{SledStore, StoreError};
 use jiff::Timestamp;
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -203,7 +203,7 @@ pub async fn export_clients(service: &Arc<Service>, params: &Params, user: &str)
 }
 
 /// `"statuses":[…],"fields":[…],"managers":[…]` (no braces).
-fn write_scheme(out: &mut String, store: &Store) -> Result<(), StoreError> {
+fn write_scheme(out: &mut String, store: &SledStore) -> Result<(), StoreError> {
     let statuses: Vec<Status> = store.statuses()?;
     let fields: Vec<ExtraField> = store.list::<ExtraField>()?;
     let users: Vec<User> = store.list::<User>()?;
@@ -248,7 +248,7 @@ fn write_scheme(out: &mut String, store: &Store) -> Result<(), StoreError> {
 const ORDER_BYTES: usize = 640;
 
 /// Orders separated by commas.
-fn write_orders(store: &Store, ids: &[u64], out: &mut String) -> Result<(), StoreError> {
+fn write_orders(store: &SledStore, ids: &[u64], out: &mut String) -> Result<(), StoreError> {
     let mut first = true;
     store.for_each_lead_export(ids, |lead| {
         if !first {

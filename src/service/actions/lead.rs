@@ -6,7 +6,7 @@ use super::super::{Answer, Failure, Service};
 use super::{json_str, parse_time};
 use crate::domain::RoistatLead;
 use crate::domain::{ExtraField, Lead, MARKER_FIELD, Marker, Origin, Outcome, attribute};
-use crate::store::{Contact, Intake, Store, StoreError};
+use crate::store::{Contact, Intake, SledStore, StoreError};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -52,7 +52,7 @@ pub async fn lead(service: &Arc<Service>, params: &Params) -> Result<Answer, Fai
 
 /// A lead Roistat sent and we missed, created from what Roistat lists about it («Сверка с Roistat»):
 /// the same mapping as `action=lead`, idempotent on Roistat's id, durable on return.
-pub fn intake_from_roistat(store: &Store, roistat: &RoistatLead) -> Result<Intake, StoreError> {
+pub fn intake_from_roistat(store: &SledStore, roistat: &RoistatLead) -> Result<Intake, StoreError> {
     let mut params = Params::default();
     for (name, value) in [
         ("id", &roistat.id),

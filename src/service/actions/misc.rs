@@ -4,7 +4,7 @@ use super::super::query::{Params, cut};
 use super::super::{Answer, Failure, Service};
 use super::{json_str, number, parse_time, required_number};
 use crate::domain::{Call, CallStatus, Comment, Task};
-use crate::store::{Store, StoreError};
+use crate::store::{SledStore, StoreError};
 use axum::http::StatusCode;
 use jiff::Timestamp;
 use std::sync::Arc;
@@ -26,8 +26,8 @@ fn store_failure(id: u64) -> impl Fn(StoreError) -> Failure {
 
 /// Runs a write and the group commit off the async threads.
 async fn durable_write<T: Send + 'static>(
-    store: &Store,
-    write: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    store: &SledStore,
+    write: impl FnOnce(&SledStore) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<Result<T, StoreError>, Failure> {
     let store = store.clone();
     tokio::task::spawn_blocking(move || {

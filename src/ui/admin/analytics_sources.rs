@@ -31,7 +31,7 @@ pub struct AnalyticsScreen {
 }
 
 impl AnalyticsScreen {
-    fn load(&mut self, store: &crate::store::Store) {
+    fn load(&mut self, store: &crate::store::SledStore) {
         match store.list::<AnalyticsSource>() {
             Ok(list) => {
                 // Keep the form in step with what the load wrote (last_* fields), not the edits.

@@ -149,7 +149,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
 fn run(
     app: &mut App,
     path: PathBuf,
-    job: impl FnOnce(&crate::store::Store, &std::path::Path) -> Result<String, String> + Send + 'static,
+    job: impl FnOnce(&crate::store::SledStore, &std::path::Path) -> Result<String, String> + Send + 'static,
 ) {
     let store = app.store.clone();
     app.admin.backup.running = true;

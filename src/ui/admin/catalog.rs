@@ -25,7 +25,7 @@ pub struct CatalogScreen {
 }
 
 impl CatalogScreen {
-    fn load(&mut self, store: &crate::store::Store) {
+    fn load(&mut self, store: &crate::store::SledStore) {
         let result = (|| -> Result<_, crate::store::StoreError> {
             let mut fields = store.list::<ExtraField>()?;
             fields.sort_by(|a, b| (!a.service, &a.name).cmp(&(!b.service, &b.name)));

@@ -9,7 +9,7 @@ use super::{AdminEvent, Tasks, note};
 use crate::app::{App, Background};
 use crate::domain::{ExchangeEntry, ExchangeFilter, MASK, Outcome, is_secret_param};
 use crate::report::fmt_count;
-use crate::store::{ExchangeScan, Store};
+use crate::store::{ExchangeScan, SledStore};
 use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 use std::collections::{HashMap, HashSet};
@@ -183,7 +183,7 @@ impl ExchangeScreen {
 
     /// Starts the pass over the whole log for the current filters, and reads the newest page so
     /// the table is not empty meanwhile.
-    fn search(&mut self, store: &Store, tasks: &mut Tasks, bg: &Background) {
+    fn search(&mut self, store: &SledStore, tasks: &mut Tasks, bg: &Background) {
         let chosen = self.chosen();
         self.generation += 1;
         self.applied = Some(chosen.clone());
@@ -215,7 +215,7 @@ impl ExchangeScreen {
         });
     }
 
-    fn read_fresh(&mut self, store: &Store, tasks: &mut Tasks, bg: &Background) {
+    fn read_fresh(&mut self, store: &SledStore, tasks: &mut Tasks, bg: &Background) {
         let Some(chosen) = &self.applied else { return };
         self.stale = false;
         self.refreshing = true;
@@ -247,7 +247,7 @@ impl ExchangeScreen {
     }
 
     /// Reads the pages of the rows `first..=last` whose entries are not in memory.
-    fn read_rows(&mut self, first: usize, last: usize, store: &Store, tasks: &mut Tasks, bg: &Background) {
+    fn read_rows(&mut self, first: usize, last: usize, store: &SledStore, tasks: &mut Tasks, bg: &Background) {
         let start = first / PAGE * PAGE;
         let end = ((last / PAGE + 1) * PAGE).min(self.ids.len());
         if start >= end {

@@ -24,7 +24,7 @@ pub struct LeadSourcesScreen {
 }
 
 impl LeadSourcesScreen {
-    fn load(&mut self, store: &crate::store::Store) {
+    fn load(&mut self, store: &crate::store::SledStore) {
         match store.list::<LeadSource>().and_then(|l| Ok((l, store.telephony()?))) {
             Ok((list, telephony)) => {
                 self.list = list;

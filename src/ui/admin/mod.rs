@@ -108,11 +108,11 @@ pub struct AdminScreens {
     pub users: users::UsersScreen,
     pub backup: backup::BackupScreen,
     store_events: Option<tokio::sync::broadcast::Receiver<StoreEvent>>,
-    store: crate::store::Store,
+    store: crate::store::SledStore,
 }
 
 impl AdminScreens {
-    pub fn new(store: &crate::store::Store) -> AdminScreens {
+    pub fn new(store: &crate::store::SledStore) -> AdminScreens {
         AdminScreens {
             tasks: Tasks::new(),
             sources_tab: None,

@@ -30,7 +30,7 @@ pub struct SettingsScreen {
 }
 
 impl SettingsScreen {
-    fn load(&mut self, store: &crate::store::Store) {
+    fn load(&mut self, store: &crate::store::SledStore) {
         match store.service_settings() {
             Ok(s) => {
                 self.password = s.password.expose().to_string();
@@ -156,7 +156,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     app.commands.extend(commands);
 }
 
-fn save(screen: &mut SettingsScreen, store: &crate::store::Store, commands: &mut Vec<Command>) {
+fn save(screen: &mut SettingsScreen, store: &crate::store::SledStore, commands: &mut Vec<Command>) {
     let Some(form) = screen.form.as_mut() else { return };
     let min = screen.min_created.trim();
     form.export_min_created = if min.is_empty() {

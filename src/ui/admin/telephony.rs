@@ -16,7 +16,7 @@ pub struct TelephonyScreen {
 }
 
 impl TelephonyScreen {
-    fn load(&mut self, store: &crate::store::Store) {
+    fn load(&mut self, store: &crate::store::SledStore) {
         match store.telephony() {
             Ok(t) => {
                 self.secret = t.secret.expose().to_string();
@@ -28,7 +28,7 @@ impl TelephonyScreen {
     }
 
     /// Stores the outcome on the saved settings at once (the light reads them), whatever page is shown.
-    pub(super) fn on_checked(&mut self, store: &crate::store::Store, result: CheckResult) {
+    pub(super) fn on_checked(&mut self, store: &crate::store::SledStore, result: CheckResult) {
         self.checking = false;
         let saved = store.telephony().and_then(|mut stored| {
             stored.last_check = Some(result.clone());

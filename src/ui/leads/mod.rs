@@ -15,7 +15,7 @@ use crate::domain::{
     StatusGroup, User,
 };
 use crate::leads::{GroupChange, GroupEdit, LeadList, LeadRow, Undo};
-use crate::store::{Store, StoreEvent};
+use crate::store::{SledStore, StoreEvent};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use std::collections::{BTreeSet, HashMap};
@@ -35,7 +35,7 @@ pub fn system_clock() -> Clock {
 
 /// Repaints `ctx` whenever the store changes, so a lead that arrives over HTTP shows up at once.
 /// The thread ends when the store is closed (its last handle dropped).
-pub fn repaint_on_store_events(store: &Store, ctx: egui::Context) {
+pub fn repaint_on_store_events(store: &SledStore, ctx: egui::Context) {
     let mut events = store.subscribe();
     let spawned = std::thread::Builder::new().name("leads-repaint".into()).spawn(move || {
         while !matches!(events.blocking_recv(), Err(broadcast::error::RecvError::Closed)) {
@@ -47,16 +47,16 @@ pub fn repaint_on_store_events(store: &Store, ctx: egui::Context) {
     }
 }
 
-/// Makes writes durable off the UI thread: each request is one `Store::durable` (requests that pile
+/// Makes writes durable off the UI thread: each request is one `SledStore::durable` (requests that pile
 /// up share one flush). Errors come back for the status line.
 struct Flusher {
     requests: Option<mpsc::Sender<()>>,
     errors: mpsc::Receiver<String>,
-    store: Store,
+    store: SledStore,
 }
 
 impl Flusher {
-    fn start(store: Store) -> Flusher {
+    fn start(store: SledStore) -> Flusher {
         let (tx, rx) = mpsc::channel::<()>();
         let (etx, erx) = mpsc::channel();
         let worker = store.clone();
@@ -90,7 +90,7 @@ pub(crate) struct Catalog {
 }
 
 impl Catalog {
-    fn load(store: &Store) -> crate::store::Result<Catalog> {
+    fn load(store: &SledStore) -> crate::store::Result<Catalog> {
         let mut fields = store.list::<ExtraField>()?;
         // The marker field is always offered, even before the schema was created.
         if !fields.iter().any(|f| f.dev_name == MARKER_FIELD) {
@@ -210,7 +210,7 @@ struct LastChange {
 
 /// The leads workspace.
 pub struct LeadsScreen {
-    store: Store,
+    store: SledStore,
     clock: Clock,
     tz: TimeZone,
     events: broadcast::Receiver<StoreEvent>,
@@ -233,7 +233,7 @@ pub struct LeadsScreen {
 impl LeadsScreen {
     /// Reads the leads from `store` once (a second or so for 100,000 in a debug build) and keeps
     /// them fresh from the store's events afterwards.
-    pub fn new(store: Store, clock: Clock) -> LeadsScreen {
+    pub fn new(store: SledStore, clock: Clock) -> LeadsScreen {
         let events = store.subscribe();
         let flusher = Flusher::start(store.clone());
         let mut screen = LeadsScreen {
