@@ -171,7 +171,7 @@ fn store_only(store: &SledStore, total: usize) -> LoadResult {
                     }
                     let t = Instant::now();
                     let lead = Lead { roistat_lead_id: Some(format!("direct-{i}")), ..order_lead(i) };
-                    let contact = skvoz::store::Contact { phone: format!("7911{i:07}"), ..Default::default() };
+                    let contact = skvoz::domain::Contact { phone: format!("7911{i:07}"), ..Default::default() };
                     store.intake_lead(lead, &contact).expect("intake");
                     store.sync_intake().expect("durable");
                     latencies.push(t.elapsed());

@@ -4,8 +4,9 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::Timestamp;
+use skvoz::domain::Contact;
 use skvoz::domain::{Lead, Origin, Utm};
-use skvoz::store::{Contact, SledStore, store_dir};
+use skvoz::store::{SledStore, store_dir};
 use std::path::Path;
 use std::time::{Duration, Instant};
 

@@ -1,10 +1,11 @@
 //! Demo data: a deterministic generator of 180 days of plausible analytics, leads and calls.
 
+use crate::domain::Contact;
 use crate::domain::{
     Attraction, Call, CallStatus, DailyFact, ExtraField, FieldKind, Lead, LeadSource, LeadSourceKind, LeadSourceType,
     Level, Marker, Money, Origin, Responsible, Role, StatusGroup, User, Utm,
 };
-use crate::store::{Contact, Result, SledStore};
+use crate::store::{Result, SledStore};
 use jiff::civil::{Date, Weekday};
 use jiff::{Timestamp, ToSpan, tz::TimeZone};
 

@@ -2,8 +2,9 @@
 
 use jiff::Timestamp;
 use jiff::civil::Date;
+use skvoz::domain::Contact;
 use skvoz::domain::*;
-use skvoz::store::{Contact, SledStore, StoreError, StoreEvent};
+use skvoz::store::{SledStore, StoreError, StoreEvent};
 
 fn ts(s: i64) -> Timestamp {
     Timestamp::from_second(s).unwrap()

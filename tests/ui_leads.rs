@@ -334,10 +334,11 @@ fn a_lead_that_arrives_while_the_screen_is_open_shows_up_with_its_client() {
     let (_dir, store) = store_with(vec![lead("Заявка с сайта", 1)]);
     let mut h = harness(&store);
     settle(&mut h);
-    let contact =
-        skvoz::store::Contact {
-            name: "Соколова Мария".into(), phone: "+7 901 555-44-33".into(), email: String::new()
-        };
+    let contact = skvoz::domain::Contact {
+        name: "Соколова Мария".into(),
+        phone: "+7 901 555-44-33".into(),
+        email: String::new(),
+    };
     store.intake_lead(lead("Пойманный лид", 5), &contact).unwrap();
     settle(&mut h);
     assert!(h.query_by_label("Пойманный лид").is_some());
@@ -430,7 +431,7 @@ fn delete_asks_and_never_reaches_a_row_the_filter_hides() {
 fn phones_and_money_read_as_people_write_them_and_a_new_lead_is_mine() {
     let (_dir, store) = store_with(vec![lead("Заявка с сайта", 1)]);
     let contact =
-        skvoz::store::Contact {
+        skvoz::domain::Contact {
             name: "Орлова Ирина".into(), phone: "89161234567".into(), email: String::new()
         };
     store.intake_lead(lead("Пойманный лид", 5), &contact).unwrap();

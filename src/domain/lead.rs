@@ -39,6 +39,20 @@ impl Origin {
     }
 }
 
+/// A contact from a proxy lead: matched to a client by phone or e-mail.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Contact {
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+}
+
+impl Contact {
+    pub fn is_empty(&self) -> bool {
+        self.name.trim().is_empty() && self.phone.trim().is_empty() && self.email.trim().is_empty()
+    }
+}
+
 /// UTM tags as the site passed them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -158,6 +172,12 @@ pub struct Lead {
     pub tasks: Vec<Task>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub call_ids: Vec<u64>,
+    /// Moves with every stored change (edits and appends); an edit names the version it was made on.
+    #[serde(default)]
+    pub version: u64,
+    /// Who made the last change (a person's name, «Roistat», «Загрузка»); `updated` says when.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub changed_by: String,
 }
 
 impl Default for Lead {
@@ -190,6 +210,8 @@ impl Default for Lead {
             comments: Vec::new(),
             tasks: Vec::new(),
             call_ids: Vec::new(),
+            version: 0,
+            changed_by: String::new(),
         }
     }
 }

@@ -8,8 +8,9 @@
 use super::Unrecoverable;
 use super::actions::lead::build;
 use super::query::Params;
+use crate::domain::Contact;
 use crate::domain::{ExtraField, LeadSource, User, assign_responsible, roistat_lead_source};
-use crate::store::{Contact, Intake, SledStore, StoreError};
+use crate::store::{Intake, SledStore, StoreError};
 use jiff::Timestamp;
 use std::sync::mpsc;
 use tokio::sync::oneshot;

@@ -191,6 +191,8 @@ impl SledStore {
         self.inner.exchange_bytes.store(exchange_bytes, std::sync::atomic::Ordering::SeqCst);
         drop(guard);
         self.apply_exchange_settings()?;
+        // An old backup may have no service settings.
+        self.ensure_service_password()?;
         self.durable()?;
         self.emit(StoreEvent::Reloaded);
         Ok(summary)

@@ -195,15 +195,20 @@ impl SledStore {
         Ok(())
     }
 
-    /// Service settings; stored with a generated password on first use.
+    /// Service settings: a pure read (the password was generated when the store was opened).
     pub fn service_settings(&self) -> Result<ServiceSettings> {
+        self.setting(SERVICE_SETTINGS)
+    }
+
+    /// Gives a new store its generated service password, so every read finds one.
+    pub(super) fn ensure_service_password(&self) -> Result<()> {
         let mut settings: ServiceSettings = self.setting(SERVICE_SETTINGS)?;
         if settings.password.is_empty() {
             settings.password = crate::domain::Secret::new(generate_password());
             self.put_setting(SERVICE_SETTINGS, &settings)?;
             self.durable()?;
         }
-        Ok(settings)
+        Ok(())
     }
 
     pub fn put_service_settings(&self, settings: &ServiceSettings) -> Result<()> {

@@ -19,6 +19,9 @@ pub enum StoreError {
     Corrupt { what: String, reason: String },
     #[error("{0}")]
     Invalid(String),
+    /// The record moved since the editor read it, in a field the editor changed too.
+    #[error("{}", conflict_text(current, by, at))]
+    Conflict { by: String, at: jiff::Timestamp, current: Box<crate::domain::Lead> },
     #[error("Не найдено: {0}")]
     NotFound(String),
     #[error("Резервная копия, строка {line}: {reason}")]
@@ -41,6 +44,15 @@ pub enum StoreError {
         "Журнал приёма заявок {path} повреждён (запись со смещения {offset}: {reason}). База не открыта, чтобы не потерять принятые заявки; файл оставлен как есть: сохраните его копию и восстановите его или обратитесь в поддержку"
     )]
     JournalDamaged { path: PathBuf, offset: usize, reason: String },
+}
+
+fn conflict_text(lead: &crate::domain::Lead, by: &str, at: &jiff::Timestamp) -> String {
+    let who = if by.is_empty() { "другой пользователь" } else { by };
+    let when = at.to_zoned(jiff::tz::TimeZone::system()).strftime("%d.%m.%Y %H:%M");
+    format!(
+        "Заявку № {} изменил {who} в {when}, пока она была открыта: нажмите «Обновить», чтобы увидеть его изменения (введённое вами в другие поля сохранится), или «Записать поверх»",
+        lead.number
+    )
 }
 
 impl StoreError {
@@ -66,6 +78,9 @@ impl Clone for StoreError {
             StoreError::Corrupt { what, reason } => StoreError::Corrupt { what: what.clone(), reason: reason.clone() },
             StoreError::Invalid(s) => StoreError::Invalid(s.clone()),
             StoreError::NotFound(s) => StoreError::NotFound(s.clone()),
+            StoreError::Conflict { by, at, current } => {
+                StoreError::Conflict { by: by.clone(), at: *at, current: current.clone() }
+            }
             StoreError::Backup { line, reason } => StoreError::Backup { line: *line, reason: reason.clone() },
             StoreError::NotEmpty(p) => StoreError::NotEmpty(p.clone()),
             StoreError::Io(e) => StoreError::Io(std::io::Error::new(e.kind(), e.to_string())),

@@ -8,9 +8,9 @@
 use super::codec::{encode, export_flags, id_key, key_id, time_id_key};
 use super::durability::{FLUSH_LIMIT, flush_with_watchdog, sync_store_files};
 use super::journal::JournalBatch;
-use super::leads::{Contact, Intake};
+use super::leads::Intake;
 use super::{Result, SledStore, StoreError, StoreEvent, counter_key};
-use crate::domain::{Client, ClientId, Lead, LeadId, normalize_email, normalize_phone};
+use crate::domain::{Client, ClientId, Contact, Lead, LeadId, normalize_email, normalize_phone};
 use jiff::Timestamp;
 use std::collections::HashMap;
 
@@ -103,7 +103,12 @@ impl SledStore {
     /// A [`SledStore::checkpoint`] once the intake journal has grown past 16 MB, so a
     /// replay after a crash stays short. Call it between batches, not while holding up answers.
     pub fn checkpoint_when_due(&self) -> Result<()> {
-        if self.intake_journal_len() > CHECKPOINT_BYTES { self.checkpoint() } else { Ok(()) }
+        if self.checkpoint_due() { self.checkpoint() } else { Ok(()) }
+    }
+
+    /// Whether the intake journal has grown past 16 MB.
+    pub(super) fn checkpoint_due(&self) -> bool {
+        self.intake_journal_len() > CHECKPOINT_BYTES
     }
 
     /// Makes sled's files hold everything the intake journal holds, then removes it: appends move
@@ -174,6 +179,7 @@ impl SledStore {
                 lead.client_id = Some(self.plan_client(&mut plan, contact, lead.created)?);
             }
             lead.id = next_lead;
+            lead.version = 1;
             lead.number = next_number;
             next_lead += 1;
             next_number += 1;

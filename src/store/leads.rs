@@ -3,23 +3,9 @@
 use super::codec::{decode, encode, export_flags, id_key, key_id, time_bytes, time_id_key, time_id_of};
 use super::intake::{CLIENT_ID, LEAD_ID, LEAD_NUMBER};
 use super::{Result, SledStore, StoreError, StoreEvent, TxResult, abort, tx_take};
-use crate::domain::{Client, ClientId, Lead, LeadId};
+use crate::domain::{Client, ClientId, Lead, LeadEdit, LeadId};
 use jiff::Timestamp;
 use sled::transaction::TransactionalTree;
-
-/// A contact from a proxy lead: matched to a client by phone or e-mail.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Contact {
-    pub name: String,
-    pub phone: String,
-    pub email: String,
-}
-
-impl Contact {
-    pub fn is_empty(&self) -> bool {
-        self.name.trim().is_empty() && self.phone.trim().is_empty() && self.email.trim().is_empty()
-    }
-}
 
 /// The result of an idempotent intake.
 #[derive(Clone, Debug, PartialEq)]
@@ -78,7 +64,7 @@ impl LeadTx<'_> {
         let first_number = tx_take(self.meta, LEAD_NUMBER, n)?;
         let mut out = Vec::with_capacity(leads.len());
         for (i, lead) in (0u64..).zip(leads) {
-            let lead = Lead { id: first_id + i, number: first_number + i, ..lead.clone() };
+            let lead = Lead { id: first_id + i, number: first_number + i, version: 1, ..lead.clone() };
             self.put(&lead, None)?;
             out.push(lead);
         }
@@ -126,7 +112,7 @@ impl SledStore {
                 let Some(old) = lt.get(lead.id)? else {
                     return abort(StoreError::NotFound(format!("заявка № {} (id {})", lead.number, lead.id)));
                 };
-                lt.put(lead, Some(&old))?;
+                lt.put(&Lead { version: old.version + 1, ..lead.clone() }, Some(&old))?;
             }
             Ok(())
         })?;
@@ -144,6 +130,48 @@ impl SledStore {
             };
             let mut lead = old.clone();
             change(&mut lead);
+            lead.version = old.version + 1;
+            lt.put(&lead, Some(&old))?;
+            Ok(lead)
+        })?;
+        drop(guard);
+        self.emit(StoreEvent::LeadsChanged(vec![id]));
+        Ok(lead)
+    }
+
+    /// Applies `edits` to the current lead. When it moved since `expected_version`, edits of fields
+    /// that moved too fail with [`StoreError::Conflict`]; appends never do. `None` applies
+    /// regardless («Записать поверх»).
+    pub fn change_lead(
+        &self,
+        id: LeadId,
+        expected_version: Option<u64>,
+        edits: &[LeadEdit],
+        by: &str,
+        now: Timestamp,
+    ) -> Result<Lead> {
+        let guard = self.lock();
+        let lead = self.lead_transaction(|lt| {
+            let Some(old) = lt.get(id)? else {
+                return abort(StoreError::NotFound(format!("заявка с id {id}")));
+            };
+            if let Some(expected) = expected_version
+                && old.version != expected
+                && !edits.iter().all(|e| e.fits(&old))
+            {
+                return abort(StoreError::Conflict {
+                    by: old.changed_by.clone(),
+                    at: old.updated,
+                    current: Box::new(old),
+                });
+            }
+            let mut lead = old.clone();
+            for edit in edits {
+                edit.clone().apply(&mut lead);
+            }
+            lead.version = old.version + 1;
+            lead.changed_by = by.to_string();
+            lead.updated = now.max(old.updated);
             lt.put(&lead, Some(&old))?;
             Ok(lead)
         })?;

@@ -12,6 +12,7 @@ mod durability;
 mod error;
 mod exchange;
 mod facts;
+mod handle;
 mod intake;
 mod journal;
 mod leads;
@@ -23,7 +24,8 @@ pub use backup::BackupSummary;
 pub use catalog::{Record, generate_password};
 pub use error::{Result, StoreError};
 pub use exchange::ExchangeScan;
-pub use leads::{Contact, Intake};
+pub use handle::{ChangeFeed, Store};
+pub use leads::Intake;
 pub use migrate::SCHEMA_VERSION;
 pub use permissions::create_private_file;
 
@@ -164,6 +166,7 @@ impl SledStore {
         let store = SledStore { inner: Arc::new(inner) };
         store.apply_exchange_settings()?;
         store.replay_intake(unflushed)?;
+        store.ensure_service_password()?;
         Ok(store)
     }
 

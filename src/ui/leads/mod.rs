@@ -677,7 +677,7 @@ impl LeadsScreen {
         let saved = (|| -> crate::store::Result<Lead> {
             if let Some(client) = form.client_to_save(now) {
                 let client = if client.id == 0 {
-                    let contact = crate::store::Contact {
+                    let contact = crate::domain::Contact {
                         name: client.name.clone(),
                         phone: client.phone.clone(),
                         email: client.email.clone(),
