@@ -266,6 +266,8 @@ impl SledStore {
                     let mut lead: crate::domain::Lead = decode("заявки", &bytes).or_else(abort)?;
                     if !lead.call_ids.contains(&call.id) {
                         lead.call_ids.push(call.id);
+                        // A form open on the lead sees that it moved (an append: it never conflicts).
+                        lead.version += 1;
                         leads.insert(&id_key(lead_id), encode(&lead).or_else(abort)?)?;
                     }
                 }

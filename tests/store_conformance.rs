@@ -1,0 +1,531 @@
+//! What every store backend must do, run on each of them: every entity round-trips and survives a
+//! restart, indexes answer exactly, intake is idempotent and numbers never repeat, edits are
+//! field-level with conflicts, appends never conflict, changes arrive on the feed, and a backup
+//! restores an identical store while a damaged one changes nothing.
+
+#[path = "support/backends.rs"]
+mod backends;
+
+use backends::Fixture;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use skvoz::domain::*;
+use skvoz::store::{Store, StoreError, StoreEvent};
+use std::io::Cursor;
+use std::time::Duration;
+
+crate::conformance!(
+    every_entity_round_trips_and_survives_a_restart,
+    lead_numbers_never_repeat_across_restarts,
+    index_queries_return_exactly_the_matching_records,
+    intake_is_idempotent_on_roistat_id,
+    batch_intake_matches_resends_and_clients_inside_the_batch,
+    concurrent_intake_of_one_phone_makes_one_client,
+    facts_reload_replaces_and_never_doubles,
+    exchange_log_keeps_the_newest,
+    schema_is_created_once_even_concurrently,
+    an_edit_moves_the_version_and_names_who_and_when,
+    an_edit_of_a_field_that_moved_is_a_conflict,
+    an_edit_made_before_a_roistat_comment_keeps_the_comment,
+    writing_over_a_conflict_applies_the_edit,
+    appends_never_conflict_and_never_overwrite,
+    changes_arrive_on_the_feed,
+    backup_restore_gives_an_identical_store,
+    restore_refuses_a_store_with_data_unless_forced,
+    a_damaged_backup_is_refused_and_changes_nothing,
+);
+
+fn ts(s: i64) -> Timestamp {
+    Timestamp::from_second(s).unwrap()
+}
+
+fn sample_lead(i: i64) -> Lead {
+    let mut lead = Lead {
+        created: ts(1_700_000_000 + i * 60),
+        updated: ts(1_700_000_000 + i * 60),
+        title: format!("Заявка {i}"),
+        text: "Текст с «кавычками» и переводом\nстроки".into(),
+        price: Money(12_034 + i),
+        cost: Money(10_000),
+        marker: Some(Marker::parse("seo_yandex").unwrap()),
+        roistat_lead_id: Some(format!("r-{i}")),
+        responsible: Some(Responsible::Role(Role::Manager)),
+        utm: Utm { source: "yandex".into(), medium: "organic".into(), ..Utm::default() },
+        attraction: Attraction { channel: "seo".into(), source: "yandex".into(), campaign: String::new() },
+        origin: Origin::ProxyLead,
+        comments: vec![comment("t", "c")],
+        tasks: vec![Task {
+            id: 1,
+            deadline: Some(ts(1_700_100_000)),
+            text: "позвонить".into(),
+            done: false,
+            from_roistat: true,
+        }],
+        ..Lead::default()
+    };
+    lead.extra.insert("delivery".into(), "Курьер".into());
+    lead.unmapped.insert("page".into(), "/catalog".into());
+    lead
+}
+
+fn comment(title: &str, text: &str) -> Comment {
+    Comment { at: ts(1_700_000_100), title: title.into(), text: text.into(), from_roistat: true }
+}
+
+fn phone(p: &str) -> Contact {
+    Contact { phone: p.into(), ..Contact::default() }
+}
+
+fn fact(day: i8, visits: u64) -> DailyFact {
+    DailyFact {
+        visits,
+        ..DailyFact::new(
+            Date::constant(2026, 11, day),
+            [Level::new("direct", ""), Level::new("brand", ""), Level::new("ad1", "")],
+        )
+    }
+}
+
+async fn every_entity_round_trips_and_survives_a_restart(fixture: &Fixture) {
+    let (lead, client, status, field, user, source, analytics, call, fact, settings, telephony);
+    {
+        let store = fixture.open().await;
+        let contact = Contact { name: "Иван".into(), phone: "8 901 222-33-55".into(), email: "I@x.ru".into() };
+        lead = store.intake_lead(sample_lead(1), contact).await.unwrap().lead;
+        client = store.client(lead.client_id.unwrap()).await.unwrap().unwrap();
+        status =
+            store.put(Status { id: 0, name: "Особый".into(), group: StatusGroup::NotCounted, order: 9 }).await.unwrap();
+        field = store
+            .put(ExtraField {
+                id: 0,
+                name: "Доставка".into(),
+                dev_name: "delivery".into(),
+                kind: FieldKind::Text,
+                service: false,
+            })
+            .await
+            .unwrap();
+        user = store.put(User { id: 0, name: "Петров".into(), role: Role::Manager, ..User::default() }).await.unwrap();
+        source = store
+            .put(LeadSource {
+                name: "Roistat".into(),
+                use_calls: true,
+                publication_address: "https://crm.example.ru/crm".into(),
+                api_key: Secret::new("k"),
+                ..LeadSource::default()
+            })
+            .await
+            .unwrap();
+        analytics = store
+            .put(AnalyticsSource {
+                name: "Основной".into(),
+                api_key: Secret::new("key"),
+                project: "1".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        call = store
+            .put_call(Call {
+                roistat_call_id: Some("c1".into()),
+                caller: "79990001122".into(),
+                lead_id: Some(lead.id),
+                ..Call::default()
+            })
+            .await
+            .unwrap();
+        fact = DailyFact {
+            visits: 10,
+            leads: 2,
+            revenue: Money(100),
+            ..DailyFact::new(
+                Date::constant(2026, 11, 1),
+                [Level::new("seo", "SEO"), Level::new("yandex", ""), Level::default()],
+            )
+        };
+        store.replace_facts(0, fact.date, fact.date, vec![fact.clone()]).await.unwrap();
+        settings = ServiceSettings { publication: "base".into(), ..store.service_settings().await.unwrap() };
+        store.put_service_settings(settings.clone()).await.unwrap();
+        telephony = Telephony { provider: "Mango".into(), address: "https://pbx".into(), ..Telephony::default() };
+        store.put_telephony(telephony.clone()).await.unwrap();
+    }
+    let store = fixture.open().await;
+    let mut stored_lead = store.lead(lead.id).await.unwrap().unwrap();
+    assert_eq!(stored_lead.call_ids, vec![call.id]);
+    stored_lead.call_ids.clear();
+    assert!(stored_lead.version > lead.version, "linking the call moved the version");
+    stored_lead.version = lead.version;
+    stored_lead.changed_by = lead.changed_by.clone();
+    stored_lead.updated = lead.updated;
+    assert_eq!(stored_lead, lead);
+    assert_eq!(client.phone, "8 901 222-33-55");
+    assert_eq!(store.client(client.id).await.unwrap().unwrap(), client);
+    assert_eq!(store.get::<Status>(status.id).await.unwrap().unwrap(), status);
+    assert_eq!(store.get::<ExtraField>(field.id).await.unwrap().unwrap(), field);
+    assert_eq!(store.get::<User>(user.id).await.unwrap().unwrap(), user);
+    assert_eq!(store.get::<LeadSource>(source.id).await.unwrap().unwrap(), source);
+    assert_eq!(store.get::<AnalyticsSource>(analytics.id).await.unwrap().unwrap(), analytics);
+    assert_eq!(store.call(call.id).await.unwrap().unwrap(), call);
+    assert_eq!(store.facts_between(fact.date, fact.date).await.unwrap(), vec![fact]);
+    assert_eq!(store.service_settings().await.unwrap(), settings);
+    assert_eq!(store.telephony().await.unwrap(), telephony);
+    // The same contact by another spelling of the phone finds the same client.
+    let again = store.intake_lead(sample_lead(2), phone("+7 (901) 222 33 55")).await.unwrap();
+    assert_eq!(again.lead.client_id, Some(client.id));
+}
+
+async fn lead_numbers_never_repeat_across_restarts(fixture: &Fixture) {
+    let mut numbers = Vec::new();
+    for round in 0..3 {
+        let store = fixture.open().await;
+        for i in 0..3 {
+            numbers.push(store.add_lead(sample_lead(round * 10 + i)).await.unwrap().number);
+        }
+        let intake = store.intake_lead(sample_lead(round * 10 + 5), Contact::default()).await.unwrap();
+        numbers.push(intake.lead.number);
+    }
+    let mut sorted = numbers.clone();
+    sorted.dedup();
+    assert_eq!(sorted.len(), 12);
+    assert!(numbers.windows(2).all(|w| w[0] < w[1]), "numbers must grow: {numbers:?}");
+}
+
+async fn index_queries_return_exactly_the_matching_records(fixture: &Fixture) {
+    let store = fixture.open().await;
+    let leads: Vec<Lead> = store.add_leads((0..50).map(sample_lead).collect()).await.unwrap();
+    let between = store.leads_created_between(leads[10].created, leads[20].created).await.unwrap();
+    let ids = |leads: &[Lead]| leads.iter().map(|l| l.id).collect::<Vec<_>>();
+    assert_eq!(ids(&between), ids(&leads[10..20]));
+    let newest = store.leads_newest(5).await.unwrap();
+    assert_eq!(ids(&newest), leads[45..].iter().rev().map(|l| l.id).collect::<Vec<_>>());
+    // Three leads change now; every other one was last changed in 2023.
+    let before_change = Timestamp::now() - Duration::from_secs(1);
+    for i in [3, 7, 40] {
+        let edit = LeadEdit::set(&leads[i], LeadValue::Title(format!("{} (изменена)", leads[i].title)));
+        store.change_lead(leads[i].id, Some(leads[i].version), vec![edit], "Петров").await.unwrap();
+    }
+    let changed = store.leads_changed_since(before_change).await.unwrap();
+    let mut changed_ids = ids(&changed);
+    changed_ids.sort_unstable();
+    assert_eq!(changed_ids, vec![leads[3].id, leads[7].id, leads[40].id]);
+    assert!(changed.iter().all(|l| l.title.ends_with("(изменена)")));
+    let exported = store.exportable_lead_ids_changed_since(before_change, None).await.unwrap();
+    assert_eq!(exported, vec![leads[3].id, leads[7].id, leads[40].id]);
+    // No lead is listed twice after its index entry moved.
+    assert_eq!(store.exportable_lead_ids_changed_since(ts(0), None).await.unwrap().len(), 50);
+    let exports = store.lead_exports(vec![leads[3].id, leads[7].id]).await.unwrap();
+    assert_eq!(
+        exports.iter().map(|e| e.title.to_string()).collect::<Vec<_>>(),
+        ["Заявка 3 (изменена)", "Заявка 7 (изменена)"]
+    );
+    assert_eq!(store.lead_by_roistat_id("r-17").await.unwrap().unwrap().id, leads[17].id);
+    assert!(store.lead_by_roistat_id("r-999").await.unwrap().is_none());
+}
+
+async fn intake_is_idempotent_on_roistat_id(fixture: &Fixture) {
+    let store = fixture.open().await;
+    let first = store.intake_lead(sample_lead(1), Contact::default()).await.unwrap();
+    let second = store.intake_lead(sample_lead(1), Contact::default()).await.unwrap();
+    assert!(first.created && !second.created);
+    assert_eq!(first.lead.id, second.lead.id);
+    assert_eq!(store.lead_count().await.unwrap(), 1);
+}
+
+async fn batch_intake_matches_resends_and_clients_inside_the_batch(fixture: &Fixture) {
+    let intakes;
+    {
+        let store = fixture.open().await;
+        let earlier = store.intake_lead(sample_lead(7), phone("+7 900 000-00-07")).await.unwrap();
+        let batch = vec![
+            (sample_lead(1), phone("+7 900 111-11-11")),
+            (sample_lead(2), phone("8 (900) 111-11-11")),
+            (sample_lead(1), phone("+7 900 111-11-11")),
+            (sample_lead(7), phone("+7 900 000-00-07")),
+        ];
+        intakes = store.intake_leads(batch).await.unwrap();
+        let created: Vec<bool> = intakes.iter().map(|i| i.created).collect();
+        assert_eq!(created, [true, true, false, false]);
+        assert_eq!(intakes[2].lead.id, intakes[0].lead.id, "a resend in the same batch is the first copy");
+        assert_eq!(intakes[3].lead.id, earlier.lead.id, "a resend of an earlier lead");
+        assert_eq!(intakes[0].lead.client_id, intakes[1].lead.client_id, "one client for one phone");
+        assert_eq!(intakes[1].lead.number, intakes[0].lead.number + 1);
+    }
+    let store = fixture.open().await;
+    assert_eq!(store.lead_count().await.unwrap(), 3);
+    assert_eq!(store.lead_by_roistat_id("r-2").await.unwrap().map(|l| l.id), Some(intakes[1].lead.id));
+    assert_eq!(store.all_clients().await.unwrap().len(), 2);
+}
+
+async fn concurrent_intake_of_one_phone_makes_one_client(fixture: &Fixture) {
+    let store = fixture.open().await;
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move { store.intake_lead(sample_lead(i), phone("+7 900 555-44-33")).await.unwrap() })
+        })
+        .collect();
+    let mut clients = Vec::new();
+    let mut numbers = Vec::new();
+    for task in tasks {
+        let intake = task.await.unwrap();
+        clients.push(intake.lead.client_id);
+        numbers.push(intake.lead.number);
+    }
+    clients.dedup();
+    assert_eq!(clients.len(), 1, "one phone, one client");
+    numbers.sort_unstable();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 16, "every lead its own number");
+    assert_eq!(store.all_clients().await.unwrap().len(), 1);
+}
+
+async fn facts_reload_replaces_and_never_doubles(fixture: &Fixture) {
+    let store = fixture.open().await;
+    let d = |day| Date::constant(2026, 11, day);
+    store.replace_facts(1, d(1), d(3), vec![fact(1, 10), fact(2, 20), fact(3, 30)]).await.unwrap();
+    store.replace_facts(2, d(1), d(3), vec![fact(2, 5)]).await.unwrap();
+    store.replace_facts(1, d(2), d(3), vec![fact(2, 21)]).await.unwrap();
+    let facts = store.facts_between(d(1), d(3)).await.unwrap();
+    let visits: Vec<(u64, u64)> = facts.iter().map(|f| (f.source_id, f.visits)).collect();
+    assert_eq!(visits, vec![(1, 10), (1, 21), (2, 5)]);
+    assert_eq!(store.fact_date_span().await.unwrap(), Some((d(1), d(2))));
+    assert_eq!(store.fact_count().await.unwrap(), 3);
+}
+
+fn exchange(i: u16) -> ExchangeEntry {
+    ExchangeEntry {
+        id: 0,
+        at: ts(i64::from(i)),
+        remote: "127.0.0.1".into(),
+        action: "lead".into(),
+        outcome: Outcome::Ok,
+        http_status: 200 + i,
+        duration_micros: 5,
+        error: String::new(),
+        params: vec![],
+        answer: String::new(),
+        request_bytes: 0,
+    }
+}
+
+async fn exchange_log_keeps_the_newest(fixture: &Fixture) {
+    let store = fixture.open().await;
+    store.set_exchange_capacity(10).await.unwrap();
+    for i in 0..25u16 {
+        store.log_exchanges(vec![exchange(i)]).await.unwrap();
+    }
+    let newest = store.exchange_newest(100).await.unwrap();
+    assert_eq!(newest.len(), 10);
+    assert_eq!(newest.first().unwrap().http_status, 224);
+    assert_eq!(newest.last().unwrap().http_status, 215);
+    assert_eq!(store.exchange_count().await.unwrap(), 10);
+    let page = store.exchange_page(Some(newest[2].id), 3).await.unwrap();
+    assert_eq!(page.iter().map(|e| e.http_status).collect::<Vec<_>>(), [221, 220, 219]);
+    assert_eq!(store.exchange_after(newest[1].id).await.unwrap().len(), 1);
+}
+
+async fn schema_is_created_once_even_concurrently(fixture: &Fixture) {
+    let store = fixture.open().await;
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let s = store.clone();
+            tokio::spawn(async move { s.ensure_schema().await.unwrap() })
+        })
+        .collect();
+    let mut created = 0;
+    for task in tasks {
+        created += task.await.unwrap();
+    }
+    assert_eq!(created, required_fields().len() + default_statuses().len());
+    assert_eq!(store.list::<ExtraField>().await.unwrap().len(), required_fields().len());
+    assert_eq!(store.statuses().await.unwrap().len(), 4);
+    let dup = store
+        .put(ExtraField {
+            id: 0,
+            name: "x".into(),
+            dev_name: "utm_source".into(),
+            kind: FieldKind::Text,
+            service: false,
+        })
+        .await;
+    assert!(matches!(dup, Err(StoreError::Invalid(m)) if m.contains("utm_source")));
+}
+
+async fn an_edit_moves_the_version_and_names_who_and_when(fixture: &Fixture) {
+    let store = fixture.open().await;
+    let lead = store.add_lead(sample_lead(1)).await.unwrap();
+    assert_eq!(lead.version, 1);
+    let before = Timestamp::now() - Duration::from_secs(1);
+    let changed = store
+        .change_lead(lead.id, Some(1), vec![LeadEdit::set(&lead, LeadValue::Price(Money(50_000)))], "Петров")
+        .await
+        .unwrap();
+    assert_eq!((changed.version, changed.changed_by.as_str(), changed.price), (2, "Петров", Money(50_000)));
+    assert!(changed.updated > before);
+    assert_eq!(store.lead(lead.id).await.unwrap().unwrap(), changed);
+}
+
+async fn an_edit_of_a_field_that_moved_is_a_conflict(fixture: &Fixture) {
+    let store = fixture.open().await;
+    let lead = store.add_lead(sample_lead(1)).await.unwrap();
+    let theirs = LeadEdit::set(&lead, LeadValue::Status(Some(3)));
+    let saved = store.change_lead(lead.id, Some(lead.version), vec![theirs], "Петров").await.unwrap();
+    let mine = LeadEdit::set(&lead, LeadValue::Status(Some(4)));
+    let err = store.change_lead(lead.id, Some(lead.version), vec![mine], "Сидорова").await.unwrap_err();
+    match &err {
+        StoreError::Conflict { by, current, .. } => {
+            assert_eq!(by, "Петров");
+            assert_eq!(current.status_id, Some(3));
+        }
+        other => panic!("expected a conflict, got {other}"),
+    }
+    assert!(err.to_string().contains("изменил Петров"), "{err}");
+    assert_eq!(store.lead(lead.id).await.unwrap().unwrap(), saved, "nothing was written");
+}
+
+async fn an_edit_made_before_a_roistat_comment_keeps_the_comment(fixture: &Fixture) {
+    let store = fixture.open().await;
+    let lead = store.add_lead(sample_lead(1)).await.unwrap();
+    store.append_comment(lead.id, comment("Roistat", "перезвонить после 18"), "Roistat").await.unwrap();
+    // The form was opened before the comment came and changed the title.
+    let mut edited = lead.clone();
+    edited.title = "Окна ПВХ".into();
+    let saved = store.change_lead(lead.id, Some(lead.version), LeadEdit::diff(&lead, &edited), "Петров").await.unwrap();
+    assert_eq!(saved.title, "Окна ПВХ");
+    assert!(saved.comments.iter().any(|c| c.text == "перезвонить после 18"), "the comment survives");
+    assert_eq!(saved.comments.len(), lead.comments.len() + 1);
+}
+
+async fn writing_over_a_conflict_applies_the_edit(fixture: &Fixture) {
+    let store = fixture.open().await;
+    let lead = store.add_lead(sample_lead(1)).await.unwrap();
+    store
+        .change_lead(lead.id, None, vec![LeadEdit::set(&lead, LeadValue::Title("их".into()))], "Петров")
+        .await
+        .unwrap();
+    let mine = vec![LeadEdit::set(&lead, LeadValue::Title("моё".into()))];
+    assert!(matches!(
+        store.change_lead(lead.id, Some(lead.version), mine.clone(), "Сидорова").await,
+        Err(StoreError::Conflict { .. })
+    ));
+    let over = store.change_lead(lead.id, None, mine, "Сидорова").await.unwrap();
+    assert_eq!((over.title.as_str(), over.version), ("моё", 3));
+}
+
+async fn appends_never_conflict_and_never_overwrite(fixture: &Fixture) {
+    let store = fixture.open().await;
+    let lead = store.add_lead(sample_lead(1)).await.unwrap();
+    let tasks: Vec<_> = (0..10)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let task =
+                    Task { id: 0, deadline: None, text: format!("задача {i}"), done: false, from_roistat: true };
+                store.append_task(lead.id, task, "Roistat").await.unwrap();
+                store.append_comment(lead.id, comment("Roistat", &format!("комментарий {i}")), "Roistat").await.unwrap()
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let stored = store.lead(lead.id).await.unwrap().unwrap();
+    assert_eq!(stored.comments.len(), 11);
+    assert_eq!(stored.tasks.len(), 11);
+    let mut ids: Vec<u64> = stored.tasks.iter().map(|t| t.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 11, "every task its own id");
+    assert_eq!(stored.version, 21);
+}
+
+async fn changes_arrive_on_the_feed(fixture: &Fixture) {
+    let store = fixture.open().await;
+    let mut feed = store.subscribe();
+    let lead = store.add_lead(sample_lead(1)).await.unwrap();
+    let next = tokio::time::timeout(Duration::from_secs(10), feed.next()).await.unwrap();
+    assert_eq!(next, Some(StoreEvent::LeadsChanged(vec![lead.id])));
+    store.append_comment(lead.id, comment("Roistat", "x"), "Roistat").await.unwrap();
+    let next = tokio::time::timeout(Duration::from_secs(10), feed.next()).await.unwrap();
+    assert_eq!(next, Some(StoreEvent::LeadsChanged(vec![lead.id])));
+    store.put(Status { id: 0, name: "Новый".into(), group: StatusGroup::NotCounted, order: 1 }).await.unwrap();
+    let next = tokio::time::timeout(Duration::from_secs(10), feed.next()).await.unwrap();
+    assert_eq!(next, Some(StoreEvent::CatalogChanged));
+}
+
+/// A store with some of everything.
+async fn filled(store: &Store) {
+    store.ensure_schema().await.unwrap();
+    for i in 0..40 {
+        store.intake_lead(sample_lead(i), phone(&format!("+7 900 000-00-{:02}", i % 25))).await.unwrap();
+    }
+    store.add_leads((100..120).map(|i| Lead { roistat_lead_id: None, ..sample_lead(i) }).collect()).await.unwrap();
+    let facts: Vec<DailyFact> = (1..=28).map(|day| fact(day, u64::from(day as u8) * 3)).collect();
+    store.replace_facts(1, Date::constant(2026, 11, 1), Date::constant(2026, 11, 28), facts).await.unwrap();
+    store.log_exchanges((0..5).map(exchange).collect()).await.unwrap();
+}
+
+/// The backup without its header (which carries the time of the backup).
+async fn backup_text(store: &Store) -> String {
+    let (out, _) = store.backup(Vec::new()).await.unwrap();
+    String::from_utf8(out).unwrap().split_once('\n').unwrap().1.to_string()
+}
+
+async fn backup_restore_gives_an_identical_store(fixture: &Fixture) {
+    let other = Fixture::embedded();
+    let original = other.open().await;
+    filled(&original).await;
+    let (file, written) = original.backup(Vec::new()).await.unwrap();
+    let restored = fixture.open().await;
+    let read = restored.restore(Cursor::new(file), false).await.unwrap();
+    assert_eq!(written, read);
+    assert_eq!((read.leads, read.facts), (60, 28));
+    assert_eq!(backup_text(&original).await, backup_text(&restored).await);
+    assert_eq!(original.leads_newest(20).await.unwrap(), restored.leads_newest(20).await.unwrap());
+    assert_eq!(restored.lead_by_roistat_id("r-17").await.unwrap(), original.lead_by_roistat_id("r-17").await.unwrap());
+    let next = restored.add_lead(Lead::default()).await.unwrap();
+    let max = original.all_leads().await.unwrap().iter().map(|l| l.number).max().unwrap();
+    assert!(next.number > max, "numbering continues without repeats");
+}
+
+async fn restore_refuses_a_store_with_data_unless_forced(fixture: &Fixture) {
+    let store = fixture.open().await;
+    filled(&store).await;
+    let (file, _) = store.backup(Vec::new()).await.unwrap();
+    let err = store.restore(Cursor::new(file.clone()), false).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotEmpty(_)), "{err}");
+    store.add_lead(Lead { title: "после копии".into(), ..Lead::default() }).await.unwrap();
+    store.restore(Cursor::new(file), true).await.unwrap();
+    assert_eq!(store.lead_count().await.unwrap(), 60, "the lead made after the backup is gone");
+}
+
+async fn a_damaged_backup_is_refused_and_changes_nothing(fixture: &Fixture) {
+    let source = Fixture::embedded();
+    let original = source.open().await;
+    filled(&original).await;
+    let (file, _) = original.backup(Vec::new()).await.unwrap();
+    let text = String::from_utf8(file).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+
+    let target = fixture.open().await;
+    let marker = target.add_lead(Lead { title: "Своя заявка".into(), ..Default::default() }).await.unwrap();
+    let before = backup_text(&target).await;
+
+    let truncated = lines[..lines.len() / 2].join("\n");
+    let err = target.restore(Cursor::new(truncated.into_bytes()), true).await.unwrap_err();
+    assert!(matches!(err, StoreError::Backup { .. }) && err.to_string().contains("обрезан"), "{err}");
+
+    let mut edited: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
+    edited[42] = edited[42].replace("\"record\":{", "\"record\":{{");
+    let err = target.restore(Cursor::new(edited.join("\n").into_bytes()), true).await.unwrap_err();
+    assert!(matches!(err, StoreError::Backup { line: 43, .. }), "{err}");
+    assert!(err.to_string().contains("строка 43"), "{err}");
+
+    let mut removed = lines.clone();
+    removed.remove(50);
+    let err = target.restore(Cursor::new(removed.join("\n").into_bytes()), true).await.unwrap_err();
+    assert!(err.to_string().contains("файл изменён"), "{err}");
+
+    assert_eq!(backup_text(&target).await, before);
+    assert_eq!(target.lead(marker.id).await.unwrap().unwrap().title, "Своя заявка");
+}
