@@ -1,27 +1,37 @@
 //! Plain data and rules, no I/O.
 
+mod analytics_source;
 mod attribution;
-mod catalog;
 mod exchange;
+mod extra_field;
 mod fact;
 mod lead;
 mod lead_edit;
 mod lead_export;
+mod lead_source;
 mod marker;
 mod money;
+mod people;
 mod reconcile;
 mod secret;
 mod settings;
+mod status;
+mod telephony;
 
+pub use analytics_source::*;
 pub use attribution::{attribute, marker_text_from_attraction};
-pub use catalog::*;
 pub use exchange::*;
+pub use extra_field::*;
 pub use fact::*;
 pub use lead::*;
 pub use lead_edit::{LeadEdit, LeadValue};
 pub use lead_export::{LeadExport, UtmExport};
+pub use lead_source::*;
 pub use marker::*;
 pub use money::*;
+pub use people::*;
 pub use reconcile::{LATE_AFTER, LateLead, OurLead, Reconciliation, RoistatLead, reconcile};
 pub use secret::Secret;
 pub use settings::*;
+pub use status::*;
+pub use telephony::*;

@@ -11,6 +11,7 @@ mod codec;
 mod durability;
 mod error;
 mod exchange;
+mod export;
 mod facts;
 mod handle;
 mod intake;
@@ -18,7 +19,6 @@ mod journal;
 mod leads;
 mod migrate;
 mod permissions;
-mod service_support;
 
 pub use backup::BackupSummary;
 pub use catalog::{Record, generate_password};
