@@ -1,12 +1,12 @@
 //! Store: the restart after a crash. 45,000 leads are in sled's files and 5,000 more (one intake
 //! batch each) only in the intake journal, as after a SIGKILL before any flush of sled; the
-//! figure is `SledStore::open`, which writes the 5,000 again and checkpoints.
+//! figure is `Store::open_embedded`, which writes the 5,000 again and checkpoints.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::Timestamp;
 use skvoz::domain::Contact;
 use skvoz::domain::{Lead, Origin, Utm};
-use skvoz::store::{SledStore, store_dir};
+use skvoz::store::{Store, store_dir};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -49,25 +49,26 @@ fn is_journal(name: &str) -> bool {
 
 fn restart(c: &mut Criterion) {
     skvoz::tune_allocator();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let open = |dir: &Path| rt.block_on(Store::open_embedded(dir)).unwrap();
     // A store with 45,000 flushed leads and an empty journal.
     let clean = tempfile::tempdir().unwrap();
     {
-        let store = SledStore::open(clean.path()).unwrap();
+        let store = open(clean.path());
         for start in (0..IN_SLED).step_by(BATCH as usize) {
             let items: Vec<_> = (start..start + BATCH).map(lead).collect();
-            store.intake_leads(&items).unwrap();
+            rt.block_on(store.intake_leads(items)).unwrap();
         }
-        store.checkpoint().unwrap();
+        rt.block_on(store.close()).unwrap();
     }
     // The journal 5,000 more single-lead batches leave behind.
     let journal: Vec<(std::ffi::OsString, Vec<u8>)> = {
         let busy = tempfile::tempdir().unwrap();
         copy_dir(clean.path(), busy.path());
-        let store = SledStore::open(busy.path()).unwrap();
+        let store = open(busy.path());
         for i in IN_SLED..IN_SLED + PENDING {
-            store.intake_leads(&[lead(i)]).unwrap();
+            rt.block_on(store.intake_leads(vec![lead(i)])).unwrap();
         }
-        store.sync_intake().unwrap();
         let files = std::fs::read_dir(store_dir(busy.path()))
             .unwrap()
             .map(|e| e.unwrap())
@@ -86,8 +87,12 @@ fn restart(c: &mut Criterion) {
     {
         let dir = tempfile::tempdir().unwrap();
         crashed(dir.path());
-        let store = SledStore::open(dir.path()).unwrap();
-        assert_eq!(store.lead_count(), (IN_SLED + PENDING) as usize, "the replay brought back every lead");
+        let store = open(dir.path());
+        assert_eq!(
+            rt.block_on(store.lead_count()).unwrap(),
+            (IN_SLED + PENDING) as usize,
+            "the replay brought back every lead"
+        );
     }
 
     let mut group = c.benchmark_group("store_restart");
@@ -99,7 +104,7 @@ fn restart(c: &mut Criterion) {
                 let dir = tempfile::tempdir().unwrap();
                 crashed(dir.path());
                 let started = Instant::now();
-                let store = SledStore::open(dir.path()).unwrap();
+                let store = open(dir.path());
                 total += started.elapsed();
                 drop(store);
             }
