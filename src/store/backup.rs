@@ -10,13 +10,13 @@ use crate::domain::{
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};
 
-const FORMAT: &str = "skvoz-backup";
+pub(super) const FORMAT: &str = "skvoz-backup";
 
 // Lines live one at a time while reading or writing; boxing the big records would buy nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-enum Line {
+pub(super) enum Line {
     Header { format: String, schema_version: u32, created: jiff::Timestamp },
     Counter { name: String, next: u64 },
     ServiceSettings { record: ServiceSettings },
@@ -116,7 +116,7 @@ impl SledStore {
     pub fn restore(&self, input: &mut dyn BufRead, force: bool) -> Result<BackupSummary> {
         let lines = read_backup(input)?;
         if !force && !self.is_empty() {
-            return Err(StoreError::NotEmpty(self.path().to_path_buf()));
+            return Err(StoreError::NotEmpty(format!("Каталог {}", self.path().display())));
         }
         let guard = self.lock();
         // The journal describes leads that are about to be replaced: it must not bring them back.
@@ -205,7 +205,7 @@ impl SledStore {
     }
 }
 
-fn read_backup(input: &mut dyn BufRead) -> Result<Vec<Line>> {
+pub(super) fn read_backup(input: &mut dyn BufRead) -> Result<Vec<Line>> {
     let mut lines = Vec::new();
     let mut ended = None;
     for (index, text) in input.lines().enumerate() {

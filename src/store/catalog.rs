@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 pub(super) const CATALOG_TREES: &[&str] = &["statuses", "extra_fields", "users", "lead_sources", "analytics_sources"];
 
 /// A reference record kept by id in a tree of its own.
-pub trait Record: Serialize + DeserializeOwned + Clone {
+pub trait Record: Serialize + DeserializeOwned + Clone + std::fmt::Debug + Send + Sync + 'static {
     /// Its tree; one of the store's catalog trees.
     const TREE: &'static str;
     /// What it is, in Russian, for messages.
@@ -42,8 +42,8 @@ record!(User, "users", "пользователь");
 record!(LeadSource, "lead_sources", "источник получения заявок");
 record!(AnalyticsSource, "analytics_sources", "источник получения аналитики");
 
-const SERVICE_SETTINGS: &str = "settings/service";
-const TELEPHONY: &str = "settings/telephony";
+pub(super) const SERVICE_SETTINGS: &str = "settings/service";
+pub(super) const TELEPHONY: &str = "settings/telephony";
 
 impl SledStore {
     fn catalog_tree<T: Record>(&self) -> Result<&sled::Tree> {

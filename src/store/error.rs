@@ -26,8 +26,9 @@ pub enum StoreError {
     NotFound(String),
     #[error("Резервная копия, строка {line}: {reason}")]
     Backup { line: usize, reason: String },
-    #[error("Каталог {0} уже содержит данные: восстановление поверх них возможно только с --force")]
-    NotEmpty(PathBuf),
+    /// Where (a folder or a database) already holds data.
+    #[error("{0} уже содержит данные: восстановление поверх них возможно только с --force")]
+    NotEmpty(String),
     #[error("Ошибка ввода-вывода: {0}")]
     Io(#[from] std::io::Error),
     /// Nothing was stored, and a retry later may succeed (a full disk): the service answers 503.
@@ -35,6 +36,15 @@ pub enum StoreError {
         "Не удалось записать в {path}: {reason}. Ничего не записано; освободите место на диске — запись возобновится сама"
     )]
     Unavailable { path: PathBuf, reason: String },
+    /// The database server cannot be reached; nothing was written. A retry later may succeed.
+    #[error(
+        "Нет связи с базой данных {server}: {reason}. Проверьте, что сервер PostgreSQL запущен и доступен; программа переподключится сама"
+    )]
+    Unreachable { server: String, reason: String },
+    #[error(
+        "База данных {server} обновлена более новой версией skvoz (схема {found}, эта версия понимает до {supported}): обновите программу"
+    )]
+    NewerDatabase { server: String, found: i32, supported: i32 },
     /// The store cannot tell what reached the disk: the process must stop and open it again.
     #[error(
         "Хранилище {path} не может продолжать работу: {reason}. Программа завершается; после перезапуска принятые заявки восстановятся из журнала"
@@ -86,6 +96,12 @@ impl Clone for StoreError {
             StoreError::Io(e) => StoreError::Io(std::io::Error::new(e.kind(), e.to_string())),
             StoreError::Unavailable { path, reason } => {
                 StoreError::Unavailable { path: path.clone(), reason: reason.clone() }
+            }
+            StoreError::Unreachable { server, reason } => {
+                StoreError::Unreachable { server: server.clone(), reason: reason.clone() }
+            }
+            StoreError::NewerDatabase { server, found, supported } => {
+                StoreError::NewerDatabase { server: server.clone(), found: *found, supported: *supported }
             }
             StoreError::Unrecoverable { path, reason } => {
                 StoreError::Unrecoverable { path: path.clone(), reason: reason.clone() }

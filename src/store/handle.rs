@@ -4,6 +4,7 @@
 //! backend runs its blocking work on tokio's blocking pool, so an `await` never holds up a
 //! runtime thread, and checkpoints run beside intake, never under a lock intake needs.
 
+use super::postgres::PgStore;
 use super::{BackupSummary, ExchangeScan, Intake, Record, Result, SledStore, StoreError, StoreEvent};
 use crate::domain::{
     Call, Client, ClientId, Contact, DailyFact, ExchangeEntry, ExchangeFilter, Lead, LeadEdit, LeadExport, LeadId,
@@ -30,6 +31,7 @@ struct Shared {
 
 enum Backend {
     Embedded(SledStore),
+    Postgres(PgStore),
 }
 
 /// Runs blocking store work off the runtime's threads.
@@ -37,32 +39,35 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + '
     tokio::task::spawn_blocking(work).await.map_err(|e| StoreError::Db(format!("работа с хранилищем прервана: {e}")))?
 }
 
-/// `store.embedded(|s| ...)`: the closure runs with the embedded backend on the blocking pool.
-macro_rules! on_backend {
-    ($self:ident, |$s:ident| $body:expr) => {{
+/// `read_op!(self, |s| sled, |p| postgres)`: the embedded closure runs on the blocking pool with a
+/// clone of the sled store; the PostgreSQL expression is awaited as it is.
+macro_rules! read_op {
+    ($self:ident, |$s:ident| $sled:expr, |$p:ident| $pg:expr) => {{
         match &$self.0.backend {
             Backend::Embedded(e) => {
                 let $s = e.clone();
-                blocking(move || $body).await
+                blocking(move || $sled).await
             }
+            Backend::Postgres($p) => $pg.await,
         }
     }};
 }
 
-/// Same, then makes the write durable before returning.
-macro_rules! write_on_backend {
-    ($self:ident, |$s:ident| $body:expr) => {{
+/// Same for a write: durable before it returns (sled's group commit; PostgreSQL's commit).
+macro_rules! write_op {
+    ($self:ident, |$s:ident| $sled:expr, |$p:ident| $pg:expr) => {{
         $self.check_failure()?;
         match &$self.0.backend {
             Backend::Embedded(e) => {
                 let $s = e.clone();
                 blocking(move || {
-                    let out = $body?;
+                    let out = $sled?;
                     $s.durable()?;
                     Ok(out)
                 })
                 .await
             }
+            Backend::Postgres($p) => $pg.await,
         }
     }};
 }
@@ -80,18 +85,24 @@ impl Store {
         Ok(Store::embedded(SledStore::open(data_dir)?))
     }
 
+    /// Connects to a team database (creating or migrating its schema).
+    pub async fn open_postgres(config: tokio_postgres::Config) -> Result<Store> {
+        Ok(Store::with(Backend::Postgres(PgStore::open(config).await?)))
+    }
+
     fn embedded(sled: SledStore) -> Store {
-        Store(Arc::new(Shared {
-            backend: Backend::Embedded(sled),
-            failure: Mutex::new(None),
-            checkpointing: AtomicBool::new(false),
-        }))
+        Store::with(Backend::Embedded(sled))
+    }
+
+    fn with(backend: Backend) -> Store {
+        Store(Arc::new(Shared { backend, failure: Mutex::new(None), checkpointing: AtomicBool::new(false) }))
     }
 
     /// Where the data live, for people: the folder of the embedded store.
     pub fn location(&self) -> String {
         match &self.0.backend {
             Backend::Embedded(s) => s.path().display().to_string(),
+            Backend::Postgres(p) => p.server().to_string(),
         }
     }
 
@@ -100,6 +111,7 @@ impl Store {
     pub fn embedded_dir(&self) -> Option<PathBuf> {
         match &self.0.backend {
             Backend::Embedded(s) => Some(s.path().to_path_buf()),
+            Backend::Postgres(_) => None,
         }
     }
 
@@ -126,47 +138,65 @@ impl Store {
     pub fn subscribe(&self) -> ChangeFeed {
         match &self.0.backend {
             Backend::Embedded(s) => ChangeFeed(s.subscribe()),
+            Backend::Postgres(p) => ChangeFeed(p.subscribe()),
         }
     }
 
     // ---- maintenance ----
 
     pub async fn size_on_disk(&self) -> Result<u64> {
-        on_backend!(self, |s| s.size_on_disk())
+        read_op!(self, |s| s.size_on_disk(), |p| p.size_on_disk())
     }
 
     /// Whether the store holds nothing a person entered or loaded.
     pub async fn is_empty(&self) -> Result<bool> {
-        on_backend!(self, |s| Ok(s.is_empty()))
+        read_op!(self, |s| Ok(s.is_empty()), |p| p.is_empty())
     }
 
     /// Whether there are neither leads nor loaded figures (an admin's first start).
     pub async fn is_empty_of_work(&self) -> Result<bool> {
-        on_backend!(self, |s| Ok(s.is_empty_of_work()))
+        read_op!(self, |s| Ok(s.is_empty_of_work()), |p| p.is_empty_of_work())
     }
 
     /// Writes a backup (JSON lines) to `out` and hands `out` back.
     pub async fn backup<W: Write + Send + 'static>(&self, mut out: W) -> Result<(W, BackupSummary)> {
-        on_backend!(self, |s| {
-            let summary = s.backup(&mut out)?;
-            out.flush()?;
-            Ok((out, summary))
-        })
+        match &self.0.backend {
+            Backend::Embedded(e) => {
+                let s = e.clone();
+                blocking(move || {
+                    let summary = s.backup(&mut out)?;
+                    out.flush()?;
+                    Ok((out, summary))
+                })
+                .await
+            }
+            Backend::Postgres(p) => {
+                let summary = p.backup(&mut out).await?;
+                Ok((out, summary))
+            }
+        }
     }
 
     /// Replaces the data with a backup read from `input`; a store with data only with `force`.
     pub async fn restore<R: BufRead + Send + 'static>(&self, mut input: R, force: bool) -> Result<BackupSummary> {
-        write_on_backend!(self, |s| s.restore(&mut input, force))
+        write_op!(self, |s| s.restore(&mut input, force), |p| p.restore(&mut input, force))
     }
 
     /// Brings the files up to date so that the next open is quick; call it before the process ends.
     pub async fn close(&self) -> Result<()> {
-        on_backend!(self, |s| s.checkpoint())
+        match &self.0.backend {
+            Backend::Embedded(e) => {
+                let s = e.clone();
+                blocking(move || s.checkpoint()).await
+            }
+            // Every commit is already in the server's files.
+            Backend::Postgres(_) => Ok(()),
+        }
     }
 
     /// A checkpoint beside intake once the intake journal is long, one at a time.
     fn checkpoint_when_due(&self) {
-        let Backend::Embedded(s) = &self.0.backend;
+        let Backend::Embedded(s) = &self.0.backend else { return };
         if !s.checkpoint_due() || self.0.checkpointing.swap(true, Ordering::AcqRel) {
             return;
         }
@@ -187,43 +217,43 @@ impl Store {
     // ---- leads ----
 
     pub async fn lead(&self, id: LeadId) -> Result<Option<Lead>> {
-        on_backend!(self, |s| s.lead(id))
+        read_op!(self, |s| s.lead(id), |p| p.lead(id))
     }
 
     /// The leads of `ids` that exist, in that order.
     pub async fn leads_by_ids(&self, ids: Vec<LeadId>) -> Result<Vec<Lead>> {
-        on_backend!(self, |s| s.leads_by_ids(&ids))
+        read_op!(self, |s| s.leads_by_ids(&ids), |p| p.leads_by_ids(&ids))
     }
 
     pub async fn lead_by_roistat_id(&self, roistat_id: &str) -> Result<Option<Lead>> {
         let rid = roistat_id.to_string();
-        on_backend!(self, |s| s.lead_by_roistat_id(&rid))
+        read_op!(self, |s| s.lead_by_roistat_id(&rid), |p| p.lead_by_roistat_id(&rid))
     }
 
     /// The newest `n` leads, newest first.
     pub async fn leads_newest(&self, n: usize) -> Result<Vec<Lead>> {
-        on_backend!(self, |s| s.leads_newest(n))
+        read_op!(self, |s| s.leads_newest(n), |p| p.leads_newest(n))
     }
 
     pub async fn leads_created_between(&self, from: Timestamp, to: Timestamp) -> Result<Vec<Lead>> {
-        on_backend!(self, |s| s.leads_created_between(from, to))
+        read_op!(self, |s| s.leads_created_between(from, to), |p| p.leads_created_between(from, to))
     }
 
     pub async fn leads_changed_since(&self, since: Timestamp) -> Result<Vec<Lead>> {
-        on_backend!(self, |s| s.leads_changed_since(since))
+        read_op!(self, |s| s.leads_changed_since(since), |p| p.leads_changed_since(since))
     }
 
     pub async fn all_leads(&self) -> Result<Vec<Lead>> {
-        on_backend!(self, |s| s.all_leads())
+        read_op!(self, |s| s.all_leads(), |p| p.all_leads())
     }
 
     pub async fn lead_count(&self) -> Result<usize> {
-        on_backend!(self, |s| Ok(s.lead_count()))
+        read_op!(self, |s| Ok(s.lead_count()), |p| p.lead_count())
     }
 
     /// Adds leads typed in or copied; the store gives ids and numbers.
     pub async fn add_leads(&self, leads: Vec<Lead>) -> Result<Vec<Lead>> {
-        write_on_backend!(self, |s| s.add_leads(leads))
+        write_op!(self, |s| s.add_leads(leads), |p| p.add_leads(leads))
     }
 
     pub async fn add_lead(&self, lead: Lead) -> Result<Lead> {
@@ -242,7 +272,13 @@ impl Store {
         by: &str,
     ) -> Result<Lead> {
         let by = by.to_string();
-        write_on_backend!(self, |s| s.change_lead(id, expected_version, &edits, &by, Timestamp::now()))
+        write_op!(self, |s| s.change_lead(id, expected_version, &edits, &by, Timestamp::now()), |p| p.change_lead(
+            id,
+            expected_version,
+            &edits,
+            &by,
+            Timestamp::now()
+        ))
     }
 
     /// Appends never conflict and never overwrite.
@@ -261,14 +297,18 @@ impl Store {
     /// the lead made the first time). Durable when it returns; concurrent calls share one sync.
     pub async fn intake_leads(&self, items: Vec<(Lead, Contact)>) -> Result<Vec<Intake>> {
         self.check_failure()?;
-        let Backend::Embedded(e) = &self.0.backend;
-        let s = e.clone();
-        let intakes = blocking(move || {
-            let intakes = s.intake_leads(&items)?;
-            s.sync_intake()?;
-            Ok(intakes)
-        })
-        .await?;
+        let intakes = match &self.0.backend {
+            Backend::Embedded(e) => {
+                let s = e.clone();
+                blocking(move || {
+                    let intakes = s.intake_leads(&items)?;
+                    s.sync_intake()?;
+                    Ok(intakes)
+                })
+                .await?
+            }
+            Backend::Postgres(p) => p.intake_leads(&items).await?,
+        };
         self.checkpoint_when_due();
         Ok(intakes)
     }
@@ -281,102 +321,106 @@ impl Store {
     // ---- clients ----
 
     pub async fn client(&self, id: ClientId) -> Result<Option<Client>> {
-        on_backend!(self, |s| s.client(id))
+        read_op!(self, |s| s.client(id), |p| p.client(id))
     }
 
     pub async fn all_clients(&self) -> Result<Vec<Client>> {
-        on_backend!(self, |s| s.all_clients())
+        read_op!(self, |s| s.all_clients(), |p| p.all_clients())
     }
 
     pub async fn put_client(&self, client: Client) -> Result<Client> {
-        write_on_backend!(self, |s| s.put_client(client))
+        write_op!(self, |s| s.put_client(client), |p| p.put_client(client))
     }
 
     /// The client a contact matches (its empty fields filled), or a new one.
     pub async fn client_for_contact(&self, contact: Contact) -> Result<Client> {
-        write_on_backend!(self, |s| {
-            let id = s.client_for_contact(&contact, Timestamp::now())?;
-            s.client(id)?.ok_or_else(|| StoreError::NotFound(format!("клиент с id {id}")))
-        })
+        write_op!(
+            self,
+            |s| {
+                let id = s.client_for_contact(&contact, Timestamp::now())?;
+                s.client(id)?.ok_or_else(|| StoreError::NotFound(format!("клиент с id {id}")))
+            },
+            |p| p.client_for_contact(&contact, Timestamp::now())
+        )
     }
 
     // ---- catalog ----
 
     /// All records of a kind, by id.
     pub async fn list<T: Record + Send + 'static>(&self) -> Result<Vec<T>> {
-        on_backend!(self, |s| s.list::<T>())
+        read_op!(self, |s| s.list::<T>(), |p| p.list::<T>())
     }
 
     pub async fn get<T: Record + Send + 'static>(&self, id: u64) -> Result<Option<T>> {
-        on_backend!(self, |s| s.get::<T>(id))
+        read_op!(self, |s| s.get::<T>(id), |p| p.get::<T>(id))
     }
 
     /// Saves a record; id 0 means new and gets an id.
     pub async fn put<T: Record + Send + 'static>(&self, record: T) -> Result<T> {
-        write_on_backend!(self, |s| s.put(record))
+        write_op!(self, |s| s.put(record), |p| p.put(record))
     }
 
     pub async fn delete<T: Record + Send + 'static>(&self, id: u64) -> Result<()> {
-        write_on_backend!(self, |s| s.delete::<T>(id))
+        write_op!(self, |s| s.delete::<T>(id), |p| p.delete::<T>(id))
     }
 
     /// Statuses in their order.
     pub async fn statuses(&self) -> Result<Vec<Status>> {
-        on_backend!(self, |s| s.statuses())
+        read_op!(self, |s| s.statuses(), |p| p.statuses())
     }
 
     /// How many leads have the status (a used status cannot be deleted).
     pub async fn status_use_count(&self, status_id: u64) -> Result<u64> {
-        on_backend!(self, |s| s.status_use_count(status_id))
+        read_op!(self, |s| s.status_use_count(status_id), |p| p.status_use_count(status_id))
     }
 
     /// The status a new lead gets.
     pub async fn initial_status(&self) -> Result<Option<u64>> {
-        on_backend!(self, |s| s.initial_status())
+        read_op!(self, |s| s.initial_status(), |p| p.initial_status())
     }
 
     /// Creates the service fields, UTM fields and default statuses where missing; how many.
     pub async fn ensure_schema(&self) -> Result<usize> {
-        write_on_backend!(self, |s| s.ensure_schema())
+        write_op!(self, |s| s.ensure_schema(), |p| p.ensure_schema())
     }
 
     /// The first admin, made on the first start.
     pub async fn ensure_admin(&self) -> Result<User> {
-        write_on_backend!(self, |s| s.ensure_admin())
+        write_op!(self, |s| s.ensure_admin(), |p| p.ensure_admin())
     }
 
     // ---- settings ----
 
     /// The HTTP service's settings (a pure read).
     pub async fn service_settings(&self) -> Result<ServiceSettings> {
-        on_backend!(self, |s| s.service_settings())
+        read_op!(self, |s| s.service_settings(), |p| p.service_settings())
     }
 
     pub async fn put_service_settings(&self, settings: ServiceSettings) -> Result<()> {
-        write_on_backend!(self, |s| s.put_service_settings(&settings))
+        write_op!(self, |s| s.put_service_settings(&settings), |p| p.put_service_settings(&settings))
     }
 
     pub async fn telephony(&self) -> Result<Telephony> {
-        on_backend!(self, |s| s.telephony())
+        read_op!(self, |s| s.telephony(), |p| p.telephony())
     }
 
     pub async fn put_telephony(&self, telephony: Telephony) -> Result<()> {
-        write_on_backend!(self, |s| s.put_telephony(&telephony))
+        write_op!(self, |s| s.put_telephony(&telephony), |p| p.put_telephony(&telephony))
     }
 
     // ---- calls ----
 
     /// Saves a call, idempotent on Roistat's call id, and links it to its lead.
     pub async fn put_call(&self, call: Call) -> Result<Call> {
-        write_on_backend!(self, |s| s.put_call(call))
+        write_op!(self, |s| s.put_call(call), |p| p.put_call(call))
     }
 
     pub async fn calls(&self) -> Result<Vec<Call>> {
-        on_backend!(self, |s| s.calls())
+        read_op!(self, |s| s.calls(), |p| p.calls())
     }
 
     pub async fn call(&self, id: u64) -> Result<Option<Call>> {
-        on_backend!(self, |s| s.call(id))
+        read_op!(self, |s| s.call(id), |p| p.call(id))
     }
 
     // ---- facts ----
@@ -389,71 +433,76 @@ impl Store {
         to: Date,
         facts: Vec<DailyFact>,
     ) -> Result<usize> {
-        write_on_backend!(self, |s| s.replace_facts(analytics_source_id, from, to, &facts))
+        write_op!(self, |s| s.replace_facts(analytics_source_id, from, to, &facts), |p| p.replace_facts(
+            analytics_source_id,
+            from,
+            to,
+            &facts
+        ))
     }
 
     pub async fn facts_between(&self, from: Date, to: Date) -> Result<Vec<DailyFact>> {
-        on_backend!(self, |s| s.facts_between(from, to))
+        read_op!(self, |s| s.facts_between(from, to), |p| p.facts_between(from, to))
     }
 
     /// Every channel → source → campaign that figures were loaded for.
     pub async fn fact_markers(&self) -> Result<Vec<[Level; 3]>> {
-        on_backend!(self, |s| Ok(s.fact_markers()))
+        read_op!(self, |s| Ok(s.fact_markers()), |p| p.fact_markers())
     }
 
     pub async fn fact_count(&self) -> Result<usize> {
-        on_backend!(self, |s| Ok(s.fact_count()))
+        read_op!(self, |s| Ok(s.fact_count()), |p| p.fact_count())
     }
 
     pub async fn fact_date_span(&self) -> Result<Option<(Date, Date)>> {
-        on_backend!(self, |s| s.fact_date_span())
+        read_op!(self, |s| s.fact_date_span(), |p| p.fact_date_span())
     }
 
     // ---- exchange log ----
 
     /// Logs exchanges with Roistat; their ids.
     pub async fn log_exchanges(&self, entries: Vec<ExchangeEntry>) -> Result<Vec<u64>> {
-        write_on_backend!(self, |s| s.log_exchanges(entries))
+        write_op!(self, |s| s.log_exchanges(entries), |p| p.log_exchanges(entries))
     }
 
     pub async fn exchange_newest(&self, n: usize) -> Result<Vec<ExchangeEntry>> {
-        on_backend!(self, |s| s.exchange_newest(n))
+        read_op!(self, |s| s.exchange_newest(n), |p| p.exchange_newest(n))
     }
 
     /// Entries with ids above `after`, oldest first.
     pub async fn exchange_after(&self, after: u64) -> Result<Vec<ExchangeEntry>> {
-        on_backend!(self, |s| s.exchange_after(after))
+        read_op!(self, |s| s.exchange_after(after), |p| p.exchange_after(after))
     }
 
     pub async fn exchange_count(&self) -> Result<usize> {
-        on_backend!(self, |s| Ok(s.exchange_count()))
+        read_op!(self, |s| Ok(s.exchange_count()), |p| p.exchange_count())
     }
 
     /// Encoded bytes the log keeps.
     pub async fn exchange_bytes(&self) -> Result<u64> {
-        on_backend!(self, |s| Ok(s.exchange_bytes()))
+        read_op!(self, |s| Ok(s.exchange_bytes()), |p| p.exchange_bytes())
     }
 
     /// Up to `limit` entries below `before_id` (or the newest), newest first.
     pub async fn exchange_page(&self, before_id: Option<u64>, limit: usize) -> Result<Vec<ExchangeEntry>> {
-        on_backend!(self, |s| s.exchange_page(before_id, limit))
+        read_op!(self, |s| s.exchange_page(before_id, limit), |p| p.exchange_page(before_id, limit))
     }
 
     pub async fn exchange_scan(&self, filter: ExchangeFilter) -> Result<ExchangeScan> {
-        on_backend!(self, |s| s.exchange_scan(&filter))
+        read_op!(self, |s| s.exchange_scan(&filter), |p| p.exchange_scan(&filter))
     }
 
     pub async fn exchange_get(&self, ids: Vec<u64>) -> Result<Vec<ExchangeEntry>> {
-        on_backend!(self, |s| s.exchange_get(&ids))
+        read_op!(self, |s| s.exchange_get(&ids), |p| p.exchange_get(&ids))
     }
 
     pub async fn exchange_oldest_id(&self) -> Result<Option<u64>> {
-        on_backend!(self, |s| s.exchange_oldest_id())
+        read_op!(self, |s| s.exchange_oldest_id(), |p| p.exchange_oldest_id())
     }
 
     /// Keeps at most `capacity` entries (older ones go first).
     pub async fn set_exchange_capacity(&self, capacity: usize) -> Result<()> {
-        on_backend!(self, |s| s.set_exchange_capacity(capacity))
+        read_op!(self, |s| s.set_exchange_capacity(capacity), |p| p.set_exchange_capacity(capacity))
     }
 
     // ---- export to Roistat ----
@@ -465,16 +514,27 @@ impl Store {
         since: Timestamp,
         min_created: Option<Timestamp>,
     ) -> Result<Vec<LeadId>> {
-        on_backend!(self, |s| s.exportable_lead_ids_changed_since(since, min_created))
+        read_op!(self, |s| s.exportable_lead_ids_changed_since(since, min_created), |p| p
+            .exportable_lead_ids_changed_since(since, min_created))
     }
 
     /// What export reads of each lead of `ids` that exists, in that order.
     pub async fn lead_exports(&self, ids: Vec<LeadId>) -> Result<Vec<LeadExport<'static>>> {
-        on_backend!(self, |s| {
-            let mut out = Vec::with_capacity(ids.len());
-            s.for_each_lead_export(&ids, |view| out.push(view.to_owned_export()))?;
-            Ok(out)
-        })
+        match &self.0.backend {
+            Backend::Embedded(e) => {
+                let s = e.clone();
+                blocking(move || {
+                    let mut out = Vec::with_capacity(ids.len());
+                    s.for_each_lead_export(&ids, |view| out.push(view.to_owned_export()))?;
+                    Ok(out)
+                })
+                .await
+            }
+            Backend::Postgres(p) => {
+                let leads = p.leads_by_ids(&ids).await?;
+                Ok(leads.iter().map(|lead| LeadExport::of(lead).to_owned_export()).collect())
+            }
+        }
     }
 }
 

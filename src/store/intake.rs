@@ -27,7 +27,7 @@ fn counter(meta: &sled::Tree, name: &str) -> Result<u64> {
 }
 
 /// Fills the client's empty name, phone and e-mail from the contact; true if anything changed.
-fn fill_empty(client: &mut Client, name: &str, phone: &str, email: &str) -> bool {
+pub(super) fn fill_empty(client: &mut Client, name: &str, phone: &str, email: &str) -> bool {
     let mut changed = false;
     for (field, value) in [(&mut client.name, name), (&mut client.phone, phone), (&mut client.email, email)] {
         if field.trim().is_empty() && !value.trim().is_empty() {

@@ -19,6 +19,7 @@ mod journal;
 mod leads;
 mod migrate;
 mod permissions;
+mod postgres;
 
 pub use backup::BackupSummary;
 pub use catalog::{Record, generate_password};

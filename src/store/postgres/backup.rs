@@ -1,0 +1,159 @@
+//! Backup and restore on PostgreSQL, in the embedded store's format and order: a backup of either
+//! backend restores into the other, and the two backups are identical.
+
+use super::PgStore;
+use super::feed::{Kind, record};
+use crate::domain::{AnalyticsSource, ExtraField, LeadSource, Status, User};
+use crate::store::backup::{FORMAT, Line, read_backup};
+use crate::store::catalog::{SERVICE_SETTINGS, TELEPHONY};
+use crate::store::migrate::SCHEMA_VERSION;
+use crate::store::{BackupSummary, Record, Result, StoreError};
+use std::io::{BufRead, Write};
+use tokio_postgres::types::Json;
+
+impl PgStore {
+    /// Every record as one JSON line, between a header and an end line with the count.
+    pub async fn backup(&self, out: &mut (dyn Write + Send)) -> Result<BackupSummary> {
+        let mut summary = BackupSummary::default();
+        let mut write = |line: &Line, summary: &mut BackupSummary| -> Result<()> {
+            out.write_all(&crate::store::codec::encode(line)?)?;
+            out.write_all(b"\n")?;
+            if !matches!(line, Line::Header { .. } | Line::End { .. }) {
+                summary.records += 1;
+            }
+            Ok(())
+        };
+        write(
+            &Line::Header { format: FORMAT.into(), schema_version: SCHEMA_VERSION, created: jiff::Timestamp::now() },
+            &mut summary,
+        )?;
+        for row in self.query("SELECT name, next FROM counters ORDER BY name COLLATE \"C\"", &[]).await? {
+            write(&Line::Counter { name: row.get(0), next: row.get::<_, i64>(1) as u64 }, &mut summary)?;
+        }
+        for (key, service) in [(SERVICE_SETTINGS, true), (TELEPHONY, false)] {
+            let rows = self.query("SELECT record FROM settings WHERE key = $1", &[&key]).await?;
+            if let Some(row) = rows.first() {
+                let line = if service {
+                    Line::ServiceSettings { record: super::record(row, 0)? }
+                } else {
+                    Line::Telephony { record: super::record(row, 0)? }
+                };
+                write(&line, &mut summary)?;
+            }
+        }
+        for record in self.list::<Status>().await? {
+            write(&Line::Status { record }, &mut summary)?;
+        }
+        for record in self.list::<ExtraField>().await? {
+            write(&Line::ExtraField { record }, &mut summary)?;
+        }
+        for record in self.list::<User>().await? {
+            write(&Line::User { record }, &mut summary)?;
+        }
+        for record in self.list::<LeadSource>().await? {
+            write(&Line::LeadSource { record }, &mut summary)?;
+        }
+        for record in self.list::<AnalyticsSource>().await? {
+            write(&Line::AnalyticsSource { record }, &mut summary)?;
+        }
+        for record in self.all_clients().await? {
+            write(&Line::Client { record }, &mut summary)?;
+        }
+        for record in self.all_leads().await? {
+            write(&Line::Lead { record }, &mut summary)?;
+            summary.leads += 1;
+        }
+        for record in self.calls().await? {
+            write(&Line::Call { record }, &mut summary)?;
+        }
+        for record in self.all_facts().await? {
+            summary.facts += 1;
+            write(&Line::Fact { record }, &mut summary)?;
+        }
+        for record in self.exchange_after(0).await? {
+            write(&Line::Exchange { record }, &mut summary)?;
+        }
+        write(&Line::End { records: summary.records }, &mut summary)?;
+        out.flush()?;
+        Ok(summary)
+    }
+
+    /// Replaces everything with a backup, in one transaction: a damaged file changes nothing.
+    pub async fn restore(&self, input: &mut (dyn BufRead + Send), force: bool) -> Result<BackupSummary> {
+        let lines = read_backup(input)?;
+        if !force && !self.is_empty().await? {
+            return Err(StoreError::NotEmpty(format!("База данных {}", self.server())));
+        }
+        let summary = transact!(self, |tx| {
+            tx.batch_execute("TRUNCATE counters, settings, catalog, clients, leads, calls, facts, exchange_log")
+                .await?;
+            let mut summary = BackupSummary::default();
+            let mut facts = Vec::new();
+            for line in &lines {
+                summary.records += 1;
+                match line {
+                    Line::Header { .. } | Line::End { .. } => summary.records -= 1,
+                    Line::Counter { name, next } => {
+                        tx.execute("INSERT INTO counters (name, next) VALUES ($1, $2)", &[name, &(*next as i64)])
+                            .await?;
+                    }
+                    Line::ServiceSettings { record } => {
+                        super::catalog::put_setting_in(tx, SERVICE_SETTINGS, record).await?
+                    }
+                    Line::Telephony { record } => super::catalog::put_setting_in(tx, TELEPHONY, record).await?,
+                    Line::Status { record } => raw_put(tx, record).await?,
+                    Line::ExtraField { record } => raw_put(tx, record).await?,
+                    Line::User { record } => raw_put(tx, record).await?,
+                    Line::LeadSource { record } => raw_put(tx, record).await?,
+                    Line::AnalyticsSource { record } => raw_put(tx, record).await?,
+                    Line::Client { record } => super::leads::put_client(tx, record).await?,
+                    Line::Lead { record } => {
+                        super::leads::put_lead(tx, record).await?;
+                        summary.leads += 1;
+                    }
+                    Line::Call { record } => {
+                        tx.execute(
+                            "INSERT INTO calls (id, roistat_call_id, lead_id, record) VALUES ($1, $2, $3, $4)",
+                            &[
+                                &(record.id as i64),
+                                &record.roistat_call_id,
+                                &record.lead_id.map(|l| l as i64),
+                                &Json(record),
+                            ],
+                        )
+                        .await?;
+                    }
+                    Line::Fact { record } => {
+                        facts.push(record.clone());
+                        summary.facts += 1;
+                    }
+                    Line::Exchange { record } => {
+                        let entry = record.clone().bounded();
+                        let bytes = serde_json::to_vec(&entry).map(|v| v.len()).unwrap_or(0) as i64;
+                        tx.execute(
+                            "INSERT INTO exchange_log (id, bytes, record) VALUES ($1, $2, $3)",
+                            &[&(entry.id as i64), &bytes, &Json(&entry)],
+                        )
+                        .await?;
+                    }
+                }
+            }
+            super::facts::insert(tx, &facts).await?;
+            record(tx, Kind::Reloaded, &[]).await?;
+            Ok(summary)
+        })?;
+        // An old backup may have no service settings.
+        self.ensure_service_password().await?;
+        self.apply_exchange_settings().await?;
+        Ok(summary)
+    }
+}
+
+async fn raw_put<T: Record + Sync>(tx: &deadpool_postgres::Transaction<'_>, record: &T) -> super::TxResult<()> {
+    tx.execute(
+        "INSERT INTO catalog (kind, id, record) VALUES ($1, $2, $3)",
+        &[&T::TREE, &(record.id() as i64), &Json(record)],
+    )
+    .await?;
+    Ok(())
+}

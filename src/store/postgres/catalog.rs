@@ -1,0 +1,294 @@
+//! Reference data, settings and calls on PostgreSQL.
+
+use super::feed::{Kind, record};
+use super::{PgStore, TxResult, take};
+use crate::domain::{
+    Call, DevNameError, ExtraField, FieldKind, Role, ServiceSettings, Status, Telephony, User, default_statuses,
+    required_fields, validate_dev_name,
+};
+use crate::store::catalog::{SERVICE_SETTINGS, TELEPHONY, generate_password};
+use crate::store::{Record, Result, StoreError};
+use deadpool_postgres::Transaction;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio_postgres::types::Json;
+
+async fn list_in<T: Record>(tx: &Transaction<'_>) -> TxResult<Vec<T>> {
+    let statement = tx.prepare_cached("SELECT record FROM catalog WHERE kind = $1 ORDER BY id").await?;
+    let rows = tx.query(&statement, &[&T::TREE]).await?;
+    Ok(rows.iter().map(|r| super::record(r, 0)).collect::<Result<_>>()?)
+}
+
+async fn put_in<T: Record>(tx: &Transaction<'_>, record: &T) -> TxResult<T> {
+    let mut record = record.clone();
+    if record.id() == 0 {
+        record.set_id(take(tx, T::TREE, 1).await?);
+    }
+    let statement = tx
+        .prepare_cached(
+            "INSERT INTO catalog (kind, id, record) VALUES ($1, $2, $3) \
+             ON CONFLICT (kind, id) DO UPDATE SET record = $3",
+        )
+        .await?;
+    tx.execute(&statement, &[&T::TREE, &(record.id() as i64), &Json(&record)]).await?;
+    Ok(record)
+}
+
+/// Serializes the writers that must see each other's records (the schema, the developer names).
+async fn lock_catalog(tx: &Transaction<'_>) -> TxResult<()> {
+    tx.execute("SELECT id FROM schema_lock WHERE id = 1 FOR UPDATE", &[]).await?;
+    Ok(())
+}
+
+async fn check_field(tx: &Transaction<'_>, field: &ExtraField) -> TxResult<()> {
+    validate_dev_name(&field.dev_name).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    if field.name.trim().is_empty() {
+        return Err(StoreError::Invalid("Укажите наименование доп. реквизита".into()).into());
+    }
+    let taken = list_in::<ExtraField>(tx).await?.into_iter().any(|f| f.dev_name == field.dev_name && f.id != field.id);
+    if taken {
+        return Err(StoreError::Invalid(DevNameError::Duplicate(field.dev_name.clone()).to_string()).into());
+    }
+    Ok(())
+}
+
+async fn setting_in<T: DeserializeOwned + Default>(tx: &Transaction<'_>, key: &str) -> TxResult<T> {
+    let statement = tx.prepare_cached("SELECT record FROM settings WHERE key = $1").await?;
+    match tx.query_opt(&statement, &[&key]).await? {
+        Some(row) => Ok(super::record(&row, 0)?),
+        None => Ok(T::default()),
+    }
+}
+
+pub(super) async fn put_setting_in<T: Serialize + Sync + std::fmt::Debug>(
+    tx: &Transaction<'_>,
+    key: &str,
+    value: &T,
+) -> TxResult<()> {
+    let statement = tx
+        .prepare_cached(
+            "INSERT INTO settings (key, record) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET record = $2",
+        )
+        .await?;
+    tx.execute(&statement, &[&key, &Json(value)]).await?;
+    Ok(())
+}
+
+impl PgStore {
+    pub async fn list<T: Record>(&self) -> Result<Vec<T>> {
+        let rows = self.query("SELECT record FROM catalog WHERE kind = $1 ORDER BY id", &[&T::TREE]).await?;
+        rows.iter().map(|r| super::record(r, 0)).collect()
+    }
+
+    pub async fn get<T: Record>(&self, id: u64) -> Result<Option<T>> {
+        let rows =
+            self.query("SELECT record FROM catalog WHERE kind = $1 AND id = $2", &[&T::TREE, &(id as i64)]).await?;
+        rows.first().map(|r| super::record(r, 0)).transpose()
+    }
+
+    pub async fn put<T: Record>(&self, record: T) -> Result<T> {
+        transact!(self, |tx| {
+            if let Some(field) = (&record as &dyn std::any::Any).downcast_ref::<ExtraField>() {
+                lock_catalog(tx).await?;
+                check_field(tx, field).await?;
+            }
+            let saved = put_in(tx, &record).await?;
+            super::feed::record(tx, Kind::Catalog, &[saved.id()]).await?;
+            Ok(saved)
+        })
+    }
+
+    pub async fn delete<T: Record>(&self, id: u64) -> Result<()> {
+        transact!(self, |tx| {
+            tx.execute("DELETE FROM catalog WHERE kind = $1 AND id = $2", &[&T::TREE, &(id as i64)]).await?;
+            record(tx, Kind::Catalog, &[id]).await
+        })
+    }
+
+    /// Statuses sorted by their order.
+    pub async fn statuses(&self) -> Result<Vec<Status>> {
+        let mut statuses = self.list::<Status>().await?;
+        statuses.sort_by_key(|s| (s.order, s.id));
+        Ok(statuses)
+    }
+
+    pub async fn status_use_count(&self, status_id: u64) -> Result<u64> {
+        let rows = self.query("SELECT count(*) FROM leads WHERE status_id = $1", &[&(status_id as i64)]).await?;
+        Ok(rows.first().map_or(0, |r| r.get::<_, i64>(0) as u64))
+    }
+
+    pub async fn initial_status(&self) -> Result<Option<u64>> {
+        Ok(self.statuses().await?.first().map(|s| s.id))
+    }
+
+    /// Creates the service fields, the UTM fields and the default statuses where missing; how many.
+    pub async fn ensure_schema(&self) -> Result<usize> {
+        transact!(self, |tx| {
+            lock_catalog(tx).await?;
+            let mut created = 0;
+            let fields = list_in::<ExtraField>(tx).await?;
+            for (dev_name, name, service) in required_fields() {
+                if !fields.iter().any(|f| f.dev_name == dev_name) {
+                    let field = ExtraField {
+                        id: 0,
+                        name: name.into(),
+                        dev_name: dev_name.into(),
+                        kind: FieldKind::Text,
+                        service,
+                    };
+                    put_in(tx, &field).await?;
+                    created += 1;
+                }
+            }
+            if list_in::<Status>(tx).await?.is_empty() {
+                for (order, (name, group)) in default_statuses().into_iter().enumerate() {
+                    put_in(tx, &Status { id: 0, name: name.into(), group, order: order as i32 }).await?;
+                    created += 1;
+                }
+            }
+            if created > 0 {
+                record(tx, Kind::Catalog, &[]).await?;
+            }
+            Ok(created)
+        })
+    }
+
+    pub async fn ensure_admin(&self) -> Result<User> {
+        transact!(self, |tx| {
+            lock_catalog(tx).await?;
+            if let Some(admin) = list_in::<User>(tx).await?.into_iter().find(|u| u.role == Role::Admin) {
+                return Ok(admin);
+            }
+            let admin =
+                put_in(tx, &User { id: 0, name: "Администратор".into(), role: Role::Admin, ..User::default() }).await?;
+            record(tx, Kind::Catalog, &[admin.id]).await?;
+            Ok(admin)
+        })
+    }
+
+    async fn setting<T: DeserializeOwned + Default>(&self, key: &str) -> Result<T> {
+        let rows = self.query("SELECT record FROM settings WHERE key = $1", &[&key]).await?;
+        match rows.first() {
+            Some(row) => super::record(row, 0),
+            None => Ok(T::default()),
+        }
+    }
+
+    async fn put_setting<T: Serialize + Sync + std::fmt::Debug>(&self, key: &str, value: &T) -> Result<()> {
+        transact!(self, |tx| {
+            put_setting_in(tx, key, value).await?;
+            record(tx, Kind::Settings, &[]).await
+        })
+    }
+
+    pub async fn service_settings(&self) -> Result<ServiceSettings> {
+        self.setting(SERVICE_SETTINGS).await
+    }
+
+    /// A new database gets its generated service password once, whoever opens it first.
+    pub(super) async fn ensure_service_password(&self) -> Result<()> {
+        transact!(self, |tx| {
+            lock_catalog(tx).await?;
+            let mut settings: ServiceSettings = setting_in(tx, SERVICE_SETTINGS).await?;
+            if settings.password.is_empty() {
+                settings.password = crate::domain::Secret::new(generate_password());
+                put_setting_in(tx, SERVICE_SETTINGS, &settings).await?;
+                record(tx, Kind::Settings, &[]).await?;
+            }
+            Ok(())
+        })
+    }
+
+    pub async fn put_service_settings(&self, settings: &ServiceSettings) -> Result<()> {
+        if settings.password.is_empty() {
+            return Err(StoreError::Invalid("Пароль HTTP-сервиса не может быть пустым".into()));
+        }
+        self.put_setting(SERVICE_SETTINGS, settings).await?;
+        self.apply_exchange_settings().await
+    }
+
+    pub(super) async fn apply_exchange_settings(&self) -> Result<()> {
+        let settings = self.service_settings().await?;
+        self.set_exchange_max_bytes(settings.exchange_log_max_bytes).await
+    }
+
+    pub async fn telephony(&self) -> Result<Telephony> {
+        self.setting(TELEPHONY).await
+    }
+
+    pub async fn put_telephony(&self, telephony: &Telephony) -> Result<()> {
+        self.put_setting(TELEPHONY, telephony).await
+    }
+
+    /// Saves a call, idempotent on Roistat's call id, and links it to its lead (an append: the
+    /// lead's version moves, no edit conflicts with it).
+    pub async fn put_call(&self, call: Call) -> Result<Call> {
+        transact!(self, |tx| {
+            let mut call = call.clone();
+            if call.id == 0
+                && let Some(rid) = &call.roistat_call_id
+                && let Some(row) = tx.query_opt("SELECT id FROM calls WHERE roistat_call_id = $1", &[rid]).await?
+            {
+                call.id = row.get::<_, i64>(0) as u64;
+            }
+            let previous: Option<Option<i64>> = if call.id == 0 {
+                None
+            } else {
+                tx.query_opt("SELECT lead_id FROM calls WHERE id = $1", &[&(call.id as i64)]).await?.map(|r| r.get(0))
+            };
+            if call.id == 0 {
+                call.id = take(tx, "call_id", 1).await?;
+            }
+            tx.execute(
+                "INSERT INTO calls (id, roistat_call_id, lead_id, record) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (id) DO UPDATE SET roistat_call_id = $2, lead_id = $3, record = $4",
+                &[&(call.id as i64), &call.roistat_call_id, &call.lead_id.map(|l| l as i64), &Json(&call)],
+            )
+            .await?;
+            if let Some(lead_id) = call.lead_id
+                && previous.flatten() != Some(lead_id as i64)
+                && let Some(row) =
+                    tx.query_opt("SELECT record FROM leads WHERE id = $1 FOR UPDATE", &[&(lead_id as i64)]).await?
+            {
+                let mut lead: crate::domain::Lead = super::record(&row, 0)?;
+                if !lead.call_ids.contains(&call.id) {
+                    lead.call_ids.push(call.id);
+                    lead.version += 1;
+                    tx.execute(
+                        "UPDATE leads SET version = $2, record = $3 WHERE id = $1",
+                        &[&(lead_id as i64), &(lead.version as i64), &Json(&lead)],
+                    )
+                    .await?;
+                }
+            }
+            record(tx, Kind::Calls, &[call.id]).await?;
+            if let Some(lead_id) = call.lead_id {
+                record(tx, Kind::Leads, &[lead_id]).await?;
+            }
+            Ok(call)
+        })
+    }
+
+    pub async fn calls(&self) -> Result<Vec<Call>> {
+        let rows = self.query("SELECT record FROM calls ORDER BY id", &[]).await?;
+        rows.iter().map(|r| super::record(r, 0)).collect()
+    }
+
+    pub async fn call(&self, id: u64) -> Result<Option<Call>> {
+        let rows = self.query("SELECT record FROM calls WHERE id = $1", &[&(id as i64)]).await?;
+        rows.first().map(|r| super::record(r, 0)).transpose()
+    }
+
+    /// Whether the database holds nothing a person entered or loaded.
+    pub async fn is_empty(&self) -> Result<bool> {
+        let rows = self
+            .query(
+                "SELECT NOT EXISTS (SELECT 1 FROM leads) AND NOT EXISTS (SELECT 1 FROM clients) \
+                 AND NOT EXISTS (SELECT 1 FROM facts) AND NOT EXISTS (SELECT 1 FROM calls) \
+                 AND NOT EXISTS (SELECT 1 FROM catalog)",
+                &[],
+            )
+            .await?;
+        Ok(rows.first().is_none_or(|r| r.get(0)))
+    }
+}

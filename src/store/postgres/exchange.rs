@@ -1,0 +1,133 @@
+//! The exchange log on PostgreSQL, bounded like the embedded one: the newest entries are kept
+//! within the entry and byte caps, older ones dropped in order.
+
+use super::PgStore;
+use super::feed::{Kind, record};
+use crate::domain::{ExchangeEntry, ExchangeFilter};
+use crate::store::{ExchangeScan, Result};
+use std::sync::atomic::Ordering;
+use tokio_postgres::types::Json;
+
+impl PgStore {
+    /// Appends entries in one transaction (ids after the newest), then drops the oldest above the caps.
+    pub async fn log_exchanges(&self, entries: Vec<ExchangeEntry>) -> Result<Vec<u64>> {
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let capacity = self.0.exchange_capacity.load(Ordering::SeqCst) as i64;
+        let max_bytes = self.0.exchange_max_bytes.load(Ordering::SeqCst) as i64;
+        transact!(self, |tx| {
+            // One writer at a time takes the next ids.
+            tx.execute("LOCK TABLE exchange_log IN SHARE ROW EXCLUSIVE MODE", &[]).await?;
+            let newest: i64 = tx.query_one("SELECT coalesce(max(id), 0) FROM exchange_log", &[]).await?.get(0);
+            let insert = tx.prepare_cached("INSERT INTO exchange_log (id, bytes, record) VALUES ($1, $2, $3)").await?;
+            let mut ids = Vec::with_capacity(entries.len());
+            for (id, entry) in (newest + 1..).zip(&entries) {
+                let mut entry = entry.clone().bounded();
+                entry.id = id as u64;
+                let bytes = serde_json::to_vec(&entry).map(|v| v.len()).unwrap_or(0) as i64;
+                tx.execute(&insert, &[&id, &bytes, &Json(&entry)]).await?;
+                ids.push(id as u64);
+            }
+            trim(tx, capacity, max_bytes).await?;
+            record(tx, Kind::Exchange, &ids[ids.len() - 1..]).await?;
+            Ok(ids)
+        })
+    }
+
+    pub async fn set_exchange_capacity(&self, capacity: usize) -> Result<()> {
+        self.0.exchange_capacity.store(capacity.max(1), Ordering::SeqCst);
+        self.trim_now().await
+    }
+
+    pub async fn set_exchange_max_bytes(&self, max_bytes: u64) -> Result<()> {
+        let floor = crate::domain::limits::ENTRY as u64;
+        self.0.exchange_max_bytes.store(max_bytes.max(floor), Ordering::SeqCst);
+        self.trim_now().await
+    }
+
+    async fn trim_now(&self) -> Result<()> {
+        let capacity = self.0.exchange_capacity.load(Ordering::SeqCst) as i64;
+        let max_bytes = self.0.exchange_max_bytes.load(Ordering::SeqCst) as i64;
+        transact!(self, |tx| { trim(tx, capacity, max_bytes).await })
+    }
+
+    pub async fn exchange_bytes(&self) -> Result<u64> {
+        let rows = self.query("SELECT coalesce(sum(bytes), 0)::bigint FROM exchange_log", &[]).await?;
+        Ok(rows.first().map_or(0, |r| r.get::<_, i64>(0) as u64))
+    }
+
+    pub async fn exchange_count(&self) -> Result<usize> {
+        let rows = self.query("SELECT count(*) FROM exchange_log", &[]).await?;
+        Ok(rows.first().map_or(0, |r| r.get::<_, i64>(0) as usize))
+    }
+
+    async fn entries(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<ExchangeEntry>> {
+        let rows = self.query(sql, params).await?;
+        rows.iter().map(|r| super::record(r, 0)).collect()
+    }
+
+    pub async fn exchange_newest(&self, n: usize) -> Result<Vec<ExchangeEntry>> {
+        self.entries("SELECT record FROM exchange_log ORDER BY id DESC LIMIT $1", &[&(n as i64)]).await
+    }
+
+    /// Entries above `after`, oldest first.
+    pub async fn exchange_after(&self, after: u64) -> Result<Vec<ExchangeEntry>> {
+        self.entries("SELECT record FROM exchange_log WHERE id > $1 ORDER BY id", &[&(after as i64)]).await
+    }
+
+    pub async fn exchange_page(&self, before_id: Option<u64>, limit: usize) -> Result<Vec<ExchangeEntry>> {
+        let before = before_id.map_or(i64::MAX, |b| b as i64);
+        self.entries(
+            "SELECT record FROM exchange_log WHERE id < $1 ORDER BY id DESC LIMIT $2",
+            &[&before, &(limit as i64)],
+        )
+        .await
+    }
+
+    pub async fn exchange_scan(&self, filter: &ExchangeFilter) -> Result<ExchangeScan> {
+        let filter = filter.prepared();
+        let mut scan = ExchangeScan::default();
+        let mut actions = std::collections::BTreeSet::new();
+        for entry in self.entries("SELECT record FROM exchange_log ORDER BY id DESC", &[]).await? {
+            scan.newest = scan.newest.max(entry.id);
+            if !actions.contains(&entry.action) {
+                actions.insert(entry.action.clone());
+            }
+            if filter.matches(&entry) {
+                scan.ids.push(entry.id);
+            }
+        }
+        scan.actions = actions.into_iter().collect();
+        Ok(scan)
+    }
+
+    pub async fn exchange_get(&self, ids: &[u64]) -> Result<Vec<ExchangeEntry>> {
+        let wanted: Vec<i64> = ids.iter().map(|&i| i as i64).collect();
+        let found = self.entries("SELECT record FROM exchange_log WHERE id = ANY($1)", &[&wanted]).await?;
+        let mut by_id: std::collections::HashMap<u64, ExchangeEntry> = found.into_iter().map(|e| (e.id, e)).collect();
+        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+    }
+
+    pub async fn exchange_oldest_id(&self) -> Result<Option<u64>> {
+        let rows = self.query("SELECT min(id) FROM exchange_log", &[]).await?;
+        Ok(rows.first().and_then(|r| r.get::<_, Option<i64>>(0)).map(|i| i as u64))
+    }
+}
+
+/// Drops the oldest entries beyond `capacity` entries or `max_bytes` bytes (newest counted first).
+async fn trim(tx: &deadpool_postgres::Transaction<'_>, capacity: i64, max_bytes: i64) -> super::TxResult<()> {
+    let statement = tx
+        .prepare_cached(
+            "DELETE FROM exchange_log WHERE id <= (SELECT coalesce(max(id), 0) FROM ( \
+               SELECT id, row_number() OVER w AS n, (sum(bytes) OVER w)::bigint AS total FROM exchange_log \
+               WINDOW w AS (ORDER BY id DESC)) kept WHERE n > $1 OR total > $2)",
+        )
+        .await?;
+    tx.execute(&statement, &[&capacity, &max_bytes]).await?;
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! The change feed over the network. Every write transaction adds a `change_log` row and sends
+//! one `NOTIFY skvoz` (without payload: the table is the truth, the notification only a wake-up).
+//! Each process keeps one dedicated listening connection, reads the table from its last position
+//! and turns rows into [`StoreEvent`]s. After a lost connection it catches up from the table and
+//! says [`StoreEvent::Reloaded`]; where `LISTEN` fails it reads the table once a second.
+
+use super::{PgStore, TxResult};
+use crate::store::{Result, StoreEvent};
+use deadpool_postgres::Transaction;
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio_postgres::{AsyncMessage, NoTls};
+
+/// How often the table is read when no notification can arrive.
+const POLL: Duration = Duration::from_secs(1);
+
+/// What kind of change a row records.
+#[derive(Clone, Copy)]
+pub(super) enum Kind {
+    Leads,
+    Clients,
+    Catalog,
+    Settings,
+    Facts,
+    Calls,
+    Exchange,
+    Reloaded,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Leads => "leads",
+            Kind::Clients => "clients",
+            Kind::Catalog => "catalog",
+            Kind::Settings => "settings",
+            Kind::Facts => "facts",
+            Kind::Calls => "calls",
+            Kind::Exchange => "exchange",
+            Kind::Reloaded => "reloaded",
+        }
+    }
+}
+
+fn event(kind: &str, ids: Vec<i64>) -> Option<StoreEvent> {
+    let ids: Vec<u64> = ids.into_iter().map(|i| i as u64).collect();
+    Some(match kind {
+        "leads" => StoreEvent::LeadsChanged(ids),
+        "clients" => StoreEvent::ClientsChanged,
+        "catalog" => StoreEvent::CatalogChanged,
+        "settings" => StoreEvent::SettingsChanged,
+        "facts" => StoreEvent::FactsChanged,
+        "calls" => StoreEvent::CallsChanged,
+        "exchange" => StoreEvent::ExchangeLogged(ids.last().copied().unwrap_or(0)),
+        "reloaded" => StoreEvent::Reloaded,
+        _ => return None,
+    })
+}
+
+/// Records a change inside the writing transaction.
+pub(super) async fn record(tx: &Transaction<'_>, kind: Kind, ids: &[u64]) -> TxResult<()> {
+    let ids: Vec<i64> = ids.iter().map(|&i| i as i64).collect();
+    let statement = tx.prepare_cached("INSERT INTO change_log (kind, ids) VALUES ($1, $2)").await?;
+    tx.execute(&statement, &[&kind.name(), &ids]).await?;
+    tx.execute("SELECT pg_notify('skvoz', '')", &[]).await?;
+    Ok(())
+}
+
+/// Starts the listener and the reader; they end with the runtime or when the store is dropped.
+pub(super) async fn start(store: PgStore, config: tokio_postgres::Config) -> Result<()> {
+    let rows = store.query("SELECT coalesce(max(seq), 0) FROM change_log", &[]).await?;
+    let last: i64 = rows.first().map_or(0, |r| r.get(0));
+    let wake = std::sync::Arc::new(Notify::new());
+    let weak = std::sync::Arc::downgrade(&store.0);
+    drop(store);
+    tokio::spawn(listen(config, wake.clone()));
+    tokio::spawn(async move {
+        let mut last = last;
+        loop {
+            // A wake-up, or the poll interval for engines without LISTEN and for lost connections.
+            let _ = tokio::time::timeout(POLL, wake.notified()).await;
+            let Some(inner) = weak.upgrade() else { return };
+            let store = PgStore(inner);
+            match store
+                .query("SELECT seq, kind, ids FROM change_log WHERE seq > $1 ORDER BY seq LIMIT 10000", &[&last])
+                .await
+            {
+                Ok(rows) => {
+                    for row in rows {
+                        last = row.get(0);
+                        if let Some(event) = event(row.get(1), row.get(2)) {
+                            store.emit(event);
+                        }
+                    }
+                }
+                // The reader went blind for a while: whatever it shows may be stale.
+                Err(_) => store.emit(StoreEvent::Reloaded),
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Keeps one connection listening; every notification wakes the reader. Reconnects with backoff.
+async fn listen(config: tokio_postgres::Config, wake: std::sync::Arc<Notify>) {
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        if let Ok((client, mut connection)) = config.connect(NoTls).await {
+            backoff = Duration::from_millis(200);
+            let driver = async {
+                loop {
+                    match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                        Some(Ok(AsyncMessage::Notification(_))) => wake.notify_one(),
+                        Some(Ok(_)) => {}
+                        Some(Err(_)) | None => return,
+                    }
+                }
+            };
+            let subscribe = async {
+                if client.batch_execute("LISTEN skvoz").await.is_ok() {
+                    // After a reconnect, rows written meanwhile are read at once.
+                    wake.notify_one();
+                }
+                std::future::pending::<()>().await
+            };
+            tokio::select! {
+                _ = driver => {}
+                _ = subscribe => {}
+            }
+        }
+        if std::sync::Arc::strong_count(&wake) == 1 {
+            return;
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(10));
+    }
+}

@@ -1,0 +1,260 @@
+//! The PostgreSQL backend: one database shared by the service, every window and the CLI.
+//!
+//! Records are kept whole as `jsonb` (the JSON the embedded store keeps) beside the columns that
+//! queries, uniqueness and order need. Every write is one transaction, retried on serialization
+//! failures, deadlocks and the unique violations of a concurrent twin; it records what it changed
+//! in `change_log` and wakes the other processes with one `NOTIFY` (see [`feed`]). Durable at commit.
+
+/// `transact!(store, |tx| { body })`: runs the body (an async block returning [`TxResult`], `tx` a
+/// `&Transaction`) in a transaction and commits; tries again, with a short backoff, when PostgreSQL
+/// says a retry may succeed: a serialization failure, a deadlock, or a unique key a concurrent twin
+/// just took. A macro, not a closure, so that the futures stay `Send`.
+macro_rules! transact {
+    ($store:expr, |$tx:ident| $body:block) => {{
+        let store = &$store;
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let outcome: $crate::store::postgres::TxResult<_> = async {
+                let mut client = store.connection().await?;
+                let transaction = client.transaction().await?;
+                let value = {
+                    let $tx = &transaction;
+                    let inner: $crate::store::postgres::TxResult<_> = async $body.await;
+                    inner?
+                };
+                transaction.commit().await?;
+                Ok(value)
+            }
+            .await;
+            match outcome {
+                Ok(value) => break Ok(value),
+                Err(e) if $crate::store::postgres::PgStore::retry(&e, attempt) => {
+                    $crate::store::postgres::PgStore::backoff(attempt).await
+                }
+                Err(e) => break Err(store.failed(e)),
+            }
+        }
+    }};
+}
+
+mod backup;
+mod catalog;
+mod exchange;
+mod facts;
+mod feed;
+mod leads;
+mod schema;
+
+use super::{Result, StoreError, StoreEvent};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Transaction};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::time::Duration;
+use tokio::sync::broadcast;
+use tokio_postgres::NoTls;
+use tokio_postgres::error::SqlState;
+
+/// How often a write transaction is tried before its error is returned.
+const ATTEMPTS: u32 = 8;
+/// Every statement ends within this, so nothing waits for ever on a lock or a lost server.
+const STATEMENT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A handle to the team database; cheap to clone.
+#[derive(Clone)]
+pub struct PgStore(Arc<Inner>);
+
+struct Inner {
+    pool: Pool,
+    /// The server and database, for people (never the password).
+    server: String,
+    events: broadcast::Sender<StoreEvent>,
+    exchange_capacity: AtomicUsize,
+    exchange_max_bytes: AtomicU64,
+}
+
+/// An error inside a transaction: the store's own, or PostgreSQL's (which may be retried).
+pub(super) enum TxError {
+    Store(StoreError),
+    Pg(tokio_postgres::Error),
+}
+
+impl From<StoreError> for TxError {
+    fn from(e: StoreError) -> Self {
+        TxError::Store(e)
+    }
+}
+
+impl From<tokio_postgres::Error> for TxError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        TxError::Pg(e)
+    }
+}
+
+pub(super) type TxResult<T> = std::result::Result<T, TxError>;
+
+/// The server part of a connection string, without the password.
+pub fn describe(config: &tokio_postgres::Config) -> String {
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .map(|h| match h {
+            tokio_postgres::config::Host::Tcp(name) => name.clone(),
+            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .collect();
+    let port = config.get_ports().first().map(|p| format!(":{p}")).unwrap_or_default();
+    let db = config.get_dbname().unwrap_or("");
+    let user = config.get_user().map(|u| format!("{u}@")).unwrap_or_default();
+    format!("postgresql://{user}{}{port}/{db}", hosts.join(","))
+}
+
+impl PgStore {
+    /// Connects, creates or migrates the schema, and starts the change feed.
+    pub async fn open(mut config: tokio_postgres::Config) -> Result<PgStore> {
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        config.options(format!("-c statement_timeout={}", STATEMENT_TIMEOUT.as_millis()));
+        config.application_name("skvoz");
+        let server = describe(&config);
+        let manager =
+            Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager)
+            .max_size(8)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(Duration::from_secs(30)))
+            .create_timeout(Some(Duration::from_secs(15)))
+            .recycle_timeout(Some(Duration::from_secs(5)))
+            .build()
+            .map_err(|e| StoreError::Invalid(format!("Не удалось настроить подключение к базе {server}: {e}")))?;
+        let (events, _) = broadcast::channel(4096);
+        let store = PgStore(Arc::new(Inner {
+            pool,
+            server,
+            events,
+            exchange_capacity: AtomicUsize::new(super::exchange::DEFAULT_CAPACITY),
+            exchange_max_bytes: AtomicU64::new(crate::domain::DEFAULT_EXCHANGE_LOG_MAX_BYTES),
+        }));
+        {
+            let mut client = store.connection().await?;
+            schema::migrate(&mut client, &store.0.server).await?;
+        }
+        store.ensure_service_password().await?;
+        store.apply_exchange_settings().await?;
+        // From here on, what changes is news to this process's subscribers.
+        feed::start(store.clone(), config).await?;
+        Ok(store)
+    }
+
+    pub async fn size_on_disk(&self) -> Result<u64> {
+        let rows = self.query("SELECT pg_database_size(current_database())", &[]).await?;
+        Ok(rows.first().map_or(0, |r| r.get::<_, i64>(0) as u64))
+    }
+
+    pub fn server(&self) -> &str {
+        &self.0.server
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<StoreEvent> {
+        self.0.events.subscribe()
+    }
+
+    pub(super) fn emit(&self, event: StoreEvent) {
+        let _ = self.0.events.send(event);
+    }
+
+    pub(super) async fn connection(&self) -> Result<deadpool_postgres::Client> {
+        self.0.pool.get().await.map_err(|e| self.unreachable(e.to_string()))
+    }
+
+    fn unreachable(&self, reason: String) -> StoreError {
+        StoreError::Unreachable { server: self.0.server.clone(), reason }
+    }
+
+    /// A PostgreSQL error for people.
+    pub(super) fn pg_error(&self, e: tokio_postgres::Error) -> StoreError {
+        match e.as_db_error() {
+            Some(db) if db.code() == &SqlState::INSUFFICIENT_PRIVILEGE => {
+                StoreError::Invalid(format!("Недостаточно прав в базе данных: {}", db.message()))
+            }
+            Some(db) => StoreError::Db(format!("{} ({})", db.message(), db.code().code())),
+            None if e.is_closed() || is_io(&e) => self.unreachable(e.to_string()),
+            None => StoreError::Db(e.to_string()),
+        }
+    }
+
+    fn tx_error(&self, e: TxError) -> StoreError {
+        match e {
+            TxError::Store(e) => e,
+            TxError::Pg(e) => self.pg_error(e),
+        }
+    }
+
+    /// Waits before the next try of a transaction that may succeed again.
+    pub(super) async fn backoff(attempt: u32) {
+        tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt * attempt))).await;
+    }
+
+    pub(super) fn retry(e: &TxError, attempt: u32) -> bool {
+        matches!(e, TxError::Pg(e) if attempt < ATTEMPTS && retryable(e))
+    }
+
+    pub(super) fn failed(&self, e: TxError) -> StoreError {
+        self.tx_error(e)
+    }
+
+    /// Reads outside a transaction.
+    pub(super) async fn query(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<tokio_postgres::Row>> {
+        let client = self.connection().await?;
+        let statement = client.prepare_cached(sql).await.map_err(|e| self.pg_error(e))?;
+        client.query(&statement, params).await.map_err(|e| self.pg_error(e))
+    }
+}
+
+/// A lost or refused connection (as opposed to a statement PostgreSQL did not accept).
+fn is_io(e: &tokio_postgres::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        if cause.is::<std::io::Error>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    e.to_string().contains("timed out")
+}
+
+fn retryable(e: &tokio_postgres::Error) -> bool {
+    matches!(
+        e.code(),
+        Some(c) if c == &SqlState::T_R_SERIALIZATION_FAILURE
+            || c == &SqlState::T_R_DEADLOCK_DETECTED
+            || c == &SqlState::UNIQUE_VIOLATION
+    )
+}
+
+/// Takes `n` consecutive values of a named counter (as the embedded store's counters: the first
+/// value is 1) and returns the first.
+pub(super) async fn take(tx: &Transaction<'_>, name: &str, n: u64) -> TxResult<u64> {
+    let n = n as i64;
+    let statement = tx
+        .prepare_cached(
+            "INSERT INTO counters (name, next) VALUES ($1, 1 + $2::bigint) \
+             ON CONFLICT (name) DO UPDATE SET next = counters.next + $2::bigint RETURNING next - $2::bigint",
+        )
+        .await?;
+    let row = tx.query_one(&statement, &[&name, &n]).await?;
+    Ok(row.get::<_, i64>(0) as u64)
+}
+
+/// A stored record from its `jsonb` column.
+pub(super) fn record<T: serde::de::DeserializeOwned>(row: &tokio_postgres::Row, column: usize) -> Result<T> {
+    let tokio_postgres::types::Json(value) = row
+        .try_get::<_, tokio_postgres::types::Json<T>>(column)
+        .map_err(|e| StoreError::Corrupt { what: "записи в базе".into(), reason: e.to_string() })?;
+    Ok(value)
+}

@@ -1,0 +1,141 @@
+//! A PostgreSQL server for tests. With `PGHOST` set, that server is used (`PGPORT`, `PGUSER`,
+//! `PGPASSWORD` as usual). Otherwise, when `initdb` and `pg_ctl` are installed (on the PATH or in
+//! Debian's `/usr/lib/postgresql/<v>/bin`), a throw-away cluster is started once per test binary in
+//! a temporary folder, on a Unix socket, with `fsync=off` (as root, it runs as the `postgres` user);
+//! a watchdog stops and removes it when the test process ends. Every test gets a database of its own.
+//! Without PostgreSQL the tests that need it say so in one line and pass, unless
+//! `SKVOZ_REQUIRE_TOOLS` is set (CI), where that is a failure.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+struct Server {
+    config: tokio_postgres::Config,
+}
+
+static SERVER: OnceLock<Option<Server>> = OnceLock::new();
+static DATABASES: AtomicUsize = AtomicUsize::new(0);
+
+fn required() -> bool {
+    std::env::var_os("SKVOZ_REQUIRE_TOOLS").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+fn from_env() -> Option<tokio_postgres::Config> {
+    let host = std::env::var("PGHOST").ok()?;
+    let mut config = tokio_postgres::Config::new();
+    config.host(&host);
+    if let Some(port) = std::env::var("PGPORT").ok().and_then(|p| p.parse().ok()) {
+        config.port(port);
+    }
+    config.user(std::env::var("PGUSER").unwrap_or_else(|_| "postgres".into()));
+    if let Ok(password) = std::env::var("PGPASSWORD") {
+        config.password(password);
+    }
+    Some(config)
+}
+
+fn find_tool(name: &str) -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|dir| dir.join(name));
+    let debian = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|version| version.path().join("bin").join(name));
+    on_path.chain(debian).find(|p| p.is_file())
+}
+
+/// Runs a server tool, as `postgres` when we are root (the server refuses to run as root).
+fn run(tool: &Path, args: &[&str]) -> Result<(), String> {
+    let root = unsafe { libc::geteuid() } == 0;
+    let mut command = if root {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(tool);
+        c
+    } else {
+        Command::new(tool)
+    };
+    let out = command.args(args).output().map_err(|e| format!("{}: {e}", tool.display()))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("{} {args:?}: {}", tool.display(), String::from_utf8_lossy(&out.stderr)))
+    }
+}
+
+fn start_local() -> Result<tokio_postgres::Config, String> {
+    let initdb = find_tool("initdb").ok_or("initdb не найден")?;
+    let pg_ctl = find_tool("pg_ctl").ok_or("pg_ctl не найден")?;
+    let dir = tempfile::Builder::new().prefix("skvoz-pg-").tempdir().map_err(|e| e.to_string())?.keep();
+    let root = unsafe { libc::geteuid() } == 0;
+    if root {
+        let chown = Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir).status();
+        if !chown.is_ok_and(|s| s.success()) {
+            return Err("chown postgres не удался".into());
+        }
+    }
+    let data = dir.join("data");
+    let (dir_s, data_s) = (dir.to_string_lossy().to_string(), data.to_string_lossy().to_string());
+    run(&initdb, &["-D", &data_s, "-U", "skvoz", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"])?;
+    let options = format!(
+        "-k {dir_s} -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+         -c max_connections=400"
+    );
+    let log = format!("{dir_s}/server.log");
+    run(&pg_ctl, &["-D", &data_s, "-o", &options, "-l", &log, "-w", "-t", "60", "start"])?;
+    // Stops and removes the cluster once this test process is gone, however it ends.
+    let pid = std::process::id();
+    let stop = if root {
+        format!("runuser -u postgres -- {} -D {data_s} stop -m immediate", pg_ctl.display())
+    } else {
+        format!("{} -D {data_s} stop -m immediate", pg_ctl.display())
+    };
+    let watchdog = format!("while kill -0 {pid} 2>/dev/null; do sleep 1; done; {stop} >/dev/null 2>&1; rm -rf {dir_s}");
+    Command::new("sh")
+        .args(["-c", &watchdog])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let mut config = tokio_postgres::Config::new();
+    config.host_path(&dir).user("skvoz");
+    Ok(config)
+}
+
+fn server() -> Option<&'static Server> {
+    SERVER
+        .get_or_init(|| {
+            let config = match from_env() {
+                Some(config) => Ok(config),
+                None => start_local(),
+            };
+            match config {
+                Ok(config) => Some(Server { config }),
+                Err(why) if required() => panic!("PostgreSQL нужен для тестов (SKVOZ_REQUIRE_TOOLS), но: {why}"),
+                Err(why) => {
+                    eprintln!("PostgreSQL недоступен ({why}): тесты на PostgreSQL пропущены");
+                    None
+                }
+            }
+        })
+        .as_ref()
+}
+
+/// A fresh, empty database of its own, or `None` (after one line saying so) without PostgreSQL.
+pub async fn fresh_database() -> Option<tokio_postgres::Config> {
+    let server = server()?;
+    let mut admin = server.config.clone();
+    admin.dbname("postgres");
+    let (client, connection) = admin.connect(tokio_postgres::NoTls).await.expect("connect to the test server");
+    tokio::spawn(connection);
+    let name = format!("t_{}_{}", std::process::id(), DATABASES.fetch_add(1, Ordering::SeqCst));
+    client.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create a test database");
+    let mut config = server.config.clone();
+    config.dbname(&name);
+    Some(config)
+}
