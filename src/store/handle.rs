@@ -4,6 +4,7 @@
 //! backend runs its blocking work on tokio's blocking pool, so an `await` never holds up a
 //! runtime thread, and checkpoints run beside intake, never under a lock intake needs.
 
+use super::location::Database;
 use super::postgres::PgStore;
 use super::{BackupSummary, ExchangeScan, Intake, Record, Result, SledStore, StoreError, StoreEvent};
 use crate::domain::{
@@ -16,6 +17,25 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
+
+/// Where a store lives.
+#[derive(Clone, Debug)]
+pub enum Location {
+    /// The embedded store in this data folder.
+    Embedded(PathBuf),
+    /// A team database.
+    Postgres(Box<Database>),
+}
+
+impl Location {
+    /// For people: the folder, or the database without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Location::Embedded(dir) => dir.display().to_string(),
+            Location::Postgres(database) => database.describe(),
+        }
+    }
+}
 
 /// A cheap, cloneable handle to the store.
 #[derive(Clone)]
@@ -86,8 +106,16 @@ impl Store {
     }
 
     /// Connects to a team database (creating or migrating its schema).
-    pub async fn open_postgres(config: tokio_postgres::Config) -> Result<Store> {
-        Ok(Store::with(Backend::Postgres(PgStore::open(config).await?)))
+    pub async fn open_postgres(database: &Database) -> Result<Store> {
+        Ok(Store::with(Backend::Postgres(PgStore::open(database).await?)))
+    }
+
+    /// Opens the store where `location` says.
+    pub async fn open(location: &Location) -> Result<Store> {
+        match location {
+            Location::Embedded(dir) => Store::open_embedded(dir).await,
+            Location::Postgres(database) => Store::open_postgres(database).await,
+        }
     }
 
     fn embedded(sled: SledStore) -> Store {

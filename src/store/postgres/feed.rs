@@ -9,7 +9,8 @@ use crate::store::{Result, StoreEvent};
 use deadpool_postgres::Transaction;
 use std::time::Duration;
 use tokio::sync::Notify;
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::AsyncMessage;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// How often the table is read when no notification can arrive.
 const POLL: Duration = Duration::from_secs(1);
@@ -67,13 +68,13 @@ pub(super) async fn record(tx: &Transaction<'_>, kind: Kind, ids: &[u64]) -> TxR
 }
 
 /// Starts the listener and the reader; they end with the runtime or when the store is dropped.
-pub(super) async fn start(store: PgStore, config: tokio_postgres::Config) -> Result<()> {
+pub(super) async fn start(store: PgStore, config: tokio_postgres::Config, tls: MakeRustlsConnect) -> Result<()> {
     let rows = store.query("SELECT coalesce(max(seq), 0) FROM change_log", &[]).await?;
     let last: i64 = rows.first().map_or(0, |r| r.get(0));
     let wake = std::sync::Arc::new(Notify::new());
     let weak = std::sync::Arc::downgrade(&store.0);
     drop(store);
-    tokio::spawn(listen(config, wake.clone()));
+    tokio::spawn(listen(config, tls, wake.clone()));
     tokio::spawn(async move {
         let mut last = last;
         loop {
@@ -102,10 +103,10 @@ pub(super) async fn start(store: PgStore, config: tokio_postgres::Config) -> Res
 }
 
 /// Keeps one connection listening; every notification wakes the reader. Reconnects with backoff.
-async fn listen(config: tokio_postgres::Config, wake: std::sync::Arc<Notify>) {
+async fn listen(config: tokio_postgres::Config, tls: MakeRustlsConnect, wake: std::sync::Arc<Notify>) {
     let mut backoff = Duration::from_millis(200);
     loop {
-        if let Ok((client, mut connection)) = config.connect(NoTls).await {
+        if let Ok((client, mut connection)) = config.connect(tls.clone()).await {
             backoff = Duration::from_millis(200);
             let driver = async {
                 loop {

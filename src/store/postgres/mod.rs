@@ -52,7 +52,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::time::Duration;
 use tokio::sync::broadcast;
-use tokio_postgres::NoTls;
 use tokio_postgres::error::SqlState;
 
 /// How often a write transaction is tried before its error is returned.
@@ -111,7 +110,9 @@ pub fn describe(config: &tokio_postgres::Config) -> String {
 
 impl PgStore {
     /// Connects, creates or migrates the schema, and starts the change feed.
-    pub async fn open(mut config: tokio_postgres::Config) -> Result<PgStore> {
+    pub async fn open(database: &super::Database) -> Result<PgStore> {
+        let mut config = database.config.clone();
+        let tls = database.connector().map_err(|e| StoreError::Invalid(e.to_string()))?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
@@ -119,7 +120,7 @@ impl PgStore {
         config.application_name("skvoz");
         let server = describe(&config);
         let manager =
-            Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+            Manager::from_config(config.clone(), tls.clone(), ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
             .max_size(8)
             .runtime(Runtime::Tokio1)
@@ -143,7 +144,7 @@ impl PgStore {
         store.ensure_service_password().await?;
         store.apply_exchange_settings().await?;
         // From here on, what changes is news to this process's subscribers.
-        feed::start(store.clone(), config).await?;
+        feed::start(store.clone(), config, tls).await?;
         Ok(store)
     }
 
