@@ -45,9 +45,8 @@ impl Database {
     /// only part of them), the password is looked up in `PGPASSWORD` and `.pgpass` when missing.
     pub fn parse(text: &str) -> Result<Database, LocationError> {
         let (rest, tls, root_cert) = take_tls_options(text.trim())?;
-        let mut config: tokio_postgres::Config = rest.parse().map_err(|e: tokio_postgres::Error| {
-            LocationError::Syntax(e.to_string())
-        })?;
+        let mut config: tokio_postgres::Config =
+            rest.parse().map_err(|e: tokio_postgres::Error| LocationError::Syntax(e.to_string()))?;
         config.ssl_mode(match tls {
             TlsMode::Disable => tokio_postgres::config::SslMode::Disable,
             TlsMode::Prefer => tokio_postgres::config::SslMode::Prefer,
@@ -57,7 +56,9 @@ impl Database {
             config.host("localhost");
         }
         if config.get_user().is_none() {
-            config.user(&std::env::var("PGUSER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "postgres".into()));
+            config.user(
+                &std::env::var("PGUSER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "postgres".into()),
+            );
         }
         if config.get_password().is_none() {
             if let Some(password) = std::env::var("PGPASSWORD").ok().filter(|p| !p.is_empty()) {
@@ -94,8 +95,8 @@ impl Database {
                         let certs = rustls::pki_types::CertificateDer::pem_file_iter(path)
                             .map_err(|e| LocationError::RootCert { path: path.clone(), reason: e.to_string() })?;
                         for cert in certs {
-                            let cert =
-                                cert.map_err(|e| LocationError::RootCert { path: path.clone(), reason: e.to_string() })?;
+                            let cert = cert
+                                .map_err(|e| LocationError::RootCert { path: path.clone(), reason: e.to_string() })?;
                             roots
                                 .add(cert)
                                 .map_err(|e| LocationError::RootCert { path: path.clone(), reason: e.to_string() })?;
@@ -289,7 +290,9 @@ mod tests {
         assert!(!shown.contains("cret"));
         let kv = Database::parse("host=db dbname=skvoz user=admin sslmode=disable").unwrap();
         assert_eq!((kv.tls, kv.config.get_dbname()), (TlsMode::Disable, Some("skvoz")));
-        assert!(matches!(Database::parse("postgresql://x/db?sslmode=maybe"), Err(LocationError::SslMode(m)) if m == "maybe"));
+        assert!(
+            matches!(Database::parse("postgresql://x/db?sslmode=maybe"), Err(LocationError::SslMode(m)) if m == "maybe")
+        );
     }
 
     #[test]

@@ -27,8 +27,8 @@ pub use catalog::{Record, generate_password};
 pub use error::{Result, StoreError};
 pub use exchange::ExchangeScan;
 pub use handle::{ChangeFeed, Location, Store};
-pub use location::{Database, LocationError, TlsMode};
 pub use leads::Intake;
+pub use location::{Database, LocationError, TlsMode};
 pub use migrate::SCHEMA_VERSION;
 pub use permissions::create_private_file;
 

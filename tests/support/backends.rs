@@ -27,7 +27,9 @@ impl Fixture {
     pub async fn open(&self) -> Store {
         match self {
             Fixture::Embedded(dir) => Store::open_embedded(dir.path()).await.expect("the store opens"),
-            Fixture::Postgres(config) => Store::open_postgres(&skvoz::store::Database::from_config((**config).clone())).await.expect("the database opens"),
+            Fixture::Postgres(config) => Store::open_postgres(&skvoz::store::Database::from_config((**config).clone()))
+                .await
+                .expect("the database opens"),
         }
     }
 }

@@ -13,6 +13,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 struct Server {
     config: tokio_postgres::Config,
+    tls: Option<TlsServer>,
+}
+
+/// The same server over TCP with TLS, and the CA that signed its certificate.
+pub struct TlsServer {
+    pub port: u16,
+    pub ca: PathBuf,
+    /// A CA that signed nothing here: trusting only it must fail.
+    pub other_ca: PathBuf,
 }
 
 static SERVER: OnceLock<Option<Server>> = OnceLock::new();
@@ -67,7 +76,82 @@ fn run(tool: &Path, args: &[&str]) -> Result<(), String> {
     }
 }
 
-fn start_local() -> Result<tokio_postgres::Config, String> {
+fn openssl(dir: &Path, args: &[&str]) -> Result<(), String> {
+    let out = Command::new("openssl").args(args).current_dir(dir).output().map_err(|e| format!("openssl: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr)))
+    }
+}
+
+/// A CA and a certificate for localhost signed by it, and a second, unrelated CA.
+fn make_certificates(dir: &Path) -> Result<(), String> {
+    std::fs::write(dir.join("san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n").map_err(|e| e.to_string())?;
+    for ca in ["ca", "other_ca"] {
+        let (key, pem) = (format!("{ca}.key"), format!("{ca}.pem"));
+        openssl(
+            dir,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=skvoz test CA",
+                "-keyout",
+                &key,
+                "-out",
+                &pem,
+            ],
+        )?;
+    }
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+        ],
+    )?;
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-out",
+            "server.pem",
+            "-extfile",
+            "san.ext",
+        ],
+    )
+}
+
+fn free_port() -> Result<u16, String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
+}
+
+fn start_local() -> Result<(tokio_postgres::Config, Option<TlsServer>), String> {
     let initdb = find_tool("initdb").ok_or("initdb не найден")?;
     let pg_ctl = find_tool("pg_ctl").ok_or("pg_ctl не найден")?;
     let dir = tempfile::Builder::new().prefix("skvoz-pg-").tempdir().map_err(|e| e.to_string())?.keep();
@@ -78,13 +162,29 @@ fn start_local() -> Result<tokio_postgres::Config, String> {
             return Err("chown postgres не удался".into());
         }
     }
+    // TLS over TCP too, where openssl can make the certificates.
+    let tls = make_certificates(&dir).ok().map(|_| dir.clone());
+    if tls.is_some() {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir.join("server.key"), std::fs::Permissions::from_mode(0o600));
+    }
+    if root {
+        let _ = Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir).status();
+    }
+    let port = free_port()?;
     let data = dir.join("data");
     let (dir_s, data_s) = (dir.to_string_lossy().to_string(), data.to_string_lossy().to_string());
     run(&initdb, &["-D", &data_s, "-U", "skvoz", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"])?;
-    let options = format!(
-        "-k {dir_s} -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-         -c max_connections=400"
+    let mut options = format!(
+        "-k {dir_s} -p {port} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400"
     );
+    match &tls {
+        Some(certs) => options.push_str(&format!(
+            " -c listen_addresses=127.0.0.1 -c ssl=on -c ssl_cert_file={0}/server.pem -c ssl_key_file={0}/server.key",
+            certs.display()
+        )),
+        None => options.push_str(" -c listen_addresses=''"),
+    }
     let log = format!("{dir_s}/server.log");
     run(&pg_ctl, &["-D", &data_s, "-o", &options, "-l", &log, "-w", "-t", "60", "start"])?;
     // Stops and removes the cluster once this test process is gone, however it ends.
@@ -103,19 +203,20 @@ fn start_local() -> Result<tokio_postgres::Config, String> {
         .spawn()
         .map_err(|e| e.to_string())?;
     let mut config = tokio_postgres::Config::new();
-    config.host_path(&dir).user("skvoz");
-    Ok(config)
+    config.host_path(&dir).port(port).user("skvoz");
+    let tls = tls.map(|certs| TlsServer { port, ca: certs.join("ca.pem"), other_ca: certs.join("other_ca.pem") });
+    Ok((config, tls))
 }
 
 fn server() -> Option<&'static Server> {
     SERVER
         .get_or_init(|| {
             let config = match from_env() {
-                Some(config) => Ok(config),
+                Some(config) => Ok((config, None)),
                 None => start_local(),
             };
             match config {
-                Ok(config) => Some(Server { config }),
+                Ok((config, tls)) => Some(Server { config, tls }),
                 Err(why) if required() => panic!("PostgreSQL нужен для тестов (SKVOZ_REQUIRE_TOOLS), но: {why}"),
                 Err(why) => {
                     eprintln!("PostgreSQL недоступен ({why}): тесты на PostgreSQL пропущены");
@@ -138,4 +239,14 @@ pub async fn fresh_database() -> Option<tokio_postgres::Config> {
     let mut config = server.config.clone();
     config.dbname(&name);
     Some(config)
+}
+
+/// The test server over TCP with TLS; `None` without PostgreSQL or openssl, or on a given server.
+pub fn tls_server() -> Option<&'static TlsServer> {
+    server()?.tls.as_ref()
+}
+
+/// A fresh database's name on the test server (for connection strings written by hand).
+pub async fn fresh_database_name() -> Option<String> {
+    fresh_database().await.and_then(|c| c.get_dbname().map(str::to_string))
 }

@@ -119,8 +119,11 @@ impl PgStore {
         config.options(format!("-c statement_timeout={}", STATEMENT_TIMEOUT.as_millis()));
         config.application_name("skvoz");
         let server = describe(&config);
-        let manager =
-            Manager::from_config(config.clone(), tls.clone(), ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let manager = Manager::from_config(
+            config.clone(),
+            tls.clone(),
+            ManagerConfig { recycling_method: RecyclingMethod::Fast },
+        );
         let pool = Pool::builder(manager)
             .max_size(8)
             .runtime(Runtime::Tokio1)
@@ -166,7 +169,10 @@ impl PgStore {
     }
 
     pub(super) async fn connection(&self) -> Result<deadpool_postgres::Client> {
-        self.0.pool.get().await.map_err(|e| self.unreachable(e.to_string()))
+        self.0.pool.get().await.map_err(|e| match e {
+            deadpool_postgres::PoolError::Backend(e) => self.pg_error(e),
+            other => self.unreachable(other.to_string()),
+        })
     }
 
     fn unreachable(&self, reason: String) -> StoreError {
@@ -180,7 +186,13 @@ impl PgStore {
                 StoreError::Invalid(format!("Недостаточно прав в базе данных: {}", db.message()))
             }
             Some(db) => StoreError::Db(format!("{} ({})", db.message(), db.code().code())),
-            None if e.is_closed() || is_io(&e) => self.unreachable(e.to_string()),
+            None if full_text(&e).contains("certificate") => StoreError::Invalid(format!(
+                "Сертификат сервера {} не прошёл проверку ({}): укажите в адресе sslrootcert с сертификатом центра, \
+                 выдавшего сертификат сервера, или обратитесь к администратору базы",
+                self.0.server,
+                full_text(&e)
+            )),
+            None if e.is_closed() || is_io(&e) => self.unreachable(full_text(&e)),
             None => StoreError::Db(e.to_string()),
         }
     }
@@ -215,6 +227,20 @@ impl PgStore {
         let statement = client.prepare_cached(sql).await.map_err(|e| self.pg_error(e))?;
         client.query(&statement, params).await.map_err(|e| self.pg_error(e))
     }
+}
+
+/// The error with its causes, which hold the useful part (a refused connection, a certificate).
+fn full_text(e: &tokio_postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text = format!("{text}: {cause_text}");
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// A lost or refused connection (as opposed to a statement PostgreSQL did not accept).

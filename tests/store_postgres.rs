@@ -1,0 +1,58 @@
+//! What only the PostgreSQL backend has: TLS to the server (verified, and refused when the
+//! certificate is not trusted), and one database shared by several processes, each seeing the
+//! others' changes on its feed.
+
+#[path = "support/pg.rs"]
+mod pg;
+
+use skvoz::domain::{Contact, Lead};
+use skvoz::store::{Database, Store, StoreEvent};
+use std::time::Duration;
+
+fn url(port: u16, db: &str, options: &str) -> String {
+    format!("postgresql://skvoz@localhost:{port}/{db}?{options}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_is_verified_against_the_given_root_and_refused_for_another() {
+    let Some(db) = pg::fresh_database_name().await else { return };
+    let Some(tls) = pg::tls_server() else {
+        eprintln!("сервер PostgreSQL с TLS недоступен (нет openssl или сервер задан через PGHOST): проверка пропущена");
+        return;
+    };
+    let trusted = url(tls.port, &db, &format!("sslmode=verify-full&sslrootcert={}", tls.ca.display()));
+    let store = Store::open_postgres(&Database::parse(&trusted).unwrap()).await.expect("a verified TLS connection");
+    let lead = store.add_lead(Lead { title: "по TLS".into(), ..Lead::default() }).await.unwrap();
+    assert_eq!(store.lead(lead.id).await.unwrap().unwrap().title, "по TLS");
+
+    let untrusted = url(tls.port, &db, &format!("sslmode=verify-full&sslrootcert={}", tls.other_ca.display()));
+    let refused = Store::open_postgres(&Database::parse(&untrusted).unwrap()).await;
+    let err = refused.err().expect("a certificate from an untrusted CA is refused");
+    let text = err.to_string();
+    assert!(text.contains("Сертификат сервера") && text.contains("sslrootcert"), "{text}");
+    assert!(text.contains(&format!("localhost:{}", tls.port)), "{text}");
+
+    // `require` encrypts without checking, as libpq does.
+    let required = url(tls.port, &db, "sslmode=require");
+    let store = Store::open_postgres(&Database::parse(&required).unwrap()).await.expect("require connects");
+    assert_eq!(store.lead_count().await.unwrap(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lead_taken_by_one_process_reaches_the_feed_of_another() {
+    let Some(config) = pg::fresh_database().await else { return };
+    let database = Database::from_config(config);
+    let service = Store::open_postgres(&database).await.unwrap();
+    let window = Store::open_postgres(&database).await.unwrap();
+    let mut feed = window.subscribe();
+    let lead = Lead { roistat_lead_id: Some("R-77".into()), ..Lead::default() };
+    let intake =
+        service.intake_lead(lead, Contact { phone: "+7 900 123-45-67".into(), ..Contact::default() }).await.unwrap();
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !seen.contains(&StoreEvent::LeadsChanged(vec![intake.lead.id])) {
+        let next = tokio::time::timeout_at(deadline, feed.next()).await.expect("the other process's lead arrives");
+        seen.push(next.expect("the feed goes on"));
+    }
+    assert_eq!(window.lead_by_roistat_id("R-77").await.unwrap().map(|l| l.id), Some(intake.lead.id));
+}
