@@ -5,6 +5,8 @@
 //! a watchdog stops and removes it when the test process ends. Every test gets a database of its own.
 //! Without PostgreSQL the tests that need it say so in one line and pass, unless
 //! `SKVOZ_REQUIRE_TOOLS` is set (CI), where that is a failure.
+#![allow(dead_code)]
+
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
