@@ -56,8 +56,8 @@ impl Database {
             config.host("localhost");
         }
         if config.get_user().is_none() {
-            config.user(std::env::var("PGUSER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "postgres".into()),
-            );
+            config
+                .user(std::env::var("PGUSER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "postgres".into()));
         }
         if config.get_password().is_none() {
             if let Some(password) = std::env::var("PGPASSWORD").ok().filter(|p| !p.is_empty()) {

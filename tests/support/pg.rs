@@ -7,7 +7,6 @@
 //! `SKVOZ_REQUIRE_TOOLS` is set (CI), where that is a failure.
 #![allow(dead_code)]
 
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
