@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 struct Server {
     config: tokio_postgres::Config,
     tls: Option<TlsServer>,
+    /// `pg_ctl` and the data folder of a cluster this harness started.
+    local: Option<(PathBuf, String)>,
 }
 
 /// The same server over TCP with TLS, and the CA that signed its certificate.
@@ -152,7 +154,7 @@ fn free_port() -> Result<u16, String> {
     Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
 }
 
-fn start_local() -> Result<(tokio_postgres::Config, Option<TlsServer>), String> {
+fn start_local() -> Result<(tokio_postgres::Config, Option<TlsServer>, Option<(PathBuf, String)>), String> {
     let initdb = find_tool("initdb").ok_or("initdb не найден")?;
     let pg_ctl = find_tool("pg_ctl").ok_or("pg_ctl не найден")?;
     let dir = tempfile::Builder::new().prefix("skvoz-pg-").tempdir().map_err(|e| e.to_string())?.keep();
@@ -206,18 +208,18 @@ fn start_local() -> Result<(tokio_postgres::Config, Option<TlsServer>), String> 
     let mut config = tokio_postgres::Config::new();
     config.host_path(&dir).port(port).user("skvoz");
     let tls = tls.map(|certs| TlsServer { port, ca: certs.join("ca.pem"), other_ca: certs.join("other_ca.pem") });
-    Ok((config, tls))
+    Ok((config, tls, Some((pg_ctl, data_s))))
 }
 
 fn server() -> Option<&'static Server> {
     SERVER
         .get_or_init(|| {
             let config = match from_env() {
-                Some(config) => Ok((config, None)),
+                Some(config) => Ok((config, None, None)),
                 None => start_local(),
             };
             match config {
-                Ok((config, tls)) => Some(Server { config, tls }),
+                Ok((config, tls, local)) => Some(Server { config, tls, local }),
                 Err(why) if required() => panic!("PostgreSQL нужен для тестов (SKVOZ_REQUIRE_TOOLS), но: {why}"),
                 Err(why) => {
                     eprintln!("PostgreSQL недоступен ({why}): тесты на PostgreSQL пропущены");
@@ -250,4 +252,15 @@ pub fn tls_server() -> Option<&'static TlsServer> {
 /// A fresh database's name on the test server (for connection strings written by hand).
 pub async fn fresh_database_name() -> Option<String> {
     fresh_database().await.and_then(|c| c.get_dbname().map(str::to_string))
+}
+
+/// Restarts the harness's own server (fast shutdown, as an admin or a crash would), waiting until
+/// it accepts connections again; `false` when the server is not ours to restart.
+pub fn restart() -> bool {
+    let Some((pg_ctl, data)) = server().and_then(|s| s.local.as_ref()) else { return false };
+    let log = Path::new(data).with_file_name("server.log");
+    let log = log.to_string_lossy();
+    run(pg_ctl, &["-D", data, "-l", &log, "-m", "fast", "-w", "-t", "60", "restart"])
+        .expect("the test server restarts");
+    true
 }
