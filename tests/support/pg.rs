@@ -15,8 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 struct Server {
     config: tokio_postgres::Config,
     tls: Option<TlsServer>,
-    /// `pg_ctl` and the data folder of a cluster this harness started.
-    local: Option<(PathBuf, String)>,
+    local: Option<Local>,
 }
 
 /// The same server over TCP with TLS, and the CA that signed its certificate.
@@ -154,7 +153,10 @@ fn free_port() -> Result<u16, String> {
     Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
 }
 
-fn start_local() -> Result<(tokio_postgres::Config, Option<TlsServer>, Option<(PathBuf, String)>), String> {
+/// `pg_ctl` and the data folder of a cluster this harness started.
+type Local = (PathBuf, String);
+
+fn start_local() -> Result<(tokio_postgres::Config, Option<TlsServer>, Option<Local>), String> {
     let initdb = find_tool("initdb").ok_or("initdb не найден")?;
     let pg_ctl = find_tool("pg_ctl").ok_or("pg_ctl не найден")?;
     let dir = tempfile::Builder::new().prefix("skvoz-pg-").tempdir().map_err(|e| e.to_string())?.keep();
