@@ -13,15 +13,15 @@ pub mod auth;
 pub mod client_addr;
 pub mod connections;
 pub mod http1;
+mod exchange_log;
 mod intake;
-mod log;
 pub mod query;
 pub mod request_head;
 
 pub use actions::lead::intake_from_roistat;
 
 use crate::domain::{ExchangeEntry, Outcome, Secret, ServiceSettings, fit, limits};
-use crate::store::{SledStore, StoreError};
+use crate::store::{Store, StoreError};
 use auth::{AuthResult, Clock, Credentials, SystemClock, Throttle};
 use axum::Router;
 use axum::body::Body;
@@ -94,7 +94,7 @@ impl ServiceOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     #[error("HTTP-сервис: {0}")]
-    SledStore(#[from] StoreError),
+    Store(#[from] StoreError),
     #[error("Некорректный адрес HTTP-сервиса «{0}»: укажите его в виде 127.0.0.1:8085 или 0.0.0.0:8085")]
     BadAddress(String),
     #[error(
@@ -174,21 +174,29 @@ pub struct ServiceHandle {
     status: ServiceStatus,
     stop: watch::Sender<bool>,
     server: tokio::task::JoinHandle<()>,
-    log: log::LogWriter,
-    store: SledStore,
+    log: exchange_log::ExchangeLogWriter,
+    store: Store,
     unrecoverable: Unrecoverable,
 }
 
 impl ServiceHandle {
-    /// Resolves with the reason once the store hit an error it cannot go on after; the process
-    /// should then exit at once with a non-zero code, so that its supervisor starts it again.
+    /// Resolves with the reason once the store hit an error it cannot go on after (in a request
+    /// or in a checkpoint beside intake); the process should then exit at once with a non-zero
+    /// code, so that its supervisor starts it again.
     pub fn unrecoverable(&self) -> impl std::future::Future<Output = String> + Send + 'static {
         let mut reported = self.unrecoverable.0.subscribe();
+        let store = self.store.clone();
         async move {
-            let reason = reported.wait_for(Option::is_some).await.map(|reason| reason.clone().unwrap_or_default());
-            match reason {
-                Ok(reason) => reason,
-                Err(_) => std::future::pending().await,
+            let in_request = async {
+                let reason = reported.wait_for(Option::is_some).await.map(|reason| reason.clone().unwrap_or_default());
+                match reason {
+                    Ok(reason) => reason,
+                    Err(_) => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                reason = in_request => reason,
+                e = store.failed() => e.to_string(),
             }
         }
     }
@@ -198,8 +206,8 @@ impl ServiceHandle {
     }
 
     /// The URL to give Roistat, as seen from this machine.
-    pub fn url(&self) -> Result<String, ServiceError> {
-        let settings = self.store.service_settings()?;
+    pub async fn url(&self) -> Result<String, ServiceError> {
+        let settings = self.store.service_settings().await?;
         Ok(format!("http://{}{}", self.addr, settings.path()))
     }
 
@@ -207,7 +215,8 @@ impl ServiceHandle {
         self.status.clone()
     }
 
-    /// Stops accepting, lets in-flight requests finish, writes the log and flushes the store.
+    /// Stops accepting, lets in-flight requests finish, writes the log and closes the store (its
+    /// final checkpoint).
     pub async fn shutdown(self) -> Result<(), ServiceError> {
         self.status.update(|s| s.state = ServiceState::Stopping);
         let _ = self.stop.send(true);
@@ -215,10 +224,7 @@ impl ServiceHandle {
             tracing::error!("HTTP-сервис завершился с ошибкой: {e}");
         }
         self.log.finish().await;
-        let store = self.store.clone();
-        let flushed = tokio::task::spawn_blocking(move || store.checkpoint())
-            .await
-            .unwrap_or_else(|e| Err(StoreError::Invalid(format!("сброс на диск прерван: {e}"))));
+        let flushed = self.store.close().await;
         self.status.update(|s| s.state = ServiceState::Stopped);
         flushed?;
         Ok(())
@@ -248,13 +254,8 @@ pub async fn check_published(url: &str) -> Result<(), CheckError> {
 }
 
 /// Binds and starts the service on the current tokio runtime.
-pub async fn start(store: SledStore, options: ServiceOptions) -> Result<ServiceHandle, ServiceError> {
-    let settings = {
-        let store = store.clone();
-        tokio::task::spawn_blocking(move || store.service_settings())
-            .await
-            .map_err(|e| StoreError::Invalid(e.to_string()))??
-    };
+pub async fn start(store: Store, options: ServiceOptions) -> Result<ServiceHandle, ServiceError> {
+    let settings = store.service_settings().await?;
     let listen = options.listen.clone().unwrap_or_else(|| settings.listen.clone());
     let addr: SocketAddr = listen.trim().parse().map_err(|_| ServiceError::BadAddress(listen.clone()))?;
     let listener = tokio::net::TcpListener::bind(addr)
@@ -262,9 +263,9 @@ pub async fn start(store: SledStore, options: ServiceOptions) -> Result<ServiceH
         .map_err(|e| ServiceError::Bind { addr: listen.clone(), reason: e.to_string() })?;
     let local = listener.local_addr().map_err(|e| ServiceError::Bind { addr: listen, reason: e.to_string() })?;
     let status = ServiceStatus::new(ServiceState::Listening(local));
-    let (log_sender, log_writer) = log::spawn(store.clone());
+    let (log_sender, log_writer) = exchange_log::spawn(store.clone());
     let unrecoverable = Unrecoverable::new();
-    let intake = intake::IntakeQueue::start(store.clone(), unrecoverable.clone())?;
+    let intake = intake::IntakeQueue::start(store.clone(), unrecoverable.clone());
     let limits =
         Arc::new(Limits::new(settings.max_connections, settings.max_connections_per_address, buffer_budget(&settings)));
     let mut config = Http1Config::new(settings.max_request_bytes);
@@ -328,12 +329,12 @@ pub async fn start(store: SledStore, options: ServiceOptions) -> Result<ServiceH
 }
 
 pub(crate) struct Service {
-    store: SledStore,
+    store: Store,
     options: ServiceOptions,
     throttle: Throttle,
     schema_ready: AtomicBool,
     snapshots: actions::export::Snapshots,
-    log: log::LogSender,
+    log: exchange_log::ExchangeLogSender,
     intake: intake::IntakeQueue,
     status: ServiceStatus,
     max_request_bytes: Arc<AtomicUsize>,
@@ -459,7 +460,7 @@ async fn handle(State(service): State<Arc<Service>>, request: Request<Body>) -> 
             }
             if failure.code == STORAGE_FAILED {
                 service.unrecoverable.report_if(&StoreError::Unrecoverable {
-                    path: service.store.path().to_path_buf(),
+                    path: service.store.location().into(),
                     reason: failure.description.clone(),
                 });
             }
@@ -611,12 +612,7 @@ async fn process(
         s.requests += 1;
     });
     if !service.schema_ready.load(Ordering::Acquire) {
-        let store = service.store.clone();
-        let created =
-            tokio::task::spawn_blocking(move || store.ensure_schema().and_then(|n| store.durable().map(|_| n)))
-                .await
-                .map_err(Failure::join)?
-                .map_err(Failure::store)?;
+        let created = service.store.ensure_schema().await.map_err(Failure::store)?;
         if created > 0 {
             tracing::info!("первый запрос Roistat: созданы реквизиты и статусы ({created})");
         }
@@ -645,8 +641,8 @@ async fn process(
 }
 
 async fn read_settings(service: &Arc<Service>) -> Result<ServiceSettings, Failure> {
-    // Read per request: a sled point read, and a new password works at once.
-    service.store.service_settings().map_err(Failure::store)
+    // Read per request: a point read, and a new password works at once.
+    service.store.service_settings().await.map_err(Failure::store)
 }
 
 fn text_response(status: StatusCode, text: &'static str) -> Response<Body> {

@@ -12,9 +12,9 @@ use crate::domain::{
 use jiff::{Timestamp, civil::Date};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 /// A cheap, cloneable handle to the store.
 #[derive(Clone)]
@@ -23,8 +23,8 @@ pub struct Store(Arc<Shared>);
 struct Shared {
     backend: Backend,
     /// Set once a background checkpoint failed for good: every later write returns it, so the
-    /// process stops and is started again.
-    failure: Mutex<Option<StoreError>>,
+    /// process stops and is started again; [`Store::failed`] waits for it.
+    failure: watch::Sender<Option<StoreError>>,
     checkpointing: AtomicBool,
 }
 
@@ -80,10 +80,16 @@ impl Store {
         Ok(Store::embedded(SledStore::open(data_dir)?))
     }
 
+    /// For code that still holds the embedded store directly (the window, until it moves to
+    /// [`Store`]): a handle over the same data.
+    pub fn from_embedded(sled: SledStore) -> Store {
+        Store::embedded(sled)
+    }
+
     fn embedded(sled: SledStore) -> Store {
         Store(Arc::new(Shared {
             backend: Backend::Embedded(sled),
-            failure: Mutex::new(None),
+            failure: watch::Sender::new(None),
             checkpointing: AtomicBool::new(false),
         }))
     }
@@ -105,7 +111,19 @@ impl Store {
 
     /// A failure that stopped the store (a checkpoint that could not finish), if any.
     pub fn failure(&self) -> Option<StoreError> {
-        self.0.failure.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.0.failure.borrow().clone()
+    }
+
+    /// Resolves once the store has stopped for good (see [`Store::failure`]), with the reason: a
+    /// server process should then exit at once, non-zero, so that its supervisor starts it again.
+    pub async fn failed(&self) -> StoreError {
+        let mut failure = self.0.failure.subscribe();
+        // The sender lives as long as `self`, so the wait ends only with a failure.
+        let failure = failure.wait_for(Option::is_some).await.map(|failure| failure.clone());
+        match failure {
+            Ok(failure) => failure.unwrap_or_else(|| StoreError::Invalid("хранилище остановлено".into())),
+            Err(_) => std::future::pending().await,
+        }
     }
 
     fn check_failure(&self) -> Result<()> {
@@ -117,7 +135,11 @@ impl Store {
 
     fn fail(&self, e: StoreError) {
         tracing::error!("хранилище остановлено: {e}");
-        self.0.failure.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
+        self.0.failure.send_if_modified(|failure| {
+            let first = failure.is_none();
+            failure.get_or_insert(e);
+            first
+        });
     }
 
     // ---- change feed ----
@@ -369,6 +391,11 @@ impl Store {
     /// Saves a call, idempotent on Roistat's call id, and links it to its lead.
     pub async fn put_call(&self, call: Call) -> Result<Call> {
         write_on_backend!(self, |s| s.put_call(call))
+    }
+
+    /// [`Store::put_call`] for many calls (a load from Roistat), durable together.
+    pub async fn put_calls(&self, calls: Vec<Call>) -> Result<Vec<Call>> {
+        write_on_backend!(self, |s| calls.into_iter().map(|call| s.put_call(call)).collect::<Result<Vec<_>>>())
     }
 
     pub async fn calls(&self) -> Result<Vec<Call>> {
