@@ -667,10 +667,12 @@ mod tests {
     #[tokio::test]
     async fn a_full_disk_answers_503_with_retry_after_and_intake_resumes_by_itself() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = SledStore::open(dir.path()).expect("open");
-        let mut settings = store.service_settings().expect("settings");
+        // The embedded store itself, for its fault injection; the service gets the handle over it.
+        let embedded = crate::store::SledStore::open(dir.path()).expect("open");
+        let store = Store::from_embedded(embedded.clone());
+        let mut settings = store.service_settings().await.expect("settings");
         settings.password = crate::domain::Secret::new("s3cret");
-        store.put_service_settings(&settings).expect("settings");
+        store.put_service_settings(settings.clone()).await.expect("settings");
         let options = ServiceOptions { listen: Some("127.0.0.1:0".into()), ..ServiceOptions::default() };
         let handle = start(store.clone(), options).await.expect("start");
         let url = |id: &str| {
@@ -685,19 +687,19 @@ mod tests {
         };
         let client = reqwest::Client::new();
 
-        store.journal_faults().torn_appends.store(1, Ordering::SeqCst);
+        embedded.journal_faults().torn_appends.store(1, Ordering::SeqCst);
         let refused = client.get(url("R-1")).send().await.expect("request");
         assert_eq!(refused.status().as_u16(), 503);
         assert_eq!(refused.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()), Some("5"));
         let body: serde_json::Value = refused.json().await.expect("json");
         assert_eq!(body["status"], "error");
-        assert!(store.lead_by_roistat_id("R-1").expect("read").is_none());
+        assert!(store.lead_by_roistat_id("R-1").await.expect("read").is_none());
 
         // Space is back: Roistat's resend and the next lead are stored, nothing was restarted.
         for id in ["R-1", "R-2"] {
             let accepted = client.get(url(id)).send().await.expect("request");
             assert_eq!(accepted.status().as_u16(), 200, "{id}");
-            assert!(store.lead_by_roistat_id(id).expect("read").is_some(), "{id}");
+            assert!(store.lead_by_roistat_id(id).await.expect("read").is_some(), "{id}");
         }
         handle.shutdown().await.expect("shutdown");
     }
