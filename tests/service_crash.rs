@@ -77,7 +77,8 @@ async fn acknowledged_leads_survive_sigkill() {
 
     let store = skvoz::store::Store::open_embedded(dir.path()).await.unwrap();
     for (rid, order_id) in &acked {
-        let lead = store.lead_by_roistat_id(rid).await.unwrap().unwrap_or_else(|| panic!("acknowledged lead {rid} lost"));
+        let lead =
+            store.lead_by_roistat_id(rid).await.unwrap().unwrap_or_else(|| panic!("acknowledged lead {rid} lost"));
         assert_eq!(lead.id.to_string(), *order_id);
     }
     // The log output never shows the password or the token.

@@ -138,7 +138,8 @@ async fn every_action_round_trips() {
             dev_name: "delivery".into(),
             kind: Default::default(),
             service: false,
-        }).await
+        })
+        .await
         .unwrap();
     let data =
         r#"{"utm_source":"yandex","utm_medium":"cpc","utm_campaign":"brand","delivery":"Курьер","page":"/promo"}"#;

@@ -6,8 +6,8 @@ mod service;
 
 use service::{LOGIN, PASSWORD, enc, start};
 use skvoz::domain::CallStatus;
-use skvoz::service::auth::token;
 use skvoz::domain::{LeadEdit, LeadValue};
+use skvoz::service::auth::token;
 use skvoz::store::Store;
 
 /// A lead as an integrator's test call sends it: no `id`, no contact.

@@ -20,7 +20,8 @@ async fn leads_get_the_roistat_source_and_its_people_in_turn() {
             use_leads: true,
             responsible: Some(Responsible::Role(Role::Manager)),
             ..LeadSource::default()
-        }).await
+        })
+        .await
         .unwrap();
     for (id, title) in [("r1", "Заявка с сайта"), ("r2", "Звонок от 79161234567"), ("r3", "Пойманный лид")]
     {

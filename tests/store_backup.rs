@@ -13,7 +13,9 @@ fn backup_text(store: &SledStore) -> String {
 
 fn demo_store(dir: &std::path::Path) -> SledStore {
     let store = SledStore::open(dir).unwrap();
-    skvoz::demo::fill(&store, 11, jiff::civil::Date::constant(2026, 11, 24)).unwrap();
+    let handle = skvoz::store::Store::from_embedded(store.clone());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(skvoz::demo::fill(&handle, 11, jiff::civil::Date::constant(2026, 11, 24))).unwrap();
     store
 }
 

@@ -124,7 +124,10 @@ async fn a_failure_in_period_k_keeps_earlier_periods_and_none_of_period_k() {
     assert_eq!(periods.len(), 3);
     let (from, to) = history();
     let kept_to = periods[1].1;
-    assert_eq!(stored_facts(&store, source.id, from, to).await, expected_facts(&fake.state.config, false, from, kept_to));
+    assert_eq!(
+        stored_facts(&store, source.id, from, to).await,
+        expected_facts(&fake.state.config, false, from, kept_to)
+    );
     assert!(stored_facts(&store, source.id, periods[2].0, to).await.is_empty());
 
     let after = store.get::<AnalyticsSource>(source.id).await.unwrap().unwrap();

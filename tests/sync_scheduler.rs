@@ -82,7 +82,10 @@ async fn cancel_stops_a_load_between_whole_periods() {
     // Only whole periods were stored: exactly the first `done` ones.
     let (from, to) = history();
     let kept_to = requests[state.done - 1].1;
-    assert_eq!(stored_facts(&store, source.id, from, to).await, expected_facts(&fake.state.config, false, from, kept_to));
+    assert_eq!(
+        stored_facts(&store, source.id, from, to).await,
+        expected_facts(&fake.state.config, false, from, kept_to)
+    );
     let stored = store.get::<AnalyticsSource>(source.id).await.unwrap().unwrap();
     assert!(stored.last_error.is_some() && stored.last_success.is_none());
     assert!(!scheduler.cancel(source.id), "nothing left to cancel");

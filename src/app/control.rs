@@ -173,7 +173,10 @@ mod unix {
         pub fn start(store: &Store, runtime: &tokio::runtime::Handle) -> std::io::Result<ControlServer> {
             use std::os::unix::fs::PermissionsExt;
             let dir = store.embedded_dir().ok_or_else(|| {
-                std::io::Error::new(std::io::ErrorKind::Unsupported, "управляющий сокет есть только у встроенного хранилища")
+                std::io::Error::new(
+                    std::io::ErrorKind::Unsupported,
+                    "управляющий сокет есть только у встроенного хранилища",
+                )
             })?;
             let path = socket_path(&dir);
             let _ = std::fs::remove_file(&path);

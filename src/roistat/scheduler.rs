@@ -92,11 +92,7 @@ pub fn spawn_scheduler(store: Store, config: SchedulerConfig) -> SchedulerHandle
 }
 
 /// [`spawn_scheduler`] on a given runtime, for callers outside it (the window's UI thread).
-pub fn spawn_scheduler_on(
-    runtime: &tokio::runtime::Handle,
-    store: Store,
-    config: SchedulerConfig,
-) -> SchedulerHandle {
+pub fn spawn_scheduler_on(runtime: &tokio::runtime::Handle, store: Store, config: SchedulerConfig) -> SchedulerHandle {
     let shared = Arc::new(Shared {
         store,
         config,

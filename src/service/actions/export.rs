@@ -191,7 +191,8 @@ pub async fn export_clients(service: &Arc<Service>, params: &Params, user: &str)
 
 /// `"statuses":[…],"fields":[…],"managers":[…]` (no braces).
 async fn scheme(store: &Store) -> Result<String, StoreError> {
-    let (statuses, fields, users) = tokio::try_join!(store.statuses(), store.list::<ExtraField>(), store.list::<User>())?;
+    let (statuses, fields, users) =
+        tokio::try_join!(store.statuses(), store.list::<ExtraField>(), store.list::<User>())?;
     let mut out = String::with_capacity(4096);
     write_scheme(&mut out, &statuses, &fields, &users);
     Ok(out)
