@@ -704,6 +704,35 @@ mod tests {
         handle.shutdown().await.expect("shutdown");
     }
 
+    #[tokio::test]
+    async fn a_store_stopped_beside_intake_stops_the_service_and_nothing_more_is_acknowledged() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open_embedded(dir.path()).await.expect("open");
+        let mut settings = store.service_settings().await.expect("settings");
+        settings.password = crate::domain::Secret::new("s3cret");
+        store.put_service_settings(settings.clone()).await.expect("settings");
+        let options = ServiceOptions { listen: Some("127.0.0.1:0".into()), ..ServiceOptions::default() };
+        let handle = start(store.clone(), options).await.expect("start");
+        let stopped = handle.unrecoverable();
+
+        // What a background checkpoint does when sled's files cannot be made durable.
+        store.fail(StoreError::Unrecoverable { path: "store".into(), reason: "fsync не удался".into() });
+        // A guard against a hang, not a timing assertion: the reason comes at once or never.
+        let reason = tokio::time::timeout(Duration::from_secs(30), stopped).await.expect("the service is told to stop");
+        assert!(reason.contains("fsync не удался"), "{reason}");
+        let url = format!(
+            "http://{}{}?user={}&token={}&action=lead&id=R-1&title=t",
+            handle.local_addr(),
+            settings.path(),
+            settings.login,
+            auth::token(&settings.login, "s3cret")
+        );
+        let refused = reqwest::get(url).await.expect("request");
+        assert_eq!(refused.status().as_u16(), 503);
+        assert!(refused.headers().get(header::RETRY_AFTER).is_some());
+        assert!(store.lead_by_roistat_id("R-1").await.expect("read").is_none());
+    }
+
     #[test]
     fn only_an_unrecoverable_error_is_reported() {
         let unrecoverable = Unrecoverable::new();

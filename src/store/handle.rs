@@ -133,7 +133,8 @@ impl Store {
         }
     }
 
-    fn fail(&self, e: StoreError) {
+    /// Stops the store for good (a checkpoint that could not finish, or a test of what follows).
+    pub(crate) fn fail(&self, e: StoreError) {
         tracing::error!("хранилище остановлено: {e}");
         self.0.failure.send_if_modified(|failure| {
             let first = failure.is_none();
