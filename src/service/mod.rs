@@ -17,6 +17,7 @@ pub mod http1;
 mod intake;
 pub mod query;
 pub mod request_head;
+mod settings_cache;
 
 pub use actions::lead::intake_from_roistat;
 
@@ -277,6 +278,7 @@ pub async fn start(store: Store, options: ServiceOptions) -> Result<ServiceHandl
         store: store.clone(),
         throttle: Throttle::new(options.max_failed_logins, options.throttle_window, options.clock.clone()),
         snapshots: actions::export::Snapshots::new(options.export_snapshot_ttl),
+        settings: settings_cache::SettingsCache::new(store.clone()),
         options,
         schema_ready: AtomicBool::new(false),
         log: log_sender.clone(),
@@ -330,6 +332,7 @@ pub async fn start(store: Store, options: ServiceOptions) -> Result<ServiceHandl
 
 pub(crate) struct Service {
     store: Store,
+    settings: settings_cache::SettingsCache,
     options: ServiceOptions,
     throttle: Throttle,
     schema_ready: AtomicBool,
@@ -640,9 +643,8 @@ async fn process(
     Ok(Reply::Json(answer))
 }
 
-async fn read_settings(service: &Arc<Service>) -> Result<ServiceSettings, Failure> {
-    // Read per request: a point read, and a new password works at once.
-    service.store.service_settings().await.map_err(Failure::store)
+async fn read_settings(service: &Arc<Service>) -> Result<Arc<ServiceSettings>, Failure> {
+    service.settings.get().await.map_err(Failure::store)
 }
 
 fn text_response(status: StatusCode, text: &'static str) -> Response<Body> {
