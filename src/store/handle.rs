@@ -307,6 +307,11 @@ impl Store {
         on_backend!(self, |s| s.client(id))
     }
 
+    /// The clients of `ids` that exist, in that order (a page of an export to Roistat).
+    pub async fn clients_by_ids(&self, ids: Vec<ClientId>) -> Result<Vec<Client>> {
+        on_backend!(self, |s| ids.into_iter().filter_map(|id| s.client(id).transpose()).collect())
+    }
+
     pub async fn all_clients(&self) -> Result<Vec<Client>> {
         on_backend!(self, |s| s.all_clients())
     }

@@ -174,16 +174,15 @@ pub async fn export_clients(service: &Arc<Service>, params: &Params, user: &str)
         })
         .await
         .map_err(Failure::store)?;
+    let clients =
+        store.clients_by_ids(page(&ids, paging.offset, paging.limit).to_vec()).await.map_err(Failure::store)?;
     let mut out = String::with_capacity(1024);
     out.push_str("{\"clients\":[");
-    let mut first = true;
-    for id in page(&ids, paging.offset, paging.limit) {
-        let Some(client) = store.client(*id).await.map_err(Failure::store)? else { continue };
-        if !first {
+    for (i, client) in clients.iter().enumerate() {
+        if i > 0 {
             out.push(',');
         }
-        first = false;
-        write_client(&mut out, &client);
+        write_client(&mut out, client);
     }
     let _ = write!(out, "],\"pagination\":{{\"total_count\":{},\"limit\":{}}}}}", ids.len(), paging.limit);
     Ok(Answer::ok(out))
