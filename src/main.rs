@@ -248,31 +248,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
             init_logging("warn");
             skvoz::ui::run_window(&dir)
         }
-        Some(Command::Serve { listen }) => {
-            init_logging("info");
-            serve(&dir, listen)
-        }
         Some(command) => {
             // Errors of sync and reconcile reach the person once, through the exit message;
             // warnings would break the progress bar.
             match command {
-                Command::Demo { .. } => init_logging("info"),
+                Command::Demo { .. } | Command::Serve { .. } => init_logging("info"),
                 Command::Sync(_) | Command::Projects(_) | Command::Reconcile { .. } => init_logging("error"),
                 _ => {}
             }
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .context("не удалось запустить асинхронную среду выполнения")?;
-            runtime.block_on(run_command(&dir, command))
+            // The service gets every core; a command, two threads.
+            let mut runtime = tokio::runtime::Builder::new_multi_thread();
+            if !matches!(command, Command::Serve { .. }) {
+                runtime.worker_threads(2);
+            }
+            let runtime = runtime.enable_all().build().context("не удалось запустить асинхронную среду выполнения")?;
+            let handle = runtime.handle().clone();
+            runtime.block_on(run_command(&dir, command, &handle))
         }
     }
 }
 
-/// A headless command other than `serve`, on a small runtime.
-async fn run_command(dir: &std::path::Path, command: Command) -> Result<ExitCode> {
+/// A headless command, on the runtime `runtime`.
+async fn run_command(dir: &std::path::Path, command: Command, runtime: &tokio::runtime::Handle) -> Result<ExitCode> {
     match command {
+        Command::Serve { listen } => serve(dir, listen, runtime).await,
         Command::Demo { seed } => {
             let store = Store::open_embedded(dir).await?;
             let summary = skvoz::demo::fill(&store, seed, jiff::Zoned::now().date()).await?;
@@ -425,7 +424,6 @@ async fn run_command(dir: &std::path::Path, command: Command) -> Result<ExitCode
             let store = Store::open_embedded(dir).await?;
             sync_cli::list(&store).await
         }
-        Command::Serve { .. } => bail!("skvoz serve запускается отдельно"),
     }
 }
 
@@ -458,59 +456,55 @@ const EXIT_STORE_FAILED: i32 = 75;
 /// How long a stop (SIGTERM) may take in all.
 const STOP_LIMIT: std::time::Duration = std::time::Duration::from_secs(25);
 
-fn serve(dir: &std::path::Path, listen: Option<String>) -> Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("не удалось запустить асинхронную среду выполнения")?;
-    let handle = runtime.handle().clone();
-    runtime.block_on(async move {
-        let store = Store::open_embedded(dir).await?;
-        #[cfg(unix)]
-        let _control = control::ControlServer::start(&store, &handle)
-            .inspect_err(|e| tracing::warn!("управляющий сокет не открыт: {e}"))
-            .ok();
-        let options = skvoz::service::ServiceOptions { listen, ..Default::default() }.with_env_overrides();
-        let service = skvoz::service::start(store.clone(), options).await?;
-        let settings = store.service_settings().await?;
-        // The first stdout line is machine-readable: tests and scripts take the bound port from it.
-        println!("listening on {}", service.local_addr());
-        eprintln!(
-            "HTTP-сервис: {}  (логин {}; пароль — в настройках программы)",
-            service.url().await?,
-            std::env::var(skvoz::service::ENV_USER).ok().filter(|u| !u.trim().is_empty()).unwrap_or(settings.login)
-        );
-        use std::io::Write;
-        let _ = std::io::stdout().flush();
-        // The scheduled analytics load runs beside the service, as in the window.
-        let scheduler = skvoz::roistat::spawn_scheduler(store.clone(), Default::default());
-        tokio::select! {
-            () = wait_for_stop() => {}
-            reason = service.unrecoverable() => {
-                // At once, without a shutdown that may hang on the same disk: systemd starts the
-                // service again, and the journal brings back every acknowledged lead.
-                eprintln!("Ошибка: {reason}");
-                std::process::exit(EXIT_STORE_FAILED);
-            }
+async fn serve(dir: &std::path::Path, listen: Option<String>, runtime: &tokio::runtime::Handle) -> Result<ExitCode> {
+    let store = Store::open_embedded(dir).await?;
+    #[cfg(unix)]
+    let _control = control::ControlServer::start(&store, runtime)
+        .inspect_err(|e| tracing::warn!("управляющий сокет не открыт: {e}"))
+        .ok();
+    let options = skvoz::service::ServiceOptions { listen, ..Default::default() }.with_env_overrides();
+    let service = skvoz::service::start(store.clone(), options).await?;
+    let settings = store.service_settings().await?;
+    // The first stdout line is machine-readable: tests and scripts take the bound port from it.
+    println!("listening on {}", service.local_addr());
+    eprintln!(
+        "HTTP-сервис: {}  (логин {}; пароль — в настройках программы)",
+        service.url().await?,
+        std::env::var(skvoz::service::ENV_USER).ok().filter(|u| !u.trim().is_empty()).unwrap_or(settings.login)
+    );
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    // The scheduled analytics load runs beside the service, as in the window.
+    let scheduler = skvoz::roistat::spawn_scheduler(store.clone(), Default::default());
+    tokio::select! {
+        () = wait_for_stop() => {}
+        reason = service.unrecoverable() => {
+            // At once, without a shutdown that may hang on the same disk: systemd starts the
+            // service again, and the journal brings back every acknowledged lead.
+            eprintln!("Ошибка: {reason}");
+            std::process::exit(EXIT_STORE_FAILED);
         }
-        tracing::info!("остановка: дожидаемся текущих запросов и загрузок");
-        // The service's shutdown ends with the store's close (its final checkpoint).
-        let stopped = async {
-            scheduler.shutdown().await;
-            service.shutdown().await
-        };
-        // systemd kills after 90 s by default; a stop that hangs (a disk that stopped answering)
-        // ends here instead, non-zero, and what was acknowledged is in the journal.
-        match tokio::time::timeout(STOP_LIMIT, stopped).await {
-            Ok(result) => result?,
-            Err(_) => {
-                eprintln!("Ошибка: остановка не закончилась за {} с; сервис завершён без сброса базы на диск, принятые заявки восстановятся из журнала при запуске", STOP_LIMIT.as_secs());
-                std::process::exit(EXIT_STORE_FAILED);
-            }
+    }
+    tracing::info!("остановка: дожидаемся текущих запросов и загрузок");
+    // The service's shutdown ends with the store's close (its final checkpoint).
+    let stopped = async {
+        scheduler.shutdown().await;
+        service.shutdown().await
+    };
+    // systemd kills after 90 s by default; a stop that hangs (a disk that stopped answering)
+    // ends here instead, non-zero, and what was acknowledged is in the journal.
+    match tokio::time::timeout(STOP_LIMIT, stopped).await {
+        Ok(result) => result?,
+        Err(_) => {
+            eprintln!(
+                "Ошибка: остановка не закончилась за {} с; сервис завершён без сброса базы на диск, принятые заявки восстановятся из журнала при запуске",
+                STOP_LIMIT.as_secs()
+            );
+            std::process::exit(EXIT_STORE_FAILED);
         }
-        tracing::info!("HTTP-сервис остановлен, данные сброшены на диск");
-        Ok(ExitCode::SUCCESS)
-    })
+    }
+    tracing::info!("HTTP-сервис остановлен, данные сброшены на диск");
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn wait_for_stop() {
