@@ -121,19 +121,18 @@ async fn run_service(store: SledStore, slot: Arc<Mutex<Option<ServiceHandle>>>, 
         tx.send_replace(ServiceStatus { address: settings.listen, ..Default::default() });
         return;
     }
-    let handle =
-        match service::start(Store::from_embedded(store.clone()), ServiceOptions::default().with_env_overrides()).await
-        {
-            Ok(handle) => handle,
-            Err(e) => {
-                tx.send_replace(ServiceStatus {
-                    address: format!("http://{}{}", settings.listen, settings.path()),
-                    state: ServiceState::Error(e.to_string()),
-                    last_request: None,
-                });
-                return;
-            }
-        };
+    let options = ServiceOptions::default().with_env_overrides();
+    let handle = match service::start(Store::from_embedded(store.clone()), options).await {
+        Ok(handle) => handle,
+        Err(e) => {
+            tx.send_replace(ServiceStatus {
+                address: format!("http://{}{}", settings.listen, settings.path()),
+                state: ServiceState::Error(e.to_string()),
+                last_request: None,
+            });
+            return;
+        }
+    };
     let address = handle.url().await.unwrap_or_else(|_| handle.local_addr().to_string());
     let status = handle.status();
     *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
