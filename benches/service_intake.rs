@@ -12,7 +12,7 @@ use axum::Router;
 use skvoz::domain::{Lead, Marker, Money, Origin, Secret};
 use skvoz::service::http1::{self, Http1Config};
 use skvoz::service::{ServiceOptions, auth};
-use skvoz::store::SledStore;
+use skvoz::store::Store;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -154,15 +154,15 @@ fn order_lead(i: usize) -> Lead {
     lead
 }
 
-/// The same durable intake called directly from 32 threads: what the store and the disk allow.
-fn store_only(store: &SledStore, total: usize) -> LoadResult {
+/// The same durable intake called directly by 32 tasks: what the store and the disk allow.
+async fn store_only(store: &Store, total: usize) -> LoadResult {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let cpu = process_cpu();
     let threads: Vec<_> = (0..CLIENTS)
         .map(|_| {
             let (store, next) = (store.clone(), next.clone());
-            std::thread::spawn(move || {
+            tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
@@ -172,8 +172,7 @@ fn store_only(store: &SledStore, total: usize) -> LoadResult {
                     let t = Instant::now();
                     let lead = Lead { roistat_lead_id: Some(format!("direct-{i}")), ..order_lead(i) };
                     let contact = skvoz::domain::Contact { phone: format!("7911{i:07}"), ..Default::default() };
-                    store.intake_lead(lead, &contact).expect("intake");
-                    store.sync_intake().expect("durable");
+                    store.intake_lead(lead, contact).await.expect("intake");
                     latencies.push(t.elapsed());
                 }
                 latencies
@@ -182,7 +181,7 @@ fn store_only(store: &SledStore, total: usize) -> LoadResult {
         .collect();
     let mut latencies = Vec::with_capacity(total);
     for t in threads {
-        latencies.extend(t.join().expect("thread"));
+        latencies.extend(t.await.expect("task"));
     }
     LoadResult { requests: total, elapsed: started.elapsed(), latencies, cpu: process_cpu() - cpu }
 }
@@ -199,10 +198,10 @@ async fn run() {
     // For profiling: only the HTTP intake and its ceiling.
     let only_intake = std::env::var("SKVOZ_BENCH_PART").is_ok_and(|p| p == "intake");
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = SledStore::open(dir.path()).expect("store");
-    let mut settings = store.service_settings().expect("settings");
+    let store = Store::open_embedded(dir.path()).await.expect("store");
+    let mut settings = store.service_settings().await.expect("settings");
     settings.password = Secret::new(PASSWORD);
-    store.put_service_settings(&settings).expect("settings");
+    store.put_service_settings(settings.clone()).await.expect("settings");
     let options = ServiceOptions { listen: Some("127.0.0.1:0".into()), ..Default::default() };
     let handle = skvoz::service::start(store.clone(), options).await.expect("start");
     let addr = handle.local_addr();
@@ -238,19 +237,19 @@ async fn run() {
         handle.shutdown().await.expect("shutdown");
         return;
     }
-    store_only(&store, leads).print("store only, no HTTP");
+    store_only(&store, leads).await.print("store only, no HTTP");
 
     println!("== Export of {orders} orders in pages of 1,000 ==");
     let batch = 5_000;
     let mut made = 0;
     while made < orders {
         let n = batch.min(orders - made);
-        store.add_leads((made..made + n).map(order_lead).collect()).expect("add leads");
+        store.add_leads((made..made + n).map(order_lead).collect()).await.expect("add leads");
         made += n;
     }
-    store.durable().expect("durable");
     // The same leads serialised by serde_json in memory: the yardstick (reading them is not timed).
-    let all: Vec<Lead> = store.all_leads().expect("all leads").into_iter().filter(|l| l.is_exportable()).collect();
+    let all: Vec<Lead> =
+        store.all_leads().await.expect("all leads").into_iter().filter(|l| l.is_exportable()).collect();
     // Whole export over HTTP, as Roistat does it: one keep-alive connection, page after page.
     // Export and yardstick take turns, so both meet the same state of a shared machine; the ratio
     // is the median of the rounds.
@@ -297,7 +296,7 @@ async fn run() {
     let pages = exported.div_ceil(1000);
     let mut server = Duration::ZERO;
     for _ in 0..100 {
-        let entries = store.exchange_newest(pages).expect("exchange log");
+        let entries = store.exchange_newest(pages).await.expect("exchange log");
         if entries.iter().filter(|e| e.action == "export").count() == pages {
             server = entries.iter().map(|e| Duration::from_micros(e.duration_micros)).sum();
             break;

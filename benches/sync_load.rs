@@ -7,7 +7,7 @@ mod fake;
 
 use skvoz::domain::{AnalyticsSource, Secret};
 use skvoz::roistat::{Cancel, SyncOptions, run_sync};
-use skvoz::store::SledStore;
+use skvoz::store::Store;
 use std::time::Instant;
 
 const DAYS: u32 = 730;
@@ -24,7 +24,7 @@ async fn bench() {
     let config = fake::FakeConfig { channels: 5, sources: 10, campaigns: 10, today, ..fake::FakeConfig::default() };
     let fake = fake::start(config).await;
     let dir = tempfile::tempdir().unwrap();
-    let store = SledStore::open(dir.path()).unwrap();
+    let store = Store::open_embedded(dir.path()).await.unwrap();
     let source = store
         .put(AnalyticsSource {
             name: "Бенчмарк".into(),
@@ -35,24 +35,22 @@ async fn bench() {
             enabled: false,
             ..AnalyticsSource::default()
         })
+        .await
         .unwrap();
-    store.durable().unwrap();
-    let before = store.size_on_disk().unwrap();
+    let before = store.size_on_disk().await.unwrap();
     let options = SyncOptions { today: Some(today), ..SyncOptions::default() };
 
     let started = Instant::now();
     let report = run_sync(&store, source.id, &options, &Cancel::new(), &|_| {}).await.unwrap();
     let first = started.elapsed();
-    store.durable().unwrap();
-    let after = store.size_on_disk().unwrap();
+    let after = store.size_on_disk().await.unwrap();
 
     let started = Instant::now();
     let reload = run_sync(&store, source.id, &options, &Cancel::new(), &|_| {}).await.unwrap();
     let second = started.elapsed();
-    store.durable().unwrap();
-    let after_reload = store.size_on_disk().unwrap();
+    let after_reload = store.size_on_disk().await.unwrap();
 
-    let facts = store.fact_count();
+    let facts = store.fact_count().await.unwrap();
     println!("sync_load: {DAYS} days x 500 triples");
     println!(
         "  first load: {} facts in {} periods, {:.2} s ({:.0} facts/s)",

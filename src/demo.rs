@@ -5,7 +5,7 @@ use crate::domain::{
     Attraction, Call, CallStatus, DailyFact, ExtraField, FieldKind, Lead, LeadSource, LeadSourceKind, LeadSourceType,
     Level, Marker, Money, Origin, Responsible, Role, StatusGroup, User, Utm,
 };
-use crate::store::{Result, SledStore};
+use crate::store::{Result, Store};
 use jiff::civil::{Date, Weekday};
 use jiff::{Timestamp, ToSpan, tz::TimeZone};
 
@@ -312,41 +312,50 @@ fn demo_lead(rng: &mut Rng, date: Date, triple_index: usize, n: u64, triple: &Tr
     DemoLead { lead, contact: Contact { name, phone, email }, paid, cancelled }
 }
 
+/// Leads handed to the store in one intake call at most.
+const INTAKE_BATCH: usize = 512;
+
 /// Writes demo data into the store: reference data, facts (source 0), leads and calls.
 /// Running it again adds nothing twice: leads and calls are keyed by their demo Roistat ids.
-pub fn fill(store: &SledStore, seed: u64, today: Date) -> Result<DemoSummary> {
-    store.ensure_schema()?;
-    store.ensure_admin()?;
-    let fields = store.list::<ExtraField>()?;
+pub async fn fill(store: &Store, seed: u64, today: Date) -> Result<DemoSummary> {
+    store.ensure_schema().await?;
+    store.ensure_admin().await?;
+    let fields = store.list::<ExtraField>().await?;
     if !fields.iter().any(|f| f.dev_name == "delivery") {
-        store.put(ExtraField {
-            id: 0,
-            name: "Способ доставки".into(),
-            dev_name: "delivery".into(),
-            kind: FieldKind::Text,
-            service: false,
-        })?;
+        store
+            .put(ExtraField {
+                id: 0,
+                name: "Способ доставки".into(),
+                dev_name: "delivery".into(),
+                kind: FieldKind::Text,
+                service: false,
+            })
+            .await?;
     }
-    let users = store.list::<User>()?;
+    let users = store.list::<User>().await?;
     let mut manager = users.iter().find(|u| u.role == Role::Manager).map(|u| u.id);
     if users.len() < 2 {
-        store.put(User {
-            id: 0,
-            name: "Смирнова Мария".into(),
-            role: Role::Marketer,
-            phone: "79012223344".into(),
-            email: "marketing@example.ru".into(),
-        })?;
-        let m = store.put(User {
-            id: 0,
-            name: "Петров Сергей".into(),
-            role: Role::Manager,
-            phone: "79012223355".into(),
-            email: "petrov@example.ru".into(),
-        })?;
+        store
+            .put(User {
+                id: 0,
+                name: "Смирнова Мария".into(),
+                role: Role::Marketer,
+                phone: "79012223344".into(),
+                email: "marketing@example.ru".into(),
+            })
+            .await?;
+        let m = store
+            .put(User {
+                id: 0,
+                name: "Петров Сергей".into(),
+                role: Role::Manager,
+                phone: "79012223355".into(),
+                email: "petrov@example.ru".into(),
+            })
+            .await?;
         manager = Some(m.id);
     }
-    let sources = store.list::<LeadSource>()?;
+    let sources = store.list::<LeadSource>().await?;
     let source_id = match sources.first() {
         Some(s) => s.id,
         None => {
@@ -359,11 +368,12 @@ pub fn fill(store: &SledStore, seed: u64, today: Date) -> Result<DemoSummary> {
                     use_calls: true,
                     use_leads: true,
                     ..LeadSource::default()
-                })?
+                })
+                .await?
                 .id
         }
     };
-    let statuses = store.statuses()?;
+    let statuses = store.statuses().await?;
     let status_of = |group: StatusGroup, fallback: usize| {
         statuses.iter().find(|s| s.group == group).or(statuses.get(fallback)).map(|s| s.id)
     };
@@ -375,9 +385,10 @@ pub fn fill(store: &SledStore, seed: u64, today: Date) -> Result<DemoSummary> {
         return Ok(DemoSummary::default());
     };
     let mut summary =
-        DemoSummary { facts: store.replace_facts(0, first, last, &data.facts)?, ..DemoSummary::default() };
+        DemoSummary { facts: store.replace_facts(0, first, last, data.facts).await?, ..DemoSummary::default() };
     // Today's leads fall in working hours: those still ahead of the clock have not arrived yet.
     let now = Timestamp::now();
+    let mut leads = Vec::new();
     for demo in data.leads {
         let mut lead = demo.lead;
         if lead.created > now {
@@ -392,16 +403,15 @@ pub fn fill(store: &SledStore, seed: u64, today: Date) -> Result<DemoSummary> {
         } else {
             new_status
         };
-        if store.intake_lead(lead, &demo.contact)?.created {
-            summary.leads += 1;
-        }
+        leads.push((lead, demo.contact));
     }
-    for call in data.calls.into_iter().filter(|c| c.at <= now) {
-        store.put_call(call)?;
-        summary.calls += 1;
+    let mut leads = leads.into_iter().peekable();
+    while leads.peek().is_some() {
+        let batch: Vec<(Lead, Contact)> = leads.by_ref().take(INTAKE_BATCH).collect();
+        summary.leads += store.intake_leads(batch).await?.iter().filter(|i| i.created).count();
     }
-    // Flushed, with nothing left in the intake journal to replay at the next start.
-    store.checkpoint()?;
+    let calls: Vec<Call> = data.calls.into_iter().filter(|c| c.at <= now).collect();
+    summary.calls = store.put_calls(calls).await?.len();
     Ok(summary)
 }
 

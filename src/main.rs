@@ -4,7 +4,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use skvoz::app::control;
 use skvoz::report::{self, Column, Grouping, Query, Report};
-use skvoz::store::{SCHEMA_VERSION, SledStore, StoreError};
+use skvoz::store::{SCHEMA_VERSION, Store, StoreError};
 use std::io::{BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -248,27 +248,50 @@ fn run(cli: Cli) -> Result<ExitCode> {
             init_logging("warn");
             skvoz::ui::run_window(&dir)
         }
-        Some(Command::Demo { seed }) => {
-            init_logging("info");
-            let store = SledStore::open(&dir)?;
-            let summary = skvoz::demo::fill(&store, seed, jiff::Zoned::now().date())?;
-            store.durable()?;
+        Some(command) => {
+            // Errors of sync and reconcile reach the person once, through the exit message;
+            // warnings would break the progress bar.
+            match command {
+                Command::Demo { .. } | Command::Serve { .. } => init_logging("info"),
+                Command::Sync(_) | Command::Projects(_) | Command::Reconcile { .. } => init_logging("error"),
+                _ => {}
+            }
+            // The service gets every core; a command, two threads.
+            let mut runtime = tokio::runtime::Builder::new_multi_thread();
+            if !matches!(command, Command::Serve { .. }) {
+                runtime.worker_threads(2);
+            }
+            let runtime = runtime.enable_all().build().context("не удалось запустить асинхронную среду выполнения")?;
+            let handle = runtime.handle().clone();
+            runtime.block_on(run_command(&dir, command, &handle))
+        }
+    }
+}
+
+/// A headless command, on the runtime `runtime`.
+async fn run_command(dir: &std::path::Path, command: Command, runtime: &tokio::runtime::Handle) -> Result<ExitCode> {
+    match command {
+        Command::Serve { listen } => serve(dir, listen, runtime).await,
+        Command::Demo { seed } => {
+            let store = Store::open_embedded(dir).await?;
+            let summary = skvoz::demo::fill(&store, seed, jiff::Zoned::now().date()).await?;
+            store.close().await?;
             println!(
                 "Демо-данные загружены в {}: {} фактов аналитики, {} заявок, {} звонков",
-                store.path().display(),
+                store.location(),
                 summary.facts,
                 summary.leads,
                 summary.calls
             );
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Serve { listen }) => {
-            init_logging("info");
-            serve(&dir, listen)
-        }
-        Some(Command::Settings { new_password }) => {
-            let settings = match open_or_ask(&dir)? {
-                Access::SledStore(store) => control::settings(&store, new_password)?,
+        Command::Settings { new_password } => {
+            let settings = match open_or_ask(dir).await? {
+                Access::Store(store) => {
+                    let settings = control::settings(&store, new_password).await?;
+                    store.close().await?;
+                    settings
+                }
                 Access::Running(running) => running.settings(new_password)?,
             };
             println!("Что указать в Roistat («Интеграции» → «Своя CRM (новая интеграция)»):");
@@ -292,9 +315,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Log { tail }) => {
-            let entries = match open_or_ask(&dir)? {
-                Access::SledStore(store) => control::log_tail(&store, tail)?,
+        Command::Log { tail } => {
+            let entries = match open_or_ask(dir).await? {
+                Access::Store(store) => control::log_tail(&store, tail).await?,
                 Access::Running(running) => running.log_tail(tail)?,
             };
             for e in entries {
@@ -302,15 +325,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Report { from, to, group, format, channel }) => {
+        Command::Report { from, to, group, format, channel } => {
             // Through the running process or the store itself, whichever holds it.
-            let load = |query: &Query| -> Result<Report> {
-                Ok(match open_or_ask(&dir)? {
-                    Access::SledStore(store) => skvoz::app::load_report(&store, query)?,
+            let access = open_or_ask(dir).await?;
+            let load = async |query: &Query| -> Result<Report> {
+                Ok(match &access {
+                    Access::Store(store) => control::report(store, query).await?,
                     Access::Running(running) => running.report(query)?,
                 })
             };
-            let mut report = load(&Query::new(from, to, group.into()))?;
+            let mut report = load(&Query::new(from, to, group.into())).await?;
             if let Some(given) = channel {
                 // A channel is named by its value or by its title as the dashboard shows it.
                 let Some(found) = skvoz::report::find_channel(&report.channels, &given) else {
@@ -322,7 +346,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     );
                 };
                 let query = Query { channel: Some(found.key.clone()), ..report.query.clone() };
-                report = load(&query)?;
+                report = load(&query).await?;
             }
             let stdout = std::io::stdout();
             let mut out = BufWriter::new(stdout.lock());
@@ -342,15 +366,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Backup { file }) => {
-            let access = open_or_ask(&dir)?;
+        Command::Backup { file } => {
+            let access = open_or_ask(dir).await?;
             // The backup holds the service password: only its owner may read it.
             let out = skvoz::store::create_private_file(&file)
                 .with_context(|| format!("не удалось создать файл {}", file.display()))?;
-            let mut out = BufWriter::new(out);
+            let out = BufWriter::new(out);
             let written: Result<_> = match access {
-                Access::SledStore(store) => store.backup(&mut out).map_err(Into::into),
-                Access::Running(running) => running.backup(&mut out).map_err(Into::into),
+                Access::Store(store) => store.backup(out).await.map(|(_, summary)| summary).map_err(Into::into),
+                Access::Running(running) => {
+                    let mut out = out;
+                    running.backup(&mut out).map_err(Into::into)
+                }
             };
             let summary = written.inspect_err(|_| {
                 // A cut backup must not pass for a whole one later.
@@ -365,38 +392,37 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Restore { file, force }) => {
+        Command::Restore { file, force } => {
             let input =
                 std::fs::File::open(&file).with_context(|| format!("не удалось открыть файл {}", file.display()))?;
-            let store = SledStore::open(&dir)?;
-            let summary = store.restore(&mut BufReader::new(input), force)?;
+            let store = Store::open_embedded(dir).await?;
+            let summary = store.restore(BufReader::new(input), force).await?;
+            store.close().await?;
             println!(
                 "Восстановлено {} записей ({} заявок, {} фактов) в {}",
                 summary.records,
                 summary.leads,
                 summary.facts,
-                store.path().display()
+                store.location()
             );
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Sync(args)) => {
-            // Errors reach the person once, through the exit message; warnings would break the bar.
-            init_logging("error");
-            let store = SledStore::open(&dir)?;
-            sync_cli::run(&store, args)
+        Command::Sync(args) => {
+            let store = Store::open_embedded(dir).await?;
+            let code = sync_cli::run(&store, args).await;
+            store.close().await?;
+            code
         }
-        Some(Command::Projects(args)) => {
-            init_logging("error");
-            sync_cli::projects(args.api_base.as_deref(), &args.api_key)
+        Command::Projects(args) => sync_cli::projects(args.api_base.as_deref(), &args.api_key).await,
+        Command::Reconcile { source, from, to } => {
+            let store = Store::open_embedded(dir).await?;
+            let code = sync_cli::reconcile(&store, source.as_deref(), from, to).await;
+            store.close().await?;
+            code
         }
-        Some(Command::Reconcile { source, from, to }) => {
-            init_logging("error");
-            let store = SledStore::open(&dir)?;
-            sync_cli::reconcile(&store, source.as_deref(), from, to)
-        }
-        Some(Command::Sources) => {
-            let store = SledStore::open(&dir)?;
-            sync_cli::list(&store)
+        Command::Sources => {
+            let store = Store::open_embedded(dir).await?;
+            sync_cli::list(&store).await
         }
     }
 }
@@ -404,18 +430,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
 /// Where a command reads: the store, or — while `skvoz serve` or the window holds it — that process,
 /// through its control socket.
 enum Access {
-    SledStore(SledStore),
+    Store(Store),
     Running(control::Client),
 }
 
-fn open_or_ask(dir: &std::path::Path) -> Result<Access> {
+async fn open_or_ask(dir: &std::path::Path) -> Result<Access> {
     let store_dir = skvoz::store::store_dir(dir);
     // Whoever listens holds the store; a socket left by a process that died refuses the connection.
     if let Ok(running) = control::Client::connect(&store_dir) {
         return Ok(Access::Running(running));
     }
-    match SledStore::open(dir) {
-        Ok(store) => Ok(Access::SledStore(store)),
+    match Store::open_embedded(dir).await {
+        Ok(store) => Ok(Access::Store(store)),
         // Just started, or an older version without the socket: try once more, else the store is busy.
         Err(StoreError::Locked(path)) => match control::Client::connect(&store_dir) {
             Ok(running) => Ok(Access::Running(running)),
@@ -430,56 +456,55 @@ const EXIT_STORE_FAILED: i32 = 75;
 /// How long a stop (SIGTERM) may take in all.
 const STOP_LIMIT: std::time::Duration = std::time::Duration::from_secs(25);
 
-fn serve(dir: &std::path::Path, listen: Option<String>) -> Result<ExitCode> {
-    let store = SledStore::open(dir)?;
+async fn serve(dir: &std::path::Path, listen: Option<String>, runtime: &tokio::runtime::Handle) -> Result<ExitCode> {
+    let store = Store::open_embedded(dir).await?;
     #[cfg(unix)]
-    let _control =
-        control::ControlServer::start(&store).inspect_err(|e| tracing::warn!("управляющий сокет не открыт: {e}")).ok();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("не удалось запустить асинхронную среду выполнения")?;
-    runtime.block_on(async move {
-        let options = skvoz::service::ServiceOptions { listen, ..Default::default() }.with_env_overrides();
-        let handle = skvoz::service::start(store.clone(), options).await?;
-        let settings = store.service_settings()?;
-        // The first stdout line is machine-readable: tests and scripts take the bound port from it.
-        println!("listening on {}", handle.local_addr());
-        eprintln!(
-            "HTTP-сервис: {}  (логин {}; пароль — в настройках программы)",
-            handle.url()?,
-            std::env::var(skvoz::service::ENV_USER).ok().filter(|u| !u.trim().is_empty()).unwrap_or(settings.login)
-        );
-        use std::io::Write;
-        let _ = std::io::stdout().flush();
-        // The scheduled analytics load runs beside the service, as in the window.
-        let scheduler = skvoz::roistat::spawn_scheduler(store.clone(), Default::default());
-        tokio::select! {
-            () = wait_for_stop() => {}
-            reason = handle.unrecoverable() => {
-                // At once, without a shutdown that may hang on the same disk: systemd starts the
-                // service again, and the journal brings back every acknowledged lead.
-                eprintln!("Ошибка: {reason}");
-                std::process::exit(EXIT_STORE_FAILED);
-            }
+    let _control = control::ControlServer::start(&store, runtime)
+        .inspect_err(|e| tracing::warn!("управляющий сокет не открыт: {e}"))
+        .ok();
+    let options = skvoz::service::ServiceOptions { listen, ..Default::default() }.with_env_overrides();
+    let service = skvoz::service::start(store.clone(), options).await?;
+    let settings = store.service_settings().await?;
+    // The first stdout line is machine-readable: tests and scripts take the bound port from it.
+    println!("listening on {}", service.local_addr());
+    eprintln!(
+        "HTTP-сервис: {}  (логин {}; пароль — в настройках программы)",
+        service.url().await?,
+        std::env::var(skvoz::service::ENV_USER).ok().filter(|u| !u.trim().is_empty()).unwrap_or(settings.login)
+    );
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    // The scheduled analytics load runs beside the service, as in the window.
+    let scheduler = skvoz::roistat::spawn_scheduler(store.clone(), Default::default());
+    tokio::select! {
+        () = wait_for_stop() => {}
+        reason = service.unrecoverable() => {
+            // At once, without a shutdown that may hang on the same disk: systemd starts the
+            // service again, and the journal brings back every acknowledged lead.
+            eprintln!("Ошибка: {reason}");
+            std::process::exit(EXIT_STORE_FAILED);
         }
-        tracing::info!("остановка: дожидаемся текущих запросов и загрузок");
-        let stopped = async {
-            scheduler.shutdown().await;
-            handle.shutdown().await
-        };
-        // systemd kills after 90 s by default; a stop that hangs (a disk that stopped answering)
-        // ends here instead, non-zero, and what was acknowledged is in the journal.
-        match tokio::time::timeout(STOP_LIMIT, stopped).await {
-            Ok(result) => result?,
-            Err(_) => {
-                eprintln!("Ошибка: остановка не закончилась за {} с; сервис завершён без сброса базы на диск, принятые заявки восстановятся из журнала при запуске", STOP_LIMIT.as_secs());
-                std::process::exit(EXIT_STORE_FAILED);
-            }
+    }
+    tracing::info!("остановка: дожидаемся текущих запросов и загрузок");
+    // The service's shutdown ends with the store's close (its final checkpoint).
+    let stopped = async {
+        scheduler.shutdown().await;
+        service.shutdown().await
+    };
+    // systemd kills after 90 s by default; a stop that hangs (a disk that stopped answering)
+    // ends here instead, non-zero, and what was acknowledged is in the journal.
+    match tokio::time::timeout(STOP_LIMIT, stopped).await {
+        Ok(result) => result?,
+        Err(_) => {
+            eprintln!(
+                "Ошибка: остановка не закончилась за {} с; сервис завершён без сброса базы на диск, принятые заявки восстановятся из журнала при запуске",
+                STOP_LIMIT.as_secs()
+            );
+            std::process::exit(EXIT_STORE_FAILED);
         }
-        tracing::info!("HTTP-сервис остановлен, данные сброшены на диск");
-        Ok(ExitCode::SUCCESS)
-    })
+    }
+    tracing::info!("HTTP-сервис остановлен, данные сброшены на диск");
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn wait_for_stop() {

@@ -4,13 +4,13 @@ use super::SyncArgs;
 use anyhow::{Context, Result, anyhow, bail};
 use skvoz::domain::{AnalyticsSource, DEFAULT_API_BASE, Secret};
 use skvoz::roistat::{Cancel, ClientConfig, RoistatClient, SyncOptions, SyncProgress, reconcile_source, run_sync};
-use skvoz::store::SledStore;
+use skvoz::store::Store;
 use std::process::ExitCode;
 
 /// Picks the source the arguments name, creating one for `--api-key/--project` so the result
 /// stays visible in the window and in `skvoz sources`.
-fn choose_source(store: &SledStore, args: &SyncArgs) -> Result<AnalyticsSource> {
-    let sources = store.list::<AnalyticsSource>()?;
+async fn choose_source(store: &Store, args: &SyncArgs) -> Result<AnalyticsSource> {
+    let sources = store.list::<AnalyticsSource>().await?;
     if let Some(name) = &args.source {
         if args.project.is_some() || args.api_base.is_some() {
             bail!("укажите либо --source, либо --api-key и --project, но не всё вместе");
@@ -46,11 +46,11 @@ fn choose_source(store: &SledStore, args: &SyncArgs) -> Result<AnalyticsSource> 
         ..AnalyticsSource::default()
     });
     source.api_key = Secret::new(key);
-    Ok(store.put(source)?)
+    Ok(store.put(source).await?)
 }
 
-pub fn run(store: &SledStore, args: SyncArgs) -> Result<ExitCode> {
-    let source = choose_source(store, &args)?;
+pub async fn run(store: &Store, args: SyncArgs) -> Result<ExitCode> {
+    let source = choose_source(store, &args).await?;
     let mut options = SyncOptions::default();
     if let (Some(from), Some(to)) = (args.from, args.to) {
         if from > to {
@@ -58,11 +58,6 @@ pub fn run(store: &SledStore, args: SyncArgs) -> Result<ExitCode> {
         }
         options.range = Some((from, to));
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("не удалось запустить фоновые задачи")?;
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} периодов  {msg}")
@@ -71,20 +66,19 @@ pub fn run(store: &SledStore, args: SyncArgs) -> Result<ExitCode> {
     );
     println!("{}", source.job_name());
     let cancel = Cancel::new();
-    let result = runtime.block_on(async {
-        let on_ctrl_c = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                on_ctrl_c.cancel();
-            }
-        });
-        let progress = |p: &SyncProgress| {
-            bar.set_length(p.total as u64);
-            bar.set_position(p.done as u64);
-            bar.set_message(p.message.clone());
-        };
-        run_sync(store, source.id, &options, &cancel, &progress).await
+    let on_ctrl_c = cancel.clone();
+    let ctrl_c = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_ctrl_c.cancel();
+        }
     });
+    let progress = |p: &SyncProgress| {
+        bar.set_length(p.total as u64);
+        bar.set_position(p.done as u64);
+        bar.set_message(p.message.clone());
+    };
+    let result = run_sync(store, source.id, &options, &cancel, &progress).await;
+    ctrl_c.abort();
     bar.finish_and_clear();
     let report = result.map_err(|e| anyhow!(e.to_string()))?;
     println!(
@@ -113,8 +107,8 @@ fn ru_time(ts: Option<jiff::Timestamp>) -> String {
     }
 }
 
-pub fn list(store: &SledStore) -> Result<ExitCode> {
-    let sources = store.list::<AnalyticsSource>()?;
+pub async fn list(store: &Store) -> Result<ExitCode> {
+    let sources = store.list::<AnalyticsSource>().await?;
     if sources.is_empty() {
         println!(
             "Источников получения аналитики нет. Добавьте источник в окне программы или загрузите проект: skvoz sync --api-key КЛЮЧ --project НОМЕР"
@@ -159,7 +153,7 @@ pub fn list(store: &SledStore) -> Result<ExitCode> {
 }
 
 /// `skvoz projects`: the projects a key sees, the same call as the source form's «Проверить ключ».
-pub fn projects(api_base: Option<&str>, api_key: &str) -> Result<ExitCode> {
+pub async fn projects(api_base: Option<&str>, api_key: &str) -> Result<ExitCode> {
     let key = api_key.trim();
     if key.is_empty() {
         bail!("не указан API-ключ Roistat: передайте --api-key или переменную окружения SKVOZ_ROISTAT_API_KEY");
@@ -167,11 +161,7 @@ pub fn projects(api_base: Option<&str>, api_key: &str) -> Result<ExitCode> {
     let base = api_base.map(str::trim).filter(|b| !b.is_empty()).unwrap_or(DEFAULT_API_BASE);
     let client =
         RoistatClient::new(ClientConfig::new(base, Secret::new(key), "")).map_err(|e| anyhow!(e.to_string()))?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("не удалось запустить фоновые задачи")?;
-    let projects = runtime.block_on(client.projects()).map_err(|e| anyhow!(e.to_string()))?;
+    let projects = client.projects().await.map_err(|e| anyhow!(e.to_string()))?;
     if projects.is_empty() {
         println!("Ключ принят, но проектов Roistat ему не видно: проверьте, чей это ключ");
         return Ok(ExitCode::SUCCESS);
@@ -186,13 +176,13 @@ pub fn projects(api_base: Option<&str>, api_key: &str) -> Result<ExitCode> {
 
 /// `skvoz reconcile`: Roistat's proxy leads of a period matched with ours; the result is also kept
 /// on the source, for the window.
-pub fn reconcile(
-    store: &SledStore,
+pub async fn reconcile(
+    store: &Store,
     name: Option<&str>,
     from: Option<jiff::civil::Date>,
     to: Option<jiff::civil::Date>,
 ) -> Result<ExitCode> {
-    let sources = store.list::<AnalyticsSource>()?;
+    let sources = store.list::<AnalyticsSource>().await?;
     let source = match name {
         Some(name) => {
             let wanted = name.trim().to_lowercase();
@@ -215,11 +205,7 @@ pub fn reconcile(
     if from > to {
         bail!("дата --from ({from}) позже даты --to ({to}): поменяйте их местами");
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("не удалось запустить фоновые задачи")?;
-    let result = runtime.block_on(reconcile_source(store, source.id, from, to)).map_err(|e| anyhow!(e.to_string()))?;
+    let result = reconcile_source(store, source.id, from, to).await.map_err(|e| anyhow!(e.to_string()))?;
     println!("Сверка с Roistat «{}» за {} — {}", source.name, ru_date(from), ru_date(to));
     println!("Пришли вовремя: {}", result.arrived);
     println!("С опозданием: {}", result.late_count);

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use skvoz::domain::{LeadSource, Secret};
 use skvoz::leads::TemplateDraft;
 use skvoz::service::{ServiceOptions, auth};
-use skvoz::store::SledStore;
+use skvoz::store::{SledStore, Store};
 use skvoz::ui::leads::{Clock, LeadsScreen};
 use std::sync::Arc;
 
@@ -16,9 +16,12 @@ const NOW: i64 = 1_795_000_000;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn f9_copy_of_a_template_is_exported_with_its_marker() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SledStore::open(dir.path()).unwrap();
-    store.ensure_schema().unwrap();
-    let source = store.put(LeadSource { name: "Roistat".into(), use_leads: true, ..LeadSource::default() }).unwrap();
+    // The leads screen still holds the embedded store itself; everything else uses the handle.
+    let embedded = SledStore::open(dir.path()).unwrap();
+    let store = Store::from_embedded(embedded.clone());
+    store.ensure_schema().await.unwrap();
+    let source =
+        store.put(LeadSource { name: "Roistat".into(), use_leads: true, ..LeadSource::default() }).await.unwrap();
     let now = Timestamp::from_second(NOW).unwrap();
     let draft = TemplateDraft {
         lead_source_id: Some(source.id),
@@ -26,11 +29,11 @@ async fn f9_copy_of_a_template_is_exported_with_its_marker() {
         name: "Выставка".into(),
         ..TemplateDraft::default()
     };
-    let template = store.add_lead(draft.to_template(now).unwrap()).unwrap();
+    let template = store.add_lead(draft.to_template(now).unwrap()).await.unwrap();
 
     // F9 on the template, through the screen.
     let clock: Clock = Arc::new(move || now);
-    let screen = LeadsScreen::new(store.clone(), clock).with_time_zone(jiff::tz::TimeZone::UTC);
+    let screen = LeadsScreen::new(embedded, clock).with_time_zone(jiff::tz::TimeZone::UTC);
     let mut h = Harness::builder()
         .with_size([1500.0, 950.0])
         .build_ui_state(|ui: &mut egui::Ui, screen: &mut LeadsScreen| screen.ui(ui), screen);
@@ -42,18 +45,17 @@ async fn f9_copy_of_a_template_is_exported_with_its_marker() {
     h.key_press(egui::Key::F9);
     h.run_steps(4);
     // The copy is written (and exported) only once saved, as in 1C.
-    assert!(store.all_leads().unwrap().iter().all(|l| l.is_template), "an unsaved copy reached the store");
+    assert!(store.all_leads().await.unwrap().iter().all(|l| l.is_template), "an unsaved copy reached the store");
     h.get_by_label("Записать").click();
     h.run_steps(4);
-    let copy = store.all_leads().unwrap().into_iter().find(|l| !l.is_template).expect("F9 made no lead");
+    let copy = store.all_leads().await.unwrap().into_iter().find(|l| !l.is_template).expect("F9 made no lead");
     assert_eq!(copy.marker, template.marker);
     assert_ne!(copy.number, template.number);
-    store.durable().unwrap();
 
     // Roistat asks for the orders.
-    let mut settings = store.service_settings().unwrap();
+    let mut settings = store.service_settings().await.unwrap();
     settings.password = Secret::new("export-test-password");
-    store.put_service_settings(&settings).unwrap();
+    store.put_service_settings(settings.clone()).await.unwrap();
     let options = ServiceOptions { listen: Some("127.0.0.1:0".into()), ..ServiceOptions::default() };
     let service = skvoz::service::start(store.clone(), options).await.unwrap();
     let url = format!(

@@ -52,7 +52,7 @@ async fn arrived_late_and_missing_leads_and_a_missing_one_created_from_roistat()
         listed("R-3", &bare, "C", &created),
         listed("R-4", "", "Звонок от 79991234567", &lost_at),
     ]);
-    let source = add_source(&s.store, &fake, false);
+    let source = add_source(&s.store, &fake, false).await;
     let today = jiff::Zoned::now().date();
     let (from, to) = (days_before(today, 1), days_before(today, -1));
 
@@ -66,15 +66,15 @@ async fn arrived_late_and_missing_leads_and_a_missing_one_created_from_roistat()
         ("R-4", "Звонок от 79991234567", "79991234567")
     );
     assert_eq!(missing.created, lost_at);
-    let kept = s.store.get::<AnalyticsSource>(source.id).unwrap().unwrap().reconciliation.unwrap();
+    let kept = s.store.get::<AnalyticsSource>(source.id).await.unwrap().unwrap().reconciliation.unwrap();
     assert_eq!(kept, r, "the result is kept on the source for the window");
 
     // «Создать заявку» from Roistat's data: a real lead, found again by Roistat's id.
-    let made = create_missing(&s.store, source.id, "R-4").unwrap();
+    let made = create_missing(&s.store, source.id, "R-4").await.unwrap();
     assert_eq!((made.title.as_str(), made.roistat_lead_id.as_deref()), ("Звонок от 79991234567", Some("R-4")));
-    let client = s.store.client(made.client_id.unwrap()).unwrap().unwrap();
+    let client = s.store.client(made.client_id.unwrap()).await.unwrap().unwrap();
     assert_eq!((client.name.as_str(), client.phone.as_str()), ("Пётр", "79991234567"));
-    let kept = s.store.get::<AnalyticsSource>(source.id).unwrap().unwrap().reconciliation.unwrap();
+    let kept = s.store.get::<AnalyticsSource>(source.id).await.unwrap().unwrap().reconciliation.unwrap();
     assert_eq!((kept.missing_count, kept.late_count), (0, 2));
     // Roistat's own resend later finds the same order, and so does the next reconciliation.
     let resent = lead("action=lead&id=R-4&title=again".to_string()).await;
@@ -116,18 +116,18 @@ async fn arrived_late_and_missing_leads_and_a_missing_one_created_from_roistat()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_proxy_leads_call_does_not_fail_the_analytics_load() {
     let fake = fake().await;
-    let (_dir, store) = open_store();
-    let source = add_source(&store, &fake, false);
+    let (_dir, store) = open_store().await;
+    let source = add_source(&store, &fake, false).await;
     // Roistat lists more than we have: the scheduled load finds the missing ones by itself.
     let today = jiff::Zoned::now().date();
     let options = skvoz::roistat::SyncOptions { range: Some((days_before(today, 2), today)), ..fast_options() };
     skvoz::roistat::run_sync(&store, source.id, &options, &skvoz::roistat::Cancel::new(), &quiet).await.unwrap();
-    let kept = store.get::<AnalyticsSource>(source.id).unwrap().unwrap().reconciliation.unwrap();
+    let kept = store.get::<AnalyticsSource>(source.id).await.unwrap().unwrap().reconciliation.unwrap();
     assert_eq!((kept.missing_count, kept.error), (3, None), "one generated proxy lead a day, none of them ours");
 
     fake.state.set(|s| s.proxy_leads_denied = true);
     skvoz::roistat::run_sync(&store, source.id, &options, &skvoz::roistat::Cancel::new(), &quiet).await.unwrap();
-    let saved = store.get::<AnalyticsSource>(source.id).unwrap().unwrap();
+    let saved = store.get::<AnalyticsSource>(source.id).await.unwrap().unwrap();
     assert!(saved.last_error.is_none() && saved.facts_loaded > 0);
     let error = saved.reconciliation.unwrap().error.unwrap();
     assert!(error.contains("project/proxy-leads") && error.contains("запретил доступ"), "{error}");

@@ -1,7 +1,7 @@
 //! `skvoz report --format json` prints exactly what the report module computes on the same store.
 
 use skvoz::report::{Grouping, Query};
-use skvoz::store::SledStore;
+use skvoz::store::Store;
 use std::process::Command;
 
 fn skvoz(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
@@ -10,13 +10,13 @@ fn skvoz(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
     out
 }
 
-#[test]
-fn json_report_equals_the_module() {
+#[tokio::test]
+async fn json_report_equals_the_module() {
     let dir = tempfile::tempdir().unwrap();
     skvoz(dir.path(), &["demo"]);
     let (_, last) = {
-        let store = SledStore::open(dir.path()).unwrap();
-        store.fact_date_span().unwrap().unwrap()
+        let store = Store::open_embedded(dir.path()).await.unwrap();
+        store.fact_date_span().await.unwrap().unwrap()
     };
     let from = last.checked_sub(jiff::ToSpan::days(29)).unwrap();
     for (group, grouping, channel) in [
@@ -32,9 +32,9 @@ fn json_report_equals_the_module() {
         let out = skvoz(dir.path(), &args);
         let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
 
-        let store = SledStore::open(dir.path()).unwrap();
+        let store = Store::open_embedded(dir.path()).await.unwrap();
         let query = Query { channel: channel.map(String::from), ..Query::new(from, last, grouping) };
-        let report = skvoz::app::load_report(&store, &query).unwrap();
+        let report = skvoz::app::control::report(&store, &query).await.unwrap();
         drop(store);
         // Through the same text so floats compare exactly.
         let expected: serde_json::Value = serde_json::from_str(&serde_json::to_string(&report).unwrap()).unwrap();
@@ -52,12 +52,12 @@ fn json_report_equals_the_module() {
     }
 }
 
-#[test]
-fn table_and_csv_formats() {
+#[tokio::test]
+async fn table_and_csv_formats() {
     let dir = tempfile::tempdir().unwrap();
     skvoz(dir.path(), &["demo"]);
-    let store = SledStore::open(dir.path()).unwrap();
-    let (_, last) = store.fact_date_span().unwrap().unwrap();
+    let store = Store::open_embedded(dir.path()).await.unwrap();
+    let (_, last) = store.fact_date_span().await.unwrap().unwrap();
     drop(store);
     let t = last.to_string();
     let table = String::from_utf8(skvoz(dir.path(), &["report", "--from", &t, "--to", &t]).stdout).unwrap();

@@ -13,9 +13,9 @@ async fn serve_loads_due_sources_and_stops_cleanly() {
     let fake = fake().await;
     let dir = tempfile::tempdir().unwrap();
     let source_id = {
-        let store = skvoz::store::SledStore::open(dir.path()).unwrap();
-        let source = add_source(&store, &fake, true);
-        store.durable().unwrap();
+        let store = skvoz::store::Store::open_embedded(dir.path()).await.unwrap();
+        let source = add_source(&store, &fake, true).await;
+        store.close().await.unwrap();
         source.id
     };
     let mut child = Command::new(env!("CARGO_BIN_EXE_skvoz"))
@@ -50,12 +50,12 @@ async fn serve_loads_due_sources_and_stops_cleanly() {
     let status = tokio::task::spawn_blocking(move || child.wait().unwrap()).await.unwrap();
     assert!(status.success(), "serve exited with {status}");
 
-    let store = skvoz::store::SledStore::open(dir.path()).unwrap();
-    let source = store.get::<skvoz::domain::AnalyticsSource>(source_id).unwrap().unwrap();
+    let store = skvoz::store::Store::open_embedded(dir.path()).await.unwrap();
+    let source = store.get::<skvoz::domain::AnalyticsSource>(source_id).await.unwrap().unwrap();
     assert!(source.last_start.is_some(), "the schedule never started the load");
     assert!(source.last_success.is_some(), "the load did not finish: {:?}", source.last_error);
     assert_eq!(
-        stored_facts(&store, source_id, from, to),
+        stored_facts(&store, source_id, from, to).await,
         support::fake_roistat::expected_facts(&fake.state.config, false, from, to)
     );
 }

@@ -45,10 +45,10 @@ async fn ambiguous_framing_is_refused_and_smuggles_no_lead() {
         assert!(s.roistat_lead("127.0.0.1", &format!("ROISTAT-{i}")).await, "Roistat's lead after {framing}");
     }
     let (_dir, store, _) = s.stop();
-    assert_eq!(store.lead_count(), cases.len(), "only Roistat's leads exist");
+    assert_eq!(store.lead_count().await.unwrap(), cases.len(), "only Roistat's leads exist");
     for i in 0..cases.len() {
-        assert!(store.lead_by_roistat_id(&format!("SMUGGLED-{i}")).unwrap().is_none());
-        assert!(store.lead_by_roistat_id(&format!("OUTER-{i}")).unwrap().is_none());
+        assert!(store.lead_by_roistat_id(&format!("SMUGGLED-{i}")).await.unwrap().is_none());
+        assert!(store.lead_by_roistat_id(&format!("OUTER-{i}")).await.unwrap().is_none());
     }
 }
 
@@ -68,8 +68,8 @@ async fn head_runs_no_action() {
     assert_eq!(header(&answer, "allow"), Some("GET, POST"));
     assert!(s.roistat_lead("127.0.0.1", "GET-1").await);
     let (_dir, store, _) = s.stop();
-    assert!(store.lead_by_roistat_id("HEAD-1").unwrap().is_none(), "HEAD created a lead");
-    assert!(store.lead_by_roistat_id("GET-1").unwrap().is_some());
+    assert!(store.lead_by_roistat_id("HEAD-1").await.unwrap().is_none(), "HEAD created a lead");
+    assert!(store.lead_by_roistat_id("GET-1").await.unwrap().is_some());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -108,10 +108,10 @@ async fn wrong_tokens_lock_out_only_the_address_that_sends_them() {
     assert_eq!(stderr.matches("неудачный вход в HTTP-сервис").count(), 20, "{stderr}");
     assert_eq!(stderr.matches("адрес заблокирован").count(), 1, "{stderr}");
     assert!(stderr.contains("198.51.100.7"), "{stderr}");
-    let log = store.exchange_newest(100).unwrap();
+    let log = store.exchange_newest(100).await.unwrap();
     assert!(log.iter().any(|e| e.remote == "198.51.100.7"), "the log names the client, not the proxy");
     assert!(log.iter().any(|e| e.remote == "203.0.113.9"));
-    assert_eq!(store.lead_count(), 6);
+    assert_eq!(store.lead_count().await.unwrap(), 6);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -126,7 +126,7 @@ async fn headers_from_an_untrusted_peer_are_ignored() {
     }
     assert!(s.roistat_lead("127.0.0.3", "R-1").await);
     let (_dir, store, _) = s.stop();
-    let log = store.exchange_newest(100).unwrap();
+    let log = store.exchange_newest(100).await.unwrap();
     assert!(log.iter().all(|e| !e.remote.starts_with("192.0.2.")), "forged addresses reached the log");
 }
 

@@ -14,11 +14,11 @@ async fn acknowledged_leads_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     {
         // The password is set up front, as an admin would on the settings screen.
-        let store = skvoz::store::SledStore::open(dir.path()).unwrap();
-        let mut settings = store.service_settings().unwrap();
+        let store = skvoz::store::Store::open_embedded(dir.path()).await.unwrap();
+        let mut settings = store.service_settings().await.unwrap();
         settings.password = skvoz::domain::Secret::new(PASSWORD);
-        store.put_service_settings(&settings).unwrap();
-        store.durable().unwrap();
+        store.put_service_settings(settings).await.unwrap();
+        store.close().await.unwrap();
     }
     let mut child = Command::new(env!("CARGO_BIN_EXE_skvoz"))
         .arg("--data-dir")
@@ -75,9 +75,10 @@ async fn acknowledged_leads_survive_sigkill() {
     }
     assert!(acked.len() >= 200, "only {} leads were acknowledged", acked.len());
 
-    let store = skvoz::store::SledStore::open(dir.path()).unwrap();
+    let store = skvoz::store::Store::open_embedded(dir.path()).await.unwrap();
     for (rid, order_id) in &acked {
-        let lead = store.lead_by_roistat_id(rid).unwrap().unwrap_or_else(|| panic!("acknowledged lead {rid} lost"));
+        let lead =
+            store.lead_by_roistat_id(rid).await.unwrap().unwrap_or_else(|| panic!("acknowledged lead {rid} lost"));
         assert_eq!(lead.id.to_string(), *order_id);
     }
     // The log output never shows the password or the token.
@@ -116,9 +117,9 @@ async fn serve_stops_cleanly_on_sigterm() {
     use std::io::Read;
     child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
     assert!(!stderr.contains("env-pass"), "{stderr}");
-    let store = skvoz::store::SledStore::open(dir.path()).unwrap();
-    assert!(store.lead_by_roistat_id("T1").unwrap().is_some());
-    assert!(store.exchange_count() >= 1);
+    let store = skvoz::store::Store::open_embedded(dir.path()).await.unwrap();
+    assert!(store.lead_by_roistat_id("T1").await.unwrap().is_some());
+    assert!(store.exchange_count().await.unwrap() >= 1);
     // `skvoz log` prints it, with the token masked.
     drop(store);
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_skvoz"));

@@ -63,16 +63,17 @@ async fn unauthenticated_floods_do_not_fill_the_disk_and_leads_still_get_ok() {
 
     let grown = size_of(dir.path()).saturating_sub(before);
     assert!(grown < 4 * 1024 * 1024, "the store grew by {grown} bytes");
-    let store = skvoz::store::SledStore::open(dir.path()).unwrap();
-    assert!(store.lead_by_roistat_id("after").unwrap().is_some());
-    let entries = store.exchange_newest(300).unwrap();
+    let store = skvoz::store::Store::open_embedded(dir.path()).await.unwrap();
+    assert!(store.lead_by_roistat_id("after").await.unwrap().is_some());
+    let entries = store.exchange_newest(300).await.unwrap();
     let refused: Vec<_> = entries.iter().filter(|e| e.http_status == 401 || e.http_status == 429).collect();
     assert_eq!(refused.len(), 200, "each refused request is one entry");
     for e in &refused {
         assert!(e.params.is_empty() && e.answer.is_empty(), "{e:?}");
         assert!(e.request_bytes > 800_000, "the size is kept: {}", e.request_bytes);
     }
-    assert!(store.exchange_bytes() < 200 * 512 + 3 * skvoz::domain::limits::ENTRY as u64, "{}", store.exchange_bytes());
+    let bytes = store.exchange_bytes().await.unwrap();
+    assert!(bytes < 200 * 512 + 3 * skvoz::domain::limits::ENTRY as u64, "{bytes}");
     drop(store);
 
     let tail = run_ok(dir.path(), &["log", "--tail", "3"]);

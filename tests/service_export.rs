@@ -25,7 +25,7 @@ async fn three_pages_cover_all_orders_while_leads_arrive() {
     // A template and a deleted lead are never exported.
     leads.push(Lead { is_template: true, ..lead(9_001) });
     leads.push(Lead { deleted: true, ..lead(9_002) });
-    let added = s.store.add_leads(leads).unwrap();
+    let added = s.store.add_leads(leads).await.unwrap();
     let expected: BTreeSet<String> = added.iter().filter(|l| l.is_exportable()).map(|l| l.id.to_string()).collect();
     assert_eq!(expected.len(), 2_500);
 
@@ -48,7 +48,7 @@ async fn three_pages_cover_all_orders_while_leads_arrive() {
         // Someone else adds leads between page calls, over HTTP and directly.
         let (status, _) = s.get_json(&format!("action=lead&id=between-{page}&title=new")).await;
         assert_eq!(status, 200);
-        s.store.add_leads((0..7).map(|i| lead(10_000 + i)).collect()).unwrap();
+        s.store.add_leads((0..7).map(|i| lead(10_000 + i)).collect()).await.unwrap();
     }
     assert_eq!(pages, 3);
     assert_eq!(seen, expected);
@@ -74,7 +74,7 @@ async fn export_honours_date_and_min_created() {
     let old = jiff::Timestamp::from_second(1_500_000_000).unwrap();
     let mut old_lead = lead(1);
     old_lead.created = old;
-    s.store.add_leads(vec![old_lead, lead(2)]).unwrap();
+    s.store.add_leads(vec![old_lead, lead(2)]).await.unwrap();
     let (_, v) = s.get_json("action=export&date=0").await;
     assert_eq!(v["pagination"]["total_count"], 1);
     let future = jiff::Timestamp::now().as_second() + 3600;

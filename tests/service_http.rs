@@ -20,7 +20,7 @@ async fn bare_url_ok_and_auth_styles() {
     let s = start().await;
     let (status, body) = s.raw(&s.base).await;
     assert_eq!((status, body.as_str()), (200, "OK"));
-    skvoz::service::check_published(&s.handle.url().unwrap()).await.unwrap();
+    skvoz::service::check_published(&s.handle.url().await.unwrap()).await.unwrap();
     // HEAD carries no body; the kept-alive connection still reads the next answer right.
     let r = s.client.head(&s.base).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
@@ -46,9 +46,9 @@ async fn bare_url_ok_and_auth_styles() {
     let r = s.client.get(&url).header("Authorization", basic(LOGIN, "wrong")).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 401);
     // A new password takes effect without a restart.
-    let mut settings = s.store.service_settings().unwrap();
+    let mut settings = s.store.service_settings().await.unwrap();
     settings.password = skvoz::domain::Secret::new("another-pass");
-    s.store.put_service_settings(&settings).unwrap();
+    s.store.put_service_settings(settings.clone()).await.unwrap();
     let (status, _) = s.get_json("action=import_scheme").await;
     assert_eq!(status, 401);
     let r = s.client.get(&url).header("Authorization", basic(LOGIN, "another-pass")).send().await.unwrap();
@@ -139,6 +139,7 @@ async fn every_action_round_trips() {
             kind: Default::default(),
             service: false,
         })
+        .await
         .unwrap();
     let data =
         r#"{"utm_source":"yandex","utm_medium":"cpc","utm_campaign":"brand","delivery":"Курьер","page":"/promo"}"#;
@@ -154,13 +155,13 @@ async fn every_action_round_trips() {
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["status"], "ok");
     let order_id = answer["order_id"].as_str().unwrap().to_string();
-    let lead = s.store.lead(order_id.parse().unwrap()).unwrap().unwrap();
+    let lead = s.store.lead(order_id.parse().unwrap()).await.unwrap().unwrap();
     assert_eq!(lead.title, "Заявка с сайта");
     assert_eq!(lead.created.as_second(), 1_435_482_774);
     assert_eq!(lead.unmapped.get("page").map(String::as_str), Some("/promo"));
     assert_eq!(lead.attraction.channel, "direct");
     assert_eq!(lead.roistat_manager_id.as_deref(), Some("7"));
-    let client = s.store.client(lead.client_id.unwrap()).unwrap().unwrap();
+    let client = s.store.client(lead.client_id.unwrap()).await.unwrap().unwrap();
     assert_eq!(client.name, "Иван");
 
     let (status, export) = s.get_json("action=export&date=0").await;
@@ -197,14 +198,14 @@ async fn every_action_round_trips() {
     assert_eq!(status, 200, "{v}");
     let (status, v2) = s.get_json("action=call&id=C2&caller=7999&status=BUSY").await;
     assert_eq!(status, 200, "{v2}");
-    let lead = s.store.lead(order_id.parse().unwrap()).unwrap().unwrap();
+    let lead = s.store.lead(order_id.parse().unwrap()).await.unwrap().unwrap();
     assert_eq!(lead.comments.len(), 1);
     assert_eq!(lead.comments[0].text, "Клиент перезвонил");
     assert_eq!(lead.tasks.len(), 1);
     assert_eq!(lead.tasks[0].deadline.unwrap().as_second(), 1_546_341_071);
     let call_id: u64 = v["call_id"].as_str().unwrap().parse().unwrap();
     assert_eq!(lead.call_ids, vec![call_id]);
-    let unlinked = s.store.call(v2["call_id"].as_str().unwrap().parse().unwrap()).unwrap().unwrap();
+    let unlinked = s.store.call(v2["call_id"].as_str().unwrap().parse().unwrap()).await.unwrap().unwrap();
     assert_eq!(unlinked.lead_id, None);
 
     // Unknown order → 404.
@@ -226,7 +227,7 @@ async fn every_action_round_trips() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     let v: serde_json::Value = r.json().await.unwrap();
-    let lead = s.store.lead(v["order_id"].as_str().unwrap().parse().unwrap()).unwrap().unwrap();
+    let lead = s.store.lead(v["order_id"].as_str().unwrap().parse().unwrap()).await.unwrap().unwrap();
     assert_eq!(lead.title, "Пост");
     assert_eq!(lead.raw_data.as_deref(), Some("not json"));
     let r = s
@@ -239,7 +240,7 @@ async fn every_action_round_trips() {
     assert_eq!(r.status().as_u16(), 200);
 
     let (_, store) = s.stop().await;
-    let log = store.exchange_newest(1000).unwrap();
+    let log = store.exchange_newest(1000).await.unwrap();
     assert!(log.iter().any(|e| e.action == "lead" && e.outcome == Outcome::Ok));
     assert!(log.iter().any(|e| e.action == "lead" && e.error.contains("data")));
 }
@@ -264,9 +265,9 @@ async fn resends_make_one_lead() {
     }
     ids.dedup();
     assert_eq!(ids.len(), 1, "{ids:?}");
-    assert_eq!(s.store.lead_count(), 1);
+    assert_eq!(s.store.lead_count().await.unwrap(), 1);
     let (_, store) = s.stop().await;
-    let log = store.exchange_newest(100).unwrap();
+    let log = store.exchange_newest(100).await.unwrap();
     assert_eq!(log.iter().filter(|e| e.outcome == Outcome::Duplicate).count(), 9);
 }
 
@@ -280,7 +281,7 @@ async fn long_urls() {
     let (status, body) = s.long_get(&query).await;
     assert_eq!(status, 200, "{}", &body[..body.len().min(300)]);
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-    let lead = s.store.lead(v["order_id"].as_str().unwrap().parse().unwrap()).unwrap().unwrap();
+    let lead = s.store.lead(v["order_id"].as_str().unwrap().parse().unwrap()).await.unwrap().unwrap();
     assert!(lead.text == text, "the long text changed on the way");
 
     let too_long = format!("action=lead&id=BIG-2&text={}", "a".repeat(1_100_000));
@@ -288,7 +289,7 @@ async fn long_urls() {
     assert_eq!(status, 414, "{}", &body[..body.len().min(300)]);
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["status"], "error");
-    assert!(s.store.lead_by_roistat_id("BIG-2").unwrap().is_none());
+    assert!(s.store.lead_by_roistat_id("BIG-2").await.unwrap().is_none());
     // Still serving.
     assert_eq!(s.get_json("action=import_scheme").await.0, 200);
     s.stop().await;
@@ -363,7 +364,7 @@ async fn malformed_requests_get_4xx_json() {
     // The server still serves, and no lead was made from the refused requests.
     let (status, v) = s.get_json("action=lead&id=AFTER&title=ok").await;
     assert_eq!(status, 200, "{v}");
-    assert_eq!(s.store.lead_count(), 1);
+    assert_eq!(s.store.lead_count().await.unwrap(), 1);
     s.stop().await;
 }
 
@@ -399,7 +400,7 @@ async fn secrets_never_reach_the_log() {
     assert_eq!(r.status().as_u16(), 200);
     let _ = s.get("action=lead&id=S1&token=inner").await;
     let (_, store) = s.stop().await;
-    let log = store.exchange_newest(1000).unwrap();
+    let log = store.exchange_newest(1000).await.unwrap();
     assert!(log.len() >= 5);
     let dump = serde_json::to_string(&log).unwrap();
     for secret in [PASSWORD, token().as_str(), "wrongtoken123", &basic(LOGIN, PASSWORD)[6..]] {
@@ -436,5 +437,5 @@ async fn shutdown_lets_in_flight_requests_finish() {
     assert!(out.contains("connection: close"), "{out}");
     stopping.await.unwrap().unwrap();
     assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "still accepting after shutdown");
-    assert!(store.lead_by_roistat_id("GRACE-1").unwrap().is_some());
+    assert!(store.lead_by_roistat_id("GRACE-1").await.unwrap().is_some());
 }

@@ -95,7 +95,7 @@ async fn a_900_kb_lead_passes_through_the_nginx_example() {
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(json["status"], "ok", "{json}");
     assert!(target.len() > 890_000);
-    let lead = service.store.lead_by_roistat_id("nginx-1").unwrap().unwrap();
+    let lead = service.store.lead_by_roistat_id("nginx-1").await.unwrap().unwrap();
     assert_eq!(lead.text, text, "the text arrived cut or changed");
 }
 
@@ -124,8 +124,8 @@ async fn wrong_tokens_through_nginx_do_not_block_roistat() {
     }
     drop(nginx);
     let (_dir, store) = service.stop().await;
-    assert_eq!(store.lead_count(), 5);
-    let log = store.exchange_newest(100).unwrap();
+    assert_eq!(store.lead_count().await.unwrap(), 5);
+    let log = store.exchange_newest(100).await.unwrap();
     assert!(log.iter().any(|e| e.remote == "127.0.0.2"), "the log names the client behind nginx");
 }
 

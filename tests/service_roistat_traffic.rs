@@ -6,8 +6,9 @@ mod service;
 
 use service::{LOGIN, PASSWORD, enc, start};
 use skvoz::domain::CallStatus;
+use skvoz::domain::{LeadEdit, LeadValue};
 use skvoz::service::auth::token;
-use skvoz::store::SledStore;
+use skvoz::store::Store;
 
 /// A lead as an integrator's test call sends it: no `id`, no contact.
 async fn bare_lead(s: &service::TestService, title: &str) -> u64 {
@@ -29,7 +30,7 @@ async fn message_takes_roistat_camel_case_lead_id_and_snake_case_too() {
     assert_eq!((status, v["status"].as_str()), (200, Some("ok")), "{v}");
     let (status, _) = s.get_json("action=message&leadId=999999&message=x").await;
     assert_eq!(status, 404, "an unknown order is still refused");
-    let lead = s.store.lead(id).unwrap().unwrap();
+    let lead = s.store.lead(id).await.unwrap().unwrap();
     let texts: Vec<&str> = lead.comments.iter().map(|c| c.text.as_str()).collect();
     assert_eq!(texts, ["Снова", "second"]);
     assert_eq!(lead.comments[0].title, "Повторная заявка");
@@ -48,12 +49,12 @@ async fn a_call_with_a_status_we_do_not_know_is_stored_as_it_came() {
     let (dir, store) = s.stop().await;
     drop(store);
     // What survives a restart, not what sits in memory.
-    let store = SledStore::open(dir.path()).unwrap();
-    let call = store.call(call_id).unwrap().unwrap();
+    let store = Store::open_embedded(dir.path()).await.unwrap();
+    let call = store.call(call_id).await.unwrap().unwrap();
     assert_eq!(call.status, CallStatus::Other("VOICEMAIL".into()));
     assert_eq!(call.status.title(), "VOICEMAIL");
     assert_eq!(call.duration_seconds, 7);
-    assert_eq!(store.call(known).unwrap().unwrap().status, CallStatus::NoAnswer);
+    assert_eq!(store.call(known).await.unwrap().unwrap().status, CallStatus::NoAnswer);
 }
 
 #[tokio::test]
@@ -76,7 +77,7 @@ async fn leads_without_id_are_accepted_each_as_a_new_order() {
     let first = bare_lead(&s, "Тестовая заявка").await;
     let second = bare_lead(&s, "Тестовая заявка").await;
     assert_ne!(first, second, "without an id there is no idempotency key");
-    let lead = s.store.lead(first).unwrap().unwrap();
+    let lead = s.store.lead(first).await.unwrap().unwrap();
     assert_eq!((lead.title.as_str(), lead.roistat_lead_id.as_deref()), ("Тестовая заявка", None));
     let (_, export) = s.get_json("action=export&date=0").await;
     let ids: Vec<&str> = export["orders"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect();
@@ -90,24 +91,21 @@ async fn export_carries_date_update_and_leaves_empty_attributes_out() {
     let bare = bare_lead(&s, "Без статуса").await;
     let (_, v) = s.get_json(&format!("action=lead&id=R-1&name={}&phone=79001234567&manager_id=5", enc("Иван"))).await;
     let full: u64 = v["order_id"].as_str().unwrap().parse().unwrap();
-    let changed = jiff::Timestamp::from_second(1_800_000_000).unwrap();
-    s.store
-        .modify_lead(bare, |l| {
-            l.status_id = None;
-            l.updated = changed;
-        })
-        .unwrap();
+    let before = s.store.lead(bare).await.unwrap().unwrap();
+    let edit = LeadEdit::set(&before, LeadValue::Status(None));
+    let changed = s.store.change_lead(bare, Some(before.version), vec![edit], "тест").await.unwrap();
+    assert!(changed.status_id.is_none());
     let (status, export) = s.get_json("action=export&date=0").await;
     assert_eq!(status, 200);
     let orders = export["orders"].as_array().unwrap();
     let order = |id: u64| orders.iter().find(|o| o["id"] == id.to_string().as_str()).unwrap();
     let bare_order = order(bare);
-    assert_eq!(bare_order["date_update"], "1800000000");
+    assert_eq!(bare_order["date_update"], changed.updated.as_second().to_string().as_str());
     for key in ["status", "client_id", "manager_id"] {
         assert!(bare_order.get(key).is_none(), "{key} has no value and must be left out: {bare_order}");
     }
     let full_order = order(full);
-    let stored = s.store.lead(full).unwrap().unwrap();
+    let stored = s.store.lead(full).await.unwrap().unwrap();
     assert_eq!(full_order["date_update"], stored.updated.as_second().to_string().as_str());
     assert_eq!(full_order["client_id"], stored.client_id.unwrap().to_string().as_str());
     assert_eq!(full_order["manager_id"], "5");

@@ -10,8 +10,8 @@ use skvoz::domain::{LeadSource, LeadSourceType, Origin, Responsible, Role, User}
 #[tokio::test]
 async fn leads_get_the_roistat_source_and_its_people_in_turn() {
     let s = start().await;
-    let anna = s.store.put(User { name: "Анна".into(), role: Role::Manager, ..User::default() }).unwrap();
-    let boris = s.store.put(User { name: "Борис".into(), role: Role::Manager, ..User::default() }).unwrap();
+    let anna = s.store.put(User { name: "Анна".into(), role: Role::Manager, ..User::default() }).await.unwrap();
+    let boris = s.store.put(User { name: "Борис".into(), role: Role::Manager, ..User::default() }).await.unwrap();
     let source = s
         .store
         .put(LeadSource {
@@ -21,13 +21,14 @@ async fn leads_get_the_roistat_source_and_its_people_in_turn() {
             responsible: Some(Responsible::Role(Role::Manager)),
             ..LeadSource::default()
         })
+        .await
         .unwrap();
     for (id, title) in [("r1", "Заявка с сайта"), ("r2", "Звонок от 79161234567"), ("r3", "Пойманный лид")]
     {
         let (status, body) = s.get_json(&format!("action=lead&id={id}&title={}", enc(title))).await;
         assert_eq!(status, 200, "{body}");
     }
-    let mut leads = s.store.all_leads().unwrap();
+    let mut leads = s.store.all_leads().await.unwrap();
     leads.sort_by_key(|l| l.id);
     assert!(leads.iter().all(|l| l.lead_source_id == Some(source.id)), "«Источник получения заявок» is set");
     let people: Vec<_> = leads.iter().map(|l| l.responsible).collect();
@@ -42,10 +43,10 @@ async fn leads_get_the_roistat_source_and_its_people_in_turn() {
     // A source with one person gives every lead to that person.
     let mut source = source;
     source.responsible = Some(Responsible::User(boris.id));
-    s.store.put(source).unwrap();
+    s.store.put(source).await.unwrap();
     let (status, _) = s.get_json("action=lead&id=r4&title=x").await;
     assert_eq!(status, 200);
-    let last = s.store.all_leads().unwrap().into_iter().max_by_key(|l| l.id).unwrap();
+    let last = s.store.all_leads().await.unwrap().into_iter().max_by_key(|l| l.id).unwrap();
     assert_eq!(last.responsible, Some(Responsible::User(boris.id)));
     s.stop().await;
 }

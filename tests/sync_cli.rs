@@ -55,8 +55,8 @@ async fn sync_from_the_command_line_creates_a_source_and_reports_errors_in_russi
     let listing = text(&out.stdout);
     assert!(listing.contains("ошибка:") && !listing.contains(wrong), "{listing}");
 
-    let store = skvoz::store::SledStore::open(dir.path()).unwrap();
-    let source = store.list::<skvoz::domain::AnalyticsSource>().unwrap().remove(0);
+    let store = skvoz::store::Store::open_embedded(dir.path()).await.unwrap();
+    let source = store.list::<skvoz::domain::AnalyticsSource>().await.unwrap().remove(0);
     let (f, t) = (days_before(today(), 40), today());
-    assert_eq!(stored_facts(&store, source.id, f, t), expected_facts(&fake.state.config, false, f, t));
+    assert_eq!(stored_facts(&store, source.id, f, t).await, expected_facts(&fake.state.config, false, f, t));
 }

@@ -114,8 +114,8 @@ async fn every_switch_gives_its_typed_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failure_in_period_k_keeps_earlier_periods_and_none_of_period_k() {
     let fake = fake().await;
-    let (_dir, store) = open_store();
-    let source = add_source(&store, &fake, false);
+    let (_dir, store) = open_store().await;
+    let source = add_source(&store, &fake, false).await;
     fake.state.set(|s| s.fail_at_data_request = Some(3));
 
     let e = run_sync(&store, source.id, &fast_options(), &Cancel::new(), &quiet).await.unwrap_err();
@@ -124,10 +124,13 @@ async fn a_failure_in_period_k_keeps_earlier_periods_and_none_of_period_k() {
     assert_eq!(periods.len(), 3);
     let (from, to) = history();
     let kept_to = periods[1].1;
-    assert_eq!(stored_facts(&store, source.id, from, to), expected_facts(&fake.state.config, false, from, kept_to));
-    assert!(stored_facts(&store, source.id, periods[2].0, to).is_empty());
+    assert_eq!(
+        stored_facts(&store, source.id, from, to).await,
+        expected_facts(&fake.state.config, false, from, kept_to)
+    );
+    assert!(stored_facts(&store, source.id, periods[2].0, to).await.is_empty());
 
-    let after = store.get::<AnalyticsSource>(source.id).unwrap().unwrap();
+    let after = store.get::<AnalyticsSource>(source.id).await.unwrap().unwrap();
     let message = after.last_error.expect("last_error is set");
     assert!(is_russian(&message) && message.contains("Период"), "{message}");
     assert!(!message.contains(KEY));
@@ -137,54 +140,54 @@ async fn a_failure_in_period_k_keeps_earlier_periods_and_none_of_period_k() {
     // The next run, with Roistat healthy again, completes the history.
     fake.state.set(|s| s.fail_at_data_request = None);
     run_sync(&store, source.id, &fast_options(), &Cancel::new(), &quiet).await.unwrap();
-    assert_eq!(stored_facts(&store, source.id, from, to), expected_facts(&fake.state.config, false, from, to));
-    assert_eq!(store.get::<AnalyticsSource>(source.id).unwrap().unwrap().last_error, None);
+    assert_eq!(stored_facts(&store, source.id, from, to).await, expected_facts(&fake.state.config, false, from, to));
+    assert_eq!(store.get::<AnalyticsSource>(source.id).await.unwrap().unwrap().last_error, None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_key_reaches_no_stored_error() {
     let fake = fake().await;
-    let (_dir, store) = open_store();
+    let (_dir, store) = open_store().await;
     fake.state.set(|s| s.echo_key = true);
 
     // A wrong key that the server repeats back.
-    let mut source = add_source(&store, &fake, false);
+    let mut source = add_source(&store, &fake, false).await;
     let wrong = "wrong-key-abcdef987654";
     source.api_key = Secret::new(wrong);
-    let source = store.put(source).unwrap();
+    let source = store.put(source).await.unwrap();
     let e = run_sync(&store, source.id, &fast_options(), &Cancel::new(), &quiet).await.unwrap_err();
     assert!(matches!(e.roistat(), Some(RoistatError::AuthenticationFailed { .. })), "{e:?}");
     assert!(!e.to_string().contains(wrong) && !format!("{e:?}").contains(wrong));
-    let stored = store.get::<AnalyticsSource>(source.id).unwrap().unwrap();
+    let stored = store.get::<AnalyticsSource>(source.id).await.unwrap().unwrap();
     let message = stored.last_error.unwrap();
     assert!(message.contains("API-ключ") && !message.contains(wrong), "{message}");
 
     // The right key, with an error envelope that repeats it.
-    let source = add_source(&store, &fake, false);
+    let source = add_source(&store, &fake, false).await;
     fake.state.set(|s| s.error_200 = true);
     let e = run_sync(&store, source.id, &fast_options(), &Cancel::new(), &quiet).await.unwrap_err();
-    let message = store.get::<AnalyticsSource>(source.id).unwrap().unwrap().last_error.unwrap();
+    let message = store.get::<AnalyticsSource>(source.id).await.unwrap().unwrap().last_error.unwrap();
     assert!(!message.contains(KEY) && !e.to_string().contains(KEY), "{message}");
-    assert!(!format!("{:?}", store.get::<AnalyticsSource>(source.id).unwrap()).contains(KEY));
+    assert!(!format!("{:?}", store.get::<AnalyticsSource>(source.id).await.unwrap()).contains(KEY));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endless_rate_limits_stop_after_the_bounded_retries() {
     let fake = fake().await;
-    let (_dir, store) = open_store();
-    let source = add_source(&store, &fake, false);
+    let (_dir, store) = open_store().await;
+    let source = add_source(&store, &fake, false).await;
     fake.state.set(|s| s.rate_limit_times = 1000);
     let options = fast_options();
     let e = run_sync(&store, source.id, &options, &Cancel::new(), &quiet).await.unwrap_err();
     assert!(matches!(e.roistat(), Some(RoistatError::RateLimited { .. })), "{e:?}");
     assert_eq!(fake.state.data_requests().len() as u32, options.retry.max_retries + 1);
-    assert_eq!(store.fact_count(), 0);
+    assert_eq!(store.fact_count().await.unwrap(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_source_without_key_or_project_says_what_to_fill_in() {
-    let (_dir, store) = open_store();
-    let source = store.put(AnalyticsSource { name: "Пустой".into(), ..AnalyticsSource::default() }).unwrap();
+    let (_dir, store) = open_store().await;
+    let source = store.put(AnalyticsSource { name: "Пустой".into(), ..AnalyticsSource::default() }).await.unwrap();
     let e = run_sync(&store, source.id, &fast_options(), &Cancel::new(), &quiet).await.unwrap_err();
     assert!(matches!(e, SyncError::NoApiKey(_)));
     assert!(e.to_string().contains("API-ключ"));

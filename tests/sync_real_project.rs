@@ -12,8 +12,8 @@ use support::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_project_without_calls_loads_and_says_calls_are_not_in_the_project() {
     let fake = fake_roistat::start(FakeConfig { today: today(), has_calls: false, ..FakeConfig::default() }).await;
-    let (_dir, store) = open_store();
-    let source = add_source(&store, &fake, false);
+    let (_dir, store) = open_store().await;
+    let source = add_source(&store, &fake, false).await;
     let (from, to) = (days_before(today(), 9), today());
     let options = skvoz::roistat::SyncOptions { range: Some((from, to)), ..fast_options() };
     let report = run_sync(&store, source.id, &options, &Cancel::new(), &quiet).await.unwrap();
@@ -22,10 +22,10 @@ async fn a_project_without_calls_loads_and_says_calls_are_not_in_the_project() {
     for f in &mut expected {
         f.calls = 0;
     }
-    assert_eq!(stored_facts(&store, source.id, from, to), expected);
+    assert_eq!(stored_facts(&store, source.id, from, to).await, expected);
     // Direct visits (an empty level value) are facts like any other.
     assert!(expected.iter().any(|f| f.levels[0].value.is_empty() && f.levels[0].title == "Прямые визиты"));
-    let saved = store.get::<AnalyticsSource>(source.id).unwrap().unwrap();
+    let saved = store.get::<AnalyticsSource>(source.id).await.unwrap().unwrap();
     assert_eq!((saved.missing_metrics.as_slice(), saved.last_error.as_deref()), (&["Звонки".to_string()][..], None));
 }
 
@@ -62,11 +62,11 @@ async fn sync_and_sources_print_what_the_project_lacks() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_load_in_two_zones_puts_rows_on_different_days() {
     let fake = fake().await;
-    let (_dir, store) = open_store();
-    let moscow = add_source(&store, &fake, false);
-    let mut london = add_source(&store, &fake, false);
+    let (_dir, store) = open_store().await;
+    let moscow = add_source(&store, &fake, false).await;
+    let mut london = add_source(&store, &fake, false).await;
     london.time_zone = "Europe/London".into();
-    let london = store.put(london).unwrap();
+    let london = store.put(london).await.unwrap();
     let (from, to) = (days_before(today(), 6), today());
     let options = skvoz::roistat::SyncOptions { range: Some((from, to)), ..fast_options() };
     run_sync(&store, moscow.id, &options, &Cancel::new(), &quiet).await.unwrap();
@@ -81,24 +81,24 @@ async fn the_same_load_in_two_zones_puts_rows_on_different_days() {
     assert!(["+0000", "+0100"].contains(&london_offset.as_str()), "{london_periods:?}");
 
     let config = &fake.state.config;
-    assert_eq!(stored_facts(&store, moscow.id, from, to), expected_facts(config, false, from, to));
+    assert_eq!(stored_facts(&store, moscow.id, from, to).await, expected_facts(config, false, from, to));
     // London's day d holds Moscow's rows of d + 1 (they happen at 01:30 Moscow, 22:30 London).
     let mut shifted = expected_facts(config, false, days_before(from, -1), days_before(to, -1));
     for f in &mut shifted {
         f.date = days_before(f.date, 1);
     }
-    let in_london = stored_facts(&store, london.id, from, to);
+    let in_london = stored_facts(&store, london.id, from, to).await;
     assert_eq!(in_london, shifted);
-    assert_ne!(in_london, stored_facts(&store, moscow.id, from, to), "the day buckets moved");
+    assert_ne!(in_london, stored_facts(&store, moscow.id, from, to).await, "the day buckets moved");
 }
 
 #[tokio::test]
 async fn an_unknown_zone_stops_the_load_with_a_russian_message() {
     let fake = fake().await;
-    let (_dir, store) = open_store();
-    let mut source = add_source(&store, &fake, false);
+    let (_dir, store) = open_store().await;
+    let mut source = add_source(&store, &fake, false).await;
     source.time_zone = "Moscow Time".into();
-    let source = store.put(source).unwrap();
+    let source = store.put(source).await.unwrap();
     let e = run_sync(&store, source.id, &fast_options(), &Cancel::new(), &quiet).await.unwrap_err();
     assert!(e.to_string().contains("Часовой пояс проекта «Moscow Time»"), "{e}");
     assert!(fake.state.data_periods().is_empty(), "nothing asked in a zone we do not know");
@@ -110,8 +110,8 @@ async fn an_unknown_zone_stops_the_load_with_a_russian_message() {
 async fn the_report_shows_titles_of_opaque_and_empty_channels() {
     let fake = fake().await;
     let dir = tempfile::tempdir().unwrap();
-    let store = skvoz::store::SledStore::open(dir.path()).unwrap();
-    let source = add_source(&store, &fake, false);
+    let store = skvoz::store::Store::open_embedded(dir.path()).await.unwrap();
+    let source = add_source(&store, &fake, false).await;
     let (from, to) = (days_before(today(), 6), today());
     let options = skvoz::roistat::SyncOptions { range: Some((from, to)), ..fast_options() };
     run_sync(&store, source.id, &options, &Cancel::new(), &quiet).await.unwrap();

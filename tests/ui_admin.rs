@@ -61,7 +61,7 @@ fn closed_port() -> u16 {
 fn lead_source_address_light_and_connection_check() {
     let rt = runtime();
     let s = rt.block_on(service::start());
-    let mut h = open(&s.store, Page::Sources);
+    let mut h = open(&s.embedded, Page::Sources);
     h.get_by_label("Источники получения заявок").click();
     h.run_steps(2);
     click(&mut h, "Добавить источник получения заявок");
@@ -71,7 +71,7 @@ fn lead_source_address_light_and_connection_check() {
     type_into(&mut h, "Адрес публикации сервисов:", "ftp://crm/base");
     assert!(has_label(&h, &AddressError::Scheme.to_string()));
     click(&mut h, "Сохранить");
-    assert!(s.store.list::<LeadSource>().unwrap().is_empty(), "a bad address must not be saved");
+    assert!(s.embedded.list::<LeadSource>().unwrap().is_empty(), "a bad address must not be saved");
 
     let publication = format!("http://{}/crm_httpAnalytics", s.handle.local_addr());
     h.state_mut().admin.lead_sources.form.as_mut().unwrap().publication_address = publication.clone();
@@ -82,7 +82,7 @@ fn lead_source_address_light_and_connection_check() {
     assert!(has_label(&h, &shown), "{shown}");
     type_into(&mut h, "API-key:", "key-123456");
     click(&mut h, "Сохранить");
-    let saved = s.store.list::<LeadSource>().unwrap();
+    let saved = s.embedded.list::<LeadSource>().unwrap();
     assert_eq!(saved.len(), 1);
     assert_eq!(saved[0].publication_address, publication);
     assert_eq!(saved[0].api_key.expose(), "key-123456");
@@ -110,12 +110,12 @@ fn lead_source_address_light_and_connection_check() {
     type_into(&mut h, "Адрес АТС / API:", &format!("http://127.0.0.1:{port}/pbx"));
     click(&mut h, "Проверить");
     assert!(has_label(&h, "Телефония: настроена, проверка не пройдена или не выполнялась"));
-    assert!(!s.store.telephony().unwrap().last_check.unwrap().ok);
+    assert!(!s.embedded.telephony().unwrap().last_check.unwrap().ok);
     h.state_mut().admin.telephony.form.as_mut().unwrap().address = s.base.clone();
     h.run_steps(2);
     click(&mut h, "Проверить");
     assert!(has_label(&h, "Телефония: настроена, проверка пройдена"));
-    assert!(s.store.telephony().unwrap().last_check.unwrap().ok);
+    assert!(s.embedded.telephony().unwrap().last_check.unwrap().ok);
     h.get_by_label("Источники получения заявок").click();
     h.run_steps(3);
     assert!(has_label(&h, "Телефония: настроена, проверка пройдена"), "the light follows on the lead source");
@@ -221,7 +221,9 @@ fn new_password_takes_effect_and_the_roistat_block_shows_the_working_url() {
     settings.password = Secret::new(service::PASSWORD);
     settings.listen = format!("127.0.0.1:{port}");
     store.put_service_settings(&settings).unwrap();
-    let handle = rt.block_on(skvoz::service::start(store.clone(), Default::default())).unwrap();
+    let handle = rt
+        .block_on(skvoz::service::start(skvoz::store::Store::from_embedded(store.clone()), Default::default()))
+        .unwrap();
 
     let mut h = open(&store, Page::Settings);
     let url = format!("http://127.0.0.1:{port}/crm_httpAnalytics/hs/analytics");
@@ -290,14 +292,14 @@ fn a_new_listen_address_restarts_the_service_inside_the_window() {
 fn exchange_log_shows_requests_with_masked_tokens_and_filters_them() {
     let rt = runtime();
     let s = rt.block_on(service::start());
-    let mut h = open(&s.store, Page::ExchangeLog);
+    let mut h = open(&s.embedded, Page::ExchangeLog);
     assert!(has_label(&h, "Запросов ещё не было."));
     let token = service::token();
     assert_eq!(rt.block_on(s.get("action=import_scheme")).0, 200);
     let bad = format!("{}?user={}&token=wrong-token&action=import_scheme", s.base, service::LOGIN);
     assert_eq!(rt.block_on(s.raw(&bad)).0, 401);
     until(&mut h, "two log rows", |h| h.state().admin.exchange.scanned && h.state().admin.exchange.ids.len() >= 2);
-    let total = s.store.exchange_count();
+    let total = s.embedded.exchange_count();
     assert_eq!(h.state().admin.exchange.ids.len(), total);
     assert!(has_label(&h, &format!("Записей: {total}")));
 
@@ -306,7 +308,7 @@ fn exchange_log_shows_requests_with_masked_tokens_and_filters_them() {
     h.get_by_role_and_label(egui::Role::Button, "Ошибка входа").click();
     until(&mut h, "the filtered pass", |h| h.state().admin.exchange.scanned);
     let failed = s
-        .store
+        .embedded
         .exchange_newest(100)
         .unwrap()
         .iter()
@@ -367,7 +369,8 @@ fn load_now_runs_in_the_scheduler_once_with_progress() {
     // Slow enough that the load is seen running for a good while.
     fake.state.set(|s| s.slow = Some(Duration::from_millis(200)));
     let setup = store(false);
-    let source = support::add_source(&setup.store, &fake, false);
+    let source =
+        rt.block_on(support::add_source(&skvoz::store::Store::from_embedded(setup.store.clone()), &fake, false));
     let mut h = open(&setup.store, Page::Sources);
     start_scheduler(&mut h);
     h.get_by_label("Источники получения аналитики").click();
@@ -412,7 +415,8 @@ fn a_scheduled_load_shows_on_the_form_and_is_cancelled_there() {
     fake.state.set(|s| s.slow = Some(Duration::from_millis(300)));
     let setup = store(false);
     // Enabled and never loaded: due at once, so the schedule starts it, not the form.
-    let source = support::add_source(&setup.store, &fake, true);
+    let source =
+        rt.block_on(support::add_source(&skvoz::store::Store::from_embedded(setup.store.clone()), &fake, true));
     let mut h = open(&setup.store, Page::Sources);
     h.get_by_label("Источники получения аналитики").click();
     h.run_steps(2);

@@ -34,7 +34,9 @@ fn store_at(name: &str, demo: bool) -> SledStore {
     let store = SledStore::open(&dir).unwrap();
     if demo {
         // Fixed seed and fixed "today": the same facts on every run.
-        skvoz::demo::fill(&store, skvoz::demo::DEFAULT_SEED, TODAY).unwrap();
+        let handle = skvoz::store::Store::from_embedded(store.clone());
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(skvoz::demo::fill(&handle, skvoz::demo::DEFAULT_SEED, TODAY)).unwrap();
     }
     store
 }

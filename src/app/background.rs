@@ -164,8 +164,10 @@ impl Background {
     pub fn load_demo(&self, store: &SledStore, today: jiff::civil::Date) {
         let (tx, waker, store) = (self.tx.clone(), self.waker.clone(), store.clone());
         if let Some(rt) = self.runtime() {
-            rt.spawn_blocking(move || {
-                let result = crate::demo::fill(&store, crate::demo::DEFAULT_SEED, today).map_err(|e| e.to_string());
+            rt.spawn(async move {
+                let store = crate::store::Store::from_embedded(store);
+                let result =
+                    crate::demo::fill(&store, crate::demo::DEFAULT_SEED, today).await.map_err(|e| e.to_string());
                 let _ = tx.send(AppEvent::DemoLoaded(result));
                 waker.wake();
             });

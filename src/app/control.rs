@@ -5,11 +5,13 @@
 //! 0700 folder: only the store's owner may connect). One request per connection, one JSON line; the
 //! answer is one JSON line, and for a backup the backup file's lines follow it until the connection
 //! closes. On other systems there is no socket: those commands need the store free, as before.
+//!
+//! Requests are served on threads of their own (a backup streams for a while) and reach the
+//! async [`Store`] through the runtime handle the server was started with.
 
-use super::{AppError, load_report};
 use crate::domain::{ExchangeEntry, Secret, ServiceSettings};
-use crate::report::{Query, Report};
-use crate::store::{BackupSummary, SledStore, StoreError, generate_password};
+use crate::report::{Query, Report, ReportError};
+use crate::store::{BackupSummary, Store, StoreError, generate_password};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -46,9 +48,9 @@ enum Reply {
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
     #[error("{0}")]
-    SledStore(#[from] StoreError),
+    Store(#[from] StoreError),
     #[error("{0}")]
-    App(#[from] AppError),
+    Report(#[from] ReportError),
     #[error("Работающая программа skvoz не ответила: {0}. Повторите команду или остановите skvoz serve / окно")]
     Io(#[from] std::io::Error),
     #[error("Работающая программа skvoz ответила непонятно ({0}): обновите обе до одной версии")]
@@ -60,43 +62,49 @@ pub enum ControlError {
 }
 
 /// The newest `tail` entries of the exchange log, oldest first.
-pub fn log_tail(store: &SledStore, tail: usize) -> Result<Vec<ExchangeEntry>, StoreError> {
-    let mut entries = store.exchange_newest(tail)?;
+pub async fn log_tail(store: &Store, tail: usize) -> Result<Vec<ExchangeEntry>, StoreError> {
+    let mut entries = store.exchange_newest(tail).await?;
     entries.reverse();
     Ok(entries)
 }
 
 /// The service settings, with a new random password first when asked (the service takes it at once).
-pub fn settings(store: &SledStore, new_password: bool) -> Result<ServiceSettings, StoreError> {
-    let mut settings = store.service_settings()?;
+pub async fn settings(store: &Store, new_password: bool) -> Result<ServiceSettings, StoreError> {
+    let mut settings = store.service_settings().await?;
     if new_password {
         settings.password = Secret::new(generate_password());
-        store.put_service_settings(&settings)?;
-        store.durable()?;
+        store.put_service_settings(settings.clone()).await?;
     }
     Ok(settings)
 }
 
+/// The dashboard's report for a query: the facts of its period and of the one it compares with.
+pub async fn report(store: &Store, query: &Query) -> Result<Report, ControlError> {
+    let (from, to) = query.facts_span()?;
+    let facts = store.facts_between(from, to).await?;
+    Ok(crate::report::build(&facts, query)?)
+}
+
 /// Answers one request against the store; a backup is written to `out` after the answer line.
-fn answer(store: &SledStore, request: Request, out: &mut dyn Write) -> std::io::Result<()> {
+async fn answer<W: Write + Send + 'static>(store: &Store, request: Request, mut out: W) -> std::io::Result<()> {
     let reply = match request {
         Request::Backup => {
-            write_line(out, &Reply::Backup)?;
+            write_line(&mut out, &Reply::Backup)?;
             // A failure midway leaves the backup without its end line: the client tells the person.
-            if let Err(e) = store.backup(out) {
+            if let Err(e) = store.backup(out).await {
                 tracing::warn!("резервная копия по запросу через управляющий сокет прервана: {e}");
             }
             return Ok(());
         }
-        Request::Log { tail } => log_tail(store, tail).map(Reply::Log).map_err(|e| e.to_string()),
+        Request::Log { tail } => log_tail(store, tail).await.map(Reply::Log).map_err(|e| e.to_string()),
         Request::Settings { new_password } => {
-            settings(store, new_password).map(Reply::Settings).map_err(|e| e.to_string())
+            settings(store, new_password).await.map(Reply::Settings).map_err(|e| e.to_string())
         }
         Request::Report { query } => {
-            load_report(store, &query).map(|r| Reply::Report(Box::new(r))).map_err(|e| e.to_string())
+            report(store, &query).await.map(|r| Reply::Report(Box::new(r))).map_err(|e| e.to_string())
         }
     };
-    write_line(out, &reply.unwrap_or_else(Reply::Failed))
+    write_line(&mut out, &reply.unwrap_or_else(Reply::Failed))
 }
 
 fn write_line(out: &mut dyn Write, reply: &Reply) -> std::io::Result<()> {
@@ -159,25 +167,32 @@ mod unix {
     }
 
     impl ControlServer {
-        /// Listens beside the store. Call it only while holding the store: a socket left by a
-        /// process that died is replaced.
-        pub fn start(store: &SledStore) -> std::io::Result<ControlServer> {
+        /// Listens beside the store (nothing for a server database). Call it only while holding
+        /// the store: a socket left by a process that died is replaced. Requests run their store
+        /// calls on `runtime`.
+        pub fn start(store: &Store, runtime: &tokio::runtime::Handle) -> std::io::Result<ControlServer> {
             use std::os::unix::fs::PermissionsExt;
-            let path = socket_path(store.path());
+            let dir = store.embedded_dir().ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::Unsupported,
+                    "управляющий сокет есть только у встроенного хранилища",
+                )
+            })?;
+            let path = socket_path(&dir);
             let _ = std::fs::remove_file(&path);
             let listener = UnixListener::bind(&path)?;
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
             let stop = Arc::new(AtomicBool::new(false));
-            let (store, flag) = (store.clone(), stop.clone());
+            let (store, flag, runtime) = (store.clone(), stop.clone(), runtime.clone());
             let accept = std::thread::Builder::new().name("skvoz-control".into()).spawn(move || {
                 for stream in listener.incoming() {
                     if flag.load(Ordering::SeqCst) {
                         break;
                     }
                     let Ok(stream) = stream else { continue };
-                    let store = store.clone();
+                    let (store, runtime) = (store.clone(), runtime.clone());
                     let spawned = std::thread::Builder::new().name("skvoz-control-request".into()).spawn(move || {
-                        if let Err(e) = serve_one(&store, stream) {
+                        if let Err(e) = serve_one(&store, &runtime, stream) {
                             tracing::debug!("запрос через управляющий сокет не выполнен: {e}");
                         }
                     });
@@ -202,12 +217,12 @@ mod unix {
         }
     }
 
-    fn serve_one(store: &SledStore, stream: UnixStream) -> std::io::Result<()> {
+    fn serve_one(store: &Store, runtime: &tokio::runtime::Handle, stream: UnixStream) -> std::io::Result<()> {
         let mut line = String::new();
         BufReader::new((&stream).take(MAX_REQUEST_BYTES)).read_line(&mut line)?;
-        let mut out = BufWriter::new(&stream);
+        let mut out = BufWriter::new(stream);
         match serde_json::from_str::<Request>(&line) {
-            Ok(request) => answer(store, request, &mut out),
+            Ok(request) => runtime.block_on(answer(store, request, out)),
             Err(e) => write_line(&mut out, &Reply::Failed(format!("непонятный запрос: {e}"))),
         }
     }
@@ -310,13 +325,17 @@ impl Client {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_copied_backup_is_counted_and_a_cut_one_refused() {
+    async fn open() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
-        let store = SledStore::open(dir.path()).unwrap();
-        store.add_leads(vec![crate::domain::Lead::default(); 3]).unwrap();
-        let mut local = Vec::new();
-        let summary = store.backup(&mut local).unwrap();
+        let store = Store::open_embedded(dir.path()).await.unwrap();
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn a_copied_backup_is_counted_and_a_cut_one_refused() {
+        let (_dir, store) = open().await;
+        store.add_leads(vec![crate::domain::Lead::default(); 3]).await.unwrap();
+        let (local, summary) = store.backup(Vec::new()).await.unwrap();
         let mut copied = Vec::new();
         assert_eq!(copy_backup(&mut local.as_slice(), &mut copied).unwrap(), summary);
         assert_eq!(copied, local);
@@ -326,21 +345,28 @@ mod tests {
     }
 
     #[cfg(unix)]
-    #[test]
-    fn every_request_is_answered_from_the_running_store() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SledStore::open(dir.path()).unwrap();
-        let server = ControlServer::start(&store).unwrap();
-        let client = Client::connect(store.path()).unwrap();
-        let before = client.settings(false).unwrap();
-        let renewed = client.settings(true).unwrap();
-        assert_ne!(before.password, renewed.password);
-        assert_eq!(store.service_settings().unwrap().password, renewed.password, "the holder's store has it");
-        assert!(client.log_tail(5).unwrap().is_empty());
-        let mut copy = Vec::new();
-        assert!(client.backup(&mut copy).unwrap().records >= 1);
-        drop(server);
-        assert!(!socket_path(store.path()).exists(), "the socket goes with the server");
-        assert!(Client::connect(store.path()).is_err());
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_request_is_answered_from_the_running_store() {
+        let (_dir, store) = open().await;
+        let dir = store.embedded_dir().unwrap();
+        let server = ControlServer::start(&store, &tokio::runtime::Handle::current()).unwrap();
+        // The client blocks on its socket, as the command line does.
+        let asked = tokio::task::spawn_blocking(move || {
+            let client = Client::connect(&dir).unwrap();
+            let before = client.settings(false).unwrap();
+            let renewed = client.settings(true).unwrap();
+            assert_ne!(before.password, renewed.password);
+            assert!(client.log_tail(5).unwrap().is_empty());
+            let mut copy = Vec::new();
+            assert!(client.backup(&mut copy).unwrap().records >= 1);
+            renewed
+        })
+        .await
+        .unwrap();
+        assert_eq!(store.service_settings().await.unwrap().password, asked.password, "the holder's store has it");
+        let dir = store.embedded_dir().unwrap();
+        tokio::task::spawn_blocking(move || drop(server)).await.unwrap();
+        assert!(!socket_path(&dir).exists(), "the socket goes with the server");
+        assert!(Client::connect(&dir).is_err());
     }
 }

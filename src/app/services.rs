@@ -6,7 +6,7 @@ use super::status::{ServiceState, ServiceStatus, SyncState, SyncStatus};
 use crate::domain::AnalyticsSource;
 use crate::roistat::{SchedulerConfig, SchedulerHandle, SourceState, spawn_scheduler_on};
 use crate::service::{self, ServiceHandle, ServiceOptions};
-use crate::store::SledStore;
+use crate::store::{SledStore, Store};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -38,9 +38,11 @@ impl Services {
         }
         #[cfg(unix)]
         {
-            services.control = super::control::ControlServer::start(store)
-                .inspect_err(|e| tracing::warn!("управляющий сокет не открыт: {e}"))
-                .ok();
+            services.control = services.runtime.as_ref().and_then(|runtime| {
+                super::control::ControlServer::start(&Store::from_embedded(store.clone()), runtime)
+                    .inspect_err(|e| tracing::warn!("управляющий сокет не открыт: {e}"))
+                    .ok()
+            });
         }
         services
     }
@@ -52,7 +54,7 @@ impl Services {
         };
         let (sync_tx, sync_rx) = watch::channel(SyncStatus::default());
         background.plug_sync(sync_rx);
-        let scheduler = spawn_scheduler_on(&runtime, store.clone(), config);
+        let scheduler = spawn_scheduler_on(&runtime, Store::from_embedded(store.clone()), config);
         runtime.spawn(follow_scheduler(store.clone(), scheduler.watch(), sync_tx));
         Services {
             service: Arc::default(),
@@ -119,7 +121,8 @@ async fn run_service(store: SledStore, slot: Arc<Mutex<Option<ServiceHandle>>>, 
         tx.send_replace(ServiceStatus { address: settings.listen, ..Default::default() });
         return;
     }
-    let handle = match service::start(store.clone(), ServiceOptions::default().with_env_overrides()).await {
+    let options = ServiceOptions::default().with_env_overrides();
+    let handle = match service::start(Store::from_embedded(store.clone()), options).await {
         Ok(handle) => handle,
         Err(e) => {
             tx.send_replace(ServiceStatus {
@@ -130,7 +133,7 @@ async fn run_service(store: SledStore, slot: Arc<Mutex<Option<ServiceHandle>>>, 
             return;
         }
     };
-    let address = handle.url().unwrap_or_else(|_| handle.local_addr().to_string());
+    let address = handle.url().await.unwrap_or_else(|_| handle.local_addr().to_string());
     let status = handle.status();
     *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
     // The last request time changes with every call from Roistat; a second's delay is plenty for a

@@ -14,13 +14,13 @@
 use super::cancel::Cancel;
 use super::sync::{SyncOptions, SyncProgress, run_sync};
 use crate::domain::AnalyticsSource;
-use crate::store::{SledStore, StoreEvent};
+use crate::store::{Store, StoreEvent};
 use jiff::Timestamp;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 #[derive(Clone, Debug)]
@@ -60,7 +60,7 @@ pub enum RunNowError {
 }
 
 struct Shared {
-    store: SledStore,
+    store: Store,
     config: SchedulerConfig,
     runtime: tokio::runtime::Handle,
     running: Mutex<HashMap<u64, Cancel>>,
@@ -87,16 +87,12 @@ pub struct SchedulerHandle {
 ///
 /// # Panics
 /// When called outside a tokio runtime (like `tokio::spawn`).
-pub fn spawn_scheduler(store: SledStore, config: SchedulerConfig) -> SchedulerHandle {
+pub fn spawn_scheduler(store: Store, config: SchedulerConfig) -> SchedulerHandle {
     spawn_scheduler_on(&tokio::runtime::Handle::current(), store, config)
 }
 
 /// [`spawn_scheduler`] on a given runtime, for callers outside it (the window's UI thread).
-pub fn spawn_scheduler_on(
-    runtime: &tokio::runtime::Handle,
-    store: SledStore,
-    config: SchedulerConfig,
-) -> SchedulerHandle {
+pub fn spawn_scheduler_on(runtime: &tokio::runtime::Handle, store: Store, config: SchedulerConfig) -> SchedulerHandle {
     let shared = Arc::new(Shared {
         store,
         config,
@@ -163,22 +159,26 @@ async fn scheduler_loop(shared: Arc<Shared>, stop: Cancel) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut events_open = true;
     loop {
-        tokio::select! {
+        let due = tokio::select! {
             _ = stop.cancelled() => break,
-            _ = tick.tick() => run_due(&shared),
-            event = events.recv(), if events_open => match event {
-                Ok(StoreEvent::CatalogChanged | StoreEvent::Reloaded) | Err(broadcast::error::RecvError::Lagged(_)) => {
-                    run_due(&shared)
+            _ = tick.tick() => true,
+            event = events.next(), if events_open => match event {
+                Some(StoreEvent::CatalogChanged | StoreEvent::Reloaded) => true,
+                Some(_) => false,
+                None => {
+                    events_open = false;
+                    false
                 }
-                Ok(_) => {}
-                Err(broadcast::error::RecvError::Closed) => events_open = false,
             },
+        };
+        if due {
+            run_due(&shared).await;
         }
     }
 }
 
-fn run_due(shared: &Arc<Shared>) {
-    let sources = match shared.store.list::<AnalyticsSource>() {
+async fn run_due(shared: &Arc<Shared>) {
+    let sources = match shared.store.list::<AnalyticsSource>().await {
         Ok(sources) => sources,
         Err(e) => {
             tracing::warn!(error = %e, "не удалось прочитать источники аналитики");

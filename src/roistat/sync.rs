@@ -6,7 +6,7 @@ use super::error::RoistatError;
 use super::reconcile::{self, RECONCILE_DAYS};
 use super::types::{MetricNames, RoistatCall};
 use crate::domain::{AnalyticsSource, Call, CallStatus, LeadSource, Reconciliation};
-use crate::store::{SledStore, StoreError};
+use crate::store::{Store, StoreError};
 use jiff::civil::Date;
 use jiff::{Span, Timestamp};
 use std::collections::VecDeque;
@@ -114,7 +114,7 @@ pub enum SyncError {
     #[error("Загрузка отменена: данные загружены не полностью, запустите загрузку снова")]
     Cancelled,
     #[error("Не удалось сохранить загруженные данные: {0}")]
-    SledStore(#[from] StoreError),
+    Store(#[from] StoreError),
 }
 
 impl SyncError {
@@ -225,22 +225,22 @@ where
 /// `last_error`, `facts_loaded`). Each period is stored in one atomic write, so a failure or a
 /// cancel leaves whole periods only.
 pub async fn run_sync(
-    store: &SledStore,
+    store: &Store,
     source_id: u64,
     options: &SyncOptions,
     cancel: &Cancel,
     progress: &(dyn Fn(&SyncProgress) + Send + Sync),
 ) -> Result<SyncReport, SyncError> {
-    let mut source = store.get::<AnalyticsSource>(source_id)?.ok_or(SyncError::SourceNotFound(source_id))?;
+    let mut source = store.get::<AnalyticsSource>(source_id).await?.ok_or(SyncError::SourceNotFound(source_id))?;
     let started = Timestamp::now();
     source.last_start = Some(started);
-    store.put(source.clone())?;
+    store.put(source.clone()).await?;
     tracing::info!(job = %source.job_name(), "загрузка начата");
 
     let result = load(store, &source, options, cancel, progress).await;
 
     // Re-read: the person may have edited the source while it loaded; only the status is ours.
-    let mut latest = store.get::<AnalyticsSource>(source_id)?.unwrap_or(source.clone());
+    let mut latest = store.get::<AnalyticsSource>(source_id).await?.unwrap_or(source.clone());
     latest.last_start = Some(started);
     match &result {
         Ok(report) => {
@@ -259,13 +259,12 @@ pub async fn run_sync(
             latest.last_error = Some(message);
         }
     }
-    store.put(latest)?;
-    store.durable()?;
+    store.put(latest).await?;
     result
 }
 
 async fn load(
-    store: &SledStore,
+    store: &Store,
     source: &AnalyticsSource,
     options: &SyncOptions,
     cancel: &Cancel,
@@ -324,12 +323,12 @@ async fn load(
             Err(RoistatError::Cancelled { .. }) => return Err(SyncError::Cancelled),
             Err(e) => return Err(SyncError::Period { from: ru(p_from), to: ru(p_to), source: e }),
         };
-        facts += store.replace_facts(source.id, p_from, p_to, &period_facts)?;
+        facts += store.replace_facts(source.id, p_from, p_to, period_facts).await?;
         state.done += 1;
         progress(&state);
     }
 
-    let calls = if store.list::<LeadSource>()?.iter().any(|s| s.use_calls) {
+    let calls = if store.list::<LeadSource>().await?.iter().any(|s| s.use_calls) {
         load_calls(store, &client, from, to, options, cancel, &mut retries, &mut state, progress).await?
     } else {
         0
@@ -344,7 +343,7 @@ async fn load(
 /// not read proxy leads still gets its analytics, and the result says why the reconciliation failed.
 #[allow(clippy::too_many_arguments)]
 async fn reconcile_recent(
-    store: &SledStore,
+    store: &Store,
     source: &AnalyticsSource,
     client: &RoistatClient,
     from: Date,
@@ -356,7 +355,7 @@ async fn reconcile_recent(
     let from = from.max(add_days(to, 1 - RECONCILE_DAYS));
     let loaded = with_retry(reconcile::CALL, &options.retry, cancel, retries, || client.proxy_leads(from, to)).await;
     Ok(Some(match loaded {
-        Ok(leads) => reconcile::match_leads(store, leads, from, to)?,
+        Ok(leads) => reconcile::match_leads(store, leads, from, to).await?,
         Err(RoistatError::Cancelled { .. }) => return Err(SyncError::Cancelled),
         Err(e) => {
             tracing::warn!(error = %scrub(&e.to_string(), &source.api_key), "сверка с Roistat не выполнена");
@@ -367,7 +366,7 @@ async fn reconcile_recent(
 
 #[allow(clippy::too_many_arguments)]
 async fn load_calls(
-    store: &SledStore,
+    store: &Store,
     client: &RoistatClient,
     from: Date,
     to: Date,
@@ -389,17 +388,19 @@ async fn load_calls(
             RoistatError::Cancelled { .. } => SyncError::Cancelled,
             e => SyncError::Period { from: ru(p_from), to: ru(p_to), source: e },
         })?;
-        for call in calls {
-            if call.id.is_empty() {
-                continue;
-            }
-            let lead_id = match call.order_id.trim().parse::<u64>() {
-                Ok(id) if store.lead(id)?.is_some() => Some(id),
-                _ => None,
-            };
-            store.put_call(to_call(call, lead_id))?;
-            stored += 1;
-        }
+        let calls: Vec<RoistatCall> = calls.into_iter().filter(|c| !c.id.is_empty()).collect();
+        // A call names our lead by the order id Roistat has from us; only leads we have count.
+        let named: Vec<u64> = calls.iter().filter_map(|c| c.order_id.trim().parse::<u64>().ok()).collect();
+        let known: std::collections::HashSet<u64> =
+            store.leads_by_ids(named).await?.into_iter().map(|l| l.id).collect();
+        let calls: Vec<Call> = calls
+            .into_iter()
+            .map(|call| {
+                let lead_id = call.order_id.trim().parse::<u64>().ok().filter(|id| known.contains(id));
+                to_call(call, lead_id)
+            })
+            .collect();
+        stored += store.put_calls(calls).await?.len();
     }
     Ok(stored)
 }

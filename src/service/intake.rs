@@ -1,22 +1,23 @@
-//! Lead intake with group commit. Handlers queue their parameters; one writer thread stores
-//! whatever has queued up as one batch, and one flusher thread makes it durable (one sync of the
-//! store's intake journal) and only then answers. The flusher gets a batch as soon as it is in the
-//! journal, so the sync runs while the writer puts the batch into sled; a sync carries many leads
-//! and no request waits in a line of syncs. Checkpoints run in a third thread, so answers never
-//! wait for a flush of sled.
+//! Lead intake with group commit. Handlers queue their parameters; one task takes whatever has
+//! queued up as one batch and hands it to the store, whose intake is durable when it returns. Up
+//! to two batches are in flight: while one waits for its journal sync, the next is written, and
+//! the store lets concurrent syncs share one `fdatasync`. So a sync carries many leads and no
+//! request waits in a line of syncs. Checkpoints run inside the store, beside intake.
 
 use super::Unrecoverable;
 use super::actions::lead::build;
 use super::query::Params;
-use crate::domain::Contact;
-use crate::domain::{ExtraField, LeadSource, User, assign_responsible, roistat_lead_source};
-use crate::store::{Intake, SledStore, StoreError};
+use crate::domain::{Contact, ExtraField, Lead, LeadSource, User, assign_responsible, roistat_lead_source};
+use crate::store::{Intake, Store, StoreError};
 use jiff::Timestamp;
-use std::sync::mpsc;
-use tokio::sync::oneshot;
+use std::sync::Arc;
+use tokio::sync::{Semaphore, mpsc, oneshot};
 
 /// Leads stored in one batch at most.
 const MAX_BATCH: usize = 512;
+
+/// Batches handed to the store and not yet answered, at most.
+const IN_FLIGHT: usize = 2;
 
 /// A stored and durable lead, with what the log should say about its input.
 pub struct Accepted {
@@ -32,41 +33,18 @@ struct Job {
     reply: Reply,
 }
 
-/// A batch handed to the flusher as soon as it is in the journal; its outcome follows once it is
-/// written to sled, so the sync and the write run at the same time.
-struct Pending {
-    replies: Vec<Reply>,
-    outcome: mpsc::Receiver<Outcome>,
-}
-
-/// The handlers' end of the queue; the threads stop when the service drops it.
+/// The handlers' end of the queue; the batching task stops when the service drops it.
 pub struct IntakeQueue {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::UnboundedSender<Job>,
 }
 
 impl IntakeQueue {
-    /// Starts the threads; an error the store cannot recover from is reported to `unrecoverable`.
-    pub fn start(store: SledStore, unrecoverable: Unrecoverable) -> Result<IntakeQueue, StoreError> {
-        let (jobs, job_rx) = mpsc::channel::<Job>();
-        let (written, written_rx) = mpsc::channel::<Pending>();
-        // At most one checkpoint request waits: a second one would find nothing more to do.
-        let (due, due_rx) = mpsc::sync_channel::<()>(1);
-        let spawn_failed = |e: std::io::Error| StoreError::Invalid(format!("не удалось запустить приём заявок: {e}"));
-        let writer_store = store.clone();
-        std::thread::Builder::new()
-            .name("skvoz-intake".into())
-            .spawn(move || write_batches(&writer_store, &job_rx, &written))
-            .map_err(spawn_failed)?;
-        let (flush_store, flush_unrecoverable) = (store.clone(), unrecoverable.clone());
-        std::thread::Builder::new()
-            .name("skvoz-intake-flush".into())
-            .spawn(move || flush_batches(&flush_store, &written_rx, &due, &flush_unrecoverable))
-            .map_err(spawn_failed)?;
-        std::thread::Builder::new()
-            .name("skvoz-checkpoint".into())
-            .spawn(move || checkpoints(&store, &due_rx, &unrecoverable))
-            .map_err(spawn_failed)?;
-        Ok(IntakeQueue { jobs })
+    /// Starts the batching task on the current runtime; an error the store cannot recover from
+    /// is reported to `unrecoverable`.
+    pub fn start(store: Store, unrecoverable: Unrecoverable) -> IntakeQueue {
+        let (jobs, job_rx) = mpsc::unbounded_channel::<Job>();
+        tokio::spawn(batches(store, job_rx, unrecoverable));
+        IntakeQueue { jobs }
     }
 
     /// Stores the lead the parameters describe; resolves once it is durable.
@@ -79,10 +57,14 @@ impl IntakeQueue {
     }
 }
 
-fn write_batches(store: &SledStore, jobs: &mpsc::Receiver<Job>, written: &mpsc::Sender<Pending>) {
+async fn batches(store: Store, mut jobs: mpsc::UnboundedReceiver<Job>, unrecoverable: Unrecoverable) {
+    let in_flight = Arc::new(Semaphore::new(IN_FLIGHT));
     // Leads handed to the people of a lead source's role so far, for «in turn».
     let mut turn = 0;
-    while let Ok(first) = jobs.recv() {
+    loop {
+        // Batches gather while both slots are busy, so a slow sync makes the next batch bigger.
+        let Ok(slot) = in_flight.clone().acquire_owned().await else { return };
+        let Some(first) = jobs.recv().await else { return };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match jobs.try_recv() {
@@ -91,38 +73,43 @@ fn write_batches(store: &SledStore, jobs: &mpsc::Receiver<Job>, written: &mpsc::
             }
         }
         let (params, replies): (Vec<Params>, Vec<Reply>) = batch.into_iter().map(|job| (job.params, job.reply)).unzip();
-        let (outcome, outcome_rx) = mpsc::channel();
-        let mut pending = Some(Pending { replies, outcome: outcome_rx });
-        let mut hand_over = || {
-            if let Some(p) = pending.take() {
-                let _ = written.send(p);
+        let turn_before = turn;
+        let prepared = prepare(&store, &params, &mut turn).await;
+        let (store, unrecoverable) = (store.clone(), unrecoverable.clone());
+        tokio::spawn(async move {
+            let results = match prepared {
+                Ok(prepared) => store_batch(&store, prepared, &params, turn_before).await,
+                Err(e) => replies.iter().map(|_| Err(e.clone())).collect(),
+            };
+            drop(slot);
+            let mut results = results.into_iter();
+            for reply in replies {
+                let result = results
+                    .next()
+                    .unwrap_or_else(|| Err(StoreError::Invalid("заявка не записана: повторите запрос".into())));
+                if let Err(e) = &result {
+                    unrecoverable.report_if(e);
+                }
+                let _ = reply.send(result);
             }
-        };
-        let results = store_batch(store, &params, &mut turn, &mut hand_over);
-        // A batch that failed before the journal still needs its answers.
-        if let Some(p) = pending.take()
-            && written.send(p).is_err()
-        {
-            return;
-        }
-        let _ = outcome.send(results);
+        });
     }
 }
 
-/// One store batch; if it fails before reaching the journal, each lead alone, so one bad lead
-/// fails only itself (then they are synced here, as the flusher may have synced before them).
-fn store_batch(store: &SledStore, batch: &[Params], turn: &mut usize, journaled: &mut dyn FnMut()) -> Outcome {
-    let reference = (|| -> Result<_, StoreError> {
-        Ok((store.list::<ExtraField>()?, store.initial_status()?, store.list::<LeadSource>()?, store.list::<User>()?))
-    })();
-    let (fields, initial_status, sources, users) = match reference {
-        Ok(reference) => reference,
-        Err(e) => return batch.iter().map(|_| Err(e.clone())).collect(),
-    };
+/// The leads and contacts the parameters describe, with the log's notes on each.
+type Prepared = (Vec<(Lead, Contact)>, Vec<Vec<String>>);
+
+async fn prepare(store: &Store, batch: &[Params], turn: &mut usize) -> Result<Prepared, StoreError> {
+    let (fields, initial_status, sources, users) = tokio::try_join!(
+        store.list::<ExtraField>(),
+        store.initial_status(),
+        store.list::<LeadSource>(),
+        store.list::<User>()
+    )?;
     // A lead from Roistat belongs to the Roistat lead source and goes to its responsible.
     let source = roistat_lead_source(&sources);
     let now = Timestamp::now();
-    let mut items: Vec<(crate::domain::Lead, Contact)> = Vec::with_capacity(batch.len());
+    let mut items = Vec::with_capacity(batch.len());
     let mut notes = Vec::with_capacity(batch.len());
     for params in batch {
         let (mut lead, contact, note) = build(params, &fields, initial_status, now);
@@ -133,69 +120,63 @@ fn store_batch(store: &SledStore, batch: &[Params], turn: &mut usize, journaled:
         items.push((lead, contact));
         notes.push(note);
     }
-    let mut reached_journal = false;
-    let result = store.intake_leads_with(&items, || {
-        reached_journal = true;
-        journaled();
-    });
-    match result {
-        Ok(intakes) => intakes.into_iter().zip(notes).map(|(intake, notes)| Ok(Accepted { intake, notes })).collect(),
-        Err(_) if !reached_journal && items.len() > 1 => {
-            let results: Outcome = items
-                .into_iter()
-                .zip(notes)
-                .map(|((lead, contact), notes)| {
-                    store.intake_lead(lead, &contact).map(|intake| Accepted { intake, notes })
-                })
-                .collect();
-            match store.sync_intake() {
-                Ok(()) => results,
-                Err(e) => results.into_iter().map(|_| Err(e.clone())).collect(),
-            }
-        }
-        Err(e) => items.iter().map(|_| Err(e.clone())).collect(),
-    }
+    Ok((items, notes))
 }
 
-fn flush_batches(
-    store: &SledStore,
-    written: &mpsc::Receiver<Pending>,
-    due: &mpsc::SyncSender<()>,
-    unrecoverable: &Unrecoverable,
-) {
-    while let Ok(first) = written.recv() {
-        let mut pending = vec![first];
-        while let Ok(more) = written.try_recv() {
-            pending.push(more);
+/// One durable store batch. A batch refused before it reached the journal (an error the store
+/// recovers from) is built again from its parameters, with the same turn of responsibles, and
+/// stored lead by lead, so one bad lead fails only itself.
+async fn store_batch(store: &Store, (items, notes): Prepared, params: &[Params], turn_before: usize) -> Outcome {
+    let single = items.len() == 1;
+    let e = match store.intake_leads(items).await {
+        Ok(intakes) => {
+            return intakes.into_iter().zip(notes).map(|(intake, notes)| Ok(Accepted { intake, notes })).collect();
         }
-        // "ok" means the lead survives a crash: nobody is answered before the sync.
-        let synced = store.sync_intake();
-        for batch in pending {
-            // And nobody before their lead can be read back.
-            let outcome = batch.outcome.recv().unwrap_or_default();
-            let mut results = outcome.into_iter();
-            for reply in batch.replies {
-                let result = match (&synced, results.next()) {
-                    (Ok(()), Some(result)) => result,
-                    (Err(e), _) => Err(e.clone()),
-                    (Ok(()), None) => Err(StoreError::Invalid("заявка не записана: повторите запрос".into())),
-                };
-                if let Err(e) = &result {
-                    unrecoverable.report_if(e);
-                }
-                let _ = reply.send(result);
-            }
-        }
-        // Full means a checkpoint is asked for already.
-        let _ = due.try_send(());
+        Err(e) => e,
+    };
+    if single || e.is_unrecoverable() {
+        return notes.iter().map(|_| Err(e.clone())).collect();
     }
+    let mut turn = turn_before;
+    let (items, notes) = match prepare(store, params, &mut turn).await {
+        Ok(prepared) => prepared,
+        Err(e) => return params.iter().map(|_| Err(e.clone())).collect(),
+    };
+    let mut results = Vec::with_capacity(notes.len());
+    for ((lead, contact), notes) in items.into_iter().zip(notes) {
+        results.push(store.intake_lead(lead, contact).await.map(|intake| Accepted { intake, notes }));
+    }
+    results
 }
 
-fn checkpoints(store: &SledStore, due: &mpsc::Receiver<()>, unrecoverable: &Unrecoverable) {
-    while due.recv().is_ok() {
-        if let Err(e) = store.checkpoint_when_due() {
-            tracing::error!("журнал приёма заявок не очищен: {e}");
-            unrecoverable.report_if(&e);
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::Ordering;
+
+    #[tokio::test]
+    async fn a_batch_refused_before_the_journal_is_stored_lead_by_lead() {
+        let dir = tempfile::tempdir().unwrap();
+        let embedded = crate::store::SledStore::open(dir.path()).unwrap();
+        let store = Store::from_embedded(embedded.clone());
+        let params: Vec<Params> = (1..=3)
+            .map(|i| {
+                let mut p = Params::default();
+                p.add_urlencoded(format!("id=B-{i}&title=t{i}").as_bytes(), 0).unwrap();
+                p
+            })
+            .collect();
+        let prepared = prepare(&store, &params, &mut 0).await.unwrap();
+        // The batch's append fails half-way (a full disk for a moment); alone, each lead fits.
+        embedded.journal_faults().torn_appends.store(1, Ordering::SeqCst);
+        let results = store_batch(&store, prepared, &params, 0).await;
+        assert_eq!(results.len(), 3);
+        for (i, result) in results.into_iter().enumerate() {
+            let accepted = result.unwrap_or_else(|e| panic!("lead {i} refused: {e}"));
+            assert!(accepted.intake.created);
+        }
+        for i in 1..=3 {
+            assert!(store.lead_by_roistat_id(&format!("B-{i}")).await.unwrap().is_some(), "B-{i}");
         }
     }
 }

@@ -12,16 +12,17 @@ mod actions;
 pub mod auth;
 pub mod client_addr;
 pub mod connections;
+mod exchange_log;
 pub mod http1;
 mod intake;
-mod log;
 pub mod query;
 pub mod request_head;
+mod settings_cache;
 
 pub use actions::lead::intake_from_roistat;
 
 use crate::domain::{ExchangeEntry, Outcome, Secret, ServiceSettings, fit, limits};
-use crate::store::{SledStore, StoreError};
+use crate::store::{Store, StoreError};
 use auth::{AuthResult, Clock, Credentials, SystemClock, Throttle};
 use axum::Router;
 use axum::body::Body;
@@ -94,7 +95,7 @@ impl ServiceOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     #[error("HTTP-сервис: {0}")]
-    SledStore(#[from] StoreError),
+    Store(#[from] StoreError),
     #[error("Некорректный адрес HTTP-сервиса «{0}»: укажите его в виде 127.0.0.1:8085 или 0.0.0.0:8085")]
     BadAddress(String),
     #[error(
@@ -174,21 +175,29 @@ pub struct ServiceHandle {
     status: ServiceStatus,
     stop: watch::Sender<bool>,
     server: tokio::task::JoinHandle<()>,
-    log: log::LogWriter,
-    store: SledStore,
+    log: exchange_log::ExchangeLogWriter,
+    store: Store,
     unrecoverable: Unrecoverable,
 }
 
 impl ServiceHandle {
-    /// Resolves with the reason once the store hit an error it cannot go on after; the process
-    /// should then exit at once with a non-zero code, so that its supervisor starts it again.
+    /// Resolves with the reason once the store hit an error it cannot go on after (in a request
+    /// or in a checkpoint beside intake); the process should then exit at once with a non-zero
+    /// code, so that its supervisor starts it again.
     pub fn unrecoverable(&self) -> impl std::future::Future<Output = String> + Send + 'static {
         let mut reported = self.unrecoverable.0.subscribe();
+        let store = self.store.clone();
         async move {
-            let reason = reported.wait_for(Option::is_some).await.map(|reason| reason.clone().unwrap_or_default());
-            match reason {
-                Ok(reason) => reason,
-                Err(_) => std::future::pending().await,
+            let in_request = async {
+                let reason = reported.wait_for(Option::is_some).await.map(|reason| reason.clone().unwrap_or_default());
+                match reason {
+                    Ok(reason) => reason,
+                    Err(_) => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                reason = in_request => reason,
+                e = store.failed() => e.to_string(),
             }
         }
     }
@@ -198,8 +207,8 @@ impl ServiceHandle {
     }
 
     /// The URL to give Roistat, as seen from this machine.
-    pub fn url(&self) -> Result<String, ServiceError> {
-        let settings = self.store.service_settings()?;
+    pub async fn url(&self) -> Result<String, ServiceError> {
+        let settings = self.store.service_settings().await?;
         Ok(format!("http://{}{}", self.addr, settings.path()))
     }
 
@@ -207,7 +216,8 @@ impl ServiceHandle {
         self.status.clone()
     }
 
-    /// Stops accepting, lets in-flight requests finish, writes the log and flushes the store.
+    /// Stops accepting, lets in-flight requests finish, writes the log and closes the store (its
+    /// final checkpoint).
     pub async fn shutdown(self) -> Result<(), ServiceError> {
         self.status.update(|s| s.state = ServiceState::Stopping);
         let _ = self.stop.send(true);
@@ -215,10 +225,7 @@ impl ServiceHandle {
             tracing::error!("HTTP-сервис завершился с ошибкой: {e}");
         }
         self.log.finish().await;
-        let store = self.store.clone();
-        let flushed = tokio::task::spawn_blocking(move || store.checkpoint())
-            .await
-            .unwrap_or_else(|e| Err(StoreError::Invalid(format!("сброс на диск прерван: {e}"))));
+        let flushed = self.store.close().await;
         self.status.update(|s| s.state = ServiceState::Stopped);
         flushed?;
         Ok(())
@@ -248,13 +255,8 @@ pub async fn check_published(url: &str) -> Result<(), CheckError> {
 }
 
 /// Binds and starts the service on the current tokio runtime.
-pub async fn start(store: SledStore, options: ServiceOptions) -> Result<ServiceHandle, ServiceError> {
-    let settings = {
-        let store = store.clone();
-        tokio::task::spawn_blocking(move || store.service_settings())
-            .await
-            .map_err(|e| StoreError::Invalid(e.to_string()))??
-    };
+pub async fn start(store: Store, options: ServiceOptions) -> Result<ServiceHandle, ServiceError> {
+    let settings = store.service_settings().await?;
     let listen = options.listen.clone().unwrap_or_else(|| settings.listen.clone());
     let addr: SocketAddr = listen.trim().parse().map_err(|_| ServiceError::BadAddress(listen.clone()))?;
     let listener = tokio::net::TcpListener::bind(addr)
@@ -262,9 +264,9 @@ pub async fn start(store: SledStore, options: ServiceOptions) -> Result<ServiceH
         .map_err(|e| ServiceError::Bind { addr: listen.clone(), reason: e.to_string() })?;
     let local = listener.local_addr().map_err(|e| ServiceError::Bind { addr: listen, reason: e.to_string() })?;
     let status = ServiceStatus::new(ServiceState::Listening(local));
-    let (log_sender, log_writer) = log::spawn(store.clone());
+    let (log_sender, log_writer) = exchange_log::spawn(store.clone());
     let unrecoverable = Unrecoverable::new();
-    let intake = intake::IntakeQueue::start(store.clone(), unrecoverable.clone())?;
+    let intake = intake::IntakeQueue::start(store.clone(), unrecoverable.clone());
     let limits =
         Arc::new(Limits::new(settings.max_connections, settings.max_connections_per_address, buffer_budget(&settings)));
     let mut config = Http1Config::new(settings.max_request_bytes);
@@ -276,6 +278,7 @@ pub async fn start(store: SledStore, options: ServiceOptions) -> Result<ServiceH
         store: store.clone(),
         throttle: Throttle::new(options.max_failed_logins, options.throttle_window, options.clock.clone()),
         snapshots: actions::export::Snapshots::new(options.export_snapshot_ttl),
+        settings: settings_cache::SettingsCache::new(store.clone()),
         options,
         schema_ready: AtomicBool::new(false),
         log: log_sender.clone(),
@@ -328,12 +331,13 @@ pub async fn start(store: SledStore, options: ServiceOptions) -> Result<ServiceH
 }
 
 pub(crate) struct Service {
-    store: SledStore,
+    store: Store,
+    settings: settings_cache::SettingsCache,
     options: ServiceOptions,
     throttle: Throttle,
     schema_ready: AtomicBool,
     snapshots: actions::export::Snapshots,
-    log: log::LogSender,
+    log: exchange_log::ExchangeLogSender,
     intake: intake::IntakeQueue,
     status: ServiceStatus,
     max_request_bytes: Arc<AtomicUsize>,
@@ -459,7 +463,7 @@ async fn handle(State(service): State<Arc<Service>>, request: Request<Body>) -> 
             }
             if failure.code == STORAGE_FAILED {
                 service.unrecoverable.report_if(&StoreError::Unrecoverable {
-                    path: service.store.path().to_path_buf(),
+                    path: service.store.location().into(),
                     reason: failure.description.clone(),
                 });
             }
@@ -611,12 +615,7 @@ async fn process(
         s.requests += 1;
     });
     if !service.schema_ready.load(Ordering::Acquire) {
-        let store = service.store.clone();
-        let created =
-            tokio::task::spawn_blocking(move || store.ensure_schema().and_then(|n| store.durable().map(|_| n)))
-                .await
-                .map_err(Failure::join)?
-                .map_err(Failure::store)?;
+        let created = service.store.ensure_schema().await.map_err(Failure::store)?;
         if created > 0 {
             tracing::info!("первый запрос Roistat: созданы реквизиты и статусы ({created})");
         }
@@ -644,9 +643,8 @@ async fn process(
     Ok(Reply::Json(answer))
 }
 
-async fn read_settings(service: &Arc<Service>) -> Result<ServiceSettings, Failure> {
-    // Read per request: a sled point read, and a new password works at once.
-    service.store.service_settings().map_err(Failure::store)
+async fn read_settings(service: &Arc<Service>) -> Result<Arc<ServiceSettings>, Failure> {
+    service.settings.get().await.map_err(Failure::store)
 }
 
 fn text_response(status: StatusCode, text: &'static str) -> Response<Body> {
@@ -671,10 +669,12 @@ mod tests {
     #[tokio::test]
     async fn a_full_disk_answers_503_with_retry_after_and_intake_resumes_by_itself() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = SledStore::open(dir.path()).expect("open");
-        let mut settings = store.service_settings().expect("settings");
+        // The embedded store itself, for its fault injection; the service gets the handle over it.
+        let embedded = crate::store::SledStore::open(dir.path()).expect("open");
+        let store = Store::from_embedded(embedded.clone());
+        let mut settings = store.service_settings().await.expect("settings");
         settings.password = crate::domain::Secret::new("s3cret");
-        store.put_service_settings(&settings).expect("settings");
+        store.put_service_settings(settings.clone()).await.expect("settings");
         let options = ServiceOptions { listen: Some("127.0.0.1:0".into()), ..ServiceOptions::default() };
         let handle = start(store.clone(), options).await.expect("start");
         let url = |id: &str| {
@@ -689,21 +689,50 @@ mod tests {
         };
         let client = reqwest::Client::new();
 
-        store.journal_faults().torn_appends.store(1, Ordering::SeqCst);
+        embedded.journal_faults().torn_appends.store(1, Ordering::SeqCst);
         let refused = client.get(url("R-1")).send().await.expect("request");
         assert_eq!(refused.status().as_u16(), 503);
         assert_eq!(refused.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()), Some("5"));
         let body: serde_json::Value = refused.json().await.expect("json");
         assert_eq!(body["status"], "error");
-        assert!(store.lead_by_roistat_id("R-1").expect("read").is_none());
+        assert!(store.lead_by_roistat_id("R-1").await.expect("read").is_none());
 
         // Space is back: Roistat's resend and the next lead are stored, nothing was restarted.
         for id in ["R-1", "R-2"] {
             let accepted = client.get(url(id)).send().await.expect("request");
             assert_eq!(accepted.status().as_u16(), 200, "{id}");
-            assert!(store.lead_by_roistat_id(id).expect("read").is_some(), "{id}");
+            assert!(store.lead_by_roistat_id(id).await.expect("read").is_some(), "{id}");
         }
         handle.shutdown().await.expect("shutdown");
+    }
+
+    #[tokio::test]
+    async fn a_store_stopped_beside_intake_stops_the_service_and_nothing_more_is_acknowledged() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open_embedded(dir.path()).await.expect("open");
+        let mut settings = store.service_settings().await.expect("settings");
+        settings.password = crate::domain::Secret::new("s3cret");
+        store.put_service_settings(settings.clone()).await.expect("settings");
+        let options = ServiceOptions { listen: Some("127.0.0.1:0".into()), ..ServiceOptions::default() };
+        let handle = start(store.clone(), options).await.expect("start");
+        let stopped = handle.unrecoverable();
+
+        // What a background checkpoint does when sled's files cannot be made durable.
+        store.fail(StoreError::Unrecoverable { path: "store".into(), reason: "fsync не удался".into() });
+        // A guard against a hang, not a timing assertion: the reason comes at once or never.
+        let reason = tokio::time::timeout(Duration::from_secs(30), stopped).await.expect("the service is told to stop");
+        assert!(reason.contains("fsync не удался"), "{reason}");
+        let url = format!(
+            "http://{}{}?user={}&token={}&action=lead&id=R-1&title=t",
+            handle.local_addr(),
+            settings.path(),
+            settings.login,
+            auth::token(&settings.login, "s3cret")
+        );
+        let refused = reqwest::get(url).await.expect("request");
+        assert_eq!(refused.status().as_u16(), 503);
+        assert!(refused.headers().get(header::RETRY_AFTER).is_some());
+        assert!(store.lead_by_roistat_id("R-1").await.expect("read").is_none());
     }
 
     #[test]

@@ -14,9 +14,9 @@ use crate::domain::{
 use jiff::{Timestamp, civil::Date};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 /// Where a store lives.
 #[derive(Clone, Debug)]
@@ -44,8 +44,8 @@ pub struct Store(Arc<Shared>);
 struct Shared {
     backend: Backend,
     /// Set once a background checkpoint failed for good: every later write returns it, so the
-    /// process stops and is started again.
-    failure: Mutex<Option<StoreError>>,
+    /// process stops and is started again; [`Store::failed`] waits for it.
+    failure: watch::Sender<Option<StoreError>>,
     checkpointing: AtomicBool,
 }
 
@@ -118,12 +118,18 @@ impl Store {
         }
     }
 
+    /// For code that still holds the embedded store directly (the window, until it moves to
+    /// [`Store`]): a handle over the same data.
+    pub fn from_embedded(sled: SledStore) -> Store {
+        Store::embedded(sled)
+    }
+
     fn embedded(sled: SledStore) -> Store {
         Store::with(Backend::Embedded(sled))
     }
 
     fn with(backend: Backend) -> Store {
-        Store(Arc::new(Shared { backend, failure: Mutex::new(None), checkpointing: AtomicBool::new(false) }))
+        Store(Arc::new(Shared { backend, failure: watch::Sender::new(None), checkpointing: AtomicBool::new(false) }))
     }
 
     /// Where the data live, for people: the folder of the embedded store.
@@ -145,7 +151,19 @@ impl Store {
 
     /// A failure that stopped the store (a checkpoint that could not finish), if any.
     pub fn failure(&self) -> Option<StoreError> {
-        self.0.failure.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.0.failure.borrow().clone()
+    }
+
+    /// Resolves once the store has stopped for good (see [`Store::failure`]), with the reason: a
+    /// server process should then exit at once, non-zero, so that its supervisor starts it again.
+    pub async fn failed(&self) -> StoreError {
+        let mut failure = self.0.failure.subscribe();
+        // The sender lives as long as `self`, so the wait ends only with a failure.
+        let failure = failure.wait_for(Option::is_some).await.map(|failure| failure.clone());
+        match failure {
+            Ok(failure) => failure.unwrap_or_else(|| StoreError::Invalid("хранилище остановлено".into())),
+            Err(_) => std::future::pending().await,
+        }
     }
 
     fn check_failure(&self) -> Result<()> {
@@ -155,9 +173,14 @@ impl Store {
         }
     }
 
-    fn fail(&self, e: StoreError) {
+    /// Stops the store for good (a checkpoint that could not finish, or a test of what follows).
+    pub(crate) fn fail(&self, e: StoreError) {
         tracing::error!("хранилище остановлено: {e}");
-        self.0.failure.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
+        self.0.failure.send_if_modified(|failure| {
+            let first = failure.is_none();
+            failure.get_or_insert(e);
+            first
+        });
     }
 
     // ---- change feed ----
@@ -352,6 +375,11 @@ impl Store {
         read_op!(self, |s| s.client(id), |p| p.client(id))
     }
 
+    /// The clients of `ids` that exist, in that order (a page of an export to Roistat).
+    pub async fn clients_by_ids(&self, ids: Vec<ClientId>) -> Result<Vec<Client>> {
+        read_op!(self, |s| ids.into_iter().filter_map(|id| s.client(id).transpose()).collect(), |p| p.clients_by_ids(&ids))
+    }
+
     pub async fn all_clients(&self) -> Result<Vec<Client>> {
         read_op!(self, |s| s.all_clients(), |p| p.all_clients())
     }
@@ -441,6 +469,11 @@ impl Store {
     /// Saves a call, idempotent on Roistat's call id, and links it to its lead.
     pub async fn put_call(&self, call: Call) -> Result<Call> {
         write_op!(self, |s| s.put_call(call), |p| p.put_call(call))
+    }
+
+    /// [`Store::put_call`] for many calls (a load from Roistat), durable together.
+    pub async fn put_calls(&self, calls: Vec<Call>) -> Result<Vec<Call>> {
+        write_op!(self, |s| calls.into_iter().map(|call| s.put_call(call)).collect::<Result<Vec<_>>>(), |p| p.put_calls(calls))
     }
 
     pub async fn calls(&self) -> Result<Vec<Call>> {

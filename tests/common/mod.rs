@@ -29,7 +29,9 @@ pub fn store(demo: bool) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let store = SledStore::open(dir.path()).unwrap();
     if demo {
-        skvoz::demo::fill(&store, skvoz::demo::DEFAULT_SEED, TODAY).unwrap();
+        let handle = skvoz::store::Store::from_embedded(store.clone());
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(skvoz::demo::fill(&handle, skvoz::demo::DEFAULT_SEED, TODAY)).unwrap();
     }
     Setup { dir, store }
 }

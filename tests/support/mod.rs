@@ -7,7 +7,7 @@ use fake_roistat::{Fake, FakeConfig};
 use jiff::civil::Date;
 use skvoz::domain::{AnalyticsSource, DailyFact, Secret};
 use skvoz::roistat::{RetryPolicy, SyncOptions, SyncProgress};
-use skvoz::store::SledStore;
+use skvoz::store::Store;
 use std::time::Duration;
 
 pub fn today() -> Date {
@@ -18,9 +18,9 @@ pub fn days_before(date: Date, n: i64) -> Date {
     date.checked_sub(jiff::Span::new().days(n)).unwrap()
 }
 
-pub fn open_store() -> (tempfile::TempDir, SledStore) {
+pub async fn open_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = SledStore::open(dir.path()).unwrap();
+    let store = Store::open_embedded(dir.path()).await.unwrap();
     (dir, store)
 }
 
@@ -29,7 +29,7 @@ pub async fn fake() -> Fake {
 }
 
 /// An analytics source pointing at the fake, saved in the store.
-pub fn add_source(store: &SledStore, fake: &Fake, enabled: bool) -> AnalyticsSource {
+pub async fn add_source(store: &Store, fake: &Fake, enabled: bool) -> AnalyticsSource {
     store
         .put(AnalyticsSource {
             name: "Тест".into(),
@@ -39,6 +39,7 @@ pub fn add_source(store: &SledStore, fake: &Fake, enabled: bool) -> AnalyticsSou
             enabled,
             ..AnalyticsSource::default()
         })
+        .await
         .unwrap()
 }
 
@@ -60,9 +61,10 @@ pub fn fast_options() -> SyncOptions {
 pub fn quiet(_: &SyncProgress) {}
 
 /// The store's facts of one source, sorted like `expected_facts`, with the source id cleared.
-pub fn stored_facts(store: &SledStore, source_id: u64, from: Date, to: Date) -> Vec<DailyFact> {
+pub async fn stored_facts(store: &Store, source_id: u64, from: Date, to: Date) -> Vec<DailyFact> {
     let mut facts: Vec<DailyFact> = store
         .facts_between(from, to)
+        .await
         .unwrap()
         .into_iter()
         .filter(|f| f.source_id == source_id)

@@ -30,11 +30,22 @@ pub fn run_ok(dir: &Path, args: &[&str]) -> String {
 
 /// Stores the known password, as an admin would on the settings screen.
 pub fn set_password(dir: &Path) {
-    let store = skvoz::store::SledStore::open(dir).unwrap();
-    let mut settings = store.service_settings().unwrap();
-    settings.password = skvoz::domain::Secret::new(PASSWORD);
-    store.put_service_settings(&settings).unwrap();
-    store.durable().unwrap();
+    on_own_runtime(async {
+        let store = skvoz::store::Store::open_embedded(dir).await.unwrap();
+        let mut settings = store.service_settings().await.unwrap();
+        settings.password = skvoz::domain::Secret::new(PASSWORD);
+        store.put_service_settings(settings).await.unwrap();
+        store.close().await.unwrap();
+    });
+}
+
+/// Runs store work on a runtime of its own, whether the caller is inside one or not.
+pub fn on_own_runtime<T: Send>(work: impl Future<Output = T> + Send) -> T {
+    std::thread::scope(|s| {
+        s.spawn(|| tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(work))
+            .join()
+            .unwrap()
+    })
 }
 
 pub struct Serve {

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use skvoz::domain::{Secret, ServiceSettings};
-use skvoz::store::SledStore;
+use skvoz::store::Store;
 use std::io::{BufRead, BufReader, Read};
 use std::net::{IpAddr, SocketAddr};
 use std::process::{Child, Command, Stdio};
@@ -31,21 +31,21 @@ pub struct Serve {
 }
 
 /// Starts `skvoz serve` on a fresh store with a known password; `tune` may change the settings.
-pub fn serve(tune: impl FnOnce(&mut ServiceSettings)) -> Serve {
+pub fn serve(tune: impl FnOnce(&mut ServiceSettings) + Send) -> Serve {
     serve_in_shell(tune, "")
 }
 
 /// The same, started by `sh` after `shell_setup` (e.g. `ulimit -Sn 1024`).
-pub fn serve_in_shell(tune: impl FnOnce(&mut ServiceSettings), shell_setup: &str) -> Serve {
+pub fn serve_in_shell(tune: impl FnOnce(&mut ServiceSettings) + Send, shell_setup: &str) -> Serve {
     let dir = tempfile::tempdir().unwrap();
-    {
-        let store = SledStore::open(dir.path()).unwrap();
-        let mut settings = store.service_settings().unwrap();
+    on_own_runtime(async {
+        let store = Store::open_embedded(dir.path()).await.unwrap();
+        let mut settings = store.service_settings().await.unwrap();
         settings.password = Secret::new(PASSWORD);
         tune(&mut settings);
-        store.put_service_settings(&settings).unwrap();
-        store.durable().unwrap();
-    }
+        store.put_service_settings(settings).await.unwrap();
+        store.close().await.unwrap();
+    });
     let script = format!("{shell_setup}\nexec \"$0\" --data-dir \"$1\" serve --listen 127.0.0.1:0");
     let mut child = Command::new("sh")
         .arg("-c")
@@ -68,15 +68,15 @@ impl Serve {
         self.child.as_ref().unwrap().id()
     }
 
-    /// Stops the process with SIGTERM (it flushes the store) and opens its store; also returns stderr.
-    pub fn stop(mut self) -> (tempfile::TempDir, SledStore, String) {
+    /// Stops the process with SIGTERM (it closes the store) and opens its store; also returns stderr.
+    pub fn stop(mut self) -> (tempfile::TempDir, Store, String) {
         let mut child = self.child.take().unwrap();
         assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
         let status = child.wait().unwrap();
         assert!(status.success(), "{status:?}");
         let mut stderr = String::new();
         child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
-        let store = SledStore::open(self.dir.path()).unwrap();
+        let store = Store::open_embedded_blocking(self.dir.path()).unwrap();
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
         (dir, store, stderr)
     }
@@ -122,6 +122,15 @@ impl Drop for Serve {
             let _ = child.wait();
         }
     }
+}
+
+/// Runs store work on a runtime of its own, whether the caller is inside one or not.
+pub fn on_own_runtime<T: Send>(work: impl Future<Output = T> + Send) -> T {
+    std::thread::scope(|s| {
+        s.spawn(|| tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(work))
+            .join()
+            .unwrap()
+    })
 }
 
 /// Writes `request` and reads until the server closes (or stays silent for 10 s).

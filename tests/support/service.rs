@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use skvoz::service::{ServiceHandle, ServiceOptions, auth};
-use skvoz::store::SledStore;
+use skvoz::store::{SledStore, Store};
 use std::time::Duration;
 
 pub const LOGIN: &str = "httpService";
@@ -10,7 +10,9 @@ pub const PASSWORD: &str = "s3cret-Test-Pass";
 
 pub struct TestService {
     pub dir: tempfile::TempDir,
-    pub store: SledStore,
+    pub store: Store,
+    /// The same data for the window's tests, whose app still holds the embedded store itself.
+    pub embedded: SledStore,
     pub handle: ServiceHandle,
     pub base: String,
     pub client: reqwest::Client,
@@ -30,16 +32,17 @@ pub async fn start_with(
     tune: impl FnOnce(&mut skvoz::domain::ServiceSettings),
 ) -> TestService {
     let dir = tempfile::tempdir().unwrap();
-    let store = SledStore::open(dir.path()).unwrap();
-    let mut settings = store.service_settings().unwrap();
+    let embedded = SledStore::open(dir.path()).unwrap();
+    let store = Store::from_embedded(embedded.clone());
+    let mut settings = store.service_settings().await.unwrap();
     settings.password = skvoz::domain::Secret::new(PASSWORD);
     tune(&mut settings);
-    store.put_service_settings(&settings).unwrap();
+    store.put_service_settings(settings.clone()).await.unwrap();
     let options = ServiceOptions { listen: Some("127.0.0.1:0".into()), ..options };
     let handle = skvoz::service::start(store.clone(), options).await.unwrap();
     let base = format!("http://{}{}", handle.local_addr(), settings.path());
     let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
-    TestService { dir, store, handle, base, client }
+    TestService { dir, store, embedded, handle, base, client }
 }
 
 impl TestService {
@@ -67,7 +70,7 @@ impl TestService {
     }
 
     /// Stops the service and waits until the exchange log is written.
-    pub async fn stop(self) -> (tempfile::TempDir, SledStore) {
+    pub async fn stop(self) -> (tempfile::TempDir, Store) {
         self.handle.shutdown().await.unwrap();
         (self.dir, self.store)
     }

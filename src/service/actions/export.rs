@@ -8,7 +8,7 @@ use super::super::query::Params;
 use super::super::{Answer, Failure, Service};
 use super::{json_str, number};
 use crate::domain::{Client, ExtraField, LeadExport, Responsible, ServiceSettings, Status, User};
-use crate::store::{SledStore, StoreError};
+use crate::store::{Store, StoreError};
 use jiff::Timestamp;
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -40,11 +40,11 @@ impl Snapshots {
     }
 
     /// The snapshot for `key`: built anew at offset 0 (or when missing), reused for later pages.
-    fn get(
+    async fn get(
         &self,
         key: SnapshotKey,
         offset: u64,
-        build: impl FnOnce() -> Result<Vec<u64>, StoreError>,
+        build: impl Future<Output = Result<Vec<u64>, StoreError>>,
     ) -> Result<Arc<Vec<u64>>, StoreError> {
         let now = Instant::now();
         if offset > 0 {
@@ -54,7 +54,7 @@ impl Snapshots {
                 return Ok(ids.clone());
             }
         }
-        let ids = Arc::new(build()?);
+        let ids = Arc::new(build.await?);
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         map.retain(|_, (at, _)| now.duration_since(*at) < self.ttl);
         map.insert(key, (now, ids.clone()));
@@ -94,17 +94,11 @@ fn page_range(len: usize, offset: u64, limit: u64) -> std::ops::Range<usize> {
 }
 
 pub async fn import_scheme(service: &Arc<Service>) -> Result<Answer, Failure> {
-    let store = service.store.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut out = String::with_capacity(4096);
-        out.push('{');
-        write_scheme(&mut out, &store)?;
-        out.push('}');
-        Ok(Answer::ok(out))
-    })
-    .await
-    .map_err(Failure::join)?
-    .map_err(Failure::store)
+    let mut out = String::with_capacity(4096);
+    out.push('{');
+    out.push_str(&scheme(&service.store).await.map_err(Failure::store)?);
+    out.push('}');
+    Ok(Answer::ok(out))
 }
 
 pub async fn export(
@@ -116,20 +110,16 @@ pub async fn export(
     let paging = paging(params)?;
     let min_created =
         settings.export_min_created.and_then(|d| d.to_zoned(jiff::tz::TimeZone::system()).ok()).map(|z| z.timestamp());
-    let user = user.to_string();
-    let snapshot_service = service.clone();
-    let ids = tokio::task::spawn_blocking(move || {
-        let service = snapshot_service;
-        let store = &service.store;
-        let key = SnapshotKey { kind: "export", user, date: paging.date_secs };
-        service.snapshots.get(key, paging.offset, || store.exportable_lead_ids_changed_since(paging.date, min_created))
-    })
-    .await
-    .map_err(Failure::join)?
-    .map_err(Failure::store)?;
+    let key = SnapshotKey { kind: "export", user: user.to_string(), date: paging.date_secs };
+    let store = &service.store;
+    let ids = service
+        .snapshots
+        .get(key, paging.offset, store.exportable_lead_ids_changed_since(paging.date, min_created))
+        .await
+        .map_err(Failure::store)?;
     let range = page_range(ids.len(), paging.offset, paging.limit);
     // Reading and decoding the leads is most of a page's time and Roistat waits for each page, so a
-    // big page is written in two halves on two threads of the blocking pool.
+    // big page is read and written in two halves at once.
     let parts = if range.len() >= 256 {
         let middle = range.start + range.len() / 2;
         vec![range.start..middle, middle..range.end]
@@ -139,23 +129,23 @@ pub async fn export(
     let tasks: Vec<_> = parts
         .into_iter()
         .map(|part| {
-            let (store, ids) = (service.store.clone(), ids.clone());
-            tokio::task::spawn_blocking(move || {
-                let mut out = String::with_capacity(part.len() * ORDER_BYTES);
-                write_orders(&store, &ids[part], &mut out).map(|()| out)
+            let (store, ids) = (store.clone(), ids[part].to_vec());
+            tokio::spawn(async move {
+                let leads = store.lead_exports(ids).await?;
+                let written = tokio::task::spawn_blocking(move || {
+                    let mut out = String::with_capacity(leads.len() * ORDER_BYTES);
+                    write_orders(&leads, &mut out);
+                    out
+                });
+                written.await.map_err(|e| StoreError::Db(format!("выгрузка заказов прервана: {e}")))
             })
         })
         .collect();
-    let scheme_store = service.store.clone();
-    let scheme = tokio::task::spawn_blocking(move || {
-        let mut out = String::with_capacity(4096);
-        write_scheme(&mut out, &scheme_store).map(|()| out)
-    });
+    let scheme = scheme(store).await.map_err(Failure::store)?;
     let mut orders = Vec::with_capacity(tasks.len());
     for task in tasks {
         orders.push(task.await.map_err(Failure::join)?.map_err(Failure::store)?);
     }
-    let scheme = scheme.await.map_err(Failure::join)?.map_err(Failure::store)?;
     let mut out = String::with_capacity(scheme.len() + orders.iter().map(String::len).sum::<usize>() + 128);
     out.push('{');
     out.push_str(&scheme);
@@ -172,41 +162,42 @@ pub async fn export(
 
 pub async fn export_clients(service: &Arc<Service>, params: &Params, user: &str) -> Result<Answer, Failure> {
     let paging = paging(params)?;
-    let service = service.clone();
-    let user = user.to_string();
-    tokio::task::spawn_blocking(move || {
-        let store = &service.store;
-        let key = SnapshotKey { kind: "clients", user, date: paging.date_secs };
-        let ids = service.snapshots.get(key, paging.offset, || {
+    let store = &service.store;
+    let key = SnapshotKey { kind: "clients", user: user.to_string(), date: paging.date_secs };
+    let ids = service
+        .snapshots
+        .get(key, paging.offset, async {
             let mut ids: Vec<u64> =
-                store.all_clients()?.into_iter().filter(|c| c.updated > paging.date).map(|c| c.id).collect();
+                store.all_clients().await?.into_iter().filter(|c| c.updated > paging.date).map(|c| c.id).collect();
             ids.sort_unstable();
             Ok(ids)
-        })?;
-        let mut out = String::with_capacity(1024);
-        out.push_str("{\"clients\":[");
-        let mut first = true;
-        for id in page(&ids, paging.offset, paging.limit) {
-            let Some(client) = store.client(*id)? else { continue };
-            if !first {
-                out.push(',');
-            }
-            first = false;
-            write_client(&mut out, &client);
+        })
+        .await
+        .map_err(Failure::store)?;
+    let clients =
+        store.clients_by_ids(page(&ids, paging.offset, paging.limit).to_vec()).await.map_err(Failure::store)?;
+    let mut out = String::with_capacity(1024);
+    out.push_str("{\"clients\":[");
+    for (i, client) in clients.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
         }
-        let _ = write!(out, "],\"pagination\":{{\"total_count\":{},\"limit\":{}}}}}", ids.len(), paging.limit);
-        Ok(Answer::ok(out))
-    })
-    .await
-    .map_err(Failure::join)?
-    .map_err(Failure::store)
+        write_client(&mut out, client);
+    }
+    let _ = write!(out, "],\"pagination\":{{\"total_count\":{},\"limit\":{}}}}}", ids.len(), paging.limit);
+    Ok(Answer::ok(out))
 }
 
 /// `"statuses":[…],"fields":[…],"managers":[…]` (no braces).
-fn write_scheme(out: &mut String, store: &SledStore) -> Result<(), StoreError> {
-    let statuses: Vec<Status> = store.statuses()?;
-    let fields: Vec<ExtraField> = store.list::<ExtraField>()?;
-    let users: Vec<User> = store.list::<User>()?;
+async fn scheme(store: &Store) -> Result<String, StoreError> {
+    let (statuses, fields, users) =
+        tokio::try_join!(store.statuses(), store.list::<ExtraField>(), store.list::<User>())?;
+    let mut out = String::with_capacity(4096);
+    write_scheme(&mut out, &statuses, &fields, &users);
+    Ok(out)
+}
+
+fn write_scheme(out: &mut String, statuses: &[Status], fields: &[ExtraField], users: &[User]) {
     out.push_str("\"statuses\":[");
     for (i, s) in statuses.iter().enumerate() {
         if i > 0 {
@@ -241,22 +232,19 @@ fn write_scheme(out: &mut String, store: &SledStore) -> Result<(), StoreError> {
         out.push('}');
     }
     out.push(']');
-    Ok(())
 }
 
 /// About the size of one order's JSON, to size the answer once.
 const ORDER_BYTES: usize = 640;
 
 /// Orders separated by commas.
-fn write_orders(store: &SledStore, ids: &[u64], out: &mut String) -> Result<(), StoreError> {
-    let mut first = true;
-    store.for_each_lead_export(ids, |lead| {
-        if !first {
+fn write_orders(leads: &[LeadExport<'_>], out: &mut String) {
+    for (i, lead) in leads.iter().enumerate() {
+        if i > 0 {
             out.push(',');
         }
-        first = false;
         write_order(out, lead);
-    })
+    }
 }
 
 /// One order as PROTOCOL.md shows it; money as JSON numbers written from kopecks (no f64).

@@ -7,7 +7,7 @@ use super::{json_str, parse_time};
 use crate::domain::Contact;
 use crate::domain::RoistatLead;
 use crate::domain::{ExtraField, Lead, MARKER_FIELD, Marker, Origin, Outcome, attribute};
-use crate::store::{Intake, SledStore, StoreError};
+use crate::store::{Intake, Store, StoreError};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -53,7 +53,7 @@ pub async fn lead(service: &Arc<Service>, params: &Params) -> Result<Answer, Fai
 
 /// A lead Roistat sent and we missed, created from what Roistat lists about it («Сверка с Roistat»):
 /// the same mapping as `action=lead`, idempotent on Roistat's id, durable on return.
-pub fn intake_from_roistat(store: &SledStore, roistat: &RoistatLead) -> Result<Intake, StoreError> {
+pub async fn intake_from_roistat(store: &Store, roistat: &RoistatLead) -> Result<Intake, StoreError> {
     let mut params = Params::default();
     for (name, value) in [
         ("id", &roistat.id),
@@ -70,11 +70,9 @@ pub fn intake_from_roistat(store: &SledStore, roistat: &RoistatLead) -> Result<I
             params.push(name.to_string(), value.clone());
         }
     }
-    let fields = store.list::<ExtraField>()?;
-    let (lead, contact, _) = build(&params, &fields, store.initial_status()?, Timestamp::now());
-    let intake = store.intake_lead(lead, &contact)?;
-    store.sync_intake()?;
-    Ok(intake)
+    let (fields, initial_status) = tokio::try_join!(store.list::<ExtraField>(), store.initial_status())?;
+    let (lead, contact, _) = build(&params, &fields, initial_status, Timestamp::now());
+    store.intake_lead(lead, contact).await
 }
 
 /// The lead, its contact, and what the log should say about the input.

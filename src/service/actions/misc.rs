@@ -4,7 +4,7 @@ use super::super::query::{Params, cut};
 use super::super::{Answer, Failure, Service};
 use super::{json_str, number, parse_time, required_number};
 use crate::domain::{Call, CallStatus, Comment, Task};
-use crate::store::{SledStore, StoreError};
+use crate::store::StoreError;
 use axum::http::StatusCode;
 use jiff::Timestamp;
 use std::sync::Arc;
@@ -24,20 +24,8 @@ fn store_failure(id: u64) -> impl Fn(StoreError) -> Failure {
     }
 }
 
-/// Runs a write and the group commit off the async threads.
-async fn durable_write<T: Send + 'static>(
-    store: &SledStore,
-    write: impl FnOnce(&SledStore) -> Result<T, StoreError> + Send + 'static,
-) -> Result<Result<T, StoreError>, Failure> {
-    let store = store.clone();
-    tokio::task::spawn_blocking(move || {
-        let value = write(&store)?;
-        store.durable()?;
-        Ok(value)
-    })
-    .await
-    .map_err(Failure::join)
-}
+/// Who the lead's history names for what Roistat adds.
+const BY_ROISTAT: &str = "Roistat";
 
 pub async fn message(service: &Arc<Service>, params: &Params) -> Result<Answer, Failure> {
     // Roistat sends `leadId` (its one camelCase parameter); `lead_id` is what others send.
@@ -49,9 +37,7 @@ pub async fn message(service: &Arc<Service>, params: &Params) -> Result<Answer, 
         text: params.get("message").unwrap_or("").to_string(),
         from_roistat: true,
     };
-    durable_write(&service.store, move |store| store.modify_lead(lead_id, |l| l.comments.push(comment.clone())))
-        .await?
-        .map_err(store_failure(lead_id))?;
+    service.store.append_comment(lead_id, comment, BY_ROISTAT).await.map_err(store_failure(lead_id))?;
     Ok(Answer::ok(r#"{"status":"ok"}"#.to_string()))
 }
 
@@ -67,14 +53,9 @@ pub async fn task(service: &Arc<Service>, params: &Params) -> Result<Answer, Fai
         })?),
     };
     let text = params.get("text").unwrap_or("").to_string();
-    let lead = durable_write(&service.store, move |store| {
-        store.modify_lead(lead_id, |l| {
-            let id = l.tasks.iter().map(|t| t.id).max().unwrap_or(0) + 1;
-            l.tasks.push(Task { id, deadline, text: text.clone(), done: false, from_roistat: true });
-        })
-    })
-    .await?
-    .map_err(store_failure(lead_id))?;
+    // The store numbers the task within its lead.
+    let task = Task { id: 0, deadline, text, done: false, from_roistat: true };
+    let lead = service.store.append_task(lead_id, task, BY_ROISTAT).await.map_err(store_failure(lead_id))?;
     let task_id = lead.tasks.last().map(|t| t.id).unwrap_or(0);
     let mut json = String::from(r#"{"status":"ok","task_id":"#);
     json_str(&mut json, &format!("{lead_id}-{task_id}"));
@@ -111,16 +92,13 @@ pub async fn call(service: &Arc<Service>, params: &Params) -> Result<Answer, Fai
         duration_seconds: duration,
         file_url: params.get("file_url").unwrap_or("").trim().to_string(),
     };
-    let saved = durable_write(&service.store, move |store| {
-        if let Some(id) = call.lead_id
-            && store.lead(id)?.is_none()
-        {
-            return Err(StoreError::NotFound(format!("заявка с id {id}")));
-        }
-        store.put_call(call)
-    })
-    .await?
-    .map_err(store_failure(order_id.unwrap_or(0)))?;
+    let store_failure = store_failure(order_id.unwrap_or(0));
+    if let Some(id) = call.lead_id
+        && service.store.lead(id).await.map_err(&store_failure)?.is_none()
+    {
+        return Err(not_found(id));
+    }
+    let saved = service.store.put_call(call).await.map_err(store_failure)?;
     let mut json = String::from(r#"{"status":"ok","call_id":"#);
     json_str(&mut json, &saved.id.to_string());
     json.push('}');

@@ -269,6 +269,15 @@ impl PgStore {
         })
     }
 
+    /// Many calls (a load from Roistat), one after another.
+    pub async fn put_calls(&self, calls: Vec<Call>) -> Result<Vec<Call>> {
+        let mut saved = Vec::with_capacity(calls.len());
+        for call in calls {
+            saved.push(self.put_call(call).await?);
+        }
+        Ok(saved)
+    }
+
     pub async fn calls(&self) -> Result<Vec<Call>> {
         let rows = self.query("SELECT record FROM calls ORDER BY id", &[]).await?;
         rows.iter().map(|r| super::record(r, 0)).collect()

@@ -346,6 +346,17 @@ impl PgStore {
         rows.first().map(|r| super::record(r, 0)).transpose()
     }
 
+    /// The clients of `ids` that exist, in that order.
+    pub async fn clients_by_ids(&self, ids: &[ClientId]) -> Result<Vec<Client>> {
+        let wanted: Vec<i64> = ids.iter().map(|&i| i as i64).collect();
+        let rows = self.query("SELECT id, record FROM clients WHERE id = ANY($1)", &[&wanted]).await?;
+        let mut found: HashMap<i64, Client> = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            found.insert(row.get(0), super::record(row, 1)?);
+        }
+        Ok(wanted.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
     pub async fn all_clients(&self) -> Result<Vec<Client>> {
         let rows = self.query("SELECT record FROM clients ORDER BY id", &[]).await?;
         rows.iter().map(|r| super::record(r, 0)).collect()

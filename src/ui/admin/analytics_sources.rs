@@ -425,6 +425,7 @@ fn reconciliation_ui(ui: &mut egui::Ui, app: &mut App) {
         let to = jiff::Zoned::now().date();
         let from = to.checked_sub(jiff::Span::new().days(6)).unwrap_or(to);
         tasks.spawn(bg, async move {
+            let store = crate::store::Store::from_embedded(store);
             let result = crate::roistat::reconcile_source(&store, source_id, from, to).await;
             AdminEvent::Reconciled(
                 result.map(|r| format!("Сверка выполнена: нет у нас — {}", r.missing_count)).map_err(|e| e.to_string()),
@@ -435,13 +436,11 @@ fn reconciliation_ui(ui: &mut egui::Ui, app: &mut App) {
         screen.reconciling = true;
         let store = store.clone();
         tasks.spawn(bg, async move {
-            let made =
-                tokio::task::spawn_blocking(move || crate::roistat::create_missing(&store, source_id, &roistat_id))
-                    .await;
+            let store = crate::store::Store::from_embedded(store);
+            let made = crate::roistat::create_missing(&store, source_id, &roistat_id).await;
             AdminEvent::Reconciled(match made {
-                Ok(Ok(lead)) => Ok(format!("Создана заявка № {} «{}»", lead.number, lead.title)),
-                Ok(Err(e)) => Err(e.to_string()),
-                Err(e) => Err(format!("Заявка не создана: {e}")),
+                Ok(lead) => Ok(format!("Создана заявка № {} «{}»", lead.number, lead.title)),
+                Err(e) => Err(e.to_string()),
             })
         });
     }

@@ -1,8 +1,8 @@
-//! The exchange log writer: requests hand their entry to one background thread, so lead intake
-//! does not wait for the log (it is written without waiting for a flush).
+//! The exchange log writer: requests hand their entry to one background task, so lead intake does
+//! not wait for the log; whatever queued up while one batch was written goes into the next.
 
 use crate::domain::ExchangeEntry;
-use crate::store::SledStore;
+use crate::store::Store;
 use tokio::sync::{mpsc, oneshot};
 
 enum Message {
@@ -13,20 +13,21 @@ enum Message {
 /// Entries written in one batch at most.
 const MAX_BATCH: usize = 1024;
 
+/// The requests' end of the queue.
 #[derive(Clone)]
-pub struct LogSender(mpsc::Sender<Message>);
+pub struct ExchangeLogSender(mpsc::Sender<Message>);
 
-pub struct LogWriter {
+/// Stops the writer once everything queued is written.
+pub struct ExchangeLogWriter {
     sender: mpsc::Sender<Message>,
 }
 
-/// Starts the writer thread.
-pub fn spawn(store: SledStore) -> (LogSender, LogWriter) {
+/// Starts the writer task on the current tokio runtime.
+pub fn spawn(store: Store) -> (ExchangeLogSender, ExchangeLogWriter) {
     let (sender, mut receiver) = mpsc::channel::<Message>(16_384);
-    let spawned = std::thread::Builder::new().name("skvoz-exchange-log".into()).spawn(move || {
+    tokio::spawn(async move {
         let mut batch = Vec::new();
-        while let Some(message) = receiver.blocking_recv() {
-            // Whatever queued up meanwhile goes into the same write.
+        while let Some(message) = receiver.recv().await {
             let mut next = Some(message);
             let mut stop = None;
             while let Some(message) = next.take() {
@@ -41,7 +42,9 @@ pub fn spawn(store: SledStore) -> (LogSender, LogWriter) {
                     next = receiver.try_recv().ok();
                 }
             }
-            if let Err(e) = store.log_exchanges(std::mem::take(&mut batch)) {
+            if !batch.is_empty()
+                && let Err(e) = store.log_exchanges(std::mem::take(&mut batch)).await
+            {
                 tracing::error!("журнал обмена не записан: {e}");
             }
             if let Some(done) = stop {
@@ -50,13 +53,10 @@ pub fn spawn(store: SledStore) -> (LogSender, LogWriter) {
             }
         }
     });
-    if let Err(e) = spawned {
-        tracing::error!("не удалось запустить запись журнала обмена: {e}");
-    }
-    (LogSender(sender.clone()), LogWriter { sender })
+    (ExchangeLogSender(sender.clone()), ExchangeLogWriter { sender })
 }
 
-impl LogSender {
+impl ExchangeLogSender {
     /// Queues an entry; waits only when the writer is far behind.
     pub async fn send(&self, entry: ExchangeEntry) {
         if self.0.send(Message::Entry(Box::new(entry))).await.is_err() {
@@ -72,8 +72,8 @@ impl LogSender {
     }
 }
 
-impl LogWriter {
-    /// Writes everything queued so far, then stops the thread.
+impl ExchangeLogWriter {
+    /// Writes everything queued so far, then stops the task.
     pub async fn finish(self) {
         let (done, wait) = oneshot::channel();
         if self.sender.send(Message::Stop(done)).await.is_ok() {
