@@ -4,7 +4,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use skvoz::app::control;
 use skvoz::report::{self, Column, Grouping, Query, Report};
-use skvoz::store::{SCHEMA_VERSION, Store, StoreError};
+use skvoz::store::{Database, Location, SCHEMA_VERSION, Store, StoreError};
 use std::io::{BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,12 +17,19 @@ struct Cli {
     /// Каталог данных (по умолчанию — каталог данных пользователя; или SKVOZ_DATA_DIR)
     #[arg(long, global = true, value_name = "DIR", env = "SKVOZ_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// База данных команды на сервере PostgreSQL вместо хранилища в каталоге данных, например
+    /// postgresql://marketer@db.example.ru/skvoz?sslmode=verify-full (пароль — в PGPASSWORD или ~/.pgpass)
+    #[arg(long, global = true, value_name = "URL", env = "SKVOZ_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// База данных команды (PostgreSQL): версия схемы и её обновление
+    #[command(subcommand)]
+    Db(DbCommand),
     /// Заполнить хранилище демо-данными (180 дней, пять каналов)
     Demo {
         /// Зерно генератора: одно зерно — одни и те же данные
@@ -128,6 +135,14 @@ struct SyncArgs {
     /// Последний день загрузки (ГГГГ-ММ-ДД)
     #[arg(long, value_name = "DATE", requires = "from")]
     to: Option<jiff::civil::Date>,
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Какая версия схемы в базе и какую знает эта программа
+    Status,
+    /// Создать или обновить схему базы (нужны права владельца базы)
+    Migrate,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -241,8 +256,20 @@ fn main() -> ExitCode {
     }
 }
 
+/// Where the commands work: a team database when one is given, else the data folder.
+fn location(cli: &Cli) -> Result<Location> {
+    match cli.database_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        Some(url) => Ok(Location::Postgres(Box::new(Database::parse(url)?))),
+        None => Ok(Location::Embedded(data_dir(cli)?)),
+    }
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
-    let dir = data_dir(&cli)?;
+    let location = location(&cli)?;
+    let dir = match &location {
+        Location::Embedded(dir) => dir.clone(),
+        Location::Postgres(_) => data_dir(&cli)?,
+    };
     match cli.command {
         None => {
             init_logging("warn");
@@ -263,17 +290,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             let runtime = runtime.enable_all().build().context("не удалось запустить асинхронную среду выполнения")?;
             let handle = runtime.handle().clone();
-            runtime.block_on(run_command(&dir, command, &handle))
+            runtime.block_on(run_command(&location, command, &handle))
         }
     }
 }
 
 /// A headless command, on the runtime `runtime`.
-async fn run_command(dir: &std::path::Path, command: Command, runtime: &tokio::runtime::Handle) -> Result<ExitCode> {
+async fn run_command(at: &Location, command: Command, runtime: &tokio::runtime::Handle) -> Result<ExitCode> {
     match command {
-        Command::Serve { listen } => serve(dir, listen, runtime).await,
+        Command::Db(db) => database(at, db).await,
+        Command::Serve { listen } => serve(at, listen, runtime).await,
         Command::Demo { seed } => {
-            let store = Store::open_embedded(dir).await?;
+            let store = Store::open(at).await?;
             let summary = skvoz::demo::fill(&store, seed, jiff::Zoned::now().date()).await?;
             store.close().await?;
             println!(
@@ -286,7 +314,7 @@ async fn run_command(dir: &std::path::Path, command: Command, runtime: &tokio::r
             Ok(ExitCode::SUCCESS)
         }
         Command::Settings { new_password } => {
-            let settings = match open_or_ask(dir).await? {
+            let settings = match open_or_ask(at).await? {
                 Access::Store(store) => {
                     let settings = control::settings(&store, new_password).await?;
                     store.close().await?;
@@ -316,7 +344,7 @@ async fn run_command(dir: &std::path::Path, command: Command, runtime: &tokio::r
             Ok(ExitCode::SUCCESS)
         }
         Command::Log { tail } => {
-            let entries = match open_or_ask(dir).await? {
+            let entries = match open_or_ask(at).await? {
                 Access::Store(store) => control::log_tail(&store, tail).await?,
                 Access::Running(running) => running.log_tail(tail)?,
             };
@@ -327,7 +355,7 @@ async fn run_command(dir: &std::path::Path, command: Command, runtime: &tokio::r
         }
         Command::Report { from, to, group, format, channel } => {
             // Through the running process or the store itself, whichever holds it.
-            let access = open_or_ask(dir).await?;
+            let access = open_or_ask(at).await?;
             let load = async |query: &Query| -> Result<Report> {
                 Ok(match &access {
                     Access::Store(store) => control::report(store, query).await?,
@@ -367,7 +395,7 @@ async fn run_command(dir: &std::path::Path, command: Command, runtime: &tokio::r
             Ok(ExitCode::SUCCESS)
         }
         Command::Backup { file } => {
-            let access = open_or_ask(dir).await?;
+            let access = open_or_ask(at).await?;
             // The backup holds the service password: only its owner may read it.
             let out = skvoz::store::create_private_file(&file)
                 .with_context(|| format!("не удалось создать файл {}", file.display()))?;
@@ -395,7 +423,7 @@ async fn run_command(dir: &std::path::Path, command: Command, runtime: &tokio::r
         Command::Restore { file, force } => {
             let input =
                 std::fs::File::open(&file).with_context(|| format!("не удалось открыть файл {}", file.display()))?;
-            let store = Store::open_embedded(dir).await?;
+            let store = Store::open(at).await?;
             let summary = store.restore(BufReader::new(input), force).await?;
             store.close().await?;
             println!(
@@ -408,20 +436,20 @@ async fn run_command(dir: &std::path::Path, command: Command, runtime: &tokio::r
             Ok(ExitCode::SUCCESS)
         }
         Command::Sync(args) => {
-            let store = Store::open_embedded(dir).await?;
+            let store = Store::open(at).await?;
             let code = sync_cli::run(&store, args).await;
             store.close().await?;
             code
         }
         Command::Projects(args) => sync_cli::projects(args.api_base.as_deref(), &args.api_key).await,
         Command::Reconcile { source, from, to } => {
-            let store = Store::open_embedded(dir).await?;
+            let store = Store::open(at).await?;
             let code = sync_cli::reconcile(&store, source.as_deref(), from, to).await;
             store.close().await?;
             code
         }
         Command::Sources => {
-            let store = Store::open_embedded(dir).await?;
+            let store = Store::open(at).await?;
             sync_cli::list(&store).await
         }
     }
@@ -434,13 +462,15 @@ enum Access {
     Running(control::Client),
 }
 
-async fn open_or_ask(dir: &std::path::Path) -> Result<Access> {
+async fn open_or_ask(at: &Location) -> Result<Access> {
+    // A team database is shared by design: every command opens it itself.
+    let Location::Embedded(dir) = at else { return Ok(Access::Store(Store::open(at).await?)) };
     let store_dir = skvoz::store::store_dir(dir);
     // Whoever listens holds the store; a socket left by a process that died refuses the connection.
     if let Ok(running) = control::Client::connect(&store_dir) {
         return Ok(Access::Running(running));
     }
-    match Store::open_embedded(dir).await {
+    match Store::open(at).await {
         Ok(store) => Ok(Access::Store(store)),
         // Just started, or an older version without the socket: try once more, else the store is busy.
         Err(StoreError::Locked(path)) => match control::Client::connect(&store_dir) {
@@ -456,8 +486,47 @@ const EXIT_STORE_FAILED: i32 = 75;
 /// How long a stop (SIGTERM) may take in all.
 const STOP_LIMIT: std::time::Duration = std::time::Duration::from_secs(25);
 
-async fn serve(dir: &std::path::Path, listen: Option<String>, runtime: &tokio::runtime::Handle) -> Result<ExitCode> {
-    let store = Store::open_embedded(dir).await?;
+/// `skvoz db status` and `skvoz db migrate`.
+async fn database(at: &Location, command: DbCommand) -> Result<ExitCode> {
+    let Location::Postgres(database) = at else {
+        bail!("команда db работает с базой данных команды: укажите --database-url или SKVOZ_DATABASE_URL");
+    };
+    match command {
+        DbCommand::Status => {
+            let status = Store::schema_status(database).await?;
+            println!("База данных: {}", database.describe());
+            for (version, name, at) in &status.applied {
+                println!("  миграция {version} ({name}) применена {}", at.strftime("%Y-%m-%d %H:%M:%S UTC"));
+            }
+            let (have, know) = (status.version(), status.latest);
+            let verdict = match have.cmp(&know) {
+                std::cmp::Ordering::Less if have == 0 => "схемы нет: её создаст skvoz db migrate".to_string(),
+                std::cmp::Ordering::Less => format!("схема {have} устарела: обновите её командой skvoz db migrate"),
+                std::cmp::Ordering::Equal => format!("схема {have} — та, что знает эта программа"),
+                std::cmp::Ordering::Greater => {
+                    format!("схема {have} новее, чем знает эта программа ({know}): обновите skvoz")
+                }
+            };
+            println!("Версия схемы: {have}; эта программа знает до {know}: {verdict}");
+            Ok(if have == know { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        DbCommand::Migrate => {
+            let before = Store::schema_status(database).await?.version();
+            let store = Store::open(at).await?;
+            store.close().await?;
+            let after = Store::schema_status(database).await?.version();
+            if before == after {
+                println!("Схема базы {} уже версии {after}: обновлять нечего", database.describe());
+            } else {
+                println!("Схема базы {} обновлена с версии {before} до {after}", database.describe());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn serve(at: &Location, listen: Option<String>, runtime: &tokio::runtime::Handle) -> Result<ExitCode> {
+    let store = Store::open(at).await?;
     #[cfg(unix)]
     let _control = control::ControlServer::start(&store, runtime)
         .inspect_err(|e| tracing::warn!("управляющий сокет не открыт: {e}"))

@@ -286,7 +286,7 @@ async fn facts_reload_replaces_and_never_doubles(fixture: &Fixture) {
     store.replace_facts(2, d(1), d(3), vec![fact(2, 5)]).await.unwrap();
     store.replace_facts(1, d(2), d(3), vec![fact(2, 21)]).await.unwrap();
     let facts = store.facts_between(d(1), d(3)).await.unwrap();
-    let visits: Vec<(u64, u64)> = facts.iter().map(|f| (f.source_id, f.visits)).collect();
+    let visits: Vec<(u64, u64)> = facts.iter().map(|f| (f.analytics_source_id, f.visits)).collect();
     assert_eq!(visits, vec![(1, 10), (1, 21), (2, 5)]);
     assert_eq!(store.fact_date_span().await.unwrap(), Some((d(1), d(2))));
     assert_eq!(store.fact_count().await.unwrap(), 3);

@@ -45,8 +45,8 @@ pub fn same_title(a: &str, b: &str) -> bool {
 pub struct DailyFact {
     pub date: Date,
     /// The analytics source that loaded it (0: demo data); a reload replaces only its own facts.
-    #[serde(default)]
-    pub source_id: u64,
+    #[serde(default, alias = "source_id")]
+    pub analytics_source_id: u64,
     pub levels: [Level; 3],
     #[serde(default)]
     pub visits: u64,
@@ -66,7 +66,7 @@ impl DailyFact {
     pub fn new(date: Date, levels: [Level; 3]) -> DailyFact {
         DailyFact {
             date,
-            source_id: 0,
+            analytics_source_id: 0,
             levels,
             visits: 0,
             leads: 0,

@@ -393,8 +393,9 @@ impl Failure {
     }
     pub fn store(e: StoreError) -> Failure {
         match e {
-            // Nothing was stored; Roistat sends the request again after `Retry-After`.
-            StoreError::Unavailable { .. } => {
+            // Nothing was stored (a full disk, an unreachable database); Roistat sends the request
+            // again after `Retry-After`.
+            StoreError::Unavailable { .. } | StoreError::Unreachable { .. } => {
                 Failure::new(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", e.to_string())
             }
             StoreError::Unrecoverable { .. } => {

@@ -161,7 +161,7 @@ fn decode_day(key: &[u8], bytes: &[u8], markers: &MarkerTable, out: &mut Vec<Dai
         let flags = r.byte().ok_or_else(bad)?;
         let mut figure = |bit: u8| if flags & bit == 0 { Some(0) } else { r.varint() };
         let mut f = DailyFact::new(date, levels.as_ref().clone());
-        f.source_id = source_id;
+        f.analytics_source_id = source_id;
         f.visits = figure(VISITS).ok_or_else(bad)?;
         f.leads = figure(LEADS).ok_or_else(bad)?;
         f.sales = figure(SALES).ok_or_else(bad)?;
@@ -373,13 +373,13 @@ impl SledStore {
 
     /// Stores restored facts into an emptied store; the caller holds the write lock.
     pub(super) fn restore_facts_locked(&self, mut facts: Vec<DailyFact>) -> Result<()> {
-        facts.sort_by_key(|f| f.source_id);
+        facts.sort_by_key(|f| f.analytics_source_id);
         let mut markers = self.inner.markers.write();
-        for source in facts.chunk_by(|a, b| a.source_id == b.source_id) {
+        for source in facts.chunk_by(|a, b| a.analytics_source_id == b.analytics_source_id) {
             let from = source.iter().map(|f| f.date).min();
             let to = source.iter().map(|f| f.date).max();
             if let (Some(from), Some(to)) = (from, to) {
-                write_days(&self.inner.t, &mut markers, source[0].source_id, from, to, source)?;
+                write_days(&self.inner.t, &mut markers, source[0].analytics_source_id, from, to, source)?;
             }
         }
         Ok(())
@@ -433,7 +433,8 @@ pub(super) fn migrate_json_facts(tree: &sled::Tree, marker_tree: &sled::Tree) ->
         cursor = last_key.to_vec();
         cursor.push(0);
         let (date, source_id) = key_parts(&group[0].0[..DAY_KEY_LEN])?;
-        let facts: Vec<DailyFact> = group.iter().map(|(_, f)| DailyFact { source_id, ..f.clone() }).collect();
+        let facts: Vec<DailyFact> =
+            group.iter().map(|(_, f)| DailyFact { analytics_source_id: source_id, ..f.clone() }).collect();
         let sorted = by_day(&facts, date, date);
         let ids = markers.intern(marker_tree, &sorted)?;
         let entries: Vec<(u32, &DailyFact)> = ids.into_iter().zip(sorted).collect();
@@ -492,7 +493,8 @@ mod tests {
         assert_eq!(day_len(&bytes), Some(2));
         let mut out = Vec::new();
         decode_day(&day_key(Date::constant(2026, 11, 2), 9), &bytes, &table, &mut out).unwrap();
-        let expected: Vec<DailyFact> = day.iter().map(|f| DailyFact { source_id: 9, ..(*f).clone() }).collect();
+        let expected: Vec<DailyFact> =
+            day.iter().map(|f| DailyFact { analytics_source_id: 9, ..(*f).clone() }).collect();
         assert_eq!(out, expected);
         // The table reads back from its tree as it was written.
         let loaded = MarkerTable::load(&tree).unwrap();

@@ -110,6 +110,11 @@ impl Store {
         Ok(Store::with(Backend::Postgres(PgStore::open(database).await?)))
     }
 
+    /// A team database's schema version, read without migrating it (`skvoz db status`).
+    pub async fn schema_status(database: &Database) -> Result<super::SchemaStatus> {
+        PgStore::schema_status(database).await
+    }
+
     /// Opens the store where `location` says.
     pub async fn open(location: &Location) -> Result<Store> {
         match location {
@@ -377,7 +382,8 @@ impl Store {
 
     /// The clients of `ids` that exist, in that order (a page of an export to Roistat).
     pub async fn clients_by_ids(&self, ids: Vec<ClientId>) -> Result<Vec<Client>> {
-        read_op!(self, |s| ids.into_iter().filter_map(|id| s.client(id).transpose()).collect(), |p| p.clients_by_ids(&ids))
+        read_op!(self, |s| ids.into_iter().filter_map(|id| s.client(id).transpose()).collect(), |p| p
+            .clients_by_ids(&ids))
     }
 
     pub async fn all_clients(&self) -> Result<Vec<Client>> {
@@ -473,7 +479,8 @@ impl Store {
 
     /// [`Store::put_call`] for many calls (a load from Roistat), durable together.
     pub async fn put_calls(&self, calls: Vec<Call>) -> Result<Vec<Call>> {
-        write_op!(self, |s| calls.into_iter().map(|call| s.put_call(call)).collect::<Result<Vec<_>>>(), |p| p.put_calls(calls))
+        write_op!(self, |s| calls.into_iter().map(|call| s.put_call(call)).collect::<Result<Vec<_>>>(), |p| p
+            .put_calls(calls))
     }
 
     pub async fn calls(&self) -> Result<Vec<Call>> {

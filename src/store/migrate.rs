@@ -107,7 +107,7 @@ mod tests {
     /// A schema-2 fact: JSON under the key date ‖ source ‖ level values joined by 0x1f.
     fn v2_fact(db: &sled::Db, fact: &crate::domain::DailyFact) {
         let mut key = super::super::codec::date_bytes(fact.date).to_vec();
-        key.extend_from_slice(&fact.source_id.to_be_bytes());
+        key.extend_from_slice(&fact.analytics_source_id.to_be_bytes());
         key.extend_from_slice(fact.key_levels().join("\u{1f}").as_bytes());
         db.open_tree("facts").unwrap().insert(key, serde_json::to_vec(fact).unwrap()).unwrap();
     }
@@ -117,7 +117,7 @@ mod tests {
         use crate::domain::{DailyFact, Level};
         let day = |d| jiff::civil::Date::constant(2026, 11, d);
         let fact = |d, source_id, channel: &str, visits| DailyFact {
-            source_id,
+            analytics_source_id: source_id,
             visits,
             cost: Money(visits as i64 * 101),
             ..DailyFact::new(day(d), [Level::new(channel, "Канал"), Level::new("src", ""), Level::new("", "")])

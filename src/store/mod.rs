@@ -31,6 +31,7 @@ pub use leads::Intake;
 pub use location::{Database, LocationError, TlsMode};
 pub use migrate::SCHEMA_VERSION;
 pub use permissions::create_private_file;
+pub use postgres::SchemaStatus;
 
 use crate::domain::LeadId;
 use durability::GroupCommit;

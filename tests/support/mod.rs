@@ -67,9 +67,9 @@ pub async fn stored_facts(store: &Store, source_id: u64, from: Date, to: Date) -
         .await
         .unwrap()
         .into_iter()
-        .filter(|f| f.source_id == source_id)
+        .filter(|f| f.analytics_source_id == source_id)
         .map(|mut f| {
-            f.source_id = 0;
+            f.analytics_source_id = 0;
             f
         })
         .collect();

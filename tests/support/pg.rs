@@ -153,8 +153,13 @@ fn free_port() -> Result<u16, String> {
     Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
 }
 
-/// `pg_ctl` and the data folder of a cluster this harness started.
-type Local = (PathBuf, String);
+/// A cluster this harness started: `pg_ctl`, the data folder, the server's options and its log.
+struct Local {
+    pg_ctl: PathBuf,
+    data: String,
+    options: String,
+    log: String,
+}
 
 fn start_local() -> Result<(tokio_postgres::Config, Option<TlsServer>, Option<Local>), String> {
     let initdb = find_tool("initdb").ok_or("initdb не найден")?;
@@ -210,7 +215,7 @@ fn start_local() -> Result<(tokio_postgres::Config, Option<TlsServer>, Option<Lo
     let mut config = tokio_postgres::Config::new();
     config.host_path(&dir).port(port).user("skvoz");
     let tls = tls.map(|certs| TlsServer { port, ca: certs.join("ca.pem"), other_ca: certs.join("other_ca.pem") });
-    Ok((config, tls, Some((pg_ctl, data_s))))
+    Ok((config, tls, Some(Local { pg_ctl, data: data_s, options, log })))
 }
 
 fn server() -> Option<&'static Server> {
@@ -259,10 +264,33 @@ pub async fn fresh_database_name() -> Option<String> {
 /// Restarts the harness's own server (fast shutdown, as an admin or a crash would), waiting until
 /// it accepts connections again; `false` when the server is not ours to restart.
 pub fn restart() -> bool {
-    let Some((pg_ctl, data)) = server().and_then(|s| s.local.as_ref()) else { return false };
-    let log = Path::new(data).with_file_name("server.log");
-    let log = log.to_string_lossy();
-    run(pg_ctl, &["-D", data, "-l", &log, "-m", "fast", "-w", "-t", "60", "restart"])
-        .expect("the test server restarts");
+    stop() && start()
+}
+
+/// Stops the harness's own server; `false` when it is not ours.
+pub fn stop() -> bool {
+    let Some(local) = server().and_then(|s| s.local.as_ref()) else { return false };
+    run(&local.pg_ctl, &["-D", &local.data, "-m", "fast", "-w", "-t", "60", "stop"]).expect("the test server stops");
     true
+}
+
+/// Starts the harness's own server again after [`stop`].
+pub fn start() -> bool {
+    let Some(local) = server().and_then(|s| s.local.as_ref()) else { return false };
+    let args = ["-D", &local.data, "-o", &local.options, "-l", &local.log, "-w", "-t", "60", "start"];
+    run(&local.pg_ctl, &args).expect("the test server starts");
+    true
+}
+
+/// A connection string of `config` for the command line (`key=value` words).
+pub fn url(config: &tokio_postgres::Config) -> String {
+    let host = match config.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Unix(path)) => path.display().to_string(),
+        Some(tokio_postgres::config::Host::Tcp(name)) => name.clone(),
+        None => "localhost".into(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let user = config.get_user().unwrap_or("postgres");
+    let db = config.get_dbname().unwrap_or("postgres");
+    format!("host={host} port={port} user={user} dbname={db} sslmode=disable")
 }

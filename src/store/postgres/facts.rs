@@ -26,7 +26,7 @@ fn fact_of(row: &tokio_postgres::Row) -> DailyFact {
         revenue: Money(row.get(11)),
         cost: Money(row.get(12)),
         calls: row.get::<_, i64>(13) as u64,
-        source_id: row.get::<_, i64>(0) as u64,
+        analytics_source_id: row.get::<_, i64>(0) as u64,
         ..DailyFact::new(row.get(1), [level(2), level(4), level(6)])
     }
 }
@@ -47,7 +47,7 @@ pub(super) async fn insert(tx: &Transaction<'_>, facts: &[DailyFact]) -> super::
         tx.execute(
             &statement,
             &[
-                &int(&|f| f.source_id as i64),
+                &int(&|f| f.analytics_source_id as i64),
                 &days,
                 &text(&|f| &f.levels[0].value),
                 &text(&|f| &f.levels[0].title),
@@ -80,7 +80,7 @@ impl PgStore {
             let own: Vec<DailyFact> = facts
                 .iter()
                 .filter(|f| f.date >= from && f.date <= to)
-                .map(|f| DailyFact { source_id, ..f.clone() })
+                .map(|f| DailyFact { analytics_source_id: source_id, ..f.clone() })
                 .collect();
             insert(tx, &own).await?;
             record(tx, Kind::Facts, &[]).await?;

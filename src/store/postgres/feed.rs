@@ -14,6 +14,11 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// How often the table is read when no notification can arrive.
 const POLL: Duration = Duration::from_secs(1);
+/// Rows older than this are removed (by whichever process gets to it); a reader that was away
+/// longer hears `Reloaded`.
+const KEEP: &str = "1 hour";
+/// How often a process removes old rows.
+const TRIM_EVERY: Duration = Duration::from_secs(600);
 
 /// What kind of change a row records.
 #[derive(Clone, Copy)]
@@ -77,11 +82,28 @@ pub(super) async fn start(store: PgStore, config: tokio_postgres::Config, tls: M
     tokio::spawn(listen(config, tls, wake.clone()));
     tokio::spawn(async move {
         let mut last = last;
+        let mut trimmed = tokio::time::Instant::now();
         loop {
             // A wake-up, or the poll interval for engines without LISTEN and for lost connections.
             let _ = tokio::time::timeout(POLL, wake.notified()).await;
             let Some(inner) = weak.upgrade() else { return };
             let store = PgStore(inner);
+            if trimmed.elapsed() > TRIM_EVERY {
+                trimmed = tokio::time::Instant::now();
+                let trim = format!("DELETE FROM change_log WHERE at < now() - interval '{KEEP}'");
+                if let Err(e) = store.query(&trim, &[]).await {
+                    tracing::warn!("старые записи журнала изменений не удалены: {e}");
+                }
+            }
+            // Rows this reader never saw were removed: it cannot know what changed.
+            if let Ok(rows) = store.query("SELECT coalesce(min(seq), 0) FROM change_log", &[]).await
+                && let Some(oldest) = rows.first().map(|r| r.get::<_, i64>(0))
+                && oldest > last + 1
+                && last > 0
+            {
+                last = oldest - 1;
+                store.emit(StoreEvent::Reloaded);
+            }
             match store
                 .query("SELECT seq, kind, ids FROM change_log WHERE seq > $1 ORDER BY seq LIMIT 10000", &[&last])
                 .await

@@ -46,6 +46,8 @@ mod feed;
 mod leads;
 mod schema;
 
+pub use schema::SchemaStatus;
+
 use super::{Result, StoreError, StoreEvent};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Transaction};
 use std::sync::Arc;
@@ -149,6 +151,19 @@ impl PgStore {
         // From here on, what changes is news to this process's subscribers.
         feed::start(store.clone(), config, tls).await?;
         Ok(store)
+    }
+
+    /// The schema's migrations in a database, read without migrating it.
+    pub async fn schema_status(database: &super::Database) -> Result<schema::SchemaStatus> {
+        let server = database.describe();
+        let tls = database.connector().map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let fail = |e: tokio_postgres::Error| StoreError::Unreachable { server: server.clone(), reason: e.to_string() };
+        let (client, connection) = database.config.connect(tls).await.map_err(fail)?;
+        let driver = tokio::spawn(connection);
+        let status = schema::status(&client).await.map_err(|e| StoreError::Db(e.to_string()));
+        drop(client);
+        let _ = driver.await;
+        status
     }
 
     pub async fn size_on_disk(&self) -> Result<u64> {

@@ -22,6 +22,34 @@ fn checksum(sql: &str) -> String {
     format!("{hash:016x}")
 }
 
+/// What `skvoz db status` shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SchemaStatus {
+    /// The migrations applied, with when.
+    pub applied: Vec<(i32, String, jiff::Timestamp)>,
+    /// The newest schema this binary knows.
+    pub latest: i32,
+}
+
+impl SchemaStatus {
+    pub fn version(&self) -> i32 {
+        self.applied.last().map_or(0, |m| m.0)
+    }
+}
+
+/// Reads the applied migrations without changing anything.
+pub async fn status(client: &tokio_postgres::Client) -> std::result::Result<SchemaStatus, tokio_postgres::Error> {
+    let exists = client.query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[]).await?.get::<_, bool>(0);
+    let applied = if exists {
+        let rows =
+            client.query("SELECT version, name, applied_at FROM schema_migrations ORDER BY version", &[]).await?;
+        rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect()
+    } else {
+        Vec::new()
+    };
+    Ok(SchemaStatus { applied, latest: latest() })
+}
+
 /// Brings the schema up to [`latest`].
 pub async fn migrate(client: &mut deadpool_postgres::Client, server: &str) -> Result<()> {
     let db = |e: tokio_postgres::Error| match e.as_db_error() {
