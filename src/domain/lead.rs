@@ -263,6 +263,23 @@ pub struct Client {
     pub updated: Timestamp,
 }
 
+impl Client {
+    /// Fills the empty name, phone and e-mail from a contact (what a new lead says about a known
+    /// client); true if anything changed.
+    pub fn fill_empty_from(&mut self, contact: &Contact) -> bool {
+        let mut changed = false;
+        for (field, value) in
+            [(&mut self.name, &contact.name), (&mut self.phone, &contact.phone), (&mut self.email, &contact.email)]
+        {
+            if field.trim().is_empty() && !value.trim().is_empty() {
+                *field = value.trim().to_string();
+                changed = true;
+            }
+        }
+        changed
+    }
+}
+
 impl Default for Client {
     fn default() -> Self {
         Client {

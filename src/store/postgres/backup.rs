@@ -4,9 +4,9 @@
 use super::PgStore;
 use super::feed::{Kind, record};
 use crate::domain::{AnalyticsSource, ExtraField, LeadSource, Status, User};
-use crate::store::backup::{FORMAT, Line, read_backup};
-use crate::store::catalog::{SERVICE_SETTINGS, TELEPHONY};
-use crate::store::migrate::SCHEMA_VERSION;
+use crate::store::SCHEMA_VERSION;
+use crate::store::backup_format::{FORMAT, Line, read_backup, write_line};
+use crate::store::record::{SERVICE_SETTINGS, TELEPHONY};
 use crate::store::{BackupSummary, Record, Result, StoreError};
 use std::io::{BufRead, Write};
 use tokio_postgres::types::Json;
@@ -15,14 +15,7 @@ impl PgStore {
     /// Every record as one JSON line, between a header and an end line with the count.
     pub async fn backup(&self, out: &mut (dyn Write + Send)) -> Result<BackupSummary> {
         let mut summary = BackupSummary::default();
-        let mut write = |line: &Line, summary: &mut BackupSummary| -> Result<()> {
-            out.write_all(&crate::store::codec::encode(line)?)?;
-            out.write_all(b"\n")?;
-            if !matches!(line, Line::Header { .. } | Line::End { .. }) {
-                summary.records += 1;
-            }
-            Ok(())
-        };
+        let mut write = |line: &Line, summary: &mut BackupSummary| write_line(out, line, summary);
         write(
             &Line::Header { format: FORMAT.into(), schema_version: SCHEMA_VERSION, created: jiff::Timestamp::now() },
             &mut summary,

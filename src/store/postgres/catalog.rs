@@ -6,7 +6,7 @@ use crate::domain::{
     Call, DevNameError, ExtraField, FieldKind, Role, ServiceSettings, Status, Telephony, User, default_statuses,
     required_fields, validate_dev_name,
 };
-use crate::store::catalog::{SERVICE_SETTINGS, TELEPHONY, generate_password};
+use crate::store::record::{CALL_ID, SERVICE_SETTINGS, TELEPHONY, generate_password};
 use crate::store::{Record, Result, StoreError};
 use deadpool_postgres::Transaction;
 use serde::Serialize;
@@ -237,7 +237,7 @@ impl PgStore {
                 tx.query_opt("SELECT lead_id FROM calls WHERE id = $1", &[&(call.id as i64)]).await?.map(|r| r.get(0))
             };
             if call.id == 0 {
-                call.id = take(tx, "call_id", 1).await?;
+                call.id = take(tx, CALL_ID, 1).await?;
             }
             tx.execute(
                 "INSERT INTO calls (id, roistat_call_id, lead_id, record) VALUES ($1, $2, $3, $4) \

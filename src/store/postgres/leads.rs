@@ -7,7 +7,7 @@
 use super::feed::{Kind, record};
 use super::{PgStore, TxResult, take};
 use crate::domain::{Client, ClientId, Contact, Lead, LeadEdit, LeadId, normalize_email, normalize_phone};
-use crate::store::intake::{CLIENT_ID, LEAD_ID, LEAD_NUMBER, fill_empty};
+use crate::store::record::{CLIENT_ID, LEAD_ID, LEAD_NUMBER};
 use crate::store::{Intake, Result, StoreError};
 use deadpool_postgres::Transaction;
 use jiff::Timestamp;
@@ -123,8 +123,7 @@ async fn client_for(
             let statement = tx.prepare_cached("SELECT record FROM clients WHERE id = $1").await?;
             let row = tx.query_one(&statement, &[&(id as i64)]).await?;
             let mut client: Client = super::record(&row, 0)?;
-            if fill_empty(&mut client, &contact.name, &contact.phone, &contact.email) && !key_taken(tx, &client).await?
-            {
+            if client.fill_empty_from(contact) && !key_taken(tx, &client).await? {
                 client.updated = now;
                 put_client(tx, &client).await?;
             }
@@ -133,9 +132,7 @@ async fn client_for(
         None => match find_client(tx, &phone, &email).await? {
             Some(mut client) => {
                 let mut filled = client.clone();
-                if fill_empty(&mut filled, &contact.name, &contact.phone, &contact.email)
-                    && !key_taken(tx, &filled).await?
-                {
+                if filled.fill_empty_from(contact) && !key_taken(tx, &filled).await? {
                     filled.updated = now;
                     put_client(tx, &filled).await?;
                     client = filled;

@@ -139,7 +139,7 @@ impl PgStore {
             pool,
             server,
             events,
-            exchange_capacity: AtomicUsize::new(super::exchange::DEFAULT_CAPACITY),
+            exchange_capacity: AtomicUsize::new(super::EXCHANGE_CAPACITY),
             exchange_max_bytes: AtomicU64::new(crate::domain::DEFAULT_EXCHANGE_LOG_MAX_BYTES),
         }));
         {

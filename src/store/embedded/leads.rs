@@ -1,19 +1,11 @@
 //! Leads and clients, with their indexes (created, updated, Roistat id; phone, e-mail).
 
 use super::codec::{decode, encode, export_flags, id_key, key_id, time_bytes, time_id_key, time_id_of};
-use super::intake::{CLIENT_ID, LEAD_ID, LEAD_NUMBER};
 use super::{Result, SledStore, StoreError, StoreEvent, TxResult, abort, tx_take};
 use crate::domain::{Client, ClientId, Lead, LeadEdit, LeadId};
+use crate::store::record::{CLIENT_ID, LEAD_ID, LEAD_NUMBER};
 use jiff::Timestamp;
 use sled::transaction::TransactionalTree;
-
-/// The result of an idempotent intake.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Intake {
-    pub lead: Lead,
-    /// False when the Roistat id was seen before: nothing was created.
-    pub created: bool,
-}
 
 struct LeadTx<'a> {
     meta: &'a TransactionalTree,

@@ -8,15 +8,11 @@
 use super::codec::{encode, export_flags, id_key, key_id, time_id_key};
 use super::durability::{FLUSH_LIMIT, flush_with_watchdog, sync_store_files};
 use super::journal::JournalBatch;
-use super::leads::Intake;
 use super::{Result, SledStore, StoreError, StoreEvent, counter_key};
 use crate::domain::{Client, ClientId, Contact, Lead, LeadId, normalize_email, normalize_phone};
+use crate::store::record::{CLIENT_ID, Intake, LEAD_ID, LEAD_NUMBER};
 use jiff::Timestamp;
 use std::collections::HashMap;
-
-pub(super) const LEAD_ID: &str = "lead_id";
-pub(super) const LEAD_NUMBER: &str = "lead_number";
-pub(super) const CLIENT_ID: &str = "client_id";
 
 /// The intake journal is emptied (sled flushed) when it grows past this.
 const CHECKPOINT_BYTES: u64 = 16 * 1024 * 1024;
@@ -24,18 +20,6 @@ const CHECKPOINT_BYTES: u64 = 16 * 1024 * 1024;
 /// The next free value of a named counter, read outside a transaction.
 fn counter(meta: &sled::Tree, name: &str) -> Result<u64> {
     Ok(meta.get(counter_key(name))?.and_then(|v| key_id(&v)).unwrap_or(1))
-}
-
-/// Fills the client's empty name, phone and e-mail from the contact; true if anything changed.
-pub(super) fn fill_empty(client: &mut Client, name: &str, phone: &str, email: &str) -> bool {
-    let mut changed = false;
-    for (field, value) in [(&mut client.name, name), (&mut client.phone, phone), (&mut client.email, email)] {
-        if field.trim().is_empty() && !value.trim().is_empty() {
-            *field = value.trim().to_string();
-            changed = true;
-        }
-    }
-    changed
 }
 
 /// What a batch will write, built before anything is written.
@@ -107,7 +91,7 @@ impl SledStore {
     }
 
     /// Whether the intake journal has grown past 16 MB.
-    pub(super) fn checkpoint_due(&self) -> bool {
+    pub(in crate::store) fn checkpoint_due(&self) -> bool {
         self.intake_journal_len() > CHECKPOINT_BYTES
     }
 
@@ -206,14 +190,14 @@ impl SledStore {
         let index = match in_batch {
             Some(&i) => {
                 let client = &mut plan.batch.clients[i];
-                if fill_empty(client, &contact.name, &contact.phone, &contact.email) {
+                if client.fill_empty_from(contact) {
                     client.updated = now;
                 }
                 i
             }
             None => match self.find_client(&phone, &email)? {
                 Some(mut client) => {
-                    if !fill_empty(&mut client, &contact.name, &contact.phone, &contact.email) {
+                    if !client.fill_empty_from(contact) {
                         return Ok(client.id);
                     }
                     client.updated = now;
@@ -275,7 +259,9 @@ impl SledStore {
         for client in &batch.clients {
             let client = if replay && let Some(mut stored) = self.client(client.id)? {
                 // Changed since: keep it, only fill what is still empty.
-                if !fill_empty(&mut stored, &client.name, &client.phone, &client.email) {
+                let contact =
+                    Contact { name: client.name.clone(), phone: client.phone.clone(), email: client.email.clone() };
+                if !stored.fill_empty_from(&contact) {
                     continue;
                 }
                 stored
@@ -357,7 +343,7 @@ fn stored_client(store: &SledStore, id: ClientId) -> Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::journal::is_journal_file;
+    use crate::store::embedded::journal::is_journal_file;
     use crate::store::store_dir;
     use std::path::Path;
     use std::sync::atomic::Ordering;

@@ -5,8 +5,6 @@ use super::{Result, SledStore, StoreEvent};
 use crate::domain::ExchangeEntry;
 use std::sync::atomic::Ordering;
 
-pub(super) const DEFAULT_CAPACITY: usize = 100_000;
-
 /// Counts the entries of the log and the bytes they take.
 pub(super) fn measure(tree: &sled::Tree) -> Result<(u64, u64)> {
     let (mut count, mut bytes) = (0u64, 0u64);

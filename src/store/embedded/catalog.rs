@@ -3,47 +3,12 @@
 use super::codec::{decode, encode, id_key, key_id};
 use super::{Result, SledStore, StoreError, StoreEvent, TxResult, abort, tx_next};
 use crate::domain::{
-    AnalyticsSource, Call, DevNameError, ExtraField, FieldKind, LeadSource, Role, ServiceSettings, Status, Telephony,
-    User, default_statuses, required_fields, validate_dev_name,
+    Call, DevNameError, ExtraField, FieldKind, Role, ServiceSettings, Status, Telephony, User, default_statuses,
+    required_fields, validate_dev_name,
 };
+use crate::store::record::{CALL_ID, Record, SERVICE_SETTINGS, TELEPHONY, generate_password};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-
-pub(super) const CATALOG_TREES: &[&str] = &["statuses", "extra_fields", "users", "lead_sources", "analytics_sources"];
-
-/// A reference record kept by id in a tree of its own.
-pub trait Record: Serialize + DeserializeOwned + Clone + std::fmt::Debug + Send + Sync + 'static {
-    /// Its tree; one of the store's catalog trees.
-    const TREE: &'static str;
-    /// What it is, in Russian, for messages.
-    const WHAT: &'static str;
-    fn id(&self) -> u64;
-    fn set_id(&mut self, id: u64);
-}
-
-macro_rules! record {
-    ($ty:ty, $tree:literal, $what:literal) => {
-        impl Record for $ty {
-            const TREE: &'static str = $tree;
-            const WHAT: &'static str = $what;
-            fn id(&self) -> u64 {
-                self.id
-            }
-            fn set_id(&mut self, id: u64) {
-                self.id = id;
-            }
-        }
-    };
-}
-
-record!(Status, "statuses", "статус");
-record!(ExtraField, "extra_fields", "доп. реквизит");
-record!(User, "users", "пользователь");
-record!(LeadSource, "lead_sources", "источник получения заявок");
-record!(AnalyticsSource, "analytics_sources", "источник получения аналитики");
-
-pub(super) const SERVICE_SETTINGS: &str = "settings/service";
-pub(super) const TELEPHONY: &str = "settings/telephony";
 
 impl SledStore {
     fn catalog_tree<T: Record>(&self) -> Result<&sled::Tree> {
@@ -252,7 +217,7 @@ impl SledStore {
                     _ => None,
                 };
                 if call.id == 0 {
-                    call.id = tx_next(meta, "call_id")?;
+                    call.id = tx_next(meta, CALL_ID)?;
                 }
                 calls.insert(&id_key(call.id), encode(&call).or_else(abort)?)?;
                 if let Some(rid) = &call.roistat_call_id {
@@ -296,12 +261,4 @@ impl SledStore {
             None => Ok(None),
         }
     }
-}
-
-/// A random password of 20 letters and digits, for the HTTP service.
-pub fn generate_password() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-    let mut rng = rand::rng();
-    (0..20).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
 }

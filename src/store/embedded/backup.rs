@@ -3,58 +3,16 @@
 use super::codec::{decode, encode, id_key};
 use super::migrate::SCHEMA_VERSION;
 use super::{COUNTER_PREFIX, Result, SledStore, StoreError, StoreEvent, counter_key};
-use crate::domain::{
-    AnalyticsSource, Call, Client, DailyFact, ExchangeEntry, ExtraField, Lead, LeadSource, ServiceSettings, Status,
-    Telephony, User,
-};
-use serde::{Deserialize, Serialize};
+use crate::domain::{AnalyticsSource, ExtraField, LeadSource, Status, User};
+use crate::store::backup_format::{BackupSummary, FORMAT, Line, read_backup, write_line};
 use std::io::{BufRead, Write};
-
-pub(super) const FORMAT: &str = "skvoz-backup";
-
-// Lines live one at a time while reading or writing; boxing the big records would buy nothing.
-#[allow(clippy::large_enum_variant)]
-#[derive(Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub(super) enum Line {
-    Header { format: String, schema_version: u32, created: jiff::Timestamp },
-    Counter { name: String, next: u64 },
-    ServiceSettings { record: ServiceSettings },
-    Telephony { record: Telephony },
-    Status { record: Status },
-    ExtraField { record: ExtraField },
-    User { record: User },
-    LeadSource { record: LeadSource },
-    AnalyticsSource { record: AnalyticsSource },
-    Client { record: Client },
-    Lead { record: Lead },
-    Call { record: Call },
-    Fact { record: DailyFact },
-    Exchange { record: ExchangeEntry },
-    End { records: u64 },
-}
-
-/// What a backup or restore moved.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct BackupSummary {
-    pub records: u64,
-    pub leads: u64,
-    pub facts: u64,
-}
 
 impl SledStore {
     /// Writes every record as one JSON line each, between a header and an end line with the count.
     pub fn backup(&self, out: &mut dyn Write) -> Result<BackupSummary> {
         let t = &self.inner.t;
         let mut summary = BackupSummary::default();
-        let mut write = |line: &Line, summary: &mut BackupSummary| -> Result<()> {
-            out.write_all(&encode(line)?)?;
-            out.write_all(b"\n")?;
-            if !matches!(line, Line::Header { .. } | Line::End { .. }) {
-                summary.records += 1;
-            }
-            Ok(())
-        };
+        let mut write = |line: &Line, summary: &mut BackupSummary| write_line(out, line, summary);
         write(
             &Line::Header { format: FORMAT.into(), schema_version: SCHEMA_VERSION, created: jiff::Timestamp::now() },
             &mut summary,
@@ -198,81 +156,9 @@ impl SledStore {
         Ok(summary)
     }
 
-    fn raw_put<T: super::Record>(&self, record: &T) -> Result<()> {
+    fn raw_put<T: crate::store::Record>(&self, record: &T) -> Result<()> {
         let tree = self.inner.t.catalog.get(T::TREE).ok_or_else(|| StoreError::Invalid(T::TREE.into()))?;
         tree.insert(id_key(record.id()), encode(record)?)?;
         Ok(())
     }
-}
-
-pub(super) fn read_backup(input: &mut dyn BufRead) -> Result<Vec<Line>> {
-    let mut lines = Vec::new();
-    let mut ended = None;
-    for (index, text) in input.lines().enumerate() {
-        let number = index + 1;
-        let text = text
-            .map_err(|e| StoreError::Backup {
-                line: number, reason: format!("не удалось прочитать: {e}")
-            })?;
-        if ended.is_some() {
-            if text.trim().is_empty() {
-                continue;
-            }
-            return Err(StoreError::Backup {
-                line: number, reason: "данные после завершающей строки".into()
-            });
-        }
-        let line: Line = serde_json::from_str(&text)
-            .map_err(|e| StoreError::Backup {
-                line: number, reason: format!("запись не читается ({e})")
-            })?;
-        match (&line, number) {
-            (Line::Header { format, schema_version, .. }, 1) => {
-                if format != FORMAT {
-                    return Err(StoreError::Backup {
-                        line: 1,
-                        reason: format!("это не резервная копия skvoz ({format})"),
-                    });
-                }
-                if *schema_version > SCHEMA_VERSION {
-                    return Err(StoreError::Backup {
-                        line: 1,
-                        reason: format!("копия сделана более новой версией (схема {schema_version}): обновите skvoz"),
-                    });
-                }
-            }
-            (_, 1) => {
-                return Err(StoreError::Backup {
-                    line: 1, reason: "нет заголовка резервной копии skvoz".into()
-                });
-            }
-            (Line::Header { .. }, _) => {
-                return Err(StoreError::Backup {
-                    line: number, reason: "второй заголовок внутри файла".into()
-                });
-            }
-            (Line::End { records }, _) => {
-                let have = (lines.len() - 1) as u64;
-                if *records != have {
-                    return Err(StoreError::Backup {
-                        line: number,
-                        reason: format!("в завершающей строке {records} записей, а в файле {have}: файл изменён"),
-                    });
-                }
-                ended = Some(number);
-            }
-            _ => {}
-        }
-        lines.push(line);
-    }
-    if lines.is_empty() {
-        return Err(StoreError::Backup { line: 1, reason: "файл пуст".into() });
-    }
-    if ended.is_none() {
-        return Err(StoreError::Backup {
-            line: lines.len() + 1,
-            reason: "нет завершающей строки: файл обрезан".into(),
-        });
-    }
-    Ok(lines)
 }

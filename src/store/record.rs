@@ -1,0 +1,65 @@
+//! What both backends share about records: the catalog's kinds and their names, the settings'
+//! keys, the counters that give ids and numbers, and the outcome of an intake.
+
+use crate::domain::{AnalyticsSource, ExtraField, Lead, LeadSource, Status, User};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Counters (their first value is 1): the embedded store keeps them in its meta tree, PostgreSQL in
+/// the `counters` table, under the same names, so a backup moves between the two unchanged.
+pub(crate) const LEAD_ID: &str = "lead_id";
+pub(crate) const LEAD_NUMBER: &str = "lead_number";
+pub(crate) const CLIENT_ID: &str = "client_id";
+pub(crate) const CALL_ID: &str = "call_id";
+
+pub(crate) const CATALOG_TREES: &[&str] = &["statuses", "extra_fields", "users", "lead_sources", "analytics_sources"];
+
+/// A reference record kept by id in a tree of its own.
+pub trait Record: Serialize + DeserializeOwned + Clone + std::fmt::Debug + Send + Sync + 'static {
+    /// Its tree; one of the store's catalog trees.
+    const TREE: &'static str;
+    /// What it is, in Russian, for messages.
+    const WHAT: &'static str;
+    fn id(&self) -> u64;
+    fn set_id(&mut self, id: u64);
+}
+
+macro_rules! record {
+    ($ty:ty, $tree:literal, $what:literal) => {
+        impl Record for $ty {
+            const TREE: &'static str = $tree;
+            const WHAT: &'static str = $what;
+            fn id(&self) -> u64 {
+                self.id
+            }
+            fn set_id(&mut self, id: u64) {
+                self.id = id;
+            }
+        }
+    };
+}
+
+record!(Status, "statuses", "статус");
+record!(ExtraField, "extra_fields", "доп. реквизит");
+record!(User, "users", "пользователь");
+record!(LeadSource, "lead_sources", "источник получения заявок");
+record!(AnalyticsSource, "analytics_sources", "источник получения аналитики");
+
+pub(crate) const SERVICE_SETTINGS: &str = "settings/service";
+pub(crate) const TELEPHONY: &str = "settings/telephony";
+
+/// The result of an idempotent intake.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Intake {
+    pub lead: Lead,
+    /// False when the Roistat id was seen before: nothing was created.
+    pub created: bool,
+}
+
+/// A random password of 20 letters and digits, for the HTTP service.
+pub fn generate_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    let mut rng = rand::rng();
+    (0..20).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+}
