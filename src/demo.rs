@@ -1,9 +1,8 @@
 //! Demo data: a deterministic generator of 180 days of plausible analytics, leads and calls.
 
-use crate::domain::Contact;
 use crate::domain::{
-    Attraction, Call, CallStatus, DailyFact, ExtraField, FieldKind, Lead, LeadSource, LeadSourceKind, LeadSourceType,
-    Level, Marker, Money, Origin, Responsible, Role, StatusGroup, User, Utm,
+    Attraction, Call, CallStatus, Contact, DailyFact, ExtraField, FieldKind, Lead, LeadSource, LeadSourceKind,
+    LeadSourceType, Level, Marker, MarkerPath, Money, Origin, Responsible, Role, StatusGroup, User, Utm,
 };
 use crate::store::{Result, Store};
 use jiff::civil::{Date, Weekday};
@@ -46,9 +45,9 @@ impl Rng {
     }
 }
 
-/// One marker triple with its economics.
-struct Triple {
-    levels: [Level; 3],
+/// One ad (a marker path) with its economics.
+struct DemoAd {
+    path: MarkerPath,
     utm: (&'static str, &'static str),
     base_visits: f64,
     lead_rate: f64,
@@ -62,7 +61,7 @@ struct Triple {
 type ChannelSpec =
     (&'static str, &'static str, (&'static str, &'static str), i64, &'static [(&'static str, &'static str)]);
 
-fn triples(rng: &mut Rng) -> Vec<Triple> {
+fn ads(rng: &mut Rng) -> Vec<DemoAd> {
     let channels: [ChannelSpec; 5] = [
         (
             "direct",
@@ -86,12 +85,12 @@ fn triples(rng: &mut Rng) -> Vec<Triple> {
                 } else {
                     ("main".to_string(), "Главная страница".to_string())
                 };
-                out.push(Triple {
-                    levels: [
+                out.push(DemoAd {
+                    path: MarkerPath::new(
                         Level::new(channel, channel_title),
                         Level::new(*source, *source_title),
                         Level::new(ad_value, ad_title),
-                    ],
+                    ),
                     utm,
                     base_visits: rng.range(25.0, 140.0) * if cpc > 0 { 1.0 } else { 1.6 },
                     lead_rate: rng.range(0.018, 0.045),
@@ -201,7 +200,7 @@ fn at(date: Date, hour: i8, minute: i8) -> Timestamp {
 /// Generates the data for the 180 days that end with `today`; the same seed and day give the same data.
 pub fn generate(seed: u64, today: Date) -> DemoData {
     let mut rng = Rng(seed);
-    let triples = triples(&mut rng);
+    let ads = ads(&mut rng);
     let mut facts = Vec::new();
     let mut leads = Vec::new();
     let mut calls = Vec::new();
@@ -209,17 +208,17 @@ pub fn generate(seed: u64, today: Date) -> DemoData {
         let date = today.checked_sub(offset.days()).unwrap_or(today);
         let trend = 0.85 + 0.3 * f64::from(DAYS - offset) / f64::from(DAYS);
         let season = weekday_factor(date.weekday()) * trend;
-        for (index, triple) in triples.iter().enumerate() {
+        for (index, ad) in ads.iter().enumerate() {
             let noise = rng.range(0.8, 1.2);
-            let visits = rng.count(triple.base_visits * season * noise);
-            let lead_count = rng.count(visits as f64 * triple.lead_rate);
-            let sales = rng.count(lead_count as f64 * triple.sale_rate);
+            let visits = rng.count(ad.base_visits * season * noise);
+            let lead_count = rng.count(visits as f64 * ad.lead_rate);
+            let sales = rng.count(lead_count as f64 * ad.sale_rate);
             let mut revenue = Money::ZERO;
             for _ in 0..sales {
-                let check = rng.range(triple.check_rubles.0, triple.check_rubles.1);
+                let check = rng.range(ad.check_rubles.0, ad.check_rubles.1);
                 revenue += Money::from_rubles((check / 100.0).round() as i64 * 100);
             }
-            let cost = Money(visits as i64 * triple.cpc);
+            let cost = Money(visits as i64 * ad.cpc);
             let fact = DailyFact {
                 visits,
                 leads: lead_count,
@@ -227,11 +226,11 @@ pub fn generate(seed: u64, today: Date) -> DemoData {
                 revenue,
                 cost,
                 calls: rng.count(lead_count as f64 * 0.3),
-                ..DailyFact::new(date, triple.levels.clone())
+                ..DailyFact::new(date, ad.path.clone())
             };
             if offset < LEAD_DAYS {
                 for n in 0..lead_count {
-                    leads.push(demo_lead(&mut rng, date, index, n, triple, n < sales));
+                    leads.push(demo_lead(&mut rng, date, index, n, ad, n < sales));
                 }
             }
             facts.push(fact);
@@ -255,7 +254,7 @@ pub fn generate(seed: u64, today: Date) -> DemoData {
     DemoData { facts, leads, calls }
 }
 
-fn demo_lead(rng: &mut Rng, date: Date, triple_index: usize, n: u64, triple: &Triple, paid: bool) -> DemoLead {
+fn demo_lead(rng: &mut Rng, date: Date, ad_index: usize, n: u64, ad: &DemoAd, paid: bool) -> DemoLead {
     let first = rng.pick(FIRST_NAMES);
     let last = rng.pick(LAST_NAMES);
     let patronymic = PATRONYMIC_STEMS[(rng.next_u64() % PATRONYMIC_STEMS.len() as u64) as usize];
@@ -271,10 +270,10 @@ fn demo_lead(rng: &mut Rng, date: Date, triple_index: usize, n: u64, triple: &Tr
     let email = format!("client{}@example.ru", person % 1_000_000);
     let created = at(date, 9 + rng.below(11) as i8, rng.below(60) as i8);
     let utm = Utm {
-        source: triple.utm.0.into(),
-        medium: triple.utm.1.into(),
-        campaign: triple.levels[1].value.clone(),
-        content: triple.levels[2].value.clone(),
+        source: ad.utm.0.into(),
+        medium: ad.utm.1.into(),
+        campaign: ad.path.source.value.clone(),
+        content: ad.path.campaign.value.clone(),
         term: String::new(),
     };
     let cancelled = !paid && rng.unit() < 0.25;
@@ -287,15 +286,15 @@ fn demo_lead(rng: &mut Rng, date: Date, triple_index: usize, n: u64, triple: &Tr
         created,
         updated: created,
         title: rng.pick(TITLES).to_string(),
-        text: format!("Страница: https://example.ru/{}", triple.levels[1].value),
+        text: format!("Страница: https://example.ru/{}", ad.path.source.value),
         price,
         cost: Money(price.kopecks() * 6 / 10),
-        roistat_lead_id: Some(format!("demo-{date}-{triple_index}-{n}")),
+        roistat_lead_id: Some(format!("demo-{date}-{ad_index}-{n}")),
         marker: Marker::parse(&format!("{}", 1_000_000 + rng.next_u64() % 9_000_000)).ok(),
         attraction: Attraction {
-            channel: triple.levels[0].value.clone(),
-            source: triple.levels[1].value.clone(),
-            campaign: triple.levels[2].value.clone(),
+            channel: ad.path.channel.value.clone(),
+            source: ad.path.source.value.clone(),
+            campaign: ad.path.campaign.value.clone(),
         },
         origin: Origin::ProxyLead,
         ..Lead::default()
@@ -436,7 +435,7 @@ mod tests {
         let data = generate(DEFAULT_SEED, Date::constant(2026, 11, 24));
         let days: std::collections::BTreeSet<_> = data.facts.iter().map(|f| f.date).collect();
         assert_eq!(days.len(), DAYS as usize);
-        let channels: std::collections::BTreeSet<_> = data.facts.iter().map(|f| f.levels[0].value.clone()).collect();
+        let channels: std::collections::BTreeSet<_> = data.facts.iter().map(|f| f.path.channel.value.clone()).collect();
         assert_eq!(channels.len(), 5);
         let visits: u64 = data.facts.iter().map(|f| f.visits).sum();
         let leads: u64 = data.facts.iter().map(|f| f.leads).sum();
@@ -452,7 +451,7 @@ mod tests {
         assert!((0.12..0.4).contains(&sale_rate), "lead→sale {sale_rate}");
         assert!(revenue > cost, "the demo business should pay off");
         // Free channels have no cost.
-        assert!(data.facts.iter().filter(|f| f.levels[0].value == "seo").all(|f| f.cost == Money::ZERO));
+        assert!(data.facts.iter().filter(|f| f.path.channel.value == "seo").all(|f| f.cost == Money::ZERO));
         assert!(!data.leads.is_empty() && !data.calls.is_empty());
     }
 

@@ -24,7 +24,7 @@ async fn a_project_without_calls_loads_and_says_calls_are_not_in_the_project() {
     }
     assert_eq!(stored_facts(&store, source.id, from, to).await, expected);
     // Direct visits (an empty level value) are facts like any other.
-    assert!(expected.iter().any(|f| f.levels[0].value.is_empty() && f.levels[0].title == "Прямые визиты"));
+    assert!(expected.iter().any(|f| f.path.channel.value.is_empty() && f.path.channel.title == "Прямые визиты"));
     let saved = store.get::<AnalyticsSource>(source.id).await.unwrap().unwrap();
     assert_eq!((saved.missing_metrics.as_slice(), saved.last_error.as_deref()), (&["Звонки".to_string()][..], None));
 }

@@ -40,14 +40,48 @@ pub fn same_title(a: &str, b: &str) -> bool {
     words(a).eq(words(b))
 }
 
-/// The figures of one day for one marker triple (channel, source, campaign).
+/// The three levels of a marker (уровни маркера): channel, source and campaign, as Roistat's
+/// analytics reports them. Kept as a three-element array in JSON.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(from = "[Level; 3]", into = "[Level; 3]")]
+pub struct MarkerPath {
+    pub channel: Level,
+    pub source: Level,
+    pub campaign: Level,
+}
+
+impl MarkerPath {
+    pub fn new(channel: Level, source: Level, campaign: Level) -> MarkerPath {
+        MarkerPath { channel, source, campaign }
+    }
+    /// The levels in order: channel, source, campaign.
+    pub fn levels(&self) -> [&Level; 3] {
+        [&self.channel, &self.source, &self.campaign]
+    }
+}
+
+impl From<[Level; 3]> for MarkerPath {
+    fn from([channel, source, campaign]: [Level; 3]) -> MarkerPath {
+        MarkerPath { channel, source, campaign }
+    }
+}
+
+impl From<MarkerPath> for [Level; 3] {
+    fn from(path: MarkerPath) -> [Level; 3] {
+        [path.channel, path.source, path.campaign]
+    }
+}
+
+/// The figures of one day for one marker path (channel, source, campaign).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DailyFact {
     pub date: Date,
     /// The analytics source that loaded it (0: demo data); a reload replaces only its own facts.
     #[serde(default, alias = "source_id")]
     pub analytics_source_id: u64,
-    pub levels: [Level; 3],
+    /// Stored under its first name, `levels`.
+    #[serde(rename = "levels")]
+    pub path: MarkerPath,
     #[serde(default)]
     pub visits: u64,
     #[serde(default)]
@@ -63,11 +97,11 @@ pub struct DailyFact {
 }
 
 impl DailyFact {
-    pub fn new(date: Date, levels: [Level; 3]) -> DailyFact {
+    pub fn new(date: Date, path: impl Into<MarkerPath>) -> DailyFact {
         DailyFact {
             date,
             analytics_source_id: 0,
-            levels,
+            path: path.into(),
             visits: 0,
             leads: 0,
             sales: 0,
@@ -78,7 +112,7 @@ impl DailyFact {
     }
     /// The identity of a fact: a reload replaces, never adds.
     pub fn key_levels(&self) -> [&str; 3] {
-        [&self.levels[0].value, &self.levels[1].value, &self.levels[2].value]
+        [&self.path.channel.value, &self.path.source.value, &self.path.campaign.value]
     }
 }
 

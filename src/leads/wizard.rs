@@ -1,6 +1,6 @@
 //! The marker-template wizard («Мастер шаблона заявки»): steps and their rules.
 
-use crate::domain::{Lead, Level, Marker, Origin, Responsible};
+use crate::domain::{Lead, Level, Marker, MarkerPath, Origin, Responsible};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
@@ -157,10 +157,10 @@ pub struct MarkerChannel {
 }
 
 /// The markers known from the analytics facts: the channel → source → campaign tree, with titles.
-pub fn known_markers(triples: &[[Level; 3]]) -> Vec<MarkerChannel> {
+pub fn known_markers(paths: &[MarkerPath]) -> Vec<MarkerChannel> {
     type Sources<'a> = BTreeMap<&'a str, (Level, BTreeSet<Level>)>;
     let mut tree: BTreeMap<&str, (Level, Sources<'_>)> = BTreeMap::new();
-    for [channel, source, campaign] in triples {
+    for MarkerPath { channel, source, campaign } in paths {
         if channel.value.is_empty() {
             continue;
         }
@@ -210,11 +210,11 @@ mod tests {
 
     #[test]
     fn known_markers_tree() {
-        let triple =
-            |a: &str, b: &str, c: &str| [Level::new(a, a.to_uppercase()), Level::new(b, ""), Level::new(c, "")];
-        let triples =
-            vec![triple("seo", "yandex", ""), triple("direct", "brand", "ad1"), triple("direct", "brand", "ad2")];
-        let tree = known_markers(&triples);
+        let path = |a: &str, b: &str, c: &str| {
+            MarkerPath::new(Level::new(a, a.to_uppercase()), Level::new(b, ""), Level::new(c, ""))
+        };
+        let paths = vec![path("seo", "yandex", ""), path("direct", "brand", "ad1"), path("direct", "brand", "ad2")];
+        let tree = known_markers(&paths);
         assert_eq!(tree.len(), 2);
         assert_eq!(tree[0].level.value, "direct");
         assert_eq!(tree[0].sources[0].1.len(), 2);

@@ -316,9 +316,9 @@ pub struct Report {
     pub channels: Vec<ChannelRef>,
 }
 
-/// Facts of one marker triple.
+/// Facts of one marker path.
 struct Leaf<'a> {
-    levels: &'a [crate::domain::Level; 3],
+    path: &'a crate::domain::MarkerPath,
     channel: usize,
     current: Figures,
     previous: Figures,
@@ -426,7 +426,7 @@ pub fn build(facts: &[DailyFact], query: &Query) -> Result<Report, ReportError> 
     let day_count = usize::try_from(days).map_err(|_| ReportError::OutOfRange)?;
     let filter = query.channel.as_deref();
 
-    // One hash lookup per fact: facts aggregate into their marker triple ("leaf"); the tree, the
+    // One hash lookup per fact: facts aggregate into their marker path ("leaf"); the tree, the
     // totals and the channel list are built from the (at most a few thousand) leaves afterwards.
     let mut leaf_index: FxMap<[&str; 3], usize> = FxMap::default();
     let mut leaves: Vec<Leaf<'_>> = Vec::new();
@@ -446,7 +446,7 @@ pub fn build(facts: &[DailyFact], query: &Query) -> Result<Report, ReportError> 
         let leaf = match leaf_index.get(&key) {
             Some(&i) => i,
             None => {
-                let l1 = &fact.levels[0];
+                let l1 = &fact.path.channel;
                 let channel = *channel_index.entry(key[0]).or_insert_with(|| {
                     let included = filter.is_none_or(|c| c == l1.value);
                     channels_found.push(ChannelAgg {
@@ -459,7 +459,7 @@ pub fn build(facts: &[DailyFact], query: &Query) -> Result<Report, ReportError> 
                     channels_found.len() - 1
                 });
                 leaves.push(Leaf {
-                    levels: &fact.levels,
+                    path: &fact.path,
                     channel,
                     current: Figures::default(),
                     previous: Figures::default(),
@@ -501,7 +501,7 @@ pub fn build(facts: &[DailyFact], query: &Query) -> Result<Report, ReportError> 
         if !leaf.seen_current {
             continue;
         }
-        let [l1, l2, l3] = leaf.levels;
+        let [l1, l2, l3] = leaf.path.levels();
         tree.figures.add(&leaf.current);
         let channel = tree.child(&l1.value, level_title(l1));
         channel.figures.add(&leaf.current);

@@ -733,7 +733,7 @@ mod tests {
         assert_eq!(facts.len(), 1);
         assert_eq!(facts[0].visits, 15);
         assert_eq!(facts[0].revenue, Money(12034));
-        assert_eq!(facts[0].levels[0].title, "Яндекс.Директ");
+        assert_eq!(facts[0].path.channel.title, "Яндекс.Директ");
         assert_eq!(facts[0].leads, 0);
     }
 
@@ -762,11 +762,11 @@ mod tests {
         assert_eq!(Ok(fast.clone()), tolerant(&text));
         assert_eq!(fast.len(), 2, "repeated rows of one key are added up");
         assert_eq!(
-            (fast[0].visits, fast[0].revenue, fast[0].levels[0].title.as_str()),
+            (fast[0].visits, fast[0].revenue, fast[0].path.channel.title.as_str()),
             (7, Money(-1200), "Яндекс.Директ")
         );
         assert_eq!((fast[1].leads, fast[1].revenue, fast[1].cost), (3, Money(150_050), Money(12_034)));
-        assert_eq!(fast[1].levels[2].value, "x\"y");
+        assert_eq!(fast[1].path.campaign.value, "x\"y");
 
         // Shapes and values only the tolerant reader takes, or only it can explain.
         for odd in [

@@ -9,7 +9,7 @@ use super::postgres::PgStore;
 use super::{BackupSummary, ExchangeScan, Intake, Record, Result, SledStore, StoreError, StoreEvent};
 use crate::domain::{
     Call, Client, ClientId, Contact, DailyFact, ExchangeEntry, ExchangeFilter, Lead, LeadEdit, LeadExport, LeadId,
-    Level, ServiceSettings, Status, Telephony, User,
+    MarkerPath, ServiceSettings, Status, Telephony, User,
 };
 use jiff::{Timestamp, civil::Date};
 use std::io::{BufRead, Write};
@@ -514,7 +514,7 @@ impl Store {
     }
 
     /// Every channel → source → campaign that figures were loaded for.
-    pub async fn fact_markers(&self) -> Result<Vec<[Level; 3]>> {
+    pub async fn fact_markers(&self) -> Result<Vec<MarkerPath>> {
         read_op!(self, |s| Ok(s.fact_markers()), |p| p.fact_markers())
     }
 

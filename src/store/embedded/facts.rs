@@ -1,7 +1,7 @@
 //! Daily facts: one record per (day, source) holding that day's facts of the source, packed in
 //! binary, with the marker levels interned into ids (tree `fact_markers`).
 //!
-//! Two years of 1,000 marker triples are 730 records of ~15 KB instead of 730,000 JSON records of
+//! Two years of 1,000 marker paths are 730 records of ~15 KB instead of 730,000 JSON records of
 //! ~260 bytes: a load writes a few hundred records, the dashboard reads a few dozen, the store stays
 //! small. A reload replaces whole days of its source, so a figure is never doubled. Within a record
 //! facts are sorted by their marker levels, so reads come out in (date, source, levels) order, the
@@ -9,7 +9,7 @@
 
 use super::codec::{bytes_date, date_bytes};
 use super::{Result, SledStore, StoreError, StoreEvent, Trees};
-use crate::domain::{DailyFact, Level, Money};
+use crate::domain::{DailyFact, Level, MarkerPath, Money};
 use jiff::civil::Date;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -20,8 +20,6 @@ const DAY_KEY_LEN: usize = 12;
 const DAY_FORMAT: u8 = 1;
 const MARKER_FORMAT: u8 = 1;
 const WHAT: &str = "факта аналитики";
-
-type Triple = [Level; 3];
 
 fn day_key(date: Date, source_id: u64) -> [u8; DAY_KEY_LEN] {
     let mut key = [0u8; DAY_KEY_LEN];
@@ -176,33 +174,33 @@ fn decode_day(key: &[u8], bytes: &[u8], markers: &MarkerTable, out: &mut Vec<Dai
     Ok(())
 }
 
-fn encode_marker(levels: &Triple) -> Vec<u8> {
+fn encode_marker(levels: &MarkerPath) -> Vec<u8> {
     let mut out = vec![MARKER_FORMAT];
-    for level in levels {
+    for level in levels.levels() {
         put_text(&mut out, &level.value);
         put_text(&mut out, &level.title);
     }
     out
 }
 
-fn decode_marker(bytes: &[u8]) -> Option<Triple> {
+fn decode_marker(bytes: &[u8]) -> Option<MarkerPath> {
     let mut r = Reader { bytes };
     if r.byte()? != MARKER_FORMAT {
         return None;
     }
     let mut level = || Some(Level { value: r.text()?, title: r.text()? });
-    let levels = [level()?, level()?, level()?];
+    let levels = MarkerPath::new(level()?, level()?, level()?);
     r.bytes.is_empty().then_some(levels)
 }
 
 // ---- interned marker levels ----
 
-/// The marker triples (values and titles) facts refer to by id; a copy of `fact_markers` in memory.
-/// Ids are never reused; a triple no fact uses any more stays (a few bytes) until a restore.
+/// The marker paths (values and titles) facts refer to by id; a copy of `fact_markers` in memory.
+/// Ids are never reused; a path no fact uses any more stays (a few bytes) until a restore.
 #[derive(Default)]
 pub(super) struct MarkerTable {
-    by_id: Vec<Option<Arc<Triple>>>,
-    ids: HashMap<Arc<Triple>, u32>,
+    by_id: Vec<Option<Arc<MarkerPath>>>,
+    ids: HashMap<Arc<MarkerPath>, u32>,
 }
 
 impl MarkerTable {
@@ -224,11 +222,11 @@ impl MarkerTable {
         Ok(table)
     }
 
-    fn get(&self, id: u32) -> Option<&Arc<Triple>> {
+    fn get(&self, id: u32) -> Option<&Arc<MarkerPath>> {
         self.by_id.get(id as usize)?.as_ref()
     }
 
-    fn add(&mut self, id: u32, levels: Triple) {
+    fn add(&mut self, id: u32, levels: MarkerPath) {
         let levels = Arc::new(levels);
         let slot = id as usize;
         if self.by_id.len() <= slot {
@@ -238,23 +236,23 @@ impl MarkerTable {
         self.ids.insert(levels, id);
     }
 
-    /// The ids of `facts`' marker triples; new triples are written to `tree` first, so a stored
+    /// The ids of `facts`' marker paths; new paths are written to `tree` first, so a stored
     /// fact never refers to a missing one.
     fn intern(&mut self, tree: &sled::Tree, facts: &[&DailyFact]) -> Result<Vec<u32>> {
         let mut new = sled::Batch::default();
         let mut added = Vec::new();
         let mut next = self.by_id.len();
         let mut ids = Vec::with_capacity(facts.len());
-        let mut pending: HashMap<&Triple, u32> = HashMap::new();
+        let mut pending: HashMap<&MarkerPath, u32> = HashMap::new();
         for f in facts {
-            let id = match self.ids.get(&f.levels).or_else(|| pending.get(&f.levels)) {
+            let id = match self.ids.get(&f.path).or_else(|| pending.get(&f.path)) {
                 Some(id) => *id,
                 None => {
                     let id = u32::try_from(next).map_err(|_| StoreError::Invalid("слишком много маркеров".into()))?;
                     next += 1;
-                    new.insert(&id.to_be_bytes(), encode_marker(&f.levels));
-                    pending.insert(&f.levels, id);
-                    added.push((id, &f.levels));
+                    new.insert(&id.to_be_bytes(), encode_marker(&f.path));
+                    pending.insert(&f.path, id);
+                    added.push((id, &f.path));
                     id
                 }
             };
@@ -386,9 +384,9 @@ impl SledStore {
     }
 
     /// How many facts are stored; reads one small header per day and source.
-    /// Every marker triple facts have referred to (channel, source, campaign with titles), from
+    /// Every marker path facts have referred to (channel, source, campaign with titles), from
     /// memory: cheap enough for the window to call when the template wizard opens.
-    pub fn fact_markers(&self) -> Vec<[Level; 3]> {
+    pub fn fact_markers(&self) -> Vec<MarkerPath> {
         self.inner.markers.read().by_id.iter().flatten().map(|t| (**t).clone()).collect()
     }
 

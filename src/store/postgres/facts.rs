@@ -4,7 +4,7 @@
 
 use super::PgStore;
 use super::feed::{Kind, record};
-use crate::domain::{DailyFact, Level, Money};
+use crate::domain::{DailyFact, Level, MarkerPath, Money};
 use crate::store::Result;
 use deadpool_postgres::Transaction;
 use jiff::civil::Date;
@@ -49,12 +49,12 @@ pub(super) async fn insert(tx: &Transaction<'_>, facts: &[DailyFact]) -> super::
             &[
                 &int(&|f| f.analytics_source_id as i64),
                 &days,
-                &text(&|f| &f.levels[0].value),
-                &text(&|f| &f.levels[0].title),
-                &text(&|f| &f.levels[1].value),
-                &text(&|f| &f.levels[1].title),
-                &text(&|f| &f.levels[2].value),
-                &text(&|f| &f.levels[2].title),
+                &text(&|f| &f.path.channel.value),
+                &text(&|f| &f.path.channel.title),
+                &text(&|f| &f.path.source.value),
+                &text(&|f| &f.path.source.title),
+                &text(&|f| &f.path.campaign.value),
+                &text(&|f| &f.path.campaign.title),
                 &int(&|f| f.visits as i64),
                 &int(&|f| f.leads as i64),
                 &int(&|f| f.sales as i64),
@@ -100,7 +100,7 @@ impl PgStore {
         Ok(rows.iter().map(fact_of).collect())
     }
 
-    pub async fn fact_markers(&self) -> Result<Vec<[Level; 3]>> {
+    pub async fn fact_markers(&self) -> Result<Vec<MarkerPath>> {
         let rows = self
             .query(
                 "SELECT DISTINCT channel, channel_title, source, source_title, campaign, campaign_title FROM facts",
@@ -109,7 +109,7 @@ impl PgStore {
             .await?;
         let level =
             |row: &tokio_postgres::Row, v: usize| Level::new(row.get::<_, String>(v), row.get::<_, String>(v + 1));
-        Ok(rows.iter().map(|r| [level(r, 0), level(r, 2), level(r, 4)]).collect())
+        Ok(rows.iter().map(|r| MarkerPath::new(level(r, 0), level(r, 2), level(r, 4))).collect())
     }
 
     pub async fn fact_count(&self) -> Result<usize> {

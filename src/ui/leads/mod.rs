@@ -814,9 +814,9 @@ impl LeadsScreen {
                 self.confirm_delete = Some(ids);
             }
             Action::Wizard => {
-                // The marker triples are held in memory by the store: no read of the facts here.
-                let triples = self.store.fact_markers();
-                self.wizard = Some(wizard::Wizard::new(&self.catalog, crate::leads::known_markers(&triples)));
+                // The marker paths are held in memory by the store: no read of the facts here.
+                let paths = self.store.fact_markers();
+                self.wizard = Some(wizard::Wizard::new(&self.catalog, crate::leads::known_markers(&paths)));
             }
             Action::GroupChange => {
                 let ids: Vec<LeadId> = self.view.selection.iter().copied().collect();
