@@ -56,3 +56,34 @@ async fn a_lead_taken_by_one_process_reaches_the_feed_of_another() {
     }
     assert_eq!(window.lead_by_roistat_id("R-77").await.unwrap().map(|l| l.id), Some(intake.lead.id));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_schema_is_migrated_once_and_a_newer_one_is_refused() {
+    let Some(config) = pg::fresh_database().await else { return };
+    let database = Database::from_config(config.clone());
+    let empty = Store::schema_status(&database).await.unwrap();
+    assert_eq!((empty.version(), empty.applied.len()), (0, 0), "nothing before the first open");
+    // Two processes opening a new database at once migrate it once.
+    let (a, b) = tokio::join!(Store::open_postgres(&database), Store::open_postgres(&database));
+    a.unwrap();
+    b.unwrap();
+    let status = Store::schema_status(&database).await.unwrap();
+    assert_eq!(status.version(), status.latest);
+    assert_eq!(status.applied.len(), status.latest as usize, "each migration recorded once");
+
+    // A database a newer skvoz migrated: this one refuses to touch it and says what to do.
+    let (client, connection) = config.connect(tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client
+        .execute("INSERT INTO schema_migrations (version, name, checksum) VALUES (999, 'future', 'x')", &[])
+        .await
+        .unwrap();
+    let refused = Store::open_postgres(&database).await.err().expect("a newer schema is refused");
+    assert!(refused.to_string().contains("обновите программу") && refused.to_string().contains("999"), "{refused}");
+
+    // An edited migration is noticed.
+    client.execute("DELETE FROM schema_migrations WHERE version = 999", &[]).await.unwrap();
+    client.execute("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1", &[]).await.unwrap();
+    let refused = Store::open_postgres(&database).await.err().expect("an edited migration is refused");
+    assert!(refused.to_string().contains("отличается"), "{refused}");
+}
