@@ -12,6 +12,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 
+/// How long closing the window waits for the service and the scheduler to stop.
+const SHUTDOWN_LIMIT: Duration = Duration::from_millis(1500);
+
 /// What runs beside the window; [`Services::shutdown`] stops both and flushes the store.
 #[derive(Default)]
 pub struct Services {
@@ -85,7 +88,7 @@ impl Services {
         });
     }
 
-    /// Stops the load and the service, finishing requests in flight; the store is flushed.
+    /// Stops the load and the service, finishing requests in flight (for at most [`SHUTDOWN_LIMIT`]).
     pub fn shutdown(&mut self) {
         #[cfg(unix)]
         drop(self.control.take());
@@ -94,14 +97,21 @@ impl Services {
         self.service_status = None;
         let service = self.service.lock().unwrap_or_else(|p| p.into_inner()).take();
         // Called when the window closes, off the frame loop; bounded by the service's own timeout.
+        // Bounded: the window closes within about 2 s even when a load or a request hangs; what
+        // was acknowledged is durable already.
         runtime.block_on(async move {
-            if let Some(scheduler) = scheduler {
-                scheduler.shutdown().await;
-            }
-            if let Some(service) = service
-                && let Err(e) = service.shutdown().await
-            {
-                tracing::warn!("HTTP-сервис остановлен с ошибкой: {e}");
+            let stop = async move {
+                if let Some(scheduler) = scheduler {
+                    scheduler.shutdown().await;
+                }
+                if let Some(service) = service
+                    && let Err(e) = service.shutdown().await
+                {
+                    tracing::warn!("HTTP-сервис остановлен с ошибкой: {e}");
+                }
+            };
+            if tokio::time::timeout(SHUTDOWN_LIMIT, stop).await.is_err() {
+                tracing::warn!("загрузка аналитики или HTTP-сервис не остановились вовремя: окно закрывается без них");
             }
         });
     }

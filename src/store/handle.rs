@@ -88,6 +88,14 @@ impl Store {
         }))
     }
 
+    /// The embedded backend's synchronous store, for the parts not yet moved onto this handle
+    /// (the HTTP service, the scheduler, the demo data, the control socket, the admin screens).
+    pub fn sled_store(&self) -> Option<SledStore> {
+        match &self.0.backend {
+            Backend::Embedded(s) => Some(s.clone()),
+        }
+    }
+
     /// Where the data live, for people: the folder of the embedded store.
     pub fn location(&self) -> String {
         match &self.0.backend {
@@ -475,6 +483,13 @@ impl Store {
             s.for_each_lead_export(&ids, |view| out.push(view.to_owned_export()))?;
             Ok(out)
         })
+    }
+}
+
+impl From<SledStore> for Store {
+    /// The handle over an embedded store opened before (tests set data up through it).
+    fn from(sled: SledStore) -> Store {
+        Store::embedded(sled)
     }
 }
 

@@ -34,7 +34,7 @@ pub fn run_window(data_dir: &Path) -> anyhow::Result<ExitCode> {
         eprintln!("{NO_DISPLAY}");
         return Ok(ExitCode::from(2));
     }
-    let store = crate::store::SledStore::open(data_dir)?;
+    let store = crate::app::open_store(data_dir)?;
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Сквозная аналитика — skvoz")

@@ -24,20 +24,26 @@ impl App {
             .show(ui, |ui| nav_ui(ui, self, &mut commands));
         egui::CentralPanel::default().show(ui, |ui| {
             message_ui(ui, self, &mut commands);
+            if !self.is_started() {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Открываем данные…");
+                });
+                return;
+            }
             match self.state.page {
                 Page::Dashboard => super::dashboard::ui(ui, self, &mut commands),
                 Page::Leads => {
-                    let store = self.store.clone();
                     let screen = self.leads_screen.get_or_insert_with(|| {
-                        Box::new(super::leads::LeadsScreen::new(store, super::leads::system_clock()))
+                        Box::new(super::leads::LeadsScreen::new(super::leads::system_clock()))
                     });
-                    screen.set_current_user(self.state.user_id);
-                    screen.ui(ui)
+                    screen.set_current_user(self.users.iter().find(|u| Some(u.id) == self.state.user_id));
+                    screen.ui(ui, &mut commands)
                 }
-                Page::Calls => {
-                    let store = self.store.clone();
-                    self.calls_screen.get_or_insert_with(|| Box::new(super::calls::CallsScreen::new(store))).ui(ui)
-                }
+                Page::Calls => self
+                    .calls_screen
+                    .get_or_insert_with(|| Box::new(super::calls::CallsScreen::new()))
+                    .ui(ui, &mut commands),
                 Page::Sources => super::admin::sources_ui(ui, self),
                 Page::Catalog => super::admin::catalog_ui(ui, self),
                 Page::ExchangeLog => super::admin::exchange_ui(ui, self),
@@ -132,7 +138,7 @@ fn status_bar_ui(ui: &mut egui::Ui, app: &App) {
         ui,
         |ui| status_line_ui(ui, app),
         |ui| {
-            ui.label(RichText::new(format!("Хранилище: {}", app.store.path().display())).weak())
+            ui.label(RichText::new(format!("Хранилище: {}", app.location())).weak())
                 .on_hover_text("Папка базы данных skvoz");
         },
     );

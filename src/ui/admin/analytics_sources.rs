@@ -102,7 +102,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     let is_running = |id: u64| loads.get(&id).is_some_and(|s| s.running);
     let screen = &mut app.admin.analytics;
     if !screen.loaded || screen.stale {
-        screen.load(&app.store);
+        screen.load(&app.sled);
     }
     screen.cancelling.retain(|id| is_running(*id));
     if screen.list.is_empty() {
@@ -251,7 +251,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         match answer {
             Some(true) => {
                 screen.confirm_delete = false;
-                match app.store.delete::<AnalyticsSource>(form.id) {
+                match app.sled.delete::<AnalyticsSource>(form.id) {
                     Ok(()) => {
                         screen.form = None;
                         screen.error = None;
@@ -282,7 +282,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
             screen.error = Some(e.to_string());
             load_now = false;
         } else {
-            match app.store.put(form.clone()) {
+            match app.sled.put(form.clone()) {
                 Ok(saved) => {
                     *form = saved;
                     screen.error = None;
@@ -350,7 +350,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
 
 /// «Сверка с Roistat»: the proxy leads Roistat sent, matched with ours, and the missing ones to create.
 fn reconciliation_ui(ui: &mut egui::Ui, app: &mut App) {
-    let (screen, tasks, bg, store) = (&mut app.admin.analytics, &mut app.admin.tasks, &app.bg, &app.store);
+    let (screen, tasks, bg, store) = (&mut app.admin.analytics, &mut app.admin.tasks, &app.bg, &app.sled);
     let Some(form) = screen.form.as_ref() else { return };
     let source_id = form.id;
     ui.label(RichText::new("Сверка с Roistat").strong());

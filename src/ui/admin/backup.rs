@@ -151,7 +151,7 @@ fn run(
     path: PathBuf,
     job: impl FnOnce(&crate::store::SledStore, &std::path::Path) -> Result<String, String> + Send + 'static,
 ) {
-    let store = app.store.clone();
+    let store = app.sled.clone();
     app.admin.backup.running = true;
     app.admin.backup.result = None;
     app.admin.tasks.spawn_blocking(

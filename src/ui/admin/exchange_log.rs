@@ -373,14 +373,14 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     note(ui, "Каждый запрос Roistat к HTTP-сервису: время, действие, результат, длительность, ошибка. Секреты скрыты.");
     filters_ui(ui, screen);
     if screen.applied.as_ref() != Some(&screen.chosen()) {
-        screen.search(&app.store, tasks, &app.bg);
+        screen.search(&app.sled, tasks, &app.bg);
     } else if screen.scanned && screen.stale && !screen.refreshing {
-        screen.read_fresh(&app.store, tasks, &app.bg);
+        screen.read_fresh(&app.sled, tasks, &app.bg);
     }
     if let Some(e) = &screen.error {
         super::error_label(ui, e);
     }
-    let total = app.store.exchange_count();
+    let total = app.sled.exchange_count();
     let filtered = screen.applied.as_ref().is_some_and(|c| *c != Chosen::default());
     let mut go_newest = false;
     let mut go_oldest = false;
@@ -498,7 +498,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         .inner;
     screen.offset = output.state.clamped_offset().y;
     if let Some((first, last)) = in_view {
-        screen.read_rows(first, last, &app.store, tasks, &app.bg);
+        screen.read_rows(first, last, &app.sled, tasks, &app.bg);
     }
     if let Some(id) = pick {
         screen.selected = match &screen.selected {

@@ -101,7 +101,7 @@ fn responsible_title(r: Option<Responsible>, users: &[User]) -> String {
 pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     let screen = &mut app.admin.lead_sources;
     if !screen.loaded || screen.stale {
-        screen.load(&app.store);
+        screen.load(&app.sled);
     }
     if screen.list.is_empty() {
         ui.label("Не настроено ни одного источника получения заявок.");
@@ -206,7 +206,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
             if form.name.is_empty() {
                 screen.error = Some("Укажите наименование источника".into());
             } else {
-                match app.store.put(form.clone()) {
+                match app.sled.put(form.clone()) {
                     Ok(saved) => {
                         *form = saved;
                         screen.error = None;
@@ -221,7 +221,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
             check_clicked = true;
         }
         if form.id != 0 && ui.button("Удалить").clicked() {
-            match app.store.delete::<LeadSource>(form.id) {
+            match app.sled.delete::<LeadSource>(form.id) {
                 Ok(()) => deleted = true,
                 Err(e) => screen.error = Some(e.to_string()),
             }
@@ -246,7 +246,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     if check_clicked && let Some(form) = &screen.form {
         screen.check = None;
         let address = roistat_service_address(form.publication_address.trim());
-        match app.store.service_settings() {
+        match app.sled.service_settings() {
             Ok(s) => {
                 let url = format!(
                     "{address}?user={}&token={}",

@@ -186,7 +186,7 @@ impl AdminScreens {
 pub fn sources_ui(ui: &mut egui::Ui, app: &mut App) {
     app.admin.poll();
     ui.heading("Источники");
-    let tab = *app.admin.sources_tab.get_or_insert_with(|| match app.store.list::<crate::domain::AnalyticsSource>() {
+    let tab = *app.admin.sources_tab.get_or_insert_with(|| match app.sled.list::<crate::domain::AnalyticsSource>() {
         Ok(list) if list.is_empty() => SourcesTab::Analytics,
         _ => SourcesTab::LeadSources,
     });
@@ -232,7 +232,7 @@ pub fn settings_ui(ui: &mut egui::Ui, app: &mut App) {
         ui.label(RichText::new("Хранилище").strong());
         egui::Grid::new("store_info").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
             ui.label("Хранилище:");
-            ui.label(app.store.path().display().to_string());
+            ui.label(app.location());
             ui.end_row();
             ui.label("Фактов аналитики:");
             ui.label(crate::report::fmt_count(app.lists.fact_count as u64));

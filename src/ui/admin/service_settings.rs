@@ -55,7 +55,7 @@ impl SettingsScreen {
 pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     let screen = &mut app.admin.settings;
     if screen.form.is_none() || (screen.stale && !screen.dirty) {
-        screen.load(&app.store);
+        screen.load(&app.sled);
     }
     screen.stale = false;
     ui.heading("Настройки HTTP-сервиса");
@@ -139,10 +139,10 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     let mut commands = Vec::new();
     ui.horizontal(|ui| {
         if ui.add_enabled(screen.dirty, egui::Button::new("Сохранить")).clicked() {
-            save(screen, &app.store, &mut commands);
+            save(screen, &app.sled, &mut commands);
         }
         if screen.dirty && ui.button("Отменить изменения").clicked() {
-            screen.load(&app.store);
+            screen.load(&app.sled);
         }
     });
     if let Some(e) = &screen.error {

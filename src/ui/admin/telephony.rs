@@ -74,7 +74,7 @@ async fn check(address: String) -> CheckResult {
 pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     let screen = &mut app.admin.telephony;
     if screen.form.is_none() || (screen.stale && !screen.checking) {
-        screen.load(&app.store);
+        screen.load(&app.sled);
     }
     note(ui, "Светофор у «Использовать звонки» показывает, настроена ли телефония и прошла ли её проверка.");
     let Some(form) = screen.form.as_mut() else {
@@ -108,7 +108,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         if check_now {
             form.last_check = None;
         }
-        match app.store.put_telephony(form) {
+        match app.sled.put_telephony(form) {
             Ok(()) => {
                 screen.error = None;
                 screen.saved = save;

@@ -45,7 +45,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         } else if app.users.iter().any(|u| u.name == name) {
             screen.error = Some(format!("Пользователь «{name}» уже есть: укажите другое имя"));
         } else {
-            match app.store.put(User { name, role, ..User::default() }) {
+            match app.sled.put(User { name, role, ..User::default() }) {
                 Ok(_) => {
                     screen.name.clear();
                     screen.error = None;
