@@ -138,6 +138,10 @@ pub trait Screen {
     fn on_event(&mut self, event: AppEvent, commands: &mut Vec<Command>);
     /// The person at the window (told each frame).
     fn set_current_user(&mut self, _user: Option<&User>) {}
+    /// Whether the screen waits for an answer (tests step frames until it has it).
+    fn is_busy(&self) -> bool {
+        false
+    }
 }
 
 pub struct App {
@@ -278,6 +282,6 @@ impl<S: Screen> ScreenHost<S> {
 
     /// Whether a command is under way or its answer has not been shown yet.
     pub fn is_busy(&self) -> bool {
-        self.bg.is_working() || !self.commands.is_empty()
+        self.bg.is_working() || !self.commands.is_empty() || self.screen.is_busy()
     }
 }

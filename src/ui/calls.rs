@@ -178,6 +178,10 @@ impl crate::app::Screen for CallsScreen {
             _ => {}
         }
     }
+
+    fn is_busy(&self) -> bool {
+        self.loading
+    }
 }
 
 #[cfg(test)]

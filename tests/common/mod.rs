@@ -37,7 +37,7 @@ pub fn store(demo: bool) -> Setup {
 pub fn app(setup: &Setup, state: AppState) -> App {
     let options =
         AppOptions { today: Some(TODAY), file_picker: Box::new(FolderPicker(setup.dir.path().to_path_buf())), state };
-    App::new(setup.store.clone(), options).unwrap()
+    App::new(setup.store.clone().into(), options).unwrap()
 }
 
 pub fn harness(app: App) -> Harness<'static, App> {

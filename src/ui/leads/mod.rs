@@ -998,4 +998,8 @@ impl crate::app::Screen for LeadsScreen {
     fn set_current_user(&mut self, user: Option<&User>) {
         LeadsScreen::set_current_user(self, user);
     }
+
+    fn is_busy(&self) -> bool {
+        LeadsScreen::is_busy(self)
+    }
 }
