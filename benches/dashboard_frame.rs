@@ -43,7 +43,7 @@ fn harness(app: App) -> Harness<'static, App> {
 /// The child process: start-up to the first report, then the memory with the dashboard up.
 fn child(dir: &Path) {
     let started = Instant::now();
-    let mut h = harness(App::new(SledStore::open(dir).unwrap(), options()).unwrap());
+    let mut h = harness(App::new(SledStore::open(dir).unwrap().into(), options()).unwrap());
     wait(&mut h);
     assert!(h.state().dashboard.report.is_some(), "the first report is not on screen");
     let startup = started.elapsed();
@@ -95,7 +95,7 @@ fn bench(c: &mut Criterion) {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 let t = Instant::now();
-                let mut h = harness(App::new(SledStore::open(dir.path()).unwrap(), options()).unwrap());
+                let mut h = harness(App::new(SledStore::open(dir.path()).unwrap().into(), options()).unwrap());
                 wait(&mut h);
                 total += t.elapsed();
                 h.state_mut().shutdown();
@@ -104,7 +104,7 @@ fn bench(c: &mut Criterion) {
         })
     });
 
-    let mut h = harness(App::new(SledStore::open(dir.path()).unwrap(), options()).unwrap());
+    let mut h = harness(App::new(SledStore::open(dir.path()).unwrap().into(), options()).unwrap());
     wait(&mut h);
     h.state_mut().commands.push(Command::ToggleRow("ch0".into()));
     wait(&mut h);

@@ -23,7 +23,7 @@ fn open(store: &SledStore, page: Page) -> Harness<'static, App> {
         file_picker: Box::new(FolderPicker(std::env::temp_dir())),
         state: AppState { page, ..AppState::default() },
     };
-    let mut h = harness(App::new(store.clone(), options).unwrap());
+    let mut h = harness(App::new(store.clone().into(), options).unwrap());
     // The first report and lists load in the background; wait for them so the layout stops moving
     // under the clicks that follow.
     until(&mut h, "the start-up loads", |h| !h.state().is_busy());

@@ -35,7 +35,13 @@ impl Setup {
         let at = Timestamp::from_second(NOW - 86_400).unwrap();
         let leads = titles
             .iter()
-            .map(|t| Lead { created: at, updated: at, title: t.to_string(), origin: Origin::ProxyLead, ..Lead::default() })
+            .map(|t| Lead {
+                created: at,
+                updated: at,
+                title: t.to_string(),
+                origin: Origin::ProxyLead,
+                ..Lead::default()
+            })
             .collect();
         let ids = rt.block_on(store.add_leads(leads)).unwrap().into_iter().map(|l| l.id).collect();
         Setup { _dir: dir, rt, store, ids }
@@ -54,7 +60,9 @@ impl Setup {
     /// Another person saves a field of the lead in their own window.
     fn someone_sets(&self, id: LeadId, by: &str, value: LeadValue) {
         let before = self.lead(id);
-        self.rt.block_on(self.store.change_lead(id, Some(before.version), vec![LeadEdit::set(&before, value)], by)).unwrap();
+        self.rt
+            .block_on(self.store.change_lead(id, Some(before.version), vec![LeadEdit::set(&before, value)], by))
+            .unwrap();
     }
 
     fn harness(&self) -> H {

@@ -5,10 +5,10 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use jiff::Timestamp;
+use skvoz::app::ScreenHost;
 use skvoz::domain::{
     Attraction, Lead, LeadSource, LeadSourceKind, LeadSourceType, Marker, Origin, Responsible, Role as UserRole,
 };
-use skvoz::app::ScreenHost;
 use skvoz::store::{SledStore, Store};
 use skvoz::ui::leads::{Clock, LeadsScreen};
 use std::sync::Arc;
@@ -50,7 +50,8 @@ fn lead(title: &str, minute: i64) -> Lead {
 fn harness_sized(store: &SledStore, size: [f32; 2]) -> Harness<'static, Host> {
     let screen = LeadsScreen::new(clock()).with_time_zone(jiff::tz::TimeZone::UTC);
     let host = ScreenHost::new(&Store::from(store.clone()), screen).unwrap();
-    let mut h = Harness::builder().with_size(size).build_ui_state(|ui: &mut egui::Ui, host: &mut Host| host.ui(ui), host);
+    let mut h =
+        Harness::builder().with_size(size).build_ui_state(|ui: &mut egui::Ui, host: &mut Host| host.ui(ui), host);
     settle(&mut h);
     h
 }

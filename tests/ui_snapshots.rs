@@ -42,7 +42,7 @@ fn store_at(name: &str, demo: bool) -> SledStore {
 /// The window at its default size with "today" fixed, once start-up reads have arrived.
 fn window(store: SledStore, state: AppState) -> Harness<'static, App> {
     let options = AppOptions { today: Some(TODAY), file_picker: Box::new(FolderPicker(std::env::temp_dir())), state };
-    let app = App::new(store, options).unwrap();
+    let app = App::new(store.into(), options).unwrap();
     let mut h = Harness::builder()
         .with_size(SIZE)
         .with_theme(egui::Theme::Dark)

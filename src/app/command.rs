@@ -49,16 +49,25 @@ pub enum LeadsCommand {
     LoadCatalog,
     LoadClients,
     /// Leads that changed, and with `with_clients` their clients.
-    LoadLeads { ids: Vec<LeadId>, with_clients: bool },
+    LoadLeads {
+        ids: Vec<LeadId>,
+        with_clients: bool,
+    },
     /// A lead for the form, with its calls.
     Open(LeadId),
     /// A lead to copy (F9, «Создать по шаблону»).
     Copy(LeadId),
-    Save(SaveLead),
-    GroupChange { change: GroupChange, by: String },
-    Undo { undo: Undo, by: String },
+    Save(Box<SaveLead>),
+    GroupChange {
+        change: GroupChange,
+        by: String,
+    },
+    Undo {
+        undo: Undo,
+        by: String,
+    },
     /// The marker-template wizard's new lead source.
-    CreateSource(LeadSource),
+    CreateSource(Box<LeadSource>),
     /// The marker-template wizard's template.
     AddTemplate(Box<Lead>),
     /// The channels, sources and campaigns that figures were loaded for (the wizard's choices).
@@ -78,6 +87,20 @@ pub struct SaveLead {
     pub overwrite: bool,
     /// The person at the window.
     pub by: String,
+}
+
+/// A lead read for the form, with its calls.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpenedLead {
+    pub lead: Lead,
+    pub calls: Vec<Call>,
+}
+
+/// A lead as stored by «Записать», with its client.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SavedLead {
+    pub lead: Lead,
+    pub client: Option<Client>,
 }
 
 /// Reference data the leads workspace names things from.
@@ -103,21 +126,25 @@ pub struct LeadsData {
 #[derive(Debug)]
 pub enum LeadsEvent {
     All(Result<Box<LeadsData>, String>),
-    Catalog(Result<LeadsCatalog, String>),
+    Catalog(Result<Box<LeadsCatalog>, String>),
     Clients(Result<Vec<Client>, String>),
     Leads(Result<(Vec<Lead>, Vec<Client>), String>),
     /// `None`: no such lead (deleted meanwhile).
-    Opened(Result<Option<(Lead, Vec<Call>)>, String>),
-    Copied(Result<Option<Lead>, String>),
+    Opened(Result<Option<Box<OpenedLead>>, String>),
+    Copied(Result<Option<Box<Lead>>, String>),
     /// The lead form was saved: the lead as stored, with its client.
-    Saved { lead: Box<Lead>, client: Option<Client> },
+    Saved(Box<SavedLead>),
     /// The save failed; nothing typed is lost.
     Failed(String),
     /// Someone changed a field the form changed too, after the form read the lead.
-    Conflict { by: String, at: Timestamp, current: Box<Lead> },
+    Conflict {
+        by: String,
+        at: Timestamp,
+        current: Box<Lead>,
+    },
     GroupChanged(Result<Changed, String>),
     Undone(Result<Undone, String>),
-    SourceCreated(Result<LeadSource, String>),
+    SourceCreated(Result<Box<LeadSource>, String>),
     TemplateAdded(Result<Box<Lead>, String>),
     MarkerPaths(Result<Vec<[Level; 3]>, String>),
 }

@@ -146,9 +146,7 @@ impl App {
         self.demo_loading = true;
         let (sled, today) = (self.sled.clone(), self.today);
         self.bg.run_blocking(move || {
-            AppEvent::DemoLoaded(
-                crate::demo::fill(&sled, crate::demo::DEFAULT_SEED, today).map_err(|e| e.to_string()),
-            )
+            AppEvent::DemoLoaded(crate::demo::fill(&sled, crate::demo::DEFAULT_SEED, today).map_err(|e| e.to_string()))
         });
     }
 

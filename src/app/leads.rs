@@ -2,7 +2,7 @@
 //! [`LeadsEvent`]. Saves send field-level edits against the version the form loaded, so that what
 //! others added meanwhile survives and a change of the same field comes back as a conflict.
 
-use super::command::{LeadsCatalog, LeadsCommand, LeadsData, LeadsEvent, SaveLead};
+use super::command::{LeadsCatalog, LeadsCommand, LeadsData, LeadsEvent, OpenedLead, SaveLead, SavedLead};
 use crate::domain::{ExtraField, Lead, LeadEdit, MARKER_FIELD};
 use crate::store::{Store, StoreError};
 
@@ -11,7 +11,7 @@ pub(super) async fn run(store: Store, command: LeadsCommand) -> LeadsEvent {
     let text = |e: StoreError| e.to_string();
     match command {
         LeadsCommand::LoadAll => LeadsEvent::All(load_all(&store).await.map(Box::new).map_err(text)),
-        LeadsCommand::LoadCatalog => LeadsEvent::Catalog(catalog(&store).await.map_err(text)),
+        LeadsCommand::LoadCatalog => LeadsEvent::Catalog(catalog(&store).await.map(Box::new).map_err(text)),
         LeadsCommand::LoadClients => LeadsEvent::Clients(store.all_clients().await.map_err(text)),
         LeadsCommand::LoadLeads { ids, with_clients } => {
             let loaded = async {
@@ -33,15 +33,19 @@ pub(super) async fn run(store: Store, command: LeadsCommand) -> LeadsEvent {
                 for call in &lead.call_ids {
                     calls.extend(store.call(*call).await?);
                 }
-                Ok(Some((lead, calls)))
+                Ok(Some(Box::new(OpenedLead { lead, calls })))
             };
             LeadsEvent::Opened(opened.await.map_err(text))
         }
-        LeadsCommand::Copy(id) => LeadsEvent::Copied(store.lead(id).await.map_err(text)),
-        LeadsCommand::Save(save) => self::save(&store, save).await,
-        LeadsCommand::GroupChange { change, by } => LeadsEvent::GroupChanged(change.run(&store, &by).await.map_err(text)),
+        LeadsCommand::Copy(id) => LeadsEvent::Copied(store.lead(id).await.map(|l| l.map(Box::new)).map_err(text)),
+        LeadsCommand::Save(save) => self::save(&store, *save).await,
+        LeadsCommand::GroupChange { change, by } => {
+            LeadsEvent::GroupChanged(change.run(&store, &by).await.map_err(text))
+        }
         LeadsCommand::Undo { undo, by } => LeadsEvent::Undone(undo.run(&store, &by).await.map_err(text)),
-        LeadsCommand::CreateSource(source) => LeadsEvent::SourceCreated(store.put(source).await.map_err(text)),
+        LeadsCommand::CreateSource(source) => {
+            LeadsEvent::SourceCreated(store.put(*source).await.map(Box::new).map_err(text))
+        }
         LeadsCommand::AddTemplate(template) => {
             LeadsEvent::TemplateAdded(store.add_lead(*template).await.map(Box::new).map_err(text))
         }
@@ -74,7 +78,11 @@ async fn catalog(store: &Store) -> Result<LeadsCatalog, StoreError> {
 }
 
 async fn load_all(store: &Store) -> Result<LeadsData, StoreError> {
-    Ok(LeadsData { catalog: catalog(store).await?, clients: store.all_clients().await?, leads: store.all_leads().await? })
+    Ok(LeadsData {
+        catalog: catalog(store).await?,
+        clients: store.all_clients().await?,
+        leads: store.all_leads().await?,
+    })
 }
 
 /// «Записать»: the client first (found by contact or saved), then the lead — added when new,
@@ -117,7 +125,7 @@ async fn save(store: &Store, save: SaveLead) -> LeadsEvent {
                 (None, Some(id)) => store.client(id).await.ok().flatten(),
                 (None, None) => None,
             };
-            LeadsEvent::Saved { lead: Box::new(lead), client }
+            LeadsEvent::Saved(Box::new(SavedLead { lead, client }))
         }
         Err(StoreError::Conflict { by, at, current }) => LeadsEvent::Conflict { by, at, current },
         Err(e) => LeadsEvent::Failed(format!("Заявка не записана: {e}")),

@@ -148,9 +148,8 @@ impl App {
     pub(super) fn refresh_lists(&mut self) {
         self.lists_loading = true;
         let store = self.store.clone();
-        self.bg.answer(async move {
-            AppEvent::Lists(load_lists(&store).await.map(Box::new).map_err(|e| e.to_string()))
-        });
+        self.bg
+            .answer(async move { AppEvent::Lists(load_lists(&store).await.map(Box::new).map_err(|e| e.to_string())) });
     }
 
     /// Whether background work the screen waits for is under way (tests wait on it).
@@ -161,6 +160,8 @@ impl App {
             || self.export_running
             || self.lists_loading
             || self.bg.is_working()
+            || self.leads_screen.as_ref().is_some_and(|s| s.is_busy())
+            || self.calls_screen.as_ref().is_some_and(|s| s.is_busy())
             || self.admin.is_busy()
             || self.is_loading()
     }
@@ -175,6 +176,7 @@ impl App {
     pub fn poll_events(&mut self) {
         let mut facts_changed = false;
         let mut lists_changed = false;
+        let mut users_changed = false;
         for event in self.bg.drain() {
             match event {
                 AppEvent::Changed(change) => {
@@ -183,17 +185,15 @@ impl App {
                         Change::Reloaded => {
                             facts_changed = true;
                             lists_changed = true;
-                            self.refresh_users();
+                            users_changed = true;
                         }
                         Change::Catalog => {
                             lists_changed = true;
-                            self.refresh_users();
+                            users_changed = true;
                         }
-                        Change::Leads(_)
-                        | Change::Clients
-                        | Change::Settings
-                        | Change::Calls
-                        | Change::ExchangeLog => lists_changed = true,
+                        Change::Leads(_) | Change::Clients | Change::Settings | Change::Calls | Change::ExchangeLog => {
+                            lists_changed = true
+                        }
                     }
                     self.tell_screens(change);
                 }
@@ -253,7 +253,7 @@ impl App {
                     self.demo_loading = false;
                     facts_changed = true;
                     lists_changed = true;
-                    self.refresh_users();
+                    users_changed = true;
                     self.message = Some(match result {
                         Ok(s) => Message::Info(format!(
                             "Демо-данные загружены: {} фактов аналитики, {} заявок",
@@ -296,6 +296,10 @@ impl App {
         }
         if lists_changed && self.started {
             self.refresh_lists();
+        }
+        // Before the first load the users come with it: the page is fitted to the role only then.
+        if users_changed && self.started {
+            self.refresh_users();
         }
         // Checks and loads started on the admin pages finish even while another page is shown.
         self.admin.poll();

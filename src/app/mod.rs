@@ -22,7 +22,8 @@ pub mod status;
 
 pub use background::{Background, RuntimeError, Waker};
 pub use command::{
-    AppEvent, Change, Command, LeadsCatalog, LeadsCommand, LeadsData, LeadsEvent, SaveLead, Startup,
+    AppEvent, Change, Command, LeadsCatalog, LeadsCommand, LeadsData, LeadsEvent, OpenedLead, SaveLead, SavedLead,
+    Startup,
 };
 pub use logic::report;
 pub use period::Preset;
@@ -217,9 +218,9 @@ impl App {
             services: services::Services::default(),
         };
         let store = app.store.clone();
-        app.bg.answer(async move {
-            AppEvent::Started(logic::start(&store).await.map(Box::new).map_err(|e| e.to_string()))
-        });
+        app.bg.answer(
+            async move { AppEvent::Started(logic::start(&store).await.map(Box::new).map_err(|e| e.to_string())) },
+        );
         let store = app.store.clone();
         app.bg.answer(async move {
             AppEvent::Lists(logic::load_lists(&store).await.map(Box::new).map_err(|e| e.to_string()))

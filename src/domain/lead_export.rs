@@ -60,7 +60,7 @@ impl<'a> LeadExport<'a> {
             cost: self.cost,
             marker: self.marker.as_ref().map(own),
             client_id: self.client_id,
-            responsible: self.responsible.clone(),
+            responsible: self.responsible,
             roistat_manager_id: self.roistat_manager_id.as_ref().map(own),
             extra: self.extra.iter().map(|(k, v)| (own(k), own(v))).collect(),
             utm: UtmExport {

@@ -177,7 +177,12 @@ mod tests {
         let moved = store.lead(ids[1]).await.unwrap().unwrap();
         let other = Marker::parse_source("seo_yandex").unwrap();
         store
-            .change_lead(ids[1], Some(moved.version), vec![LeadEdit::set(&moved, LeadValue::Marker(Some(other.clone())))], "Иванов")
+            .change_lead(
+                ids[1],
+                Some(moved.version),
+                vec![LeadEdit::set(&moved, LeadValue::Marker(Some(other.clone())))],
+                "Иванов",
+            )
             .await
             .unwrap();
         let undone = done.undo.run(&store, "Менеджер").await.unwrap();

@@ -34,9 +34,9 @@ impl App {
             match self.state.page {
                 Page::Dashboard => super::dashboard::ui(ui, self, &mut commands),
                 Page::Leads => {
-                    let screen = self.leads_screen.get_or_insert_with(|| {
-                        Box::new(super::leads::LeadsScreen::new(super::leads::system_clock()))
-                    });
+                    let screen = self
+                        .leads_screen
+                        .get_or_insert_with(|| Box::new(super::leads::LeadsScreen::new(super::leads::system_clock())));
                     screen.set_current_user(self.users.iter().find(|u| Some(u.id) == self.state.user_id));
                     screen.ui(ui, &mut commands)
                 }

@@ -46,19 +46,20 @@ pub fn harness(app: App) -> Harness<'static, App> {
     h
 }
 
-/// Steps frames until background work the screen waits for has arrived, then lets it settle.
+/// Steps frames until background work the screen waits for has arrived and nothing new started
+/// for a few frames (a page opened by a click asks for its data on its first frame).
 pub fn wait(h: &mut Harness<'static, App>) {
     let start = Instant::now();
-    loop {
+    let mut idle = 0;
+    while idle < 3 {
         h.step();
-        if !h.state().is_busy() {
-            break;
+        if h.state().is_busy() {
+            idle = 0;
+            assert!(start.elapsed() < Duration::from_secs(60), "background work did not finish");
+            h.state().bg.wait_for_event(Duration::from_millis(50));
+        } else {
+            idle += 1;
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "background work did not finish");
-        h.state().bg.wait_for_event(Duration::from_millis(50));
-    }
-    for _ in 0..3 {
-        h.step();
     }
 }
 

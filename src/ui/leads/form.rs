@@ -1,9 +1,7 @@
 //! The lead form: every field of a lead, extra fields as rows, the Roistat marker with live checks.
 
 use super::Catalog;
-use crate::domain::{
-    Call, Client, Comment, Lead, LeadEdit, MARKER_FIELD, Marker, Money, marker_text_from_attraction,
-};
+use crate::domain::{Call, Client, Comment, Lead, LeadEdit, MARKER_FIELD, Marker, Money, marker_text_from_attraction};
 use crate::leads::{MarkerCheck, check_marker};
 use jiff::Timestamp;
 
@@ -230,7 +228,11 @@ impl LeadForm {
             ui.colored_label(ui.visuals().error_fg_color, error);
         }
         if let Some(conflict) = &self.conflict {
-            let who = if conflict.by.trim().is_empty() { "Другой пользователь" } else { conflict.by.as_str() };
+            let who = if conflict.by.trim().is_empty() {
+                "Другой пользователь"
+            } else {
+                conflict.by.as_str()
+            };
             ui.colored_label(
                 ui.visuals().error_fg_color,
                 format!(

@@ -9,7 +9,7 @@ mod group_change;
 mod list;
 mod wizard;
 
-use crate::app::{AppEvent, Change, Command, LeadsCatalog, LeadsCommand, LeadsEvent, SaveLead};
+use crate::app::{AppEvent, Change, Command, LeadsCatalog, LeadsCommand, LeadsEvent, OpenedLead, SaveLead};
 use crate::domain::{
     Client, ClientId, ExtraField, Lead, LeadId, LeadSource, Origin, Responsible, Role, Status, StatusGroup, User,
 };
@@ -324,7 +324,7 @@ impl LeadsScreen {
                 Ok(loaded) => {
                     // Status names are baked into rows: a renamed status needs them rebuilt.
                     let statuses_changed = loaded.statuses != self.catalog.statuses;
-                    self.catalog = Catalog::from_loaded(loaded);
+                    self.catalog = Catalog::from_loaded(*loaded);
                     if statuses_changed {
                         self.reload();
                     }
@@ -350,7 +350,7 @@ impl LeadsScreen {
             },
             LeadsEvent::Opened(result) => self.opened(result),
             LeadsEvent::Copied(result) => self.copied(result),
-            LeadsEvent::Saved { lead, client } => self.saved(*lead, client),
+            LeadsEvent::Saved(saved) => self.saved(saved.lead, saved.client),
             LeadsEvent::Failed(e) => {
                 self.close_after_save = false;
                 if let Some(form) = &mut self.form {
@@ -378,8 +378,10 @@ impl LeadsScreen {
                             "{what}: изменено заявок {}{skipped}. Отменить — «Отменить изменение»",
                             done.changed
                         ));
-                        self.last_change =
-                            Some(LastChange { what: format!("{what}: {} заявок", done.changed), undo: done.undo });
+                        self.last_change = Some(LastChange {
+                            what: format!("{what}: {} заявок", done.changed),
+                            undo: done.undo,
+                        });
                     }
                     Err(e) => self.fail(format!("Ничего не изменено: {e}")),
                 }
@@ -460,7 +462,9 @@ impl LeadsScreen {
             match wizard.ui(ui, &self.catalog, now) {
                 wizard::Outcome::Open => {}
                 wizard::Outcome::Cancelled => self.wizard = None,
-                wizard::Outcome::CreateSource(source) => self.pending.push(LeadsCommand::CreateSource(source)),
+                wizard::Outcome::CreateSource(source) => {
+                    self.pending.push(LeadsCommand::CreateSource(Box::new(source)))
+                }
                 wizard::Outcome::Finish(template) => {
                     self.pending.push(LeadsCommand::AddTemplate(Box::new(Lead { changed_by: self.by(), ..*template })))
                 }
@@ -742,7 +746,7 @@ impl LeadsScreen {
             overwrite,
             by,
         };
-        self.ask(LeadsCommand::Save(save));
+        self.ask(LeadsCommand::Save(Box::new(save)));
     }
 
     fn saved(&mut self, lead: Lead, client: Option<Client>) {
@@ -777,10 +781,10 @@ impl LeadsScreen {
         self.ask(LeadsCommand::Open(id));
     }
 
-    fn opened(&mut self, result: Result<Option<(Lead, Vec<crate::domain::Call>)>, String>) {
+    fn opened(&mut self, result: Result<Option<Box<OpenedLead>>, String>) {
         let asked = self.opening.take();
         let now = self.now();
-        match result {
+        match result.map(|opened| opened.map(|o| (o.lead, o.calls))) {
             Ok(Some((lead, calls))) => {
                 if let Some(form) = &mut self.form
                     && form.refreshing
@@ -822,7 +826,7 @@ impl LeadsScreen {
         self.ask(LeadsCommand::Copy(id));
     }
 
-    fn copied(&mut self, result: Result<Option<Lead>, String>) {
+    fn copied(&mut self, result: Result<Option<Box<Lead>>, String>) {
         self.copying = false;
         match result {
             // As in 1C, the copy is a new, unsaved lead: nothing is written (or exported to
