@@ -10,6 +10,7 @@ use egui_kittest::Harness;
 use jiff::civil::Date;
 use skvoz::app::{App, AppOptions, AppState, Command, Preset};
 use skvoz::store::SledStore;
+use skvoz::ui::Window;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -21,7 +22,7 @@ const TODAY: Date = Date::constant(2026, 11, 24);
 mod support_facts;
 use support_facts::facts;
 
-fn wait(h: &mut Harness<'static, App>) {
+fn wait(h: &mut Harness<'static, Window>) {
     let start = Instant::now();
     loop {
         h.step();
@@ -36,8 +37,8 @@ fn options() -> AppOptions {
     AppOptions { today: Some(TODAY), state: AppState::default(), ..AppOptions::default() }
 }
 
-fn harness(app: App) -> Harness<'static, App> {
-    Harness::builder().with_size([1280.0, 800.0]).build_ui_state(|ui, app: &mut App| app.ui(ui), app)
+fn harness(app: App) -> Harness<'static, Window> {
+    Harness::builder().with_size([1280.0, 800.0]).build_ui_state(|ui, w: &mut Window| w.ui(ui), Window::new(app))
 }
 
 /// The child process: start-up to the first report, then the memory with the dashboard up.

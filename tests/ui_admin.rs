@@ -15,9 +15,10 @@ use skvoz::domain::{
 use skvoz::report::fmt_count;
 use skvoz::roistat::{SchedulerConfig, SourceState};
 use skvoz::store::SledStore;
+use skvoz::ui::Window;
 use std::time::Duration;
 
-fn open(store: &SledStore, page: Page) -> Harness<'static, App> {
+fn open(store: &SledStore, page: Page) -> Harness<'static, Window> {
     let options = AppOptions {
         today: Some(TODAY),
         file_picker: Box::new(FolderPicker(std::env::temp_dir())),
@@ -35,7 +36,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// Focuses a text field by its label and types into it.
-fn type_into(h: &mut Harness<'static, App>, label: &str, text: &str) {
+fn type_into(h: &mut Harness<'static, Window>, label: &str, text: &str) {
     h.get_by_label(label).click();
     h.run_steps(2);
     h.get_by_label(label).type_text(text);
@@ -43,12 +44,12 @@ fn type_into(h: &mut Harness<'static, App>, label: &str, text: &str) {
 }
 
 /// The scheduler's state of a source's load.
-fn load_state(h: &Harness<'static, App>, id: u64) -> SourceState {
+fn load_state(h: &Harness<'static, Window>, id: u64) -> SourceState {
     h.state().services.scheduler.as_ref().expect("scheduler started").progress().remove(&id).unwrap_or_default()
 }
 
 /// Starts the app's scheduler with short waits, as the window does with the real ones.
-fn start_scheduler(h: &mut Harness<'static, App>) {
+fn start_scheduler(h: &mut Harness<'static, Window>) {
     h.state_mut().start_scheduler(SchedulerConfig { tick: Duration::from_millis(50), sync: support::fast_options() });
 }
 
@@ -266,7 +267,7 @@ fn a_new_listen_address_restarts_the_service_inside_the_window() {
             service::LOGIN
         )
     };
-    let listening_on = |h: &Harness<'static, App>, port: u16| {
+    let listening_on = |h: &Harness<'static, Window>, port: u16| {
         h.state().bg.service.as_ref().is_some_and(|s| {
             let s = s.borrow();
             s.state == skvoz::app::status::ServiceState::Listening && s.address.contains(&format!(":{port}/"))

@@ -48,16 +48,15 @@ impl App {
                     self.state.page = page;
                 }
             }
+            // The window opens the source's form (its own view state); here only the page.
             Command::OpenReconciliation(source_id) => {
                 if !self.pages().contains(&Page::Sources) {
                     self.message = Some(Message::Info(
                         "Сверку с Roistat открывает администратор: «Источники» → «Источники получения аналитики»"
                             .into(),
                     ));
-                } else if let Some(source) = self.lists.analytics_sources.iter().find(|s| s.id == source_id) {
+                } else if self.lists.analytics_sources.iter().any(|s| s.id == source_id) {
                     self.state.page = Page::Sources;
-                    self.admin.sources_tab = Some(crate::ui::admin::SourcesTab::Analytics);
-                    self.admin.analytics.edit(source.clone());
                 }
             }
             Command::SetPreset(preset) => {

@@ -160,9 +160,6 @@ impl App {
             || self.export_running
             || self.lists_loading
             || self.bg.is_working()
-            || self.leads_screen.as_ref().is_some_and(|s| s.is_busy())
-            || self.calls_screen.as_ref().is_some_and(|s| s.is_busy())
-            || self.admin.is_busy()
             || self.is_loading()
     }
 
@@ -172,8 +169,10 @@ impl App {
         self.dashboard.sorted_rows = rows;
     }
 
-    /// Applies what background work reported. Call at the start of a frame.
-    pub fn poll_events(&mut self) {
+    /// Applies what background work reported; hands back what is the screens' (their answers,
+    /// and every change in the store). Call at the start of a frame.
+    pub fn poll_events(&mut self) -> Vec<AppEvent> {
+        let mut for_screens = Vec::new();
         let mut facts_changed = false;
         let mut lists_changed = false;
         let mut users_changed = false;
@@ -195,7 +194,7 @@ impl App {
                             lists_changed = true
                         }
                     }
-                    self.tell_screens(change);
+                    for_screens.push(AppEvent::Changed(change));
                 }
                 AppEvent::Started(result) => match result {
                     Ok(startup) => {
@@ -278,16 +277,7 @@ impl App {
                     }
                 }
                 AppEvent::StatusChanged => {}
-                event @ AppEvent::Leads(_) => {
-                    if let Some(screen) = &mut self.leads_screen {
-                        screen.on_event(event, &mut self.commands);
-                    }
-                }
-                event @ AppEvent::Calls(_) => {
-                    if let Some(screen) = &mut self.calls_screen {
-                        screen.on_event(event, &mut self.commands);
-                    }
-                }
+                event @ (AppEvent::Leads(_) | AppEvent::Calls(_)) => for_screens.push(event),
             }
         }
         if facts_changed && self.started {
@@ -301,13 +291,6 @@ impl App {
         if users_changed && self.started {
             self.refresh_users();
         }
-        // Checks and loads started on the admin pages finish even while another page is shown.
-        self.admin.poll();
-    }
-
-    fn tell_screens(&mut self, change: Change) {
-        for screen in [&mut self.leads_screen, &mut self.calls_screen].into_iter().flatten() {
-            screen.on_event(AppEvent::Changed(change.clone()), &mut self.commands);
-        }
+        for_screens
     }
 }

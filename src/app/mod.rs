@@ -5,8 +5,9 @@
 //! channel, the change feed).
 //!
 //! The window (`ui/`) draws from [`App`] and pushes [`Command`]s; it never touches the store or
-//! waits for anything. Screens that keep their own state implement [`Screen`]: the app holds them,
-//! hands them their events and runs their commands.
+//! waits for anything. Screens that keep their own state live in `ui/` and implement [`Screen`]:
+//! [`App::poll_events`] hands back the events that are theirs, [`App::run_commands`] runs what they
+//! pushed. `app` never imports `ui`.
 
 mod background;
 pub mod command;
@@ -131,8 +132,8 @@ pub struct Lists {
     pub service_address: String,
 }
 
-/// A screen that keeps its own state between frames: `ui/` implements it, the app holds it,
-/// hands it its events and runs the commands it pushes.
+/// A screen that keeps its own state between frames: `ui/` implements and holds it; the app's
+/// events that are the screen's go to it, and the commands it pushes run like any other.
 pub trait Screen {
     fn ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>);
     /// An answer to the screen's command, or a change in the store.
@@ -172,11 +173,6 @@ pub struct App {
     /// Asked for before the first load arrived.
     go_to_start_page: bool,
     empty_of_work: Option<bool>,
-    /// The admin screens' view state (forms, filters, background checks).
-    pub admin: crate::ui::admin::AdminScreens,
-    /// The leads workspace, made on the first visit and kept with its filters and open form.
-    pub leads_screen: Option<Box<dyn Screen>>,
-    pub calls_screen: Option<Box<dyn Screen>>,
     /// The HTTP service and the scheduled load; started by the window, not by tests.
     pub services: services::Services,
 }
@@ -190,7 +186,6 @@ impl App {
             .ok_or_else(|| StoreError::Invalid("окно пока работает только со встроенным хранилищем".into()))?;
         let bg = Background::new(&store)?;
         let today = options.today.unwrap_or_else(|| jiff::Zoned::now().date());
-        let admin = crate::ui::admin::AdminScreens::new(&sled);
         let app = App {
             store,
             sled,
@@ -212,9 +207,6 @@ impl App {
             started: false,
             go_to_start_page: false,
             empty_of_work: None,
-            admin,
-            leads_screen: None,
-            calls_screen: None,
             services: services::Services::default(),
         };
         let store = app.store.clone();

@@ -9,6 +9,7 @@ pub mod shell;
 pub mod widgets;
 
 use crate::app::{App, AppOptions, AppState};
+pub use shell::Window;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -52,7 +53,7 @@ pub fn run_window(data_dir: &Path) -> anyhow::Result<ExitCode> {
             let mut app = App::new(store, AppOptions { state, ..AppOptions::default() })?;
             app.go_to_start_page();
             app.start_services();
-            Ok(Box::new(Window { app }))
+            Ok(Box::new(Window::new(app)))
         }),
     );
     match result {
@@ -70,13 +71,9 @@ fn window_icon() -> egui::IconData {
         .unwrap_or_default()
 }
 
-struct Window {
-    app: App,
-}
-
 impl eframe::App for Window {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        self.app.ui(ui);
+        Window::ui(self, ui);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

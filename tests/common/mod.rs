@@ -6,6 +6,7 @@ use egui_kittest::kittest::Queryable;
 use jiff::civil::Date;
 use skvoz::app::{App, AppOptions, AppState, ExportFormat, FilePicker};
 use skvoz::store::SledStore;
+use skvoz::ui::Window;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -40,15 +41,16 @@ pub fn app(setup: &Setup, state: AppState) -> App {
     App::new(setup.store.clone().into(), options).unwrap()
 }
 
-pub fn harness(app: App) -> Harness<'static, App> {
-    let mut h = Harness::builder().with_size([1400.0, 1300.0]).build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+pub fn harness(app: App) -> Harness<'static, Window> {
+    let mut h =
+        Harness::builder().with_size([1400.0, 1300.0]).build_ui_state(|ui, w: &mut Window| w.ui(ui), Window::new(app));
     wait(&mut h);
     h
 }
 
 /// Steps frames until background work the screen waits for has arrived and nothing new started
 /// for a few frames (a page opened by a click asks for its data on its first frame).
-pub fn wait(h: &mut Harness<'static, App>) {
+pub fn wait(h: &mut Harness<'static, Window>) {
     let start = Instant::now();
     let mut idle = 0;
     while idle < 3 {
@@ -64,7 +66,7 @@ pub fn wait(h: &mut Harness<'static, App>) {
 }
 
 /// Steps frames until `cond` holds (bounded).
-pub fn until(h: &mut Harness<'static, App>, what: &str, cond: impl Fn(&Harness<'static, App>) -> bool) {
+pub fn until(h: &mut Harness<'static, Window>, what: &str, cond: impl Fn(&Harness<'static, Window>) -> bool) {
     let start = Instant::now();
     loop {
         h.step();
@@ -78,11 +80,11 @@ pub fn until(h: &mut Harness<'static, App>, what: &str, cond: impl Fn(&Harness<'
 }
 
 /// Clicks a button by its label and waits for what it started.
-pub fn click(h: &mut Harness<'static, App>, label: &str) {
+pub fn click(h: &mut Harness<'static, Window>, label: &str) {
     h.get_by_role_and_label(egui::Role::Button, label).click();
     wait(h);
 }
 
-pub fn has_label(h: &Harness<'static, App>, label: &str) -> bool {
+pub fn has_label(h: &Harness<'static, Window>, label: &str) -> bool {
     h.query_by_label(label).is_some()
 }

@@ -1,9 +1,9 @@
 //! «Источники получения аналитики»: key, project, schedule, «Загрузить сейчас» with progress.
 
 use super::{AdminEvent, error_label, note, ok_label, secret_row, text_row};
-use crate::app::App;
 use crate::domain::{AnalyticsSource, Secret};
 use crate::roistat::{ClientConfig, Project, RoistatClient, RunNowError, SourceState, project_zone};
+use crate::ui::Window;
 use egui::RichText;
 use std::collections::{BTreeMap, HashSet};
 
@@ -96,13 +96,14 @@ fn opt_time(t: Option<jiff::Timestamp>) -> String {
     t.map(super::time).unwrap_or_else(|| "—".into())
 }
 
-pub fn ui(ui: &mut egui::Ui, app: &mut App) {
+pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     // The loads run in the scheduler, whoever started them; the screen shows its states.
-    let loads: BTreeMap<u64, SourceState> = app.services.scheduler.as_ref().map(|s| s.progress()).unwrap_or_default();
+    let loads: BTreeMap<u64, SourceState> =
+        app.app.services.scheduler.as_ref().map(|s| s.progress()).unwrap_or_default();
     let is_running = |id: u64| loads.get(&id).is_some_and(|s| s.running);
     let screen = &mut app.admin.analytics;
     if !screen.loaded || screen.stale {
-        screen.load(&app.sled);
+        screen.load(&app.app.sled);
     }
     screen.cancelling.retain(|id| is_running(*id));
     if screen.list.is_empty() {
@@ -195,7 +196,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
             Secret::new(screen.api_key.trim()),
             form.project.trim(),
         );
-        app.admin.tasks.spawn(&app.bg, async move {
+        app.admin.tasks.spawn(&app.app.bg, async move {
             let result = match RoistatClient::new(config) {
                 Ok(client) => client.projects().await.map_err(|e| e.to_string()),
                 Err(e) => Err(e.to_string()),
@@ -228,7 +229,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
                 .clicked();
         }
     });
-    if cancel && app.services.scheduler.as_ref().is_some_and(|s| s.cancel(form.id)) {
+    if cancel && app.app.services.scheduler.as_ref().is_some_and(|s| s.cancel(form.id)) {
         screen.cancelling.insert(form.id);
     }
     if delete {
@@ -251,7 +252,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         match answer {
             Some(true) => {
                 screen.confirm_delete = false;
-                match app.sled.delete::<AnalyticsSource>(form.id) {
+                match app.app.sled.delete::<AnalyticsSource>(form.id) {
                     Ok(()) => {
                         screen.form = None;
                         screen.error = None;
@@ -282,7 +283,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
             screen.error = Some(e.to_string());
             load_now = false;
         } else {
-            match app.sled.put(form.clone()) {
+            match app.app.sled.put(form.clone()) {
                 Ok(saved) => {
                     *form = saved;
                     screen.error = None;
@@ -296,7 +297,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         }
     }
     if load_now {
-        let started = match &app.services.scheduler {
+        let started = match &app.app.services.scheduler {
             Some(scheduler) => scheduler.run_now(form.id),
             None => Err(RunNowError::Stopped),
         };
@@ -308,7 +309,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         }
     }
     // A load started just now shows from this frame on.
-    let state = app.services.scheduler.as_ref().and_then(|s| s.progress().remove(&form.id));
+    let state = app.app.services.scheduler.as_ref().and_then(|s| s.progress().remove(&form.id));
     if let Some(state) = &state
         && form.id != 0
     {
@@ -349,8 +350,8 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
 }
 
 /// «Сверка с Roistat»: the proxy leads Roistat sent, matched with ours, and the missing ones to create.
-fn reconciliation_ui(ui: &mut egui::Ui, app: &mut App) {
-    let (screen, tasks, bg, store) = (&mut app.admin.analytics, &mut app.admin.tasks, &app.bg, &app.sled);
+fn reconciliation_ui(ui: &mut egui::Ui, app: &mut Window) {
+    let (screen, tasks, bg, store) = (&mut app.admin.analytics, &mut app.admin.tasks, &app.app.bg, &app.app.sled);
     let Some(form) = screen.form.as_ref() else { return };
     let source_id = form.id;
     ui.label(RichText::new("Сверка с Roistat").strong());

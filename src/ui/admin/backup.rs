@@ -2,7 +2,7 @@
 //! `skvoz restore`, run in the background so the window never waits for the disk.
 
 use super::{AdminEvent, error_label, note, ok_label};
-use crate::app::App;
+use crate::ui::Window;
 use std::path::PathBuf;
 
 #[derive(Default)]
@@ -35,8 +35,8 @@ impl BackupScreen {
     }
 }
 
-pub fn ui(ui: &mut egui::Ui, app: &mut App) {
-    let today = app.today;
+pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
+    let today = app.app.today;
     let screen = &mut app.admin.backup;
     if screen.save_path.is_empty() {
         screen.save_path = default_backup_path(today).display().to_string();
@@ -147,15 +147,15 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
 
 /// Runs a backup or a restore on the background pool; its outcome comes back as an event.
 fn run(
-    app: &mut App,
+    app: &mut Window,
     path: PathBuf,
     job: impl FnOnce(&crate::store::SledStore, &std::path::Path) -> Result<String, String> + Send + 'static,
 ) {
-    let store = app.sled.clone();
+    let store = app.app.sled.clone();
     app.admin.backup.running = true;
     app.admin.backup.result = None;
     app.admin.tasks.spawn_blocking(
-        &app.bg,
+        &app.app.bg,
         move || AdminEvent::Backup(job(&store, &path)),
         |e| AdminEvent::Backup(Err(e)),
     );

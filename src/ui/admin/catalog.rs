@@ -2,8 +2,8 @@
 //! groups, and «Использовать сквозную аналитику», which creates the service fields.
 
 use super::{error_label, note, ok_label, text_row};
-use crate::app::App;
 use crate::domain::{DevNameError, ExtraField, FieldKind, Status, StatusGroup, validate_dev_name};
+use crate::ui::Window;
 use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 
@@ -61,18 +61,18 @@ impl CatalogScreen {
     }
 }
 
-pub fn ui(ui: &mut egui::Ui, app: &mut App) {
+pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     let screen = &mut app.admin.catalog;
     if !screen.loaded || screen.stale {
-        screen.load(&app.sled);
+        screen.load(&app.app.sled);
     }
     ui.heading("Доп. реквизиты и статусы");
     let mut enabled = screen.analytics_enabled;
     if ui.checkbox(&mut enabled, "Использовать сквозную аналитику").changed() {
-        let result = app.sled.service_settings().and_then(|mut s| {
+        let result = app.app.sled.service_settings().and_then(|mut s| {
             s.analytics_enabled = enabled;
-            app.sled.put_service_settings(&s)?;
-            if enabled { app.sled.ensure_schema() } else { Ok(0) }
+            app.app.sled.put_service_settings(&s)?;
+            if enabled { app.app.sled.ensure_schema() } else { Ok(0) }
         });
         match result {
             Ok(created) => {
@@ -82,7 +82,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
                     0 => "Служебные реквизиты и статусы на месте.".to_string(),
                     n => format!("Создано недостающих реквизитов и статусов: {n}"),
                 });
-                screen.load(&app.sled);
+                screen.load(&app.app.sled);
             }
             Err(e) => screen.error = Some(e.to_string()),
         }
@@ -201,7 +201,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
                 return Ok(());
             }
             status.order = order;
-            app.sled.put(status.clone()).map(|_| ())
+            app.app.sled.put(status.clone()).map(|_| ())
         });
         match saved {
             Ok(()) => {
@@ -212,7 +212,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         }
     }
     if let Some(status) = delete {
-        match app.sled.status_use_count(status.id) {
+        match app.app.sled.status_use_count(status.id) {
             Ok(0) => screen.confirm_delete_status = Some(status),
             Ok(n) => {
                 screen.error = Some(format!(
@@ -227,7 +227,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         ui.horizontal(|ui| {
             ui.label(format!("Удалить статус «{}»?", status.name));
             if ui.button("Да, удалить").clicked() {
-                match app.sled.delete::<Status>(status.id) {
+                match app.app.sled.delete::<Status>(status.id) {
                     Ok(()) => {
                         screen.error = None;
                         screen.info = Some(format!("Статус «{}» удалён", status.name));
@@ -274,7 +274,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
             if form.name.is_empty() {
                 screen.error = Some("Укажите наименование статуса".into());
             } else {
-                match app.sled.put(form.clone()) {
+                match app.app.sled.put(form.clone()) {
                     Ok(_) => {
                         close = true;
                         screen.error = None;
@@ -292,7 +292,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     }
 }
 
-fn field_form_ui(ui: &mut egui::Ui, app: &mut App) {
+fn field_form_ui(ui: &mut egui::Ui, app: &mut Window) {
     let screen = &mut app.admin.catalog;
     let dev_error = screen.dev_name_error();
     let Some(form) = screen.field_form.as_mut() else { return };
@@ -333,7 +333,7 @@ fn field_form_ui(ui: &mut egui::Ui, app: &mut App) {
         } else if form.name.is_empty() {
             screen.error = Some("Укажите наименование доп. реквизита".into());
         } else {
-            match app.sled.put(form.clone()) {
+            match app.app.sled.put(form.clone()) {
                 Ok(_) => {
                     screen.error = None;
                     close = true;
@@ -344,7 +344,7 @@ fn field_form_ui(ui: &mut egui::Ui, app: &mut App) {
         }
     }
     if delete {
-        match app.sled.delete::<ExtraField>(form.id) {
+        match app.app.sled.delete::<ExtraField>(form.id) {
             Ok(()) => close = true,
             Err(e) => screen.error = Some(e.to_string()),
         }

@@ -6,10 +6,11 @@
 //! also in the background. New entries arrive on `ExchangeLogged` and are put on top.
 
 use super::{AdminEvent, Tasks, note};
-use crate::app::{App, Background};
+use crate::app::Background;
 use crate::domain::{ExchangeEntry, ExchangeFilter, MASK, Outcome, is_secret_param};
 use crate::report::fmt_count;
 use crate::store::{ExchangeScan, SledStore};
+use crate::ui::Window;
 use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 use std::collections::{HashMap, HashSet};
@@ -366,21 +367,21 @@ fn duration(micros: u64) -> String {
     if micros >= 1_000_000 { format!("{:.1} с", micros as f64 / 1e6) } else { format!("{} мс", micros / 1000) }
 }
 
-pub fn ui(ui: &mut egui::Ui, app: &mut App) {
+pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     let screen = &mut app.admin.exchange;
     let tasks = &mut app.admin.tasks;
     ui.heading("Журнал обмена");
     note(ui, "Каждый запрос Roistat к HTTP-сервису: время, действие, результат, длительность, ошибка. Секреты скрыты.");
     filters_ui(ui, screen);
     if screen.applied.as_ref() != Some(&screen.chosen()) {
-        screen.search(&app.sled, tasks, &app.bg);
+        screen.search(&app.app.sled, tasks, &app.app.bg);
     } else if screen.scanned && screen.stale && !screen.refreshing {
-        screen.read_fresh(&app.sled, tasks, &app.bg);
+        screen.read_fresh(&app.app.sled, tasks, &app.app.bg);
     }
     if let Some(e) = &screen.error {
         super::error_label(ui, e);
     }
-    let total = app.sled.exchange_count();
+    let total = app.app.sled.exchange_count();
     let filtered = screen.applied.as_ref().is_some_and(|c| *c != Chosen::default());
     let mut go_newest = false;
     let mut go_oldest = false;
@@ -498,7 +499,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         .inner;
     screen.offset = output.state.clamped_offset().y;
     if let Some((first, last)) = in_view {
-        screen.read_rows(first, last, &app.sled, tasks, &app.bg);
+        screen.read_rows(first, last, &app.app.sled, tasks, &app.app.bg);
     }
     if let Some(id) = pick {
         screen.selected = match &screen.selected {

@@ -1,11 +1,11 @@
 //! «Источники получения заявок»: the list and the form, with the telephony light.
 
 use super::{AdminEvent, SourcesTab, copy_button, error_label, note, ok_label, secret_row, text_row};
-use crate::app::App;
 use crate::domain::{
     LeadSource, Light, Responsible, Role, Secret, Telephony, User, roistat_service_address,
     validate_publication_address,
 };
+use crate::ui::Window;
 use egui::RichText;
 
 #[derive(Default)]
@@ -98,10 +98,10 @@ fn responsible_title(r: Option<Responsible>, users: &[User]) -> String {
     }
 }
 
-pub fn ui(ui: &mut egui::Ui, app: &mut App) {
+pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     let screen = &mut app.admin.lead_sources;
     if !screen.loaded || screen.stale {
-        screen.load(&app.sled);
+        screen.load(&app.app.sled);
     }
     if screen.list.is_empty() {
         ui.label("Не настроено ни одного источника получения заявок.");
@@ -124,7 +124,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     }
     ui.separator();
     let address_error = screen.address_error();
-    let users = &app.users;
+    let users = &app.app.users;
     let mut go_telephony = false;
     let mut check_clicked = false;
     let mut deleted = false;
@@ -206,7 +206,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
             if form.name.is_empty() {
                 screen.error = Some("Укажите наименование источника".into());
             } else {
-                match app.sled.put(form.clone()) {
+                match app.app.sled.put(form.clone()) {
                     Ok(saved) => {
                         *form = saved;
                         screen.error = None;
@@ -221,7 +221,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
             check_clicked = true;
         }
         if form.id != 0 && ui.button("Удалить").clicked() {
-            match app.sled.delete::<LeadSource>(form.id) {
+            match app.app.sled.delete::<LeadSource>(form.id) {
                 Ok(()) => deleted = true,
                 Err(e) => screen.error = Some(e.to_string()),
             }
@@ -246,14 +246,14 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     if check_clicked && let Some(form) = &screen.form {
         screen.check = None;
         let address = roistat_service_address(form.publication_address.trim());
-        match app.sled.service_settings() {
+        match app.app.sled.service_settings() {
             Ok(s) => {
                 let url = format!(
                     "{address}?user={}&token={}",
                     s.login,
                     crate::service::auth::token(&s.login, s.password.expose())
                 );
-                app.admin.tasks.spawn(&app.bg, async move {
+                app.admin.tasks.spawn(&app.app.bg, async move {
                     // The message names the address, never the token.
                     let result = crate::service::check_published(&url).await;
                     AdminEvent::LeadSourceChecked(result.map_err(|e| e.to_string().replace(&url, &address)))

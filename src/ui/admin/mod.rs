@@ -18,10 +18,11 @@ pub mod service_settings;
 pub mod telephony;
 pub mod users;
 
-use crate::app::{App, Background};
+use crate::app::Background;
 use crate::domain::CheckResult;
 use crate::roistat::Project;
 use crate::store::StoreEvent;
+use crate::ui::Window;
 use egui::RichText;
 use std::sync::mpsc;
 
@@ -183,13 +184,14 @@ impl AdminScreens {
 }
 
 /// «Источники»: lead sources, telephony, analytics sources.
-pub fn sources_ui(ui: &mut egui::Ui, app: &mut App) {
+pub fn sources_ui(ui: &mut egui::Ui, app: &mut Window) {
     app.admin.poll();
     ui.heading("Источники");
-    let tab = *app.admin.sources_tab.get_or_insert_with(|| match app.sled.list::<crate::domain::AnalyticsSource>() {
-        Ok(list) if list.is_empty() => SourcesTab::Analytics,
-        _ => SourcesTab::LeadSources,
-    });
+    let tab =
+        *app.admin.sources_tab.get_or_insert_with(|| match app.app.sled.list::<crate::domain::AnalyticsSource>() {
+            Ok(list) if list.is_empty() => SourcesTab::Analytics,
+            _ => SourcesTab::LeadSources,
+        });
     ui.horizontal(|ui| {
         for (tab, title) in [
             (SourcesTab::LeadSources, "Источники получения заявок"),
@@ -210,19 +212,19 @@ pub fn sources_ui(ui: &mut egui::Ui, app: &mut App) {
 }
 
 /// «Доп. реквизиты и статусы».
-pub fn catalog_ui(ui: &mut egui::Ui, app: &mut App) {
+pub fn catalog_ui(ui: &mut egui::Ui, app: &mut Window) {
     app.admin.poll();
     egui::ScrollArea::vertical().id_salt("catalog_scroll").show(ui, |ui| catalog::ui(ui, app));
 }
 
 /// «Журнал обмена».
-pub fn exchange_ui(ui: &mut egui::Ui, app: &mut App) {
+pub fn exchange_ui(ui: &mut egui::Ui, app: &mut Window) {
     app.admin.poll();
     exchange_log::ui(ui, app);
 }
 
 /// «Настройки»: the HTTP service, users, the store.
-pub fn settings_ui(ui: &mut egui::Ui, app: &mut App) {
+pub fn settings_ui(ui: &mut egui::Ui, app: &mut Window) {
     app.admin.poll();
     egui::ScrollArea::vertical().id_salt("settings_scroll").show(ui, |ui| {
         service_settings::ui(ui, app);
@@ -232,10 +234,10 @@ pub fn settings_ui(ui: &mut egui::Ui, app: &mut App) {
         ui.label(RichText::new("Хранилище").strong());
         egui::Grid::new("store_info").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
             ui.label("Хранилище:");
-            ui.label(app.location());
+            ui.label(app.app.location());
             ui.end_row();
             ui.label("Фактов аналитики:");
-            ui.label(crate::report::fmt_count(app.lists.fact_count as u64));
+            ui.label(crate::report::fmt_count(app.app.lists.fact_count as u64));
             ui.end_row();
         });
         ui.add_space(12.0);

@@ -2,8 +2,9 @@
 //! order date, the trusted proxies, the connection caps, and what to paste into Roistat's «Своя CRM».
 
 use super::{AdminEvent, copy_button, error_label, note, ok_label, secret_row, text_row};
-use crate::app::{App, Command};
+use crate::app::Command;
 use crate::domain::{Secret, ServiceSettings};
+use crate::ui::Window;
 use egui::RichText;
 
 /// The exchange log's size is set in megabytes.
@@ -52,10 +53,10 @@ impl SettingsScreen {
     }
 }
 
-pub fn ui(ui: &mut egui::Ui, app: &mut App) {
+pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     let screen = &mut app.admin.settings;
     if screen.form.is_none() || (screen.stale && !screen.dirty) {
-        screen.load(&app.sled);
+        screen.load(&app.app.sled);
     }
     screen.stale = false;
     ui.heading("Настройки HTTP-сервиса");
@@ -139,10 +140,10 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     let mut commands = Vec::new();
     ui.horizontal(|ui| {
         if ui.add_enabled(screen.dirty, egui::Button::new("Сохранить")).clicked() {
-            save(screen, &app.sled, &mut commands);
+            save(screen, &app.app.sled, &mut commands);
         }
         if screen.dirty && ui.button("Отменить изменения").clicked() {
-            screen.load(&app.sled);
+            screen.load(&app.app.sled);
         }
     });
     if let Some(e) = &screen.error {
@@ -153,7 +154,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
 
     ui.add_space(12.0);
     roistat_block(ui, app);
-    app.commands.extend(commands);
+    app.app.commands.extend(commands);
 }
 
 fn save(screen: &mut SettingsScreen, store: &crate::store::SledStore, commands: &mut Vec<Command>) {
@@ -215,8 +216,8 @@ fn save(screen: &mut SettingsScreen, store: &crate::store::SledStore, commands: 
 }
 
 /// «Что указать в Roistat»: the exact values for «Своя CRM», each with a copy button.
-fn roistat_block(ui: &mut egui::Ui, app: &mut App) {
-    let (screen, tasks, bg) = (&mut app.admin.settings, &mut app.admin.tasks, &app.bg);
+fn roistat_block(ui: &mut egui::Ui, app: &mut Window) {
+    let (screen, tasks, bg) = (&mut app.admin.settings, &mut app.admin.tasks, &app.app.bg);
     let Some(form) = screen.form.as_ref() else { return };
     let url = screen.url();
     let login = form.login.clone();

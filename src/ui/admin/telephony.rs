@@ -1,8 +1,8 @@
 //! «Телефония»: provider, PBX address, login, secret, and «Проверить»; the light follows.
 
 use super::{AdminEvent, error_label, note, ok_label, secret_row, text_row};
-use crate::app::App;
 use crate::domain::{CheckResult, Secret, Telephony};
+use crate::ui::Window;
 
 #[derive(Default)]
 pub struct TelephonyScreen {
@@ -71,10 +71,10 @@ async fn check(address: String) -> CheckResult {
     }
 }
 
-pub fn ui(ui: &mut egui::Ui, app: &mut App) {
+pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     let screen = &mut app.admin.telephony;
     if screen.form.is_none() || (screen.stale && !screen.checking) {
-        screen.load(&app.sled);
+        screen.load(&app.app.sled);
     }
     note(ui, "Светофор у «Использовать звонки» показывает, настроена ли телефония и прошла ли её проверка.");
     let Some(form) = screen.form.as_mut() else {
@@ -108,7 +108,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         if check_now {
             form.last_check = None;
         }
-        match app.sled.put_telephony(form) {
+        match app.app.sled.put_telephony(form) {
             Ok(()) => {
                 screen.error = None;
                 screen.saved = save;
@@ -122,7 +122,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         } else {
             screen.checking = true;
             let address = form.address.clone();
-            app.admin.tasks.spawn(&app.bg, async move { AdminEvent::TelephonyChecked(check(address).await) });
+            app.admin.tasks.spawn(&app.app.bg, async move { AdminEvent::TelephonyChecked(check(address).await) });
         }
     }
     if let Some(c) = &form.last_check {
