@@ -41,7 +41,7 @@ impl Window {
         self.app.is_busy()
             || self.admin.is_busy()
             || self.leads.as_ref().is_some_and(|s| s.is_busy())
-            || self.calls.as_ref().is_some_and(|s| Screen::is_busy(s))
+            || self.calls.as_ref().is_some_and(Screen::is_busy)
     }
 
     /// Hands the screens what is theirs.
