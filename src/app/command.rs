@@ -3,6 +3,7 @@
 //! [`AppEvent`]s through one channel (each followed by a repaint). Changes in the store arrive the
 //! same way, as [`AppEvent::Changed`].
 
+use super::admin::{AdminCommand, AdminEvent};
 use super::state::{ExportFormat, Page, ThemeChoice};
 use super::{Lists, period::Preset};
 use crate::domain::{Call, Client, ExtraField, Lead, LeadId, LeadSource, Level, Status, User};
@@ -13,7 +14,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 
 /// What the screens ask for.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum Command {
     Navigate(Page),
     SetPreset(Preset),
@@ -39,6 +40,8 @@ pub enum Command {
     Leads(LeadsCommand),
     /// The calls journal; answered by [`AppEvent::Calls`].
     LoadCalls,
+    /// Background work of the admin screens; answered by [`AppEvent::Admin`].
+    Admin(AdminCommand),
 }
 
 /// Store work of the leads workspace.
@@ -211,4 +214,5 @@ pub enum AppEvent {
     Leads(LeadsEvent),
     /// The calls journal: calls newest first, and their leads.
     Calls(Result<(Vec<Call>, Vec<Lead>), String>),
+    Admin(AdminEvent),
 }

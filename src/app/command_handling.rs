@@ -23,6 +23,10 @@ pub(super) fn run_store_work(bg: &Background, command: &Command) -> bool {
             };
             AppEvent::Calls(loaded.await.map_err(|e| e.to_string()))
         }),
+        Command::Admin(c) => {
+            let c = c.clone();
+            bg.answer(async move { AppEvent::Admin(super::admin::run(store, c).await) });
+        }
         _ => return false,
     }
     true
@@ -134,7 +138,7 @@ impl App {
                     ));
                 }
             }
-            Command::Leads(_) | Command::LoadCalls => {}
+            Command::Leads(_) | Command::LoadCalls | Command::Admin(_) => {}
         }
     }
 

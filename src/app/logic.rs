@@ -277,7 +277,7 @@ impl App {
                     }
                 }
                 AppEvent::StatusChanged => {}
-                event @ (AppEvent::Leads(_) | AppEvent::Calls(_)) => for_screens.push(event),
+                event @ (AppEvent::Leads(_) | AppEvent::Calls(_) | AppEvent::Admin(_)) => for_screens.push(event),
             }
         }
         if facts_changed && self.started {

@@ -1,6 +1,7 @@
 //! Everything between the window and the world, split as rerun splits its app: [`state`] (what
 //! survives a restart), [`command`] (what screens ask for and what comes back), `command_handling`
-//! (running commands: view changes here, store work on the background runtime), `logic` (applying
+//! (running commands: view changes here, store work on the background runtime; [`admin`] and
+//! `leads` hold the screens' store work), `logic` (applying
 //! events, the first load, the dashboard's report) and `background` (the runtime, the one event
 //! channel, the change feed).
 //!
@@ -9,6 +10,7 @@
 //! [`App::poll_events`] hands back the events that are theirs, [`App::run_commands`] runs what they
 //! pushed. `app` never imports `ui`.
 
+pub mod admin;
 mod background;
 pub mod command;
 mod command_handling;

@@ -32,14 +32,12 @@ impl std::ops::DerefMut for Window {
 
 impl Window {
     pub fn new(app: App) -> Window {
-        let admin = super::admin::AdminScreens::new(&app.sled);
-        Window { app, admin, leads: None, calls: None }
+        Window { app, admin: super::admin::AdminScreens::default(), leads: None, calls: None }
     }
 
     /// Whether background work a screen waits for is under way (tests wait on it).
     pub fn is_busy(&self) -> bool {
         self.app.is_busy()
-            || self.admin.is_busy()
             || self.leads.as_ref().is_some_and(|s| s.is_busy())
             || self.calls.as_ref().is_some_and(Screen::is_busy)
     }
@@ -49,6 +47,7 @@ impl Window {
         for event in events {
             match event {
                 AppEvent::Changed(change) => {
+                    self.admin.changed(&change);
                     if let Some(screen) = &mut self.leads {
                         Screen::on_event(screen, AppEvent::Changed(change.clone()), &mut self.app.commands);
                     }
@@ -66,11 +65,11 @@ impl Window {
                         screen.on_event(event, &mut self.app.commands);
                     }
                 }
+                // Checks and loads started on the admin pages finish even while another page is shown.
+                AppEvent::Admin(event) => self.admin.answered(event),
                 _ => {}
             }
         }
-        // Checks and loads started on the admin pages finish even while another page is shown.
-        self.admin.poll();
     }
 
     /// The dashboard's reconciliation badge opens the source's form on «Источники».

@@ -1,8 +1,10 @@
 //! «Источники получения аналитики»: key, project, schedule, «Загрузить сейчас» with progress.
 
-use super::{AdminEvent, error_label, note, ok_label, secret_row, text_row};
+use super::{error_label, note, ok_label, secret_row, text_row};
+use crate::app::Command;
+use crate::app::admin::AdminCommand;
 use crate::domain::{AnalyticsSource, Secret};
-use crate::roistat::{ClientConfig, Project, RoistatClient, RunNowError, SourceState, project_zone};
+use crate::roistat::{Project, RunNowError, SourceState, project_zone};
 use crate::ui::Window;
 use egui::RichText;
 use std::collections::{BTreeMap, HashSet};
@@ -191,18 +193,11 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     if get_projects {
         screen.projects_loading = true;
         screen.projects_error = None;
-        let config = ClientConfig::new(
-            if form.api_base.trim().is_empty() { crate::domain::DEFAULT_API_BASE } else { form.api_base.trim() },
-            Secret::new(screen.api_key.trim()),
-            form.project.trim(),
-        );
-        app.admin.tasks.spawn(&app.app.bg, async move {
-            let result = match RoistatClient::new(config) {
-                Ok(client) => client.projects().await.map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            };
-            AdminEvent::Projects(result)
-        });
+        app.app.commands.push(Command::Admin(AdminCommand::Projects {
+            api_base: form.api_base.trim().to_string(),
+            api_key: Secret::new(screen.api_key.trim()),
+            project: form.project.trim().to_string(),
+        }));
     }
 
     let running = form.id != 0 && is_running(form.id);
@@ -351,7 +346,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
 
 /// «Сверка с Roistat»: the proxy leads Roistat sent, matched with ours, and the missing ones to create.
 fn reconciliation_ui(ui: &mut egui::Ui, app: &mut Window) {
-    let (screen, tasks, bg, store) = (&mut app.admin.analytics, &mut app.admin.tasks, &app.app.bg, &app.app.sled);
+    let (screen, commands) = (&mut app.admin.analytics, &mut app.app.commands);
     let Some(form) = screen.form.as_ref() else { return };
     let source_id = form.id;
     ui.label(RichText::new("Сверка с Roistat").strong());
@@ -422,29 +417,13 @@ fn reconciliation_ui(ui: &mut egui::Ui, app: &mut Window) {
     }
     if check {
         screen.reconciling = true;
-        let store = store.clone();
         let to = jiff::Zoned::now().date();
         let from = to.checked_sub(jiff::Span::new().days(6)).unwrap_or(to);
-        tasks.spawn(bg, async move {
-            let result = crate::roistat::reconcile_source(&store, source_id, from, to).await;
-            AdminEvent::Reconciled(
-                result.map(|r| format!("Сверка выполнена: нет у нас — {}", r.missing_count)).map_err(|e| e.to_string()),
-            )
-        });
+        commands.push(Command::Admin(AdminCommand::Reconcile { source_id, from, to }));
     }
     if let Some(roistat_id) = create {
         screen.reconciling = true;
-        let store = store.clone();
-        tasks.spawn(bg, async move {
-            let made =
-                tokio::task::spawn_blocking(move || crate::roistat::create_missing(&store, source_id, &roistat_id))
-                    .await;
-            AdminEvent::Reconciled(match made {
-                Ok(Ok(lead)) => Ok(format!("Создана заявка № {} «{}»", lead.number, lead.title)),
-                Ok(Err(e)) => Err(e.to_string()),
-                Err(e) => Err(format!("Заявка не создана: {e}")),
-            })
-        });
+        commands.push(Command::Admin(AdminCommand::CreateMissing { source_id, roistat_id }));
     }
 }
 

@@ -1,6 +1,8 @@
 //! «Источники получения заявок»: the list and the form, with the telephony light.
 
-use super::{AdminEvent, SourcesTab, copy_button, error_label, note, ok_label, secret_row, text_row};
+use super::{SourcesTab, copy_button, error_label, note, ok_label, secret_row, text_row};
+use crate::app::Command;
+use crate::app::admin::AdminCommand;
 use crate::domain::{
     LeadSource, Light, Responsible, Role, Secret, Telephony, User, roistat_service_address,
     validate_publication_address,
@@ -246,21 +248,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     if check_clicked && let Some(form) = &screen.form {
         screen.check = None;
         let address = roistat_service_address(form.publication_address.trim());
-        match app.app.sled.service_settings() {
-            Ok(s) => {
-                let url = format!(
-                    "{address}?user={}&token={}",
-                    s.login,
-                    crate::service::auth::token(&s.login, s.password.expose())
-                );
-                app.admin.tasks.spawn(&app.app.bg, async move {
-                    // The message names the address, never the token.
-                    let result = crate::service::check_published(&url).await;
-                    AdminEvent::LeadSourceChecked(result.map_err(|e| e.to_string().replace(&url, &address)))
-                });
-            }
-            Err(e) => screen.check = Some(Err(e.to_string())),
-        }
+        app.app.commands.push(Command::Admin(AdminCommand::CheckLeadSource { address }));
     }
     if go_telephony {
         app.admin.sources_tab = Some(SourcesTab::Telephony);

@@ -1,8 +1,9 @@
 //! «Настройки HTTP-сервиса»: publication, login, password, limits, anonymous mode, the minimum
 //! order date, the trusted proxies, the connection caps, and what to paste into Roistat's «Своя CRM».
 
-use super::{AdminEvent, copy_button, error_label, note, ok_label, secret_row, text_row};
+use super::{copy_button, error_label, note, ok_label, secret_row, text_row};
 use crate::app::Command;
+use crate::app::admin::AdminCommand;
 use crate::domain::{Secret, ServiceSettings};
 use crate::ui::Window;
 use egui::RichText;
@@ -217,7 +218,7 @@ fn save(screen: &mut SettingsScreen, store: &crate::store::SledStore, commands: 
 
 /// «Что указать в Roistat»: the exact values for «Своя CRM», each with a copy button.
 fn roistat_block(ui: &mut egui::Ui, app: &mut Window) {
-    let (screen, tasks, bg) = (&mut app.admin.settings, &mut app.admin.tasks, &app.app.bg);
+    let (screen, commands) = (&mut app.admin.settings, &mut app.app.commands);
     let Some(form) = screen.form.as_ref() else { return };
     let url = screen.url();
     let login = form.login.clone();
@@ -262,11 +263,7 @@ fn roistat_block(ui: &mut egui::Ui, app: &mut Window) {
             screen.check = None;
             let check_url = format!("{url}?user={}&token={}", login, crate::service::auth::token(&login, &password));
             let shown = url.clone();
-            tasks.spawn(bg, async move {
-                // The message names the address, never the token.
-                let result = crate::service::check_published(&check_url).await;
-                AdminEvent::ServiceChecked(result.map_err(|e| e.to_string().replace(&check_url, &shown)))
-            });
+            commands.push(Command::Admin(AdminCommand::CheckService { url: check_url, shown }));
         }
         match &screen.check {
             Some(Ok(())) => ok_label(ui, "OK"),

@@ -1,6 +1,8 @@
 //! «Телефония»: provider, PBX address, login, secret, and «Проверить»; the light follows.
 
-use super::{AdminEvent, error_label, note, ok_label, secret_row, text_row};
+use super::{error_label, note, ok_label, secret_row, text_row};
+use crate::app::Command;
+use crate::app::admin::AdminCommand;
 use crate::domain::{CheckResult, Secret, Telephony};
 use crate::ui::Window;
 
@@ -27,47 +29,17 @@ impl TelephonyScreen {
         self.stale = false;
     }
 
-    /// Stores the outcome on the saved settings at once (the light reads them), whatever page is shown.
-    pub(super) fn on_checked(&mut self, store: &crate::store::SledStore, result: CheckResult) {
+    /// The outcome of «Проверить», already stored with the settings by the app.
+    pub(super) fn on_checked(&mut self, result: Result<CheckResult, String>) {
         self.checking = false;
-        let saved = store.telephony().and_then(|mut stored| {
-            stored.last_check = Some(result.clone());
-            store.put_telephony(&stored)
-        });
-        if let Err(e) = saved {
-            self.error = Some(e.to_string());
+        match result {
+            Ok(result) => {
+                if let Some(form) = &mut self.form {
+                    form.last_check = Some(result);
+                }
+            }
+            Err(e) => self.error = Some(e),
         }
-        if let Some(form) = &mut self.form {
-            form.last_check = Some(result);
-        }
-    }
-}
-
-/// GETs the PBX address: any answer below 500 means it is reachable.
-async fn check(address: String) -> CheckResult {
-    let at = jiff::Timestamp::now();
-    let client = match reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build() {
-        Ok(c) => c,
-        Err(e) => {
-            return CheckResult {
-                at, ok: false, message: format!("Не удалось подготовить запрос: {e}")
-            };
-        }
-    };
-    match client.get(&address).send().await {
-        Ok(r) if r.status().as_u16() < 500 => {
-            CheckResult { at, ok: true, message: format!("HTTP {}", r.status().as_u16()) }
-        }
-        Ok(r) => CheckResult {
-            at,
-            ok: false,
-            message: format!("АТС ответила HTTP {}: проверьте адрес и состояние АТС", r.status().as_u16()),
-        },
-        Err(e) => CheckResult {
-            at,
-            ok: false,
-            message: format!("АТС по адресу {address} не отвечает ({e}): проверьте адрес и доступность сети"),
-        },
     }
 }
 
@@ -122,7 +94,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
         } else {
             screen.checking = true;
             let address = form.address.clone();
-            app.admin.tasks.spawn(&app.app.bg, async move { AdminEvent::TelephonyChecked(check(address).await) });
+            app.app.commands.push(Command::Admin(AdminCommand::CheckTelephony { address }));
         }
     }
     if let Some(c) = &form.last_check {

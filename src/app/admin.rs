@@ -1,0 +1,303 @@
+//! The admin screens' background work: network checks, Roistat projects, the reconciliation,
+//! backup and restore, and the exchange log's reads. Each [`AdminCommand`] is answered by one
+//! [`AdminEvent`] through the window's one event channel.
+
+use crate::domain::{CheckResult, ExchangeEntry, ExchangeFilter, Secret};
+use crate::roistat::{ClientConfig, Project, RoistatClient};
+use crate::store::{Store, StoreError};
+use jiff::civil::Date;
+use std::path::PathBuf;
+
+/// Rows of the exchange log read at once.
+pub const EXCHANGE_PAGE: usize = 500;
+
+#[derive(Clone, Debug)]
+pub enum AdminCommand {
+    /// «Проверить» on the settings screen: a GET of the published URL (`url` carries the token,
+    /// `shown` is what a message may name).
+    CheckService {
+        url: String,
+        shown: String,
+    },
+    /// «Проверить подключение» of a lead source at `address`, with the service's login.
+    CheckLeadSource {
+        address: String,
+    },
+    /// «Проверить» of the telephony: the PBX at `address`; the outcome is stored with the settings.
+    CheckTelephony {
+        address: String,
+    },
+    /// The projects a Roistat API key sees.
+    Projects {
+        api_base: String,
+        api_key: Secret,
+        project: String,
+    },
+    /// «Сверить сейчас» for an analytics source.
+    Reconcile {
+        source_id: u64,
+        from: Date,
+        to: Date,
+    },
+    /// «Создать заявку» for a lead Roistat has and we do not.
+    CreateMissing {
+        source_id: u64,
+        roistat_id: String,
+    },
+    Backup(PathBuf),
+    Restore(PathBuf),
+    Exchange(ExchangeRead),
+}
+
+/// A read of the exchange log; `generation` tells answers to an older filter apart.
+#[derive(Clone, Debug)]
+pub enum ExchangeRead {
+    /// The newest page that passes the filter, shown while the pass runs.
+    First { generation: u64, filter: ExchangeFilter },
+    /// The pass over the whole log.
+    Scan { generation: u64, filter: ExchangeFilter },
+    /// Entries of rows in view.
+    Page { generation: u64, ids: Vec<u64> },
+    /// Entries logged after `after`.
+    Fresh { generation: u64, after: u64, filter: ExchangeFilter },
+}
+
+/// What the pass over the log found.
+#[derive(Debug)]
+pub struct ExchangeIds {
+    /// Ids of the entries the filter lets through, newest first.
+    pub ids: Vec<u64>,
+    /// Every action in the log, sorted.
+    pub actions: Vec<String>,
+    /// The newest id the pass saw.
+    pub newest: u64,
+    /// Entries the log keeps.
+    pub total: usize,
+}
+
+/// Entries that arrived after the last pass.
+#[derive(Debug)]
+pub struct Fresh {
+    /// The newest id read.
+    pub newest: u64,
+    /// Ids of the new entries the filters let through, newest first.
+    pub ids: Vec<u64>,
+    /// The newest of those entries, at most a page (after a long absence there may be many).
+    pub entries: Vec<ExchangeEntry>,
+    /// Actions of all the new entries.
+    pub actions: Vec<String>,
+    /// The oldest id the log still keeps: older rows were dropped above its capacity.
+    pub oldest: Option<u64>,
+    /// Entries the log keeps.
+    pub total: usize,
+}
+
+/// What the exchange log's reads bring back.
+#[derive(Debug)]
+pub enum Loaded {
+    Scan {
+        generation: u64,
+        result: Result<ExchangeIds, String>,
+    },
+    First {
+        generation: u64,
+        result: Result<Vec<ExchangeEntry>, String>,
+    },
+    Page {
+        generation: u64,
+        asked: Vec<u64>,
+        entries: Vec<ExchangeEntry>,
+    },
+    Fresh {
+        generation: u64,
+        result: Result<Fresh, String>,
+    },
+    /// A read of rows failed; they are read again on the next frame.
+    Failed {
+        generation: u64,
+        asked: Vec<u64>,
+        error: String,
+    },
+}
+
+/// The answers to [`AdminCommand`]s.
+#[derive(Debug)]
+pub enum AdminEvent {
+    ServiceChecked(Result<(), String>),
+    LeadSourceChecked(Result<(), String>),
+    TelephonyChecked(Result<CheckResult, String>),
+    Projects(Result<Vec<Project>, String>),
+    /// The reconciliation or the creation of a missing lead finished (its result is in the store).
+    Reconciled(Result<String, String>),
+    Exchange(Loaded),
+    /// What a backup wrote or a restore read, or why not.
+    Backup(Result<String, String>),
+}
+
+pub(super) async fn run(store: Store, command: AdminCommand) -> AdminEvent {
+    match command {
+        AdminCommand::CheckService { url, shown } => {
+            // The message names the address, never the token.
+            let result = crate::service::check_published(&url).await;
+            AdminEvent::ServiceChecked(result.map_err(|e| e.to_string().replace(&url, &shown)))
+        }
+        AdminCommand::CheckLeadSource { address } => {
+            let settings = match store.service_settings().await {
+                Ok(s) => s,
+                Err(e) => return AdminEvent::LeadSourceChecked(Err(e.to_string())),
+            };
+            let url = format!(
+                "{address}?user={}&token={}",
+                settings.login,
+                crate::service::auth::token(&settings.login, settings.password.expose())
+            );
+            let result = crate::service::check_published(&url).await;
+            AdminEvent::LeadSourceChecked(result.map_err(|e| e.to_string().replace(&url, &address)))
+        }
+        AdminCommand::CheckTelephony { address } => {
+            let result = check_telephony(address).await;
+            // Stored with the settings at once: the light reads them, whatever page is shown.
+            let stored = async {
+                let mut telephony = store.telephony().await?;
+                telephony.last_check = Some(result.clone());
+                store.put_telephony(telephony).await
+            };
+            AdminEvent::TelephonyChecked(stored.await.map(|()| result).map_err(|e| e.to_string()))
+        }
+        AdminCommand::Projects { api_base, api_key, project } => {
+            let api_base = if api_base.trim().is_empty() { crate::domain::DEFAULT_API_BASE } else { api_base.trim() };
+            let result = match RoistatClient::new(ClientConfig::new(api_base, api_key, &project)) {
+                Ok(client) => client.projects().await.map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            AdminEvent::Projects(result)
+        }
+        AdminCommand::Reconcile { source_id, from, to } => {
+            let Some(sled) = store.sled_store() else { return AdminEvent::Reconciled(Err(embedded_only())) };
+            let result = crate::roistat::reconcile_source(&sled, source_id, from, to).await;
+            AdminEvent::Reconciled(
+                result.map(|r| format!("Сверка выполнена: нет у нас — {}", r.missing_count)).map_err(|e| e.to_string()),
+            )
+        }
+        AdminCommand::CreateMissing { source_id, roistat_id } => {
+            let Some(sled) = store.sled_store() else { return AdminEvent::Reconciled(Err(embedded_only())) };
+            let made =
+                tokio::task::spawn_blocking(move || crate::roistat::create_missing(&sled, source_id, &roistat_id))
+                    .await;
+            AdminEvent::Reconciled(match made {
+                Ok(Ok(lead)) => Ok(format!("Создана заявка № {} «{}»", lead.number, lead.title)),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(e) => Err(format!("Заявка не создана: {e}")),
+            })
+        }
+        AdminCommand::Backup(path) => AdminEvent::Backup(backup(&store, path).await),
+        AdminCommand::Restore(path) => AdminEvent::Backup(restore(&store, path).await),
+        AdminCommand::Exchange(read) => AdminEvent::Exchange(exchange(&store, read).await),
+    }
+}
+
+fn embedded_only() -> String {
+    "сверка пока работает только со встроенным хранилищем".into()
+}
+
+async fn backup(store: &Store, path: PathBuf) -> Result<String, String> {
+    // The copy holds the service password: only its owner may read it (as `skvoz backup`).
+    let file = crate::store::create_private_file(&path)
+        .map_err(|e| format!("Не удалось создать файл {}: {e}", path.display()))?;
+    let written = store.backup(std::io::BufWriter::new(file)).await.map_err(|e| e.to_string());
+    if written.is_err() {
+        // A cut copy must not pass for a whole one later.
+        let _ = std::fs::remove_file(&path);
+    }
+    let (_, s) = written?;
+    Ok(format!("Копия сохранена: {} ({} записей, {} заявок, {} фактов)", path.display(), s.records, s.leads, s.facts))
+}
+
+async fn restore(store: &Store, path: PathBuf) -> Result<String, String> {
+    let file = std::fs::File::open(&path).map_err(|e| format!("Не удалось открыть файл {}: {e}", path.display()))?;
+    let s = store.restore(std::io::BufReader::new(file), true).await.map_err(|e| e.to_string())?;
+    Ok(format!("Восстановлено из {}: {} записей ({} заявок, {} фактов)", path.display(), s.records, s.leads, s.facts))
+}
+
+async fn exchange(store: &Store, read: ExchangeRead) -> Loaded {
+    let text = |e: StoreError| e.to_string();
+    match read {
+        ExchangeRead::First { generation, filter } => {
+            let result = store.exchange_page(None, EXCHANGE_PAGE).await.map(|page| {
+                let f = filter.prepared();
+                page.into_iter().filter(|e| f.matches(e)).collect()
+            });
+            Loaded::First { generation, result: result.map_err(text) }
+        }
+        ExchangeRead::Scan { generation, filter } => {
+            let result = async {
+                let scan = store.exchange_scan(filter).await?;
+                let total = store.exchange_count().await?;
+                Ok(ExchangeIds { ids: scan.ids, actions: scan.actions, newest: scan.newest, total })
+            };
+            Loaded::Scan { generation, result: result.await.map_err(text) }
+        }
+        ExchangeRead::Page { generation, ids } => match store.exchange_get(ids.clone()).await {
+            Ok(entries) => Loaded::Page { generation, asked: ids, entries },
+            Err(e) => Loaded::Failed { generation, asked: ids, error: e.to_string() },
+        },
+        ExchangeRead::Fresh { generation, after, filter } => {
+            let result = async {
+                let filter = filter.prepared();
+                let mut fresh = Fresh {
+                    newest: after,
+                    ids: Vec::new(),
+                    entries: Vec::new(),
+                    actions: Vec::new(),
+                    oldest: None,
+                    total: 0,
+                };
+                // Oldest first from the store; the screen wants newest first.
+                for e in store.exchange_after(after).await?.into_iter().rev() {
+                    fresh.newest = fresh.newest.max(e.id);
+                    if !fresh.actions.contains(&e.action) {
+                        fresh.actions.push(e.action.clone());
+                    }
+                    if filter.matches(&e) {
+                        fresh.ids.push(e.id);
+                        if fresh.entries.len() < EXCHANGE_PAGE {
+                            fresh.entries.push(e);
+                        }
+                    }
+                }
+                fresh.oldest = store.exchange_oldest_id().await?;
+                fresh.total = store.exchange_count().await?;
+                Ok::<_, StoreError>(fresh)
+            };
+            Loaded::Fresh { generation, result: result.await.map_err(text) }
+        }
+    }
+}
+
+/// GETs the PBX address: any answer below 500 means it is reachable.
+async fn check_telephony(address: String) -> CheckResult {
+    let at = jiff::Timestamp::now();
+    let client = match reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build() {
+        Ok(c) => c,
+        Err(e) => {
+            return CheckResult {
+                at, ok: false, message: format!("Не удалось подготовить запрос: {e}")
+            };
+        }
+    };
+    match client.get(&address).send().await {
+        Ok(r) if r.status().as_u16() < 500 => {
+            CheckResult { at, ok: true, message: format!("HTTP {}", r.status().as_u16()) }
+        }
+        Ok(r) => CheckResult {
+            at,
+            ok: false,
+            message: format!("АТС ответила HTTP {}: проверьте адрес и состояние АТС", r.status().as_u16()),
+        },
+        Err(e) => CheckResult {
+            at,
+            ok: false,
+            message: format!("АТС по адресу {address} не отвечает ({e}): проверьте адрес и доступность сети"),
+        },
+    }
+}
