@@ -2,7 +2,10 @@
 //! backup and restore, and the exchange log's reads. Each [`AdminCommand`] is answered by one
 //! [`AdminEvent`] through the window's one event channel.
 
-use crate::domain::{CheckResult, ExchangeEntry, ExchangeFilter, Secret};
+use crate::domain::{
+    AnalyticsSource, CheckResult, ExchangeEntry, ExchangeFilter, ExtraField, LeadSource, Secret, ServiceSettings,
+    Status, Telephony, User,
+};
 use crate::roistat::{ClientConfig, Project, RoistatClient};
 use crate::store::{Store, StoreError};
 use jiff::civil::Date;
@@ -23,10 +26,9 @@ pub enum AdminCommand {
     CheckLeadSource {
         address: String,
     },
-    /// «Проверить» of the telephony: the PBX at `address`; the outcome is stored with the settings.
-    CheckTelephony {
-        address: String,
-    },
+    /// «Проверить» of the telephony: saves the form, checks the PBX at its address and stores
+    /// the outcome with the settings.
+    CheckTelephony(Box<Telephony>),
     /// The projects a Roistat API key sees.
     Projects {
         api_base: String,
@@ -47,6 +49,120 @@ pub enum AdminCommand {
     Backup(PathBuf),
     Restore(PathBuf),
     Exchange(ExchangeRead),
+    /// What a form shows; answered by [`AdminEvent::Loaded`].
+    Load(AdminForm),
+    /// A save or a deletion of a form; answered by [`AdminEvent::Written`].
+    Write(AdminWrite),
+}
+
+/// The admin forms that read from and write to the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdminForm {
+    LeadSources,
+    Telephony,
+    Analytics,
+    Settings,
+    Catalog,
+    Users,
+}
+
+/// What a form saves or deletes.
+#[derive(Clone, Debug)]
+pub enum AdminWrite {
+    LeadSource(Box<LeadSource>),
+    DeleteLeadSource(u64),
+    /// `then_load`: «Сохранить и загрузить» / «Загрузить сейчас».
+    AnalyticsSource {
+        source: Box<AnalyticsSource>,
+        then_load: bool,
+    },
+    DeleteAnalyticsSource(u64),
+    Telephony(Box<Telephony>),
+    User(User),
+    /// `restart`: the listen address changed, the service starts again there.
+    ServiceSettings {
+        settings: Box<ServiceSettings>,
+        restart: bool,
+    },
+    /// «Использовать сквозную аналитику»: on creates the service fields and statuses.
+    Analytics(bool),
+    /// The statuses in their new order (only those whose number changed).
+    StatusOrder(Vec<Status>),
+    Status(Status),
+    /// Whether a status can be deleted: how many leads have it.
+    AskDeleteStatus(Status),
+    DeleteStatus(Status),
+    ExtraField(ExtraField),
+    DeleteExtraField(u64),
+}
+
+impl AdminWrite {
+    fn form(&self) -> AdminForm {
+        match self {
+            AdminWrite::LeadSource(_) | AdminWrite::DeleteLeadSource(_) => AdminForm::LeadSources,
+            AdminWrite::AnalyticsSource { .. } | AdminWrite::DeleteAnalyticsSource(_) => AdminForm::Analytics,
+            AdminWrite::Telephony(_) => AdminForm::Telephony,
+            AdminWrite::User(_) => AdminForm::Users,
+            AdminWrite::ServiceSettings { .. } => AdminForm::Settings,
+            AdminWrite::Analytics(_)
+            | AdminWrite::StatusOrder(_)
+            | AdminWrite::Status(_)
+            | AdminWrite::AskDeleteStatus(_)
+            | AdminWrite::DeleteStatus(_)
+            | AdminWrite::ExtraField(_)
+            | AdminWrite::DeleteExtraField(_) => AdminForm::Catalog,
+        }
+    }
+}
+
+/// What a form shows.
+#[derive(Debug)]
+pub enum AdminData {
+    LeadSources {
+        list: Vec<LeadSource>,
+        telephony: Telephony,
+    },
+    Telephony(Telephony),
+    Analytics(Vec<AnalyticsSource>),
+    Settings(Box<ServiceSettings>),
+    /// Extra fields (service ones first, by name), statuses in their order, and the switch.
+    Catalog {
+        fields: Vec<ExtraField>,
+        statuses: Vec<Status>,
+        analytics_enabled: bool,
+    },
+}
+
+/// What a write did.
+#[derive(Debug)]
+pub enum Written {
+    LeadSource(Box<LeadSource>),
+    LeadSourceDeleted,
+    AnalyticsSource {
+        source: Box<AnalyticsSource>,
+        then_load: bool,
+    },
+    AnalyticsSourceDeleted,
+    Telephony,
+    User,
+    ServiceSettings {
+        restart: bool,
+        listen: String,
+    },
+    /// The switch is set; with it on, `created` missing fields and statuses were made.
+    Analytics {
+        enabled: bool,
+        created: usize,
+    },
+    StatusOrder,
+    Status,
+    StatusUseCount {
+        status: Status,
+        count: u64,
+    },
+    StatusDeleted(Status),
+    ExtraField,
+    ExtraFieldDeleted,
 }
 
 /// A read of the exchange log; `generation` tells answers to an older filter apart.
@@ -132,6 +248,14 @@ pub enum AdminEvent {
     Exchange(Loaded),
     /// What a backup wrote or a restore read, or why not.
     Backup(Result<String, String>),
+    Loaded {
+        form: AdminForm,
+        result: Result<AdminData, String>,
+    },
+    Written {
+        form: AdminForm,
+        result: Result<Written, String>,
+    },
 }
 
 pub(super) async fn run(store: Store, command: AdminCommand) -> AdminEvent {
@@ -154,7 +278,11 @@ pub(super) async fn run(store: Store, command: AdminCommand) -> AdminEvent {
             let result = crate::service::check_published(&url).await;
             AdminEvent::LeadSourceChecked(result.map_err(|e| e.to_string().replace(&url, &address)))
         }
-        AdminCommand::CheckTelephony { address } => {
+        AdminCommand::CheckTelephony(telephony) => {
+            let address = telephony.address.clone();
+            if let Err(e) = store.put_telephony(Telephony { last_check: None, ..*telephony }).await {
+                return AdminEvent::TelephonyChecked(Err(e.to_string()));
+            }
             let result = check_telephony(address).await;
             // Stored with the settings at once: the light reads them, whatever page is shown.
             let stored = async {
@@ -193,7 +321,97 @@ pub(super) async fn run(store: Store, command: AdminCommand) -> AdminEvent {
         AdminCommand::Backup(path) => AdminEvent::Backup(backup(&store, path).await),
         AdminCommand::Restore(path) => AdminEvent::Backup(restore(&store, path).await),
         AdminCommand::Exchange(read) => AdminEvent::Exchange(exchange(&store, read).await),
+        AdminCommand::Load(form) => {
+            AdminEvent::Loaded { form, result: load(&store, form).await.map_err(|e| e.to_string()) }
+        }
+        AdminCommand::Write(write) => {
+            let form = write.form();
+            AdminEvent::Written { form, result: self::write(&store, write).await.map_err(|e| e.to_string()) }
+        }
     }
+}
+
+async fn load(store: &Store, form: AdminForm) -> Result<AdminData, StoreError> {
+    Ok(match form {
+        AdminForm::LeadSources => {
+            AdminData::LeadSources { list: store.list().await?, telephony: store.telephony().await? }
+        }
+        AdminForm::Telephony => AdminData::Telephony(store.telephony().await?),
+        AdminForm::Analytics => AdminData::Analytics(store.list().await?),
+        AdminForm::Settings | AdminForm::Users => AdminData::Settings(Box::new(store.service_settings().await?)),
+        AdminForm::Catalog => {
+            let mut fields = store.list::<ExtraField>().await?;
+            fields.sort_by(|a, b| (!a.service, &a.name).cmp(&(!b.service, &b.name)));
+            AdminData::Catalog {
+                fields,
+                statuses: store.statuses().await?,
+                analytics_enabled: store.service_settings().await?.analytics_enabled,
+            }
+        }
+    })
+}
+
+async fn write(store: &Store, write: AdminWrite) -> Result<Written, StoreError> {
+    Ok(match write {
+        AdminWrite::LeadSource(source) => Written::LeadSource(Box::new(store.put(*source).await?)),
+        AdminWrite::DeleteLeadSource(id) => {
+            store.delete::<LeadSource>(id).await?;
+            Written::LeadSourceDeleted
+        }
+        AdminWrite::AnalyticsSource { source, then_load } => {
+            Written::AnalyticsSource { source: Box::new(store.put(*source).await?), then_load }
+        }
+        AdminWrite::DeleteAnalyticsSource(id) => {
+            store.delete::<AnalyticsSource>(id).await?;
+            Written::AnalyticsSourceDeleted
+        }
+        AdminWrite::Telephony(telephony) => {
+            store.put_telephony(*telephony).await?;
+            Written::Telephony
+        }
+        AdminWrite::User(user) => {
+            store.put(user).await?;
+            Written::User
+        }
+        AdminWrite::ServiceSettings { settings, restart } => {
+            let listen = settings.listen.clone();
+            store.put_service_settings(*settings).await?;
+            Written::ServiceSettings { restart, listen }
+        }
+        AdminWrite::Analytics(enabled) => {
+            let mut settings = store.service_settings().await?;
+            settings.analytics_enabled = enabled;
+            store.put_service_settings(settings).await?;
+            let created = if enabled { store.ensure_schema().await? } else { 0 };
+            Written::Analytics { enabled, created }
+        }
+        AdminWrite::StatusOrder(statuses) => {
+            for status in statuses {
+                store.put(status).await?;
+            }
+            Written::StatusOrder
+        }
+        AdminWrite::Status(status) => {
+            store.put(status).await?;
+            Written::Status
+        }
+        AdminWrite::AskDeleteStatus(status) => {
+            let count = store.status_use_count(status.id).await?;
+            Written::StatusUseCount { status, count }
+        }
+        AdminWrite::DeleteStatus(status) => {
+            store.delete::<Status>(status.id).await?;
+            Written::StatusDeleted(status)
+        }
+        AdminWrite::ExtraField(field) => {
+            store.put(field).await?;
+            Written::ExtraField
+        }
+        AdminWrite::DeleteExtraField(id) => {
+            store.delete::<ExtraField>(id).await?;
+            Written::ExtraFieldDeleted
+        }
+    })
 }
 
 fn embedded_only() -> String {

@@ -23,6 +23,8 @@ pub mod services;
 pub mod state;
 pub mod status;
 
+/// A new service password («Сгенерировать новый»).
+pub use crate::store::generate_password;
 pub use background::{Background, RuntimeError, Waker};
 pub use command::{
     AppEvent, Change, Command, LeadsCatalog, LeadsCommand, LeadsData, LeadsEvent, OpenedLead, SaveLead, SavedLead,

@@ -2,7 +2,7 @@
 
 use super::{error_label, note, ok_label, secret_row, text_row};
 use crate::app::Command;
-use crate::app::admin::AdminCommand;
+use crate::app::admin::{AdminCommand, AdminData, AdminForm, AdminWrite, Written};
 use crate::domain::{AnalyticsSource, Secret};
 use crate::roistat::{Project, RunNowError, SourceState, project_zone};
 use crate::ui::Window;
@@ -30,12 +30,17 @@ pub struct AnalyticsScreen {
     /// «Удалить источник …?» is asked.
     pub confirm_delete: bool,
     loaded: bool,
+    loading: bool,
+    saving: bool,
+    /// A source just saved by «Сохранить и загрузить»: its load starts on the next frame.
+    load_now: Option<u64>,
 }
 
 impl AnalyticsScreen {
-    fn load(&mut self, store: &crate::store::SledStore) {
-        match store.list::<AnalyticsSource>() {
-            Ok(list) => {
+    pub(super) fn on_loaded(&mut self, result: Result<AdminData, String>) {
+        self.loading = false;
+        match result {
+            Ok(AdminData::Analytics(list)) => {
                 // Keep the form in step with what the load wrote (last_* fields), not the edits.
                 if let Some(form) = &mut self.form
                     && let Some(fresh) = list.iter().find(|s| s.id == form.id)
@@ -49,10 +54,33 @@ impl AnalyticsScreen {
                 }
                 self.list = list;
             }
-            Err(e) => self.error = Some(e.to_string()),
+            Ok(_) => {}
+            Err(e) => self.error = Some(e),
         }
         self.loaded = true;
-        self.stale = false;
+    }
+
+    pub(super) fn on_written(&mut self, result: Result<Written, String>) {
+        self.saving = false;
+        match result {
+            Ok(Written::AnalyticsSource { source, then_load }) => {
+                if self.form.as_ref().is_some_and(|f| f.id == 0 || f.id == source.id) {
+                    if then_load {
+                        self.load_now = Some(source.id);
+                    }
+                    self.form = Some(*source);
+                }
+                self.error = None;
+                self.saved = !then_load;
+            }
+            Ok(Written::AnalyticsSourceDeleted) => {
+                self.form = None;
+                self.error = None;
+                self.saved = false;
+            }
+            Ok(_) => {}
+            Err(e) => self.error = Some(e),
+        }
     }
 
     /// Opens a source in the form (the dashboard's reconciliation badge comes here too).
@@ -104,8 +132,10 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
         app.app.services.scheduler.as_ref().map(|s| s.progress()).unwrap_or_default();
     let is_running = |id: u64| loads.get(&id).is_some_and(|s| s.running);
     let screen = &mut app.admin.analytics;
-    if !screen.loaded || screen.stale {
-        screen.load(&app.app.sled);
+    if (!screen.loaded || screen.stale) && !screen.loading {
+        screen.loading = true;
+        screen.stale = false;
+        app.app.commands.push(Command::Admin(AdminCommand::Load(AdminForm::Analytics)));
     }
     screen.cancelling.retain(|id| is_running(*id));
     if screen.list.is_empty() {
@@ -206,11 +236,11 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     let mut cancel = false;
     let mut delete = false;
     ui.horizontal(|ui| {
-        save = ui.button("Сохранить").clicked();
+        save = ui.add_enabled(!screen.saving, egui::Button::new("Сохранить")).clicked();
         // A new source is saved by the load: the button says so.
         let load_title =
             if form.id == 0 { "Сохранить и загрузить" } else { "Загрузить сейчас" };
-        load_now = ui.add_enabled(!running, egui::Button::new(load_title)).clicked();
+        load_now = ui.add_enabled(!running && !screen.saving, egui::Button::new(load_title)).clicked();
         if form.id != 0 {
             delete = ui
                 .add_enabled(!running, egui::Button::new("Удалить источник"))
@@ -247,16 +277,8 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
         match answer {
             Some(true) => {
                 screen.confirm_delete = false;
-                match app.app.sled.delete::<AnalyticsSource>(form.id) {
-                    Ok(()) => {
-                        screen.form = None;
-                        screen.error = None;
-                        screen.saved = false;
-                        screen.stale = true;
-                        return;
-                    }
-                    Err(e) => screen.error = Some(format!("Источник не удалён: {e}")),
-                }
+                let write = AdminWrite::DeleteAnalyticsSource(form.id);
+                app.app.commands.push(Command::Admin(AdminCommand::Write(write)));
             }
             Some(false) => screen.confirm_delete = false,
             None => {}
@@ -273,27 +295,19 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
         }
         if form.name.is_empty() || form.project.is_empty() || form.api_key.is_empty() {
             screen.error = Some("Укажите наименование, API-ключ и проект Roistat".into());
-            load_now = false;
         } else if let Err(e) = project_zone(&form.time_zone) {
             screen.error = Some(e.to_string());
-            load_now = false;
         } else {
-            match app.app.sled.put(form.clone()) {
-                Ok(saved) => {
-                    *form = saved;
-                    screen.error = None;
-                    screen.saved = save;
-                }
-                Err(e) => {
-                    screen.error = Some(e.to_string());
-                    load_now = false;
-                }
-            }
+            screen.saving = true;
+            screen.saved = false;
+            let write = AdminWrite::AnalyticsSource { source: Box::new(form.clone()), then_load: load_now };
+            app.app.commands.push(Command::Admin(AdminCommand::Write(write)));
         }
     }
-    if load_now {
+    // The load starts once the source is saved.
+    if let Some(id) = screen.load_now.take() {
         let started = match &app.app.services.scheduler {
-            Some(scheduler) => scheduler.run_now(form.id),
+            Some(scheduler) => scheduler.run_now(id),
             None => Err(RunNowError::Stopped),
         };
         match started {

@@ -2,7 +2,7 @@
 
 use super::{SourcesTab, copy_button, error_label, note, ok_label, secret_row, text_row};
 use crate::app::Command;
-use crate::app::admin::AdminCommand;
+use crate::app::admin::{AdminCommand, AdminData, AdminForm, AdminWrite, Written};
 use crate::domain::{
     LeadSource, Light, Responsible, Role, Secret, Telephony, User, roistat_service_address,
     validate_publication_address,
@@ -23,19 +23,36 @@ pub struct LeadSourcesScreen {
     pub check: Option<Result<(), String>>,
     pub stale: bool,
     loaded: bool,
+    loading: bool,
 }
 
 impl LeadSourcesScreen {
-    fn load(&mut self, store: &crate::store::SledStore) {
-        match store.list::<LeadSource>().and_then(|l| Ok((l, store.telephony()?))) {
-            Ok((list, telephony)) => {
+    pub(super) fn on_loaded(&mut self, result: Result<AdminData, String>) {
+        self.loading = false;
+        match result {
+            Ok(AdminData::LeadSources { list, telephony }) => {
                 self.list = list;
                 self.telephony = telephony;
             }
-            Err(e) => self.error = Some(e.to_string()),
+            Ok(_) => {}
+            Err(e) => self.error = Some(e),
         }
         self.loaded = true;
-        self.stale = false;
+    }
+
+    pub(super) fn on_written(&mut self, result: Result<Written, String>) {
+        match result {
+            Ok(Written::LeadSource(saved)) => {
+                if self.form.as_ref().is_some_and(|f| f.id == 0 || f.id == saved.id) {
+                    self.form = Some(*saved);
+                }
+                self.error = None;
+                self.saved = true;
+            }
+            Ok(Written::LeadSourceDeleted) => self.form = None,
+            Ok(_) => {}
+            Err(e) => self.error = Some(e),
+        }
     }
 
     fn edit(&mut self, source: LeadSource) {
@@ -102,8 +119,10 @@ fn responsible_title(r: Option<Responsible>, users: &[User]) -> String {
 
 pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     let screen = &mut app.admin.lead_sources;
-    if !screen.loaded || screen.stale {
-        screen.load(&app.app.sled);
+    if (!screen.loaded || screen.stale) && !screen.loading {
+        screen.loading = true;
+        screen.stale = false;
+        app.app.commands.push(Command::Admin(AdminCommand::Load(AdminForm::LeadSources)));
     }
     if screen.list.is_empty() {
         ui.label("Не настроено ни одного источника получения заявок.");
@@ -129,7 +148,6 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     let users = &app.app.users;
     let mut go_telephony = false;
     let mut check_clicked = false;
-    let mut deleted = false;
     let Some(form) = screen.form.as_mut() else { return };
     ui.label(RichText::new(if form.id == 0 { "Новый источник" } else { "Источник" }).strong());
     egui::Grid::new("lead_source_form").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
@@ -208,14 +226,10 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
             if form.name.is_empty() {
                 screen.error = Some("Укажите наименование источника".into());
             } else {
-                match app.app.sled.put(form.clone()) {
-                    Ok(saved) => {
-                        *form = saved;
-                        screen.error = None;
-                        screen.saved = true;
-                    }
-                    Err(e) => screen.error = Some(e.to_string()),
-                }
+                screen.saved = false;
+                app.app
+                    .commands
+                    .push(Command::Admin(AdminCommand::Write(AdminWrite::LeadSource(Box::new(form.clone())))));
             }
         }
         if ui.add_enabled(address_error.is_none(), egui::Button::new("Проверить подключение")).clicked()
@@ -223,15 +237,9 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
             check_clicked = true;
         }
         if form.id != 0 && ui.button("Удалить").clicked() {
-            match app.app.sled.delete::<LeadSource>(form.id) {
-                Ok(()) => deleted = true,
-                Err(e) => screen.error = Some(e.to_string()),
-            }
+            app.app.commands.push(Command::Admin(AdminCommand::Write(AdminWrite::DeleteLeadSource(form.id))));
         }
     });
-    if deleted {
-        screen.form = None;
-    }
     if address_error.is_some() {
         note(ui, "Исправьте адрес публикации, чтобы сохранить источник.");
     }

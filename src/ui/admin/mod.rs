@@ -20,7 +20,7 @@ pub mod telephony;
 pub mod users;
 
 use crate::app::Change;
-use crate::app::admin::AdminEvent;
+use crate::app::admin::{AdminEvent, AdminForm};
 use crate::ui::Window;
 use egui::RichText;
 
@@ -59,6 +59,21 @@ impl AdminScreens {
             AdminEvent::Reconciled(r) => self.analytics.on_reconciled(r),
             AdminEvent::Exchange(loaded) => self.exchange.on_loaded(loaded),
             AdminEvent::Backup(r) => self.backup.on_done(r),
+            AdminEvent::Loaded { form, result } => match form {
+                AdminForm::LeadSources => self.lead_sources.on_loaded(result),
+                AdminForm::Telephony => self.telephony.on_loaded(result),
+                AdminForm::Analytics => self.analytics.on_loaded(result),
+                AdminForm::Settings | AdminForm::Users => self.settings.on_loaded(result),
+                AdminForm::Catalog => self.catalog.on_loaded(result),
+            },
+            AdminEvent::Written { form, result } => match form {
+                AdminForm::LeadSources => self.lead_sources.on_written(result),
+                AdminForm::Telephony => self.telephony.on_written(result),
+                AdminForm::Analytics => self.analytics.on_written(result),
+                AdminForm::Settings => self.settings.on_written(result),
+                AdminForm::Catalog => self.catalog.on_written(result),
+                AdminForm::Users => self.users.on_written(result),
+            },
         }
     }
 

@@ -2,7 +2,7 @@
 
 use super::{error_label, note, ok_label, secret_row, text_row};
 use crate::app::Command;
-use crate::app::admin::AdminCommand;
+use crate::app::admin::{AdminCommand, AdminData, AdminForm, AdminWrite, Written};
 use crate::domain::{CheckResult, Secret, Telephony};
 use crate::ui::Window;
 
@@ -15,18 +15,30 @@ pub struct TelephonyScreen {
     pub saved: bool,
     pub checking: bool,
     pub stale: bool,
+    loading: bool,
 }
 
 impl TelephonyScreen {
-    fn load(&mut self, store: &crate::store::SledStore) {
-        match store.telephony() {
-            Ok(t) => {
+    pub(super) fn on_loaded(&mut self, result: Result<AdminData, String>) {
+        self.loading = false;
+        match result {
+            Ok(AdminData::Telephony(t)) => {
                 self.secret = t.secret.expose().to_string();
                 self.form = Some(t);
             }
-            Err(e) => self.error = Some(e.to_string()),
+            Ok(_) => {}
+            Err(e) => self.error = Some(e),
         }
-        self.stale = false;
+    }
+
+    pub(super) fn on_written(&mut self, result: Result<Written, String>) {
+        match result {
+            Ok(_) => {
+                self.error = None;
+                self.saved = true;
+            }
+            Err(e) => self.error = Some(e),
+        }
     }
 
     /// The outcome of «Проверить», already stored with the settings by the app.
@@ -44,9 +56,11 @@ impl TelephonyScreen {
 }
 
 pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
-    let screen = &mut app.admin.telephony;
-    if screen.form.is_none() || (screen.stale && !screen.checking) {
-        screen.load(&app.app.sled);
+    let (screen, commands) = (&mut app.admin.telephony, &mut app.app.commands);
+    if (screen.form.is_none() || (screen.stale && !screen.checking)) && !screen.loading {
+        screen.loading = true;
+        screen.stale = false;
+        commands.push(Command::Admin(AdminCommand::Load(AdminForm::Telephony)));
     }
     note(ui, "Светофор у «Использовать звонки» показывает, настроена ли телефония и прошла ли её проверка.");
     let Some(form) = screen.form.as_mut() else {
@@ -80,21 +94,15 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
         if check_now {
             form.last_check = None;
         }
-        match app.app.sled.put_telephony(form) {
-            Ok(()) => {
-                screen.error = None;
-                screen.saved = save;
-            }
-            Err(e) => screen.error = Some(e.to_string()),
-        }
-    }
-    if check_now {
-        if form.address.is_empty() {
+        screen.saved = false;
+        if !check_now {
+            commands.push(Command::Admin(AdminCommand::Write(AdminWrite::Telephony(Box::new(form.clone())))));
+        } else if form.address.is_empty() {
             screen.error = Some("Укажите адрес АТС, чтобы её проверить".into());
         } else {
             screen.checking = true;
-            let address = form.address.clone();
-            app.app.commands.push(Command::Admin(AdminCommand::CheckTelephony { address }));
+            screen.error = None;
+            commands.push(Command::Admin(AdminCommand::CheckTelephony(Box::new(form.clone()))));
         }
     }
     if let Some(c) = &form.last_check {

@@ -1,6 +1,8 @@
 //! «Пользователи»: who works in skvoz and with which role (the role decides the screens).
 
 use super::{error_label, text_row};
+use crate::app::Command;
+use crate::app::admin::{AdminCommand, AdminWrite, Written};
 use crate::domain::{Role, User};
 use crate::ui::Window;
 use egui::RichText;
@@ -11,6 +13,18 @@ pub struct UsersScreen {
     pub role: Option<Role>,
     pub error: Option<String>,
     pub stale: bool,
+}
+
+impl UsersScreen {
+    pub(super) fn on_written(&mut self, result: Result<Written, String>) {
+        match result {
+            Ok(_) => {
+                self.name.clear();
+                self.error = None;
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
 }
 
 pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
@@ -45,13 +59,8 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
         } else if app.app.users.iter().any(|u| u.name == name) {
             screen.error = Some(format!("Пользователь «{name}» уже есть: укажите другое имя"));
         } else {
-            match app.app.sled.put(User { name, role, ..User::default() }) {
-                Ok(_) => {
-                    screen.name.clear();
-                    screen.error = None;
-                }
-                Err(e) => screen.error = Some(e.to_string()),
-            }
+            let user = User { name, role, ..User::default() };
+            app.app.commands.push(Command::Admin(AdminCommand::Write(AdminWrite::User(user))));
         }
     }
     if let Some(e) = &screen.error {
