@@ -198,11 +198,11 @@ impl Background {
         }
     }
 
-    /// Stops the tasks; a store write under way finishes (the store's own threads), the rest
-    /// is dropped: the window closes within about a second.
+    /// Stops the tasks. A store write under way finishes on the store's own thread; what was
+    /// answered is durable already, so nothing waits long: the window closes at once.
     pub fn shutdown(&mut self) {
         if let Some(rt) = self.runtime.take() {
-            rt.shutdown_timeout(std::time::Duration::from_secs(1));
+            rt.shutdown_timeout(std::time::Duration::from_millis(500));
         }
     }
 }
