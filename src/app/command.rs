@@ -51,11 +51,9 @@ pub enum LeadsCommand {
     LoadAll,
     LoadCatalog,
     LoadClients,
-    /// Leads that changed, and with `with_clients` their clients.
-    LoadLeads {
-        ids: Vec<LeadId>,
-        with_clients: bool,
-    },
+    /// Leads that changed, with their clients (a proxy lead and its new client may be told
+    /// apart by the change feed: the row needs both).
+    LoadLeads(Vec<LeadId>),
     /// A lead for the form, with its calls.
     Open(LeadId),
     /// A lead to copy (F9, «Создать по шаблону»).

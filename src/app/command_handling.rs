@@ -126,7 +126,7 @@ impl App {
             Command::RestartService => {
                 if self.services.is_started() {
                     // Stops the old listener (requests in flight finish), then listens on the new address.
-                    self.services.restart_service(&self.sled);
+                    self.services.restart_service(&self.store);
                     self.message = Some(Message::Info(
                         "HTTP-сервис перезапускается с новыми настройками; его состояние — в строке состояния внизу"
                             .into(),
@@ -147,8 +147,11 @@ impl App {
             return;
         }
         self.demo_loading = true;
-        let (sled, today) = (self.sled.clone(), self.today);
+        let (store, today) = (self.store.clone(), self.today);
         self.bg.run_blocking(move || {
+            let Some(sled) = store.sled_store() else {
+                return AppEvent::DemoLoaded(Err("демо-данные загружаются только во встроенное хранилище".into()));
+            };
             AppEvent::DemoLoaded(crate::demo::fill(&sled, crate::demo::DEFAULT_SEED, today).map_err(|e| e.to_string()))
         });
     }

@@ -13,14 +13,12 @@ pub(super) async fn run(store: Store, command: LeadsCommand) -> LeadsEvent {
         LeadsCommand::LoadAll => LeadsEvent::All(load_all(&store).await.map(Box::new).map_err(text)),
         LeadsCommand::LoadCatalog => LeadsEvent::Catalog(catalog(&store).await.map(Box::new).map_err(text)),
         LeadsCommand::LoadClients => LeadsEvent::Clients(store.all_clients().await.map_err(text)),
-        LeadsCommand::LoadLeads { ids, with_clients } => {
+        LeadsCommand::LoadLeads(ids) => {
             let loaded = async {
                 let leads = store.leads_by_ids(ids).await?;
                 let mut clients = Vec::new();
-                if with_clients {
-                    for id in leads.iter().filter_map(|l| l.client_id) {
-                        clients.extend(store.client(id).await?);
-                    }
+                for id in leads.iter().filter_map(|l| l.client_id) {
+                    clients.extend(store.client(id).await?);
                 }
                 Ok((leads, clients))
             };

@@ -152,9 +152,6 @@ pub trait Screen {
 
 pub struct App {
     pub store: Store,
-    /// The embedded store for what still needs it: the service, the scheduler, the demo data
-    /// and the admin screens.
-    pub sled: SledStore,
     pub state: AppState,
     pub bg: Background,
     pub today: Date,
@@ -185,14 +182,10 @@ impl App {
     /// Opens the application on a store without reading it: the first load (the admin, the
     /// users, the span of the figures) and the first report run in the background.
     pub fn new(store: Store, options: AppOptions) -> Result<App, AppError> {
-        let sled = store
-            .sled_store()
-            .ok_or_else(|| StoreError::Invalid("окно пока работает только со встроенным хранилищем".into()))?;
         let bg = Background::new(&store)?;
         let today = options.today.unwrap_or_else(|| jiff::Zoned::now().date());
         let app = App {
             store,
-            sled,
             state: options.state,
             bg,
             today,
@@ -231,12 +224,12 @@ impl App {
 
     /// Starts the HTTP service and the scheduled analytics load inside this process.
     pub fn start_services(&mut self) {
-        self.services = services::Services::start(&mut self.bg, &self.sled);
+        self.services = services::Services::start(&mut self.bg, &self.store);
     }
 
     /// Starts only the analytics scheduler, without the HTTP service (tests, with short waits).
     pub fn start_scheduler(&mut self, config: crate::roistat::SchedulerConfig) {
-        self.services = services::Services::start_scheduler(&mut self.bg, &self.sled, config);
+        self.services = services::Services::start_scheduler(&mut self.bg, &self.store, config);
     }
 
     /// Whether an analytics load runs (scheduled or started from the form).

@@ -6,7 +6,7 @@ use super::status::{ServiceState, ServiceStatus, SyncState, SyncStatus};
 use crate::domain::AnalyticsSource;
 use crate::roistat::{SchedulerConfig, SchedulerHandle, SourceState, spawn_scheduler_on};
 use crate::service::{self, ServiceHandle, ServiceOptions};
-use crate::store::SledStore;
+use crate::store::Store;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -31,7 +31,7 @@ pub struct Services {
 impl Services {
     /// Starts the service (unless switched off in the settings) and the scheduler on the background
     /// runtime. Never blocks: a failure to listen (a busy port) shows in the status bar.
-    pub fn start(background: &mut Background, store: &SledStore) -> Services {
+    pub fn start(background: &mut Background, store: &Store) -> Services {
         let mut services = Services::start_scheduler(background, store, SchedulerConfig::default());
         if let Some(runtime) = &services.runtime {
             let (service_tx, service_rx) = watch::channel(ServiceStatus::default());
@@ -40,8 +40,8 @@ impl Services {
             services.service_status = Some(service_tx);
         }
         #[cfg(unix)]
-        {
-            services.control = super::control::ControlServer::start(store)
+        if let Some(sled) = store.sled_store() {
+            services.control = super::control::ControlServer::start(&sled)
                 .inspect_err(|e| tracing::warn!("управляющий сокет не открыт: {e}"))
                 .ok();
         }
@@ -49,13 +49,13 @@ impl Services {
     }
 
     /// Starts only the scheduler (the window's tests run loads without an HTTP service).
-    pub fn start_scheduler(background: &mut Background, store: &SledStore, config: SchedulerConfig) -> Services {
-        let Some(runtime) = background.runtime_handle() else {
+    pub fn start_scheduler(background: &mut Background, store: &Store, config: SchedulerConfig) -> Services {
+        let (Some(runtime), Some(sled)) = (background.runtime_handle(), store.sled_store()) else {
             return Services::default();
         };
         let (sync_tx, sync_rx) = watch::channel(SyncStatus::default());
         background.plug_sync(sync_rx);
-        let scheduler = spawn_scheduler_on(&runtime, store.clone(), config);
+        let scheduler = spawn_scheduler_on(&runtime, sled, config);
         runtime.spawn(follow_scheduler(store.clone(), scheduler.watch(), sync_tx));
         Services {
             service: Arc::default(),
@@ -74,7 +74,7 @@ impl Services {
 
     /// Stops the HTTP service and starts it again with the stored settings (a new listen address),
     /// in the background; the analytics loads go on.
-    pub fn restart_service(&self, store: &SledStore) {
+    pub fn restart_service(&self, store: &Store) {
         let (Some(runtime), Some(status)) = (&self.runtime, &self.service_status) else { return };
         let (slot, status, store) = (self.service.clone(), status.clone(), store.clone());
         runtime.spawn(async move {
@@ -117,8 +117,8 @@ impl Services {
     }
 }
 
-async fn run_service(store: SledStore, slot: Arc<Mutex<Option<ServiceHandle>>>, tx: watch::Sender<ServiceStatus>) {
-    let settings = match store.service_settings() {
+async fn run_service(store: Store, slot: Arc<Mutex<Option<ServiceHandle>>>, tx: watch::Sender<ServiceStatus>) {
+    let settings = match store.service_settings().await {
         Ok(s) => s,
         Err(e) => {
             tx.send_replace(ServiceStatus { state: ServiceState::Error(e.to_string()), ..Default::default() });
@@ -129,7 +129,12 @@ async fn run_service(store: SledStore, slot: Arc<Mutex<Option<ServiceHandle>>>, 
         tx.send_replace(ServiceStatus { address: settings.listen, ..Default::default() });
         return;
     }
-    let handle = match service::start(store.clone(), ServiceOptions::default().with_env_overrides()).await {
+    let Some(sled) = store.sled_store() else {
+        let error = "HTTP-сервис окна работает только со встроенным хранилищем: запустите «skvoz serve»".to_string();
+        tx.send_replace(ServiceStatus { state: ServiceState::Error(error), ..Default::default() });
+        return;
+    };
+    let handle = match service::start(sled, ServiceOptions::default().with_env_overrides()).await {
         Ok(handle) => handle,
         Err(e) => {
             tx.send_replace(ServiceStatus {
@@ -170,20 +175,15 @@ async fn run_service(store: SledStore, slot: Arc<Mutex<Option<ServiceHandle>>>, 
 
 /// Turns the scheduler's per-source states into the one line the status bar shows.
 async fn follow_scheduler(
-    store: SledStore,
+    store: Store,
     mut states: watch::Receiver<BTreeMap<u64, SourceState>>,
     tx: watch::Sender<SyncStatus>,
 ) {
     loop {
         let snapshot = states.borrow_and_update().clone();
-        let names: BTreeMap<u64, String> = store
-            .list::<AnalyticsSource>()
-            .map(|sources| sources.into_iter().map(|s| (s.id, s.name)).collect())
-            .unwrap_or_default();
-        let last_run = store
-            .list::<AnalyticsSource>()
-            .ok()
-            .and_then(|sources| sources.iter().filter_map(|s| s.last_success).max());
+        let sources = store.list::<AnalyticsSource>().await.unwrap_or_default();
+        let last_run = sources.iter().filter_map(|s| s.last_success).max();
+        let names: BTreeMap<u64, String> = sources.into_iter().map(|s| (s.id, s.name)).collect();
         tx.send_replace(sync_status(&snapshot, &names, last_run));
         if states.changed().await.is_err() {
             break;

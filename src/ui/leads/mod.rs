@@ -290,17 +290,17 @@ impl LeadsScreen {
             self.clients_changed = false;
             return;
         }
-        let with_clients = std::mem::take(&mut self.clients_changed);
+        let clients_changed = std::mem::take(&mut self.clients_changed);
         if self.changed.is_empty() {
-            // A client change without leads (an edit elsewhere) is rare: read them all. With
-            // leads (a proxy lead and its new client) only their clients are read.
-            if with_clients {
+            // A client change without leads (an edit elsewhere) is rare: read them all. Changed
+            // leads come with their clients.
+            if clients_changed {
                 self.ask(LeadsCommand::LoadClients);
             }
             return;
         }
         let ids = std::mem::take(&mut self.changed).into_iter().collect();
-        self.ask(LeadsCommand::LoadLeads { ids, with_clients });
+        self.ask(LeadsCommand::LoadLeads(ids));
     }
 
     /// An answer to one of this screen's commands.
