@@ -258,7 +258,11 @@ impl LeadForm {
             });
         }
         ui.separator();
-        egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| self.fields_ui(ui, catalog));
+        // While a save runs the fields wait: what is typed then would be lost to the saved lead.
+        let enabled = !self.saving && !self.refreshing;
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .show(ui, |ui| ui.add_enabled_ui(enabled, |ui| self.fields_ui(ui, catalog)));
         if self.confirm_close {
             action = self.confirm_ui(ui).unwrap_or(action);
         }

@@ -754,11 +754,13 @@ impl LeadsScreen {
         if let Some(client) = &client {
             self.clients.insert(client.id, client.clone());
         }
-        if let Some(form) = &mut self.form {
+        if let Some(form) = &mut self.form
+            && (form.is_new || form.original.id == lead.id)
+        {
             form.reset_to(lead, client);
-        }
-        if std::mem::take(&mut self.close_after_save) {
-            self.form = None;
+            if std::mem::take(&mut self.close_after_save) {
+                self.form = None;
+            }
         }
         self.notify(format!("Заявка № {number} записана"));
     }
