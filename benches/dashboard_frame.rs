@@ -10,6 +10,7 @@ use egui_kittest::Harness;
 use jiff::civil::Date;
 use skvoz::app::{App, AppOptions, AppState, Command, Preset};
 use skvoz::store::SledStore;
+use skvoz::ui::Window;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -21,7 +22,7 @@ const TODAY: Date = Date::constant(2026, 11, 24);
 mod support_facts;
 use support_facts::facts;
 
-fn wait(h: &mut Harness<'static, App>) {
+fn wait(h: &mut Harness<'static, Window>) {
     let start = Instant::now();
     loop {
         h.step();
@@ -36,14 +37,14 @@ fn options() -> AppOptions {
     AppOptions { today: Some(TODAY), state: AppState::default(), ..AppOptions::default() }
 }
 
-fn harness(app: App) -> Harness<'static, App> {
-    Harness::builder().with_size([1280.0, 800.0]).build_ui_state(|ui, app: &mut App| app.ui(ui), app)
+fn harness(app: App) -> Harness<'static, Window> {
+    Harness::builder().with_size([1280.0, 800.0]).build_ui_state(|ui, w: &mut Window| w.ui(ui), Window::new(app))
 }
 
 /// The child process: start-up to the first report, then the memory with the dashboard up.
 fn child(dir: &Path) {
     let started = Instant::now();
-    let mut h = harness(App::new(SledStore::open(dir).unwrap(), options()).unwrap());
+    let mut h = harness(App::new(SledStore::open(dir).unwrap().into(), options()).unwrap());
     wait(&mut h);
     assert!(h.state().dashboard.report.is_some(), "the first report is not on screen");
     let startup = started.elapsed();
@@ -95,7 +96,7 @@ fn bench(c: &mut Criterion) {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 let t = Instant::now();
-                let mut h = harness(App::new(SledStore::open(dir.path()).unwrap(), options()).unwrap());
+                let mut h = harness(App::new(SledStore::open(dir.path()).unwrap().into(), options()).unwrap());
                 wait(&mut h);
                 total += t.elapsed();
                 h.state_mut().shutdown();
@@ -104,7 +105,7 @@ fn bench(c: &mut Criterion) {
         })
     });
 
-    let mut h = harness(App::new(SledStore::open(dir.path()).unwrap(), options()).unwrap());
+    let mut h = harness(App::new(SledStore::open(dir.path()).unwrap().into(), options()).unwrap());
     wait(&mut h);
     h.state_mut().commands.push(Command::ToggleRow("ch0".into()));
     wait(&mut h);

@@ -266,14 +266,10 @@ fn location(cli: &Cli) -> Result<Location> {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     let location = location(&cli)?;
-    let dir = match &location {
-        Location::Embedded(dir) => dir.clone(),
-        Location::Postgres(_) => data_dir(&cli)?,
-    };
     match cli.command {
         None => {
             init_logging("warn");
-            skvoz::ui::run_window(&dir)
+            skvoz::ui::run_window(&location)
         }
         Some(command) => {
             // Errors of sync and reconcile reach the person once, through the exit message;

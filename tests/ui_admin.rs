@@ -15,15 +15,16 @@ use skvoz::domain::{
 use skvoz::report::fmt_count;
 use skvoz::roistat::{SchedulerConfig, SourceState};
 use skvoz::store::SledStore;
+use skvoz::ui::Window;
 use std::time::Duration;
 
-fn open(store: &SledStore, page: Page) -> Harness<'static, App> {
+fn open(store: &SledStore, page: Page) -> Harness<'static, Window> {
     let options = AppOptions {
         today: Some(TODAY),
         file_picker: Box::new(FolderPicker(std::env::temp_dir())),
         state: AppState { page, ..AppState::default() },
     };
-    let mut h = harness(App::new(store.clone(), options).unwrap());
+    let mut h = harness(App::new(store.clone().into(), options).unwrap());
     // The first report and lists load in the background; wait for them so the layout stops moving
     // under the clicks that follow.
     until(&mut h, "the start-up loads", |h| !h.state().is_busy());
@@ -34,8 +35,26 @@ fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
 }
 
+/// Steps frames until what the page asked the store or the network for has been answered and
+/// shown (a scheduled load may go on meanwhile).
+fn settle(h: &mut Harness<'static, Window>) {
+    let start = std::time::Instant::now();
+    let mut idle = 0;
+    while idle < 3 {
+        h.step();
+        if h.state().bg.is_working() {
+            idle = 0;
+            assert!(start.elapsed() < Duration::from_secs(30), "the answer did not come");
+            h.state().bg.wait_for_event(Duration::from_millis(20));
+        } else {
+            idle += 1;
+        }
+    }
+}
+
 /// Focuses a text field by its label and types into it.
-fn type_into(h: &mut Harness<'static, App>, label: &str, text: &str) {
+fn type_into(h: &mut Harness<'static, Window>, label: &str, text: &str) {
+    settle(h);
     h.get_by_label(label).click();
     h.run_steps(2);
     h.get_by_label(label).type_text(text);
@@ -43,12 +62,12 @@ fn type_into(h: &mut Harness<'static, App>, label: &str, text: &str) {
 }
 
 /// The scheduler's state of a source's load.
-fn load_state(h: &Harness<'static, App>, id: u64) -> SourceState {
+fn load_state(h: &Harness<'static, Window>, id: u64) -> SourceState {
     h.state().services.scheduler.as_ref().expect("scheduler started").progress().remove(&id).unwrap_or_default()
 }
 
 /// Starts the app's scheduler with short waits, as the window does with the real ones.
-fn start_scheduler(h: &mut Harness<'static, App>) {
+fn start_scheduler(h: &mut Harness<'static, Window>) {
     h.state_mut().start_scheduler(SchedulerConfig { tick: Duration::from_millis(50), sync: support::fast_options() });
 }
 
@@ -63,7 +82,7 @@ fn lead_source_address_light_and_connection_check() {
     let s = rt.block_on(service::start());
     let mut h = open(&s.embedded, Page::Sources);
     h.get_by_label("Источники получения заявок").click();
-    h.run_steps(2);
+    settle(&mut h);
     click(&mut h, "Добавить источник получения заявок");
     assert!(has_label(&h, "Телефония не настроена"));
 
@@ -75,7 +94,7 @@ fn lead_source_address_light_and_connection_check() {
 
     let publication = format!("http://{}/crm_httpAnalytics", s.handle.local_addr());
     h.state_mut().admin.lead_sources.form.as_mut().unwrap().publication_address = publication.clone();
-    h.run_steps(2);
+    settle(&mut h);
     assert!(!has_label(&h, &AddressError::Scheme.to_string()));
     let service_address = format!("{publication}/hs/analytics");
     let shown = format!("Адрес сервиса Roistat: {service_address}");
@@ -94,7 +113,7 @@ fn lead_source_address_light_and_connection_check() {
     let port = closed_port();
     h.state_mut().admin.lead_sources.form.as_mut().unwrap().publication_address =
         format!("http://127.0.0.1:{port}/crm_httpAnalytics");
-    h.run_steps(2);
+    settle(&mut h);
     click(&mut h, "Проверить подключение");
     assert!(!has_label(&h, "OK"));
     assert!(
@@ -105,19 +124,19 @@ fn lead_source_address_light_and_connection_check() {
 
     // The light: amber after a failed telephony check, green after a passing one.
     h.get_by_label("Настройки телефонии").click();
-    h.run_steps(2);
+    settle(&mut h);
     type_into(&mut h, "Провайдер:", "Mango Office");
     type_into(&mut h, "Адрес АТС / API:", &format!("http://127.0.0.1:{port}/pbx"));
     click(&mut h, "Проверить");
     assert!(has_label(&h, "Телефония: настроена, проверка не пройдена или не выполнялась"));
     assert!(!s.embedded.telephony().unwrap().last_check.unwrap().ok);
     h.state_mut().admin.telephony.form.as_mut().unwrap().address = s.base.clone();
-    h.run_steps(2);
+    settle(&mut h);
     click(&mut h, "Проверить");
     assert!(has_label(&h, "Телефония: настроена, проверка пройдена"));
     assert!(s.embedded.telephony().unwrap().last_check.unwrap().ok);
     h.get_by_label("Источники получения заявок").click();
-    h.run_steps(3);
+    settle(&mut h);
     assert!(has_label(&h, "Телефония: настроена, проверка пройдена"), "the light follows on the lead source");
     rt.block_on(s.handle.shutdown()).unwrap();
 }
@@ -139,10 +158,10 @@ fn analytics_source_projects_and_load_now() {
     assert!(!projects.is_empty(), "{:?}", h.state().admin.analytics.projects_error);
     let project = projects.iter().find(|p| p.id == support::fake_roistat::PROJECT).unwrap().clone();
     h.get_by_label("Проекты Roistat: выберите проект").click();
-    h.run_steps(2);
+    settle(&mut h);
     assert!(has_label(&h, &format!("Ключ принят: проектов Roistat — {}", projects.len())));
     h.get_by_label(&format!("{} ({}, {})", project.name, project.id, project.currency)).click();
-    h.run_steps(2);
+    settle(&mut h);
     assert_eq!(h.state().admin.analytics.form.as_ref().unwrap().project, project.id);
 
     start_scheduler(&mut h);
@@ -172,9 +191,9 @@ fn extra_fields_are_validated_and_the_switch_creates_service_fields_once() {
     // Off and on again: the missing fields are created, once.
     for _ in 0..2 {
         h.get_by_label("Использовать сквозную аналитику").click();
-        h.run_steps(3);
+        settle(&mut h);
         h.get_by_label("Использовать сквозную аналитику").click();
-        h.run_steps(3);
+        settle(&mut h);
         assert_eq!(service_fields(&setup.store), 3);
     }
     let fields = setup.store.list::<ExtraField>().unwrap();
@@ -190,19 +209,19 @@ fn extra_fields_are_validated_and_the_switch_creates_service_fields_once() {
     assert_eq!(setup.store.list::<ExtraField>().unwrap().len(), 6);
 
     h.state_mut().admin.catalog.field_form.as_mut().unwrap().dev_name = "utm_source".into();
-    h.run_steps(2);
+    settle(&mut h);
     let duplicate = DevNameError::Duplicate("utm_source".into()).to_string();
     assert!(has_label(&h, &duplicate));
     click(&mut h, "Сохранить реквизит");
     assert_eq!(setup.store.list::<ExtraField>().unwrap().len(), 6);
 
     h.state_mut().admin.catalog.field_form.as_mut().unwrap().dev_name = "delivery".into();
-    h.run_steps(2);
+    settle(&mut h);
     click(&mut h, "Сохранить реквизит");
     let fields = setup.store.list::<ExtraField>().unwrap();
     assert_eq!(fields.len(), 7);
     assert!(fields.iter().any(|f| f.dev_name == "delivery" && f.name == "Доставка" && !f.service));
-    h.run_steps(3);
+    settle(&mut h);
     assert!(has_label(&h, "Доп. реквизиты (7)"));
 }
 
@@ -268,7 +287,7 @@ fn a_new_listen_address_restarts_the_service_inside_the_window() {
             service::LOGIN
         )
     };
-    let listening_on = |h: &Harness<'static, App>, port: u16| {
+    let listening_on = |h: &Harness<'static, Window>, port: u16| {
         h.state().bg.service.as_ref().is_some_and(|s| {
             let s = s.borrow();
             s.state == skvoz::app::status::ServiceState::Listening && s.address.contains(&format!(":{port}/"))
@@ -304,7 +323,7 @@ fn exchange_log_shows_requests_with_masked_tokens_and_filters_them() {
     assert!(has_label(&h, &format!("Записей: {total}")));
 
     h.get_by_label("Результат: Все").click();
-    h.run_steps(2);
+    settle(&mut h);
     h.get_by_role_and_label(egui::Role::Button, "Ошибка входа").click();
     until(&mut h, "the filtered pass", |h| h.state().admin.exchange.scanned);
     let failed = s
@@ -318,13 +337,13 @@ fn exchange_log_shows_requests_with_masked_tokens_and_filters_them() {
     assert!(has_label(&h, &format!("Записей: {failed} из {total}")));
 
     h.get_by_label("Результат: Ошибка входа").click();
-    h.run_steps(2);
+    settle(&mut h);
     h.get_by_role_and_label(egui::Role::Button, "Успешно").click();
     until(&mut h, "the rows of successful requests", |h| {
         h.state().admin.exchange.scanned && h.query_all_by_label("подробнее").next().is_some()
     });
     h.get_all_by_label("подробнее").next().unwrap().click();
-    h.run_steps(3);
+    settle(&mut h);
     assert!(has_label(&h, "token = ***"), "the token is masked in the detail");
     assert!(h.query_by_label_contains(&token).is_none(), "the token never shows");
     rt.block_on(s.handle.shutdown()).unwrap();
@@ -336,9 +355,9 @@ fn users_and_statuses_are_added() {
     let mut h = open(&setup.store, Page::Settings);
     type_into(&mut h, "Имя пользователя:", "Ольга");
     h.get_by_label("Роль: Менеджер").click();
-    h.run_steps(2);
+    settle(&mut h);
     h.get_by_role_and_label(egui::Role::Button, "Маркетолог").click();
-    h.run_steps(2);
+    settle(&mut h);
     click(&mut h, "Добавить пользователя");
     let users = setup.store.list::<skvoz::domain::User>().unwrap();
     assert!(users.iter().any(|u| u.name == "Ольга" && u.role == skvoz::domain::Role::Marketer), "{users:?}");
@@ -351,9 +370,9 @@ fn users_and_statuses_are_added() {
     click(&mut h, "Добавить статус");
     type_into(&mut h, "Наименование статуса:", "Счёт выставлен");
     h.get_by_label("Группа: В работе").click();
-    h.run_steps(2);
+    settle(&mut h);
     h.get_by_role_and_label(egui::Role::Button, "Оплачен").click();
-    h.run_steps(2);
+    settle(&mut h);
     click(&mut h, "Сохранить статус");
     let statuses = setup.store.statuses().unwrap();
     assert!(
@@ -374,9 +393,9 @@ fn load_now_runs_in_the_scheduler_once_with_progress() {
     let mut h = open(&setup.store, Page::Sources);
     start_scheduler(&mut h);
     h.get_by_label("Источники получения аналитики").click();
-    h.run_steps(2);
+    settle(&mut h);
     h.get_by_label_contains("Тест (проект").click();
-    h.run_steps(2);
+    settle(&mut h);
     h.get_by_role_and_label(egui::Role::Button, "Загрузить сейчас").click();
     until(&mut h, "the first period stored", |h| load_state(h, source.id).done >= 1);
     let state = load_state(&h, source.id);
@@ -389,7 +408,7 @@ fn load_now_runs_in_the_scheduler_once_with_progress() {
     let button = h.get_by_role_and_label(egui::Role::Button, "Загрузить сейчас");
     assert!(button.accesskit_node().is_disabled(), "«Загрузить сейчас» is off while the load runs");
     button.click();
-    h.run_steps(2);
+    settle(&mut h);
     assert_eq!(load_state(&h, source.id).runs, 0);
 
     until(&mut h, "the load's end", |h| !load_state(h, source.id).running);
@@ -419,16 +438,16 @@ fn a_scheduled_load_shows_on_the_form_and_is_cancelled_there() {
         rt.block_on(support::add_source(&skvoz::store::Store::from_embedded(setup.store.clone()), &fake, true));
     let mut h = open(&setup.store, Page::Sources);
     h.get_by_label("Источники получения аналитики").click();
-    h.run_steps(2);
+    settle(&mut h);
     h.get_by_label_contains("Тест (проект").click();
-    h.run_steps(2);
+    settle(&mut h);
     start_scheduler(&mut h);
     until(&mut h, "the scheduled load running", |h| load_state(h, source.id).running);
     until(&mut h, "its progress on the form", |h| h.query_by_label_contains("Загружено периодов: ").is_some());
     assert!(h.get_by_role_and_label(egui::Role::Button, "Загрузить сейчас").accesskit_node().is_disabled());
 
     h.get_by_role_and_label(egui::Role::Button, "Отменить").click();
-    h.run_steps(2);
+    settle(&mut h);
     // A cancel can end the load within these frames; while it still runs, the button must say so.
     let acknowledged = has_label(&h, "Отменяется…") || !load_state(&h, source.id).running;
     assert!(acknowledged, "the press is acknowledged at once");
@@ -508,7 +527,7 @@ fn the_exchange_log_pages_through_all_100_000_entries() {
 
     // The outcome filter searches the whole log.
     h.get_by_label("Результат: Все").click();
-    h.run_steps(2);
+    settle(&mut h);
     h.get_by_role_and_label(egui::Role::Button, "Ошибка").click();
     until(&mut h, "the filtered pass", |h| {
         h.state().admin.exchange.scanned && h.state().admin.exchange.is_loaded(NEEDLE)
@@ -519,7 +538,7 @@ fn the_exchange_log_pages_through_all_100_000_entries() {
 
     // So does the text search, ignoring case.
     h.get_by_label("Результат: Ошибка").click();
-    h.run_steps(2);
+    settle(&mut h);
     h.get_by_role_and_label(egui::Role::Button, "Все").click();
     until(&mut h, "the whole log again", |h| {
         h.state().admin.exchange.scanned && h.state().admin.exchange.ids.len() == 100_000
@@ -531,7 +550,7 @@ fn the_exchange_log_pages_through_all_100_000_entries() {
     until(&mut h, "the found row", |h| has_label(h, "Заявка не сохранена: диск переполнен"));
     // A click anywhere on the row opens its detail, also on the text of a cell.
     h.get_by_label(&NEEDLE.to_string()).click();
-    h.run_steps(3);
+    settle(&mut h);
     assert!(h.query_by_label_contains(&format!("Запрос № {NEEDLE} — ")).is_some(), "the detail opens");
 
     // A new request the search matches shows on top of what it found.
@@ -555,7 +574,7 @@ fn statuses_move_and_an_unused_one_is_deleted_after_a_question() {
     // «Ниже» on the first status puts it second.
     let below: Vec<_> = h.query_all_by_label("Ниже").collect();
     below[0].click();
-    h.run_steps(3);
+    settle(&mut h);
     assert_eq!(names(&setup.store), ["В работе", "Новая", "Оплачена", "Отменена"]);
 
     // A status in use stays, with the reason; an unused one goes after «Да, удалить».
@@ -568,18 +587,18 @@ fn statuses_move_and_an_unused_one_is_deleted_after_a_question() {
         .unwrap();
     let delete: Vec<_> = h.query_all_by_label("Удалить").collect();
     delete[2].click();
-    h.run_steps(3);
+    settle(&mut h);
     assert!(has_label(
         &h,
         "Статус «Оплачена» стоит у заявок: 1. Сначала переведите их в другой статус (групповое изменение)."
     ));
     let delete: Vec<_> = h.query_all_by_label("Удалить").collect();
     delete[3].click();
-    h.run_steps(3);
+    settle(&mut h);
     assert!(has_label(&h, "Удалить статус «Отменена»?"));
     assert_eq!(names(&setup.store).len(), 4, "nothing before the answer");
     click(&mut h, "Да, удалить");
-    h.run_steps(3);
+    settle(&mut h);
     assert_eq!(names(&setup.store), ["В работе", "Новая", "Оплачена"]);
     assert!(
         !has_label(
@@ -596,7 +615,7 @@ fn backup_and_restore_from_the_window() {
     let mut h = open(&setup.store, Page::Settings);
     let file = setup.dir.path().join("копия.jsonl");
     h.state_mut().admin.backup.save_path = file.display().to_string();
-    h.run_steps(2);
+    settle(&mut h);
     click(&mut h, "Сохранить копию");
     until(&mut h, "the backup", |h| !h.state().is_busy());
     assert!(h.query_by_label_contains("Копия сохранена:").is_some());
@@ -613,7 +632,7 @@ fn backup_and_restore_from_the_window() {
     setup.store.add_lead(skvoz::domain::Lead { title: "После копии".into(), ..Default::default() }).unwrap();
     assert_eq!(setup.store.lead_count(), leads + 1);
     h.state_mut().admin.backup.restore_path = file.display().to_string();
-    h.run_steps(2);
+    settle(&mut h);
     click(&mut h, "Восстановить…");
     assert!(has_label(&h, "Заменить все данные копией?"));
     assert_eq!(setup.store.lead_count(), leads + 1, "nothing before the answer");
@@ -624,7 +643,7 @@ fn backup_and_restore_from_the_window() {
 
     // A file that is not there is a message, not a crash.
     h.state_mut().admin.backup.restore_path = setup.dir.path().join("нет.jsonl").display().to_string();
-    h.run_steps(2);
+    settle(&mut h);
     click(&mut h, "Восстановить…");
     click(&mut h, "Заменить");
     until(&mut h, "the failed restore", |h| !h.state().is_busy());

@@ -7,6 +7,7 @@ use egui_kittest::kittest::Queryable;
 use jiff::ToSpan;
 use skvoz::app::AppState;
 use skvoz::report::{Grouping, Query, Report, fmt_count, fmt_money, fmt_percent, fmt_ratio_money};
+use skvoz::ui::Window;
 use std::io::Read;
 
 fn expected(setup: &Setup, days: i32, channel: Option<&str>) -> Report {
@@ -15,7 +16,7 @@ fn expected(setup: &Setup, days: i32, channel: Option<&str>) -> Report {
     skvoz::app::load_report(&setup.store, &query).unwrap()
 }
 
-fn assert_cards(h: &egui_kittest::Harness<'static, skvoz::app::App>, r: &Report) {
+fn assert_cards(h: &egui_kittest::Harness<'static, Window>, r: &Report) {
     let f = &r.totals.figures;
     for label in [
         format!("Визиты: {}", fmt_count(f.visits)),
@@ -32,7 +33,7 @@ fn assert_cards(h: &egui_kittest::Harness<'static, skvoz::app::App>, r: &Report)
 }
 
 /// The channel rows' titles in the order the table shows them (top to bottom).
-fn shown_channels(h: &egui_kittest::Harness<'static, skvoz::app::App>, r: &Report) -> Vec<String> {
+fn shown_channels(h: &egui_kittest::Harness<'static, Window>, r: &Report) -> Vec<String> {
     let mut shown: Vec<(f32, String)> = r
         .rows
         .iter()

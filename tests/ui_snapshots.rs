@@ -20,6 +20,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use skvoz::app::{App, AppOptions, AppState, Preset};
 use skvoz::store::SledStore;
+use skvoz::ui::Window;
 use std::path::PathBuf;
 
 const SIZE: [f32; 2] = [1280.0, 800.0];
@@ -42,13 +43,13 @@ fn store_at(name: &str, demo: bool) -> SledStore {
 }
 
 /// The window at its default size with "today" fixed, once start-up reads have arrived.
-fn window(store: SledStore, state: AppState) -> Harness<'static, App> {
+fn window(store: SledStore, state: AppState) -> Harness<'static, Window> {
     let options = AppOptions { today: Some(TODAY), file_picker: Box::new(FolderPicker(std::env::temp_dir())), state };
-    let app = App::new(store, options).unwrap();
+    let app = App::new(store.into(), options).unwrap();
     let mut h = Harness::builder()
         .with_size(SIZE)
         .with_theme(egui::Theme::Dark)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+        .build_ui_state(|ui, w: &mut Window| w.ui(ui), Window::new(app));
     wait(&mut h);
     h
 }
@@ -86,7 +87,7 @@ fn the_comparison_tells_a_change_from_rasterizer_noise() {
 #[cfg(feature = "snapshots")]
 mod render {
     use egui_kittest::{Harness, SnapshotError, SnapshotOptions, try_image_snapshot_options};
-    use skvoz::app::App;
+    use skvoz::ui::Window;
     use std::sync::OnceLock;
 
     /// egui's default per-pixel tolerance: a weighted squared YIQ distance of 0.6, which lets a
@@ -130,7 +131,7 @@ mod render {
         }
     }
 
-    pub fn check(h: &mut Harness<'static, App>, name: &str) {
+    pub fn check(h: &mut Harness<'static, Window>, name: &str) {
         if !renderable(name) {
             return;
         }
@@ -149,7 +150,7 @@ mod render {
         }
     }
 
-    pub fn must_differ(h: &mut Harness<'static, App>, name: &str) {
+    pub fn must_differ(h: &mut Harness<'static, Window>, name: &str) {
         if !renderable(name) {
             return;
         }
@@ -187,7 +188,7 @@ mod render {
 #[cfg(not(feature = "snapshots"))]
 mod render {
     use egui_kittest::Harness;
-    use skvoz::app::App;
+    use skvoz::ui::Window;
 
     fn skipped(name: &str) {
         super::tools::missing(&format!(
@@ -195,11 +196,11 @@ mod render {
         ));
     }
 
-    pub fn check(_: &mut Harness<'static, App>, name: &str) {
+    pub fn check(_: &mut Harness<'static, Window>, name: &str) {
         skipped(name);
     }
 
-    pub fn must_differ(_: &mut Harness<'static, App>, name: &str) {
+    pub fn must_differ(_: &mut Harness<'static, Window>, name: &str) {
         skipped(name);
     }
 }

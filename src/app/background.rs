@@ -1,34 +1,16 @@
-//! Background work: the tokio runtime, store events forwarded to the window, slow jobs, and the
-//! status sources of the HTTP service and the Roistat sync.
+//! Background work: the tokio runtime, the change feed forwarded to the window, the tasks that run
+//! commands against the store, and the status sources of the HTTP service and the Roistat sync.
 //!
 //! Everything reaches the window through one channel of [`AppEvent`]s, each followed by
 //! `ctx.request_repaint()`: no screen polls the store.
 
+use super::command::{AppEvent, Change};
 use super::status::{ServiceStatus, SyncStatus};
-use crate::report::{Query, Report};
-use crate::store::{SledStore, StoreEvent};
+use crate::store::{ChangeFeed, Store};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use tokio::sync::{broadcast, watch};
-
-/// What background work reports to the window.
-#[derive(Debug)]
-pub enum AppEvent {
-    SledStore(StoreEvent),
-    /// A report computed for the request number `generation`.
-    Report {
-        generation: u64,
-        result: Result<Box<Report>, String>,
-    },
-    /// The demo data were loaded (or failed to).
-    DemoLoaded(Result<crate::demo::DemoSummary, String>),
-    /// An export finished: the file written, `None` when the dialog was cancelled, or the error.
-    Exported(Result<Option<std::path::PathBuf>, String>),
-    /// The placeholder pages' lists.
-    Lists(Result<Box<super::Lists>, String>),
-    /// A status source changed; the status bar reads it again.
-    StatusChanged,
-}
+use tokio::sync::watch;
 
 /// Wakes the window from any thread; set when the first frame gives us the context.
 #[derive(Clone, Default)]
@@ -48,13 +30,31 @@ impl Waker {
     }
 }
 
-/// The runtime and the channels; dropping it stops every task.
+/// Sends events to the window and wakes it.
+#[derive(Clone)]
+struct Reply {
+    tx: mpsc::Sender<AppEvent>,
+    waker: Waker,
+}
+
+impl Reply {
+    fn send(&self, event: AppEvent) -> bool {
+        let sent = self.tx.send(event).is_ok();
+        self.waker.wake();
+        sent
+    }
+}
+
+/// The runtime and the channel; dropping it stops every task.
 pub struct Background {
     runtime: Option<tokio::runtime::Runtime>,
-    tx: mpsc::Sender<AppEvent>,
+    store: Store,
+    reply: Reply,
     rx: mpsc::Receiver<AppEvent>,
     /// Events taken off the channel by [`Background::wait_for_event`], handed out by the next drain.
     stash: Mutex<Vec<AppEvent>>,
+    /// Tasks started and not yet answered (tests and the spinner wait on it).
+    in_flight: Arc<AtomicUsize>,
     pub waker: Waker,
     /// The HTTP service's status, plugged in by `app/services.rs` ([`Background::plug_service`]).
     pub service: Option<watch::Receiver<ServiceStatus>>,
@@ -64,10 +64,11 @@ pub struct Background {
 
 #[derive(Debug, thiserror::Error)]
 #[error("Не удалось запустить фоновые задачи: {0}. Перезапустите программу")]
-pub struct RuntimeError(String);
+pub struct RuntimeError(pub(crate) String);
 
 impl Background {
-    pub fn new(store: &SledStore) -> Result<Background, RuntimeError> {
+    /// Starts the runtime and follows the store's change feed. Reads nothing.
+    pub fn new(store: &Store) -> Result<Background, RuntimeError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("skvoz-bg")
@@ -76,39 +77,63 @@ impl Background {
             .map_err(|e| RuntimeError(e.to_string()))?;
         let (tx, rx) = mpsc::channel();
         let waker = Waker::default();
-        let bg =
-            Background { runtime: Some(runtime), tx, rx, stash: Mutex::default(), waker, service: None, sync: None };
-        bg.forward_store_events(store.subscribe());
+        let bg = Background {
+            runtime: Some(runtime),
+            store: store.clone(),
+            reply: Reply { tx, waker: waker.clone() },
+            rx,
+            stash: Mutex::default(),
+            in_flight: Arc::default(),
+            waker,
+            service: None,
+            sync: None,
+        };
+        bg.forward_changes(store.subscribe());
         Ok(bg)
+    }
+
+    /// The store the tasks run against.
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     /// For the long-lived tasks (the service, the scheduler) that the app starts on this runtime.
     pub fn runtime_handle(&self) -> Option<tokio::runtime::Handle> {
-        self.runtime().map(|rt| rt.handle().clone())
+        self.runtime.as_ref().map(|rt| rt.handle().clone())
     }
 
-    fn runtime(&self) -> Option<&tokio::runtime::Runtime> {
-        self.runtime.as_ref()
-    }
-
-    fn forward_store_events(&self, mut events: broadcast::Receiver<StoreEvent>) {
-        let (tx, waker) = (self.tx.clone(), self.waker.clone());
-        if let Some(rt) = self.runtime() {
-            rt.spawn(async move {
-                loop {
-                    let event = match events.recv().await {
-                        Ok(e) => e,
-                        // Missed some: everything may have changed.
-                        Err(broadcast::error::RecvError::Lagged(_)) => StoreEvent::Reloaded,
-                        Err(broadcast::error::RecvError::Closed) => break,
-                    };
-                    if tx.send(AppEvent::SledStore(event)).is_err() {
-                        break;
-                    }
-                    waker.wake();
+    fn forward_changes(&self, mut feed: ChangeFeed) {
+        let reply = self.reply.clone();
+        self.spawn(async move {
+            while let Some(event) = feed.next().await {
+                if !reply.send(AppEvent::Changed(Change::from(event))) {
+                    break;
                 }
-            });
+            }
+        });
+    }
+
+    /// Runs `task` on the runtime and sends its answer to the window.
+    pub fn answer(&self, task: impl Future<Output = AppEvent> + Send + 'static) {
+        let (reply, in_flight) = (self.reply.clone(), self.in_flight.clone());
+        in_flight.fetch_add(1, Ordering::AcqRel);
+        let started = self.spawn(async move {
+            let event = task.await;
+            reply.send(event);
+            in_flight.fetch_sub(1, Ordering::AcqRel);
+        });
+        if !started {
+            self.in_flight.fetch_sub(1, Ordering::AcqRel);
         }
+    }
+
+    /// Runs a blocking job (an export, a dialog) off the UI thread; its outcome arrives as an event.
+    pub fn run_blocking(&self, job: impl FnOnce() -> AppEvent + Send + 'static) {
+        self.answer(async move {
+            tokio::task::spawn_blocking(job)
+                .await
+                .unwrap_or_else(|e| AppEvent::Exported(Err(format!("работа прервана: {e}"))))
+        });
     }
 
     /// Wires the HTTP service's status (from `service::start`'s handle) into the status bar.
@@ -124,70 +149,19 @@ impl Background {
     }
 
     fn watch_for_repaint<T: Send + Sync + 'static>(&self, mut status: watch::Receiver<T>) {
-        let (tx, waker) = (self.tx.clone(), self.waker.clone());
-        if let Some(rt) = self.runtime() {
-            rt.spawn(async move {
-                while status.changed().await.is_ok() {
-                    if tx.send(AppEvent::StatusChanged).is_err() {
-                        break;
-                    }
-                    waker.wake();
+        let reply = self.reply.clone();
+        self.spawn(async move {
+            while status.changed().await.is_ok() {
+                if !reply.send(AppEvent::StatusChanged) {
+                    break;
                 }
-            });
-        }
-    }
-
-    /// Computes a report off the UI thread.
-    pub fn compute_report(&self, store: &SledStore, query: Query, generation: u64) {
-        let (tx, waker, store) = (self.tx.clone(), self.waker.clone(), store.clone());
-        if let Some(rt) = self.runtime() {
-            rt.spawn_blocking(move || {
-                let result = super::load_report(&store, &query).map(Box::new).map_err(|e| e.to_string());
-                let _ = tx.send(AppEvent::Report { generation, result });
-                waker.wake();
-            });
-        }
-    }
-
-    pub fn load_lists(&self, store: &SledStore) {
-        let (tx, waker, store) = (self.tx.clone(), self.waker.clone(), store.clone());
-        if let Some(rt) = self.runtime() {
-            rt.spawn_blocking(move || {
-                let result = super::load_lists(&store).map(Box::new).map_err(|e| e.to_string());
-                let _ = tx.send(AppEvent::Lists(result));
-                waker.wake();
-            });
-        }
-    }
-
-    /// Loads the demo data off the UI thread; the store's events then refresh the screens.
-    pub fn load_demo(&self, store: &SledStore, today: jiff::civil::Date) {
-        let (tx, waker, store) = (self.tx.clone(), self.waker.clone(), store.clone());
-        if let Some(rt) = self.runtime() {
-            rt.spawn(async move {
-                let store = crate::store::Store::from_embedded(store);
-                let result =
-                    crate::demo::fill(&store, crate::demo::DEFAULT_SEED, today).await.map_err(|e| e.to_string());
-                let _ = tx.send(AppEvent::DemoLoaded(result));
-                waker.wake();
-            });
-        }
-    }
-
-    /// Runs a blocking job (an export) off the UI thread; its outcome arrives as a message.
-    pub fn run_blocking(&self, job: impl FnOnce() -> AppEvent + Send + 'static) {
-        let (tx, waker) = (self.tx.clone(), self.waker.clone());
-        if let Some(rt) = self.runtime() {
-            rt.spawn_blocking(move || {
-                let _ = tx.send(job());
-                waker.wake();
-            });
-        }
+            }
+        });
     }
 
     /// Runs a future on the runtime (a network check); false when the runtime is gone.
     pub fn spawn(&self, job: impl Future<Output = ()> + Send + 'static) -> bool {
-        match self.runtime() {
+        match &self.runtime {
             Some(rt) => {
                 rt.spawn(job);
                 true
@@ -203,6 +177,16 @@ impl Background {
         events
     }
 
+    /// Whether a task is under way or its answer waits for the next frame.
+    pub fn is_working(&self) -> bool {
+        if self.in_flight.load(Ordering::Acquire) > 0 {
+            return true;
+        }
+        let mut stash = self.stash.lock().unwrap_or_else(|p| p.into_inner());
+        stash.extend(self.rx.try_iter().filter(|e| !matches!(e, AppEvent::StatusChanged)));
+        stash.iter().any(|e| !matches!(e, AppEvent::Changed(_)))
+    }
+
     /// Blocks until an event arrives or `timeout` passes; for tests and benchmarks, never the UI.
     pub fn wait_for_event(&self, timeout: std::time::Duration) -> bool {
         match self.rx.recv_timeout(timeout) {
@@ -214,10 +198,11 @@ impl Background {
         }
     }
 
-    /// Stops the tasks, waiting briefly for blocking jobs (a demo load) to finish their write.
+    /// Stops the tasks. A store write under way finishes on the store's own thread; what was
+    /// answered is durable already, so nothing waits long: the window closes at once.
     pub fn shutdown(&mut self) {
         if let Some(rt) = self.runtime.take() {
-            rt.shutdown_timeout(std::time::Duration::from_secs(5));
+            rt.shutdown_timeout(std::time::Duration::from_millis(500));
         }
     }
 }

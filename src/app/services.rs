@@ -6,11 +6,14 @@ use super::status::{ServiceState, ServiceStatus, SyncState, SyncStatus};
 use crate::domain::AnalyticsSource;
 use crate::roistat::{SchedulerConfig, SchedulerHandle, SourceState, spawn_scheduler_on};
 use crate::service::{self, ServiceHandle, ServiceOptions};
-use crate::store::{SledStore, Store};
+use crate::store::Store;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
+
+/// How long closing the window waits for the service and the scheduler to stop.
+const SHUTDOWN_LIMIT: Duration = Duration::from_millis(1500);
 
 /// What runs beside the window; [`Services::shutdown`] stops both and flushes the store.
 #[derive(Default)]
@@ -28,7 +31,7 @@ pub struct Services {
 impl Services {
     /// Starts the service (unless switched off in the settings) and the scheduler on the background
     /// runtime. Never blocks: a failure to listen (a busy port) shows in the status bar.
-    pub fn start(background: &mut Background, store: &SledStore) -> Services {
+    pub fn start(background: &mut Background, store: &Store) -> Services {
         let mut services = Services::start_scheduler(background, store, SchedulerConfig::default());
         if let Some(runtime) = &services.runtime {
             let (service_tx, service_rx) = watch::channel(ServiceStatus::default());
@@ -37,24 +40,22 @@ impl Services {
             services.service_status = Some(service_tx);
         }
         #[cfg(unix)]
-        {
-            services.control = services.runtime.as_ref().and_then(|runtime| {
-                super::control::ControlServer::start(&Store::from_embedded(store.clone()), runtime)
-                    .inspect_err(|e| tracing::warn!("управляющий сокет не открыт: {e}"))
-                    .ok()
-            });
+        if let (Some(runtime), Some(_)) = (&services.runtime, store.embedded_dir()) {
+            services.control = super::control::ControlServer::start(store, runtime)
+                .inspect_err(|e| tracing::warn!("управляющий сокет не открыт: {e}"))
+                .ok();
         }
         services
     }
 
     /// Starts only the scheduler (the window's tests run loads without an HTTP service).
-    pub fn start_scheduler(background: &mut Background, store: &SledStore, config: SchedulerConfig) -> Services {
+    pub fn start_scheduler(background: &mut Background, store: &Store, config: SchedulerConfig) -> Services {
         let Some(runtime) = background.runtime_handle() else {
             return Services::default();
         };
         let (sync_tx, sync_rx) = watch::channel(SyncStatus::default());
         background.plug_sync(sync_rx);
-        let scheduler = spawn_scheduler_on(&runtime, Store::from_embedded(store.clone()), config);
+        let scheduler = spawn_scheduler_on(&runtime, store.clone(), config);
         runtime.spawn(follow_scheduler(store.clone(), scheduler.watch(), sync_tx));
         Services {
             service: Arc::default(),
@@ -73,7 +74,7 @@ impl Services {
 
     /// Stops the HTTP service and starts it again with the stored settings (a new listen address),
     /// in the background; the analytics loads go on.
-    pub fn restart_service(&self, store: &SledStore) {
+    pub fn restart_service(&self, store: &Store) {
         let (Some(runtime), Some(status)) = (&self.runtime, &self.service_status) else { return };
         let (slot, status, store) = (self.service.clone(), status.clone(), store.clone());
         runtime.spawn(async move {
@@ -87,7 +88,7 @@ impl Services {
         });
     }
 
-    /// Stops the load and the service, finishing requests in flight; the store is flushed.
+    /// Stops the load and the service, finishing requests in flight (for at most [`SHUTDOWN_LIMIT`]).
     pub fn shutdown(&mut self) {
         #[cfg(unix)]
         drop(self.control.take());
@@ -96,21 +97,28 @@ impl Services {
         self.service_status = None;
         let service = self.service.lock().unwrap_or_else(|p| p.into_inner()).take();
         // Called when the window closes, off the frame loop; bounded by the service's own timeout.
+        // Bounded: the window closes within about 2 s even when a load or a request hangs; what
+        // was acknowledged is durable already.
         runtime.block_on(async move {
-            if let Some(scheduler) = scheduler {
-                scheduler.shutdown().await;
-            }
-            if let Some(service) = service
-                && let Err(e) = service.shutdown().await
-            {
-                tracing::warn!("HTTP-сервис остановлен с ошибкой: {e}");
+            let stop = async move {
+                if let Some(scheduler) = scheduler {
+                    scheduler.shutdown().await;
+                }
+                if let Some(service) = service
+                    && let Err(e) = service.shutdown().await
+                {
+                    tracing::warn!("HTTP-сервис остановлен с ошибкой: {e}");
+                }
+            };
+            if tokio::time::timeout(SHUTDOWN_LIMIT, stop).await.is_err() {
+                tracing::warn!("загрузка аналитики или HTTP-сервис не остановились вовремя: окно закрывается без них");
             }
         });
     }
 }
 
-async fn run_service(store: SledStore, slot: Arc<Mutex<Option<ServiceHandle>>>, tx: watch::Sender<ServiceStatus>) {
-    let settings = match store.service_settings() {
+async fn run_service(store: Store, slot: Arc<Mutex<Option<ServiceHandle>>>, tx: watch::Sender<ServiceStatus>) {
+    let settings = match store.service_settings().await {
         Ok(s) => s,
         Err(e) => {
             tx.send_replace(ServiceStatus { state: ServiceState::Error(e.to_string()), ..Default::default() });
@@ -121,8 +129,7 @@ async fn run_service(store: SledStore, slot: Arc<Mutex<Option<ServiceHandle>>>, 
         tx.send_replace(ServiceStatus { address: settings.listen, ..Default::default() });
         return;
     }
-    let options = ServiceOptions::default().with_env_overrides();
-    let handle = match service::start(Store::from_embedded(store.clone()), options).await {
+    let handle = match service::start(store.clone(), ServiceOptions::default().with_env_overrides()).await {
         Ok(handle) => handle,
         Err(e) => {
             tx.send_replace(ServiceStatus {
@@ -163,20 +170,15 @@ async fn run_service(store: SledStore, slot: Arc<Mutex<Option<ServiceHandle>>>, 
 
 /// Turns the scheduler's per-source states into the one line the status bar shows.
 async fn follow_scheduler(
-    store: SledStore,
+    store: Store,
     mut states: watch::Receiver<BTreeMap<u64, SourceState>>,
     tx: watch::Sender<SyncStatus>,
 ) {
     loop {
         let snapshot = states.borrow_and_update().clone();
-        let names: BTreeMap<u64, String> = store
-            .list::<AnalyticsSource>()
-            .map(|sources| sources.into_iter().map(|s| (s.id, s.name)).collect())
-            .unwrap_or_default();
-        let last_run = store
-            .list::<AnalyticsSource>()
-            .ok()
-            .and_then(|sources| sources.iter().filter_map(|s| s.last_success).max());
+        let sources = store.list::<AnalyticsSource>().await.unwrap_or_default();
+        let last_run = sources.iter().filter_map(|s| s.last_success).max();
+        let names: BTreeMap<u64, String> = sources.into_iter().map(|s| (s.id, s.name)).collect();
         tx.send_replace(sync_status(&snapshot, &names, last_run));
         if states.changed().await.is_err() {
             break;

@@ -1,8 +1,9 @@
-//! «Групповое изменение реквизитов»: one change to many leads in one transaction, with one undo.
+//! «Групповое изменение реквизитов»: one change to many leads, applied row by row as field-level
+//! edits against the version each row was read at, so that what Roistat adds meanwhile (a comment,
+//! a task) survives. Its undo applies the inverse edits and skips rows whose field moved since.
 
-use crate::domain::{Lead, LeadId, MARKER_FIELD, Marker, Responsible};
-use crate::store::{Result, SledStore, StoreError};
-use jiff::Timestamp;
+use crate::domain::{Lead, LeadEdit, LeadId, MARKER_FIELD, Marker, Responsible};
+use crate::store::{Result, Store, StoreError};
 
 /// What to set on every selected lead.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,10 +26,36 @@ pub struct GroupChange {
     pub edit: GroupEdit,
 }
 
-/// The leads as they were before a change, to put them back.
+/// How to take one row back: the edits that undo the change and the version the change left.
 #[derive(Clone, Debug, PartialEq)]
+struct UndoRow {
+    id: LeadId,
+    version: u64,
+    edits: Vec<LeadEdit>,
+}
+
+/// How to take a group change back.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Undo {
-    pub before: Vec<Lead>,
+    rows: Vec<UndoRow>,
+}
+
+/// What a group change did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Changed {
+    pub undo: Undo,
+    /// Rows changed (a row that already held the value counts as changed).
+    pub changed: usize,
+    /// Rows someone changed in the same field between the read and the write: left as they are.
+    pub skipped: usize,
+}
+
+/// What an undo did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Undone {
+    pub restored: usize,
+    /// Rows whose field someone changed after the group change: their change stays.
+    pub skipped: usize,
 }
 
 impl GroupEdit {
@@ -56,84 +83,119 @@ impl GroupEdit {
         }
         Ok(())
     }
+
+    /// The field-level edits that make `lead` hold the new value.
+    pub fn edits(&self, lead: &Lead) -> Result<Vec<LeadEdit>> {
+        let mut after = lead.clone();
+        self.apply_to(&mut after)?;
+        Ok(LeadEdit::diff(lead, &after))
+    }
 }
 
 impl GroupChange {
-    /// Applies the change to all leads at once (all or none) and returns how to undo it.
-    pub fn run(&self, store: &SledStore, now: Timestamp) -> Result<Undo> {
-        let undo = self.apply(store, now)?;
-        store.durable()?;
-        Ok(undo)
-    }
-
-    /// Like [`GroupChange::run`] without the flush: for the window, which flushes on a background
-    /// thread so a frame never waits for the disk.
-    pub fn apply(&self, store: &SledStore, now: Timestamp) -> Result<Undo> {
-        let before = store.leads_by_ids(&self.ids)?;
-        if before.len() != self.ids.len() {
+    /// Applies the change to each lead. An invalid value changes nothing; a lead deleted from
+    /// the store meanwhile stops the change before any write.
+    pub async fn run(&self, store: &Store, by: &str) -> Result<Changed> {
+        self.edit.apply_to(&mut Lead::default())?;
+        let leads = store.leads_by_ids(self.ids.clone()).await?;
+        if leads.len() != self.ids.len() {
             return Err(StoreError::NotFound("часть выбранных заявок удалена: обновите список".into()));
         }
-        let mut after = before.clone();
-        for lead in &mut after {
-            self.edit.apply_to(lead)?;
-            lead.updated = now;
+        let mut done = Changed { undo: Undo::default(), changed: 0, skipped: 0 };
+        for lead in leads {
+            let edits = self.edit.edits(&lead)?;
+            if edits.is_empty() {
+                done.changed += 1;
+                continue;
+            }
+            match store.change_lead(lead.id, Some(lead.version), edits.clone(), by).await {
+                Ok(saved) => {
+                    let edits = edits.iter().filter_map(LeadEdit::inverse).collect();
+                    done.undo.rows.push(UndoRow { id: lead.id, version: saved.version, edits });
+                    done.changed += 1;
+                }
+                Err(StoreError::Conflict { .. }) => done.skipped += 1,
+                Err(e) => return Err(e),
+            }
         }
-        store.update_leads(&after)?;
-        Ok(Undo { before })
+        Ok(done)
     }
 }
 
 impl Undo {
-    /// Puts the leads back as they were (their update time moves on, so Roistat re-reads them).
-    pub fn run(self, store: &SledStore, now: Timestamp) -> Result<()> {
-        self.apply(store, now)?;
-        store.durable()
-    }
-
-    /// Like [`Undo::run`] without the flush (see [`GroupChange::apply`]).
-    pub fn apply(self, store: &SledStore, now: Timestamp) -> Result<()> {
-        let mut leads = self.before;
-        for lead in &mut leads {
-            lead.updated = now;
+    /// Puts back the rows nobody changed in the same field since; the others are counted.
+    pub async fn run(self, store: &Store, by: &str) -> Result<Undone> {
+        let mut done = Undone { restored: 0, skipped: 0 };
+        for row in self.rows {
+            match store.change_lead(row.id, Some(row.version), row.edits, by).await {
+                Ok(_) => done.restored += 1,
+                Err(StoreError::Conflict { .. } | StoreError::NotFound(_)) => done.skipped += 1,
+                Err(e) => return Err(e),
+            }
         }
-        store.update_leads(&leads)
+        Ok(done)
     }
 
     /// How many leads the undo puts back.
     pub fn len(&self) -> usize {
-        self.before.len()
+        self.rows.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.before.is_empty()
+        self.rows.is_empty()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{Comment, LeadValue};
 
-    #[test]
-    fn group_change_and_undo() {
+    fn comment(text: &str) -> Comment {
+        Comment { at: jiff::Timestamp::UNIX_EPOCH, title: String::new(), text: text.into(), from_roistat: true }
+    }
+
+    #[tokio::test]
+    async fn group_change_keeps_what_others_added_and_undo_skips_what_they_changed() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SledStore::open(dir.path()).unwrap();
+        let store = Store::open_embedded(dir.path()).await.unwrap();
         let leads =
-            store.add_leads((0..5).map(|i| Lead { title: format!("{i}"), ..Lead::default() }).collect()).unwrap();
+            store.add_leads((0..5).map(|i| Lead { title: format!("{i}"), ..Lead::default() }).collect()).await.unwrap();
         let ids = vec![leads[0].id, leads[2].id, leads[4].id];
-        let now = Timestamp::from_second(1_800_000_000).unwrap();
         let change = GroupChange {
             ids: ids.clone(),
             edit: GroupEdit::Field { dev_name: "roistat".into(), value: "offline_fair".into() },
         };
-        let undo = change.run(&store, now).unwrap();
-        let all = store.all_leads().unwrap();
+        let done = change.run(&store, "Менеджер").await.unwrap();
+        assert_eq!((done.changed, done.skipped), (3, 0));
+        let all = store.all_leads().await.unwrap();
         let marked: Vec<u64> = all.iter().filter(|l| l.marker.is_some()).map(|l| l.id).collect();
         assert_eq!(marked, ids);
-        undo.run(&store, now).unwrap();
-        assert!(store.all_leads().unwrap().iter().all(|l| l.marker.is_none()));
+
+        // Roistat comments on one row, someone else re-marks another: undo keeps both.
+        store.append_comment(ids[0], comment("из Roistat"), "Roistat").await.unwrap();
+        let moved = store.lead(ids[1]).await.unwrap().unwrap();
+        let other = Marker::parse_source("seo_yandex").unwrap();
+        store
+            .change_lead(
+                ids[1],
+                Some(moved.version),
+                vec![LeadEdit::set(&moved, LeadValue::Marker(Some(other.clone())))],
+                "Иванов",
+            )
+            .await
+            .unwrap();
+        let undone = done.undo.run(&store, "Менеджер").await.unwrap();
+        assert_eq!(undone, Undone { restored: 2, skipped: 1 });
+        let first = store.lead(ids[0]).await.unwrap().unwrap();
+        assert!(first.marker.is_none());
+        assert_eq!(first.comments.len(), 1, "the comment survives the undo");
+        assert_eq!(store.lead(ids[1]).await.unwrap().unwrap().marker, Some(other));
+        assert!(store.lead(ids[2]).await.unwrap().unwrap().marker.is_none());
+
         // An invalid marker changes nothing.
         let bad = GroupChange { ids, edit: GroupEdit::Field { dev_name: "roistat".into(), value: "a b".into() } };
-        assert!(bad.run(&store, now).is_err());
-        assert!(store.all_leads().unwrap().iter().all(|l| l.marker.is_none()));
+        assert!(bad.run(&store, "Менеджер").await.is_err());
+        assert_eq!(store.all_leads().await.unwrap().iter().filter(|l| l.marker.is_some()).count(), 1);
     }
 }

@@ -606,6 +606,13 @@ impl Store {
     }
 }
 
+impl From<SledStore> for Store {
+    /// The handle over an embedded store opened before (tests set data up through it).
+    fn from(sled: SledStore) -> Store {
+        Store::embedded(sled)
+    }
+}
+
 /// What changed in the store, as it happens.
 pub struct ChangeFeed(broadcast::Receiver<StoreEvent>);
 

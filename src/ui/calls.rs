@@ -1,11 +1,10 @@
 //! «Звонки»: the calls journal — every call Roistat sent (`action=call`) or the load brought, with
 //! its lead, so calls are visible without opening a lead.
 
+use crate::app::{AppEvent, Change, Command};
 use crate::domain::{Call, CallStatus, Lead, LeadId, display_phone, normalize_phone, unique_callers};
-use crate::store::{SledStore, StoreEvent};
 use egui_extras::{Column, TableBuilder};
 use std::collections::HashMap;
-use tokio::sync::broadcast;
 
 /// What the journal shows of a lead: its number and title.
 struct LeadRef {
@@ -13,40 +12,28 @@ struct LeadRef {
     title: String,
 }
 
+/// The calls journal; it reads through [`Command::LoadCalls`] and reads again when calls or
+/// leads change.
+#[derive(Default)]
 pub struct CallsScreen {
-    store: SledStore,
-    events: broadcast::Receiver<StoreEvent>,
     /// Newest first.
     calls: Vec<Call>,
     leads: HashMap<LeadId, LeadRef>,
     search: String,
     status: Option<CallStatus>,
     error: Option<String>,
+    /// A read is asked for or under way; another change while it runs asks once more.
+    loading: bool,
     stale: bool,
 }
 
 impl CallsScreen {
-    pub fn new(store: SledStore) -> CallsScreen {
-        let events = store.subscribe();
-        CallsScreen {
-            store,
-            events,
-            calls: Vec::new(),
-            leads: HashMap::new(),
-            search: String::new(),
-            status: None,
-            error: None,
-            stale: true,
-        }
+    pub fn new() -> CallsScreen {
+        CallsScreen { stale: true, ..CallsScreen::default() }
     }
 
-    fn reload(&mut self) {
-        let loaded = (|| -> crate::store::Result<(Vec<Call>, Vec<Lead>)> {
-            let mut calls = self.store.calls()?;
-            calls.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
-            let ids: Vec<LeadId> = calls.iter().filter_map(|c| c.lead_id).collect();
-            Ok((calls, self.store.leads_by_ids(&ids)?))
-        })();
+    fn loaded(&mut self, loaded: Result<(Vec<Call>, Vec<Lead>), String>) {
+        self.loading = false;
         match loaded {
             Ok((calls, leads)) => {
                 self.calls = calls;
@@ -55,18 +42,6 @@ impl CallsScreen {
                 self.error = None;
             }
             Err(e) => self.error = Some(format!("Не удалось прочитать звонки: {e}")),
-        }
-        self.stale = false;
-    }
-
-    fn drain_events(&mut self) {
-        loop {
-            match self.events.try_recv() {
-                Ok(StoreEvent::CallsChanged | StoreEvent::LeadsChanged(_) | StoreEvent::Reloaded)
-                | Err(broadcast::error::TryRecvError::Lagged(_)) => self.stale = true,
-                Ok(_) => {}
-                Err(_) => break,
-            }
         }
     }
 
@@ -88,12 +63,18 @@ impl CallsScreen {
             .collect()
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui) {
-        self.drain_events();
-        if self.stale {
-            self.reload();
+    pub fn ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        if self.stale && !self.loading {
+            self.stale = false;
+            self.loading = true;
+            commands.push(Command::LoadCalls);
         }
-        ui.heading("Звонки");
+        ui.horizontal(|ui| {
+            ui.heading("Звонки");
+            if self.loading {
+                ui.spinner();
+            }
+        });
         ui.horizontal_wrapped(|ui| {
             ui.add(
                 egui::TextEdit::singleline(&mut self.search)
@@ -186,8 +167,20 @@ fn duration_text(seconds: u32) -> String {
 }
 
 impl crate::app::Screen for CallsScreen {
-    fn ui(&mut self, ui: &mut egui::Ui) {
-        CallsScreen::ui(self, ui);
+    fn ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        CallsScreen::ui(self, ui, commands);
+    }
+
+    fn on_event(&mut self, event: AppEvent, _commands: &mut Vec<Command>) {
+        match event {
+            AppEvent::Calls(loaded) => self.loaded(loaded),
+            AppEvent::Changed(Change::Calls | Change::Leads(_) | Change::Reloaded) => self.stale = true,
+            _ => {}
+        }
+    }
+
+    fn is_busy(&self) -> bool {
+        self.loading
     }
 }
 

@@ -9,7 +9,7 @@ pub mod shell;
 pub mod widgets;
 
 use crate::app::{App, AppOptions, AppState};
-use std::path::Path;
+pub use shell::Window;
 use std::process::ExitCode;
 
 /// Whether a display server is reachable, checked before winit so the user gets one clear line.
@@ -29,12 +29,12 @@ const NO_DISPLAY: &str =
 const STATE_KEY: &str = "skvoz-state";
 
 /// Opens the window on the store in `data_dir`.
-pub fn run_window(data_dir: &Path) -> anyhow::Result<ExitCode> {
+pub fn run_window(location: &crate::store::Location) -> anyhow::Result<ExitCode> {
     if !display_available() {
         eprintln!("{NO_DISPLAY}");
         return Ok(ExitCode::from(2));
     }
-    let store = crate::store::SledStore::open(data_dir)?;
+    let store = crate::app::open_store(location)?;
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Сквозная аналитика — skvoz")
@@ -52,7 +52,7 @@ pub fn run_window(data_dir: &Path) -> anyhow::Result<ExitCode> {
             let mut app = App::new(store, AppOptions { state, ..AppOptions::default() })?;
             app.go_to_start_page();
             app.start_services();
-            Ok(Box::new(Window { app }))
+            Ok(Box::new(Window::new(app)))
         }),
     );
     match result {
@@ -70,13 +70,9 @@ fn window_icon() -> egui::IconData {
         .unwrap_or_default()
 }
 
-struct Window {
-    app: App,
-}
-
 impl eframe::App for Window {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        self.app.ui(ui);
+        Window::ui(self, ui);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

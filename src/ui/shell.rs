@@ -1,62 +1,145 @@
 //! The window's frame: top bar (user, theme), left navigation, status bar, and the current page.
 
+use super::calls::CallsScreen;
+use super::leads::LeadsScreen;
 use crate::app::status::{ServiceState, SyncState};
-use crate::app::{App, Command, Message, Page, ThemeChoice};
+use crate::app::{App, AppEvent, Command, Message, Page, Screen, ThemeChoice};
 use egui::RichText;
 
-impl App {
+/// The window: the app and the screens' own state. It derefs to [`App`], so what the app knows
+/// (the state, the users, the background) reads the same through it.
+pub struct Window {
+    pub app: App,
+    /// The admin screens' view state (forms, filters, background checks).
+    pub admin: super::admin::AdminScreens,
+    /// The leads workspace, made on the first visit and kept with its filters and open form.
+    pub leads: Option<LeadsScreen>,
+    pub calls: Option<CallsScreen>,
+}
+
+impl std::ops::Deref for Window {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.app
+    }
+}
+
+impl std::ops::DerefMut for Window {
+    fn deref_mut(&mut self) -> &mut App {
+        &mut self.app
+    }
+}
+
+impl Window {
+    pub fn new(app: App) -> Window {
+        Window { app, admin: super::admin::AdminScreens::default(), leads: None, calls: None }
+    }
+
+    /// Whether background work a screen waits for is under way (tests wait on it).
+    pub fn is_busy(&self) -> bool {
+        self.app.is_busy()
+            || self.leads.as_ref().is_some_and(|s| s.is_busy())
+            || self.calls.as_ref().is_some_and(Screen::is_busy)
+    }
+
+    /// Hands the screens what is theirs.
+    fn route(&mut self, events: Vec<AppEvent>) {
+        for event in events {
+            match event {
+                AppEvent::Changed(change) => {
+                    self.admin.changed(&change);
+                    if let Some(screen) = &mut self.leads {
+                        Screen::on_event(screen, AppEvent::Changed(change.clone()), &mut self.app.commands);
+                    }
+                    if let Some(screen) = &mut self.calls {
+                        screen.on_event(AppEvent::Changed(change), &mut self.app.commands);
+                    }
+                }
+                event @ AppEvent::Leads(_) => {
+                    if let Some(screen) = &mut self.leads {
+                        Screen::on_event(screen, event, &mut self.app.commands);
+                    }
+                }
+                event @ AppEvent::Calls(_) => {
+                    if let Some(screen) = &mut self.calls {
+                        screen.on_event(event, &mut self.app.commands);
+                    }
+                }
+                // Checks and loads started on the admin pages finish even while another page is shown.
+                AppEvent::Admin(event) => self.admin.answered(event),
+                _ => {}
+            }
+        }
+    }
+
+    /// The dashboard's reconciliation badge opens the source's form on «Источники».
+    fn open_reconciliation(&mut self, commands: &[Command]) {
+        for command in commands {
+            if let Command::OpenReconciliation(id) = command
+                && self.app.pages().contains(&Page::Sources)
+                && let Some(source) = self.app.lists.analytics_sources.iter().find(|s| s.id == *id)
+            {
+                self.admin.sources_tab = Some(super::admin::SourcesTab::Analytics);
+                self.admin.analytics.edit(source.clone());
+            }
+        }
+    }
+
     /// Draws one frame. Usable without eframe (tests drive it through `egui_kittest`).
     pub fn ui(&mut self, ui: &mut egui::Ui) {
-        if !self.ui_ready {
+        if !self.app.ui_ready {
             super::fonts::install(ui.ctx());
-            self.ui_ready = true;
+            self.app.ui_ready = true;
         }
-        self.bg.waker.set(ui.ctx());
-        self.poll_events();
-        self.apply_theme(ui.ctx());
+        self.app.bg.waker.set(ui.ctx());
+        let events = self.app.poll_events();
+        self.route(events);
+        apply_theme(&mut self.app, ui.ctx());
 
         let mut commands = Vec::new();
-        egui::Panel::top("top_bar").show(ui, |ui| top_bar_ui(ui, self, &mut commands));
-        egui::Panel::bottom("status_bar").show(ui, |ui| status_bar_ui(ui, self));
+        egui::Panel::top("top_bar").show(ui, |ui| top_bar_ui(ui, &self.app, &mut commands));
+        egui::Panel::bottom("status_bar").show(ui, |ui| status_bar_ui(ui, &self.app));
         egui::Panel::left("navigation")
             .resizable(false)
             .exact_size(210.0)
-            .show(ui, |ui| nav_ui(ui, self, &mut commands));
+            .show(ui, |ui| nav_ui(ui, &self.app, &mut commands));
         egui::CentralPanel::default().show(ui, |ui| {
-            message_ui(ui, self, &mut commands);
-            match self.state.page {
-                Page::Dashboard => super::dashboard::ui(ui, self, &mut commands),
+            message_ui(ui, &self.app, &mut commands);
+            if !self.app.is_started() {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Открываем данные…");
+                });
+                return;
+            }
+            match self.app.state.page {
+                Page::Dashboard => super::dashboard::ui(ui, &self.app, &mut commands),
                 Page::Leads => {
-                    let store = self.store.clone();
-                    let screen = self.leads_screen.get_or_insert_with(|| {
-                        Box::new(super::leads::LeadsScreen::new(store, super::leads::system_clock()))
-                    });
-                    screen.set_current_user(self.state.user_id);
-                    screen.ui(ui)
+                    let screen = self.leads.get_or_insert_with(|| LeadsScreen::new(super::leads::system_clock()));
+                    screen.set_current_user(self.app.current_user());
+                    screen.ui(ui, &mut commands)
                 }
-                Page::Calls => {
-                    let store = self.store.clone();
-                    self.calls_screen.get_or_insert_with(|| Box::new(super::calls::CallsScreen::new(store))).ui(ui)
-                }
+                Page::Calls => self.calls.get_or_insert_with(CallsScreen::new).ui(ui, &mut commands),
                 Page::Sources => super::admin::sources_ui(ui, self),
                 Page::Catalog => super::admin::catalog_ui(ui, self),
                 Page::ExchangeLog => super::admin::exchange_ui(ui, self),
                 Page::Settings => super::admin::settings_ui(ui, self),
             }
         });
-        self.commands.extend(commands);
-        self.run_commands();
+        self.open_reconciliation(&commands);
+        self.app.commands.extend(commands);
+        self.app.run_commands();
     }
+}
 
-    fn apply_theme(&mut self, ctx: &egui::Context) {
-        if self.applied_theme != Some(self.state.theme) {
-            ctx.set_theme(match self.state.theme {
-                ThemeChoice::System => egui::ThemePreference::System,
-                ThemeChoice::Light => egui::ThemePreference::Light,
-                ThemeChoice::Dark => egui::ThemePreference::Dark,
-            });
-            self.applied_theme = Some(self.state.theme);
-        }
+fn apply_theme(app: &mut App, ctx: &egui::Context) {
+    if app.applied_theme != Some(app.state.theme) {
+        ctx.set_theme(match app.state.theme {
+            ThemeChoice::System => egui::ThemePreference::System,
+            ThemeChoice::Light => egui::ThemePreference::Light,
+            ThemeChoice::Dark => egui::ThemePreference::Dark,
+        });
+        app.applied_theme = Some(app.state.theme);
     }
 }
 
@@ -132,7 +215,7 @@ fn status_bar_ui(ui: &mut egui::Ui, app: &App) {
         ui,
         |ui| status_line_ui(ui, app),
         |ui| {
-            ui.label(RichText::new(format!("Хранилище: {}", app.store.path().display())).weak())
+            ui.label(RichText::new(format!("Хранилище: {}", app.location())).weak())
                 .on_hover_text("Папка базы данных skvoz");
         },
     );

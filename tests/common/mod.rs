@@ -6,6 +6,7 @@ use egui_kittest::kittest::Queryable;
 use jiff::civil::Date;
 use skvoz::app::{App, AppOptions, AppState, ExportFormat, FilePicker};
 use skvoz::store::SledStore;
+use skvoz::ui::Window;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -39,33 +40,35 @@ pub fn store(demo: bool) -> Setup {
 pub fn app(setup: &Setup, state: AppState) -> App {
     let options =
         AppOptions { today: Some(TODAY), file_picker: Box::new(FolderPicker(setup.dir.path().to_path_buf())), state };
-    App::new(setup.store.clone(), options).unwrap()
+    App::new(setup.store.clone().into(), options).unwrap()
 }
 
-pub fn harness(app: App) -> Harness<'static, App> {
-    let mut h = Harness::builder().with_size([1400.0, 1300.0]).build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+pub fn harness(app: App) -> Harness<'static, Window> {
+    let mut h =
+        Harness::builder().with_size([1400.0, 1300.0]).build_ui_state(|ui, w: &mut Window| w.ui(ui), Window::new(app));
     wait(&mut h);
     h
 }
 
-/// Steps frames until background work the screen waits for has arrived, then lets it settle.
-pub fn wait(h: &mut Harness<'static, App>) {
+/// Steps frames until background work the screen waits for has arrived and nothing new started
+/// for a few frames (a page opened by a click asks for its data on its first frame).
+pub fn wait(h: &mut Harness<'static, Window>) {
     let start = Instant::now();
-    loop {
+    let mut idle = 0;
+    while idle < 3 {
         h.step();
-        if !h.state().is_busy() {
-            break;
+        if h.state().is_busy() {
+            idle = 0;
+            assert!(start.elapsed() < Duration::from_secs(60), "background work did not finish");
+            h.state().bg.wait_for_event(Duration::from_millis(50));
+        } else {
+            idle += 1;
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "background work did not finish");
-        h.state().bg.wait_for_event(Duration::from_millis(50));
-    }
-    for _ in 0..3 {
-        h.step();
     }
 }
 
 /// Steps frames until `cond` holds (bounded).
-pub fn until(h: &mut Harness<'static, App>, what: &str, cond: impl Fn(&Harness<'static, App>) -> bool) {
+pub fn until(h: &mut Harness<'static, Window>, what: &str, cond: impl Fn(&Harness<'static, Window>) -> bool) {
     let start = Instant::now();
     loop {
         h.step();
@@ -79,11 +82,11 @@ pub fn until(h: &mut Harness<'static, App>, what: &str, cond: impl Fn(&Harness<'
 }
 
 /// Clicks a button by its label and waits for what it started.
-pub fn click(h: &mut Harness<'static, App>, label: &str) {
+pub fn click(h: &mut Harness<'static, Window>, label: &str) {
     h.get_by_role_and_label(egui::Role::Button, label).click();
     wait(h);
 }
 
-pub fn has_label(h: &Harness<'static, App>, label: &str) -> bool {
+pub fn has_label(h: &Harness<'static, Window>, label: &str) -> bool {
     h.query_by_label(label).is_some()
 }

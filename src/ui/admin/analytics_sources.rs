@@ -1,9 +1,11 @@
 //! «Источники получения аналитики»: key, project, schedule, «Загрузить сейчас» with progress.
 
-use super::{AdminEvent, error_label, note, ok_label, secret_row, text_row};
-use crate::app::App;
+use super::{error_label, note, ok_label, secret_row, text_row};
+use crate::app::Command;
+use crate::app::admin::{AdminCommand, AdminData, AdminForm, AdminWrite, Written};
 use crate::domain::{AnalyticsSource, Secret};
-use crate::roistat::{ClientConfig, Project, RoistatClient, RunNowError, SourceState, project_zone};
+use crate::roistat::{Project, RunNowError, SourceState, project_zone};
+use crate::ui::Window;
 use egui::RichText;
 use std::collections::{BTreeMap, HashSet};
 
@@ -28,12 +30,17 @@ pub struct AnalyticsScreen {
     /// «Удалить источник …?» is asked.
     pub confirm_delete: bool,
     loaded: bool,
+    loading: bool,
+    saving: bool,
+    /// A source just saved by «Сохранить и загрузить»: its load starts on the next frame.
+    load_now: Option<u64>,
 }
 
 impl AnalyticsScreen {
-    fn load(&mut self, store: &crate::store::SledStore) {
-        match store.list::<AnalyticsSource>() {
-            Ok(list) => {
+    pub(super) fn on_loaded(&mut self, result: Result<AdminData, String>) {
+        self.loading = false;
+        match result {
+            Ok(AdminData::Analytics(list)) => {
                 // Keep the form in step with what the load wrote (last_* fields), not the edits.
                 if let Some(form) = &mut self.form
                     && let Some(fresh) = list.iter().find(|s| s.id == form.id)
@@ -47,10 +54,33 @@ impl AnalyticsScreen {
                 }
                 self.list = list;
             }
-            Err(e) => self.error = Some(e.to_string()),
+            Ok(_) => {}
+            Err(e) => self.error = Some(e),
         }
         self.loaded = true;
-        self.stale = false;
+    }
+
+    pub(super) fn on_written(&mut self, result: Result<Written, String>) {
+        self.saving = false;
+        match result {
+            Ok(Written::AnalyticsSource { source, then_load }) => {
+                if self.form.as_ref().is_some_and(|f| f.id == 0 || f.id == source.id) {
+                    if then_load {
+                        self.load_now = Some(source.id);
+                    }
+                    self.form = Some(*source);
+                }
+                self.error = None;
+                self.saved = !then_load;
+            }
+            Ok(Written::AnalyticsSourceDeleted) => {
+                self.form = None;
+                self.error = None;
+                self.saved = false;
+            }
+            Ok(_) => {}
+            Err(e) => self.error = Some(e),
+        }
     }
 
     /// Opens a source in the form (the dashboard's reconciliation badge comes here too).
@@ -96,13 +126,16 @@ fn opt_time(t: Option<jiff::Timestamp>) -> String {
     t.map(super::time).unwrap_or_else(|| "—".into())
 }
 
-pub fn ui(ui: &mut egui::Ui, app: &mut App) {
+pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     // The loads run in the scheduler, whoever started them; the screen shows its states.
-    let loads: BTreeMap<u64, SourceState> = app.services.scheduler.as_ref().map(|s| s.progress()).unwrap_or_default();
+    let loads: BTreeMap<u64, SourceState> =
+        app.app.services.scheduler.as_ref().map(|s| s.progress()).unwrap_or_default();
     let is_running = |id: u64| loads.get(&id).is_some_and(|s| s.running);
     let screen = &mut app.admin.analytics;
-    if !screen.loaded || screen.stale {
-        screen.load(&app.store);
+    if (!screen.loaded || screen.stale) && !screen.loading {
+        screen.loading = true;
+        screen.stale = false;
+        app.app.commands.push(Command::Admin(AdminCommand::Load(AdminForm::Analytics)));
     }
     screen.cancelling.retain(|id| is_running(*id));
     if screen.list.is_empty() {
@@ -190,18 +223,11 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     if get_projects {
         screen.projects_loading = true;
         screen.projects_error = None;
-        let config = ClientConfig::new(
-            if form.api_base.trim().is_empty() { crate::domain::DEFAULT_API_BASE } else { form.api_base.trim() },
-            Secret::new(screen.api_key.trim()),
-            form.project.trim(),
-        );
-        app.admin.tasks.spawn(&app.bg, async move {
-            let result = match RoistatClient::new(config) {
-                Ok(client) => client.projects().await.map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            };
-            AdminEvent::Projects(result)
-        });
+        app.app.commands.push(Command::Admin(AdminCommand::Projects {
+            api_base: form.api_base.trim().to_string(),
+            api_key: Secret::new(screen.api_key.trim()),
+            project: form.project.trim().to_string(),
+        }));
     }
 
     let running = form.id != 0 && is_running(form.id);
@@ -210,11 +236,11 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     let mut cancel = false;
     let mut delete = false;
     ui.horizontal(|ui| {
-        save = ui.button("Сохранить").clicked();
+        save = ui.add_enabled(!screen.saving, egui::Button::new("Сохранить")).clicked();
         // A new source is saved by the load: the button says so.
         let load_title =
             if form.id == 0 { "Сохранить и загрузить" } else { "Загрузить сейчас" };
-        load_now = ui.add_enabled(!running, egui::Button::new(load_title)).clicked();
+        load_now = ui.add_enabled(!running && !screen.saving, egui::Button::new(load_title)).clicked();
         if form.id != 0 {
             delete = ui
                 .add_enabled(!running, egui::Button::new("Удалить источник"))
@@ -228,7 +254,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
                 .clicked();
         }
     });
-    if cancel && app.services.scheduler.as_ref().is_some_and(|s| s.cancel(form.id)) {
+    if cancel && app.app.services.scheduler.as_ref().is_some_and(|s| s.cancel(form.id)) {
         screen.cancelling.insert(form.id);
     }
     if delete {
@@ -251,16 +277,8 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         match answer {
             Some(true) => {
                 screen.confirm_delete = false;
-                match app.store.delete::<AnalyticsSource>(form.id) {
-                    Ok(()) => {
-                        screen.form = None;
-                        screen.error = None;
-                        screen.saved = false;
-                        screen.stale = true;
-                        return;
-                    }
-                    Err(e) => screen.error = Some(format!("Источник не удалён: {e}")),
-                }
+                let write = AdminWrite::DeleteAnalyticsSource(form.id);
+                app.app.commands.push(Command::Admin(AdminCommand::Write(write)));
             }
             Some(false) => screen.confirm_delete = false,
             None => {}
@@ -277,27 +295,19 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         }
         if form.name.is_empty() || form.project.is_empty() || form.api_key.is_empty() {
             screen.error = Some("Укажите наименование, API-ключ и проект Roistat".into());
-            load_now = false;
         } else if let Err(e) = project_zone(&form.time_zone) {
             screen.error = Some(e.to_string());
-            load_now = false;
         } else {
-            match app.store.put(form.clone()) {
-                Ok(saved) => {
-                    *form = saved;
-                    screen.error = None;
-                    screen.saved = save;
-                }
-                Err(e) => {
-                    screen.error = Some(e.to_string());
-                    load_now = false;
-                }
-            }
+            screen.saving = true;
+            screen.saved = false;
+            let write = AdminWrite::AnalyticsSource { source: Box::new(form.clone()), then_load: load_now };
+            app.app.commands.push(Command::Admin(AdminCommand::Write(write)));
         }
     }
-    if load_now {
-        let started = match &app.services.scheduler {
-            Some(scheduler) => scheduler.run_now(form.id),
+    // The load starts once the source is saved.
+    if let Some(id) = screen.load_now.take() {
+        let started = match &app.app.services.scheduler {
+            Some(scheduler) => scheduler.run_now(id),
             None => Err(RunNowError::Stopped),
         };
         match started {
@@ -308,7 +318,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         }
     }
     // A load started just now shows from this frame on.
-    let state = app.services.scheduler.as_ref().and_then(|s| s.progress().remove(&form.id));
+    let state = app.app.services.scheduler.as_ref().and_then(|s| s.progress().remove(&form.id));
     if let Some(state) = &state
         && form.id != 0
     {
@@ -349,8 +359,8 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
 }
 
 /// «Сверка с Roistat»: the proxy leads Roistat sent, matched with ours, and the missing ones to create.
-fn reconciliation_ui(ui: &mut egui::Ui, app: &mut App) {
-    let (screen, tasks, bg, store) = (&mut app.admin.analytics, &mut app.admin.tasks, &app.bg, &app.store);
+fn reconciliation_ui(ui: &mut egui::Ui, app: &mut Window) {
+    let (screen, commands) = (&mut app.admin.analytics, &mut app.app.commands);
     let Some(form) = screen.form.as_ref() else { return };
     let source_id = form.id;
     ui.label(RichText::new("Сверка с Roistat").strong());
@@ -421,28 +431,13 @@ fn reconciliation_ui(ui: &mut egui::Ui, app: &mut App) {
     }
     if check {
         screen.reconciling = true;
-        let store = store.clone();
         let to = jiff::Zoned::now().date();
         let from = to.checked_sub(jiff::Span::new().days(6)).unwrap_or(to);
-        tasks.spawn(bg, async move {
-            let store = crate::store::Store::from_embedded(store);
-            let result = crate::roistat::reconcile_source(&store, source_id, from, to).await;
-            AdminEvent::Reconciled(
-                result.map(|r| format!("Сверка выполнена: нет у нас — {}", r.missing_count)).map_err(|e| e.to_string()),
-            )
-        });
+        commands.push(Command::Admin(AdminCommand::Reconcile { source_id, from, to }));
     }
     if let Some(roistat_id) = create {
         screen.reconciling = true;
-        let store = store.clone();
-        tasks.spawn(bg, async move {
-            let store = crate::store::Store::from_embedded(store);
-            let made = crate::roistat::create_missing(&store, source_id, &roistat_id).await;
-            AdminEvent::Reconciled(match made {
-                Ok(lead) => Ok(format!("Создана заявка № {} «{}»", lead.number, lead.title)),
-                Err(e) => Err(e.to_string()),
-            })
-        });
+        commands.push(Command::Admin(AdminCommand::CreateMissing { source_id, roistat_id }));
     }
 }
 

@@ -1,8 +1,10 @@
 //! «Резервная копия» on the settings page: the same backup and restore as `skvoz backup` and
 //! `skvoz restore`, run in the background so the window never waits for the disk.
 
-use super::{AdminEvent, error_label, note, ok_label};
-use crate::app::App;
+use super::{error_label, note, ok_label};
+use crate::app::Command;
+use crate::app::admin::AdminCommand;
+use crate::ui::Window;
 use std::path::PathBuf;
 
 #[derive(Default)]
@@ -35,8 +37,8 @@ impl BackupScreen {
     }
 }
 
-pub fn ui(ui: &mut egui::Ui, app: &mut App) {
-    let today = app.today;
+pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
+    let today = app.app.today;
     let screen = &mut app.admin.backup;
     if screen.save_path.is_empty() {
         screen.save_path = default_backup_path(today).display().to_string();
@@ -107,56 +109,14 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
             restore = false;
         }
     }
-    if save {
-        let path = PathBuf::from(screen.save_path.trim());
-        run(app, path, |store, path| {
-            // The copy holds the service password: only its owner may read it (as `skvoz backup`).
-            let file = crate::store::create_private_file(path)
-                .map_err(|e| format!("Не удалось создать файл {}: {e}", path.display()))?;
-            let written = store.backup(&mut std::io::BufWriter::new(file)).map_err(|e| e.to_string());
-            if written.is_err() {
-                // A cut copy must not pass for a whole one later.
-                let _ = std::fs::remove_file(path);
-            }
-            let s = written?;
-            Ok(format!(
-                "Копия сохранена: {} ({} записей, {} заявок, {} фактов)",
-                path.display(),
-                s.records,
-                s.leads,
-                s.facts
-            ))
-        });
-    } else if restore {
-        let path = PathBuf::from(screen.restore_path.trim());
-        run(app, path, |store, path| {
-            let file =
-                std::fs::File::open(path).map_err(|e| format!("Не удалось открыть файл {}: {e}", path.display()))?;
-            let s = store.restore(&mut std::io::BufReader::new(file), true).map_err(|e| e.to_string())?;
-            store.durable().map_err(|e| e.to_string())?;
-            Ok(format!(
-                "Восстановлено из {}: {} записей ({} заявок, {} фактов)",
-                path.display(),
-                s.records,
-                s.leads,
-                s.facts
-            ))
-        });
+    if save || restore {
+        let command = if save {
+            AdminCommand::Backup(PathBuf::from(screen.save_path.trim()))
+        } else {
+            AdminCommand::Restore(PathBuf::from(screen.restore_path.trim()))
+        };
+        screen.running = true;
+        screen.result = None;
+        app.app.commands.push(Command::Admin(command));
     }
-}
-
-/// Runs a backup or a restore on the background pool; its outcome comes back as an event.
-fn run(
-    app: &mut App,
-    path: PathBuf,
-    job: impl FnOnce(&crate::store::SledStore, &std::path::Path) -> Result<String, String> + Send + 'static,
-) {
-    let store = app.store.clone();
-    app.admin.backup.running = true;
-    app.admin.backup.result = None;
-    app.admin.tasks.spawn_blocking(
-        &app.bg,
-        move || AdminEvent::Backup(job(&store, &path)),
-        |e| AdminEvent::Backup(Err(e)),
-    );
 }

@@ -2,8 +2,10 @@
 //! groups, and «Использовать сквозную аналитику», which creates the service fields.
 
 use super::{error_label, note, ok_label, text_row};
-use crate::app::App;
+use crate::app::Command;
+use crate::app::admin::{AdminCommand, AdminData, AdminForm, AdminWrite, Written};
 use crate::domain::{DevNameError, ExtraField, FieldKind, Status, StatusGroup, validate_dev_name};
+use crate::ui::Window;
 use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 
@@ -22,25 +24,65 @@ pub struct CatalogScreen {
     /// A save of the field form was tried: its checks may speak before anything is typed.
     field_save_tried: bool,
     loaded: bool,
+    loading: bool,
 }
 
 impl CatalogScreen {
-    fn load(&mut self, store: &crate::store::SledStore) {
-        let result = (|| -> Result<_, crate::store::StoreError> {
-            let mut fields = store.list::<ExtraField>()?;
-            fields.sort_by(|a, b| (!a.service, &a.name).cmp(&(!b.service, &b.name)));
-            Ok((fields, store.statuses()?, store.service_settings()?.analytics_enabled))
-        })();
+    pub(super) fn on_loaded(&mut self, result: Result<AdminData, String>) {
+        self.loading = false;
         match result {
-            Ok((fields, statuses, enabled)) => {
+            Ok(AdminData::Catalog { fields, statuses, analytics_enabled }) => {
                 self.fields = fields;
                 self.statuses = statuses;
-                self.analytics_enabled = enabled;
+                self.analytics_enabled = analytics_enabled;
             }
-            Err(e) => self.error = Some(e.to_string()),
+            Ok(_) => {}
+            Err(e) => self.error = Some(e),
         }
         self.loaded = true;
-        self.stale = false;
+    }
+
+    pub(super) fn on_written(&mut self, result: Result<Written, String>) {
+        match result {
+            Ok(Written::Analytics { enabled, created }) => {
+                self.analytics_enabled = enabled;
+                self.error = None;
+                self.info = enabled.then(|| match created {
+                    0 => "Служебные реквизиты и статусы на месте.".to_string(),
+                    n => format!("Создано недостающих реквизитов и статусов: {n}"),
+                });
+                self.stale = true;
+            }
+            Ok(Written::StatusOrder) => {
+                self.error = None;
+                self.stale = true;
+            }
+            Ok(Written::Status) => {
+                self.status_form = None;
+                self.error = None;
+                self.stale = true;
+            }
+            Ok(Written::StatusUseCount { status, count: 0 }) => self.confirm_delete_status = Some(status),
+            Ok(Written::StatusUseCount { status, count }) => {
+                self.error = Some(format!(
+                    "Статус «{}» стоит у заявок: {count}. Сначала переведите их в другой статус (групповое изменение).",
+                    status.name
+                ))
+            }
+            Ok(Written::StatusDeleted(status)) => {
+                self.error = None;
+                self.info = Some(format!("Статус «{}» удалён", status.name));
+                self.stale = true;
+            }
+            Ok(Written::ExtraField | Written::ExtraFieldDeleted) => {
+                self.error = None;
+                self.field_form = None;
+                self.field_save_tried = false;
+                self.stale = true;
+            }
+            Ok(_) => {}
+            Err(e) => self.error = Some(e),
+        }
     }
 
     /// Why a developer name cannot be taken, if it cannot. Silent on an untouched new form: no
@@ -61,31 +103,17 @@ impl CatalogScreen {
     }
 }
 
-pub fn ui(ui: &mut egui::Ui, app: &mut App) {
-    let screen = &mut app.admin.catalog;
-    if !screen.loaded || screen.stale {
-        screen.load(&app.store);
+pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
+    let (screen, commands) = (&mut app.admin.catalog, &mut app.app.commands);
+    if (!screen.loaded || screen.stale) && !screen.loading {
+        screen.loading = true;
+        screen.stale = false;
+        commands.push(Command::Admin(AdminCommand::Load(AdminForm::Catalog)));
     }
     ui.heading("Доп. реквизиты и статусы");
     let mut enabled = screen.analytics_enabled;
     if ui.checkbox(&mut enabled, "Использовать сквозную аналитику").changed() {
-        let result = app.store.service_settings().and_then(|mut s| {
-            s.analytics_enabled = enabled;
-            app.store.put_service_settings(&s)?;
-            if enabled { app.store.ensure_schema() } else { Ok(0) }
-        });
-        match result {
-            Ok(created) => {
-                screen.analytics_enabled = enabled;
-                screen.error = None;
-                screen.info = enabled.then(|| match created {
-                    0 => "Служебные реквизиты и статусы на месте.".to_string(),
-                    n => format!("Создано недостающих реквизитов и статусов: {n}"),
-                });
-                screen.load(&app.store);
-            }
-            Err(e) => screen.error = Some(e.to_string()),
-        }
+        commands.push(write(AdminWrite::Analytics(enabled)));
     }
     note(
         ui,
@@ -151,7 +179,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     if screen.field_form.is_some() {
         field_form_ui(ui, app);
     }
-    let screen = &mut app.admin.catalog;
+    let (screen, commands) = (&mut app.admin.catalog, &mut app.app.commands);
     ui.add_space(12.0);
     ui.label(RichText::new(format!("Статусы ({})", screen.statuses.len())).strong());
     let mut pick = None;
@@ -195,46 +223,24 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         // The order is the list's order: numbered anew, so equal or sparse numbers cannot stall a move.
         let mut statuses = screen.statuses.clone();
         statuses.swap(a, b);
-        let saved = statuses.iter_mut().enumerate().try_for_each(|(order, status)| {
+        let mut moved = Vec::new();
+        for (order, status) in statuses.iter_mut().enumerate() {
             let order = order as i32;
-            if status.order == order {
-                return Ok(());
+            if status.order != order {
+                status.order = order;
+                moved.push(status.clone());
             }
-            status.order = order;
-            app.store.put(status.clone()).map(|_| ())
-        });
-        match saved {
-            Ok(()) => {
-                screen.error = None;
-                screen.stale = true;
-            }
-            Err(e) => screen.error = Some(format!("Порядок статусов не сохранён: {e}")),
         }
+        commands.push(write(AdminWrite::StatusOrder(moved)));
     }
     if let Some(status) = delete {
-        match app.store.status_use_count(status.id) {
-            Ok(0) => screen.confirm_delete_status = Some(status),
-            Ok(n) => {
-                screen.error = Some(format!(
-                    "Статус «{}» стоит у заявок: {n}. Сначала переведите их в другой статус (групповое изменение).",
-                    status.name
-                ))
-            }
-            Err(e) => screen.error = Some(e.to_string()),
-        }
+        commands.push(write(AdminWrite::AskDeleteStatus(status)));
     }
     if let Some(status) = screen.confirm_delete_status.clone() {
         ui.horizontal(|ui| {
             ui.label(format!("Удалить статус «{}»?", status.name));
             if ui.button("Да, удалить").clicked() {
-                match app.store.delete::<Status>(status.id) {
-                    Ok(()) => {
-                        screen.error = None;
-                        screen.info = Some(format!("Статус «{}» удалён", status.name));
-                        screen.stale = true;
-                    }
-                    Err(e) => screen.error = Some(e.to_string()),
-                }
+                commands.push(write(AdminWrite::DeleteStatus(status)));
                 screen.confirm_delete_status = None;
             }
             if ui.button("Нет").clicked() {
@@ -274,13 +280,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
             if form.name.is_empty() {
                 screen.error = Some("Укажите наименование статуса".into());
             } else {
-                match app.store.put(form.clone()) {
-                    Ok(_) => {
-                        close = true;
-                        screen.error = None;
-                    }
-                    Err(e) => screen.error = Some(e.to_string()),
-                }
+                commands.push(write(AdminWrite::Status(form.clone())));
             }
         }
         if close {
@@ -292,8 +292,8 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     }
 }
 
-fn field_form_ui(ui: &mut egui::Ui, app: &mut App) {
-    let screen = &mut app.admin.catalog;
+fn field_form_ui(ui: &mut egui::Ui, app: &mut Window) {
+    let (screen, commands) = (&mut app.admin.catalog, &mut app.app.commands);
     let dev_error = screen.dev_name_error();
     let Some(form) = screen.field_form.as_mut() else { return };
     ui.add_space(6.0);
@@ -333,24 +333,18 @@ fn field_form_ui(ui: &mut egui::Ui, app: &mut App) {
         } else if form.name.is_empty() {
             screen.error = Some("Укажите наименование доп. реквизита".into());
         } else {
-            match app.store.put(form.clone()) {
-                Ok(_) => {
-                    screen.error = None;
-                    close = true;
-                    screen.stale = true;
-                }
-                Err(e) => screen.error = Some(format!("Реквизит не сохранён: {e}")),
-            }
+            commands.push(write(AdminWrite::ExtraField(form.clone())));
         }
     }
     if delete {
-        match app.store.delete::<ExtraField>(form.id) {
-            Ok(()) => close = true,
-            Err(e) => screen.error = Some(e.to_string()),
-        }
+        commands.push(write(AdminWrite::DeleteExtraField(form.id)));
     }
     if close {
         screen.field_form = None;
         screen.field_save_tried = false;
     }
+}
+
+fn write(write: AdminWrite) -> Command {
+    Command::Admin(AdminCommand::Write(write))
 }

@@ -5,17 +5,16 @@
 //! the whole log in the background — and reads the entries of the rows in view page by page,
 //! also in the background. New entries arrive on `ExchangeLogged` and are put on top.
 
-use super::{AdminEvent, Tasks, note};
-use crate::app::{App, Background};
+use super::note;
+use crate::app::Command;
+use crate::app::admin::{AdminCommand, EXCHANGE_PAGE as PAGE, ExchangeRead, Loaded};
 use crate::domain::{ExchangeEntry, ExchangeFilter, MASK, Outcome, is_secret_param};
 use crate::report::fmt_count;
-use crate::store::{ExchangeScan, SledStore};
+use crate::ui::Window;
 use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 use std::collections::{HashMap, HashSet};
 
-/// Rows read from the store at once.
-pub const PAGE: usize = 500;
 /// Entries kept in memory; beyond it those far from the view are dropped (they are read again
 /// when scrolled back to).
 const CACHE: usize = 4 * PAGE;
@@ -76,51 +75,6 @@ fn now_second() -> i64 {
     jiff::Timestamp::now().as_second()
 }
 
-/// Entries that arrived after the last pass.
-#[derive(Debug)]
-pub struct Fresh {
-    /// The newest id read.
-    pub newest: u64,
-    /// Ids of the new entries the filters let through, newest first.
-    pub ids: Vec<u64>,
-    /// The newest of those entries, at most a page (after a long absence there may be many).
-    pub entries: Vec<ExchangeEntry>,
-    /// Actions of all the new entries.
-    pub actions: Vec<String>,
-    /// The oldest id the log still keeps: older rows were dropped above its capacity.
-    pub oldest: Option<u64>,
-}
-
-/// What the background reads bring back; `generation` tells answers to an older filter apart.
-#[derive(Debug)]
-pub enum Loaded {
-    /// The pass over the whole log.
-    Scan {
-        generation: u64,
-        result: Result<ExchangeScan, String>,
-    },
-    /// The newest page, shown while the pass runs.
-    First {
-        generation: u64,
-        result: Result<Vec<ExchangeEntry>, String>,
-    },
-    /// Entries of rows in view.
-    Page {
-        generation: u64,
-        asked: Vec<u64>,
-        result: Result<Vec<ExchangeEntry>, String>,
-    },
-    Fresh {
-        generation: u64,
-        result: Result<Fresh, String>,
-    },
-    /// A read broke off (a panic in the store code); reading starts over on the next frame.
-    Failed {
-        generation: u64,
-        error: String,
-    },
-}
-
 #[derive(Default)]
 pub struct ExchangeScreen {
     pub action: Option<String>,
@@ -138,6 +92,8 @@ pub struct ExchangeScreen {
     pub scanned: bool,
     /// Every action in the log, for the action filter.
     pub actions: Vec<String>,
+    /// Entries the log keeps (from the last pass or read).
+    pub total: usize,
     /// Entries read so far, by id.
     cache: HashMap<u64, ExchangeEntry>,
     /// Ids being read.
@@ -183,7 +139,7 @@ impl ExchangeScreen {
 
     /// Starts the pass over the whole log for the current filters, and reads the newest page so
     /// the table is not empty meanwhile.
-    fn search(&mut self, store: &SledStore, tasks: &mut Tasks, bg: &Background) {
+    fn search(&mut self, commands: &mut Vec<Command>) {
         let chosen = self.chosen();
         self.generation += 1;
         self.applied = Some(chosen.clone());
@@ -195,59 +151,23 @@ impl ExchangeScreen {
         self.shift_rows = 0;
         self.scroll_to = Some(0);
         self.error = None;
-        let generation = self.generation;
-        let filter = chosen.filter();
-        let (s, f) = (store.clone(), filter.clone());
-        read(tasks, bg, generation, move || Loaded::First {
-            generation,
-            result: s
-                .exchange_page(None, PAGE)
-                .map(|page| {
-                    let f = f.prepared();
-                    page.into_iter().filter(|e| f.matches(e)).collect()
-                })
-                .map_err(|e| e.to_string()),
-        });
-        let store = store.clone();
-        read(tasks, bg, generation, move || Loaded::Scan {
-            generation,
-            result: store.exchange_scan(&filter).map_err(|e| e.to_string()),
-        });
+        let (generation, filter) = (self.generation, chosen.filter());
+        read(commands, ExchangeRead::First { generation, filter: filter.clone() });
+        read(commands, ExchangeRead::Scan { generation, filter });
     }
 
-    fn read_fresh(&mut self, store: &SledStore, tasks: &mut Tasks, bg: &Background) {
+    fn read_fresh(&mut self, commands: &mut Vec<Command>) {
         let Some(chosen) = &self.applied else { return };
         self.stale = false;
         self.refreshing = true;
-        let (generation, after, filter, store) = (self.generation, self.newest, chosen.filter(), store.clone());
-        read(tasks, bg, generation, move || Loaded::Fresh {
-            generation,
-            result: (|| {
-                let filter = filter.prepared();
-                let mut fresh =
-                    Fresh { newest: after, ids: Vec::new(), entries: Vec::new(), actions: Vec::new(), oldest: None };
-                // Oldest first from the store; the screen wants newest first.
-                for e in store.exchange_after(after)?.into_iter().rev() {
-                    fresh.newest = fresh.newest.max(e.id);
-                    if !fresh.actions.contains(&e.action) {
-                        fresh.actions.push(e.action.clone());
-                    }
-                    if filter.matches(&e) {
-                        fresh.ids.push(e.id);
-                        if fresh.entries.len() < PAGE {
-                            fresh.entries.push(e);
-                        }
-                    }
-                }
-                fresh.oldest = store.exchange_oldest_id()?;
-                Ok::<_, crate::store::StoreError>(fresh)
-            })()
-            .map_err(|e| e.to_string()),
-        });
+        read(
+            commands,
+            ExchangeRead::Fresh { generation: self.generation, after: self.newest, filter: chosen.filter() },
+        );
     }
 
     /// Reads the pages of the rows `first..=last` whose entries are not in memory.
-    fn read_rows(&mut self, first: usize, last: usize, store: &SledStore, tasks: &mut Tasks, bg: &Background) {
+    fn read_rows(&mut self, first: usize, last: usize, commands: &mut Vec<Command>) {
         let start = first / PAGE * PAGE;
         let end = ((last / PAGE + 1) * PAGE).min(self.ids.len());
         if start >= end {
@@ -268,12 +188,7 @@ impl ExchangeScreen {
                 self.ids[first.saturating_sub(PAGE)..(last + PAGE).min(self.ids.len())].iter().copied().collect();
             self.cache.retain(|id, _| near.contains(id));
         }
-        let (generation, store) = (self.generation, store.clone());
-        read(tasks, bg, generation, move || Loaded::Page {
-            generation,
-            result: store.exchange_get(&missing).map_err(|e| e.to_string()),
-            asked: missing,
-        });
+        read(commands, ExchangeRead::Page { generation: self.generation, ids: missing });
     }
 
     pub(super) fn on_loaded(&mut self, loaded: Loaded) {
@@ -283,6 +198,7 @@ impl ExchangeScreen {
                     self.ids = scan.ids;
                     self.actions = scan.actions;
                     self.newest = scan.newest;
+                    self.total = scan.total;
                     self.scanned = true;
                     // Entries logged during the pass are read next.
                     self.stale = true;
@@ -296,21 +212,16 @@ impl ExchangeScreen {
                 }
                 Err(e) => self.error = Some(e),
             },
-            Loaded::Page { generation, asked, result } if generation == self.generation => {
+            Loaded::Page { generation, asked, entries } if generation == self.generation => {
                 for id in &asked {
                     self.asked.remove(id);
                 }
-                match result {
-                    Ok(entries) => {
-                        let found: HashSet<u64> = entries.iter().map(|e| e.id).collect();
-                        self.cache.extend(entries.into_iter().map(|e| (e.id, e)));
-                        // Not found: dropped above the log's capacity since the pass.
-                        let gone: HashSet<u64> = asked.into_iter().filter(|id| !found.contains(id)).collect();
-                        if !gone.is_empty() {
-                            self.ids.retain(|id| !gone.contains(id));
-                        }
-                    }
-                    Err(e) => self.error = Some(e),
+                let found: HashSet<u64> = entries.iter().map(|e| e.id).collect();
+                self.cache.extend(entries.into_iter().map(|e| (e.id, e)));
+                // Not found: dropped above the log's capacity since the pass.
+                let gone: HashSet<u64> = asked.into_iter().filter(|id| !found.contains(id)).collect();
+                if !gone.is_empty() {
+                    self.ids.retain(|id| !gone.contains(id));
                 }
             }
             Loaded::Fresh { generation, result } if generation == self.generation => {
@@ -318,6 +229,7 @@ impl ExchangeScreen {
                 match result {
                     Ok(fresh) => {
                         self.newest = self.newest.max(fresh.newest);
+                        self.total = fresh.total;
                         for action in fresh.actions {
                             if !self.actions.contains(&action) {
                                 self.actions.push(action);
@@ -338,10 +250,11 @@ impl ExchangeScreen {
                     Err(e) => self.error = Some(e),
                 }
             }
-            Loaded::Failed { generation, error } if generation == self.generation => {
+            Loaded::Failed { generation, asked, error } if generation == self.generation => {
                 self.error = Some(error);
-                self.refreshing = false;
-                self.asked.clear();
+                for id in &asked {
+                    self.asked.remove(id);
+                }
             }
             // An answer for filters no longer on screen.
             _ => {}
@@ -349,13 +262,9 @@ impl ExchangeScreen {
     }
 }
 
-/// Runs a store read on the runtime's blocking pool; its answer comes back as [`Loaded`].
-fn read(tasks: &mut Tasks, bg: &Background, generation: u64, job: impl FnOnce() -> Loaded + Send + 'static) {
-    tasks.spawn_blocking(
-        bg,
-        move || AdminEvent::Exchange(job()),
-        move |error| AdminEvent::Exchange(Loaded::Failed { generation, error }),
-    );
+/// Asks the app for a read of the log; its answer comes back as [`Loaded`].
+fn read(commands: &mut Vec<Command>, read: ExchangeRead) {
+    commands.push(Command::Admin(AdminCommand::Exchange(read)));
 }
 
 fn action_title(action: &str) -> &str {
@@ -366,21 +275,20 @@ fn duration(micros: u64) -> String {
     if micros >= 1_000_000 { format!("{:.1} с", micros as f64 / 1e6) } else { format!("{} мс", micros / 1000) }
 }
 
-pub fn ui(ui: &mut egui::Ui, app: &mut App) {
-    let screen = &mut app.admin.exchange;
-    let tasks = &mut app.admin.tasks;
+pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
+    let (screen, commands) = (&mut app.admin.exchange, &mut app.app.commands);
     ui.heading("Журнал обмена");
     note(ui, "Каждый запрос Roistat к HTTP-сервису: время, действие, результат, длительность, ошибка. Секреты скрыты.");
     filters_ui(ui, screen);
     if screen.applied.as_ref() != Some(&screen.chosen()) {
-        screen.search(&app.store, tasks, &app.bg);
+        screen.search(commands);
     } else if screen.scanned && screen.stale && !screen.refreshing {
-        screen.read_fresh(&app.store, tasks, &app.bg);
+        screen.read_fresh(commands);
     }
     if let Some(e) = &screen.error {
         super::error_label(ui, e);
     }
-    let total = app.store.exchange_count();
+    let total = screen.total;
     let filtered = screen.applied.as_ref().is_some_and(|c| *c != Chosen::default());
     let mut go_newest = false;
     let mut go_oldest = false;
@@ -498,7 +406,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         .inner;
     screen.offset = output.state.clamped_offset().y;
     if let Some((first, last)) = in_view {
-        screen.read_rows(first, last, &app.store, tasks, &app.bg);
+        screen.read_rows(first, last, commands);
     }
     if let Some(id) = pick {
         screen.selected = match &screen.selected {

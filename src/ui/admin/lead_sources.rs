@@ -1,11 +1,13 @@
 //! «Источники получения заявок»: the list and the form, with the telephony light.
 
-use super::{AdminEvent, SourcesTab, copy_button, error_label, note, ok_label, secret_row, text_row};
-use crate::app::App;
+use super::{SourcesTab, copy_button, error_label, note, ok_label, secret_row, text_row};
+use crate::app::Command;
+use crate::app::admin::{AdminCommand, AdminData, AdminForm, AdminWrite, Written};
 use crate::domain::{
     LeadSource, Light, Responsible, Role, Secret, Telephony, User, roistat_service_address,
     validate_publication_address,
 };
+use crate::ui::Window;
 use egui::RichText;
 
 #[derive(Default)]
@@ -21,19 +23,36 @@ pub struct LeadSourcesScreen {
     pub check: Option<Result<(), String>>,
     pub stale: bool,
     loaded: bool,
+    loading: bool,
 }
 
 impl LeadSourcesScreen {
-    fn load(&mut self, store: &crate::store::SledStore) {
-        match store.list::<LeadSource>().and_then(|l| Ok((l, store.telephony()?))) {
-            Ok((list, telephony)) => {
+    pub(super) fn on_loaded(&mut self, result: Result<AdminData, String>) {
+        self.loading = false;
+        match result {
+            Ok(AdminData::LeadSources { list, telephony }) => {
                 self.list = list;
                 self.telephony = telephony;
             }
-            Err(e) => self.error = Some(e.to_string()),
+            Ok(_) => {}
+            Err(e) => self.error = Some(e),
         }
         self.loaded = true;
-        self.stale = false;
+    }
+
+    pub(super) fn on_written(&mut self, result: Result<Written, String>) {
+        match result {
+            Ok(Written::LeadSource(saved)) => {
+                if self.form.as_ref().is_some_and(|f| f.id == 0 || f.id == saved.id) {
+                    self.form = Some(*saved);
+                }
+                self.error = None;
+                self.saved = true;
+            }
+            Ok(Written::LeadSourceDeleted) => self.form = None,
+            Ok(_) => {}
+            Err(e) => self.error = Some(e),
+        }
     }
 
     fn edit(&mut self, source: LeadSource) {
@@ -98,10 +117,12 @@ fn responsible_title(r: Option<Responsible>, users: &[User]) -> String {
     }
 }
 
-pub fn ui(ui: &mut egui::Ui, app: &mut App) {
+pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     let screen = &mut app.admin.lead_sources;
-    if !screen.loaded || screen.stale {
-        screen.load(&app.store);
+    if (!screen.loaded || screen.stale) && !screen.loading {
+        screen.loading = true;
+        screen.stale = false;
+        app.app.commands.push(Command::Admin(AdminCommand::Load(AdminForm::LeadSources)));
     }
     if screen.list.is_empty() {
         ui.label("Не настроено ни одного источника получения заявок.");
@@ -124,10 +145,9 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     }
     ui.separator();
     let address_error = screen.address_error();
-    let users = &app.users;
+    let users = &app.app.users;
     let mut go_telephony = false;
     let mut check_clicked = false;
-    let mut deleted = false;
     let Some(form) = screen.form.as_mut() else { return };
     ui.label(RichText::new(if form.id == 0 { "Новый источник" } else { "Источник" }).strong());
     egui::Grid::new("lead_source_form").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
@@ -206,14 +226,10 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
             if form.name.is_empty() {
                 screen.error = Some("Укажите наименование источника".into());
             } else {
-                match app.store.put(form.clone()) {
-                    Ok(saved) => {
-                        *form = saved;
-                        screen.error = None;
-                        screen.saved = true;
-                    }
-                    Err(e) => screen.error = Some(e.to_string()),
-                }
+                screen.saved = false;
+                app.app
+                    .commands
+                    .push(Command::Admin(AdminCommand::Write(AdminWrite::LeadSource(Box::new(form.clone())))));
             }
         }
         if ui.add_enabled(address_error.is_none(), egui::Button::new("Проверить подключение")).clicked()
@@ -221,15 +237,9 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
             check_clicked = true;
         }
         if form.id != 0 && ui.button("Удалить").clicked() {
-            match app.store.delete::<LeadSource>(form.id) {
-                Ok(()) => deleted = true,
-                Err(e) => screen.error = Some(e.to_string()),
-            }
+            app.app.commands.push(Command::Admin(AdminCommand::Write(AdminWrite::DeleteLeadSource(form.id))));
         }
     });
-    if deleted {
-        screen.form = None;
-    }
     if address_error.is_some() {
         note(ui, "Исправьте адрес публикации, чтобы сохранить источник.");
     }
@@ -246,21 +256,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     if check_clicked && let Some(form) = &screen.form {
         screen.check = None;
         let address = roistat_service_address(form.publication_address.trim());
-        match app.store.service_settings() {
-            Ok(s) => {
-                let url = format!(
-                    "{address}?user={}&token={}",
-                    s.login,
-                    crate::service::auth::token(&s.login, s.password.expose())
-                );
-                app.admin.tasks.spawn(&app.bg, async move {
-                    // The message names the address, never the token.
-                    let result = crate::service::check_published(&url).await;
-                    AdminEvent::LeadSourceChecked(result.map_err(|e| e.to_string().replace(&url, &address)))
-                });
-            }
-            Err(e) => screen.check = Some(Err(e.to_string())),
-        }
+        app.app.commands.push(Command::Admin(AdminCommand::CheckLeadSource { address }));
     }
     if go_telephony {
         app.admin.sources_tab = Some(SourcesTab::Telephony);

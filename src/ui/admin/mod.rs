@@ -2,9 +2,10 @@
 //! statuses, the exchange log, users.
 //!
 //! [`AdminScreens`] keeps every screen's view state (forms, selections, filters) and is held by
-//! [`App`]. Network checks and reads of the exchange log run on the app's background runtime and
-//! come back through one channel of [`AdminEvent`]s, followed by a repaint; the UI thread never
-//! waits for them. Analytics loads run in the app's scheduler, whose state the screens read.
+//! the [`Window`]. Network checks, backups and reads of the exchange log are commands
+//! ([`crate::app::admin::AdminCommand`]) the app runs in the background; their answers come back as
+//! [`AdminEvent`]s through the window's one event channel; the UI thread never waits for them.
+//! Analytics loads run in the app's scheduler, whose state the screens read.
 //!
 //! Plugged in by `ui/shell.rs`: the pages Источники, Доп. реквизиты и статусы, Журнал обмена and
 //! Настройки call [`sources_ui`], [`catalog_ui`], [`exchange_ui`] and [`settings_ui`].
@@ -18,72 +19,10 @@ pub mod service_settings;
 pub mod telephony;
 pub mod users;
 
-use crate::app::{App, Background};
-use crate::domain::CheckResult;
-use crate::roistat::Project;
-use crate::store::StoreEvent;
+use crate::app::Change;
+use crate::app::admin::{AdminEvent, AdminForm};
+use crate::ui::Window;
 use egui::RichText;
-use std::sync::mpsc;
-
-/// What a background check or load reports back.
-#[derive(Debug)]
-pub enum AdminEvent {
-    /// «Проверить» on the settings screen: `OK` or the failure.
-    ServiceChecked(Result<(), String>),
-    /// «Проверить подключение» of a lead source.
-    LeadSourceChecked(Result<(), String>),
-    TelephonyChecked(CheckResult),
-    Projects(Result<Vec<Project>, String>),
-    /// «Сверить сейчас» or «Создать заявку» of the reconciliation finished (its result is in the store).
-    Reconciled(Result<String, String>),
-    /// A read of the exchange log.
-    Exchange(exchange_log::Loaded),
-    /// «Сохранить копию» or «Восстановить»: what was written or read, or why not.
-    Backup(Result<String, String>),
-}
-
-/// Runs futures on the app's runtime and delivers their events.
-pub struct Tasks {
-    tx: mpsc::Sender<AdminEvent>,
-    rx: mpsc::Receiver<AdminEvent>,
-    pending: usize,
-}
-
-impl Tasks {
-    fn new() -> Tasks {
-        let (tx, rx) = mpsc::channel();
-        Tasks { tx, rx, pending: 0 }
-    }
-
-    /// Runs `job` in the background; its event arrives through [`AdminScreens::poll`].
-    pub fn spawn(&mut self, bg: &Background, job: impl Future<Output = AdminEvent> + Send + 'static) {
-        let (tx, waker) = (self.tx.clone(), bg.waker.clone());
-        let started = bg.spawn(async move {
-            let event = job.await;
-            let _ = tx.send(event);
-            waker.wake();
-        });
-        if started {
-            self.pending += 1;
-        }
-    }
-
-    /// Runs a blocking job (a store read) on the runtime's blocking pool; `failed` makes its event
-    /// when the job panicked, so the screen never waits for it forever.
-    pub fn spawn_blocking(
-        &mut self,
-        bg: &Background,
-        job: impl FnOnce() -> AdminEvent + Send + 'static,
-        failed: impl FnOnce(String) -> AdminEvent + Send + 'static,
-    ) {
-        self.spawn(bg, async move {
-            match tokio::task::spawn_blocking(job).await {
-                Ok(event) => event,
-                Err(e) => failed(format!("Не удалось прочитать данные: {e}")),
-            }
-        });
-    }
-}
 
 /// The sub-pages of «Источники».
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -95,8 +34,8 @@ pub enum SourcesTab {
 }
 
 /// The admin screens' view state.
+#[derive(Default)]
 pub struct AdminScreens {
-    pub tasks: Tasks,
     /// `None` until the page is first opened: then analytics if none is set up yet.
     pub sources_tab: Option<SourcesTab>,
     pub settings: service_settings::SettingsScreen,
@@ -107,88 +46,75 @@ pub struct AdminScreens {
     pub exchange: exchange_log::ExchangeScreen,
     pub users: users::UsersScreen,
     pub backup: backup::BackupScreen,
-    store_events: Option<tokio::sync::broadcast::Receiver<StoreEvent>>,
-    store: crate::store::SledStore,
 }
 
 impl AdminScreens {
-    pub fn new(store: &crate::store::SledStore) -> AdminScreens {
-        AdminScreens {
-            tasks: Tasks::new(),
-            sources_tab: None,
-            settings: Default::default(),
-            lead_sources: Default::default(),
-            telephony: Default::default(),
-            analytics: Default::default(),
-            catalog: Default::default(),
-            exchange: Default::default(),
-            users: Default::default(),
-            backup: Default::default(),
-            store_events: Some(store.subscribe()),
-            store: store.clone(),
+    /// An answer to a command of the admin screens.
+    pub fn answered(&mut self, event: AdminEvent) {
+        match event {
+            AdminEvent::ServiceChecked(r) => self.settings.check = Some(r),
+            AdminEvent::LeadSourceChecked(r) => self.lead_sources.check = Some(r),
+            AdminEvent::TelephonyChecked(r) => self.telephony.on_checked(r),
+            AdminEvent::Projects(r) => self.analytics.on_projects(r),
+            AdminEvent::Reconciled(r) => self.analytics.on_reconciled(r),
+            AdminEvent::Exchange(loaded) => self.exchange.on_loaded(loaded),
+            AdminEvent::Backup(r) => self.backup.on_done(r),
+            AdminEvent::Loaded { form, result } => match form {
+                AdminForm::LeadSources => self.lead_sources.on_loaded(result),
+                AdminForm::Telephony => self.telephony.on_loaded(result),
+                AdminForm::Analytics => self.analytics.on_loaded(result),
+                AdminForm::Settings | AdminForm::Users => self.settings.on_loaded(result),
+                AdminForm::Catalog => self.catalog.on_loaded(result),
+            },
+            AdminEvent::Written { form, result } => match form {
+                AdminForm::LeadSources => self.lead_sources.on_written(result),
+                AdminForm::Telephony => self.telephony.on_written(result),
+                AdminForm::Analytics => self.analytics.on_written(result),
+                AdminForm::Settings => self.settings.on_written(result),
+                AdminForm::Catalog => self.catalog.on_written(result),
+                AdminForm::Users => self.users.on_written(result),
+            },
         }
     }
 
-    /// Whether a check or a load the screens wait for is under way (tests wait on it).
-    pub fn is_busy(&self) -> bool {
-        self.tasks.pending > 0
-    }
-
-    /// Applies what arrived from the background and from the store since the last frame.
-    pub fn poll(&mut self) {
-        let events: Vec<AdminEvent> = self.tasks.rx.try_iter().collect();
-        for event in events {
-            self.tasks.pending = self.tasks.pending.saturating_sub(1);
-            match event {
-                AdminEvent::ServiceChecked(r) => self.settings.check = Some(r),
-                AdminEvent::LeadSourceChecked(r) => self.lead_sources.check = Some(r),
-                AdminEvent::TelephonyChecked(r) => self.telephony.on_checked(&self.store, r),
-                AdminEvent::Projects(r) => self.analytics.on_projects(r),
-                AdminEvent::Reconciled(r) => self.analytics.on_reconciled(r),
-                AdminEvent::Exchange(loaded) => self.exchange.on_loaded(loaded),
-                AdminEvent::Backup(r) => self.backup.on_done(r),
+    /// A change in the store: the screens showing it read again.
+    pub fn changed(&mut self, change: &Change) {
+        match change {
+            Change::ExchangeLog => self.exchange.stale = true,
+            Change::Catalog => {
+                self.lead_sources.stale = true;
+                self.analytics.stale = true;
+                self.catalog.stale = true;
+                self.users.stale = true;
             }
-        }
-        if let Some(rx) = &mut self.store_events {
-            loop {
-                match rx.try_recv() {
-                    Ok(StoreEvent::ExchangeLogged(_)) => self.exchange.stale = true,
-                    Ok(StoreEvent::CatalogChanged) => {
-                        self.lead_sources.stale = true;
-                        self.analytics.stale = true;
-                        self.catalog.stale = true;
-                        self.users.stale = true;
-                    }
-                    Ok(StoreEvent::SettingsChanged) => {
-                        self.settings.stale = true;
-                        self.lead_sources.stale = true;
-                        self.telephony.stale = true;
-                        self.catalog.stale = true;
-                    }
-                    Ok(StoreEvent::Reloaded) | Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => {
-                        self.exchange.reset();
-                        self.lead_sources.stale = true;
-                        self.analytics.stale = true;
-                        self.catalog.stale = true;
-                        self.users.stale = true;
-                        self.settings.stale = true;
-                        self.telephony.stale = true;
-                    }
-                    Ok(_) => {}
-                    Err(_) => break,
-                }
+            Change::Settings => {
+                self.settings.stale = true;
+                self.lead_sources.stale = true;
+                self.telephony.stale = true;
+                self.catalog.stale = true;
             }
+            Change::Reloaded => {
+                self.exchange.reset();
+                self.lead_sources.stale = true;
+                self.analytics.stale = true;
+                self.catalog.stale = true;
+                self.users.stale = true;
+                self.settings.stale = true;
+                self.telephony.stale = true;
+            }
+            Change::Leads(_) | Change::Clients | Change::Facts | Change::Calls => {}
         }
     }
 }
 
 /// «Источники»: lead sources, telephony, analytics sources.
-pub fn sources_ui(ui: &mut egui::Ui, app: &mut App) {
-    app.admin.poll();
+pub fn sources_ui(ui: &mut egui::Ui, app: &mut Window) {
     ui.heading("Источники");
-    let tab = *app.admin.sources_tab.get_or_insert_with(|| match app.store.list::<crate::domain::AnalyticsSource>() {
-        Ok(list) if list.is_empty() => SourcesTab::Analytics,
-        _ => SourcesTab::LeadSources,
+    let nothing_set_up = app.app.lists.analytics_sources.is_empty();
+    let tab = *app.admin.sources_tab.get_or_insert(if nothing_set_up {
+        SourcesTab::Analytics
+    } else {
+        SourcesTab::LeadSources
     });
     ui.horizontal(|ui| {
         for (tab, title) in [
@@ -210,20 +136,17 @@ pub fn sources_ui(ui: &mut egui::Ui, app: &mut App) {
 }
 
 /// «Доп. реквизиты и статусы».
-pub fn catalog_ui(ui: &mut egui::Ui, app: &mut App) {
-    app.admin.poll();
+pub fn catalog_ui(ui: &mut egui::Ui, app: &mut Window) {
     egui::ScrollArea::vertical().id_salt("catalog_scroll").show(ui, |ui| catalog::ui(ui, app));
 }
 
 /// «Журнал обмена».
-pub fn exchange_ui(ui: &mut egui::Ui, app: &mut App) {
-    app.admin.poll();
+pub fn exchange_ui(ui: &mut egui::Ui, app: &mut Window) {
     exchange_log::ui(ui, app);
 }
 
 /// «Настройки»: the HTTP service, users, the store.
-pub fn settings_ui(ui: &mut egui::Ui, app: &mut App) {
-    app.admin.poll();
+pub fn settings_ui(ui: &mut egui::Ui, app: &mut Window) {
     egui::ScrollArea::vertical().id_salt("settings_scroll").show(ui, |ui| {
         service_settings::ui(ui, app);
         ui.add_space(16.0);
@@ -232,10 +155,10 @@ pub fn settings_ui(ui: &mut egui::Ui, app: &mut App) {
         ui.label(RichText::new("Хранилище").strong());
         egui::Grid::new("store_info").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
             ui.label("Хранилище:");
-            ui.label(app.store.path().display().to_string());
+            ui.label(app.app.location());
             ui.end_row();
             ui.label("Фактов аналитики:");
-            ui.label(crate::report::fmt_count(app.lists.fact_count as u64));
+            ui.label(crate::report::fmt_count(app.app.lists.fact_count as u64));
             ui.end_row();
         });
         ui.add_space(12.0);

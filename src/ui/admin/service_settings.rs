@@ -1,9 +1,11 @@
 //! «Настройки HTTP-сервиса»: publication, login, password, limits, anonymous mode, the minimum
 //! order date, the trusted proxies, the connection caps, and what to paste into Roistat's «Своя CRM».
 
-use super::{AdminEvent, copy_button, error_label, note, ok_label, secret_row, text_row};
-use crate::app::{App, Command};
+use super::{copy_button, error_label, note, ok_label, secret_row, text_row};
+use crate::app::Command;
+use crate::app::admin::{AdminCommand, AdminData, AdminForm, AdminWrite, Written};
 use crate::domain::{Secret, ServiceSettings};
+use crate::ui::Window;
 use egui::RichText;
 
 /// The exchange log's size is set in megabytes.
@@ -27,23 +29,53 @@ pub struct SettingsScreen {
     pub check: Option<Result<(), String>>,
     pub dirty: bool,
     pub stale: bool,
+    loading: bool,
+    saving: bool,
+    /// The saved listen address differs from the running one: restart the service.
+    restart: bool,
 }
 
 impl SettingsScreen {
-    fn load(&mut self, store: &crate::store::SledStore) {
-        match store.service_settings() {
-            Ok(s) => {
+    pub(super) fn on_loaded(&mut self, result: Result<AdminData, String>) {
+        self.loading = false;
+        match result {
+            Ok(AdminData::Settings(s)) => {
                 self.password = s.password.expose().to_string();
                 self.min_created = s.export_min_created.map(|d| d.to_string()).unwrap_or_default();
                 self.trusted_proxies = s.trusted_proxies.join(", ");
                 self.saved_listen = Some(s.listen.clone());
-                self.form = Some(s);
+                self.form = Some(*s);
                 self.dirty = false;
                 self.error = None;
             }
-            Err(e) => self.error = Some(e.to_string()),
+            Ok(_) => {}
+            Err(e) => self.error = Some(e),
         }
-        self.stale = false;
+    }
+
+    pub(super) fn on_written(&mut self, result: Result<Written, String>) {
+        self.saving = false;
+        match result {
+            Ok(Written::ServiceSettings { restart, listen }) => {
+                self.error = None;
+                self.saved = true;
+                self.restart = restart;
+                self.saved_listen = Some(listen);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                self.error = Some(e);
+                self.dirty = true;
+            }
+        }
+    }
+
+    fn load(&mut self, commands: &mut Vec<Command>) {
+        if !self.loading {
+            self.loading = true;
+            self.stale = false;
+            commands.push(Command::Admin(AdminCommand::Load(AdminForm::Settings)));
+        }
     }
 
     /// The URL Roistat calls: `http://<listen address><path>`.
@@ -52,10 +84,13 @@ impl SettingsScreen {
     }
 }
 
-pub fn ui(ui: &mut egui::Ui, app: &mut App) {
+pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     let screen = &mut app.admin.settings;
-    if screen.form.is_none() || (screen.stale && !screen.dirty) {
-        screen.load(&app.store);
+    if screen.form.is_none() || (screen.stale && !screen.dirty && !screen.saving) {
+        screen.load(&mut app.app.commands);
+    }
+    if std::mem::take(&mut screen.restart) {
+        app.app.commands.push(Command::RestartService);
     }
     screen.stale = false;
     ui.heading("Настройки HTTP-сервиса");
@@ -76,7 +111,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         ui.label("");
         ui.horizontal(|ui| {
             if ui.button("Сгенерировать новый").clicked() {
-                screen.password = crate::store::generate_password();
+                screen.password = crate::app::generate_password();
                 changed = true;
             }
             copy_button(ui, "пароль", &screen.password);
@@ -138,11 +173,15 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     ui.add_space(8.0);
     let mut commands = Vec::new();
     ui.horizontal(|ui| {
-        if ui.add_enabled(screen.dirty, egui::Button::new("Сохранить")).clicked() {
-            save(screen, &app.store, &mut commands);
+        if ui.add_enabled(screen.dirty && !screen.saving, egui::Button::new("Сохранить")).clicked() {
+            save(screen, &mut commands);
         }
-        if screen.dirty && ui.button("Отменить изменения").clicked() {
-            screen.load(&app.store);
+        if screen.saving {
+            ui.spinner();
+            ui.label("Записывается…");
+        }
+        if screen.dirty && !screen.saving && ui.button("Отменить изменения").clicked() {
+            screen.load(&mut commands);
         }
     });
     if let Some(e) = &screen.error {
@@ -153,10 +192,10 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
 
     ui.add_space(12.0);
     roistat_block(ui, app);
-    app.commands.extend(commands);
+    app.app.commands.extend(commands);
 }
 
-fn save(screen: &mut SettingsScreen, store: &crate::store::SledStore, commands: &mut Vec<Command>) {
+fn save(screen: &mut SettingsScreen, commands: &mut Vec<Command>) {
     let Some(form) = screen.form.as_mut() else { return };
     let min = screen.min_created.trim();
     form.export_min_created = if min.is_empty() {
@@ -200,23 +239,17 @@ fn save(screen: &mut SettingsScreen, store: &crate::store::SledStore, commands: 
     form.listen = form.listen.trim().to_string();
     form.login = form.login.trim().to_string();
     form.password = Secret::new(screen.password.clone());
-    match store.put_service_settings(form) {
-        Ok(()) => {
-            screen.error = None;
-            screen.saved = true;
-            screen.dirty = false;
-            if screen.saved_listen.as_deref() != Some(form.listen.as_str()) {
-                commands.push(Command::RestartService);
-                screen.saved_listen = Some(form.listen.clone());
-            }
-        }
-        Err(e) => screen.error = Some(e.to_string()),
-    }
+    let restart = screen.saved_listen.as_deref() != Some(form.listen.as_str());
+    screen.saving = true;
+    screen.dirty = false;
+    screen.saved = false;
+    let write = AdminWrite::ServiceSettings { settings: Box::new(form.clone()), restart };
+    commands.push(Command::Admin(AdminCommand::Write(write)));
 }
 
 /// «Что указать в Roistat»: the exact values for «Своя CRM», each with a copy button.
-fn roistat_block(ui: &mut egui::Ui, app: &mut App) {
-    let (screen, tasks, bg) = (&mut app.admin.settings, &mut app.admin.tasks, &app.bg);
+fn roistat_block(ui: &mut egui::Ui, app: &mut Window) {
+    let (screen, commands) = (&mut app.admin.settings, &mut app.app.commands);
     let Some(form) = screen.form.as_ref() else { return };
     let url = screen.url();
     let login = form.login.clone();
@@ -261,11 +294,7 @@ fn roistat_block(ui: &mut egui::Ui, app: &mut App) {
             screen.check = None;
             let check_url = format!("{url}?user={}&token={}", login, crate::service::auth::token(&login, &password));
             let shown = url.clone();
-            tasks.spawn(bg, async move {
-                // The message names the address, never the token.
-                let result = crate::service::check_published(&check_url).await;
-                AdminEvent::ServiceChecked(result.map_err(|e| e.to_string().replace(&check_url, &shown)))
-            });
+            commands.push(Command::Admin(AdminCommand::CheckService { url: check_url, shown }));
         }
         match &screen.check {
             Some(Ok(())) => ok_label(ui, "OK"),

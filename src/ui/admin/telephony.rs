@@ -1,8 +1,10 @@
 //! «Телефония»: provider, PBX address, login, secret, and «Проверить»; the light follows.
 
-use super::{AdminEvent, error_label, note, ok_label, secret_row, text_row};
-use crate::app::App;
+use super::{error_label, note, ok_label, secret_row, text_row};
+use crate::app::Command;
+use crate::app::admin::{AdminCommand, AdminData, AdminForm, AdminWrite, Written};
 use crate::domain::{CheckResult, Secret, Telephony};
+use crate::ui::Window;
 
 #[derive(Default)]
 pub struct TelephonyScreen {
@@ -13,68 +15,52 @@ pub struct TelephonyScreen {
     pub saved: bool,
     pub checking: bool,
     pub stale: bool,
+    loading: bool,
 }
 
 impl TelephonyScreen {
-    fn load(&mut self, store: &crate::store::SledStore) {
-        match store.telephony() {
-            Ok(t) => {
+    pub(super) fn on_loaded(&mut self, result: Result<AdminData, String>) {
+        self.loading = false;
+        match result {
+            Ok(AdminData::Telephony(t)) => {
                 self.secret = t.secret.expose().to_string();
                 self.form = Some(t);
             }
-            Err(e) => self.error = Some(e.to_string()),
+            Ok(_) => {}
+            Err(e) => self.error = Some(e),
         }
-        self.stale = false;
     }
 
-    /// Stores the outcome on the saved settings at once (the light reads them), whatever page is shown.
-    pub(super) fn on_checked(&mut self, store: &crate::store::SledStore, result: CheckResult) {
+    pub(super) fn on_written(&mut self, result: Result<Written, String>) {
+        match result {
+            Ok(_) => {
+                self.error = None;
+                self.saved = true;
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// The outcome of «Проверить», already stored with the settings by the app.
+    pub(super) fn on_checked(&mut self, result: Result<CheckResult, String>) {
         self.checking = false;
-        let saved = store.telephony().and_then(|mut stored| {
-            stored.last_check = Some(result.clone());
-            store.put_telephony(&stored)
-        });
-        if let Err(e) = saved {
-            self.error = Some(e.to_string());
-        }
-        if let Some(form) = &mut self.form {
-            form.last_check = Some(result);
+        match result {
+            Ok(result) => {
+                if let Some(form) = &mut self.form {
+                    form.last_check = Some(result);
+                }
+            }
+            Err(e) => self.error = Some(e),
         }
     }
 }
 
-/// GETs the PBX address: any answer below 500 means it is reachable.
-async fn check(address: String) -> CheckResult {
-    let at = jiff::Timestamp::now();
-    let client = match reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build() {
-        Ok(c) => c,
-        Err(e) => {
-            return CheckResult {
-                at, ok: false, message: format!("Не удалось подготовить запрос: {e}")
-            };
-        }
-    };
-    match client.get(&address).send().await {
-        Ok(r) if r.status().as_u16() < 500 => {
-            CheckResult { at, ok: true, message: format!("HTTP {}", r.status().as_u16()) }
-        }
-        Ok(r) => CheckResult {
-            at,
-            ok: false,
-            message: format!("АТС ответила HTTP {}: проверьте адрес и состояние АТС", r.status().as_u16()),
-        },
-        Err(e) => CheckResult {
-            at,
-            ok: false,
-            message: format!("АТС по адресу {address} не отвечает ({e}): проверьте адрес и доступность сети"),
-        },
-    }
-}
-
-pub fn ui(ui: &mut egui::Ui, app: &mut App) {
-    let screen = &mut app.admin.telephony;
-    if screen.form.is_none() || (screen.stale && !screen.checking) {
-        screen.load(&app.store);
+pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
+    let (screen, commands) = (&mut app.admin.telephony, &mut app.app.commands);
+    if (screen.form.is_none() || (screen.stale && !screen.checking)) && !screen.loading {
+        screen.loading = true;
+        screen.stale = false;
+        commands.push(Command::Admin(AdminCommand::Load(AdminForm::Telephony)));
     }
     note(ui, "Светофор у «Использовать звонки» показывает, настроена ли телефония и прошла ли её проверка.");
     let Some(form) = screen.form.as_mut() else {
@@ -108,21 +94,15 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         if check_now {
             form.last_check = None;
         }
-        match app.store.put_telephony(form) {
-            Ok(()) => {
-                screen.error = None;
-                screen.saved = save;
-            }
-            Err(e) => screen.error = Some(e.to_string()),
-        }
-    }
-    if check_now {
-        if form.address.is_empty() {
+        screen.saved = false;
+        if !check_now {
+            commands.push(Command::Admin(AdminCommand::Write(AdminWrite::Telephony(Box::new(form.clone())))));
+        } else if form.address.is_empty() {
             screen.error = Some("Укажите адрес АТС, чтобы её проверить".into());
         } else {
             screen.checking = true;
-            let address = form.address.clone();
-            app.admin.tasks.spawn(&app.bg, async move { AdminEvent::TelephonyChecked(check(address).await) });
+            screen.error = None;
+            commands.push(Command::Admin(AdminCommand::CheckTelephony(Box::new(form.clone()))));
         }
     }
     if let Some(c) = &form.last_check {

@@ -1,8 +1,10 @@
 //! «Пользователи»: who works in skvoz and with which role (the role decides the screens).
 
 use super::{error_label, text_row};
-use crate::app::App;
+use crate::app::Command;
+use crate::app::admin::{AdminCommand, AdminWrite, Written};
 use crate::domain::{Role, User};
+use crate::ui::Window;
 use egui::RichText;
 
 #[derive(Default)]
@@ -13,12 +15,24 @@ pub struct UsersScreen {
     pub stale: bool,
 }
 
-pub fn ui(ui: &mut egui::Ui, app: &mut App) {
+impl UsersScreen {
+    pub(super) fn on_written(&mut self, result: Result<Written, String>) {
+        match result {
+            Ok(_) => {
+                self.name.clear();
+                self.error = None;
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+}
+
+pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     let screen = &mut app.admin.users;
     screen.stale = false;
     ui.label(RichText::new("Пользователи").strong());
     egui::Grid::new("users").num_columns(2).striped(true).spacing([16.0, 4.0]).show(ui, |ui| {
-        for u in &app.users {
+        for u in &app.app.users {
             ui.label(&u.name);
             ui.label(u.role.title());
             ui.end_row();
@@ -42,16 +56,11 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         let name = screen.name.trim().to_string();
         if name.is_empty() {
             screen.error = Some("Укажите имя пользователя".into());
-        } else if app.users.iter().any(|u| u.name == name) {
+        } else if app.app.users.iter().any(|u| u.name == name) {
             screen.error = Some(format!("Пользователь «{name}» уже есть: укажите другое имя"));
         } else {
-            match app.store.put(User { name, role, ..User::default() }) {
-                Ok(_) => {
-                    screen.name.clear();
-                    screen.error = None;
-                }
-                Err(e) => screen.error = Some(e.to_string()),
-            }
+            let user = User { name, role, ..User::default() };
+            app.app.commands.push(Command::Admin(AdminCommand::Write(AdminWrite::User(user))));
         }
     }
     if let Some(e) = &screen.error {

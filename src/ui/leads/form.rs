@@ -1,7 +1,7 @@
 //! The lead form: every field of a lead, extra fields as rows, the Roistat marker with live checks.
 
 use super::Catalog;
-use crate::domain::{Call, Client, Comment, Lead, MARKER_FIELD, Marker, Money, marker_text_from_attraction};
+use crate::domain::{Call, Client, Comment, Lead, LeadEdit, MARKER_FIELD, Marker, Money, marker_text_from_attraction};
 use crate::leads::{MarkerCheck, check_marker};
 use jiff::Timestamp;
 
@@ -11,6 +11,16 @@ pub(crate) enum FormAction {
     SaveAndClose,
     Close,
     Copy,
+    /// After a conflict: read the lead again, keeping what was typed where nobody else changed.
+    Refresh,
+    /// After a conflict: save what was typed over the other change («Записать поверх»).
+    Overwrite,
+}
+
+/// Someone changed a field this form changed too, after the form read the lead.
+pub(crate) struct Conflict {
+    pub by: String,
+    pub at: Timestamp,
 }
 
 pub(crate) struct LeadForm {
@@ -30,6 +40,11 @@ pub(crate) struct LeadForm {
     tz: jiff::tz::TimeZone,
     /// «Сохранить изменения?» is asked.
     pub confirm_close: bool,
+    /// A save is under way: «Записать» waits for its answer.
+    pub saving: bool,
+    /// «Обновить» is under way.
+    pub refreshing: bool,
+    pub conflict: Option<Conflict>,
 }
 
 fn money_text(m: Money) -> String {
@@ -60,7 +75,36 @@ impl LeadForm {
             error: None,
             tz,
             confirm_close: false,
+            saving: false,
+            refreshing: false,
+            conflict: None,
         }
+    }
+
+    /// «Обновить» after a conflict: the form shows `current`, with this form's changes of fields
+    /// that nobody else changed; where another change won, its value shows. The comment being
+    /// typed and the client fields stay as typed.
+    pub fn rebase(&mut self, current: Lead, calls: Vec<Call>, now: Timestamp) {
+        self.refreshing = false;
+        let edited = match self.build(now) {
+            Ok(lead) => lead,
+            Err(e) => {
+                self.error = Some(e);
+                return;
+            }
+        };
+        let mut merged = current.clone();
+        for edit in LeadEdit::diff(&self.original, &edited) {
+            if matches!(edit, LeadEdit::Set { .. }) && edit.fits(&current) {
+                edit.apply(&mut merged);
+            }
+        }
+        let (client, client_original) = (self.client.clone(), self.client_original.clone());
+        let new_comment = std::mem::take(&mut self.new_comment);
+        *self = LeadForm::new(merged, Some(client_original), calls, false, self.tz.clone());
+        self.original = current;
+        self.client = client;
+        self.new_comment = new_comment;
     }
 
     /// After a save: the saved lead becomes the new original.
@@ -153,10 +197,10 @@ impl LeadForm {
             }
         });
         ui.horizontal_wrapped(|ui| {
-            if ui.button("Записать").clicked() {
+            if ui.add_enabled(!self.saving, egui::Button::new("Записать")).clicked() {
                 action = FormAction::Save;
             }
-            if ui.button("Записать и закрыть").clicked() {
+            if ui.add_enabled(!self.saving, egui::Button::new("Записать и закрыть")).clicked() {
                 action = FormAction::SaveAndClose;
             }
             if ui
@@ -174,11 +218,51 @@ impl LeadForm {
                 }
             }
         });
+        if self.saving {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Записывается…");
+            });
+        }
         if let Some(error) = &self.error {
             ui.colored_label(ui.visuals().error_fg_color, error);
         }
+        if let Some(conflict) = &self.conflict {
+            let who = if conflict.by.trim().is_empty() {
+                "Другой пользователь"
+            } else {
+                conflict.by.as_str()
+            };
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!(
+                    "Заявку изменил(а) {who} в {}: те же реквизиты, что и вы. Ваши изменения не записаны.",
+                    self.time(conflict.at)
+                ),
+            );
+            ui.horizontal_wrapped(|ui| {
+                if ui
+                    .add_enabled(!self.refreshing, egui::Button::new("Обновить"))
+                    .on_hover_text("Прочитать заявку заново; ваши изменения других реквизитов сохранятся")
+                    .clicked()
+                {
+                    action = FormAction::Refresh;
+                }
+                if ui
+                    .add_enabled(!self.saving, egui::Button::new("Записать поверх"))
+                    .on_hover_text("Записать ваши значения вместо чужих")
+                    .clicked()
+                {
+                    action = FormAction::Overwrite;
+                }
+            });
+        }
         ui.separator();
-        egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| self.fields_ui(ui, catalog));
+        // While a save runs the fields wait: what is typed then would be lost to the saved lead.
+        let enabled = !self.saving && !self.refreshing;
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .show(ui, |ui| ui.add_enabled_ui(enabled, |ui| self.fields_ui(ui, catalog)));
         if self.confirm_close {
             action = self.confirm_ui(ui).unwrap_or(action);
         }

@@ -267,7 +267,7 @@ impl LeadsScreen {
         let view = &mut self.view;
         let catalog = &self.catalog;
         let channels = self.list.channels();
-        let me = self.current_user.map(crate::domain::Responsible::User);
+        let me = self.current_user.as_ref().map(|(id, _)| crate::domain::Responsible::User(*id));
         ui.horizontal_wrapped(|ui| {
             let search = ui
                 .add(

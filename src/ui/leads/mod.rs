@@ -1,27 +1,23 @@
 //! The leads workspace («Заявки»): the list, the lead form, the marker-template wizard and the group
-//! change, as one self-contained screen a shell plugs in with `LeadsScreen::new` and `ui`.
+//! change, as one self-contained screen the app holds ([`crate::app::Screen`]).
 //!
-//! Writes: saving a lead or applying a group change is a sled transaction of well under a
-//! millisecond, so it runs in `ui()`; the flush that makes it durable never does — it goes to a
-//! background thread ([`Flusher`]). The list refreshes from the store's events, drained each frame.
+//! It never touches the store: it pushes [`LeadsCommand`]s and takes their answers and the store's
+//! changes as events. The first load shows a spinner; a save shows «Записывается…» until its answer.
 
 mod form;
 mod group_change;
 mod list;
 mod wizard;
 
+use crate::app::{AppEvent, Change, Command, LeadsCatalog, LeadsCommand, LeadsEvent, OpenedLead, SaveLead};
 use crate::domain::{
-    Client, ClientId, ExtraField, Lead, LeadId, LeadSource, MARKER_FIELD, Origin, Responsible, Role, Status,
-    StatusGroup, User,
+    Client, ClientId, ExtraField, Lead, LeadId, LeadSource, Origin, Responsible, Role, Status, StatusGroup, User,
 };
 use crate::leads::{GroupChange, GroupEdit, LeadList, LeadRow, Undo};
-use crate::store::{SledStore, StoreEvent};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
-use std::sync::mpsc;
-use tokio::sync::broadcast;
 
 pub use list::Period;
 
@@ -33,53 +29,6 @@ pub fn system_clock() -> Clock {
     Arc::new(Timestamp::now)
 }
 
-/// Repaints `ctx` whenever the store changes, so a lead that arrives over HTTP shows up at once.
-/// The thread ends when the store is closed (its last handle dropped).
-pub fn repaint_on_store_events(store: &SledStore, ctx: egui::Context) {
-    let mut events = store.subscribe();
-    let spawned = std::thread::Builder::new().name("leads-repaint".into()).spawn(move || {
-        while !matches!(events.blocking_recv(), Err(broadcast::error::RecvError::Closed)) {
-            ctx.request_repaint();
-        }
-    });
-    if let Err(e) = spawned {
-        tracing::warn!("не удалось запустить обновление списка заявок: {e}");
-    }
-}
-
-/// Makes writes durable off the UI thread: each request is one `SledStore::durable` (requests that pile
-/// up share one flush). Errors come back for the status line.
-struct Flusher {
-    requests: Option<mpsc::Sender<()>>,
-    errors: mpsc::Receiver<String>,
-    store: SledStore,
-}
-
-impl Flusher {
-    fn start(store: SledStore) -> Flusher {
-        let (tx, rx) = mpsc::channel::<()>();
-        let (etx, erx) = mpsc::channel();
-        let worker = store.clone();
-        let spawned = std::thread::Builder::new().name("leads-flush".into()).spawn(move || {
-            while rx.recv().is_ok() {
-                while rx.try_recv().is_ok() {}
-                if let Err(e) = worker.durable() {
-                    let _ = etx.send(e.to_string());
-                }
-            }
-        });
-        Flusher { requests: spawned.ok().map(|_| tx), errors: erx, store }
-    }
-
-    fn request(&self) -> Result<(), String> {
-        match &self.requests {
-            Some(tx) if tx.send(()).is_ok() => Ok(()),
-            // No thread could be started: flush here rather than lose durability.
-            _ => self.store.durable().map_err(|e| e.to_string()),
-        }
-    }
-}
-
 /// Reference data the screen shows names from.
 #[derive(Default)]
 pub(crate) struct Catalog {
@@ -87,25 +36,19 @@ pub(crate) struct Catalog {
     pub sources: Vec<LeadSource>,
     pub fields: Vec<ExtraField>,
     pub users: Vec<User>,
+    /// The status a new lead gets.
+    pub initial_status: Option<u64>,
 }
 
 impl Catalog {
-    fn load(store: &SledStore) -> crate::store::Result<Catalog> {
-        let mut fields = store.list::<ExtraField>()?;
-        // The marker field is always offered, even before the schema was created.
-        if !fields.iter().any(|f| f.dev_name == MARKER_FIELD) {
-            fields.insert(
-                0,
-                ExtraField {
-                    id: 0,
-                    name: "Roistat маркер".into(),
-                    dev_name: MARKER_FIELD.into(),
-                    kind: Default::default(),
-                    service: true,
-                },
-            );
+    fn from_loaded(loaded: LeadsCatalog) -> Catalog {
+        Catalog {
+            statuses: loaded.statuses,
+            sources: loaded.sources,
+            fields: loaded.fields,
+            users: loaded.users,
+            initial_status: loaded.initial_status,
         }
-        Ok(Catalog { statuses: store.statuses()?, sources: store.list()?, fields, users: store.list()? })
     }
 
     pub fn status_name(&self, id: Option<u64>) -> String {
@@ -210,11 +153,8 @@ struct LastChange {
 
 /// The leads workspace.
 pub struct LeadsScreen {
-    store: SledStore,
     clock: Clock,
     tz: TimeZone,
-    events: broadcast::Receiver<StoreEvent>,
-    flusher: Flusher,
     catalog: Catalog,
     clients: HashMap<ClientId, Client>,
     list: LeadList,
@@ -226,22 +166,32 @@ pub struct LeadsScreen {
     notice: Option<Notice>,
     /// «Пометить на удаление …?» is asked for these leads.
     confirm_delete: Option<Vec<LeadId>>,
-    /// The person at the window: a new lead starts with them as responsible.
-    current_user: Option<u64>,
+    /// The person at the window: a new lead starts with them as responsible; saves are theirs.
+    current_user: Option<(u64, String)>,
+    /// Commands to push with the next frame (asked for while handling an event).
+    pending: Vec<LeadsCommand>,
+    /// Everything is read again (the first load, a restore, missed changes).
+    loading: bool,
+    /// Changed leads (and whether clients changed with them) to read with the next frame.
+    changed: BTreeSet<LeadId>,
+    clients_changed: bool,
+    /// A lead asked for the form; a copy asked for; the wizard waiting for the marker paths.
+    opening: Option<LeadId>,
+    copying: bool,
+    wizard_asked: bool,
+    /// A group change or an undo under way, with what it does in words.
+    changing: Option<String>,
+    /// Close the form once the save under way is answered («Записать и закрыть»).
+    close_after_save: bool,
 }
 
 impl LeadsScreen {
-    /// Reads the leads from `store` once (a second or so for 100,000 in a debug build) and keeps
-    /// them fresh from the store's events afterwards.
-    pub fn new(store: SledStore, clock: Clock) -> LeadsScreen {
-        let events = store.subscribe();
-        let flusher = Flusher::start(store.clone());
-        let mut screen = LeadsScreen {
-            store,
+    /// An empty screen; the first frame asks for the leads, which arrive in the background and
+    /// stay fresh from the store's changes afterwards.
+    pub fn new(clock: Clock) -> LeadsScreen {
+        LeadsScreen {
             clock,
             tz: TimeZone::system(),
-            events,
-            flusher,
             catalog: Catalog::default(),
             clients: HashMap::new(),
             list: LeadList::default(),
@@ -253,14 +203,26 @@ impl LeadsScreen {
             notice: None,
             confirm_delete: None,
             current_user: None,
-        };
-        screen.reload();
-        screen
+            pending: vec![LeadsCommand::LoadAll],
+            loading: true,
+            changed: BTreeSet::new(),
+            clients_changed: false,
+            opening: None,
+            copying: false,
+            wizard_asked: false,
+            changing: None,
+            close_after_save: false,
+        }
     }
 
-    /// The person working at the window (the shell tells when it changes).
-    pub fn set_current_user(&mut self, user: Option<u64>) {
-        self.current_user = user;
+    /// The person working at the window (the shell tells each frame).
+    pub fn set_current_user(&mut self, user: Option<&User>) {
+        self.current_user = user.map(|u| (u.id, u.name.clone()));
+    }
+
+    /// Who saves: the name the store records as `changed_by`.
+    fn by(&self) -> String {
+        self.current_user.as_ref().map(|(_, name)| name.clone()).unwrap_or_default()
     }
 
     /// Shows dates in `tz` instead of the system's zone.
@@ -281,25 +243,15 @@ impl LeadsScreen {
         self.notice = Some(Notice { text: text.into(), error: true });
     }
 
-    fn flush(&mut self) {
-        if let Err(e) = self.flusher.request() {
-            self.fail(format!("Изменения не записаны на диск: {e}. Проверьте место на диске и повторите."));
-        }
+    fn ask(&mut self, command: LeadsCommand) {
+        self.pending.push(command);
     }
 
-    /// Rebuilds everything from the store (start, restore, a lost event).
+    /// Reads everything again (a restore, a lost change).
     fn reload(&mut self) {
-        let loaded = (|| -> crate::store::Result<_> {
-            Ok((Catalog::load(&self.store)?, self.store.all_clients()?, self.store.all_leads()?))
-        })();
-        match loaded {
-            Ok((catalog, clients, leads)) => {
-                self.list = LeadList::build(&leads, &clients, &catalog.statuses, &catalog.users);
-                self.clients = clients.into_iter().map(|c| (c.id, c)).collect();
-                self.catalog = catalog;
-                self.view.invalidate();
-            }
-            Err(e) => self.fail(format!("Не удалось прочитать заявки: {e}")),
+        if !self.loading {
+            self.loading = true;
+            self.ask(LeadsCommand::LoadAll);
         }
     }
 
@@ -309,75 +261,178 @@ impl LeadsScreen {
         LeadRow::new(lead, client, status, self.catalog.responsible_title(lead.responsible))
     }
 
-    /// Applies what changed in the store since the last frame.
-    fn drain_events(&mut self) {
-        let mut ids = BTreeSet::new();
-        let (mut clients, mut catalog, mut everything) = (false, false, false);
-        loop {
-            match self.events.try_recv() {
-                Ok(StoreEvent::LeadsChanged(changed)) => ids.extend(changed),
-                Ok(StoreEvent::ClientsChanged) => clients = true,
-                Ok(StoreEvent::CatalogChanged) => catalog = true,
-                Ok(StoreEvent::Reloaded) | Err(broadcast::error::TryRecvError::Lagged(_)) => everything = true,
-                Ok(_) => {}
-                Err(_) => break,
-            }
+    /// Whether the first load or a command of this screen is under way.
+    pub fn is_busy(&self) -> bool {
+        self.loading
+            || !self.pending.is_empty()
+            || self.opening.is_some()
+            || self.copying
+            || self.wizard_asked
+            || self.changing.is_some()
+            || self.form.as_ref().is_some_and(|f| f.saving || f.refreshing)
+    }
+
+    /// A change in the store: what it touched is read with the next frame.
+    fn changed(&mut self, change: Change) {
+        match change {
+            Change::Leads(ids) => self.changed.extend(ids),
+            Change::Clients => self.clients_changed = true,
+            Change::Catalog => self.ask(LeadsCommand::LoadCatalog),
+            Change::Reloaded => self.reload(),
+            Change::Settings | Change::Facts | Change::Calls | Change::ExchangeLog => {}
         }
-        if everything {
-            self.reload();
+    }
+
+    /// The reads the changes since the last frame need, as one command.
+    fn ask_for_changes(&mut self) {
+        if self.loading {
+            self.changed.clear();
+            self.clients_changed = false;
             return;
         }
-        if catalog {
-            match Catalog::load(&self.store) {
+        let clients_changed = std::mem::take(&mut self.clients_changed);
+        if self.changed.is_empty() {
+            // A client change without leads (an edit elsewhere) is rare: read them all. Changed
+            // leads come with their clients.
+            if clients_changed {
+                self.ask(LeadsCommand::LoadClients);
+            }
+            return;
+        }
+        let ids = std::mem::take(&mut self.changed).into_iter().collect();
+        self.ask(LeadsCommand::LoadLeads(ids));
+    }
+
+    /// An answer to one of this screen's commands.
+    fn answered(&mut self, event: LeadsEvent) {
+        match event {
+            LeadsEvent::All(result) => {
+                self.loading = false;
+                match result {
+                    Ok(data) => {
+                        let data = *data;
+                        let catalog = Catalog::from_loaded(data.catalog);
+                        self.list = LeadList::build(&data.leads, &data.clients, &catalog.statuses, &catalog.users);
+                        self.clients = data.clients.into_iter().map(|c| (c.id, c)).collect();
+                        self.catalog = catalog;
+                        self.view.invalidate();
+                    }
+                    Err(e) => self.fail(format!("Не удалось прочитать заявки: {e}")),
+                }
+            }
+            LeadsEvent::Catalog(result) => match result {
                 Ok(loaded) => {
                     // Status names are baked into rows: a renamed status needs them rebuilt.
                     let statuses_changed = loaded.statuses != self.catalog.statuses;
-                    self.catalog = loaded;
+                    self.catalog = Catalog::from_loaded(*loaded);
                     if statuses_changed {
                         self.reload();
-                        return;
                     }
                 }
                 Err(e) => self.fail(format!("Не удалось прочитать справочники: {e}")),
-            }
-        }
-        // A client change without leads (an edit elsewhere) is rare: reread them all. With leads
-        // (a proxy lead and its new client, every few seconds) only their clients are read.
-        if clients && ids.is_empty() {
-            match self.store.all_clients() {
+            },
+            LeadsEvent::Clients(result) => match result {
                 Ok(all) => self.clients = all.into_iter().map(|c| (c.id, c)).collect(),
                 Err(e) => self.fail(format!("Не удалось прочитать клиентов: {e}")),
+            },
+            LeadsEvent::Leads(result) => match result {
+                Ok((leads, clients)) => {
+                    for client in clients {
+                        self.clients.insert(client.id, client);
+                    }
+                    for lead in &leads {
+                        let row = self.row_of(lead);
+                        self.list.upsert(row);
+                    }
+                    self.view.invalidate();
+                }
+                Err(e) => self.fail(format!("Не удалось обновить список заявок: {e}")),
+            },
+            LeadsEvent::Opened(result) => self.opened(result),
+            LeadsEvent::Copied(result) => self.copied(result),
+            LeadsEvent::Saved(saved) => self.saved(saved.lead, saved.client),
+            LeadsEvent::Failed(e) => {
+                self.close_after_save = false;
+                if let Some(form) = &mut self.form {
+                    form.saving = false;
+                    form.error = Some(e);
+                }
             }
-        }
-        if ids.is_empty() {
-            return;
-        }
-        let ids: Vec<LeadId> = ids.into_iter().collect();
-        match self.store.leads_by_ids(&ids) {
-            Ok(leads) => {
-                if clients {
-                    for client_id in leads.iter().filter_map(|l| l.client_id) {
-                        if let Ok(Some(client)) = self.store.client(client_id) {
-                            self.clients.insert(client_id, client);
-                        }
+            LeadsEvent::Conflict { by, at, .. } => {
+                self.close_after_save = false;
+                if let Some(form) = &mut self.form {
+                    form.saving = false;
+                    form.conflict = Some(form::Conflict { by, at });
+                }
+            }
+            LeadsEvent::GroupChanged(result) => {
+                let what = self.changing.take().unwrap_or_default();
+                match result {
+                    Ok(done) => {
+                        let skipped = if done.skipped > 0 {
+                            format!("; не изменено {}: их только что изменил кто-то другой", done.skipped)
+                        } else {
+                            String::new()
+                        };
+                        self.notify(format!(
+                            "{what}: изменено заявок {}{skipped}. Отменить — «Отменить изменение»",
+                            done.changed
+                        ));
+                        self.last_change = Some(LastChange {
+                            what: format!("{what}: {} заявок", done.changed),
+                            undo: done.undo,
+                        });
+                    }
+                    Err(e) => self.fail(format!("Ничего не изменено: {e}")),
+                }
+            }
+            LeadsEvent::Undone(result) => {
+                self.changing = None;
+                match result {
+                    Ok(done) if done.skipped > 0 => self.notify(format!(
+                        "Изменение отменено: заявок возвращено {}; пропущено {}: их изменили после вас, их изменения оставлены",
+                        done.restored, done.skipped
+                    )),
+                    Ok(done) => self.notify(format!("Изменение отменено: заявок возвращено {}", done.restored)),
+                    Err(e) => self.fail(format!("Отменить не удалось: {e}")),
+                }
+            }
+            LeadsEvent::SourceCreated(result) => {
+                if let Some(wizard) = &mut self.wizard {
+                    match result {
+                        Ok(saved) => wizard.source_created(saved.id),
+                        Err(e) => wizard.failed(format!("Источник не создан: {e}")),
                     }
                 }
-                for lead in &leads {
-                    let row = self.row_of(lead);
-                    self.list.upsert(row);
-                }
-                self.view.invalidate();
             }
-            Err(e) => self.fail(format!("Не удалось обновить список заявок: {e}")),
+            LeadsEvent::TemplateAdded(result) => match result {
+                Ok(template) => {
+                    self.wizard = None;
+                    self.notify(format!(
+                        "Шаблон «{}» (№ {}) создан: он на вкладке «Шаблоны»; новые заявки по нему — «Создать по шаблону» или F9",
+                        template.title, template.number
+                    ));
+                }
+                Err(e) => match &mut self.wizard {
+                    Some(wizard) => wizard.failed(format!("Шаблон не записан: {e}")),
+                    None => self.fail(format!("Шаблон не записан: {e}")),
+                },
+            },
+            LeadsEvent::MarkerPaths(result) => {
+                self.wizard_asked = false;
+                match result {
+                    Ok(paths) => {
+                        self.wizard = Some(wizard::Wizard::new(&self.catalog, crate::leads::known_markers(&paths)));
+                    }
+                    Err(e) => self.fail(format!("Мастер шаблона не открыт: {e}")),
+                }
+            }
         }
     }
 
     /// Draws the screen and handles its keys. Never waits for the disk.
-    pub fn ui(&mut self, ui: &mut egui::Ui) {
-        self.drain_events();
-        if let Ok(e) = self.flusher.errors.try_recv() {
-            self.fail(format!("Изменения не записаны на диск: {e}. Проверьте место на диске и повторите."));
-        }
+    pub fn ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        self.ask_for_changes();
         let mut actions = self.keys_ui(ui);
         egui::Panel::top("leads_toolbar").show(ui, |ui| self.toolbar_ui(ui, &mut actions));
         // Beside the list only where both fit; else the form takes the screen, as 1C opens a lead
@@ -407,24 +462,12 @@ impl LeadsScreen {
             match wizard.ui(ui, &self.catalog, now) {
                 wizard::Outcome::Open => {}
                 wizard::Outcome::Cancelled => self.wizard = None,
-                wizard::Outcome::CreateSource(source) => match self.store.put(source) {
-                    Ok(saved) => {
-                        wizard.source_created(saved.id);
-                        self.flush();
-                    }
-                    Err(e) => wizard.failed(format!("Источник не создан: {e}")),
-                },
-                wizard::Outcome::Finish(template) => match self.store.add_lead(*template) {
-                    Ok(template) => {
-                        self.wizard = None;
-                        self.flush();
-                        self.notify(format!(
-                            "Шаблон «{}» (№ {}) создан: он на вкладке «Шаблоны»; новые заявки по нему — «Создать по шаблону» или F9",
-                            template.title, template.number
-                        ));
-                    }
-                    Err(e) => wizard.failed(format!("Шаблон не записан: {e}")),
-                },
+                wizard::Outcome::CreateSource(source) => {
+                    self.pending.push(LeadsCommand::CreateSource(Box::new(source)))
+                }
+                wizard::Outcome::Finish(template) => {
+                    self.pending.push(LeadsCommand::AddTemplate(Box::new(Lead { changed_by: self.by(), ..*template })))
+                }
             }
         }
         if let Some(group) = &mut self.group {
@@ -443,6 +486,7 @@ impl LeadsScreen {
         for action in actions {
             self.run(action);
         }
+        commands.extend(self.pending.drain(..).map(Command::Leads));
     }
 
     /// «Пометить на удаление заявку № …?»: Delete never acts without asking.
@@ -626,6 +670,12 @@ impl LeadsScreen {
                 actions.push(Action::Undo);
             }
         });
+        if self.loading {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Загрузка заявок…");
+            });
+        }
         if let Some(notice) = self.notice.clone() {
             let color = if notice.error { ui.visuals().error_fg_color } else { ui.visuals().weak_text_color() };
             ui.horizontal(|ui| {
@@ -650,12 +700,18 @@ impl LeadsScreen {
         let out = form.ui(ui, &self.catalog);
         match out {
             form::FormAction::None => {}
-            form::FormAction::Save => {
-                self.save_form();
-            }
+            form::FormAction::Save => self.save_form(false),
             form::FormAction::SaveAndClose => {
-                if self.save_form() {
-                    self.form = None;
+                self.close_after_save = true;
+                self.save_form(false);
+            }
+            form::FormAction::Overwrite => self.save_form(true),
+            form::FormAction::Refresh => {
+                if let Some(form) = &mut self.form {
+                    form.refreshing = true;
+                    let id = form.original.id;
+                    self.opening = Some(id);
+                    self.ask(LeadsCommand::Open(id));
                 }
             }
             form::FormAction::Close => self.form = None,
@@ -663,54 +719,50 @@ impl LeadsScreen {
         }
     }
 
-    /// Saves the open form; false (with the reason shown) when it cannot.
-    fn save_form(&mut self) -> bool {
+    /// «Записать»: sends the form's lead, and for a lead that exists the version it was loaded at,
+    /// so the store applies only what this form changed. `overwrite`: «Записать поверх».
+    fn save_form(&mut self, overwrite: bool) {
         let now = self.now();
-        let Some(form) = &mut self.form else { return false };
-        let mut lead = match form.build(now) {
+        let by = self.by();
+        let Some(form) = &mut self.form else { return };
+        if form.saving {
+            return;
+        }
+        let edited = match form.build(now) {
             Ok(lead) => lead,
             Err(e) => {
                 form.error = Some(e);
-                return false;
+                self.close_after_save = false;
+                return;
             }
         };
-        let saved = (|| -> crate::store::Result<Lead> {
-            if let Some(client) = form.client_to_save(now) {
-                let client = if client.id == 0 {
-                    let contact = crate::domain::Contact {
-                        name: client.name.clone(),
-                        phone: client.phone.clone(),
-                        email: client.email.clone(),
-                    };
-                    let id = self.store.client_for_contact(&contact, now)?;
-                    self.store.client(id)?.unwrap_or(Client { id, ..client })
-                } else {
-                    self.store.put_client(client)?
-                };
-                lead.client_id = Some(client.id);
-                self.clients.insert(client.id, client);
-            }
-            if form.is_new {
-                self.store.add_lead(lead.clone())
-            } else {
-                self.store.update_lead(&lead)?;
-                Ok(lead.clone())
-            }
-        })();
-        match saved {
-            Ok(saved) => {
-                let number = saved.number;
-                let client = saved.client_id.and_then(|id| self.clients.get(&id).cloned());
-                form.reset_to(saved, client);
-                self.flush();
-                self.notify(format!("Заявка № {number} записана"));
-                true
-            }
-            Err(e) => {
-                form.error = Some(format!("Заявка не записана: {e}"));
-                false
+        form.error = None;
+        form.conflict = None;
+        form.saving = true;
+        let save = SaveLead {
+            edited,
+            loaded: (!form.is_new).then(|| form.original.clone()),
+            client: form.client_to_save(now),
+            overwrite,
+            by,
+        };
+        self.ask(LeadsCommand::Save(Box::new(save)));
+    }
+
+    fn saved(&mut self, lead: Lead, client: Option<Client>) {
+        let number = lead.number;
+        if let Some(client) = &client {
+            self.clients.insert(client.id, client.clone());
+        }
+        if let Some(form) = &mut self.form
+            && (form.is_new || form.original.id == lead.id)
+        {
+            form.reset_to(lead, client);
+            if std::mem::take(&mut self.close_after_save) {
+                self.form = None;
             }
         }
+        self.notify(format!("Заявка № {number} записана"));
     }
 
     fn open(&mut self, id: LeadId) {
@@ -726,15 +778,44 @@ impl LeadsScreen {
             self.fail("Сначала запишите или закройте открытую заявку (Esc)");
             return;
         }
-        match self.store.lead(id) {
-            Ok(Some(lead)) => {
+        self.view.cursor = Some(id);
+        self.opening = Some(id);
+        self.ask(LeadsCommand::Open(id));
+    }
+
+    fn opened(&mut self, result: Result<Option<Box<OpenedLead>>, String>) {
+        let asked = self.opening.take();
+        let now = self.now();
+        match result.map(|opened| opened.map(|o| (o.lead, o.calls))) {
+            Ok(Some((lead, calls))) => {
+                if let Some(form) = &mut self.form
+                    && form.refreshing
+                    && form.original.id == lead.id
+                {
+                    // «Обновить» after a conflict: the lead as it is now, with what this form
+                    // changed in fields nobody else changed.
+                    form.rebase(lead, calls, now);
+                    return;
+                }
+                // A click elsewhere or typing in the open form since: the answer is stale.
+                if asked != Some(lead.id) || self.form.as_ref().is_some_and(|f| f.is_changed()) {
+                    return;
+                }
                 let client = lead.client_id.and_then(|c| self.clients.get(&c).cloned());
-                let calls = lead.call_ids.iter().filter_map(|c| self.store.call(*c).ok().flatten()).collect();
-                self.view.cursor = Some(id);
                 self.form = Some(form::LeadForm::new(lead, client, calls, false, self.tz.clone()));
             }
-            Ok(None) => self.fail("Заявка не найдена: возможно, её удалили. Обновите список."),
-            Err(e) => self.fail(format!("Не удалось открыть заявку: {e}")),
+            Ok(None) => {
+                if let Some(form) = &mut self.form {
+                    form.refreshing = false;
+                }
+                self.fail("Заявка не найдена: возможно, её удалили. Обновите список.");
+            }
+            Err(e) => {
+                if let Some(form) = &mut self.form {
+                    form.refreshing = false;
+                }
+                self.fail(format!("Не удалось открыть заявку: {e}"));
+            }
         }
     }
 
@@ -743,18 +824,19 @@ impl LeadsScreen {
             self.fail("Сначала запишите или закройте открытую заявку (Esc)");
             return;
         }
-        let now = self.now();
-        let copied = (|| -> crate::store::Result<Option<(Lead, Lead)>> {
-            let Some(source) = self.store.lead(id)? else { return Ok(None) };
-            let copy = source.copy_as_new(now, self.store.initial_status()?);
-            Ok(Some((source, copy)))
-        })();
-        match copied {
+        self.copying = true;
+        self.ask(LeadsCommand::Copy(id));
+    }
+
+    fn copied(&mut self, result: Result<Option<Box<Lead>>, String>) {
+        self.copying = false;
+        match result {
             // As in 1C, the copy is a new, unsaved lead: nothing is written (or exported to
             // Roistat) until «Записать».
-            Ok(Some((source, mut copy))) => {
+            Ok(Some(source)) => {
+                let mut copy = source.copy_as_new(self.now(), self.catalog.initial_status);
                 if copy.responsible.is_none() {
-                    copy.responsible = self.current_user.map(Responsible::User);
+                    copy.responsible = self.current_user.as_ref().map(|(id, _)| Responsible::User(*id));
                 }
                 let what = if source.is_template { "по шаблону" } else { "копия заявки" };
                 self.notify(format!(
@@ -777,13 +859,12 @@ impl LeadsScreen {
                     return;
                 }
                 let now = self.now();
-                let status = self.store.initial_status().ok().flatten();
                 let lead = Lead {
                     created: now,
                     updated: now,
-                    status_id: status,
+                    status_id: self.catalog.initial_status,
                     origin: Origin::Manual,
-                    responsible: self.current_user.map(Responsible::User),
+                    responsible: self.current_user.as_ref().map(|(id, _)| Responsible::User(*id)),
                     ..Lead::default()
                 };
                 self.form = Some(form::LeadForm::new(lead, None, Vec::new(), true, self.tz.clone()));
@@ -814,9 +895,11 @@ impl LeadsScreen {
                 self.confirm_delete = Some(ids);
             }
             Action::Wizard => {
-                // The marker paths are held in memory by the store: no read of the facts here.
-                let paths = self.store.fact_markers();
-                self.wizard = Some(wizard::Wizard::new(&self.catalog, crate::leads::known_markers(&paths)));
+                // The wizard offers the channels, sources and campaigns figures were loaded for.
+                if !self.wizard_asked {
+                    self.wizard_asked = true;
+                    self.ask(LeadsCommand::MarkerPaths);
+                }
             }
             Action::GroupChange => {
                 let ids: Vec<LeadId> = self.view.selection.iter().copied().collect();
@@ -846,29 +929,25 @@ impl LeadsScreen {
                 }
             }
             Action::Undo => {
-                let Some(last) = self.last_change.take() else { return };
-                let count = last.undo.len();
-                match last.undo.apply(&self.store, self.now()) {
-                    Ok(()) => {
-                        self.flush();
-                        self.notify(format!("Изменение отменено: заявок возвращено {count}"));
-                    }
-                    Err(e) => self.fail(format!("Отменить не удалось: {e}")),
+                if self.changing.is_some() {
+                    return;
                 }
+                let Some(last) = self.last_change.take() else { return };
+                self.changing = Some(last.what);
+                let by = self.by();
+                self.ask(LeadsCommand::Undo { undo: last.undo, by });
             }
         }
     }
 
     fn run_change(&mut self, change: GroupChange, what: &str) {
-        let count = change.ids.len();
-        match change.apply(&self.store, self.now()) {
-            Ok(undo) => {
-                self.flush();
-                self.last_change = Some(LastChange { what: format!("{what}: {count} заявок"), undo });
-                self.notify(format!("{what}: изменено заявок {count}. Отменить — «Отменить изменение»"));
-            }
-            Err(e) => self.fail(format!("Ничего не изменено: {e}")),
+        if self.changing.is_some() {
+            self.fail("Предыдущее изменение ещё выполняется: дождитесь его окончания");
+            return;
         }
+        self.changing = Some(what.to_string());
+        let by = self.by();
+        self.ask(LeadsCommand::GroupChange { change, by });
     }
 
     // For the shell, tests and benchmarks.
@@ -910,10 +989,23 @@ impl LeadsScreen {
 }
 
 impl crate::app::Screen for LeadsScreen {
-    fn ui(&mut self, ui: &mut egui::Ui) {
-        LeadsScreen::ui(self, ui);
+    fn ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        LeadsScreen::ui(self, ui, commands);
     }
-    fn set_current_user(&mut self, user: Option<u64>) {
+
+    fn on_event(&mut self, event: AppEvent, _commands: &mut Vec<Command>) {
+        match event {
+            AppEvent::Leads(answer) => self.answered(answer),
+            AppEvent::Changed(change) => self.changed(change),
+            _ => {}
+        }
+    }
+
+    fn set_current_user(&mut self, user: Option<&User>) {
         LeadsScreen::set_current_user(self, user);
+    }
+
+    fn is_busy(&self) -> bool {
+        LeadsScreen::is_busy(self)
     }
 }

@@ -1,0 +1,512 @@
+//! The admin screens' background work: network checks, Roistat projects, the reconciliation,
+//! backup and restore, and the exchange log's reads. Each [`AdminCommand`] is answered by one
+//! [`AdminEvent`] through the window's one event channel.
+
+use crate::domain::{
+    AnalyticsSource, CheckResult, ExchangeEntry, ExchangeFilter, ExtraField, LeadSource, Secret, ServiceSettings,
+    Status, Telephony, User,
+};
+use crate::roistat::{ClientConfig, Project, RoistatClient};
+use crate::store::{Store, StoreError};
+use jiff::civil::Date;
+use std::path::PathBuf;
+
+/// Rows of the exchange log read at once.
+pub const EXCHANGE_PAGE: usize = 500;
+
+#[derive(Clone, Debug)]
+pub enum AdminCommand {
+    /// «Проверить» on the settings screen: a GET of the published URL (`url` carries the token,
+    /// `shown` is what a message may name).
+    CheckService {
+        url: String,
+        shown: String,
+    },
+    /// «Проверить подключение» of a lead source at `address`, with the service's login.
+    CheckLeadSource {
+        address: String,
+    },
+    /// «Проверить» of the telephony: saves the form, checks the PBX at its address and stores
+    /// the outcome with the settings.
+    CheckTelephony(Box<Telephony>),
+    /// The projects a Roistat API key sees.
+    Projects {
+        api_base: String,
+        api_key: Secret,
+        project: String,
+    },
+    /// «Сверить сейчас» for an analytics source.
+    Reconcile {
+        source_id: u64,
+        from: Date,
+        to: Date,
+    },
+    /// «Создать заявку» for a lead Roistat has and we do not.
+    CreateMissing {
+        source_id: u64,
+        roistat_id: String,
+    },
+    Backup(PathBuf),
+    Restore(PathBuf),
+    Exchange(ExchangeRead),
+    /// What a form shows; answered by [`AdminEvent::Loaded`].
+    Load(AdminForm),
+    /// A save or a deletion of a form; answered by [`AdminEvent::Written`].
+    Write(AdminWrite),
+}
+
+/// The admin forms that read from and write to the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdminForm {
+    LeadSources,
+    Telephony,
+    Analytics,
+    Settings,
+    Catalog,
+    Users,
+}
+
+/// What a form saves or deletes.
+#[derive(Clone, Debug)]
+pub enum AdminWrite {
+    LeadSource(Box<LeadSource>),
+    DeleteLeadSource(u64),
+    /// `then_load`: «Сохранить и загрузить» / «Загрузить сейчас».
+    AnalyticsSource {
+        source: Box<AnalyticsSource>,
+        then_load: bool,
+    },
+    DeleteAnalyticsSource(u64),
+    Telephony(Box<Telephony>),
+    User(User),
+    /// `restart`: the listen address changed, the service starts again there.
+    ServiceSettings {
+        settings: Box<ServiceSettings>,
+        restart: bool,
+    },
+    /// «Использовать сквозную аналитику»: on creates the service fields and statuses.
+    Analytics(bool),
+    /// The statuses in their new order (only those whose number changed).
+    StatusOrder(Vec<Status>),
+    Status(Status),
+    /// Whether a status can be deleted: how many leads have it.
+    AskDeleteStatus(Status),
+    DeleteStatus(Status),
+    ExtraField(ExtraField),
+    DeleteExtraField(u64),
+}
+
+impl AdminWrite {
+    fn form(&self) -> AdminForm {
+        match self {
+            AdminWrite::LeadSource(_) | AdminWrite::DeleteLeadSource(_) => AdminForm::LeadSources,
+            AdminWrite::AnalyticsSource { .. } | AdminWrite::DeleteAnalyticsSource(_) => AdminForm::Analytics,
+            AdminWrite::Telephony(_) => AdminForm::Telephony,
+            AdminWrite::User(_) => AdminForm::Users,
+            AdminWrite::ServiceSettings { .. } => AdminForm::Settings,
+            AdminWrite::Analytics(_)
+            | AdminWrite::StatusOrder(_)
+            | AdminWrite::Status(_)
+            | AdminWrite::AskDeleteStatus(_)
+            | AdminWrite::DeleteStatus(_)
+            | AdminWrite::ExtraField(_)
+            | AdminWrite::DeleteExtraField(_) => AdminForm::Catalog,
+        }
+    }
+}
+
+/// What a form shows.
+#[derive(Debug)]
+pub enum AdminData {
+    LeadSources {
+        list: Vec<LeadSource>,
+        telephony: Telephony,
+    },
+    Telephony(Telephony),
+    Analytics(Vec<AnalyticsSource>),
+    Settings(Box<ServiceSettings>),
+    /// Extra fields (service ones first, by name), statuses in their order, and the switch.
+    Catalog {
+        fields: Vec<ExtraField>,
+        statuses: Vec<Status>,
+        analytics_enabled: bool,
+    },
+}
+
+/// What a write did.
+#[derive(Debug)]
+pub enum Written {
+    LeadSource(Box<LeadSource>),
+    LeadSourceDeleted,
+    AnalyticsSource {
+        source: Box<AnalyticsSource>,
+        then_load: bool,
+    },
+    AnalyticsSourceDeleted,
+    Telephony,
+    User,
+    ServiceSettings {
+        restart: bool,
+        listen: String,
+    },
+    /// The switch is set; with it on, `created` missing fields and statuses were made.
+    Analytics {
+        enabled: bool,
+        created: usize,
+    },
+    StatusOrder,
+    Status,
+    StatusUseCount {
+        status: Status,
+        count: u64,
+    },
+    StatusDeleted(Status),
+    ExtraField,
+    ExtraFieldDeleted,
+}
+
+/// A read of the exchange log; `generation` tells answers to an older filter apart.
+#[derive(Clone, Debug)]
+pub enum ExchangeRead {
+    /// The newest page that passes the filter, shown while the pass runs.
+    First { generation: u64, filter: ExchangeFilter },
+    /// The pass over the whole log.
+    Scan { generation: u64, filter: ExchangeFilter },
+    /// Entries of rows in view.
+    Page { generation: u64, ids: Vec<u64> },
+    /// Entries logged after `after`.
+    Fresh { generation: u64, after: u64, filter: ExchangeFilter },
+}
+
+/// What the pass over the log found.
+#[derive(Debug)]
+pub struct ExchangeIds {
+    /// Ids of the entries the filter lets through, newest first.
+    pub ids: Vec<u64>,
+    /// Every action in the log, sorted.
+    pub actions: Vec<String>,
+    /// The newest id the pass saw.
+    pub newest: u64,
+    /// Entries the log keeps.
+    pub total: usize,
+}
+
+/// Entries that arrived after the last pass.
+#[derive(Debug)]
+pub struct Fresh {
+    /// The newest id read.
+    pub newest: u64,
+    /// Ids of the new entries the filters let through, newest first.
+    pub ids: Vec<u64>,
+    /// The newest of those entries, at most a page (after a long absence there may be many).
+    pub entries: Vec<ExchangeEntry>,
+    /// Actions of all the new entries.
+    pub actions: Vec<String>,
+    /// The oldest id the log still keeps: older rows were dropped above its capacity.
+    pub oldest: Option<u64>,
+    /// Entries the log keeps.
+    pub total: usize,
+}
+
+/// What the exchange log's reads bring back.
+#[derive(Debug)]
+pub enum Loaded {
+    Scan {
+        generation: u64,
+        result: Result<ExchangeIds, String>,
+    },
+    First {
+        generation: u64,
+        result: Result<Vec<ExchangeEntry>, String>,
+    },
+    Page {
+        generation: u64,
+        asked: Vec<u64>,
+        entries: Vec<ExchangeEntry>,
+    },
+    Fresh {
+        generation: u64,
+        result: Result<Fresh, String>,
+    },
+    /// A read of rows failed; they are read again on the next frame.
+    Failed {
+        generation: u64,
+        asked: Vec<u64>,
+        error: String,
+    },
+}
+
+/// The answers to [`AdminCommand`]s.
+#[derive(Debug)]
+pub enum AdminEvent {
+    ServiceChecked(Result<(), String>),
+    LeadSourceChecked(Result<(), String>),
+    TelephonyChecked(Result<CheckResult, String>),
+    Projects(Result<Vec<Project>, String>),
+    /// The reconciliation or the creation of a missing lead finished (its result is in the store).
+    Reconciled(Result<String, String>),
+    Exchange(Loaded),
+    /// What a backup wrote or a restore read, or why not.
+    Backup(Result<String, String>),
+    Loaded {
+        form: AdminForm,
+        result: Result<AdminData, String>,
+    },
+    Written {
+        form: AdminForm,
+        result: Result<Written, String>,
+    },
+}
+
+pub(super) async fn run(store: Store, command: AdminCommand) -> AdminEvent {
+    match command {
+        AdminCommand::CheckService { url, shown } => {
+            // The message names the address, never the token.
+            let result = crate::service::check_published(&url).await;
+            AdminEvent::ServiceChecked(result.map_err(|e| e.to_string().replace(&url, &shown)))
+        }
+        AdminCommand::CheckLeadSource { address } => {
+            let settings = match store.service_settings().await {
+                Ok(s) => s,
+                Err(e) => return AdminEvent::LeadSourceChecked(Err(e.to_string())),
+            };
+            let url = format!(
+                "{address}?user={}&token={}",
+                settings.login,
+                crate::service::auth::token(&settings.login, settings.password.expose())
+            );
+            let result = crate::service::check_published(&url).await;
+            AdminEvent::LeadSourceChecked(result.map_err(|e| e.to_string().replace(&url, &address)))
+        }
+        AdminCommand::CheckTelephony(telephony) => {
+            let address = telephony.address.clone();
+            if let Err(e) = store.put_telephony(Telephony { last_check: None, ..*telephony }).await {
+                return AdminEvent::TelephonyChecked(Err(e.to_string()));
+            }
+            let result = check_telephony(address).await;
+            // Stored with the settings at once: the light reads them, whatever page is shown.
+            let stored = async {
+                let mut telephony = store.telephony().await?;
+                telephony.last_check = Some(result.clone());
+                store.put_telephony(telephony).await
+            };
+            AdminEvent::TelephonyChecked(stored.await.map(|()| result).map_err(|e| e.to_string()))
+        }
+        AdminCommand::Projects { api_base, api_key, project } => {
+            let api_base = if api_base.trim().is_empty() { crate::domain::DEFAULT_API_BASE } else { api_base.trim() };
+            let result = match RoistatClient::new(ClientConfig::new(api_base, api_key, &project)) {
+                Ok(client) => client.projects().await.map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            AdminEvent::Projects(result)
+        }
+        AdminCommand::Reconcile { source_id, from, to } => {
+            let result = crate::roistat::reconcile_source(&store, source_id, from, to).await;
+            AdminEvent::Reconciled(
+                result.map(|r| format!("Сверка выполнена: нет у нас — {}", r.missing_count)).map_err(|e| e.to_string()),
+            )
+        }
+        AdminCommand::CreateMissing { source_id, roistat_id } => {
+            let made = crate::roistat::create_missing(&store, source_id, &roistat_id).await;
+            AdminEvent::Reconciled(match made {
+                Ok(lead) => Ok(format!("Создана заявка № {} «{}»", lead.number, lead.title)),
+                Err(e) => Err(e.to_string()),
+            })
+        }
+        AdminCommand::Backup(path) => AdminEvent::Backup(backup(&store, path).await),
+        AdminCommand::Restore(path) => AdminEvent::Backup(restore(&store, path).await),
+        AdminCommand::Exchange(read) => AdminEvent::Exchange(exchange(&store, read).await),
+        AdminCommand::Load(form) => {
+            AdminEvent::Loaded { form, result: load(&store, form).await.map_err(|e| e.to_string()) }
+        }
+        AdminCommand::Write(write) => {
+            let form = write.form();
+            AdminEvent::Written { form, result: self::write(&store, write).await.map_err(|e| e.to_string()) }
+        }
+    }
+}
+
+async fn load(store: &Store, form: AdminForm) -> Result<AdminData, StoreError> {
+    Ok(match form {
+        AdminForm::LeadSources => {
+            AdminData::LeadSources { list: store.list().await?, telephony: store.telephony().await? }
+        }
+        AdminForm::Telephony => AdminData::Telephony(store.telephony().await?),
+        AdminForm::Analytics => AdminData::Analytics(store.list().await?),
+        AdminForm::Settings | AdminForm::Users => AdminData::Settings(Box::new(store.service_settings().await?)),
+        AdminForm::Catalog => {
+            let mut fields = store.list::<ExtraField>().await?;
+            fields.sort_by(|a, b| (!a.service, &a.name).cmp(&(!b.service, &b.name)));
+            AdminData::Catalog {
+                fields,
+                statuses: store.statuses().await?,
+                analytics_enabled: store.service_settings().await?.analytics_enabled,
+            }
+        }
+    })
+}
+
+async fn write(store: &Store, write: AdminWrite) -> Result<Written, StoreError> {
+    Ok(match write {
+        AdminWrite::LeadSource(source) => Written::LeadSource(Box::new(store.put(*source).await?)),
+        AdminWrite::DeleteLeadSource(id) => {
+            store.delete::<LeadSource>(id).await?;
+            Written::LeadSourceDeleted
+        }
+        AdminWrite::AnalyticsSource { source, then_load } => {
+            Written::AnalyticsSource { source: Box::new(store.put(*source).await?), then_load }
+        }
+        AdminWrite::DeleteAnalyticsSource(id) => {
+            store.delete::<AnalyticsSource>(id).await?;
+            Written::AnalyticsSourceDeleted
+        }
+        AdminWrite::Telephony(telephony) => {
+            store.put_telephony(*telephony).await?;
+            Written::Telephony
+        }
+        AdminWrite::User(user) => {
+            store.put(user).await?;
+            Written::User
+        }
+        AdminWrite::ServiceSettings { settings, restart } => {
+            let listen = settings.listen.clone();
+            store.put_service_settings(*settings).await?;
+            Written::ServiceSettings { restart, listen }
+        }
+        AdminWrite::Analytics(enabled) => {
+            let mut settings = store.service_settings().await?;
+            settings.analytics_enabled = enabled;
+            store.put_service_settings(settings).await?;
+            let created = if enabled { store.ensure_schema().await? } else { 0 };
+            Written::Analytics { enabled, created }
+        }
+        AdminWrite::StatusOrder(statuses) => {
+            for status in statuses {
+                store.put(status).await?;
+            }
+            Written::StatusOrder
+        }
+        AdminWrite::Status(status) => {
+            store.put(status).await?;
+            Written::Status
+        }
+        AdminWrite::AskDeleteStatus(status) => {
+            let count = store.status_use_count(status.id).await?;
+            Written::StatusUseCount { status, count }
+        }
+        AdminWrite::DeleteStatus(status) => {
+            store.delete::<Status>(status.id).await?;
+            Written::StatusDeleted(status)
+        }
+        AdminWrite::ExtraField(field) => {
+            store.put(field).await?;
+            Written::ExtraField
+        }
+        AdminWrite::DeleteExtraField(id) => {
+            store.delete::<ExtraField>(id).await?;
+            Written::ExtraFieldDeleted
+        }
+    })
+}
+
+async fn backup(store: &Store, path: PathBuf) -> Result<String, String> {
+    // The copy holds the service password: only its owner may read it (as `skvoz backup`).
+    let file = crate::store::create_private_file(&path)
+        .map_err(|e| format!("Не удалось создать файл {}: {e}", path.display()))?;
+    let written = store.backup(std::io::BufWriter::new(file)).await.map_err(|e| e.to_string());
+    if written.is_err() {
+        // A cut copy must not pass for a whole one later.
+        let _ = std::fs::remove_file(&path);
+    }
+    let (_, s) = written?;
+    Ok(format!("Копия сохранена: {} ({} записей, {} заявок, {} фактов)", path.display(), s.records, s.leads, s.facts))
+}
+
+async fn restore(store: &Store, path: PathBuf) -> Result<String, String> {
+    let file = std::fs::File::open(&path).map_err(|e| format!("Не удалось открыть файл {}: {e}", path.display()))?;
+    let s = store.restore(std::io::BufReader::new(file), true).await.map_err(|e| e.to_string())?;
+    Ok(format!("Восстановлено из {}: {} записей ({} заявок, {} фактов)", path.display(), s.records, s.leads, s.facts))
+}
+
+async fn exchange(store: &Store, read: ExchangeRead) -> Loaded {
+    let text = |e: StoreError| e.to_string();
+    match read {
+        ExchangeRead::First { generation, filter } => {
+            let result = store.exchange_page(None, EXCHANGE_PAGE).await.map(|page| {
+                let f = filter.prepared();
+                page.into_iter().filter(|e| f.matches(e)).collect()
+            });
+            Loaded::First { generation, result: result.map_err(text) }
+        }
+        ExchangeRead::Scan { generation, filter } => {
+            let result = async {
+                let scan = store.exchange_scan(filter).await?;
+                let total = store.exchange_count().await?;
+                Ok(ExchangeIds { ids: scan.ids, actions: scan.actions, newest: scan.newest, total })
+            };
+            Loaded::Scan { generation, result: result.await.map_err(text) }
+        }
+        ExchangeRead::Page { generation, ids } => match store.exchange_get(ids.clone()).await {
+            Ok(entries) => Loaded::Page { generation, asked: ids, entries },
+            Err(e) => Loaded::Failed { generation, asked: ids, error: e.to_string() },
+        },
+        ExchangeRead::Fresh { generation, after, filter } => {
+            let result = async {
+                let filter = filter.prepared();
+                let mut fresh = Fresh {
+                    newest: after,
+                    ids: Vec::new(),
+                    entries: Vec::new(),
+                    actions: Vec::new(),
+                    oldest: None,
+                    total: 0,
+                };
+                // Oldest first from the store; the screen wants newest first.
+                for e in store.exchange_after(after).await?.into_iter().rev() {
+                    fresh.newest = fresh.newest.max(e.id);
+                    if !fresh.actions.contains(&e.action) {
+                        fresh.actions.push(e.action.clone());
+                    }
+                    if filter.matches(&e) {
+                        fresh.ids.push(e.id);
+                        if fresh.entries.len() < EXCHANGE_PAGE {
+                            fresh.entries.push(e);
+                        }
+                    }
+                }
+                fresh.oldest = store.exchange_oldest_id().await?;
+                fresh.total = store.exchange_count().await?;
+                Ok::<_, StoreError>(fresh)
+            };
+            Loaded::Fresh { generation, result: result.await.map_err(text) }
+        }
+    }
+}
+
+/// GETs the PBX address: any answer below 500 means it is reachable.
+async fn check_telephony(address: String) -> CheckResult {
+    let at = jiff::Timestamp::now();
+    let client = match reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build() {
+        Ok(c) => c,
+        Err(e) => {
+            return CheckResult {
+                at, ok: false, message: format!("Не удалось подготовить запрос: {e}")
+            };
+        }
+    };
+    match client.get(&address).send().await {
+        Ok(r) if r.status().as_u16() < 500 => {
+            CheckResult { at, ok: true, message: format!("HTTP {}", r.status().as_u16()) }
+        }
+        Ok(r) => CheckResult {
+            at,
+            ok: false,
+            message: format!("АТС ответила HTTP {}: проверьте адрес и состояние АТС", r.status().as_u16()),
+        },
+        Err(e) => CheckResult {
+            at,
+            ok: false,
+            message: format!("АТС по адресу {address} не отвечает ({e}): проверьте адрес и доступность сети"),
+        },
+    }
+}

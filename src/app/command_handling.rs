@@ -1,0 +1,191 @@
+//! Runs the commands the screens pushed during the frame: view commands change the state here,
+//! store work goes to the background runtime and answers with an event.
+
+use super::command::{AppEvent, Command};
+use super::state::ExportFormat;
+use super::{App, Background, Message, Page, Preset, export};
+use crate::report::{Column, Sort};
+
+/// Starts the store work of a command on the background runtime; `false` for a view command.
+pub(super) fn run_store_work(bg: &Background, command: &Command) -> bool {
+    let store = bg.store().clone();
+    match command {
+        Command::Leads(c) => {
+            let c = c.clone();
+            bg.answer(async move { AppEvent::Leads(super::leads::run(store, c).await) });
+        }
+        Command::LoadCalls => bg.answer(async move {
+            let loaded = async {
+                let mut calls = store.calls().await?;
+                calls.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
+                let ids = calls.iter().filter_map(|c| c.lead_id).collect();
+                Ok::<_, crate::store::StoreError>((calls, store.leads_by_ids(ids).await?))
+            };
+            AppEvent::Calls(loaded.await.map_err(|e| e.to_string()))
+        }),
+        Command::Admin(c) => {
+            let c = c.clone();
+            bg.answer(async move { AppEvent::Admin(super::admin::run(store, c).await) });
+        }
+        _ => return false,
+    }
+    true
+}
+
+impl App {
+    /// Runs the commands the screens emitted during the frame (and those the events gave).
+    pub fn run_commands(&mut self) {
+        while !self.commands.is_empty() {
+            for command in std::mem::take(&mut self.commands) {
+                self.run(command);
+            }
+        }
+    }
+
+    fn run(&mut self, command: Command) {
+        if run_store_work(&self.bg, &command) {
+            return;
+        }
+        match command {
+            Command::Navigate(page) => {
+                if self.pages().contains(&page) {
+                    self.state.page = page;
+                }
+            }
+            // The window opens the source's form (its own view state); here only the page.
+            Command::OpenReconciliation(source_id) => {
+                if !self.pages().contains(&Page::Sources) {
+                    self.message = Some(Message::Info(
+                        "Сверку с Roistat открывает администратор: «Источники» → «Источники получения аналитики»"
+                            .into(),
+                    ));
+                } else if self.lists.analytics_sources.iter().any(|s| s.id == source_id) {
+                    self.state.page = Page::Sources;
+                }
+            }
+            Command::SetPreset(preset) => {
+                if preset == Preset::Custom && self.state.preset != Preset::Custom {
+                    // Start the custom period from what is on screen.
+                    let (from, to) = self.period();
+                    self.state.custom_from = Some(from);
+                    self.state.custom_to = Some(to);
+                }
+                self.state.preset = preset;
+                self.request_report();
+            }
+            Command::SetCustomPeriod(from, to) => {
+                let (from, to) = if from <= to { (from, to) } else { (to, from) };
+                self.state.preset = Preset::Custom;
+                self.state.custom_from = Some(from);
+                self.state.custom_to = Some(to);
+                self.request_report();
+            }
+            Command::SetGrouping(grouping) => {
+                self.state.grouping = grouping;
+                self.dashboard.expanded.clear();
+                self.request_report();
+            }
+            Command::SetChannel(channel) => {
+                self.dashboard.channel = channel;
+                self.request_report();
+            }
+            Command::SetComparison(comparison) => {
+                self.state.comparison = comparison;
+                self.request_report();
+            }
+            Command::SortBy(column) => {
+                let sort = &mut self.state.sort;
+                if sort.column == column {
+                    sort.descending = !sort.descending;
+                } else {
+                    *sort = Sort { column, descending: column != Column::Name };
+                }
+                self.resort();
+            }
+            Command::ToggleRow(path) => {
+                if !self.dashboard.expanded.remove(&path) {
+                    self.dashboard.expanded.insert(path);
+                }
+            }
+            Command::SetUser(id) => {
+                if self.users.iter().any(|u| u.id == id) {
+                    self.state.user_id = Some(id);
+                    self.state.theme = self.state.themes.get(&id).copied().unwrap_or_default();
+                    self.fit_page_to_role();
+                }
+            }
+            Command::SetTheme(theme) => {
+                self.state.theme = theme;
+                if let Some(id) = self.state.user_id {
+                    self.state.themes.insert(id, theme);
+                }
+            }
+            Command::LoadDemo => self.load_demo(),
+            Command::Export(format) => self.export(format),
+            Command::DismissMessage => self.message = None,
+            Command::RestartService => {
+                if self.services.is_started() {
+                    // Stops the old listener (requests in flight finish), then listens on the new address.
+                    self.services.restart_service(&self.store);
+                    self.message = Some(Message::Info(
+                        "HTTP-сервис перезапускается с новыми настройками; его состояние — в строке состояния внизу"
+                            .into(),
+                    ));
+                } else {
+                    self.message = Some(Message::Info(
+                        "Настройки сохранены; HTTP-сервис в этом окне не запущен. Если он работает в «skvoz serve», перезапустите её"
+                            .into(),
+                    ));
+                }
+            }
+            Command::Leads(_) | Command::LoadCalls | Command::Admin(_) => {}
+        }
+    }
+
+    fn load_demo(&mut self) {
+        if self.demo_loading {
+            return;
+        }
+        self.demo_loading = true;
+        let (store, today) = (self.store.clone(), self.today);
+        self.bg.answer(async move {
+            AppEvent::DemoLoaded(crate::demo::fill(&store, crate::demo::DEFAULT_SEED, today).await.map_err(|e| e.to_string()))
+        });
+    }
+
+    /// The suggested file name: `Сквозная аналитика 2026-10-26 — 2026-11-24.xlsx`.
+    pub fn export_file_name(&self, format: ExportFormat) -> String {
+        let (from, to) = self.period();
+        format!("Сквозная аналитика {from} — {to}.{}", format.extension())
+    }
+
+    fn export(&mut self, format: ExportFormat) {
+        let Some(report) = &self.dashboard.report else {
+            self.message = Some(Message::Error("Нет данных для выгрузки: выберите период с данными".into()));
+            return;
+        };
+        if self.export_running {
+            return;
+        }
+        self.export_running = true;
+        let rows = self.dashboard.sorted_rows.clone();
+        let totals = report.totals.figures;
+        let grouping = report.query.grouping;
+        let name = self.export_file_name(format);
+        let picker = self.file_picker.clone();
+        self.bg.run_blocking(move || {
+            let Some(path) = picker.save_path(&name, format) else {
+                return AppEvent::Exported(Ok(None));
+            };
+            let result = match format {
+                ExportFormat::Csv => std::fs::File::create(&path).map_err(export::ExportError::from).and_then(|f| {
+                    let mut w = std::io::BufWriter::new(f);
+                    export::write_csv(&mut w, &rows, &totals, grouping)
+                }),
+                ExportFormat::Xlsx => export::xlsx_bytes(&rows, &totals, grouping, "Сквозная аналитика")
+                    .and_then(|bytes| std::fs::write(&path, bytes).map_err(export::ExportError::from)),
+            };
+            AppEvent::Exported(result.map(|()| Some(path)).map_err(|e| e.to_string()))
+        });
+    }
+}
