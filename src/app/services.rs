@@ -32,6 +32,11 @@ impl Services {
     /// Starts the service (unless switched off in the settings) and the scheduler on the background
     /// runtime. Never blocks: a failure to listen (a busy port) shows in the status bar.
     pub fn start(background: &mut Background, store: &Store) -> Services {
+        // On a team database the service and the scheduled load run once, in `skvoz serve` on the
+        // server, not in every window.
+        if store.embedded_dir().is_none() {
+            return Services::default();
+        }
         let mut services = Services::start_scheduler(background, store, SchedulerConfig::default());
         if let Some(runtime) = &services.runtime {
             let (service_tx, service_rx) = watch::channel(ServiceStatus::default());

@@ -222,6 +222,15 @@ fn status_bar_ui(ui: &mut egui::Ui, app: &App) {
 }
 
 fn status_line_ui(ui: &mut egui::Ui, app: &App) {
+    if app.bg.store().embedded_dir().is_none() {
+        ui.label("Командный режим: HTTP-сервис и загрузка аналитики работают в «skvoz serve» на сервере");
+        ui.separator();
+        let last = app.lists.exchange.first().map(|e| time(e.at)).unwrap_or_else(|| "—".into());
+        ui.label(format!("Последний запрос Roistat: {last}"));
+        ui.separator();
+        ui.label(RichText::new(format!("База: {}", app.location())).weak());
+        return;
+    }
     // HTTP service: not wired until `Background::plug_service` is called.
     match app.bg.service.as_ref().map(|s| s.borrow().clone()) {
         None => {
