@@ -216,7 +216,10 @@ fn a_conflict_on_the_same_field_says_who_and_offers_refresh_and_overwrite() {
     s.someone_sets(id, "Иванов Пётр", LeadValue::Title("Окна ПВХ".into()));
     h.get_by_label("Записать").click();
     settle(&mut h);
-    assert!(h.query_by_label_contains("Заявку изменил(а) Иванов Пётр в").is_some(), "who and when");
+    let theirs = s.lead(id);
+    let when = theirs.updated.to_zoned(jiff::tz::TimeZone::system()).strftime("%d.%m.%Y %H:%M");
+    let said = format!("Заявку № {} изменил Иванов Пётр в {when}", theirs.number);
+    assert!(h.query_by_label_contains(&said).is_some(), "who and when: {said}");
     assert!(h.query_by_label("Обновить").is_some() && h.query_by_label("Записать поверх").is_some());
     let stored = s.lead(id);
     assert_eq!((stored.title.as_str(), stored.price), ("Окна ПВХ", Money::ZERO), "nothing of the form is written");
@@ -224,7 +227,7 @@ fn a_conflict_on_the_same_field_says_who_and_offers_refresh_and_overwrite() {
     // «Обновить»: the other's title, the user's own sum (a field nobody else changed).
     h.get_by_label("Обновить").click();
     settle(&mut h);
-    assert!(h.query_by_label_contains("Заявку изменил(а)").is_none());
+    assert!(h.query_by_label_contains("изменил Иванов Пётр").is_none());
     assert_eq!(field(&h, "Наименование").as_deref(), Some("Окна ПВХ"));
     assert_eq!(field(&h, "Выручка, руб.").as_deref(), Some("42\u{a0}000"));
     h.get_by_label("Записать").click();
@@ -237,13 +240,13 @@ fn a_conflict_on_the_same_field_says_who_and_offers_refresh_and_overwrite() {
     s.someone_sets(id, "Иванов Пётр", LeadValue::Title("Окна и подоконники".into()));
     h.get_by_label("Записать").click();
     settle(&mut h);
-    assert!(h.query_by_label_contains("Заявку изменил(а) Иванов Пётр").is_some());
+    assert!(h.query_by_label_contains("изменил Иванов Пётр").is_some());
     assert!(!h.get_by_label("Записать поверх").accesskit_node().is_disabled());
     h.get_by_label("Записать поверх").click();
     settle(&mut h);
     let stored = s.lead(id);
     assert_eq!(stored.title, "Окна ПВХ и двери");
     assert_eq!(stored.changed_by, "Петрова Анна");
-    assert!(h.query_by_label_contains("Заявку изменил(а)").is_none());
+    assert!(h.query_by_label_contains("изменил Иванов Пётр").is_none());
     until_shown(&mut h, "записана");
 }

@@ -127,12 +127,15 @@ impl Background {
         }
     }
 
-    /// Runs a blocking job (an export, a dialog) off the UI thread; its outcome arrives as an event.
-    pub fn run_blocking(&self, job: impl FnOnce() -> AppEvent + Send + 'static) {
+    /// Runs a blocking job (an export, a dialog) off the UI thread; its outcome arrives as an
+    /// event, or `failed`'s when the job broke off.
+    pub fn run_blocking(
+        &self,
+        job: impl FnOnce() -> AppEvent + Send + 'static,
+        failed: impl FnOnce(String) -> AppEvent + Send + 'static,
+    ) {
         self.answer(async move {
-            tokio::task::spawn_blocking(job)
-                .await
-                .unwrap_or_else(|e| AppEvent::Exported(Err(format!("работа прервана: {e}"))))
+            tokio::task::spawn_blocking(job).await.unwrap_or_else(|e| failed(format!("работа прервана: {e}")))
         });
     }
 

@@ -10,7 +10,6 @@ use crate::domain::{Call, Client, ExtraField, Lead, LeadId, LeadSource, Status, 
 use crate::leads::{Changed, GroupChange, Undo, Undone};
 use crate::report::{Column, Comparison, Grouping, Report};
 use crate::store::StoreEvent;
-use jiff::Timestamp;
 use jiff::civil::Date;
 
 /// What the screens ask for.
@@ -137,12 +136,9 @@ pub enum LeadsEvent {
     Saved(Box<SavedLead>),
     /// The save failed; nothing typed is lost.
     Failed(String),
-    /// Someone changed a field the form changed too, after the form read the lead.
-    Conflict {
-        by: String,
-        at: Timestamp,
-        current: Box<Lead>,
-    },
+    /// Someone changed a field the form changed too, after the form read the lead: the store's
+    /// message (who and when, and what to do).
+    Conflict(String),
     GroupChanged(Result<Changed, String>),
     Undone(Result<Undone, String>),
     SourceCreated(Result<Box<LeadSource>, String>),

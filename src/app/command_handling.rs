@@ -173,19 +173,24 @@ impl App {
         let grouping = report.query.grouping;
         let name = self.export_file_name(format);
         let picker = self.file_picker.clone();
-        self.bg.run_blocking(move || {
-            let Some(path) = picker.save_path(&name, format) else {
-                return AppEvent::Exported(Ok(None));
-            };
-            let result = match format {
-                ExportFormat::Csv => std::fs::File::create(&path).map_err(export::ExportError::from).and_then(|f| {
-                    let mut w = std::io::BufWriter::new(f);
-                    export::write_csv(&mut w, &rows, &totals, grouping)
-                }),
-                ExportFormat::Xlsx => export::xlsx_bytes(&rows, &totals, grouping, "Сквозная аналитика")
-                    .and_then(|bytes| std::fs::write(&path, bytes).map_err(export::ExportError::from)),
-            };
-            AppEvent::Exported(result.map(|()| Some(path)).map_err(|e| e.to_string()))
-        });
+        self.bg.run_blocking(
+            move || {
+                let Some(path) = picker.save_path(&name, format) else {
+                    return AppEvent::Exported(Ok(None));
+                };
+                let result = match format {
+                    ExportFormat::Csv => {
+                        std::fs::File::create(&path).map_err(export::ExportError::from).and_then(|f| {
+                            let mut w = std::io::BufWriter::new(f);
+                            export::write_csv(&mut w, &rows, &totals, grouping)
+                        })
+                    }
+                    ExportFormat::Xlsx => export::xlsx_bytes(&rows, &totals, grouping, "Сквозная аналитика")
+                        .and_then(|bytes| std::fs::write(&path, bytes).map_err(export::ExportError::from)),
+                };
+                AppEvent::Exported(result.map(|()| Some(path)).map_err(|e| e.to_string()))
+            },
+            |e| AppEvent::Exported(Err(e)),
+        );
     }
 }

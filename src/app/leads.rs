@@ -125,7 +125,7 @@ async fn save(store: &Store, save: SaveLead) -> LeadsEvent {
             };
             LeadsEvent::Saved(Box::new(SavedLead { lead, client }))
         }
-        Err(StoreError::Conflict { by, at, current }) => LeadsEvent::Conflict { by, at, current },
+        Err(e @ StoreError::Conflict { .. }) => LeadsEvent::Conflict(e.to_string()),
         Err(e) => LeadsEvent::Failed(format!("Заявка не записана: {e}")),
     }
 }

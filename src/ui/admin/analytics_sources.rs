@@ -137,6 +137,10 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
         screen.stale = false;
         app.app.commands.push(Command::Admin(AdminCommand::Load(AdminForm::Analytics)));
     }
+    if !screen.loaded {
+        super::loading_ui(ui);
+        return;
+    }
     screen.cancelling.retain(|id| is_running(*id));
     if screen.list.is_empty() {
         ui.label("Не настроено ни одного источника получения аналитики.");

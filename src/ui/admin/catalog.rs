@@ -111,6 +111,10 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
         commands.push(Command::Admin(AdminCommand::Load(AdminForm::Catalog)));
     }
     ui.heading("Доп. реквизиты и статусы");
+    if !screen.loaded {
+        super::loading_ui(ui);
+        return;
+    }
     let mut enabled = screen.analytics_enabled;
     if ui.checkbox(&mut enabled, "Использовать сквозную аналитику").changed() {
         commands.push(write(AdminWrite::Analytics(enabled)));

@@ -124,6 +124,10 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
         screen.stale = false;
         app.app.commands.push(Command::Admin(AdminCommand::Load(AdminForm::LeadSources)));
     }
+    if !screen.loaded {
+        super::loading_ui(ui);
+        return;
+    }
     if screen.list.is_empty() {
         ui.label("Не настроено ни одного источника получения заявок.");
     }

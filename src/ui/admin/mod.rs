@@ -169,6 +169,14 @@ pub fn settings_ui(ui: &mut egui::Ui, app: &mut Window) {
 // ---- small shared pieces ----
 
 /// A weak explanatory line.
+/// What a form shows before its first load arrives.
+pub(crate) fn loading_ui(ui: &mut egui::Ui) {
+    ui.horizontal(|ui| {
+        ui.spinner();
+        ui.label("Загрузка…");
+    });
+}
+
 pub(crate) fn note(ui: &mut egui::Ui, text: &str) {
     ui.label(RichText::new(text).weak());
 }

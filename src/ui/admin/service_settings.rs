@@ -30,6 +30,8 @@ pub struct SettingsScreen {
     pub dirty: bool,
     pub stale: bool,
     loading: bool,
+    /// The first load was answered (a failed one is not asked again until the data change).
+    loaded: bool,
     saving: bool,
     /// The saved listen address differs from the running one: restart the service.
     restart: bool,
@@ -38,6 +40,7 @@ pub struct SettingsScreen {
 impl SettingsScreen {
     pub(super) fn on_loaded(&mut self, result: Result<AdminData, String>) {
         self.loading = false;
+        self.loaded = true;
         match result {
             Ok(AdminData::Settings(s)) => {
                 self.password = s.password.expose().to_string();
@@ -86,7 +89,7 @@ impl SettingsScreen {
 
 pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     let screen = &mut app.admin.settings;
-    if screen.form.is_none() || (screen.stale && !screen.dirty && !screen.saving) {
+    if !screen.loaded || (screen.stale && !screen.dirty && !screen.saving) {
         screen.load(&mut app.app.commands);
     }
     if std::mem::take(&mut screen.restart) {

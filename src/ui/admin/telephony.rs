@@ -16,11 +16,14 @@ pub struct TelephonyScreen {
     pub checking: bool,
     pub stale: bool,
     loading: bool,
+    /// The first load was answered (a failed one is not asked again until the data change).
+    loaded: bool,
 }
 
 impl TelephonyScreen {
     pub(super) fn on_loaded(&mut self, result: Result<AdminData, String>) {
         self.loading = false;
+        self.loaded = true;
         match result {
             Ok(AdminData::Telephony(t)) => {
                 self.secret = t.secret.expose().to_string();
@@ -57,7 +60,7 @@ impl TelephonyScreen {
 
 pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     let (screen, commands) = (&mut app.admin.telephony, &mut app.app.commands);
-    if (screen.form.is_none() || (screen.stale && !screen.checking)) && !screen.loading {
+    if (!screen.loaded || (screen.stale && !screen.checking)) && !screen.loading {
         screen.loading = true;
         screen.stale = false;
         commands.push(Command::Admin(AdminCommand::Load(AdminForm::Telephony)));

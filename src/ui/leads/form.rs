@@ -17,12 +17,6 @@ pub(crate) enum FormAction {
     Overwrite,
 }
 
-/// Someone changed a field this form changed too, after the form read the lead.
-pub(crate) struct Conflict {
-    pub by: String,
-    pub at: Timestamp,
-}
-
 pub(crate) struct LeadForm {
     /// As stored (or the blank new lead): what «changed» compares against.
     pub original: Lead,
@@ -44,7 +38,9 @@ pub(crate) struct LeadForm {
     pub saving: bool,
     /// «Обновить» is under way.
     pub refreshing: bool,
-    pub conflict: Option<Conflict>,
+    /// Someone changed a field this form changed too, after the form read the lead: who, when,
+    /// and what to do (the store's words).
+    pub conflict: Option<String>,
 }
 
 fn money_text(m: Money) -> String {
@@ -228,18 +224,7 @@ impl LeadForm {
             ui.colored_label(ui.visuals().error_fg_color, error);
         }
         if let Some(conflict) = &self.conflict {
-            let who = if conflict.by.trim().is_empty() {
-                "Другой пользователь"
-            } else {
-                conflict.by.as_str()
-            };
-            ui.colored_label(
-                ui.visuals().error_fg_color,
-                format!(
-                    "Заявку изменил(а) {who} в {}: те же реквизиты, что и вы. Ваши изменения не записаны.",
-                    self.time(conflict.at)
-                ),
-            );
+            ui.colored_label(ui.visuals().error_fg_color, conflict);
             ui.horizontal_wrapped(|ui| {
                 if ui
                     .add_enabled(!self.refreshing, egui::Button::new("Обновить"))

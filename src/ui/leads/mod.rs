@@ -358,11 +358,11 @@ impl LeadsScreen {
                     form.error = Some(e);
                 }
             }
-            LeadsEvent::Conflict { by, at, .. } => {
+            LeadsEvent::Conflict(message) => {
                 self.close_after_save = false;
                 if let Some(form) = &mut self.form {
                     form.saving = false;
-                    form.conflict = Some(form::Conflict { by, at });
+                    form.conflict = Some(message);
                 }
             }
             LeadsEvent::GroupChanged(result) => {
