@@ -8,7 +8,7 @@
 use criterion::{Criterion, criterion_group};
 use egui_kittest::Harness;
 use jiff::civil::Date;
-use skvoz::app::{App, AppOptions, AppState, Command, Preset};
+use skvoz::app::{App, AppOptions, AppState, Command, PeriodPreset};
 use skvoz::store::SledStore;
 use skvoz::ui::Window;
 use std::path::Path;
@@ -111,10 +111,10 @@ fn bench(c: &mut Criterion) {
     wait(&mut h);
 
     c.bench_function("dashboard_frame_at_rest_730k_facts", |b| b.iter(|| h.step()));
-    let mut presets = [Preset::Days7, Preset::Days30].into_iter().cycle();
+    let mut presets = [PeriodPreset::Days7, PeriodPreset::Days30].into_iter().cycle();
     c.bench_function("dashboard_period_change_to_new_report_on_screen_730k_facts", |b| {
         b.iter(|| {
-            h.state_mut().commands.push(Command::SetPreset(presets.next().unwrap_or(Preset::Days30)));
+            h.state_mut().commands.push(Command::SetPreset(presets.next().unwrap_or(PeriodPreset::Days30)));
             h.step();
             wait(&mut h);
         })
@@ -123,7 +123,7 @@ fn bench(c: &mut Criterion) {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
-                h.state_mut().commands.push(Command::SetPreset(presets.next().unwrap_or(Preset::Days30)));
+                h.state_mut().commands.push(Command::SetPreset(presets.next().unwrap_or(PeriodPreset::Days30)));
                 h.step();
                 // Wait for the report off-screen, then time only the frame that shows it.
                 h.state().bg.wait_for_event(Duration::from_secs(60));

@@ -37,8 +37,9 @@ fn f9_copy_of_a_template_is_exported_with_its_marker() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let store = Store::open_embedded_blocking(dir.path()).unwrap();
     rt.block_on(store.ensure_schema()).unwrap();
-    let source =
-        rt.block_on(store.put(LeadSource { name: "Roistat".into(), use_leads: true, ..LeadSource::default() })).unwrap();
+    let source = rt
+        .block_on(store.put(LeadSource { name: "Roistat".into(), use_leads: true, ..LeadSource::default() }))
+        .unwrap();
     let now = Timestamp::from_second(NOW).unwrap();
     let draft = TemplateDraft {
         lead_source_id: Some(source.id),

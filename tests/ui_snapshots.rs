@@ -18,7 +18,7 @@ mod tools;
 use common::*;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use skvoz::app::{App, AppOptions, AppState, Preset};
+use skvoz::app::{App, AppOptions, AppState, PeriodPreset};
 use skvoz::store::SledStore;
 use skvoz::ui::Window;
 use std::path::PathBuf;
@@ -58,7 +58,7 @@ fn window(store: SledStore, state: AppState) -> Harness<'static, Window> {
 fn dashboard_on_demo_data() {
     let mut h = window(store_at("dashboard", true), AppState::default());
     // What the image must show, checked first so a wrong screen is not taken for a rendering change.
-    assert_eq!(h.state().state.preset, Preset::Days30);
+    assert_eq!(h.state().state.preset, PeriodPreset::Days30);
     assert!(h.state().dashboard.report.is_some(), "the report is on screen");
     assert!(has_label(&h, "Выручка"));
     assert!(h.query_by_label_contains("Хранилище: target/ui-snapshots/dashboard/store").is_some());
@@ -79,8 +79,8 @@ fn empty_state() {
 /// another rasterizer build leaves (one step per channel) passes.
 #[test]
 fn the_comparison_tells_a_change_from_rasterizer_noise() {
-    let mut h = window(store_at("changed", true), AppState { preset: Preset::Days7, ..AppState::default() });
-    assert_eq!(h.state().state.preset, Preset::Days7);
+    let mut h = window(store_at("changed", true), AppState { preset: PeriodPreset::Days7, ..AppState::default() });
+    assert_eq!(h.state().state.preset, PeriodPreset::Days7);
     render::must_differ(&mut h, "dashboard_demo");
 }
 

@@ -3,9 +3,10 @@
 //! [`AppEvent`]s through one channel (each followed by a repaint). Changes in the store arrive the
 //! same way, as [`AppEvent::Changed`].
 
+use super::Lists;
 use super::admin::{AdminCommand, AdminEvent};
 use super::state::{ExportFormat, Page, ThemeChoice};
-use super::{Lists, period::Preset};
+use crate::domain::PeriodPreset;
 use crate::domain::{Call, Client, ExtraField, Lead, LeadId, LeadSource, Status, User};
 use crate::leads::{Changed, GroupChange, Undo, Undone};
 use crate::report::{Column, Comparison, Grouping, Report};
@@ -16,7 +17,7 @@ use jiff::civil::Date;
 #[derive(Clone, Debug)]
 pub enum Command {
     Navigate(Page),
-    SetPreset(Preset),
+    SetPreset(PeriodPreset),
     SetCustomPeriod(Date, Date),
     SetGrouping(Grouping),
     /// What the period's changes are counted against.

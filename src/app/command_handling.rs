@@ -3,7 +3,7 @@
 
 use super::command::{AppEvent, Command};
 use super::state::ExportFormat;
-use super::{App, Background, Message, Page, Preset, export};
+use super::{App, Background, Message, Page, PeriodPreset, export};
 use crate::report::{Column, Sort};
 
 /// Starts the store work of a command on the background runtime; `false` for a view command.
@@ -64,7 +64,7 @@ impl App {
                 }
             }
             Command::SetPreset(preset) => {
-                if preset == Preset::Custom && self.state.preset != Preset::Custom {
+                if preset == PeriodPreset::Custom && self.state.preset != PeriodPreset::Custom {
                     // Start the custom period from what is on screen.
                     let (from, to) = self.period();
                     self.state.custom_from = Some(from);
@@ -75,7 +75,7 @@ impl App {
             }
             Command::SetCustomPeriod(from, to) => {
                 let (from, to) = if from <= to { (from, to) } else { (to, from) };
-                self.state.preset = Preset::Custom;
+                self.state.preset = PeriodPreset::Custom;
                 self.state.custom_from = Some(from);
                 self.state.custom_to = Some(to);
                 self.request_report();
@@ -149,7 +149,9 @@ impl App {
         self.demo_loading = true;
         let (store, today) = (self.store.clone(), self.today);
         self.bg.answer(async move {
-            AppEvent::DemoLoaded(crate::demo::fill(&store, crate::demo::DEFAULT_SEED, today).await.map_err(|e| e.to_string()))
+            AppEvent::DemoLoaded(
+                crate::demo::fill(&store, crate::demo::DEFAULT_SEED, today).await.map_err(|e| e.to_string()),
+            )
         });
     }
 

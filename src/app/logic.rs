@@ -2,7 +2,7 @@
 //! the dashboard's report, the lists, and handing the screens their answers.
 
 use super::command::{AppEvent, Change, Startup};
-use super::{App, Lists, Message, Page, period};
+use super::{App, Lists, Message, Page};
 use crate::domain::{AnalyticsSource, ExtraField, LeadSource, Role, User};
 use crate::report::{Query, Report};
 use crate::store::{Store, StoreError};
@@ -106,7 +106,7 @@ impl App {
 
     /// The dashboard's period for the current preset.
     pub fn period(&self) -> (Date, Date) {
-        let anchor = period::anchor(self.today, self.fact_span.map(|s| s.1));
+        let anchor = crate::domain::last_data_day(self.today, self.fact_span.map(|s| s.1));
         let custom_to = self.state.custom_to.unwrap_or(anchor);
         let custom_from = self.state.custom_from.unwrap_or(custom_to);
         self.state.preset.range(self.today, (custom_from, custom_to))

@@ -18,11 +18,12 @@ pub mod control;
 pub mod export;
 mod leads;
 mod logic;
-pub mod period;
+
 pub mod services;
 pub mod state;
 pub mod status;
 
+pub use crate::domain::PeriodPreset;
 /// A new service password («Сгенерировать новый»).
 pub use crate::store::generate_password;
 pub use background::{Background, RuntimeError, Waker};
@@ -31,7 +32,6 @@ pub use command::{
     Startup,
 };
 pub use logic::report;
-pub use period::Preset;
 pub use state::{AppState, ExportFormat, Page, ThemeChoice};
 
 use crate::domain::{AnalyticsSource, ExchangeEntry, ExtraField, Lead, LeadSource, Status, User};

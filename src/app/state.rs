@@ -1,6 +1,6 @@
 //! The window's state that survives a restart, and the small view enums it is made of.
 
-use super::period::Preset;
+use crate::domain::PeriodPreset;
 use crate::domain::Role;
 use crate::report::{Comparison, Grouping, Sort};
 use jiff::civil::Date;
@@ -88,7 +88,7 @@ impl ExportFormat {
 #[serde(default)]
 pub struct AppState {
     pub page: Page,
-    pub preset: Preset,
+    pub preset: PeriodPreset,
     pub custom_from: Option<Date>,
     pub custom_to: Option<Date>,
     pub grouping: Grouping,
@@ -104,7 +104,7 @@ impl Default for AppState {
     fn default() -> Self {
         AppState {
             page: Page::Dashboard,
-            preset: Preset::Days30,
+            preset: PeriodPreset::Days30,
             custom_from: None,
             custom_to: None,
             grouping: Grouping::Channel,
@@ -125,12 +125,12 @@ mod tests {
     #[test]
     fn old_or_partial_state_never_breaks_start_up() {
         let partial: AppState = serde_json::from_str(r#"{"preset":"Days7","unknown_field":1}"#).unwrap();
-        assert_eq!(partial.preset, Preset::Days7);
+        assert_eq!(partial.preset, PeriodPreset::Days7);
         assert_eq!(partial.page, Page::Dashboard);
         assert_eq!(partial.sort, Sort::default());
         let state = AppState {
             page: Page::Leads,
-            preset: Preset::Custom,
+            preset: PeriodPreset::Custom,
             custom_from: Some(Date::constant(2026, 1, 1)),
             custom_to: Some(Date::constant(2026, 1, 31)),
             grouping: Grouping::Day,

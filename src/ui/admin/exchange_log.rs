@@ -8,7 +8,7 @@
 use super::note;
 use crate::app::Command;
 use crate::app::admin::{AdminCommand, EXCHANGE_PAGE as PAGE, ExchangeRead, Loaded};
-use crate::domain::{ExchangeEntry, ExchangeFilter, MASK, Outcome, is_secret_param};
+use crate::domain::{ExchangeEntry, ExchangeFilter, MASK, Outcome, PeriodPreset, is_secret_param};
 use crate::report::fmt_count;
 use crate::ui::Window;
 use egui::RichText;
@@ -22,41 +22,12 @@ const ROW_HEIGHT: f32 = 20.0;
 /// A pause in typing after which the search runs (a pass over the whole log each time).
 const SEARCH_DELAY: f64 = 0.4;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum PeriodFilter {
-    #[default]
-    All,
-    Hour,
-    Day,
-    Week,
-}
-
-impl PeriodFilter {
-    const ALL: [PeriodFilter; 4] = [PeriodFilter::All, PeriodFilter::Hour, PeriodFilter::Day, PeriodFilter::Week];
-    fn title(self) -> &'static str {
-        match self {
-            PeriodFilter::All => "За всё время",
-            PeriodFilter::Hour => "За час",
-            PeriodFilter::Day => "За сутки",
-            PeriodFilter::Week => "За неделю",
-        }
-    }
-    fn seconds(self) -> Option<i64> {
-        match self {
-            PeriodFilter::All => None,
-            PeriodFilter::Hour => Some(3600),
-            PeriodFilter::Day => Some(86_400),
-            PeriodFilter::Week => Some(7 * 86_400),
-        }
-    }
-}
-
 /// The filters as chosen on screen; the period becomes a moment when a search starts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Chosen {
     action: Option<String>,
     outcome: Option<Outcome>,
-    period: PeriodFilter,
+    period: PeriodPreset,
     text: String,
 }
 
@@ -65,7 +36,10 @@ impl Chosen {
         ExchangeFilter {
             action: self.action.clone(),
             outcome: self.outcome,
-            since: self.period.seconds().and_then(|s| jiff::Timestamp::from_second(now_second() - s).ok()),
+            since: jiff::Timestamp::from_second(now_second()).ok().and_then(|now| {
+                let today = now.to_zoned(jiff::tz::TimeZone::system()).date();
+                self.period.moments(now, &jiff::tz::TimeZone::system(), (today, today)).map(|(from, _)| from)
+            }),
             text: self.text.clone(),
         }
     }
@@ -79,7 +53,7 @@ fn now_second() -> i64 {
 pub struct ExchangeScreen {
     pub action: Option<String>,
     pub outcome: Option<Outcome>,
-    pub period: PeriodFilter,
+    pub period: PeriodPreset,
     /// The search field as typed; it applies after a pause or Enter.
     pub search: String,
     search_edited_at: Option<f64>,
@@ -450,7 +424,7 @@ fn filters_ui(ui: &mut egui::Ui, screen: &mut ExchangeScreen) {
         ui.label("Период:");
         let current = screen.period.title();
         let combo = egui::ComboBox::from_id_salt("exchange_period").selected_text(current).show_ui(ui, |ui| {
-            for p in PeriodFilter::ALL {
+            for p in PeriodPreset::EXCHANGE_LOG {
                 ui.selectable_value(&mut screen.period, p, p.title());
             }
         });

@@ -1,62 +1,16 @@
 //! The leads list: filters, search and a virtualised table with multi-select.
 
 use super::{Action, LeadsScreen};
-use crate::domain::{LeadId, Origin};
+use crate::domain::{LeadId, Origin, PeriodPreset};
 use crate::leads::{LeadColumn, LeadFilter, LeadList, LeadRow, MarkerFilter};
 use egui_extras::{Column, TableBuilder};
 use jiff::{Timestamp, ToSpan};
 use std::collections::BTreeSet;
 
-/// Quick periods for the «Период» filter, counted in whole days back from today.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Period {
-    #[default]
-    All,
-    Today,
-    Week,
-    Month,
-    Quarter,
-    /// «Произвольный»: dates typed by the person.
-    Custom,
-}
-
-impl Period {
-    pub const ALL: [Period; 6] =
-        [Period::All, Period::Today, Period::Week, Period::Month, Period::Quarter, Period::Custom];
-    pub fn title(self) -> &'static str {
-        match self {
-            Period::All => "За всё время",
-            Period::Today => "Сегодня",
-            Period::Week => "7 дней",
-            Period::Month => "30 дней",
-            Period::Quarter => "90 дней",
-            Period::Custom => "Произвольный",
-        }
-    }
-    fn days(self) -> Option<i64> {
-        match self {
-            Period::All | Period::Custom => None,
-            Period::Today => Some(1),
-            Period::Week => Some(7),
-            Period::Month => Some(30),
-            Period::Quarter => Some(90),
-        }
-    }
-    /// `[from, to)` ending with today in `tz`.
-    pub fn range(self, now: Timestamp, tz: &jiff::tz::TimeZone) -> Option<(Timestamp, Timestamp)> {
-        let days = self.days()?;
-        let today = now.to_zoned(tz.clone()).date();
-        let start_of = |d: jiff::civil::Date| d.to_zoned(tz.clone()).ok().map(|z| z.timestamp());
-        let from = today.checked_sub((days - 1).days()).ok()?;
-        let to = today.checked_add(1.days()).ok()?;
-        Some((start_of(from)?, start_of(to)?))
-    }
-}
-
 /// What the list shows and what is selected; the filter is applied only when it changes.
 pub(crate) struct ListView {
     pub filter: LeadFilter,
-    pub period: Period,
+    pub period: PeriodPreset,
     pub sort: LeadColumn,
     pub descending: bool,
     pub selection: BTreeSet<LeadId>,
@@ -91,7 +45,7 @@ impl Default for ListView {
     fn default() -> Self {
         ListView {
             filter: LeadFilter::default(),
-            period: Period::All,
+            period: PeriodPreset::All,
             sort: LeadColumn::Created,
             descending: true,
             selection: BTreeSet::new(),
@@ -144,7 +98,7 @@ impl ListView {
     pub fn reset_filters(&mut self) {
         let templates = self.filter.templates;
         self.filter = LeadFilter { templates, ..LeadFilter::default() };
-        self.period = Period::All;
+        self.period = PeriodPreset::All;
         self.custom_from.clear();
         self.custom_to.clear();
     }
@@ -284,13 +238,13 @@ impl LeadsScreen {
             egui::ComboBox::from_id_salt("leads_period")
                 .selected_text(view.period.title())
                 .show_ui(ui, |ui| {
-                    for p in Period::ALL {
+                    for p in PeriodPreset::LEADS {
                         ui.selectable_value(&mut view.period, p, p.title());
                     }
                 })
                 .response
                 .labelled_by(l.id);
-            if view.period == Period::Custom {
+            if view.period == PeriodPreset::Custom {
                 let l = ui.label("с");
                 ui.add(egui::TextEdit::singleline(&mut view.custom_from).hint_text("ДД.ММ.ГГГГ").desired_width(80.0))
                     .labelled_by(l.id);
@@ -302,8 +256,10 @@ impl LeadsScreen {
                 if typed && view.filter.period.is_none() {
                     ui.colored_label(ui.visuals().error_fg_color, "Даты — в виде 01.11.2026");
                 }
-            } else if view.period != before || (view.period != Period::All && view.filter.period.is_none()) {
-                view.filter.period = view.period.range((self.clock)(), &self.tz);
+            } else if view.period != before || (view.period != PeriodPreset::All && view.filter.period.is_none()) {
+                let now = (self.clock)();
+                let today = now.to_zoned(self.tz.clone()).date();
+                view.filter.period = view.period.moments(now, &self.tz, (today, today));
             }
             keep_together(ui, 240.0);
             let l = ui.label("Статус:");
@@ -383,7 +339,7 @@ impl LeadsScreen {
             // No-break spaces: a label wraps as a whole, never in the middle.
             ui.checkbox(&mut view.filter.show_deleted, "Помеченные\u{a0}на\u{a0}удаление");
             let filtered = view.filter != LeadFilter { templates: view.filter.templates, ..LeadFilter::default() }
-                || view.period != Period::All;
+                || view.period != PeriodPreset::All;
             if ui.add_enabled(filtered, egui::Button::new("Сбросить фильтры")).clicked() {
                 view.reset_filters();
             }

@@ -19,8 +19,6 @@ use jiff::tz::TimeZone;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-pub use list::Period;
-
 /// The current time; injected so tests are deterministic.
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 

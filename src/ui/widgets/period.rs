@@ -1,26 +1,26 @@
 //! The period picker: presets as buttons, and two calendars for «Произвольный».
 
 use super::calendar::calendar_ui;
-use crate::app::{Command, Preset};
+use crate::app::{Command, PeriodPreset};
 use crate::report::fmt_date;
 use jiff::civil::Date;
 
 pub fn period_ui(
     ui: &mut egui::Ui,
-    preset: Preset,
+    preset: PeriodPreset,
     (from, to): (Date, Date),
     today: Date,
     commands: &mut Vec<Command>,
 ) {
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = 4.0;
-        for p in Preset::ALL {
+        for p in PeriodPreset::DASHBOARD {
             if ui.selectable_label(preset == p, p.title()).clicked() && p != preset {
                 commands.push(Command::SetPreset(p));
             }
         }
         ui.add_space(8.0);
-        if preset == Preset::Custom {
+        if preset == PeriodPreset::Custom {
             if let Some(day) = date_button(ui, "period-from", "с", from, today) {
                 commands.push(Command::SetCustomPeriod(day, to.max(day)));
             }
