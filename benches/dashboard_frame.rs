@@ -9,7 +9,7 @@ use criterion::{Criterion, criterion_group};
 use egui_kittest::Harness;
 use jiff::civil::Date;
 use skvoz::app::{App, AppOptions, AppState, Command, PeriodPreset};
-use skvoz::store::SledStore;
+use skvoz::store::Store;
 use skvoz::ui::Window;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -44,7 +44,7 @@ fn harness(app: App) -> Harness<'static, Window> {
 /// The child process: start-up to the first report, then the memory with the dashboard up.
 fn child(dir: &Path) {
     let started = Instant::now();
-    let mut h = harness(App::new(SledStore::open(dir).unwrap().into(), options()).unwrap());
+    let mut h = harness(App::new(Store::open_embedded_blocking(dir).unwrap(), options()).unwrap());
     wait(&mut h);
     assert!(h.state().dashboard.report.is_some(), "the first report is not on screen");
     let startup = started.elapsed();
@@ -81,12 +81,15 @@ fn fresh_processes(dir: &Path, runs: usize) {
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let store = SledStore::open(dir.path()).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let store = rt.block_on(Store::open_embedded(dir.path())).unwrap();
     let all = facts(730, TODAY);
-    store.replace_facts(1, all[0].date, TODAY, &all).unwrap();
+    rt.block_on(store.replace_facts(1, all[0].date, TODAY, all.clone())).unwrap();
     drop(all);
-    store.durable().unwrap();
-    println!("store of {} facts: {:.1} MB on disk", store.fact_count(), store.size_on_disk().unwrap() as f64 / 1e6);
+    let count = rt.block_on(store.fact_count()).unwrap();
+    let size = rt.block_on(store.size_on_disk()).unwrap();
+    println!("store of {count} facts: {:.1} MB on disk", size as f64 / 1e6);
+    rt.block_on(store.close()).unwrap();
     drop(store);
     fresh_processes(dir.path(), 3);
 
@@ -96,7 +99,7 @@ fn bench(c: &mut Criterion) {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 let t = Instant::now();
-                let mut h = harness(App::new(SledStore::open(dir.path()).unwrap().into(), options()).unwrap());
+                let mut h = harness(App::new(Store::open_embedded_blocking(dir.path()).unwrap(), options()).unwrap());
                 wait(&mut h);
                 total += t.elapsed();
                 h.state_mut().shutdown();
@@ -105,7 +108,7 @@ fn bench(c: &mut Criterion) {
         })
     });
 
-    let mut h = harness(App::new(SledStore::open(dir.path()).unwrap().into(), options()).unwrap());
+    let mut h = harness(App::new(Store::open_embedded_blocking(dir.path()).unwrap(), options()).unwrap());
     wait(&mut h);
     h.state_mut().commands.push(Command::ToggleRow("ch0".into()));
     wait(&mut h);

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use skvoz::app::ScreenHost;
 use skvoz::domain::{Attraction, Client, Lead, Marker, Money, Origin, Status, StatusGroup};
 use skvoz::leads::{LeadColumn, LeadFilter, LeadList};
-use skvoz::store::SledStore;
+use skvoz::store::Store;
 use skvoz::ui::leads::{Clock, LeadsScreen};
 use std::hint::black_box;
 use std::sync::Arc;
@@ -87,18 +87,26 @@ fn settle(harness: &mut Harness<'static, ScreenHost<LeadsScreen>>) {
 
 fn screen_frames(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
-    let store = SledStore::open(dir.path()).unwrap_or_else(|e| panic!("store: {e}"));
-    store.ensure_schema().unwrap_or_else(|e| panic!("schema: {e}"));
-    for id in 1..=20_000 {
-        store.put_client(client(id)).unwrap_or_else(|e| panic!("client: {e}"));
-    }
-    for start in (1..=TOTAL).step_by(1_000) {
-        store.add_leads((start..start + 1_000).map(lead).collect()).unwrap_or_else(|e| panic!("leads: {e}"));
-    }
+    let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("runtime: {e}"));
+    let store = rt.block_on(Store::open_embedded(dir.path())).unwrap_or_else(|e| panic!("store: {e}"));
+    rt.block_on(async {
+        store.ensure_schema().await.unwrap_or_else(|e| panic!("schema: {e}"));
+        // Many writers at once share the store's flushes.
+        let mut writers = tokio::task::JoinSet::new();
+        for id in 1..=20_000 {
+            let store = store.clone();
+            writers.spawn(async move { store.put_client(client(id)).await.map(|_| ()) });
+        }
+        while let Some(done) = writers.join_next().await {
+            done.unwrap_or_else(|e| panic!("client: {e}")).unwrap_or_else(|e| panic!("client: {e}"));
+        }
+        for start in (1..=TOTAL).step_by(1_000) {
+            store.add_leads((start..start + 1_000).map(lead).collect()).await.unwrap_or_else(|e| panic!("leads: {e}"));
+        }
+    });
     let now = Timestamp::from_second(1_790_000_000).unwrap_or(Timestamp::UNIX_EPOCH);
     let clock: Clock = Arc::new(move || now);
-    let host =
-        ScreenHost::new(&store.clone().into(), LeadsScreen::new(clock)).unwrap_or_else(|e| panic!("background: {e}"));
+    let host = ScreenHost::new(&store, LeadsScreen::new(clock)).unwrap_or_else(|e| panic!("background: {e}"));
     let mut harness = Harness::builder()
         .with_size([1400.0, 900.0])
         .build_ui_state(|ui: &mut egui::Ui, host: &mut ScreenHost<LeadsScreen>| host.ui(ui), host);

@@ -14,17 +14,16 @@ use skvoz::domain::{
 };
 use skvoz::report::fmt_count;
 use skvoz::roistat::{SchedulerConfig, SourceState};
-use skvoz::store::SledStore;
 use skvoz::ui::Window;
 use std::time::Duration;
 
-fn open(store: &SledStore, page: Page) -> Harness<'static, Window> {
+fn open(store: &BlockingStore, page: Page) -> Harness<'static, Window> {
     let options = AppOptions {
         today: Some(TODAY),
         file_picker: Box::new(FolderPicker(std::env::temp_dir())),
         state: AppState { page, ..AppState::default() },
     };
-    let mut h = harness(App::new(store.clone().into(), options).unwrap());
+    let mut h = harness(App::new(store.handle(), options).unwrap());
     // The first report and lists load in the background; wait for them so the layout stops moving
     // under the clicks that follow.
     until(&mut h, "the start-up loads", |h| !h.state().is_busy());
@@ -80,7 +79,8 @@ fn closed_port() -> u16 {
 fn lead_source_address_light_and_connection_check() {
     let rt = runtime();
     let s = rt.block_on(service::start());
-    let mut h = open(&s.embedded, Page::Sources);
+    let db = BlockingStore::wrap(s.store.clone());
+    let mut h = open(&db, Page::Sources);
     h.get_by_label("Источники получения заявок").click();
     settle(&mut h);
     click(&mut h, "Добавить источник получения заявок");
@@ -90,7 +90,7 @@ fn lead_source_address_light_and_connection_check() {
     type_into(&mut h, "Адрес публикации сервисов:", "ftp://crm/base");
     assert!(has_label(&h, &AddressError::Scheme.to_string()));
     click(&mut h, "Сохранить");
-    assert!(s.embedded.list::<LeadSource>().unwrap().is_empty(), "a bad address must not be saved");
+    assert!(db.list::<LeadSource>().unwrap().is_empty(), "a bad address must not be saved");
 
     let publication = format!("http://{}/crm_httpAnalytics", s.handle.local_addr());
     h.state_mut().admin.lead_sources.form.as_mut().unwrap().publication_address = publication.clone();
@@ -101,7 +101,7 @@ fn lead_source_address_light_and_connection_check() {
     assert!(has_label(&h, &shown), "{shown}");
     type_into(&mut h, "API-key:", "key-123456");
     click(&mut h, "Сохранить");
-    let saved = s.embedded.list::<LeadSource>().unwrap();
+    let saved = db.list::<LeadSource>().unwrap();
     assert_eq!(saved.len(), 1);
     assert_eq!(saved[0].publication_address, publication);
     assert_eq!(saved[0].api_key.expose(), "key-123456");
@@ -129,12 +129,12 @@ fn lead_source_address_light_and_connection_check() {
     type_into(&mut h, "Адрес АТС / API:", &format!("http://127.0.0.1:{port}/pbx"));
     click(&mut h, "Проверить");
     assert!(has_label(&h, "Телефония: настроена, проверка не пройдена или не выполнялась"));
-    assert!(!s.embedded.telephony().unwrap().last_check.unwrap().ok);
+    assert!(!db.telephony().unwrap().last_check.unwrap().ok);
     h.state_mut().admin.telephony.form.as_mut().unwrap().address = s.base.clone();
     settle(&mut h);
     click(&mut h, "Проверить");
     assert!(has_label(&h, "Телефония: настроена, проверка пройдена"));
-    assert!(s.embedded.telephony().unwrap().last_check.unwrap().ok);
+    assert!(db.telephony().unwrap().last_check.unwrap().ok);
     h.get_by_label("Источники получения заявок").click();
     settle(&mut h);
     assert!(has_label(&h, "Телефония: настроена, проверка пройдена"), "the light follows on the lead source");
@@ -187,7 +187,7 @@ fn extra_fields_are_validated_and_the_switch_creates_service_fields_once() {
     let setup = store(false);
     let mut h = open(&setup.store, Page::Catalog);
     let service_fields =
-        |store: &SledStore| store.list::<ExtraField>().unwrap().into_iter().filter(|f| f.service).count();
+        |store: &BlockingStore| store.list::<ExtraField>().unwrap().into_iter().filter(|f| f.service).count();
     // Off and on again: the missing fields are created, once.
     for _ in 0..2 {
         h.get_by_label("Использовать сквозную аналитику").click();
@@ -234,15 +234,13 @@ async fn get(url: &str) -> (u16, String) {
 fn new_password_takes_effect_and_the_roistat_block_shows_the_working_url() {
     let rt = runtime();
     let dir = tempfile::tempdir().unwrap();
-    let store = SledStore::open(dir.path()).unwrap();
+    let store = BlockingStore::open(dir.path());
     let port = closed_port();
     let mut settings = store.service_settings().unwrap();
     settings.password = Secret::new(service::PASSWORD);
     settings.listen = format!("127.0.0.1:{port}");
     store.put_service_settings(&settings).unwrap();
-    let handle = rt
-        .block_on(skvoz::service::start(skvoz::store::Store::from_embedded(store.clone()), Default::default()))
-        .unwrap();
+    let handle = rt.block_on(skvoz::service::start(store.handle(), Default::default())).unwrap();
 
     let mut h = open(&store, Page::Settings);
     let url = format!("http://127.0.0.1:{port}/crm_httpAnalytics/hs/analytics");
@@ -271,7 +269,7 @@ fn new_password_takes_effect_and_the_roistat_block_shows_the_working_url() {
 fn a_new_listen_address_restarts_the_service_inside_the_window() {
     let rt = runtime();
     let dir = tempfile::tempdir().unwrap();
-    let store = SledStore::open(dir.path()).unwrap();
+    let store = BlockingStore::open(dir.path());
     let first = closed_port();
     let second = std::iter::repeat_with(closed_port).find(|p| *p != first).unwrap();
     let mut settings = store.service_settings().unwrap();
@@ -311,14 +309,15 @@ fn a_new_listen_address_restarts_the_service_inside_the_window() {
 fn exchange_log_shows_requests_with_masked_tokens_and_filters_them() {
     let rt = runtime();
     let s = rt.block_on(service::start());
-    let mut h = open(&s.embedded, Page::ExchangeLog);
+    let db = BlockingStore::wrap(s.store.clone());
+    let mut h = open(&db, Page::ExchangeLog);
     assert!(has_label(&h, "Запросов ещё не было."));
     let token = service::token();
     assert_eq!(rt.block_on(s.get("action=import_scheme")).0, 200);
     let bad = format!("{}?user={}&token=wrong-token&action=import_scheme", s.base, service::LOGIN);
     assert_eq!(rt.block_on(s.raw(&bad)).0, 401);
     until(&mut h, "two log rows", |h| h.state().admin.exchange.scanned && h.state().admin.exchange.ids.len() >= 2);
-    let total = s.embedded.exchange_count();
+    let total = db.exchange_count();
     assert_eq!(h.state().admin.exchange.ids.len(), total);
     assert!(has_label(&h, &format!("Записей: {total}")));
 
@@ -326,13 +325,8 @@ fn exchange_log_shows_requests_with_masked_tokens_and_filters_them() {
     settle(&mut h);
     h.get_by_role_and_label(egui::Role::Button, "Ошибка входа").click();
     until(&mut h, "the filtered pass", |h| h.state().admin.exchange.scanned);
-    let failed = s
-        .embedded
-        .exchange_newest(100)
-        .unwrap()
-        .iter()
-        .filter(|e| e.outcome == skvoz::domain::Outcome::AuthFailed)
-        .count();
+    let failed =
+        db.exchange_newest(100).unwrap().iter().filter(|e| e.outcome == skvoz::domain::Outcome::AuthFailed).count();
     assert!(failed >= 1);
     assert!(has_label(&h, &format!("Записей: {failed} из {total}")));
 
@@ -388,8 +382,7 @@ fn load_now_runs_in_the_scheduler_once_with_progress() {
     // Slow enough that the load is seen running for a good while.
     fake.state.set(|s| s.slow = Some(Duration::from_millis(200)));
     let setup = store(false);
-    let source =
-        rt.block_on(support::add_source(&skvoz::store::Store::from_embedded(setup.store.clone()), &fake, false));
+    let source = rt.block_on(support::add_source(&setup.store.handle(), &fake, false));
     let mut h = open(&setup.store, Page::Sources);
     start_scheduler(&mut h);
     h.get_by_label("Источники получения аналитики").click();
@@ -434,8 +427,7 @@ fn a_scheduled_load_shows_on_the_form_and_is_cancelled_there() {
     fake.state.set(|s| s.slow = Some(Duration::from_millis(300)));
     let setup = store(false);
     // Enabled and never loaded: due at once, so the schedule starts it, not the form.
-    let source =
-        rt.block_on(support::add_source(&skvoz::store::Store::from_embedded(setup.store.clone()), &fake, true));
+    let source = rt.block_on(support::add_source(&setup.store.handle(), &fake, true));
     let mut h = open(&setup.store, Page::Sources);
     h.get_by_label("Источники получения аналитики").click();
     settle(&mut h);
@@ -563,7 +555,7 @@ fn the_exchange_log_pages_through_all_100_000_entries() {
 fn statuses_move_and_an_unused_one_is_deleted_after_a_question() {
     let setup = store(false);
     let mut h = open(&setup.store, Page::Catalog);
-    let names = |store: &SledStore| store.statuses().unwrap().into_iter().map(|s| s.name).collect::<Vec<_>>();
+    let names = |store: &BlockingStore| store.statuses().unwrap().into_iter().map(|s| s.name).collect::<Vec<_>>();
     assert_eq!(names(&setup.store), ["Новая", "В работе", "Оплачена", "Отменена"]);
 
     // No red line on a new, untouched field form.
@@ -653,7 +645,7 @@ fn backup_and_restore_from_the_window() {
 #[test]
 fn trusted_proxies_are_checked_and_saved() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SledStore::open(dir.path()).unwrap();
+    let store = BlockingStore::open(dir.path());
     let mut h = open(&store, Page::Settings);
     assert!(has_label(&h, "Соединений с одного адреса, не более:"));
     h.state_mut().admin.settings.trusted_proxies.clear();

@@ -13,7 +13,7 @@ use std::io::Read;
 fn expected(setup: &Setup, days: i32, channel: Option<&str>) -> Report {
     let from = TODAY.checked_sub((days - 1).days()).unwrap();
     let query = Query { channel: channel.map(String::from), ..Query::new(from, TODAY, Grouping::Channel) };
-    skvoz::app::load_report(&setup.store, &query).unwrap()
+    setup.store.run(skvoz::app::report(&setup.store.handle(), &query)).unwrap()
 }
 
 fn assert_cards(h: &egui_kittest::Harness<'static, Window>, r: &Report) {
@@ -174,7 +174,7 @@ fn custom_period_from_the_calendar() {
     wait(&mut h);
     assert!(h.query_by_role_and_label(egui::Role::Button, "с 01.10.2026").is_some());
     let query = Query::new(jiff::civil::Date::constant(2026, 10, 1), TODAY, Grouping::Channel);
-    let r = skvoz::app::load_report(&setup.store, &query).unwrap();
+    let r = setup.store.run(skvoz::app::report(&setup.store.handle(), &query)).unwrap();
     assert_cards(&h, &r);
 }
 
@@ -194,7 +194,7 @@ fn the_period_is_compared_with_the_chosen_days() {
     // The cards' changes are counted against those days.
     let from = TODAY.checked_sub(29.days()).unwrap();
     let query = Query { comparison: skvoz::report::Comparison::MonthAgo, ..Query::new(from, TODAY, Grouping::Channel) };
-    let r = skvoz::app::load_report(&setup.store, &query).unwrap();
+    let r = setup.store.run(skvoz::app::report(&setup.store.handle(), &query)).unwrap();
     assert_eq!(r.previous.from, jiff::civil::Date::constant(2026, 9, 26));
     let change = skvoz::report::change(Some(r.totals.figures.visits as f64), Some(r.previous.figures.visits as f64));
     let shown = skvoz::report::fmt_change(change);

@@ -9,7 +9,9 @@ use skvoz::app::ScreenHost;
 use skvoz::domain::{
     Attraction, Lead, LeadSource, LeadSourceKind, LeadSourceType, Marker, Origin, Responsible, Role as UserRole,
 };
-use skvoz::store::{SledStore, Store};
+#[path = "support/blocking.rs"]
+mod blocking;
+use blocking::BlockingStore;
 use skvoz::ui::leads::{Clock, LeadsScreen};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,9 +26,9 @@ fn clock() -> Clock {
 }
 
 /// A store with the schema, one Roistat lead source and the given leads.
-fn store_with(leads: Vec<Lead>) -> (tempfile::TempDir, SledStore) {
+fn store_with(leads: Vec<Lead>) -> (tempfile::TempDir, BlockingStore) {
     let dir = tempfile::tempdir().unwrap();
-    let store = SledStore::open(dir.path()).unwrap();
+    let store = BlockingStore::open(dir.path());
     store.ensure_schema().unwrap();
     store
         .put(LeadSource {
@@ -47,16 +49,16 @@ fn lead(title: &str, minute: i64) -> Lead {
     Lead { created: at, updated: at, title: title.into(), origin: Origin::ProxyLead, ..Lead::default() }
 }
 
-fn harness_sized(store: &SledStore, size: [f32; 2]) -> Harness<'static, Host> {
+fn harness_sized(store: &BlockingStore, size: [f32; 2]) -> Harness<'static, Host> {
     let screen = LeadsScreen::new(clock()).with_time_zone(jiff::tz::TimeZone::UTC);
-    let host = ScreenHost::new(&Store::from(store.clone()), screen).unwrap();
+    let host = ScreenHost::new(&store.handle(), screen).unwrap();
     let mut h =
         Harness::builder().with_size(size).build_ui_state(|ui: &mut egui::Ui, host: &mut Host| host.ui(ui), host);
     settle(&mut h);
     h
 }
 
-fn harness(store: &SledStore) -> Harness<'static, Host> {
+fn harness(store: &BlockingStore) -> Harness<'static, Host> {
     harness_sized(store, [1500.0, 950.0])
 }
 
@@ -234,7 +236,7 @@ fn group_change_sets_a_field_on_the_selected_leads_and_undoes() {
     h.get_by_label("Да").click();
     settle(&mut h);
 
-    let marked = |store: &SledStore| {
+    let marked = |store: &BlockingStore| {
         let mut titles: Vec<String> = store
             .all_leads()
             .unwrap()
@@ -325,7 +327,7 @@ fn insert_opens_a_new_lead_and_esc_asks_before_closing() {
 fn wizard_creates_a_source_in_place_and_picks_a_known_marker() {
     use skvoz::domain::{DailyFact, Level};
     let dir = tempfile::tempdir().unwrap();
-    let store = SledStore::open(dir.path()).unwrap();
+    let store = BlockingStore::open(dir.path());
     store.ensure_schema().unwrap();
     let day = jiff::civil::Date::constant(2026, 11, 1);
     let fact = DailyFact {
@@ -582,9 +584,9 @@ fn group_change_sets_the_responsible_and_warns_before_unpaying() {
     let (_dir, store) = store_with((1..=3).map(|i| lead(&format!("Заявка {i}"), i)).collect());
     let statuses = store.statuses().unwrap();
     let paid = statuses.iter().find(|s| s.group == skvoz::domain::StatusGroup::Paid).unwrap().clone();
-    let mut first = store.all_leads().unwrap().into_iter().find(|l| l.title == "Заявка 1").unwrap();
-    first.status_id = Some(paid.id);
-    store.update_lead(&first).unwrap();
+    let before = store.all_leads().unwrap().into_iter().find(|l| l.title == "Заявка 1").unwrap();
+    let first = skvoz::domain::Lead { status_id: Some(paid.id), ..before.clone() };
+    store.edit_lead(&before, &first, "Петров").unwrap();
     let manager = store
         .put(skvoz::domain::User {
             name: "Петров Сергей".into(), role: UserRole::Manager, ..Default::default()

@@ -19,7 +19,6 @@ use common::*;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use skvoz::app::{App, AppOptions, AppState, PeriodPreset};
-use skvoz::store::SledStore;
 use skvoz::ui::Window;
 use std::path::PathBuf;
 
@@ -27,25 +26,23 @@ const SIZE: [f32; 2] = [1280.0, 800.0];
 
 /// A store at a path relative to the crate root (where cargo runs tests): the status bar shows
 /// the path, so it must read the same on every machine. Emptied first.
-fn store_at(name: &str, demo: bool) -> SledStore {
+fn store_at(name: &str, demo: bool) -> BlockingStore {
     let dir = PathBuf::from("target/ui-snapshots").join(name);
     if dir.exists() {
         std::fs::remove_dir_all(&dir).unwrap();
     }
-    let store = SledStore::open(&dir).unwrap();
+    let store = BlockingStore::open(&dir);
     if demo {
         // Fixed seed and fixed "today": the same facts on every run.
-        let handle = skvoz::store::Store::from_embedded(store.clone());
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        runtime.block_on(skvoz::demo::fill(&handle, skvoz::demo::DEFAULT_SEED, TODAY)).unwrap();
+        store.run(skvoz::demo::fill(&store.handle(), skvoz::demo::DEFAULT_SEED, TODAY)).unwrap();
     }
     store
 }
 
 /// The window at its default size with "today" fixed, once start-up reads have arrived.
-fn window(store: SledStore, state: AppState) -> Harness<'static, Window> {
+fn window(store: BlockingStore, state: AppState) -> Harness<'static, Window> {
     let options = AppOptions { today: Some(TODAY), file_picker: Box::new(FolderPicker(std::env::temp_dir())), state };
-    let app = App::new(store.into(), options).unwrap();
+    let app = App::new(store.handle(), options).unwrap();
     let mut h = Harness::builder()
         .with_size(SIZE)
         .with_theme(egui::Theme::Dark)

@@ -35,8 +35,8 @@ pub use logic::report;
 pub use state::{AppState, ExportFormat, Page, ThemeChoice};
 
 use crate::domain::{AnalyticsSource, ExchangeEntry, ExtraField, Lead, LeadSource, Status, User};
-use crate::report::{Query, Report, ReportError};
-use crate::store::{SledStore, Store, StoreError};
+use crate::report::{Report, ReportError};
+use crate::store::{Store, StoreError};
 use jiff::civil::Date;
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -51,14 +51,6 @@ pub enum AppError {
     Export(#[from] export::ExportError),
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
-}
-
-/// Reads the facts a query needs and builds the report, on the calling thread (the command line
-/// and the control socket; the window uses [`report`]).
-pub fn load_report(store: &SledStore, query: &Query) -> Result<Report, AppError> {
-    let (from, to) = query.facts_span()?;
-    let facts = store.facts_between(from, to)?;
-    Ok(crate::report::build(&facts, query)?)
 }
 
 /// Opens the store for the window (before it opens, so a busy store or an unreachable database is

@@ -123,9 +123,9 @@ impl Store {
         }
     }
 
-    /// For code that still holds the embedded store directly (the window, until it moves to
-    /// [`Store`]): a handle over the same data.
-    pub fn from_embedded(sled: SledStore) -> Store {
+    /// A handle over a sled store the crate's own tests opened (to inject faults into it).
+    #[cfg(test)]
+    pub(crate) fn from_embedded(sled: SledStore) -> Store {
         Store::embedded(sled)
     }
 
@@ -603,13 +603,6 @@ impl Store {
                 Ok(leads.iter().map(|lead| LeadExport::of(lead).to_owned_export()).collect())
             }
         }
-    }
-}
-
-impl From<SledStore> for Store {
-    /// The handle over an embedded store opened before (tests set data up through it).
-    fn from(sled: SledStore) -> Store {
-        Store::embedded(sled)
     }
 }
 

@@ -5,7 +5,9 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use jiff::civil::Date;
 use skvoz::app::{App, AppOptions, AppState, ExportFormat, FilePicker};
-use skvoz::store::SledStore;
+#[path = "../support/blocking.rs"]
+pub mod blocking;
+pub use blocking::BlockingStore;
 use skvoz::ui::Window;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -23,16 +25,14 @@ impl FilePicker for FolderPicker {
 
 pub struct Setup {
     pub dir: tempfile::TempDir,
-    pub store: SledStore,
+    pub store: BlockingStore,
 }
 
 pub fn store(demo: bool) -> Setup {
     let dir = tempfile::tempdir().unwrap();
-    let store = SledStore::open(dir.path()).unwrap();
+    let store = BlockingStore::open(dir.path());
     if demo {
-        let handle = skvoz::store::Store::from_embedded(store.clone());
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        runtime.block_on(skvoz::demo::fill(&handle, skvoz::demo::DEFAULT_SEED, TODAY)).unwrap();
+        store.run(skvoz::demo::fill(&store.handle(), skvoz::demo::DEFAULT_SEED, TODAY)).unwrap();
     }
     Setup { dir, store }
 }
@@ -40,7 +40,7 @@ pub fn store(demo: bool) -> Setup {
 pub fn app(setup: &Setup, state: AppState) -> App {
     let options =
         AppOptions { today: Some(TODAY), file_picker: Box::new(FolderPicker(setup.dir.path().to_path_buf())), state };
-    App::new(setup.store.clone().into(), options).unwrap()
+    App::new(setup.store.handle(), options).unwrap()
 }
 
 pub fn harness(app: App) -> Harness<'static, Window> {

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use skvoz::service::{ServiceHandle, ServiceOptions, auth};
-use skvoz::store::{SledStore, Store};
+use skvoz::store::Store;
 use std::time::Duration;
 
 pub const LOGIN: &str = "httpService";
@@ -11,8 +11,6 @@ pub const PASSWORD: &str = "s3cret-Test-Pass";
 pub struct TestService {
     pub dir: tempfile::TempDir,
     pub store: Store,
-    /// The same data for the window's tests, whose app still holds the embedded store itself.
-    pub embedded: SledStore,
     pub handle: ServiceHandle,
     pub base: String,
     pub client: reqwest::Client,
@@ -32,8 +30,7 @@ pub async fn start_with(
     tune: impl FnOnce(&mut skvoz::domain::ServiceSettings),
 ) -> TestService {
     let dir = tempfile::tempdir().unwrap();
-    let embedded = SledStore::open(dir.path()).unwrap();
-    let store = Store::from_embedded(embedded.clone());
+    let store = Store::open_embedded(dir.path()).await.unwrap();
     let mut settings = store.service_settings().await.unwrap();
     settings.password = skvoz::domain::Secret::new(PASSWORD);
     tune(&mut settings);
@@ -42,7 +39,7 @@ pub async fn start_with(
     let handle = skvoz::service::start(store.clone(), options).await.unwrap();
     let base = format!("http://{}{}", handle.local_addr(), settings.path());
     let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
-    TestService { dir, store, embedded, handle, base, client }
+    TestService { dir, store, handle, base, client }
 }
 
 impl TestService {

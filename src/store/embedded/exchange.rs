@@ -17,6 +17,7 @@ pub(super) fn measure(tree: &sled::Tree) -> Result<(u64, u64)> {
 }
 
 impl SledStore {
+    #[cfg(test)]
     /// Appends an entry (it gets the next id) and drops the oldest above the capacity.
     pub fn log_exchange(&self, entry: ExchangeEntry) -> Result<u64> {
         let ids = self.log_exchanges(vec![entry])?;

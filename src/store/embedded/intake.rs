@@ -33,6 +33,7 @@ struct Plan {
 }
 
 impl SledStore {
+    #[cfg(test)]
     /// Adds a lead with its contact, idempotent on the Roistat lead id: a resend returns the lead
     /// created the first time and changes nothing. Durable after [`SledStore::sync_intake`].
     pub fn intake_lead(&self, lead: Lead, contact: &Contact) -> Result<Intake> {
@@ -84,6 +85,7 @@ impl SledStore {
         self.inner.journal.len()
     }
 
+    #[cfg(test)]
     /// A [`SledStore::checkpoint`] once the intake journal has grown past 16 MB, so a
     /// replay after a crash stays short. Call it between batches, not while holding up answers.
     pub fn checkpoint_when_due(&self) -> Result<()> {

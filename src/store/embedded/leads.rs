@@ -76,12 +76,6 @@ impl SledStore {
         Ok(result)
     }
 
-    /// Adds a lead; the store gives it an id and a number. Not durable until [`SledStore::durable`].
-    pub fn add_lead(&self, lead: Lead) -> Result<Lead> {
-        let mut added = self.add_leads(vec![lead])?;
-        added.pop().ok_or_else(|| StoreError::Invalid("заявка не добавлена".into()))
-    }
-
     /// Adds many leads in one transaction.
     pub fn add_leads(&self, leads: Vec<Lead>) -> Result<Vec<Lead>> {
         let guard = self.lock();
@@ -91,11 +85,13 @@ impl SledStore {
         Ok(added)
     }
 
+    #[cfg(test)]
     /// Saves a changed lead (its indexes follow). The caller sets `updated`.
     pub fn update_lead(&self, lead: &Lead) -> Result<()> {
         self.update_leads(std::slice::from_ref(lead))
     }
 
+    #[cfg(test)]
     /// Saves several leads in one transaction: all or none (group change, undo).
     pub fn update_leads(&self, leads: &[Lead]) -> Result<()> {
         let guard = self.lock();
@@ -111,24 +107,6 @@ impl SledStore {
         drop(guard);
         self.emit(StoreEvent::LeadsChanged(leads.iter().map(|l| l.id).collect()));
         Ok(())
-    }
-
-    /// Applies `change` to one lead under the write lock (comments, tasks from Roistat).
-    pub fn modify_lead(&self, id: LeadId, change: impl Fn(&mut Lead)) -> Result<Lead> {
-        let guard = self.lock();
-        let lead = self.lead_transaction(|lt| {
-            let Some(old) = lt.get(id)? else {
-                return abort(StoreError::NotFound(format!("заявка с id {id}")));
-            };
-            let mut lead = old.clone();
-            change(&mut lead);
-            lead.version = old.version + 1;
-            lt.put(&lead, Some(&old))?;
-            Ok(lead)
-        })?;
-        drop(guard);
-        self.emit(StoreEvent::LeadsChanged(vec![id]));
-        Ok(lead)
     }
 
     /// Applies `edits` to the current lead. When it moved since `expected_version`, edits of fields
@@ -220,6 +198,7 @@ impl SledStore {
         self.leads_by_ids(&ids)
     }
 
+    #[cfg(test)]
     /// Ids of leads changed strictly after `since`, ascending by id (a stable order for paging).
     pub fn lead_ids_changed_since(&self, since: Timestamp) -> Result<Vec<LeadId>> {
         let start = time_id_key(since, u64::MAX);
