@@ -1,7 +1,8 @@
 //! What both backends share about records: the catalog's kinds and their names, the settings'
 //! keys, the counters that give ids and numbers, and the outcome of an intake.
 
-use crate::domain::{AnalyticsSource, ExtraField, Lead, LeadSource, Status, User};
+use super::StoreError;
+use crate::domain::{AnalyticsSource, ExtraField, Lead, LeadEdit, LeadSource, Status, User};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -13,6 +14,33 @@ pub(crate) const CLIENT_ID: &str = "client_id";
 pub(crate) const CALL_ID: &str = "call_id";
 
 pub(crate) const CATALOG_TREES: &[&str] = &["statuses", "extra_fields", "users", "lead_sources", "analytics_sources"];
+
+/// The lead `old` with `edits` made on `expected_version` applied, its version moved and who and
+/// when recorded; a [`StoreError::Conflict`] when a field the edits change moved too since (see
+/// [`LeadEdit::fits`]). `None` applies regardless («Записать поверх»). Both backends call this
+/// inside their write, so the rule is one.
+pub(crate) fn apply_edits(
+    old: Lead,
+    expected_version: Option<u64>,
+    edits: &[LeadEdit],
+    by: &str,
+    now: jiff::Timestamp,
+) -> Result<Lead, StoreError> {
+    if let Some(expected) = expected_version
+        && old.version != expected
+        && !edits.iter().all(|e| e.fits(&old))
+    {
+        return Err(StoreError::Conflict { by: old.changed_by.clone(), at: old.updated, current: Box::new(old) });
+    }
+    let mut lead = old.clone();
+    for edit in edits {
+        edit.clone().apply(&mut lead);
+    }
+    lead.version = old.version + 1;
+    lead.changed_by = by.to_string();
+    lead.updated = now.max(old.updated);
+    Ok(lead)
+}
 
 /// A reference record kept by id in a tree of its own.
 pub trait Record: Serialize + DeserializeOwned + Clone + std::fmt::Debug + Send + Sync + 'static {

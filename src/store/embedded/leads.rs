@@ -3,7 +3,7 @@
 use super::codec::{decode, encode, export_flags, id_key, key_id, time_bytes, time_id_key, time_id_of};
 use super::{Result, SledStore, StoreError, StoreEvent, TxResult, abort, tx_take};
 use crate::domain::{Client, ClientId, Lead, LeadEdit, LeadId};
-use crate::store::record::{CLIENT_ID, LEAD_ID, LEAD_NUMBER};
+use crate::store::record::{CLIENT_ID, LEAD_ID, LEAD_NUMBER, apply_edits};
 use jiff::Timestamp;
 use sled::transaction::TransactionalTree;
 
@@ -125,23 +125,7 @@ impl SledStore {
             let Some(old) = lt.get(id)? else {
                 return abort(StoreError::NotFound(format!("заявка с id {id}")));
             };
-            if let Some(expected) = expected_version
-                && old.version != expected
-                && !edits.iter().all(|e| e.fits(&old))
-            {
-                return abort(StoreError::Conflict {
-                    by: old.changed_by.clone(),
-                    at: old.updated,
-                    current: Box::new(old),
-                });
-            }
-            let mut lead = old.clone();
-            for edit in edits {
-                edit.clone().apply(&mut lead);
-            }
-            lead.version = old.version + 1;
-            lead.changed_by = by.to_string();
-            lead.updated = now.max(old.updated);
+            let lead = apply_edits(old.clone(), expected_version, edits, by, now).or_else(abort)?;
             lt.put(&lead, Some(&old))?;
             Ok(lead)
         })?;

@@ -7,7 +7,7 @@
 use super::feed::{Kind, record};
 use super::{PgStore, TxResult, take};
 use crate::domain::{Client, ClientId, Contact, Lead, LeadEdit, LeadId, normalize_email, normalize_phone};
-use crate::store::record::{CLIENT_ID, LEAD_ID, LEAD_NUMBER};
+use crate::store::record::{CLIENT_ID, LEAD_ID, LEAD_NUMBER, apply_edits};
 use crate::store::{Intake, Result, StoreError};
 use deadpool_postgres::Transaction;
 use jiff::Timestamp;
@@ -269,24 +269,7 @@ impl PgStore {
             let Some(old) = lead_in(tx, id, true).await? else {
                 return Err(StoreError::NotFound(format!("заявка с id {id}")).into());
             };
-            if let Some(expected) = expected_version
-                && old.version != expected
-                && !edits.iter().all(|e| e.fits(&old))
-            {
-                return Err(StoreError::Conflict {
-                    by: old.changed_by.clone(),
-                    at: old.updated,
-                    current: Box::new(old),
-                }
-                .into());
-            }
-            let mut lead = old.clone();
-            for edit in edits {
-                edit.clone().apply(&mut lead);
-            }
-            lead.version = old.version + 1;
-            lead.changed_by = by.to_string();
-            lead.updated = now.max(old.updated);
+            let lead = apply_edits(old, expected_version, edits, by, now)?;
             put_lead(tx, &lead).await?;
             record(tx, Kind::Leads, &[id]).await?;
             Ok(lead)
