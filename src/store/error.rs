@@ -38,7 +38,7 @@ pub enum StoreError {
     Unavailable { path: PathBuf, reason: String },
     /// The database server cannot be reached; nothing was written. A retry later may succeed.
     #[error(
-        "Нет связи с базой данных {server}: {reason}. Проверьте, что сервер PostgreSQL запущен и доступен; программа переподключится сама"
+        "Нет связи с базой данных {server}: {reason}. Проверьте, что сервер PostgreSQL запущен и доступен по сети; ничего не записано, повторите позже"
     )]
     Unreachable { server: String, reason: String },
     #[error(
