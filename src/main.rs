@@ -384,6 +384,7 @@ async fn run_command(at: &Location, command: Command, runtime: &tokio::runtime::
                     &report.rows,
                     &report.totals.figures,
                     report.query.grouping,
+                    None,
                 )?,
                 FormatArg::Table => print_table(&mut out, &report)?,
             }
@@ -623,13 +624,7 @@ fn format_exchange(e: &skvoz::domain::ExchangeEntry) -> String {
 /// A plain aligned table for the terminal, the whole drill-down indented.
 fn print_table(out: &mut impl Write, report: &Report) -> Result<()> {
     let grouping = report.query.grouping;
-    writeln!(
-        out,
-        "Сквозная аналитика за {} — {} ({})",
-        report::fmt_date(report.query.from),
-        report::fmt_date(report.query.to),
-        grouping.title().to_lowercase()
-    )?;
+    writeln!(out, "{}", report.caption())?;
     let mut table: Vec<Vec<String>> = vec![Column::ALL.iter().map(|c| c.title(grouping).to_string()).collect()];
     for (depth, row) in report::flatten(&report.rows) {
         let mut line: Vec<String> = Column::ALL.iter().map(|c| c.cell(row).display()).collect();

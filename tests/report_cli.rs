@@ -64,7 +64,8 @@ async fn table_and_csv_formats() {
     assert!(table.contains("Итого") && table.contains("Яндекс.Директ"), "{table}");
     let csv =
         String::from_utf8(skvoz(dir.path(), &["report", "--from", &t, "--to", &t, "--format", "csv"]).stdout).unwrap();
-    assert!(csv.starts_with("\u{feff}Канал;Источник;Кампания;Визиты"));
+    assert!(csv.starts_with("\u{feff}Уровень;Канал;Источник;Кампания;Визиты"), "{csv}");
+    assert!(csv.lines().any(|l| l.starts_with("1;Яндекс.Директ;;;")), "a channel line says its level");
     let bad = Command::new(env!("CARGO_BIN_EXE_skvoz"))
         .arg("--data-dir")
         .arg(dir.path())

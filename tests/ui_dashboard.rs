@@ -120,13 +120,15 @@ fn export_csv_and_xlsx_through_the_picker() {
 
     click(&mut h, "Выгрузить в CSV");
     let csv = std::fs::read_to_string(setup.dir.path().join("report.csv")).unwrap();
-    assert!(csv.starts_with("\u{feff}Канал;Источник;Кампания;Визиты;Заявки;Продажи;Выручка, ₽;Расходы, ₽"));
-    let lines: Vec<&str> = csv.lines().collect();
+    // What the figures are, then the table.
+    assert!(csv.starts_with(&format!("\u{feff}{}\n", r.caption())), "{}", csv.lines().next().unwrap_or(""));
+    let lines: Vec<&str> = csv.lines().skip(1).collect();
+    assert!(lines[0].starts_with("Уровень;Канал;Источник;Кампания;Визиты;Заявки;Продажи;Выручка, ₽;Расходы, ₽"));
     // Every channel, source and campaign, plus header and totals.
     assert_eq!(lines.len(), skvoz::report::flatten(&r.rows).len() + 2);
     for row in &r.rows {
         let line = format!(
-            "{};;;{};{};{};{};{}",
+            "1;{};;;{};{};{};{};{}",
             row.title,
             row.figures.visits,
             row.figures.leads,
@@ -137,7 +139,7 @@ fn export_csv_and_xlsx_through_the_picker() {
         assert!(lines.iter().any(|l| l.starts_with(&line)), "no line {line}");
     }
     let f = &r.totals.figures;
-    let total = format!("Итого;;;{};{};{};", f.visits, f.leads, f.sales);
+    let total = format!(";Итого;;;{};{};{};", f.visits, f.leads, f.sales);
     assert!(lines.last().unwrap().starts_with(&total), "{}", lines.last().unwrap());
     assert!(h.query_by_label_contains("Отчёт сохранён").is_some());
 
@@ -152,6 +154,9 @@ fn export_csv_and_xlsx_through_the_picker() {
     let strings = read("xl/sharedStrings.xml");
     let sheet = read("xl/worksheets/sheet1.xml");
     assert!(strings.contains("Итого") && strings.contains("Яндекс.Директ") && strings.contains("Визиты"));
+    assert!(strings.contains(&r.caption()), "the period is written inside the file");
+    let styles = read("xl/styles.xml");
+    assert!(styles.contains("#,##0.00\\ &quot;₽&quot;"), "money in a format Excel localises: {styles}");
     // Numbers are numbers: the totals' visits and cost as cell values.
     assert!(sheet.contains(&format!("<v>{}</v>", f.visits)), "total visits not in the sheet");
     assert!(sheet.contains(&format!("<v>{}</v>", f.cost.as_f64_rubles())), "total cost not in the sheet");
@@ -236,4 +241,27 @@ fn thirty_days_end_today_and_say_where_roistats_data_end() {
         &h,
         "Данные Roistat загружены по 20.11.2026: более поздние дни появятся после следующей загрузки"
     ));
+}
+
+/// A save dialog where the person typed a name without its extension.
+struct TypedWithoutExtension(std::path::PathBuf);
+
+impl skvoz::app::FilePicker for TypedWithoutExtension {
+    fn save_path(&self, _suggested: &str, _format: skvoz::app::ExportFormat) -> Option<std::path::PathBuf> {
+        Some(self.0.join("отчёт за месяц"))
+    }
+}
+
+#[test]
+fn an_exported_file_gets_the_extension_of_its_format() {
+    let setup = store(true);
+    let options = skvoz::app::AppOptions {
+        today: Some(TODAY),
+        file_picker: Box::new(TypedWithoutExtension(setup.dir.path().to_path_buf())),
+        state: AppState::default(),
+    };
+    let mut h = harness(skvoz::app::App::new(setup.store.handle(), options).unwrap());
+    click(&mut h, "Выгрузить в Excel");
+    assert!(setup.dir.path().join("отчёт за месяц.xlsx").is_file(), "the .xlsx extension was added");
+    assert!(!setup.dir.path().join("отчёт за месяц").exists());
 }

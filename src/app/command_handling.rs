@@ -173,22 +173,32 @@ impl App {
         let rows = self.dashboard.sorted_rows.clone();
         let totals = report.totals.figures;
         let grouping = report.query.grouping;
+        let caption = report.caption();
         let name = self.export_file_name(format);
         let picker = self.file_picker.clone();
         self.bg.run_blocking(
             move || {
-                let Some(path) = picker.save_path(&name, format) else {
+                let Some(mut path) = picker.save_path(&name, format) else {
                     return AppEvent::Exported(Ok(None));
                 };
+                // The file opens in the program its extension names: a name typed without it gets it.
+                if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case(format.extension())) {
+                    let mut with = path.into_os_string();
+                    with.push(".");
+                    with.push(format.extension());
+                    path = with.into();
+                }
                 let result = match format {
                     ExportFormat::Csv => {
                         std::fs::File::create(&path).map_err(export::ExportError::from).and_then(|f| {
                             let mut w = std::io::BufWriter::new(f);
-                            export::write_csv(&mut w, &rows, &totals, grouping)
+                            export::write_csv(&mut w, &rows, &totals, grouping, Some(&caption))
                         })
                     }
-                    ExportFormat::Xlsx => export::xlsx_bytes(&rows, &totals, grouping, "Сквозная аналитика")
-                        .and_then(|bytes| std::fs::write(&path, bytes).map_err(export::ExportError::from)),
+                    ExportFormat::Xlsx => {
+                        export::xlsx_bytes(&rows, &totals, grouping, "Сквозная аналитика", Some(&caption))
+                            .and_then(|bytes| std::fs::write(&path, bytes).map_err(export::ExportError::from))
+                    }
                 };
                 AppEvent::Exported(result.map(|()| Some(path)).map_err(|e| e.to_string()))
             },

@@ -1,6 +1,8 @@
 //! Exporters of the report table: CSV for Russian Excel (UTF-8 with BOM, `;`) and XLSX.
 //!
-//! Both write the whole drill-down (every level spelled out in its own column) and the totals row.
+//! Both write the whole drill-down (every level spelled out in its own column, and the level's
+//! number in the first, so a filter on it keeps subtotals from being counted twice) and the totals
+//! row; a file made in the window starts with what it shows (period, grouping, comparison).
 
 use crate::domain::Money;
 use crate::report::{Cell, Column, Figures, Grouping, Row, flatten, name_columns};
@@ -17,8 +19,12 @@ pub enum ExportError {
 /// The totals row's label.
 pub const TOTAL: &str = "Итого";
 
+/// The first column: 1 for a channel (or a day), 2 for a source, 3 for a campaign; empty for totals.
+const LEVEL: &str = "Уровень";
+
 fn header(grouping: Grouping) -> Vec<String> {
-    let mut h: Vec<String> = name_columns(grouping).iter().map(|s| s.to_string()).collect();
+    let mut h: Vec<String> = vec![LEVEL.to_string()];
+    h.extend(name_columns(grouping).iter().map(|s| s.to_string()));
     for c in Column::METRICS {
         let title = c.title(grouping);
         h.push(match c.metric(&Figures::default()) {
@@ -30,7 +36,8 @@ fn header(grouping: Grouping) -> Vec<String> {
     h
 }
 
-/// One line per row: name columns (the row's title at its depth) and its metric cells.
+/// One line per row: its level, the name columns (the row's title at its depth) and its metric
+/// cells.
 fn lines<'a>(rows: &'a [Row], totals: &'a Figures, grouping: Grouping) -> Vec<(Vec<String>, Vec<Cell>)> {
     let width = name_columns(grouping).len();
     let mut out = Vec::new();
@@ -39,11 +46,12 @@ fn lines<'a>(rows: &'a [Row], totals: &'a Figures, grouping: Grouping) -> Vec<(V
     for (depth, row) in flatten(rows) {
         let depth = depth.min(width - 1);
         path[depth] = row.title.clone();
-        let names: Vec<String> = (0..width).map(|i| if i <= depth { path[i].clone() } else { String::new() }).collect();
+        let mut names = vec![(depth + 1).to_string()];
+        names.extend((0..width).map(|i| if i <= depth { path[i].clone() } else { String::new() }));
         out.push((names, Column::METRICS.iter().map(|c| c.cell(row)).collect()));
     }
-    let mut names = vec![String::new(); width];
-    names[0] = TOTAL.to_string();
+    let mut names = vec![String::new(); width + 1];
+    names[1] = TOTAL.to_string();
     out.push((names, Column::METRICS.iter().map(|c| c.metric(totals)).collect()));
     out
 }
@@ -67,9 +75,19 @@ fn csv_cell(cell: &Cell) -> String {
     }
 }
 
-/// Writes the table as CSV: UTF-8 with BOM, `;`-separated, decimal commas, «—» for undefined values.
-pub fn write_csv(out: &mut impl Write, rows: &[Row], totals: &Figures, grouping: Grouping) -> Result<(), ExportError> {
+/// Writes the table as CSV: UTF-8 with BOM, `;`-separated, decimal commas, «—» for undefined
+/// values; `caption` (what the figures are) as the first line when given.
+pub fn write_csv(
+    out: &mut impl Write,
+    rows: &[Row],
+    totals: &Figures,
+    grouping: Grouping,
+    caption: Option<&str>,
+) -> Result<(), ExportError> {
     out.write_all("\u{feff}".as_bytes())?;
+    if let Some(caption) = caption {
+        writeln!(out, "{}", csv_field(caption))?;
+    }
     let h: Vec<String> = header(grouping).iter().map(|s| csv_field(s)).collect();
     writeln!(out, "{}", h.join(";"))?;
     for (names, cells) in lines(rows, totals, grouping) {
@@ -81,31 +99,51 @@ pub fn write_csv(out: &mut impl Write, rows: &[Row], totals: &Figures, grouping:
     Ok(())
 }
 
-/// Builds the XLSX file in memory: numbers as numbers, money with a rouble format, ratios as percents.
-pub fn xlsx_bytes(rows: &[Row], totals: &Figures, grouping: Grouping, sheet: &str) -> Result<Vec<u8>, ExportError> {
+/// Builds the XLSX file in memory: numbers as numbers, money with a rouble format, ratios as
+/// percents (formats Excel shows with the reader's own separators); `caption` above the table.
+pub fn xlsx_bytes(
+    rows: &[Row],
+    totals: &Figures,
+    grouping: Grouping,
+    sheet: &str,
+    caption: Option<&str>,
+) -> Result<Vec<u8>, ExportError> {
     use rust_xlsxwriter::{Format, Workbook};
     let mut book = Workbook::new();
     let ws = book.add_worksheet();
     ws.set_name(sheet)?;
     let bold = Format::new().set_bold();
-    let money = Format::new().set_num_format("# ##0.00\\ \"₽\"");
-    let count = Format::new().set_num_format("# ##0");
+    let money = Format::new().set_num_format("#,##0.00\\ \"₽\"");
+    let count = Format::new().set_num_format("#,##0");
     let percent = Format::new().set_num_format("0.0%");
     let total_money = money.clone().set_bold();
     let total_count = count.clone().set_bold();
     let total_percent = percent.clone().set_bold();
+    // The caption, a blank row, then the table.
+    let top: u32 = if caption.is_some() { 2 } else { 0 };
+    if let Some(caption) = caption {
+        ws.write_string_with_format(0, 0, caption, &bold)?;
+    }
     for (col, title) in header(grouping).iter().enumerate() {
         let col = u16::try_from(col).unwrap_or(u16::MAX);
-        ws.write_string_with_format(0, col, title, &bold)?;
-        ws.set_column_width(col, if (col as usize) < name_columns(grouping).len() { 28 } else { 15 })?;
+        ws.write_string_with_format(top, col, title, &bold)?;
+        let width = match col as usize {
+            0 => 9,
+            c if c <= name_columns(grouping).len() => 28,
+            _ => 15,
+        };
+        ws.set_column_width(col, width)?;
     }
     let all = lines(rows, totals, grouping);
     let last = all.len();
     for (i, (names, cells)) in all.into_iter().enumerate() {
-        let r = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let r = top + u32::try_from(i + 1).unwrap_or(u32::MAX - top - 1);
         let is_total = i + 1 == last;
         for (c, name) in names.iter().enumerate() {
-            if !name.is_empty() {
+            if c == 0 && !name.is_empty() {
+                // The level is a number, so that Excel's filter offers 1, 2 and 3.
+                ws.write_number(r, 0, name.parse::<f64>().unwrap_or(0.0))?;
+            } else if !name.is_empty() {
                 let c = c as u16;
                 if is_total {
                     ws.write_string_with_format(r, c, name, &bold)?
@@ -128,7 +166,7 @@ pub fn xlsx_bytes(rows: &[Row], totals: &Figures, grouping: Grouping, sheet: &st
             };
         }
     }
-    ws.set_freeze_panes(1, 0)?;
+    ws.set_freeze_panes(top + 1, 0)?;
     Ok(book.save_to_buffer()?)
 }
 
@@ -155,26 +193,27 @@ mod tests {
     fn csv_for_russian_excel() {
         let r = report();
         let mut out = Vec::new();
-        write_csv(&mut out, &r.rows, &r.totals.figures, Grouping::Channel).unwrap();
+        write_csv(&mut out, &r.rows, &r.totals.figures, Grouping::Channel, Some(&r.caption())).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.starts_with('\u{feff}'));
         let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
-        assert_eq!(lines.len(), 5);
-        assert!(lines[0].starts_with("Канал;Источник;Кампания;Визиты;Заявки;Продажи;Выручка, ₽;Расходы, ₽"));
+        assert_eq!(lines.len(), 6);
+        assert!(lines[0].starts_with("Сквозная аналитика за 01.01.2026 — 07.01.2026 (по каналам)"), "{}", lines[0]);
+        assert!(lines[1].starts_with("Уровень;Канал;Источник;Кампания;Визиты;Заявки;Продажи;Выручка, ₽;Расходы, ₽"));
         assert!(
-            lines[1].starts_with("Яндекс.Директ;;;1200;8;0;0;12345,50;-12345,50;1543,19;—;-100,0;0,7;0,0;—"),
+            lines[2].starts_with("1;Яндекс.Директ;;;1200;8;0;0;12345,50;-12345,50;1543,19;—;-100,0;0,7;0,0;—"),
             "{}",
-            lines[1]
+            lines[2]
         );
-        assert!(lines[2].starts_with("Яндекс.Директ;\"Бренд; \"\"основной\"\"\";;1200"), "{}", lines[2]);
-        assert!(lines[3].starts_with("Яндекс.Директ;\"Бренд; \"\"основной\"\"\";ad1;1200"));
-        assert!(lines[4].starts_with("Итого;;;1200;8;0;0;12345,50"));
+        assert!(lines[3].starts_with("2;Яндекс.Директ;\"Бренд; \"\"основной\"\"\";;1200"), "{}", lines[3]);
+        assert!(lines[4].starts_with("3;Яндекс.Директ;\"Бренд; \"\"основной\"\"\";ad1;1200"));
+        assert!(lines[5].starts_with(";Итого;;;1200;8;0;0;12345,50"));
     }
 
     #[test]
     fn xlsx_is_a_zip() {
         let r = report();
-        let bytes = xlsx_bytes(&r.rows, &r.totals.figures, Grouping::Channel, "Отчёт").unwrap();
+        let bytes = xlsx_bytes(&r.rows, &r.totals.figures, Grouping::Channel, "Отчёт", Some(&r.caption())).unwrap();
         assert_eq!(&bytes[..2], b"PK");
     }
 }

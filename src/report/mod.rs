@@ -316,6 +316,22 @@ pub struct Report {
     pub channels: Vec<ChannelRef>,
 }
 
+impl Report {
+    /// What the figures are: «Сквозная аналитика за 05.11.2026 — 04.12.2026 (по каналам), изменения —
+    /// с предыдущими днями (06.10.2026 — 04.11.2026)», for a printout or the top of an exported file.
+    pub fn caption(&self) -> String {
+        format!(
+            "Сквозная аналитика за {} — {} ({}), изменения — {} ({} — {})",
+            fmt_date(self.query.from),
+            fmt_date(self.query.to),
+            self.query.grouping.title().to_lowercase(),
+            self.query.comparison.title(),
+            fmt_date(self.previous.from),
+            fmt_date(self.previous.to),
+        )
+    }
+}
+
 /// Facts of one marker path.
 struct Leaf<'a> {
     path: &'a crate::domain::MarkerPath,
