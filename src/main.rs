@@ -319,12 +319,14 @@ async fn run_command(at: &Location, command: Command, runtime: &tokio::runtime::
                 Access::Running(running) => running.settings(new_password)?,
             };
             println!("Что указать в Roistat («Интеграции» → «Своя CRM (новая интеграция)»):");
-            println!("  URL:      http://{}{}", settings.listen, settings.path());
+            println!("  URL:      {}", settings.roistat_url());
             println!("  Логин:    {}", settings.login);
             println!("  Пароль:   {}", settings.password.expose());
             println!("  Метод отправки данных: GET");
             println!("  Формат данных: JSON (не XML)");
-            println!("Если Roistat обращается через прокси с TLS, укажите внешний адрес https://… с тем же путём.");
+            if let Some(problem) = settings.roistat_reach_problem() {
+                println!("Внимание: {problem}.");
+            }
             let proxies = if settings.trusted_proxies.is_empty() {
                 "нет".to_string()
             } else {

@@ -605,6 +605,9 @@ fn statuses_move_and_an_unused_one_is_deleted_after_a_question() {
 fn backup_and_restore_from_the_window() {
     let setup = store(true);
     let mut h = open(&setup.store, Page::Settings);
+    // The page is taller than the default harness: the backup block sits below the service's.
+    h.set_size(egui::vec2(1400.0, 2000.0));
+    settle(&mut h);
     let file = setup.dir.path().join("копия.jsonl");
     h.state_mut().admin.backup.save_path = file.display().to_string();
     settle(&mut h);
@@ -657,4 +660,20 @@ fn trusted_proxies_are_checked_and_saved() {
     type_into(&mut h, "Доверенные прокси:", "10.0.0.0/8, 127.0.0.1");
     click(&mut h, "Сохранить");
     assert_eq!(store.service_settings().unwrap().trusted_proxies, ["10.0.0.0/8", "127.0.0.1"]);
+}
+
+#[test]
+fn the_url_for_roistat_starts_with_the_external_address_and_an_inside_address_is_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = BlockingStore::open(dir.path());
+    let mut h = open(&store, Page::Settings);
+    let inside = "Roistat не достучится до «127.0.0.1»";
+    assert!(h.query_by_label_contains(inside).is_some(), "the listen address alone is flagged");
+    type_into(&mut h, "Внешний адрес для Roistat:", "https://crm.example.ru");
+    settle(&mut h);
+    assert!(has_label(&h, "https://crm.example.ru/crm_httpAnalytics/hs/analytics"), "the URL for Roistat follows");
+    assert!(h.query_by_label_contains(inside).is_none(), "a public address is not flagged");
+    click(&mut h, "Сохранить");
+    until(&mut h, "the save", |h| !h.state().is_busy());
+    assert_eq!(store.service_settings().unwrap().external_address, "https://crm.example.ru");
 }

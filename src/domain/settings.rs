@@ -20,6 +20,10 @@ pub const DEFAULT_EXCHANGE_LOG_MAX_BYTES: u64 = 64 * 1024 * 1024;
 #[serde(default)]
 pub struct ServiceSettings {
     pub listen: String,
+    /// «Внешний адрес для Roistat»: how Roistat reaches this service from the internet, usually
+    /// through a reverse proxy with TLS (`https://crm.example.ru`); every URL shown for Roistat
+    /// starts with it. Empty: the listen address, which Roistat can reach only if it is public.
+    pub external_address: String,
     pub publication: String,
     pub login: String,
     pub password: Secret,
@@ -50,6 +54,7 @@ impl Default for ServiceSettings {
     fn default() -> Self {
         ServiceSettings {
             listen: DEFAULT_LISTEN.into(),
+            external_address: String::new(),
             publication: DEFAULT_PUBLICATION.into(),
             login: DEFAULT_LOGIN.into(),
             password: Secret::default(),
@@ -72,6 +77,55 @@ impl ServiceSettings {
     pub fn path(&self) -> String {
         format!("/{}/hs/analytics", self.publication.trim_matches('/'))
     }
+
+    /// The base Roistat calls: the external address, or `http://` and the listen address.
+    pub fn roistat_base(&self) -> String {
+        match self.external_address.trim().trim_end_matches('/') {
+            "" => format!("http://{}", self.listen.trim()),
+            external => external.to_string(),
+        }
+    }
+
+    /// The URL to paste into Roistat's «Своя CRM».
+    pub fn roistat_url(&self) -> String {
+        format!("{}{}", self.roistat_base(), self.path())
+    }
+
+    /// Why Roistat cannot reach [`Self::roistat_base`], in words for the admin; `None` when it can
+    /// (as far as the address tells).
+    pub fn roistat_reach_problem(&self) -> Option<String> {
+        let base = self.roistat_base();
+        let Some(rest) = base.strip_prefix("https://").or_else(|| base.strip_prefix("http://")) else {
+            return Some(format!("Внешний адрес «{base}» должен начинаться с https:// (или http://)"));
+        };
+        let host = rest.split(['/', '?']).next().unwrap_or("");
+        let host = match host.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(""),
+            None => host
+                .rsplit_once(':')
+                .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+                .map_or(host, |(h, _)| h),
+        };
+        if host.is_empty() {
+            return Some(format!("Во внешнем адресе «{base}» нет имени сервера"));
+        }
+        let local = host.eq_ignore_ascii_case("localhost")
+            || host.parse::<std::net::IpAddr>().is_ok_and(|ip| match ip {
+                std::net::IpAddr::V4(v4) => {
+                    v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified()
+                }
+                std::net::IpAddr::V6(v6) => {
+                    v6.is_loopback() || v6.is_unspecified() || (v6.segments()[0] & 0xfe00) == 0xfc00
+                }
+            });
+        local.then(|| {
+            format!(
+                "Roistat не достучится до «{host}»: это адрес внутри вашей сети. Опубликуйте сервис через \
+                 обратный прокси (nginx с TLS) на внешнем имени и укажите его во «Внешний адрес для Roistat», \
+                 например https://crm.example.ru"
+            )
+        })
+    }
 }
 
 #[cfg(test)]
@@ -87,5 +141,23 @@ mod tests {
         assert_eq!(s.max_connections, DEFAULT_MAX_CONNECTIONS);
         assert_eq!(s.max_connections_per_address, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS);
         assert_eq!(s.max_buffered_bytes, DEFAULT_MAX_BUFFERED_BYTES);
+        assert_eq!(s.external_address, "");
+    }
+
+    #[test]
+    fn the_url_for_roistat_starts_with_the_external_address_and_a_local_one_is_named() {
+        let local = ServiceSettings::default();
+        assert_eq!(local.roistat_url(), "http://127.0.0.1:8085/crm_httpAnalytics/hs/analytics");
+        assert!(local.roistat_reach_problem().is_some_and(|p| p.contains("127.0.0.1") && p.contains("прокси")));
+        let public =
+            ServiceSettings { external_address: "https://crm.example.ru/".into(), ..ServiceSettings::default() };
+        assert_eq!(public.roistat_url(), "https://crm.example.ru/crm_httpAnalytics/hs/analytics");
+        assert_eq!(public.roistat_reach_problem(), None);
+        for inside in ["http://192.168.1.5:8085", "https://10.0.0.7", "http://[::1]:8085", "http://localhost"] {
+            let s = ServiceSettings { external_address: inside.into(), ..ServiceSettings::default() };
+            assert!(s.roistat_reach_problem().is_some(), "{inside}");
+        }
+        let bad = ServiceSettings { external_address: "crm.example.ru".into(), ..ServiceSettings::default() };
+        assert!(bad.roistat_reach_problem().is_some_and(|p| p.contains("https://")));
     }
 }

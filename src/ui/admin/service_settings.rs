@@ -108,6 +108,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     let mut changed = false;
     egui::Grid::new("service_settings").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
         changed |= text_row(ui, "Адрес сервиса (IP:порт):", &mut form.listen).changed();
+        changed |= text_row(ui, "Внешний адрес для Roistat:", &mut form.external_address).changed();
         changed |= text_row(ui, "Имя публикации:", &mut form.publication).changed();
         changed |= text_row(ui, "Логин:", &mut form.login).changed();
         changed |= secret_row(ui, "Пароль:", &mut screen.password, &mut screen.show_password).changed();
@@ -254,7 +255,10 @@ fn save(screen: &mut SettingsScreen, commands: &mut Vec<Command>) {
 fn roistat_block(ui: &mut egui::Ui, app: &mut Window) {
     let (screen, commands) = (&mut app.admin.settings, &mut app.app.commands);
     let Some(form) = screen.form.as_ref() else { return };
-    let url = screen.url();
+    // Roistat calls the external address; the check below calls the service on this computer.
+    let url = form.roistat_url();
+    let local_url = screen.url();
+    let reach_problem = form.roistat_reach_problem();
     let login = form.login.clone();
     let password = screen.password.clone();
     ui.label(RichText::new("Что указать в Roistat").strong());
@@ -285,8 +289,8 @@ fn roistat_block(ui: &mut egui::Ui, app: &mut Window) {
         ui.end_row();
     });
     note(ui, "В форме Roistat выберите формат JSON, не XML: сервис отвечает только в JSON.");
-    if form.listen.starts_with("0.0.0.0") || form.listen.starts_with("[::]") {
-        note(ui, "Сервис слушает все адреса: в Roistat укажите внешний адрес или имя этого компьютера вместо 0.0.0.0.");
+    if let Some(problem) = &reach_problem {
+        error_label(ui, problem);
     }
     if screen.dirty {
         note(ui, "Значения вступят в силу после «Сохранить».");
@@ -295,8 +299,9 @@ fn roistat_block(ui: &mut egui::Ui, app: &mut Window) {
         if ui.button("Проверить").on_hover_text("Запрос к сервису по этому URL должен вернуть OK").clicked()
         {
             screen.check = None;
-            let check_url = format!("{url}?user={}&token={}", login, crate::service::auth::token(&login, &password));
-            let shown = url.clone();
+            let check_url =
+                format!("{local_url}?user={}&token={}", login, crate::service::auth::token(&login, &password));
+            let shown = local_url.clone();
             commands.push(Command::Admin(AdminCommand::CheckService { url: check_url, shown }));
         }
         match &screen.check {
