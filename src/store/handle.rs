@@ -528,9 +528,13 @@ impl Store {
 
     // ---- exchange log ----
 
-    /// Logs exchanges with Roistat; their ids.
+    /// Logs exchanges with Roistat; their ids. The one write that is not flushed on its own: the
+    /// log is a diagnostic record written beside every request, so on the embedded store it rides
+    /// on the next flush (a crash may cut its last entries, never a lead); on PostgreSQL it is
+    /// committed like any write.
     pub async fn log_exchanges(&self, entries: Vec<ExchangeEntry>) -> Result<Vec<u64>> {
-        write_op!(self, |s| s.log_exchanges(entries), |p| p.log_exchanges(entries))
+        self.check_failure()?;
+        read_op!(self, |s| s.log_exchanges(entries), |p| p.log_exchanges(entries))
     }
 
     pub async fn exchange_newest(&self, n: usize) -> Result<Vec<ExchangeEntry>> {
