@@ -139,7 +139,7 @@ async fn the_report_shows_titles_of_opaque_and_empty_channels() {
         assert!(table.contains(title), "{title} missing:\n{table}");
     }
     let (_, csv, _) = report(&["--format", "csv", "--group", "source"]);
-    assert!(csv.lines().any(|l| l.starts_with("Прямые визиты / (без значения);")), "{csv}");
+    assert!(csv.lines().any(|l| l.starts_with("1;Прямые визиты / (без значения);")), "{csv}");
     assert!(csv.contains("Google\u{a0}Ads\u{a0}1 / Источник 0;"), "{csv}");
 
     // By title with ordinary spaces, and by the empty value itself.
