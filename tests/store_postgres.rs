@@ -87,3 +87,59 @@ async fn the_schema_is_migrated_once_and_a_newer_one_is_refused() {
     let refused = Store::open_postgres(&database).await.err().expect("an edited migration is refused");
     assert!(refused.to_string().contains("отличается"), "{refused}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_change_is_lost_on_the_way_to_another_process_under_concurrent_writes() {
+    let Some(config) = pg::fresh_database().await else { return };
+    let database = Database::from_config(config);
+    let writer = Store::open_postgres(&database).await.unwrap();
+    let reader = Store::open_postgres(&database).await.unwrap();
+    let mut feed = reader.subscribe();
+    // Leads and exchange-log entries written at once, as `serve` does: their commits interleave.
+    let leads = {
+        let writer = writer.clone();
+        tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for i in 0..400 {
+                let lead = Lead { roistat_lead_id: Some(format!("C-{i}")), ..Lead::default() };
+                ids.push(writer.intake_lead(lead, Contact::default()).await.unwrap().lead.id);
+            }
+            ids
+        })
+    };
+    let log = {
+        let writer = writer.clone();
+        tokio::spawn(async move {
+            for i in 0..400u16 {
+                let entry = skvoz::domain::ExchangeEntry {
+                    id: 0,
+                    at: jiff::Timestamp::now(),
+                    remote: "127.0.0.1".into(),
+                    action: "lead".into(),
+                    outcome: skvoz::domain::Outcome::Ok,
+                    http_status: 200,
+                    duration_micros: u64::from(i),
+                    error: String::new(),
+                    params: vec![],
+                    answer: String::new(),
+                    request_bytes: 0,
+                };
+                writer.log_exchanges(vec![entry]).await.unwrap();
+            }
+        })
+    };
+    let ids = leads.await.unwrap();
+    log.await.unwrap();
+    let mut missing: std::collections::BTreeSet<u64> = ids.into_iter().collect();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !missing.is_empty() {
+        match tokio::time::timeout_at(deadline, feed.next()).await {
+            Ok(Some(StoreEvent::LeadsChanged(changed))) => changed.iter().for_each(|id| {
+                missing.remove(id);
+            }),
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => break,
+        }
+    }
+    assert!(missing.is_empty(), "{} leads never reached the other handle: {missing:?}", missing.len());
+}
