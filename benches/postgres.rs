@@ -339,6 +339,18 @@ fn facts(c: &mut Criterion, rt: &Runtime, server: &PgServer) {
     let size = rt.block_on(store.size_on_disk()).expect("size");
     println!("database size with them: {} MB", size / 1_000_000);
 
+    // The yardstick: the same period's sums per marker triple and period computed by the server
+    // (what "aggregate in SQL, don't ship rows" would read), over one connection of its own.
+    let client = rt.block_on(async {
+        let mut config = server.config.clone();
+        config.dbname("facts");
+        let (client, connection) = config.connect(tokio_postgres::NoTls).await.expect("connect");
+        tokio::spawn(connection);
+        client
+    });
+    let sums = "SELECT channel, source, campaign, day >= $3 AS current, sum(visits), sum(leads), sum(sales), \
+                sum(revenue), sum(cost), sum(calls) FROM facts WHERE day >= $1 AND day <= $2 GROUP BY 1, 2, 3, 4";
+
     let mut group = c.benchmark_group("postgres_report");
     group.sample_size(10).measurement_time(Duration::from_secs(10));
     for (name, days) in [("90 days", 90), ("365 days, all 730k facts read", 365)] {
@@ -358,6 +370,12 @@ fn facts(c: &mut Criterion, rt: &Runtime, server: &PgServer) {
         });
         group.bench_function(format!("report alone from the facts in memory, {name}"), |b| {
             b.iter(|| build(black_box(&read), black_box(&query)).expect("report"))
+        });
+        group.bench_function(format!("yardstick: sums per triple and period in SQL, {name}"), |b| {
+            b.iter(|| {
+                let rows = rt.block_on(client.query(sums, &[&span_from, &span_to, &from])).expect("sums");
+                assert_eq!(rows.len(), 2_000);
+            })
         });
     }
     group.finish();
