@@ -301,7 +301,13 @@ async fn intake(server: &PgServer, pm: u32) {
     print_feed("during the direct intake above", &direct, &arrivals, &reloaded);
     // One lead at a time over HTTP, each waited for on the other feed before the next.
     let mut connection = Connection::open(addr).await.expect("connect");
-    let mut one = Run { name: "one at a time", elapsed: Duration::ZERO, leads: Vec::new(), cpu: Duration::ZERO, server_cpu: Duration::ZERO };
+    let mut one = Run {
+        name: "one at a time",
+        elapsed: Duration::ZERO,
+        leads: Vec::new(),
+        cpu: Duration::ZERO,
+        server_cpu: Duration::ZERO,
+    };
     let started = Instant::now();
     for i in 0..300 {
         let path = format!("{target}&action=lead&id=single-{i}&title=x&phone=7922{i:07}");
