@@ -1,0 +1,127 @@
+//! A throw-away PostgreSQL server for benchmarks: `initdb` into a temporary folder and `pg_ctl
+//! start` on a Unix socket, with the server's durability settings as in production — `fsync`,
+//! `synchronous_commit` and `full_page_writes` on — unlike the test harness, which turns them off
+//! for speed. As root it runs as the `postgres` user (the server refuses root). Stopped and removed
+//! on drop, and by a watchdog when the bench process ends any other way.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+pub struct PgServer {
+    pg_ctl: PathBuf,
+    dir: PathBuf,
+    pub config: tokio_postgres::Config,
+    /// `postgres --version`, for the printed figures.
+    pub version: String,
+}
+
+fn find_tool(name: &str) -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|dir| dir.join(name));
+    let debian = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|version| version.path().join("bin").join(name));
+    on_path.chain(debian).find(|p| p.is_file())
+}
+
+fn is_root() -> bool {
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Runs a server tool, as `postgres` when we are root.
+fn run(tool: &Path, args: &[&str]) -> Result<String, String> {
+    let mut command = if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(tool);
+        c
+    } else {
+        Command::new(tool)
+    };
+    let out = command.args(args).output().map_err(|e| format!("{}: {e}", tool.display()))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    } else {
+        Err(format!("{} {args:?}: {}", tool.display(), String::from_utf8_lossy(&out.stderr)))
+    }
+}
+
+impl PgServer {
+    /// Starts a server; `Err` says why not (no PostgreSQL installed, a failed start).
+    pub fn start() -> Result<PgServer, String> {
+        let initdb = find_tool("initdb").ok_or("initdb не найден")?;
+        let pg_ctl = find_tool("pg_ctl").ok_or("pg_ctl не найден")?;
+        let postgres = find_tool("postgres").ok_or("postgres не найден")?;
+        let dir = tempfile::Builder::new().prefix("skvoz-bench-pg-").tempdir().map_err(|e| e.to_string())?.keep();
+        if is_root() {
+            let chown = Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir).status();
+            if !chown.is_ok_and(|s| s.success()) {
+                return Err("chown postgres не удался".into());
+            }
+        }
+        let dir_s = dir.to_string_lossy().to_string();
+        let data = format!("{dir_s}/data");
+        run(&initdb, &["-D", &data, "-U", "skvoz", "-A", "trust", "-E", "UTF8", "--locale=C"])?;
+        let port = 5432u16;
+        let options = format!(
+            "-k {dir_s} -p {port} -c listen_addresses='' -c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+        );
+        let log = format!("{dir_s}/server.log");
+        run(&pg_ctl, &["-D", &data, "-o", &options, "-l", &log, "-w", "-t", "60", "start"])?;
+        let stop = format!(
+            "{}{} -D {data} stop -m immediate",
+            if is_root() { "runuser -u postgres -- " } else { "" },
+            pg_ctl.display()
+        );
+        let watchdog = format!(
+            "while kill -0 {} 2>/dev/null; do sleep 1; done; {stop} >/dev/null 2>&1; rm -rf {dir_s}",
+            std::process::id()
+        );
+        Command::new("sh")
+            .args(["-c", &watchdog])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        let version = run(&postgres, &["--version"]).unwrap_or_default();
+        let mut config = tokio_postgres::Config::new();
+        config.host_path(&dir).port(port).user("skvoz").dbname("postgres");
+        Ok(PgServer { pg_ctl, dir, config, version })
+    }
+
+    /// A new, empty database on the server.
+    pub async fn database(&self, name: &str) -> tokio_postgres::Config {
+        let (client, connection) = self.config.connect(tokio_postgres::NoTls).await.expect("connect");
+        tokio::spawn(connection);
+        client.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create database");
+        let mut config = self.config.clone();
+        config.dbname(name);
+        config
+    }
+
+    /// The postmaster's process id (its backends are its children).
+    pub fn postmaster(&self) -> u32 {
+        let pid = std::fs::read_to_string(self.dir.join("data/postmaster.pid")).unwrap_or_default();
+        pid.lines().next().and_then(|l| l.trim().parse().ok()).unwrap_or(0)
+    }
+
+    /// One setting as the server reports it (`SHOW`).
+    pub async fn show(&self, setting: &str) -> String {
+        let (client, connection) = self.config.connect(tokio_postgres::NoTls).await.expect("connect");
+        tokio::spawn(connection);
+        let row = client.query_one(&format!("SHOW {setting}"), &[]).await.expect("show");
+        row.get(0)
+    }
+}
+
+impl Drop for PgServer {
+    fn drop(&mut self) {
+        let data = format!("{}/data", self.dir.display());
+        let _ = run(&self.pg_ctl, &["-D", &data, "-m", "fast", "-w", "stop"]);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
