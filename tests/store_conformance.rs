@@ -215,7 +215,7 @@ async fn index_queries_return_exactly_the_matching_records(fixture: &Fixture) {
     assert_eq!(store.exportable_lead_ids_changed_since(ts(0), None).await.unwrap().len(), 50);
     let exports = store.lead_exports(vec![leads[3].id, leads[7].id]).await.unwrap();
     assert_eq!(
-        exports.iter().map(|e| e.title.to_string()).collect::<Vec<_>>(),
+        exports.views().unwrap().iter().map(|e| e.title.to_string()).collect::<Vec<_>>(),
         ["Заявка 3 (изменена)", "Заявка 7 (изменена)"]
     );
     assert_eq!(store.lead_by_roistat_id("r-17").await.unwrap().unwrap().id, leads[17].id);

@@ -46,31 +46,6 @@ pub struct UtmExport<'a> {
 }
 
 impl<'a> LeadExport<'a> {
-    /// The same view owning its text, to outlive the stored bytes it was read from.
-    pub fn to_owned_export(&self) -> LeadExport<'static> {
-        let own = |c: &Cow<'a, str>| Cow::Owned(c.to_string());
-        LeadExport {
-            id: self.id,
-            number: self.number,
-            created: self.created,
-            updated: self.updated,
-            title: own(&self.title),
-            status_id: self.status_id,
-            price: self.price,
-            cost: self.cost,
-            marker: self.marker.as_ref().map(own),
-            client_id: self.client_id,
-            responsible: self.responsible,
-            roistat_manager_id: self.roistat_manager_id.as_ref().map(own),
-            extra: self.extra.iter().map(|(k, v)| (own(k), own(v))).collect(),
-            utm: UtmExport {
-                source: own(&self.utm.source),
-                medium: own(&self.utm.medium),
-                campaign: own(&self.utm.campaign),
-            },
-        }
-    }
-
     /// The same view of a lead in memory.
     pub fn of(lead: &'a Lead) -> LeadExport<'a> {
         LeadExport {

@@ -8,8 +8,8 @@ use super::location::Database;
 use super::postgres::PgStore;
 use super::{BackupSummary, ExchangeScan, Intake, Record, Result, SledStore, StoreError, StoreEvent};
 use crate::domain::{
-    Call, Client, ClientId, Contact, DailyFact, ExchangeEntry, ExchangeFilter, Lead, LeadEdit, LeadExport, LeadId,
-    MarkerPath, ServiceSettings, Status, Telephony, User,
+    Call, Client, ClientId, Contact, DailyFact, ExchangeEntry, ExchangeFilter, Lead, LeadEdit, LeadId, MarkerPath,
+    ServiceSettings, Status, Telephony, User,
 };
 use jiff::{Timestamp, civil::Date};
 use std::io::{BufRead, Write};
@@ -591,22 +591,8 @@ impl Store {
     }
 
     /// What export reads of each lead of `ids` that exists, in that order.
-    pub async fn lead_exports(&self, ids: Vec<LeadId>) -> Result<Vec<LeadExport<'static>>> {
-        match &self.0.backend {
-            Backend::Embedded(e) => {
-                let s = e.clone();
-                blocking(move || {
-                    let mut out = Vec::with_capacity(ids.len());
-                    s.for_each_lead_export(&ids, |view| out.push(view.to_owned_export()))?;
-                    Ok(out)
-                })
-                .await
-            }
-            Backend::Postgres(p) => {
-                let leads = p.leads_by_ids(&ids).await?;
-                Ok(leads.iter().map(|lead| LeadExport::of(lead).to_owned_export()).collect())
-            }
-        }
+    pub async fn lead_exports(&self, ids: Vec<LeadId>) -> Result<super::LeadExports> {
+        read_op!(self, |s| s.lead_exports(&ids), |p| p.lead_exports(&ids))
     }
 }
 

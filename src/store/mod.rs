@@ -25,7 +25,7 @@ pub use handle::{ChangeFeed, Location, Store};
 pub use location::{Database, LocationError, TlsMode};
 pub use permissions::create_private_file;
 pub use postgres::SchemaStatus;
-pub use record::{Intake, Record, generate_password};
+pub use record::{Intake, LeadExports, Record, generate_password};
 
 use crate::domain::LeadId;
 

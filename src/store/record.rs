@@ -42,6 +42,44 @@ pub(crate) fn apply_edits(
     Ok(lead)
 }
 
+/// What export reads of a page of leads: the stored records' JSON, copied once, read as borrowed
+/// views ([`LeadExports::views`]) where the answer is written, so no field is copied again.
+#[derive(Clone, Debug, Default)]
+pub struct LeadExports {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl LeadExports {
+    pub(crate) fn push(&mut self, record: &str) {
+        self.text.push_str(record);
+        self.ends.push(self.text.len());
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The export view of each lead, in the order asked for.
+    pub fn views(&self) -> Result<Vec<crate::domain::LeadExport<'_>>, StoreError> {
+        let mut start = 0;
+        let mut out = Vec::with_capacity(self.ends.len());
+        for &end in &self.ends {
+            let record = &self.text[start..end];
+            out.push(
+                serde_json::from_str(record)
+                    .map_err(|e| StoreError::Corrupt { what: "заявки".into(), reason: e.to_string() })?,
+            );
+            start = end;
+        }
+        Ok(out)
+    }
+}
+
 /// A reference record kept by id in a tree of its own.
 pub trait Record: Serialize + DeserializeOwned + Clone + std::fmt::Debug + Send + Sync + 'static {
     /// Its tree; one of the store's catalog trees.

@@ -133,11 +133,12 @@ pub async fn export(
             tokio::spawn(async move {
                 let leads = store.lead_exports(ids).await?;
                 let written = tokio::task::spawn_blocking(move || {
-                    let mut out = String::with_capacity(leads.len() * ORDER_BYTES);
-                    write_orders(&leads, &mut out);
-                    out
+                    let views = leads.views()?;
+                    let mut out = String::with_capacity(views.len() * ORDER_BYTES);
+                    write_orders(&views, &mut out);
+                    Ok(out)
                 });
-                written.await.map_err(|e| StoreError::Db(format!("выгрузка заказов прервана: {e}")))
+                written.await.map_err(|e| StoreError::Db(format!("выгрузка заказов прервана: {e}")))?
             })
         })
         .collect();

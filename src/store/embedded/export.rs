@@ -1,9 +1,9 @@
 //! Reads the HTTP service needs beyond the general API: the export's id list from the index alone
 //! (its values carry the flags that decide export), and leads decoded only as far as export reads.
 
-use super::codec::{decode, decode_view, id_key, key_id, read_export_flags, time_id_key, time_id_of};
-use super::{Result, SledStore};
-use crate::domain::{LeadExport, LeadId};
+use super::codec::{decode, id_key, key_id, read_export_flags, time_id_key, time_id_of};
+use super::{Result, SledStore, StoreError};
+use crate::domain::LeadId;
 use jiff::Timestamp;
 use serde::Deserialize;
 
@@ -53,10 +53,17 @@ impl SledStore {
         Ok(out)
     }
 
-    /// Calls `f` with the export view of each lead of `ids` that still exists, in that order.
-    pub fn for_each_lead_export(&self, ids: &[LeadId], mut f: impl FnMut(&LeadExport<'_>)) -> Result<()> {
+    /// The stored records of the leads of `ids` that still exist, in that order, for export.
+    pub fn lead_exports(&self, ids: &[LeadId]) -> Result<crate::store::LeadExports> {
+        let mut out = crate::store::LeadExports::default();
+        let mut push = |bytes: &[u8]| -> Result<()> {
+            let text = std::str::from_utf8(bytes)
+                .map_err(|e| StoreError::Corrupt { what: "заявки".into(), reason: e.to_string() })?;
+            out.push(text);
+            Ok(())
+        };
         let leads = &self.inner.t.leads;
-        let (Some(&first), Some(&last)) = (ids.first(), ids.last()) else { return Ok(()) };
+        let (Some(&first), Some(&last)) = (ids.first(), ids.last()) else { return Ok(out) };
         // A page of an export is a run of ascending ids, mostly next to each other: one scan reads
         // each tree node once, where a lookup per id walks down from the root every time.
         let ascending = ids.windows(2).all(|w| w[0] < w[1]);
@@ -67,18 +74,17 @@ impl SledStore {
                 let Some(id) = key_id(&key) else { continue };
                 while wanted.next_if(|&&w| w < id).is_some() {}
                 if wanted.next_if_eq(&&id).is_some() {
-                    let view: LeadExport<'_> = decode_view("заявки", &bytes)?;
-                    f(&view);
+                    push(&bytes)?;
                 }
             }
-            return Ok(());
+            return Ok(out);
         }
         for id in ids {
-            let Some(bytes) = leads.get(id_key(*id))? else { continue };
-            let view: LeadExport<'_> = decode_view("заявки", &bytes)?;
-            f(&view);
+            if let Some(bytes) = leads.get(id_key(*id))? {
+                push(&bytes)?;
+            }
         }
-        Ok(())
+        Ok(out)
     }
 }
 
@@ -130,9 +136,8 @@ mod tests {
         let leads: Vec<Lead> = (0..40).map(|i| Lead { title: format!("Заявка {i}"), ..Lead::default() }).collect();
         let ids: Vec<LeadId> = store.add_leads(leads).unwrap().iter().map(|l| l.id).collect();
         let titles = |wanted: &[LeadId]| {
-            let mut out = Vec::new();
-            store.for_each_lead_export(wanted, |view| out.push((view.id, view.title.to_string()))).unwrap();
-            out
+            let exports = store.lead_exports(wanted).unwrap();
+            exports.views().unwrap().iter().map(|view| (view.id, view.title.to_string())).collect::<Vec<_>>()
         };
         let expect = |wanted: &[LeadId]| -> Vec<(LeadId, String)> {
             wanted.iter().filter(|id| ids.contains(id)).map(|&id| (id, format!("Заявка {}", id - ids[0]))).collect()

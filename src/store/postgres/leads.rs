@@ -227,6 +227,20 @@ impl PgStore {
         Ok(rows.iter().map(|r| r.get::<_, i64>(0) as u64).collect())
     }
 
+    /// The stored records of the leads of `ids` that exist, in that order, for export.
+    pub async fn lead_exports(&self, ids: &[LeadId]) -> Result<crate::store::LeadExports> {
+        let wanted: Vec<i64> = ids.iter().map(|&i| i as i64).collect();
+        let rows = self.query("SELECT id, record::text FROM leads WHERE id = ANY($1)", &[&wanted]).await?;
+        let mut found: HashMap<i64, String> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        let mut out = crate::store::LeadExports::default();
+        for id in &wanted {
+            if let Some(record) = found.remove(id) {
+                out.push(&record);
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn lead_count(&self) -> Result<usize> {
         let rows = self.query("SELECT count(*) FROM leads", &[]).await?;
         Ok(rows.first().map_or(0, |r| r.get::<_, i64>(0) as usize))
