@@ -109,6 +109,10 @@ fn lead_source_address_light_and_connection_check() {
 
     click(&mut h, "Проверить подключение");
     assert!(has_label(&h, "OK"), "the running service answers OK");
+    assert!(
+        h.query_by_label_contains("Ключ API Roistat этой проверкой не проверяется").is_some(),
+        "the check says what it did not verify"
+    );
 
     let port = closed_port();
     h.state_mut().admin.lead_sources.form.as_mut().unwrap().publication_address =
@@ -134,7 +138,9 @@ fn lead_source_address_light_and_connection_check() {
     settle(&mut h);
     click(&mut h, "Проверить");
     assert!(has_label(&h, "Телефония: настроена, проверка пройдена"));
-    assert!(db.telephony().unwrap().last_check.unwrap().ok);
+    let passed = db.telephony().unwrap().last_check.unwrap();
+    assert!(passed.ok);
+    assert!(passed.message.contains("вызовы API АТС этой проверкой не проверяются"), "{}", passed.message);
     h.get_by_label("Источники получения заявок").click();
     settle(&mut h);
     assert!(has_label(&h, "Телефония: настроена, проверка пройдена"), "the light follows on the lead source");

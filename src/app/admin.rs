@@ -496,7 +496,15 @@ async fn check_telephony(address: String) -> CheckResult {
     };
     match client.get(&address).send().await {
         Ok(r) if r.status().as_u16() < 500 => {
-            CheckResult { at, ok: true, message: format!("HTTP {}", r.status().as_u16()) }
+            // Only that something answers at the address: the PBX's own API is not called.
+            CheckResult {
+                at,
+                ok: true,
+                message: format!(
+                    "адрес отвечает (HTTP {}); вызовы API АТС этой проверкой не проверяются",
+                    r.status().as_u16()
+                ),
+            }
         }
         Ok(r) => CheckResult {
             at,

@@ -253,7 +253,14 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
         ok_label(ui, "Источник сохранён.");
     }
     match &screen.check {
-        Some(Ok(())) => ok_label(ui, "OK"),
+        Some(Ok(())) => {
+            ok_label(ui, "OK");
+            note(
+                ui,
+                "Проверено: сервис skvoz отвечает по этому адресу с логином и паролем из настроек HTTP-сервиса. \
+                 Ключ API Roistat этой проверкой не проверяется: его проверяет «Проверить ключ» источника аналитики.",
+            );
+        }
         Some(Err(e)) => error_label(ui, e),
         None => {}
     }
