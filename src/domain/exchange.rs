@@ -193,11 +193,17 @@ impl ExchangeFilter {
             return true;
         }
         let found = |s: &str| s.to_lowercase().contains(&self.text);
+        // A phone is searched by its digits, however either side writes it: «916 123-45-67» finds
+        // `+7 (916) 123-45-67`.
+        let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+        let wanted = digits(&self.text);
+        let phone_like = wanted.len() >= 5 && self.text.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
+        let found_phone = |v: &str| phone_like && digits(v).contains(&wanted);
         found(&entry.action)
             || found(&entry.error)
             || found(&entry.remote)
             || found(&entry.answer)
-            || entry.params.iter().any(|(k, v)| found(k) || (!is_secret_param(k) && found(v)))
+            || entry.params.iter().any(|(k, v)| found(k) || (!is_secret_param(k) && (found(v) || found_phone(v))))
             || entry.http_status.to_string() == self.text
     }
 }
@@ -205,6 +211,21 @@ impl ExchangeFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_phone_is_found_by_its_digits_however_it_is_written() {
+        let mut e = entry("lead", Outcome::Ok, "");
+        e.params = vec![("phone".into(), "+7 (916) 123-45-67".into()), ("token".into(), "9161234567".into())];
+        let search = |e: &ExchangeEntry, text: &str| {
+            ExchangeFilter { text: text.into(), ..ExchangeFilter::default() }.prepared().matches(e)
+        };
+        assert!(search(&e, "916 123-45-67"));
+        assert!(search(&e, "9161234567"));
+        assert!(!search(&e, "9161234568"));
+        // Digits in a secret are never searched.
+        e.params.remove(0);
+        assert!(!search(&e, "9161234567"));
+    }
 
     fn entry(action: &str, outcome: Outcome, error: &str) -> ExchangeEntry {
         ExchangeEntry {
