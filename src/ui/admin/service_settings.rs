@@ -108,7 +108,16 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     let mut changed = false;
     egui::Grid::new("service_settings").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
         changed |= text_row(ui, "Адрес сервиса (IP:порт):", &mut form.listen).changed();
-        changed |= text_row(ui, "Внешний адрес для Roistat:", &mut form.external_address).changed();
+        let l = ui.label("Внешний адрес для Roistat:");
+        changed |= ui
+            .add(
+                egui::TextEdit::singleline(&mut form.external_address)
+                    .hint_text("https://crm.example.ru — как Roistat видит этот сервис")
+                    .desired_width(360.0),
+            )
+            .labelled_by(l.id)
+            .changed();
+        ui.end_row();
         changed |= text_row(ui, "Имя публикации:", &mut form.publication).changed();
         changed |= text_row(ui, "Логин:", &mut form.login).changed();
         changed |= secret_row(ui, "Пароль:", &mut screen.password, &mut screen.show_password).changed();
