@@ -683,3 +683,38 @@ fn the_url_for_roistat_starts_with_the_external_address_and_an_inside_address_is
     until(&mut h, "the save", |h| !h.state().is_busy());
     assert_eq!(store.service_settings().unwrap().external_address, "https://crm.example.ru");
 }
+
+#[test]
+fn the_setup_checklist_ticks_what_the_program_sees_and_leads_to_each_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = BlockingStore::open(dir.path());
+    let h = open(&store, Page::Sources);
+    assert!(h.query_by_label_contains("Подключение к Roistat: выполнено 0 из 6 шагов").is_some());
+    assert!(h.query_by_label_contains("запросов от Roistat ещё не было").is_some());
+    drop(h);
+
+    store
+        .put(LeadSource {
+            name: "Roistat".into(),
+            responsible: Some(skvoz::domain::Responsible::Role(skvoz::domain::Role::Manager)),
+            ..LeadSource::default()
+        })
+        .unwrap();
+    store
+        .put(AnalyticsSource {
+            name: "Основной".into(),
+            last_success: Some(jiff::Timestamp::now()),
+            ..AnalyticsSource::default()
+        })
+        .unwrap();
+    let mut settings = store.service_settings().unwrap();
+    settings.external_address = "https://crm.example.ru".into();
+    store.put_service_settings(&settings).unwrap();
+    let mut h = open(&store, Page::Sources);
+    assert!(h.query_by_label_contains("Подключение к Roistat: выполнено 3 из 6 шагов").is_some());
+    assert!(h.query_by_label_contains("«Основной» загружен").is_some());
+    // An unticked step leads to its screen: the first is the service's settings.
+    h.get_all_by_label("Открыть").next().unwrap().click();
+    settle(&mut h);
+    assert_eq!(h.state().state.page, Page::Settings);
+}

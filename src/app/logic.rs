@@ -23,6 +23,8 @@ pub(super) async fn load_lists(store: &Store) -> Result<Lists, StoreError> {
             let s = store.service_settings().await?;
             format!("http://{}{}", s.listen, s.path())
         },
+        roistat_reach_problem: store.service_settings().await?.roistat_reach_problem(),
+        telephony_light: store.telephony().await?.light(),
     })
 }
 

@@ -20,6 +20,7 @@ mod leads;
 mod logic;
 
 pub mod services;
+pub mod setup;
 pub mod state;
 pub mod status;
 
@@ -146,6 +147,9 @@ pub struct Lists {
     pub exchange: Vec<ExchangeEntry>,
     /// The configured address Roistat calls (`http://127.0.0.1:8085/crm_httpAnalytics/hs/analytics`).
     pub service_address: String,
+    /// Why Roistat cannot reach that address, if it cannot (see `ServiceSettings`).
+    pub roistat_reach_problem: Option<String>,
+    pub telephony_light: crate::domain::Light,
 }
 
 /// A screen that keeps its own state between frames: `ui/` implements and holds it; the app's

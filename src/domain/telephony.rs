@@ -24,10 +24,12 @@ pub struct Telephony {
 }
 
 /// The telephony traffic light next to «Использовать звонки».
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Light {
     Green,
     Amber,
+    /// Not set up: what a store without telephony settings shows.
+    #[default]
     Red,
 }
 

@@ -24,6 +24,45 @@ use crate::app::admin::{AdminEvent, AdminForm};
 use crate::ui::Window;
 use egui::RichText;
 
+/// The admin's checklist of connecting Roistat, above the sources: each step ticked by what the
+/// program sees, an unticked one with a way to its screen.
+fn setup_checklist_ui(ui: &mut egui::Ui, app: &mut Window) {
+    use crate::app::setup::{SetupPlace, checklist};
+    use crate::app::status::ServiceState;
+    use crate::app::{Command, Page};
+    let team = app.app.bg.store().embedded_dir().is_none();
+    let running =
+        team || app.app.bg.service.as_ref().is_some_and(|s| matches!(s.borrow().state, ServiceState::Listening));
+    let steps = checklist(&app.app.lists, running, |at| {
+        at.to_zoned(jiff::tz::TimeZone::system()).strftime("%d.%m.%Y %H:%M").to_string()
+    });
+    let done = steps.iter().filter(|s| s.done).count();
+    let title = format!("Подключение к Roistat: выполнено {done} из {} шагов", steps.len());
+    egui::CollapsingHeader::new(title).id_salt("setup_checklist").default_open(done < steps.len()).show(ui, |ui| {
+        for step in &steps {
+            ui.horizontal_wrapped(|ui| {
+                let mut ticked = step.done;
+                ui.add_enabled(false, egui::Checkbox::new(&mut ticked, step.title));
+                if !step.done
+                    && ui.small_button("Открыть").on_hover_text(format!("Перейти к шагу «{}»", step.title)).clicked()
+                {
+                    match step.place {
+                        SetupPlace::ServiceSettings => app.app.commands.push(Command::Navigate(Page::Settings)),
+                        SetupPlace::ExchangeLog => app.app.commands.push(Command::Navigate(Page::ExchangeLog)),
+                        SetupPlace::LeadSources => app.admin.sources_tab = Some(SourcesTab::LeadSources),
+                        SetupPlace::AnalyticsSources => app.admin.sources_tab = Some(SourcesTab::Analytics),
+                        SetupPlace::Telephony => app.admin.sources_tab = Some(SourcesTab::Telephony),
+                    }
+                }
+                if !step.detail.is_empty() {
+                    let detail = RichText::new(&step.detail);
+                    ui.label(if step.done { detail.weak() } else { detail.color(ui.visuals().warn_fg_color) });
+                }
+            });
+        }
+    });
+}
+
 /// The sub-pages of «Источники».
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SourcesTab {
@@ -110,6 +149,7 @@ impl AdminScreens {
 /// «Источники»: lead sources, telephony, analytics sources.
 pub fn sources_ui(ui: &mut egui::Ui, app: &mut Window) {
     ui.heading("Источники");
+    setup_checklist_ui(ui, app);
     let nothing_set_up = app.app.lists.analytics_sources.is_empty();
     let tab = *app.admin.sources_tab.get_or_insert(if nothing_set_up {
         SourcesTab::Analytics
