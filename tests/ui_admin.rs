@@ -99,7 +99,7 @@ fn lead_source_address_light_and_connection_check() {
     let service_address = format!("{publication}/hs/analytics");
     let shown = format!("Адрес сервиса Roistat: {service_address}");
     assert!(has_label(&h, &shown), "{shown}");
-    type_into(&mut h, "API-key:", "key-123456");
+    type_into(&mut h, "API-ключ:", "key-123456");
     click(&mut h, "Сохранить");
     let saved = db.list::<LeadSource>().unwrap();
     assert_eq!(saved.len(), 1);
@@ -110,7 +110,7 @@ fn lead_source_address_light_and_connection_check() {
     click(&mut h, "Проверить подключение");
     assert!(has_label(&h, "OK"), "the running service answers OK");
     assert!(
-        h.query_by_label_contains("Ключ API Roistat этой проверкой не проверяется").is_some(),
+        h.query_by_label_contains("API-ключ Roistat этой проверкой не проверяется").is_some(),
         "the check says what it did not verify"
     );
 
@@ -325,6 +325,7 @@ fn exchange_log_shows_requests_with_masked_tokens_and_filters_them() {
     until(&mut h, "two log rows", |h| h.state().admin.exchange.scanned && h.state().admin.exchange.ids.len() >= 2);
     let total = db.exchange_count();
     assert_eq!(h.state().admin.exchange.ids.len(), total);
+    assert!(h.query_all_by_label("Схема статусов и полей (import_scheme)").count() >= 2, "actions are named in words");
     assert!(has_label(&h, &format!("Записей: {total}")));
 
     h.get_by_label("Результат: Все").click();

@@ -241,8 +241,20 @@ fn read(commands: &mut Vec<Command>, read: ExchangeRead) {
     commands.push(Command::Admin(AdminCommand::Exchange(read)));
 }
 
-fn action_title(action: &str) -> &str {
-    if action.is_empty() { "(проверка)" } else { action }
+/// The action in words, with Roistat's own name for it (what its settings and the README call it).
+fn action_title(action: &str) -> std::borrow::Cow<'_, str> {
+    let words = match action {
+        "" => return "Проверка подключения".into(),
+        "lead" => "Заявка",
+        "message" => "Комментарий",
+        "task" => "Задача",
+        "call" => "Звонок",
+        "export" => "Выгрузка заказов",
+        "export_clients" => "Выгрузка клиентов",
+        "import_scheme" => "Схема статусов и полей",
+        other => return other.into(),
+    };
+    format!("{words} ({action})").into()
 }
 
 fn duration(micros: u64) -> String {
@@ -396,7 +408,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
 fn filters_ui(ui: &mut egui::Ui, screen: &mut ExchangeScreen) {
     ui.horizontal_wrapped(|ui| {
         ui.label("Действие:");
-        let current = screen.action.as_deref().map(action_title).unwrap_or("Все").to_string();
+        let current = screen.action.as_deref().map(|a| action_title(a).into_owned()).unwrap_or_else(|| "Все".into());
         let combo = egui::ComboBox::from_id_salt("exchange_action").selected_text(&current).show_ui(ui, |ui| {
             if ui.selectable_label(screen.action.is_none(), "Все").clicked() {
                 screen.action = None;

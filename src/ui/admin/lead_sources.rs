@@ -219,9 +219,9 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
             }
         });
         ui.end_row();
-        secret_row(ui, "API-key:", &mut screen.api_key, &mut screen.show_key);
+        secret_row(ui, "API-ключ:", &mut screen.api_key, &mut screen.show_key);
     });
-    note(ui, "Адрес сервиса Roistat вставьте в Roistat; API-key возьмите в настройках проекта Roistat.");
+    note(ui, "Адрес сервиса Roistat вставьте в Roistat; API-ключ возьмите в настройках проекта Roistat.");
     ui.horizontal(|ui| {
         if ui.add_enabled(address_error.is_none(), egui::Button::new("Сохранить")).clicked() {
             form.name = form.name.trim().to_string();
@@ -258,7 +258,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
             note(
                 ui,
                 "Проверено: сервис skvoz отвечает по этому адресу с логином и паролем из настроек HTTP-сервиса. \
-                 Ключ API Roistat этой проверкой не проверяется: его проверяет «Проверить ключ» источника аналитики.",
+                 API-ключ Roistat этой проверкой не проверяется: его проверяет «Проверить ключ» источника аналитики.",
             );
         }
         Some(Err(e)) => error_label(ui, e),
