@@ -257,6 +257,21 @@ fn action_title(action: &str) -> std::borrow::Cow<'_, str> {
     format!("{words} ({action})").into()
 }
 
+/// What a request was about, from its parameters: the lead's name, phone and title, or the lead
+/// a comment, task or call belongs to.
+fn subject(e: &ExchangeEntry) -> String {
+    let param = |name: &str| e.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty());
+    match e.action.as_str() {
+        "lead" => ["name", "phone", "title"].iter().filter_map(|k| param(k)).collect::<Vec<_>>().join(", "),
+        "message" | "task" | "call" => ["leadId", "lead_id", "element_id", "order_id"]
+            .iter()
+            .find_map(|k| param(k))
+            .map(|id| format!("заявка id {id}"))
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
 fn duration(micros: u64) -> String {
     if micros >= 1_000_000 { format!("{:.1} с", micros as f64 / 1e6) } else { format!("{} мс", micros / 1000) }
 }
@@ -340,7 +355,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
             screen.shift_rows = 0;
             table
                 .header(22.0, |mut h| {
-                    for t in ["№", "Время", "Действие", "Результат", "HTTP", "Длительность", "Ошибка"]
+                    for t in ["№", "Время", "Действие", "Результат", "HTTP", "Длительность", "Ошибка или о чём запрос"]
                     {
                         h.col(|ui| {
                             ui.strong(t);
@@ -368,19 +383,35 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
                         row.col(|ui| {
                             ui.label(action_title(&e.action));
                         });
+                        // A failed request stands out; a good one stays quiet.
+                        let failed = e.outcome != Outcome::Ok;
                         row.col(|ui| {
-                            ui.label(e.outcome.title());
+                            let title = RichText::new(e.outcome.title());
+                            ui.label(if failed { title.color(ui.visuals().error_fg_color) } else { title });
                         });
                         row.col(|ui| {
-                            ui.label(e.http_status.to_string());
+                            let status = RichText::new(e.http_status.to_string());
+                            ui.label(if e.http_status >= 400 {
+                                status.color(ui.visuals().error_fg_color)
+                            } else {
+                                status
+                            });
                         });
                         row.col(|ui| {
                             ui.label(duration(e.duration_micros));
                         });
                         row.col(|ui| {
-                            if ui.link(if e.error.is_empty() { "подробнее" } else { e.error.as_str() }).clicked()
+                            // The error, else what the request was about; a link only where there is more.
+                            let text = if e.error.is_empty() { subject(e) } else { e.error.clone() };
+                            let more = !e.params.is_empty() || !e.answer.is_empty() || !e.error.is_empty();
+                            if more
+                                && ui
+                                    .link(if text.is_empty() { "подробнее".to_string() } else { text.clone() })
+                                    .clicked()
                             {
                                 pick = Some(id);
+                            } else if !more && !text.is_empty() {
+                                ui.label(text);
                             }
                         });
                         if row.response().clicked() {
@@ -484,4 +515,30 @@ fn detail_ui(ui: &mut egui::Ui, e: &ExchangeEntry) {
             super::error_label(ui, &e.error);
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_says_which_lead_it_was_about() {
+        let entry = |action: &str, params: &[(&str, &str)]| ExchangeEntry {
+            id: 1,
+            at: jiff::Timestamp::UNIX_EPOCH,
+            remote: "127.0.0.1".into(),
+            action: action.into(),
+            outcome: Outcome::Ok,
+            http_status: 200,
+            duration_micros: 0,
+            error: String::new(),
+            params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            answer: String::new(),
+            request_bytes: 0,
+        };
+        let lead = entry("lead", &[("name", "Иван"), ("phone", "+7 916 123-45-67"), ("title", "Окна"), ("token", "x")]);
+        assert_eq!(subject(&lead), "Иван, +7 916 123-45-67, Окна");
+        assert_eq!(subject(&entry("message", &[("leadId", "42"), ("message", "перезвонить")])), "заявка id 42");
+        assert_eq!(subject(&entry("export", &[("date", "0")])), "");
+    }
 }
