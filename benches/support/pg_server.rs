@@ -4,7 +4,11 @@
 //! for speed. As root it runs as the `postgres` user (the server refuses root). Stopped and removed
 //! on drop, and by a watchdog when the bench process ends any other way.
 
-use std::path::{Path, PathBuf};
+#[path = "../../tests/support/pg_tools.rs"]
+mod pg_tools;
+
+use pg_tools::{find_tool, is_root, run};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 pub struct PgServer {
@@ -13,40 +17,6 @@ pub struct PgServer {
     pub config: tokio_postgres::Config,
     /// `postgres --version`, for the printed figures.
     pub version: String,
-}
-
-fn find_tool(name: &str) -> Option<PathBuf> {
-    let on_path = std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|dir| dir.join(name));
-    let debian = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|version| version.path().join("bin").join(name));
-    on_path.chain(debian).find(|p| p.is_file())
-}
-
-fn is_root() -> bool {
-    unsafe { libc::geteuid() == 0 }
-}
-
-/// Runs a server tool, as `postgres` when we are root.
-fn run(tool: &Path, args: &[&str]) -> Result<String, String> {
-    let mut command = if is_root() {
-        let mut c = Command::new("runuser");
-        c.args(["-u", "postgres", "--"]).arg(tool);
-        c
-    } else {
-        Command::new(tool)
-    };
-    let out = command.args(args).output().map_err(|e| format!("{}: {e}", tool.display()))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-    } else {
-        Err(format!("{} {args:?}: {}", tool.display(), String::from_utf8_lossy(&out.stderr)))
-    }
 }
 
 impl PgServer {

@@ -25,6 +25,8 @@ pub mod state;
 pub mod status;
 
 pub use crate::domain::PeriodPreset;
+/// Where the window's data live, as the command line says.
+pub use crate::store::Location;
 /// A new service password («Сгенерировать новый»).
 pub use crate::store::generate_password;
 pub use background::{Background, RuntimeError, Waker};
@@ -236,6 +238,12 @@ impl App {
     /// Where the data live, for the status bar.
     pub fn location(&self) -> String {
         self.store.location()
+    }
+
+    /// Whether the window works on a team database, where `skvoz serve` runs the service and the
+    /// scheduled load, not the window.
+    pub fn is_team_mode(&self) -> bool {
+        self.store.embedded_dir().is_none()
     }
 
     /// Starts the HTTP service and the scheduled analytics load inside this process.

@@ -29,7 +29,7 @@ const NO_DISPLAY: &str =
 const STATE_KEY: &str = "skvoz-state";
 
 /// Opens the window on the store in `data_dir`.
-pub fn run_window(location: &crate::store::Location) -> anyhow::Result<ExitCode> {
+pub fn run_window(location: &crate::app::Location) -> anyhow::Result<ExitCode> {
     if !display_available() {
         eprintln!("{NO_DISPLAY}");
         return Ok(ExitCode::from(2));

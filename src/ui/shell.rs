@@ -222,7 +222,7 @@ fn status_bar_ui(ui: &mut egui::Ui, app: &App) {
 }
 
 fn status_line_ui(ui: &mut egui::Ui, app: &App) {
-    if app.bg.store().embedded_dir().is_none() {
+    if app.is_team_mode() {
         ui.label("Командный режим: HTTP-сервис и загрузка аналитики работают в «skvoz serve» на сервере");
         ui.separator();
         let last = app.lists.exchange.first().map(|e| time(e.at)).unwrap_or_else(|| "—".into());

@@ -7,6 +7,10 @@
 //! `SKVOZ_REQUIRE_TOOLS` is set (CI), where that is a failure.
 #![allow(dead_code)]
 
+#[path = "pg_tools.rs"]
+mod pg_tools;
+
+use pg_tools::{find_tool, is_root, run};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -45,37 +49,6 @@ fn from_env() -> Option<tokio_postgres::Config> {
         config.password(password);
     }
     Some(config)
-}
-
-fn find_tool(name: &str) -> Option<PathBuf> {
-    let on_path = std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|dir| dir.join(name));
-    let debian = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|version| version.path().join("bin").join(name));
-    on_path.chain(debian).find(|p| p.is_file())
-}
-
-/// Runs a server tool, as `postgres` when we are root (the server refuses to run as root).
-fn run(tool: &Path, args: &[&str]) -> Result<(), String> {
-    let root = unsafe { libc::geteuid() } == 0;
-    let mut command = if root {
-        let mut c = Command::new("runuser");
-        c.args(["-u", "postgres", "--"]).arg(tool);
-        c
-    } else {
-        Command::new(tool)
-    };
-    let out = command.args(args).output().map_err(|e| format!("{}: {e}", tool.display()))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!("{} {args:?}: {}", tool.display(), String::from_utf8_lossy(&out.stderr)))
-    }
 }
 
 fn openssl(dir: &Path, args: &[&str]) -> Result<(), String> {
@@ -165,7 +138,7 @@ fn start_local() -> Result<(tokio_postgres::Config, Option<TlsServer>, Option<Lo
     let initdb = find_tool("initdb").ok_or("initdb не найден")?;
     let pg_ctl = find_tool("pg_ctl").ok_or("pg_ctl не найден")?;
     let dir = tempfile::Builder::new().prefix("skvoz-pg-").tempdir().map_err(|e| e.to_string())?.keep();
-    let root = unsafe { libc::geteuid() } == 0;
+    let root = is_root();
     if root {
         let chown = Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir).status();
         if !chown.is_ok_and(|s| s.success()) {

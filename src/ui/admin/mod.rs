@@ -30,7 +30,7 @@ fn setup_checklist_ui(ui: &mut egui::Ui, app: &mut Window) {
     use crate::app::setup::{SetupPlace, checklist};
     use crate::app::status::ServiceState;
     use crate::app::{Command, Page};
-    let team = app.app.bg.store().embedded_dir().is_none();
+    let team = app.app.is_team_mode();
     let running =
         team || app.app.bg.service.as_ref().is_some_and(|s| matches!(s.borrow().state, ServiceState::Listening));
     let steps = checklist(&app.app.lists, running, |at| {
