@@ -1,9 +1,12 @@
 //! A lead copied from a marker template by F9 reaches Roistat: the service's `export` lists it with
 //! `roistat` = the source marker, and never lists the template itself.
 
+#[path = "support/screen_host.rs"]
+mod screen_host;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use jiff::Timestamp;
+use screen_host::settle;
 use skvoz::app::ScreenHost;
 use skvoz::domain::{LeadSource, Secret};
 use skvoz::leads::TemplateDraft;
@@ -11,23 +14,8 @@ use skvoz::service::{ServiceOptions, auth};
 use skvoz::store::Store;
 use skvoz::ui::leads::{Clock, LeadsScreen};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 type Host = ScreenHost<LeadsScreen>;
-
-/// Steps frames until the store's answers have arrived and are shown.
-fn settle(h: &mut Harness<'_, Host>) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if !h.state().is_busy() {
-            break;
-        }
-        assert!(start.elapsed() < Duration::from_secs(30), "the store's answer did not come");
-        h.state().bg.wait_for_event(Duration::from_millis(20));
-    }
-    h.run_steps(4);
-}
 
 const NOW: i64 = 1_795_000_000;
 

@@ -3,10 +3,13 @@
 //! change by someone else; a change of the same field shows who made it, with «Обновить» and
 //! «Записать поверх».
 
+#[path = "support/screen_host.rs"]
+mod screen_host;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use jiff::Timestamp;
+use screen_host::settle;
 use skvoz::app::ScreenHost;
 use skvoz::domain::{Comment, Lead, LeadEdit, LeadId, LeadValue, Marker, Money, Origin, Role as UserRole, User};
 use skvoz::store::Store;
@@ -77,20 +80,6 @@ impl Setup {
         settle(&mut h);
         h
     }
-}
-
-/// Steps frames until the store's answers have arrived and are shown.
-fn settle(h: &mut H) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if !h.state().is_busy() {
-            break;
-        }
-        assert!(start.elapsed() < Duration::from_secs(30), "the store's answer did not come");
-        h.state().bg.wait_for_event(Duration::from_millis(20));
-    }
-    h.run_steps(4);
 }
 
 /// Steps frames until a label containing `text` shows.

@@ -1,10 +1,13 @@
 //! The leads workspace driven through its UI on a real store: the template wizard, F9, the marker
 //! button, the group change with undo, and the keyboard.
 
+#[path = "support/screen_host.rs"]
+mod screen_host;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use jiff::Timestamp;
+use screen_host::settle;
 use skvoz::app::ScreenHost;
 use skvoz::domain::{
     Attraction, Lead, LeadSource, LeadSourceKind, LeadSourceType, Marker, Origin, Responsible, Role as UserRole,
@@ -60,22 +63,6 @@ fn harness_sized(store: &BlockingStore, size: [f32; 2]) -> Harness<'static, Host
 
 fn harness(store: &BlockingStore) -> Harness<'static, Host> {
     harness_sized(store, [1500.0, 950.0])
-}
-
-/// Steps frames until what the screen asked the store for has been answered and shown, then a
-/// few more for clicks and layout to settle (a focused text field keeps asking for repaints to
-/// blink its cursor, so `run()` would never be idle).
-fn settle(h: &mut Harness<'_, Host>) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if !h.state().is_busy() {
-            break;
-        }
-        assert!(start.elapsed() < Duration::from_secs(30), "the store's answer did not come");
-        h.state().bg.wait_for_event(Duration::from_millis(20));
-    }
-    h.run_steps(4);
 }
 
 /// Steps frames until `label` shows (a change made outside the screen arrives by the change feed).
