@@ -309,7 +309,10 @@ impl Store {
 
     /// Adds leads typed in or copied; the store gives ids and numbers.
     pub async fn add_leads(&self, leads: Vec<Lead>) -> Result<Vec<Lead>> {
-        write_op!(self, |s| s.add_leads(leads), |p| p.add_leads(leads))
+        match &self.0.backend {
+            Backend::Embedded(s) => self.journaled(s, move |s| s.add_leads(leads)).await,
+            Backend::Postgres(p) => p.add_leads(leads).await,
+        }
     }
 
     pub async fn add_lead(&self, lead: Lead) -> Result<Lead> {
@@ -352,21 +355,29 @@ impl Store {
     /// Leads from Roistat with their contacts, idempotent on Roistat's lead id (a resend returns
     /// the lead made the first time). Durable when it returns; concurrent calls share one sync.
     pub async fn intake_leads(&self, items: Vec<(Lead, Contact)>) -> Result<Vec<Intake>> {
+        match &self.0.backend {
+            Backend::Embedded(s) => self.journaled(s, move |s| s.intake_leads(&items)).await,
+            Backend::Postgres(p) => p.intake_leads(&items).await,
+        }
+    }
+
+    /// An embedded write that goes through the intake journal: durable after one journal sync,
+    /// shared by concurrent callers; a checkpoint follows once the journal is long.
+    async fn journaled<T: Send + 'static>(
+        &self,
+        s: &SledStore,
+        work: impl FnOnce(&SledStore) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
         self.check_failure()?;
-        let intakes = match &self.0.backend {
-            Backend::Embedded(e) => {
-                let s = e.clone();
-                blocking(move || {
-                    let intakes = s.intake_leads(&items)?;
-                    s.sync_intake()?;
-                    Ok(intakes)
-                })
-                .await?
-            }
-            Backend::Postgres(p) => p.intake_leads(&items).await?,
-        };
+        let s = s.clone();
+        let out = blocking(move || {
+            let out = work(&s)?;
+            s.sync_intake()?;
+            Ok(out)
+        })
+        .await?;
         self.checkpoint_when_due();
-        Ok(intakes)
+        Ok(out)
     }
 
     pub async fn intake_lead(&self, lead: Lead, contact: Contact) -> Result<Intake> {

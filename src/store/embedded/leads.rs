@@ -1,14 +1,13 @@
 //! Leads and clients, with their indexes (created, updated, Roistat id; phone, e-mail).
 
 use super::codec::{decode, encode, export_flags, id_key, key_id, time_bytes, time_id_key, time_id_of};
-use super::{Result, SledStore, StoreError, StoreEvent, TxResult, abort, tx_take};
+use super::{Result, SledStore, StoreError, StoreEvent, TxResult, abort};
 use crate::domain::{Client, ClientId, Lead, LeadEdit, LeadId};
-use crate::store::record::{CLIENT_ID, LEAD_ID, LEAD_NUMBER, apply_edits};
+use crate::store::record::{CLIENT_ID, apply_edits};
 use jiff::Timestamp;
 use sled::transaction::TransactionalTree;
 
 struct LeadTx<'a> {
-    meta: &'a TransactionalTree,
     leads: &'a TransactionalTree,
     by_created: &'a TransactionalTree,
     by_updated: &'a TransactionalTree,
@@ -48,41 +47,16 @@ impl LeadTx<'_> {
         }
         Ok(())
     }
-
-    /// New leads with consecutive ids and numbers; the counters are read and written once.
-    fn insert_batch(&self, leads: &[Lead]) -> TxResult<Vec<Lead>> {
-        let n = leads.len() as u64;
-        let first_id = tx_take(self.meta, LEAD_ID, n)?;
-        let first_number = tx_take(self.meta, LEAD_NUMBER, n)?;
-        let mut out = Vec::with_capacity(leads.len());
-        for (i, lead) in (0u64..).zip(leads) {
-            let lead = Lead { id: first_id + i, number: first_number + i, version: 1, ..lead.clone() };
-            self.put(&lead, None)?;
-            out.push(lead);
-        }
-        Ok(out)
-    }
 }
 
 impl SledStore {
     fn lead_transaction<T>(&self, f: impl Fn(&LeadTx<'_>) -> TxResult<T>) -> Result<T> {
         use sled::Transactional;
         let t = &self.inner.t;
-        let result = (&t.meta, &t.leads, &t.leads_by_created, &t.leads_by_updated, &t.leads_by_roistat).transaction(
-            |(meta, leads, by_created, by_updated, by_roistat)| {
-                f(&LeadTx { meta, leads, by_created, by_updated, by_roistat })
-            },
+        let result = (&t.leads, &t.leads_by_created, &t.leads_by_updated, &t.leads_by_roistat).transaction(
+            |(leads, by_created, by_updated, by_roistat)| f(&LeadTx { leads, by_created, by_updated, by_roistat }),
         )?;
         Ok(result)
-    }
-
-    /// Adds many leads in one transaction.
-    pub fn add_leads(&self, leads: Vec<Lead>) -> Result<Vec<Lead>> {
-        let guard = self.lock();
-        let added = self.lead_transaction(|lt| lt.insert_batch(&leads))?;
-        drop(guard);
-        self.emit(StoreEvent::LeadsChanged(added.iter().map(|l| l.id).collect()));
-        Ok(added)
     }
 
     #[cfg(test)]
