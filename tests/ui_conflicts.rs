@@ -239,3 +239,43 @@ fn a_conflict_on_the_same_field_says_who_and_offers_refresh_and_overwrite() {
     assert!(h.query_by_label_contains("изменил Иванов Пётр").is_none());
     until_shown(&mut h, "записана");
 }
+
+#[test]
+fn compare_shows_the_fields_both_changed_side_by_side() {
+    let s = Setup::new(&["Заявка с сайта"]);
+    let id = s.ids[0];
+    let mut h = s.harness();
+    open(&mut h, "Заявка с сайта");
+    type_into(&mut h, "Наименование", "Окна ПВХ, 3 шт.");
+    type_into(&mut h, "Выручка, руб.", "42 000");
+    // The other person changed the title (which this form changed too) and the sum is left alone.
+    s.someone_sets(id, "Иванов Пётр", LeadValue::Title("Окна деревянные".into()));
+    h.get_by_label("Записать").click();
+    settle(&mut h);
+    assert!(h.query_by_label("Ваше значение").is_none(), "closed until asked");
+    // The list may show the stored title too: count labels before and after.
+    let count = |h: &H, text: &str| h.query_all_by_label(text).count();
+    let (mine_before, theirs_before, name_before, sum_before) = (
+        count(&h, "Окна ПВХ, 3 шт."),
+        count(&h, "Окна деревянные"),
+        count(&h, "Наименование"),
+        count(&h, "Выручка, руб."),
+    );
+
+    h.get_by_label("Сравнить").click();
+    settle(&mut h);
+    assert!(h.query_by_label("Ваше значение").is_some());
+    assert!(h.query_by_label("Записал Иванов Пётр").is_some());
+    // One row, the title: the form's value beside the stored one. The sum only this form
+    // changed, so it is no clash.
+    assert_eq!(count(&h, "Наименование"), name_before + 1);
+    assert_eq!(count(&h, "Окна ПВХ, 3 шт."), mine_before + 1, "the form's value");
+    assert_eq!(count(&h, "Окна деревянные"), theirs_before + 1, "the stored value");
+    assert_eq!(count(&h, "Выручка, руб."), sum_before, "the sum is no clash");
+
+    // A second click closes it; nothing was written meanwhile.
+    h.get_by_label("Сравнить").click();
+    settle(&mut h);
+    assert!(h.query_by_label("Ваше значение").is_none());
+    assert_eq!(s.lead(id).title, "Окна деревянные");
+}

@@ -138,8 +138,12 @@ pub enum LeadsEvent {
     /// The save failed; nothing typed is lost.
     Failed(String),
     /// Someone changed a field the form changed too, after the form read the lead: the store's
-    /// message (who and when, and what to do).
-    Conflict(String),
+    /// message (who and when, and what to do), who it was, and the lead as stored now.
+    Conflict {
+        message: String,
+        by: String,
+        current: Box<Lead>,
+    },
     GroupChanged(Result<Changed, String>),
     Undone(Result<Undone, String>),
     SourceCreated(Result<Box<LeadSource>, String>),

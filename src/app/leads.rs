@@ -125,7 +125,10 @@ async fn save(store: &Store, save: SaveLead) -> LeadsEvent {
             };
             LeadsEvent::Saved(Box::new(SavedLead { lead, client }))
         }
-        Err(e @ StoreError::Conflict { .. }) => LeadsEvent::Conflict(e.to_string()),
+        Err(StoreError::Conflict { by, at, current }) => {
+            let message = crate::store::conflict_text(&current, &by, &at);
+            LeadsEvent::Conflict { message, by, current }
+        }
         Err(e) => LeadsEvent::Failed(format!("Заявка не записана: {e}")),
     }
 }

@@ -147,6 +147,22 @@ impl LeadEdit {
         edits
     }
 
+    /// The fields an editor changed from `before` to `mine` that someone else changed too, as
+    /// they are in `current`: (the editor's value, the stored value) — what «Сравнить» shows.
+    pub fn clashes(before: &Lead, mine: &Lead, current: &Lead) -> Vec<(LeadValue, LeadValue)> {
+        LeadEdit::diff(before, mine)
+            .into_iter()
+            .filter(|edit| !edit.fits(current))
+            .filter_map(|edit| match edit {
+                LeadEdit::Set { now, .. } => {
+                    let stored = now.read_from(current);
+                    Some((now, stored))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// What undoes this edit; appends are not undone.
     pub fn inverse(&self) -> Option<LeadEdit> {
         match self {
@@ -226,6 +242,17 @@ mod tests {
         // The new task gets the next id of this lead, not the editor's.
         after.tasks[1].id = 2;
         assert_eq!(applied, after);
+    }
+
+    #[test]
+    fn clashes_are_the_fields_both_changed_with_both_values() {
+        let before = lead();
+        let mine = Lead { title: "Окна ПВХ".into(), price: Money(500), ..before.clone() };
+        // Someone else changed the title too, and the status, which this editor left alone.
+        let current = Lead { title: "Окна деревянные".into(), status_id: Some(2), ..before.clone() };
+        let clashes = LeadEdit::clashes(&before, &mine, &current);
+        assert_eq!(clashes, vec![(LeadValue::Title("Окна ПВХ".into()), LeadValue::Title("Окна деревянные".into()))]);
+        assert!(LeadEdit::clashes(&before, &mine, &before).is_empty());
     }
 
     #[test]

@@ -56,11 +56,12 @@ pub enum StoreError {
     JournalDamaged { path: PathBuf, offset: usize, reason: String },
 }
 
-fn conflict_text(lead: &crate::domain::Lead, by: &str, at: &jiff::Timestamp) -> String {
+/// The words of [`StoreError::Conflict`].
+pub fn conflict_text(lead: &crate::domain::Lead, by: &str, at: &jiff::Timestamp) -> String {
     let who = if by.is_empty() { "другой пользователь" } else { by };
     let when = at.to_zoned(jiff::tz::TimeZone::system()).strftime("%d.%m.%Y %H:%M");
     format!(
-        "Заявку № {} изменил {who} в {when}, пока она была открыта: нажмите «Обновить», чтобы увидеть его изменения (введённое вами в другие поля сохранится), или «Записать поверх»",
+        "Заявку № {} изменил {who} в {when}, пока она была открыта: нажмите «Обновить», чтобы увидеть его изменения (введённое вами в другие поля сохранится), «Записать поверх» или «Сравнить»",
         lead.number
     )
 }

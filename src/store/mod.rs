@@ -20,7 +20,7 @@ pub use embedded::{ExchangeScan, SCHEMA_VERSION, store_dir};
 pub(crate) use embedded::SledStore;
 #[cfg(not(test))]
 use embedded::SledStore;
-pub use error::{Result, StoreError};
+pub use error::{Result, StoreError, conflict_text};
 pub use handle::{ChangeFeed, Location, Store};
 pub use location::{Database, LocationError, TlsMode};
 pub use permissions::create_private_file;

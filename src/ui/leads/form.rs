@@ -1,7 +1,9 @@
 //! The lead form: every field of a lead, extra fields as rows, the Roistat marker with live checks.
 
 use super::Catalog;
-use crate::domain::{Call, Client, Comment, Lead, LeadEdit, MARKER_FIELD, Marker, Money, marker_text_from_attraction};
+use crate::domain::{
+    Call, Client, Comment, Lead, LeadEdit, LeadValue, MARKER_FIELD, Marker, Money, marker_text_from_attraction,
+};
 use crate::leads::{MarkerCheck, check_marker};
 use jiff::Timestamp;
 
@@ -38,9 +40,19 @@ pub(crate) struct LeadForm {
     pub saving: bool,
     /// «Обновить» is under way.
     pub refreshing: bool,
-    /// Someone changed a field this form changed too, after the form read the lead: who, when,
-    /// and what to do (the store's words).
-    pub conflict: Option<String>,
+    /// Someone changed a field this form changed too, after the form read the lead.
+    pub conflict: Option<Conflict>,
+}
+
+/// A save refused because someone changed the same fields meanwhile.
+pub(crate) struct Conflict {
+    /// Who, when, and what to do (the store's words).
+    pub message: String,
+    pub by: String,
+    /// The lead as stored now.
+    pub current: Lead,
+    /// «Сравнить» is open: the fields both changed, this form's value and the stored one.
+    pub clashes: Option<Vec<(LeadValue, LeadValue)>>,
 }
 
 fn money_text(m: Money) -> String {
@@ -101,6 +113,19 @@ impl LeadForm {
         self.original = current;
         self.client = client;
         self.new_comment = new_comment;
+    }
+
+    /// Opens or closes «Сравнить»: what this form would write against what is stored now.
+    fn toggle_compare(&mut self) {
+        let edited = self.build(Timestamp::now());
+        let Some(conflict) = &mut self.conflict else { return };
+        if conflict.clashes.take().is_some() {
+            return;
+        }
+        match edited {
+            Ok(edited) => conflict.clashes = Some(LeadEdit::clashes(&self.original, &edited, &conflict.current)),
+            Err(e) => self.error = Some(e),
+        }
     }
 
     /// After a save: the saved lead becomes the new original.
@@ -223,8 +248,9 @@ impl LeadForm {
         if let Some(error) = &self.error {
             ui.colored_label(ui.visuals().error_fg_color, error);
         }
+        let mut compare = false;
         if let Some(conflict) = &self.conflict {
-            ui.colored_label(ui.visuals().error_fg_color, conflict);
+            ui.colored_label(ui.visuals().error_fg_color, &conflict.message);
             ui.horizontal_wrapped(|ui| {
                 if ui
                     .add_enabled(!self.refreshing, egui::Button::new("Обновить"))
@@ -240,7 +266,23 @@ impl LeadForm {
                 {
                     action = FormAction::Overwrite;
                 }
+                let open = conflict.clashes.is_some();
+                if ui
+                    .selectable_label(open, "Сравнить")
+                    .on_hover_text(
+                        "Реквизиты, которые изменили и вы, и другой пользователь: ваше значение и записанное",
+                    )
+                    .clicked()
+                {
+                    compare = true;
+                }
             });
+            if let Some(clashes) = &conflict.clashes {
+                super::compare::table_ui(ui, clashes, &conflict.by, catalog);
+            }
+        }
+        if compare {
+            self.toggle_compare();
         }
         ui.separator();
         // While a save runs the fields wait: what is typed then would be lost to the saved lead.

@@ -4,6 +4,7 @@
 //! It never touches the store: it pushes [`LeadsCommand`]s and takes their answers and the store's
 //! changes as events. The first load shows a spinner; a save shows «Записывается…» until its answer.
 
+mod compare;
 mod form;
 mod group_change;
 mod list;
@@ -356,11 +357,11 @@ impl LeadsScreen {
                     form.error = Some(e);
                 }
             }
-            LeadsEvent::Conflict(message) => {
+            LeadsEvent::Conflict { message, by, current } => {
                 self.close_after_save = false;
                 if let Some(form) = &mut self.form {
                     form.saving = false;
-                    form.conflict = Some(message);
+                    form.conflict = Some(form::Conflict { message, by, current: *current, clashes: None });
                 }
             }
             LeadsEvent::GroupChanged(result) => {
