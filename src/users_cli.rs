@@ -96,7 +96,9 @@ pub async fn run(at: &Location, command: UsersCommand) -> Result<ExitCode> {
         UsersCommand::List => {
             let people = store.people().await?;
             if people.is_empty() {
-                println!("Пользователей нет: добавьте первого администратора командой skvoz users add ЛОГИН --role admin");
+                println!(
+                    "Пользователей нет: добавьте первого администратора командой skvoz users add ЛОГИН --role admin"
+                );
             } else {
                 print_people(&people);
             }
@@ -146,7 +148,12 @@ fn print_people(people: &[skvoz::store::Person]) {
     println!("{}  {}  {}  Вход", pad("Логин", login_w), pad("ФИО", name_w), pad("Роль", role_w));
     for p in people {
         let login = if p.enabled { "разрешён" } else { "запрещён" };
-        println!("{}  {}  {}  {login}", pad(&p.login, login_w), pad(p.display_name(), name_w), pad(p.role.title(), role_w));
+        println!(
+            "{}  {}  {}  {login}",
+            pad(&p.login, login_w),
+            pad(p.display_name(), name_w),
+            pad(p.role.title(), role_w)
+        );
     }
 }
 

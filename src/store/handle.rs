@@ -5,8 +5,8 @@
 //! runtime thread, and checkpoints run beside intake, never under a lock intake needs.
 
 use super::location::Database;
-use super::postgres::PgStore;
 use super::people::{Person, TeamRole, team_only};
+use super::postgres::PgStore;
 use super::{BackupSummary, ExchangeScan, Intake, Record, Result, SledStore, StoreError, StoreEvent};
 use crate::domain::{
     Call, Client, ClientId, Contact, DailyFact, ExchangeEntry, ExchangeFilter, Lead, LeadEdit, LeadId, MarkerPath,

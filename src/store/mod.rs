@@ -24,8 +24,8 @@ use embedded::SledStore;
 pub use error::{Result, StoreError};
 pub use handle::{ChangeFeed, Location, Store};
 pub use location::{Database, LocationError, TlsMode};
-pub use permissions::create_private_file;
 pub use people::{Person, TeamRole, check_login, check_password};
+pub use permissions::create_private_file;
 pub use postgres::{SchemaStatus, group_name};
 pub use record::{Intake, LeadExports, Record, generate_password};
 

@@ -82,7 +82,7 @@ impl PgStore {
                 "TRUNCATE counters, settings, statuses, extra_fields, users, lead_sources, analytics_sources, clients, \
                  leads, calls, facts, exchange_log",
             )
-                .await?;
+            .await?;
             let mut summary = BackupSummary::default();
             let mut facts = Vec::new();
             for line in &lines {

@@ -36,8 +36,7 @@ pub(super) async fn insert_in<T: Record>(tx: &Transaction<'_>, record: &T) -> Tx
             tx.execute(sql, &[&id, &login, &Json(record)]).await?
         }
         None => {
-            let statement =
-                tx.prepare_cached(&format!("INSERT INTO {} (id, record) VALUES ($1, $2)", T::TREE)).await?;
+            let statement = tx.prepare_cached(&format!("INSERT INTO {} (id, record) VALUES ($1, $2)", T::TREE)).await?;
             tx.execute(&statement, &[&id, &Json(record)]).await?
         }
     };

@@ -27,7 +27,9 @@ pub(super) struct GroupNames {
 
 impl GroupNames {
     /// The names for the database and schema this session works in.
-    pub(super) async fn of_session(client: &impl GenericClient) -> std::result::Result<GroupNames, tokio_postgres::Error> {
+    pub(super) async fn of_session(
+        client: &impl GenericClient,
+    ) -> std::result::Result<GroupNames, tokio_postgres::Error> {
         let row = client.query_one("SELECT current_database()::text, current_schema()::text", &[]).await?;
         let (database, schema): (String, String) = (row.get(0), row.get(1));
         Ok(GroupNames { groups: TeamRole::ALL.map(|role| (role, group_name(&database, role))), database, schema })
@@ -79,7 +81,8 @@ pub(super) struct Rights {
 
 impl Rights {
     /// Before they are known (while the schema is created): the owner's.
-    pub(super) const ALL: Rights = Rights { read_settings: true, write_settings: true, trim_exchange: true, trim_feed: true };
+    pub(super) const ALL: Rights =
+        Rights { read_settings: true, write_settings: true, trim_exchange: true, trim_feed: true };
 
     pub(super) async fn of_session(client: &impl GenericClient) -> std::result::Result<Rights, tokio_postgres::Error> {
         let row = client
@@ -90,7 +93,12 @@ impl Rights {
                 &[],
             )
             .await?;
-        Ok(Rights { read_settings: row.get(0), write_settings: row.get(1), trim_exchange: row.get(2), trim_feed: row.get(3) })
+        Ok(Rights {
+            read_settings: row.get(0),
+            write_settings: row.get(1),
+            trim_exchange: row.get(2),
+            trim_feed: row.get(3),
+        })
     }
 }
 
@@ -153,7 +161,9 @@ impl PgStore {
 
     /// Everyone who may log in to this database or could (disabled), by login.
     pub async fn people(&self) -> Result<Vec<Person>> {
-        let rows = self.query(concat!("SELECT p.rolname::text, t.role, p.rolcanlogin ", members!(), " ORDER BY 1"), &[]).await?;
+        let rows = self
+            .query(concat!("SELECT p.rolname::text, t.role, p.rolcanlogin ", members!(), " ORDER BY 1"), &[])
+            .await?;
         let names = self.query("SELECT login, record FROM users WHERE login IS NOT NULL", &[]).await?;
         let mut users = std::collections::HashMap::new();
         for row in &names {
@@ -192,7 +202,9 @@ impl PgStore {
                 &[],
             )
             .await?;
-        let Some(row) = rows.first() else { return Err(StoreError::Db("вход в базу не определён".into())) };
+        let Some(row) = rows.first() else {
+            return Err(StoreError::Db("вход в базу не определён".into()));
+        };
         let login: String = row.get(0);
         let owner: bool = row.get::<_, Option<bool>>(2).unwrap_or(false);
         let role = match row.get::<_, Option<String>>(1).as_deref().and_then(TeamRole::parse) {

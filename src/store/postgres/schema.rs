@@ -12,10 +12,8 @@ use super::people::GroupNames;
 use tokio_postgres::error::SqlState;
 
 /// Every migration: its number, name and SQL.
-pub const MIGRATIONS: &[(i32, &str, &str)] = &[
-    (1, "init", include_str!("migrations/0001_init.sql")),
-    (2, "people", include_str!("migrations/0002_people.sql")),
-];
+pub const MIGRATIONS: &[(i32, &str, &str)] =
+    &[(1, "init", include_str!("migrations/0001_init.sql")), (2, "people", include_str!("migrations/0002_people.sql"))];
 
 /// The schema version this binary writes.
 pub fn latest() -> i32 {
