@@ -398,7 +398,7 @@ async fn the_users_command_adds_people_changes_their_role_and_password_and_disab
     let (ok, out, err) = run(&["users", "password", &anna, "--password-stdin"], "Another-pass-2\n");
     assert!(ok, "{out}{err}");
     if pg::checks_passwords() {
-        let old = connect(&as_anna).await.err().expect("the old password is refused");
+        let old = connect(&as_anna).await.expect_err("the old password is refused");
         assert!(login_refused(&old), "{old}");
     }
     let renewed = as_login(&config, &anna, "Another-pass-2");
@@ -407,7 +407,7 @@ async fn the_users_command_adds_people_changes_their_role_and_password_and_disab
     // Disabled: no login, whatever the password; enabled again: back in.
     let (ok, out, err) = run(&["users", "disable", &anna], "");
     assert!(ok && out.contains("запрещён"), "{out}{err}");
-    let e = connect(&renewed).await.err().expect("a disabled login is refused");
+    let e = connect(&renewed).await.expect_err("a disabled login is refused");
     assert!(login_refused(&e), "{e}");
     let (_, out, _) = run(&["users", "list"], "");
     assert!(out.lines().any(|l| l.contains(&anna) && l.contains("запрещён")), "{out}");
@@ -439,7 +439,7 @@ async fn two_team_databases_on_one_server_share_neither_people_nor_rights() {
     // Her login opens her database only.
     let mut elsewhere = as_login(&second_config, &anna, PASSWORD);
     elsewhere.dbname(&second_db);
-    let e = connect(&elsewhere).await.err().expect("a person of another database is refused");
+    let e = connect(&elsewhere).await.expect_err("a person of another database is refused");
     assert_eq!(e.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{e}");
     // The other database's admins can neither take her login nor change her.
     let e = second.add_person(&anna, TeamRole::Manager, "", &Secret::new(PASSWORD)).await.unwrap_err();
