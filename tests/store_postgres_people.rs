@@ -501,3 +501,61 @@ async fn the_embedded_store_has_no_logins() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("только для командной работы (PostgreSQL)"));
 }
+
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_with_the_service_login_takes_a_lead_from_roistat_on_a_new_database() {
+    use std::io::{BufRead, BufReader};
+    let Some(config) = pg::fresh_database().await else { return };
+    let db = config.get_dbname().unwrap().to_string();
+    // Only migrated: the service's first request creates the fields and statuses itself.
+    let owner = Store::open_postgres(&Database::from_config(config.clone())).await.unwrap();
+    let mut settings = owner.service_settings().await.unwrap();
+    settings.login = "httpService".into();
+    settings.password = Secret::new("s3cret-Test-Pass");
+    owner.put_service_settings(settings).await.unwrap();
+    let roistat = login(&db, "roistat");
+    owner.add_person(&roistat, TeamRole::Service, "", &Secret::new(PASSWORD)).await.unwrap();
+
+    let mut as_service = config.clone();
+    as_service.user(&roistat);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_skvoz"))
+        .args(["--database-url", &pg::url(&as_service), "serve", "--listen", "127.0.0.1:0"])
+        .env("PGPASSWORD", PASSWORD)
+        .env_remove("SKVOZ_DATA_DIR")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let _serve = Killed(child);
+    let addr = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected: {line}")).to_string();
+    let token = skvoz::service::auth::token("httpService", "s3cret-Test-Pass");
+    let url = format!(
+        "http://{addr}/crm_httpAnalytics/hs/analytics?user=httpService&token={token}&action=lead&id=S-1&title=Окна"
+    );
+    let mut feed = owner.subscribe();
+    let answer = reqwest::get(&url).await.unwrap();
+    assert_eq!(answer.status().as_u16(), 200, "{}", answer.text().await.unwrap());
+    assert!(owner.lead_by_roistat_id("S-1").await.unwrap().is_some(), "the lead is in the database");
+    assert!(!owner.statuses().await.unwrap().is_empty(), "the service created the default statuses");
+    // The service logs the exchange with its own login too.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let event = tokio::time::timeout_at(deadline, feed.next()).await.expect("the exchange is logged");
+        if matches!(event, Some(StoreEvent::ExchangeLogged(_))) {
+            break;
+        }
+    }
+    assert_eq!(owner.exchange_newest(1).await.unwrap()[0].action, "lead");
+}

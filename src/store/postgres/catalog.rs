@@ -49,6 +49,8 @@ async fn put_in<T: Record>(tx: &Transaction<'_>, record: &T) -> TxResult<T> {
     let mut record = record.clone();
     if record.id() == 0 {
         record.set_id(take(tx, T::TREE, 1).await?);
+        insert_in(tx, &record).await?;
+        return Ok(record);
     }
     let id = record.id() as i64;
     let updated = match login_of(&record) {
