@@ -474,6 +474,12 @@ async fn an_owner_with_createrole_migrates_and_adds_the_first_admin_and_one_with
     assert!(e.to_string().contains("CREATEROLE") && e.to_string().contains("skvoz db migrate"), "{e}");
     harness.batch_execute(&format!("ALTER ROLE {owner} CREATEROLE")).await.unwrap();
     let as_owner = Store::open_postgres(&database).await.unwrap();
+    let me = as_owner.me().await.unwrap().unwrap();
+    assert_eq!(
+        (me.login.as_str(), me.role, me.owner),
+        (owner.as_str(), TeamRole::Admin, true),
+        "the owner is an admin"
+    );
     let admin = login(&db, "admin");
     as_owner.add_person(&admin, TeamRole::Admin, "Первый администратор", &Secret::new(PASSWORD)).await.unwrap();
     let as_admin = open_as(&config, &admin).await;
@@ -533,7 +539,7 @@ async fn serve_with_the_service_login_takes_a_lead_from_roistat_on_a_new_databas
         .env_remove("SKVOZ_DATA_DIR")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let mut line = String::new();
@@ -558,4 +564,49 @@ async fn serve_with_the_service_login_takes_a_lead_from_roistat_on_a_new_databas
         }
     }
     assert_eq!(owner.exchange_newest(1).await.unwrap()[0].action, "lead");
+}
+
+/// FNV-1a, as the store checksums its migrations.
+fn checksum(sql: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in sql.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_of_the_first_schema_keeps_its_reference_data_when_it_gets_people() {
+    let Some(config) = pg::fresh_database().await else { return };
+    let first = include_str!("../src/store/postgres/migrations/0001_init.sql");
+    let client = connect(&config).await.unwrap();
+    // A database as the first schema left it, with a record of each kind in the one catalog table.
+    client
+        .batch_execute(&format!(
+            "CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, \
+             applied_at timestamptz NOT NULL DEFAULT now());
+             CREATE TABLE schema_lock (id integer PRIMARY KEY); INSERT INTO schema_lock VALUES (1);
+             {first}
+             INSERT INTO schema_migrations (version, name, checksum) VALUES (1, 'init', '{}');
+             INSERT INTO catalog VALUES
+               ('statuses', 1, '{{\"id\":1,\"name\":\"Новая\",\"group\":\"InWork\",\"order\":0}}'),
+               ('extra_fields', 1, '{{\"id\":1,\"name\":\"Город\",\"dev_name\":\"city\",\"kind\":\"Text\",\"service\":false}}'),
+               ('users', 4, '{{\"id\":4,\"name\":\"Петров Сергей\",\"role\":\"Manager\",\"phone\":\"\",\"email\":\"\"}}'),
+               ('lead_sources', 2, '{{\"id\":2,\"name\":\"Сайт\"}}'),
+               ('analytics_sources', 3, '{{\"id\":3,\"name\":\"Roistat\"}}');",
+            checksum(first)
+        ))
+        .await
+        .unwrap();
+    let store = Store::open_postgres(&Database::from_config(config.clone())).await.unwrap();
+    assert_eq!(Store::schema_status(&Database::from_config(config)).await.unwrap().version(), 2);
+    assert_eq!(store.statuses().await.unwrap()[0].name, "Новая");
+    assert_eq!(store.list::<skvoz::domain::ExtraField>().await.unwrap()[0].dev_name, "city");
+    let users = store.list::<skvoz::domain::User>().await.unwrap();
+    assert_eq!((users[0].id, users[0].name.as_str()), (4, "Петров Сергей"));
+    assert_eq!(store.list::<skvoz::domain::LeadSource>().await.unwrap()[0].name, "Сайт");
+    assert_eq!(store.get::<AnalyticsSource>(3).await.unwrap().unwrap().name, "Roistat");
+    let gone = client.query_one("SELECT to_regclass('catalog') IS NULL", &[]).await.unwrap();
+    assert!(gone.get::<_, bool>(0), "the one catalog table is gone");
 }

@@ -308,3 +308,26 @@ impl PgStore {
         done.map_err(|e| self.people_error(e, login))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_names_are_the_database_s_when_plain_and_fit_with_a_hash_otherwise() {
+        assert_eq!(group_name("skvoz", TeamRole::Manager), "skvoz_skvoz_manager");
+        let long = "a".repeat(60);
+        let odd = "Отдел Продаж";
+        for database in [long.as_str(), odd, "Skvoz"] {
+            for role in TeamRole::ALL {
+                let name = group_name(database, role);
+                assert!(name.len() <= NAME_MAX, "{name}");
+                assert!(name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'), "{name}");
+                assert!(name.ends_with(role.key()), "{name}");
+            }
+        }
+        // Two databases whose plain parts look alike still get groups of their own.
+        assert_ne!(group_name("Skvoz", TeamRole::Admin), group_name("skvoz", TeamRole::Admin));
+        assert_ne!(group_name(&format!("{long}1"), TeamRole::Admin), group_name(&format!("{long}2"), TeamRole::Admin));
+    }
+}

@@ -96,20 +96,21 @@ fn quote_literal(text: &str) -> String {
 }
 
 /// What went wrong while migrating, for the person who ran it.
-fn migration_error(e: tokio_postgres::Error, server: &str, version: i32) -> StoreError {
+fn migration_error(e: tokio_postgres::Error, server: &str, migration: Option<(i32, &str)>) -> StoreError {
     let Some(d) = e.as_db_error() else {
         return StoreError::Unreachable { server: server.to_string(), reason: e.to_string() };
     };
     let reason = format!("{} ({})", d.message(), d.code().code());
-    match (d.code(), version) {
-        (c, 2) if c == &SqlState::INSUFFICIENT_PRIVILEGE => StoreError::Invalid(format!(
-            "Схему базы {server} нельзя обновить до версии 2 (пользователи и права): {reason}. Её обновляет владелец \
-             базы с правом создавать роли: sudo -u postgres psql -c 'ALTER ROLE владелец CREATEROLE', затем снова \
-             skvoz db migrate"
+    // The migration that creates the team's roles needs more than the others.
+    match (d.code(), migration) {
+        (c, Some((version, PEOPLE))) if c == &SqlState::INSUFFICIENT_PRIVILEGE => StoreError::Invalid(format!(
+            "Схему базы {server} нельзя обновить до версии {version} (пользователи и права): {reason}. Её обновляет \
+             владелец базы с правом создавать роли: sudo -u postgres psql -c 'ALTER ROLE <владелец базы> CREATEROLE', \
+             затем снова skvoz db migrate"
         )),
-        (c, 2) if c == &SqlState::DUPLICATE_OBJECT => StoreError::Invalid(format!(
-            "Схему базы {server} нельзя обновить до версии 2: {reason}. Роли с такими именами остались от удалённой \
-             базы с тем же именем; удалите их (DROP ROLE) или создайте базу с другим именем"
+        (c, Some((version, PEOPLE))) if c == &SqlState::DUPLICATE_OBJECT => StoreError::Invalid(format!(
+            "Схему базы {server} нельзя обновить до версии {version}: {reason}. Роли с такими именами остались от \
+             удалённой базы с тем же именем; удалите их (DROP ROLE) или создайте базу с другим именем"
         )),
         (c, _) if c == &SqlState::INSUFFICIENT_PRIVILEGE => StoreError::Invalid(format!(
             "Схема базы {server} устарела, а у этого пользователя нет прав её обновить ({reason}): попросите \
@@ -130,7 +131,7 @@ async fn applied(client: &tokio_postgres::Client) -> std::result::Result<Vec<(i3
 
 /// Brings the schema up to [`latest`].
 pub async fn migrate(client: &mut deadpool_postgres::Client, server: &str) -> Result<()> {
-    let db = |e: tokio_postgres::Error| migration_error(e, server, 0);
+    let db = |e: tokio_postgres::Error| migration_error(e, server, None);
     // An up-to-date schema is only read: people's logins may not write the bookkeeping tables.
     if up_to_date(&applied(client).await.map_err(db)?, server)? {
         return Ok(());
@@ -159,7 +160,7 @@ pub async fn migrate(client: &mut deadpool_postgres::Client, server: &str) -> Re
         if done.iter().any(|(v, _)| v == version) {
             continue;
         }
-        let failed = |e| migration_error(e, server, *version);
+        let failed = |e| migration_error(e, server, Some((*version, name)));
         tx.batch_execute(&prepared(sql, &names)).await.map_err(failed)?;
         tx.execute(
             "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
