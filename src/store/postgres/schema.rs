@@ -13,7 +13,10 @@ use tokio_postgres::error::SqlState;
 
 /// Every migration: its number, name and SQL.
 pub const MIGRATIONS: &[(i32, &str, &str)] =
-    &[(1, "init", include_str!("migrations/0001_init.sql")), (2, "people", include_str!("migrations/0002_people.sql"))];
+    &[(1, "init", include_str!("migrations/0001_init.sql")), (2, PEOPLE, include_str!("migrations/0002_people.sql"))];
+
+/// The migration that creates the team's group roles.
+const PEOPLE: &str = "people";
 
 /// The schema version this binary writes.
 pub fn latest() -> i32 {
@@ -103,15 +106,19 @@ fn migration_error(e: tokio_postgres::Error, server: &str, migration: Option<(i3
     let reason = format!("{} ({})", d.message(), d.code().code());
     // The migration that creates the team's roles needs more than the others.
     match (d.code(), migration) {
-        (c, Some((version, PEOPLE))) if c == &SqlState::INSUFFICIENT_PRIVILEGE => StoreError::Invalid(format!(
-            "Схему базы {server} нельзя обновить до версии {version} (пользователи и права): {reason}. Её обновляет \
+        (c, Some((version, name))) if name == PEOPLE && c == &SqlState::INSUFFICIENT_PRIVILEGE => {
+            StoreError::Invalid(format!(
+                "Схему базы {server} нельзя обновить до версии {version} (пользователи и права): {reason}. Её обновляет \
              владелец базы с правом создавать роли: sudo -u postgres psql -c 'ALTER ROLE <владелец базы> CREATEROLE', \
              затем снова skvoz db migrate"
-        )),
-        (c, Some((version, PEOPLE))) if c == &SqlState::DUPLICATE_OBJECT => StoreError::Invalid(format!(
-            "Схему базы {server} нельзя обновить до версии {version}: {reason}. Роли с такими именами остались от \
+            ))
+        }
+        (c, Some((version, name))) if name == PEOPLE && c == &SqlState::DUPLICATE_OBJECT => {
+            StoreError::Invalid(format!(
+                "Схему базы {server} нельзя обновить до версии {version}: {reason}. Роли с такими именами остались от \
              удалённой базы с тем же именем; удалите их (DROP ROLE) или создайте базу с другим именем"
-        )),
+            ))
+        }
         (c, _) if c == &SqlState::INSUFFICIENT_PRIVILEGE => StoreError::Invalid(format!(
             "Схема базы {server} устарела, а у этого пользователя нет прав её обновить ({reason}): попросите \
              владельца базы выполнить skvoz db migrate"
