@@ -488,7 +488,16 @@ async fn an_owner_with_createrole_migrates_and_adds_the_first_admin_and_one_with
     as_admin.set_person_role(&manager, TeamRole::Marketer).await.unwrap();
     as_admin.set_person_password(&manager, &Secret::new("Another-pass-2")).await.unwrap();
     let roles: Vec<_> = as_admin.people().await.unwrap().into_iter().map(|p| (p.login, p.role)).collect();
-    assert_eq!(roles, vec![(admin, TeamRole::Admin), (manager, TeamRole::Marketer)]);
+    assert_eq!(roles, vec![(admin.clone(), TeamRole::Admin), (manager, TeamRole::Marketer)]);
+    // The owner working as an admin too stays out of the admins' reach.
+    harness
+        .batch_execute(&format!("GRANT {} TO {owner}", skvoz::store::group_name(&db, TeamRole::Admin)))
+        .await
+        .unwrap();
+    let e = as_admin.set_person_password(&owner, &Secret::new("Another-pass-2")).await.unwrap_err();
+    assert!(e.to_string().contains("Не найдено"), "{e}");
+    as_admin.set_person_enabled(&owner, false).await.unwrap_err();
+    connect(&as_login(&config, &owner, PASSWORD)).await.expect("the owner's password is still the owner's");
 }
 
 #[tokio::test]

@@ -85,7 +85,10 @@ BEGIN
         JOIN pg_roles p ON p.oid = m.member
         JOIN pg_roles g ON g.oid = m.roleid
         JOIN :"schema".team_roles t ON t.name = g.rolname
-        WHERE p.rolname = login AND NOT p.rolsuper
+        WHERE p.rolname = login
+            -- Never a login that holds more than a person's rights (the owner in a group, say).
+            AND NOT (p.rolsuper OR p.rolcreaterole OR p.rolcreatedb OR p.rolreplication OR p.rolbypassrls)
+            AND p.oid <> (SELECT datdba FROM pg_database WHERE datname = current_database())
     ) THEN
         RAISE EXCEPTION 'skvoz: % is not a person of this database', login USING ERRCODE = '42704';
     END IF;
