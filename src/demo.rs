@@ -341,6 +341,7 @@ pub async fn fill(store: &Store, seed: u64, today: Date) -> Result<DemoSummary> 
                 role: Role::Marketer,
                 phone: "79012223344".into(),
                 email: "marketing@example.ru".into(),
+                ..User::default()
             })
             .await?;
         let m = store
@@ -350,6 +351,7 @@ pub async fn fill(store: &Store, seed: u64, today: Date) -> Result<DemoSummary> 
                 role: Role::Manager,
                 phone: "79012223355".into(),
                 email: "petrov@example.ru".into(),
+                ..User::default()
             })
             .await?;
         manager = Some(m.id);

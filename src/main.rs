@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod sync_cli;
+mod users_cli;
 
 #[derive(Parser)]
 #[command(name = "skvoz", version = version_text(), about = "Сквозная аналитика: рабочее место рядом с Roistat")]
@@ -30,6 +31,9 @@ enum Command {
     /// База данных команды (PostgreSQL): версия схемы и её обновление
     #[command(subcommand)]
     Db(DbCommand),
+    /// Пользователи базы данных команды (PostgreSQL): логины, роли, пароли
+    #[command(subcommand)]
+    Users(users_cli::UsersCommand),
     /// Заполнить хранилище демо-данными (180 дней, пять каналов)
     Demo {
         /// Зерно генератора: одно зерно — одни и те же данные
@@ -220,7 +224,17 @@ fn russian(command: clap::Command) -> clap::Command {
                 .global(true),
         )
         .mut_args(quiet)
-        .mut_subcommands(|sub| sub.help_template(HELP_TEMPLATE).next_help_heading("Параметры").mut_args(quiet))
+        .mut_subcommands(russian_subcommand)
+}
+
+/// A subcommand and its own subcommands (`skvoz users add`), all the way down.
+fn russian_subcommand(sub: clap::Command) -> clap::Command {
+    sub.help_template(HELP_TEMPLATE)
+        .subcommand_help_heading("Команды")
+        .subcommand_value_name("КОМАНДА")
+        .next_help_heading("Параметры")
+        .mut_args(quiet)
+        .mut_subcommands(russian_subcommand)
 }
 
 fn parse_cli() -> Cli {
@@ -295,6 +309,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
 async fn run_command(at: &Location, command: Command, runtime: &tokio::runtime::Handle) -> Result<ExitCode> {
     match command {
         Command::Db(db) => database(at, db).await,
+        Command::Users(users) => users_cli::run(at, users).await,
         Command::Serve { listen } => serve(at, listen, runtime).await,
         Command::Demo { seed } => {
             let store = Store::open(at).await?;

@@ -15,11 +15,36 @@ fn every_help_is_russian() {
     {
         assert!(main.contains(part), "{part} in {main}");
     }
-    for command in
-        ["demo", "backup", "serve", "settings", "log", "report", "restore", "sync", "sources", "projects", "reconcile"]
-    {
+    for command in [
+        "demo",
+        "backup",
+        "serve",
+        "settings",
+        "log",
+        "report",
+        "restore",
+        "sync",
+        "sources",
+        "projects",
+        "reconcile",
+        "db",
+        "users",
+    ] {
         let text = help(&[command, "--help"]);
         for english in ["Usage:", "Options:", "Print help", "[default:", "[possible values:", "[env:"] {
+            assert!(!text.contains(english), "«{english}» in skvoz {command} --help:\n{text}");
+        }
+        assert!(text.contains("Параметры:"), "skvoz {command} --help:\n{text}");
+    }
+    // Nested commands too.
+    for command in
+        [&["db", "migrate"][..], &["users"], &["users", "add"], &["users", "set-role"], &["users", "password"]]
+    {
+        let mut args = command.to_vec();
+        args.push("--help");
+        let text = help(&args);
+        let command = command.join(" ");
+        for english in ["Usage:", "Options:", "Commands:", "Arguments:", "Print help", "[possible values:", "[env:"] {
             assert!(!text.contains(english), "«{english}» in skvoz {command} --help:\n{text}");
         }
         assert!(text.contains("Параметры:"), "skvoz {command} --help:\n{text}");

@@ -29,11 +29,21 @@ pub struct User {
     pub role: Role,
     pub phone: String,
     pub email: String,
+    /// The person's login on a team database (empty on the embedded store).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub login: String,
 }
 
 impl Default for User {
     fn default() -> Self {
-        User { id: 0, name: String::new(), role: Role::Manager, phone: String::new(), email: String::new() }
+        User {
+            id: 0,
+            name: String::new(),
+            role: Role::Manager,
+            phone: String::new(),
+            email: String::new(),
+            login: String::new(),
+        }
     }
 }
 

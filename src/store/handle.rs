@@ -5,11 +5,12 @@
 //! runtime thread, and checkpoints run beside intake, never under a lock intake needs.
 
 use super::location::Database;
+use super::people::{Person, TeamRole, team_only};
 use super::postgres::PgStore;
 use super::{BackupSummary, ExchangeScan, Intake, Record, Result, SledStore, StoreError, StoreEvent};
 use crate::domain::{
     Call, Client, ClientId, Contact, DailyFact, ExchangeEntry, ExchangeFilter, Lead, LeadEdit, LeadId, MarkerPath,
-    ServiceSettings, Status, Telephony, User,
+    Secret, ServiceSettings, Status, Telephony, User,
 };
 use jiff::{Timestamp, civil::Date};
 use std::io::{BufRead, Write};
@@ -586,6 +587,51 @@ impl Store {
     /// Keeps at most `capacity` entries (older ones go first).
     pub async fn set_exchange_capacity(&self, capacity: usize) -> Result<()> {
         read_op!(self, |s| s.set_exchange_capacity(capacity), |p| p.set_exchange_capacity(capacity))
+    }
+
+    // ---- people (team database) ----
+
+    /// The signed-in person: login, full name, role from their group (the database's owner counts
+    /// as an admin). `None` on the embedded store, where the window chooses the role.
+    pub async fn me(&self) -> Result<Option<Person>> {
+        match &self.0.backend {
+            Backend::Embedded(_) => Ok(None),
+            Backend::Postgres(p) => p.me().await.map(Some),
+        }
+    }
+
+    /// The people of the team database, by login (disabled ones too).
+    pub async fn people(&self) -> Result<Vec<Person>> {
+        self.postgres()?.people().await
+    }
+
+    /// Adds a person: a login with `password` in the group of `role`, and their record with the
+    /// full name (the login when `name` is empty). Admins only; the password is never stored or
+    /// sent in clear.
+    pub async fn add_person(&self, login: &str, role: TeamRole, name: &str, password: &Secret) -> Result<Person> {
+        self.postgres()?.add_person(login, role, name, password).await
+    }
+
+    /// Moves a person to the group of `role`.
+    pub async fn set_person_role(&self, login: &str, role: TeamRole) -> Result<()> {
+        self.postgres()?.set_person_role(login, role).await
+    }
+
+    /// Gives a person a new password.
+    pub async fn set_person_password(&self, login: &str, password: &Secret) -> Result<()> {
+        self.postgres()?.set_person_password(login, password).await
+    }
+
+    /// Allows (`true`) or refuses a person's login.
+    pub async fn set_person_enabled(&self, login: &str, enabled: bool) -> Result<()> {
+        self.postgres()?.set_person_enabled(login, enabled).await
+    }
+
+    fn postgres(&self) -> Result<&PgStore> {
+        match &self.0.backend {
+            Backend::Embedded(_) => Err(team_only()),
+            Backend::Postgres(p) => Ok(p),
+        }
     }
 
     // ---- export to Roistat ----

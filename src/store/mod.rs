@@ -9,6 +9,7 @@ mod embedded;
 mod error;
 mod handle;
 mod location;
+mod people;
 mod permissions;
 mod postgres;
 mod record;
@@ -23,8 +24,9 @@ use embedded::SledStore;
 pub use error::{Result, StoreError, conflict_text};
 pub use handle::{ChangeFeed, Location, Store};
 pub use location::{Database, LocationError, TlsMode};
+pub use people::{Person, TeamRole, check_login, check_password};
 pub use permissions::create_private_file;
-pub use postgres::SchemaStatus;
+pub use postgres::{SchemaStatus, group_name};
 pub use record::{Intake, LeadExports, Record, generate_password};
 
 use crate::domain::LeadId;

@@ -158,6 +158,11 @@ fn start_local() -> Result<(tokio_postgres::Config, Option<TlsServer>, Option<Lo
     let data = dir.join("data");
     let (dir_s, data_s) = (dir.to_string_lossy().to_string(), data.to_string_lossy().to_string());
     run(&initdb, &["-D", &data_s, "-U", "skvoz", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"])?;
+    // The harness's own login is trusted; every other login (the people of a team database)
+    // proves its password, as on a real server.
+    let hba = "local all skvoz trust\nhost all skvoz 127.0.0.1/32 trust\nhost all skvoz ::1/128 trust\n\
+               local all all scram-sha-256\nhost all all 127.0.0.1/32 scram-sha-256\nhost all all ::1/128 scram-sha-256\n";
+    std::fs::write(data.join("pg_hba.conf"), hba).map_err(|e| format!("pg_hba.conf: {e}"))?;
     let mut options = format!(
         "-k {dir_s} -p {port} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400"
     );
@@ -208,6 +213,12 @@ fn server() -> Option<&'static Server> {
             }
         })
         .as_ref()
+}
+
+/// Whether the server checks passwords of logins other than the harness's (on a server given by
+/// `PGHOST` that is its own configuration's business).
+pub fn checks_passwords() -> bool {
+    server().is_some_and(|s| s.local.is_some())
 }
 
 /// A fresh, empty database of its own, or `None` (after one line saying so) without PostgreSQL.

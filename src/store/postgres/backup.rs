@@ -7,7 +7,7 @@ use crate::domain::{AnalyticsSource, ExtraField, LeadSource, Status, User};
 use crate::store::SCHEMA_VERSION;
 use crate::store::backup_format::{FORMAT, Line, read_backup, write_line};
 use crate::store::record::{SERVICE_SETTINGS, TELEPHONY};
-use crate::store::{BackupSummary, Record, Result, StoreError};
+use crate::store::{BackupSummary, Result, StoreError};
 use std::io::{BufRead, Write};
 use tokio_postgres::types::Json;
 
@@ -78,8 +78,11 @@ impl PgStore {
             return Err(StoreError::NotEmpty(format!("База данных {}", self.server())));
         }
         let summary = transact!(self, |tx| {
-            tx.batch_execute("TRUNCATE counters, settings, catalog, clients, leads, calls, facts, exchange_log")
-                .await?;
+            tx.batch_execute(
+                "TRUNCATE counters, settings, statuses, extra_fields, users, lead_sources, analytics_sources, clients, \
+                 leads, calls, facts, exchange_log",
+            )
+            .await?;
             let mut summary = BackupSummary::default();
             let mut facts = Vec::new();
             for line in &lines {
@@ -94,11 +97,11 @@ impl PgStore {
                         super::catalog::put_setting_in(tx, SERVICE_SETTINGS, record).await?
                     }
                     Line::Telephony { record } => super::catalog::put_setting_in(tx, TELEPHONY, record).await?,
-                    Line::Status { record } => raw_put(tx, record).await?,
-                    Line::ExtraField { record } => raw_put(tx, record).await?,
-                    Line::User { record } => raw_put(tx, record).await?,
-                    Line::LeadSource { record } => raw_put(tx, record).await?,
-                    Line::AnalyticsSource { record } => raw_put(tx, record).await?,
+                    Line::Status { record } => super::catalog::insert_in(tx, record).await?,
+                    Line::ExtraField { record } => super::catalog::insert_in(tx, record).await?,
+                    Line::User { record } => super::catalog::insert_in(tx, record).await?,
+                    Line::LeadSource { record } => super::catalog::insert_in(tx, record).await?,
+                    Line::AnalyticsSource { record } => super::catalog::insert_in(tx, record).await?,
                     Line::Client { record } => super::leads::put_client(tx, record).await?,
                     Line::Lead { record } => {
                         super::leads::put_lead(tx, record).await?;
@@ -140,13 +143,4 @@ impl PgStore {
         self.apply_exchange_settings().await?;
         Ok(summary)
     }
-}
-
-async fn raw_put<T: Record + Sync>(tx: &deadpool_postgres::Transaction<'_>, record: &T) -> super::TxResult<()> {
-    tx.execute(
-        "INSERT INTO catalog (kind, id, record) VALUES ($1, $2, $3)",
-        &[&T::TREE, &(record.id() as i64), &Json(record)],
-    )
-    .await?;
-    Ok(())
 }

@@ -13,24 +13,59 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio_postgres::types::Json;
 
+// Each kind has its table, named as its tree (migration 0002), so that GRANTs tell them apart.
+
 async fn list_in<T: Record>(tx: &Transaction<'_>) -> TxResult<Vec<T>> {
-    let statement = tx.prepare_cached("SELECT record FROM catalog WHERE kind = $1 ORDER BY id").await?;
-    let rows = tx.query(&statement, &[&T::TREE]).await?;
+    let statement = tx.prepare_cached(&format!("SELECT record FROM {} ORDER BY id", T::TREE)).await?;
+    let rows = tx.query(&statement, &[]).await?;
     Ok(rows.iter().map(|r| super::record(r, 0)).collect::<Result<_>>()?)
 }
 
+/// A user's login column beside the record; `None` for the other kinds.
+fn login_of<T: Record>(record: &T) -> Option<Option<&str>> {
+    let user = (record as &dyn std::any::Any).downcast_ref::<User>()?;
+    Some((!user.login.is_empty()).then_some(user.login.as_str()))
+}
+
+/// Inserts a record as it is (its id given).
+pub(super) async fn insert_in<T: Record>(tx: &Transaction<'_>, record: &T) -> TxResult<()> {
+    let id = record.id() as i64;
+    match login_of(record) {
+        Some(login) => {
+            let sql = "INSERT INTO users (id, login, record) VALUES ($1, $2, $3)";
+            tx.execute(sql, &[&id, &login, &Json(record)]).await?
+        }
+        None => {
+            let statement = tx.prepare_cached(&format!("INSERT INTO {} (id, record) VALUES ($1, $2)", T::TREE)).await?;
+            tx.execute(&statement, &[&id, &Json(record)]).await?
+        }
+    };
+    Ok(())
+}
+
+/// Saves a record: an update of the stored one, else an insert — so that a login allowed to
+/// update a kind but not to create it (the service and its analytics sources) may save.
 async fn put_in<T: Record>(tx: &Transaction<'_>, record: &T) -> TxResult<T> {
     let mut record = record.clone();
     if record.id() == 0 {
         record.set_id(take(tx, T::TREE, 1).await?);
+        insert_in(tx, &record).await?;
+        return Ok(record);
     }
-    let statement = tx
-        .prepare_cached(
-            "INSERT INTO catalog (kind, id, record) VALUES ($1, $2, $3) \
-             ON CONFLICT (kind, id) DO UPDATE SET record = $3",
-        )
-        .await?;
-    tx.execute(&statement, &[&T::TREE, &(record.id() as i64), &Json(&record)]).await?;
+    let id = record.id() as i64;
+    let updated = match login_of(&record) {
+        Some(login) => {
+            let sql = "UPDATE users SET login = $2, record = $3 WHERE id = $1";
+            tx.execute(sql, &[&id, &login, &Json(&record)]).await?
+        }
+        None => {
+            let statement = tx.prepare_cached(&format!("UPDATE {} SET record = $2 WHERE id = $1", T::TREE)).await?;
+            tx.execute(&statement, &[&id, &Json(&record)]).await?
+        }
+    };
+    if updated == 0 {
+        insert_in(tx, &record).await?;
+    }
     Ok(record)
 }
 
@@ -76,13 +111,12 @@ pub(super) async fn put_setting_in<T: Serialize + Sync + std::fmt::Debug>(
 
 impl PgStore {
     pub async fn list<T: Record>(&self) -> Result<Vec<T>> {
-        let rows = self.query("SELECT record FROM catalog WHERE kind = $1 ORDER BY id", &[&T::TREE]).await?;
+        let rows = self.query(&format!("SELECT record FROM {} ORDER BY id", T::TREE), &[]).await?;
         rows.iter().map(|r| super::record(r, 0)).collect()
     }
 
     pub async fn get<T: Record>(&self, id: u64) -> Result<Option<T>> {
-        let rows =
-            self.query("SELECT record FROM catalog WHERE kind = $1 AND id = $2", &[&T::TREE, &(id as i64)]).await?;
+        let rows = self.query(&format!("SELECT record FROM {} WHERE id = $1", T::TREE), &[&(id as i64)]).await?;
         rows.first().map(|r| super::record(r, 0)).transpose()
     }
 
@@ -100,7 +134,7 @@ impl PgStore {
 
     pub async fn delete<T: Record>(&self, id: u64) -> Result<()> {
         transact!(self, |tx| {
-            tx.execute("DELETE FROM catalog WHERE kind = $1 AND id = $2", &[&T::TREE, &(id as i64)]).await?;
+            tx.execute(&format!("DELETE FROM {} WHERE id = $1", T::TREE), &[&(id as i64)]).await?;
             record(tx, Kind::Catalog, &[id]).await
         })
     }
@@ -123,6 +157,12 @@ impl PgStore {
 
     /// Creates the service fields, the UTM fields and the default statuses where missing; how many.
     pub async fn ensure_schema(&self) -> Result<usize> {
+        // Read first: on a database that has them, nothing is written (nor locked), whoever asks.
+        let fields = self.list::<ExtraField>().await?;
+        let complete = required_fields().iter().all(|(dev_name, _, _)| fields.iter().any(|f| f.dev_name == *dev_name));
+        if complete && !self.list::<Status>().await?.is_empty() {
+            return Ok(0);
+        }
         transact!(self, |tx| {
             lock_catalog(tx).await?;
             let mut created = 0;
@@ -154,6 +194,9 @@ impl PgStore {
     }
 
     pub async fn ensure_admin(&self) -> Result<User> {
+        if let Some(admin) = self.list::<User>().await?.into_iter().find(|u| u.role == Role::Admin) {
+            return Ok(admin);
+        }
         transact!(self, |tx| {
             lock_catalog(tx).await?;
             if let Some(admin) = list_in::<User>(tx).await?.into_iter().find(|u| u.role == Role::Admin) {
@@ -187,6 +230,9 @@ impl PgStore {
 
     /// A new database gets its generated service password once, whoever opens it first.
     pub(super) async fn ensure_service_password(&self) -> Result<()> {
+        if !self.service_settings().await?.password.is_empty() {
+            return Ok(());
+        }
         transact!(self, |tx| {
             lock_catalog(tx).await?;
             let mut settings: ServiceSettings = setting_in(tx, SERVICE_SETTINGS).await?;
@@ -294,7 +340,9 @@ impl PgStore {
             .query(
                 "SELECT NOT EXISTS (SELECT 1 FROM leads) AND NOT EXISTS (SELECT 1 FROM clients) \
                  AND NOT EXISTS (SELECT 1 FROM facts) AND NOT EXISTS (SELECT 1 FROM calls) \
-                 AND NOT EXISTS (SELECT 1 FROM catalog)",
+                 AND NOT EXISTS (SELECT 1 FROM statuses) AND NOT EXISTS (SELECT 1 FROM extra_fields) \
+                 AND NOT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM lead_sources) \
+                 AND NOT EXISTS (SELECT 1 FROM analytics_sources)",
                 &[],
             )
             .await?;

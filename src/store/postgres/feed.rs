@@ -92,7 +92,7 @@ pub(super) async fn start(store: PgStore, config: tokio_postgres::Config, tls: M
             let _ = tokio::time::timeout(POLL, wake.notified()).await;
             let Some(inner) = weak.upgrade() else { return };
             let store = PgStore(inner);
-            if trimmed.elapsed() > TRIM_EVERY {
+            if trimmed.elapsed() > TRIM_EVERY && store.rights().trim_feed {
                 trimmed = tokio::time::Instant::now();
                 let trim = format!("DELETE FROM change_log WHERE at < now() - interval '{KEEP}'");
                 if let Err(e) = store.query(&trim, &[]).await {

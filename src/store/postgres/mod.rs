@@ -44,8 +44,10 @@ mod exchange;
 mod facts;
 mod feed;
 mod leads;
+mod people;
 mod schema;
 
+pub use people::group_name;
 pub use schema::SchemaStatus;
 
 use super::{Result, StoreError, StoreEvent};
@@ -72,6 +74,8 @@ struct Inner {
     events: broadcast::Sender<StoreEvent>,
     exchange_capacity: AtomicUsize,
     exchange_max_bytes: AtomicU64,
+    /// What the signed-in login may do of the upkeep `open` and the feed do by themselves.
+    rights: std::sync::OnceLock<people::Rights>,
 }
 
 /// An error inside a transaction: the store's own, or PostgreSQL's (which may be retried).
@@ -141,13 +145,23 @@ impl PgStore {
             events,
             exchange_capacity: AtomicUsize::new(super::EXCHANGE_CAPACITY),
             exchange_max_bytes: AtomicU64::new(crate::domain::DEFAULT_EXCHANGE_LOG_MAX_BYTES),
+            rights: std::sync::OnceLock::new(),
         }));
         {
             let mut client = store.connection().await?;
             schema::migrate(&mut client, &store.0.server).await?;
+            let rights = people::Rights::of_session(&**client).await.map_err(|e| store.pg_error(e))?;
+            let _ = store.0.rights.set(rights);
         }
-        store.ensure_service_password().await?;
-        store.apply_exchange_settings().await?;
+        // A person's login may neither write nor (a marketer) read the settings: the owner's or
+        // an admin's first open has done this.
+        let rights = store.rights();
+        if rights.write_settings {
+            store.ensure_service_password().await?;
+        }
+        if rights.read_settings {
+            store.apply_exchange_settings().await?;
+        }
         // From here on, what changes is news to this process's subscribers.
         feed::start(store.clone(), config, tls).await?;
         Ok(store)
@@ -173,6 +187,10 @@ impl PgStore {
 
     pub fn server(&self) -> &str {
         &self.0.server
+    }
+
+    fn rights(&self) -> people::Rights {
+        self.0.rights.get().copied().unwrap_or(people::Rights::ALL)
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<StoreEvent> {
