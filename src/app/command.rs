@@ -183,7 +183,11 @@ impl From<StoreEvent> for Change {
 /// What the app reads before it can show who works at the window.
 #[derive(Clone, Debug)]
 pub struct Startup {
-    pub admin: User,
+    /// The embedded store's first admin (made at the first start); `None` on a team database.
+    pub admin: Option<User>,
+    /// Who signed in to a team database, as a user of the window; `None` on the embedded store,
+    /// where the window chooses the user.
+    pub signed_in: Option<User>,
     pub users: Vec<User>,
     pub fact_span: Option<(Date, Date)>,
     /// Neither leads nor figures: an admin starts at the sources.

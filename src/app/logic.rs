@@ -5,27 +5,34 @@ use super::command::{AppEvent, Change, Startup};
 use super::{App, Lists, Message, Page};
 use crate::domain::{AnalyticsSource, ExtraField, LeadSource, Role, User};
 use crate::report::{Query, Report};
-use crate::store::{Store, StoreError};
+use crate::store::{Person, Store, StoreError};
 use jiff::civil::Date;
 
-/// The short lists of the placeholder pages and the status bar.
+/// The short lists of the placeholder pages and the status bar. On a team database what the
+/// person's role may not read stays empty: its pages are not shown to them.
 pub(super) async fn load_lists(store: &Store) -> Result<Lists, StoreError> {
+    let settings = readable(store.service_settings().await)?;
     Ok(Lists {
         lead_count: store.lead_count().await?,
         fact_count: store.fact_count().await?,
         leads: store.leads_newest(200).await?.into_iter().filter(|l| !l.is_template && !l.deleted).collect(),
         statuses: store.statuses().await?,
         extra_fields: store.list::<ExtraField>().await?,
-        lead_sources: store.list::<LeadSource>().await?,
-        analytics_sources: store.list::<AnalyticsSource>().await?,
-        exchange: store.exchange_newest(100).await?,
-        service_address: {
-            let s = store.service_settings().await?;
-            format!("http://{}{}", s.listen, s.path())
-        },
-        roistat_reach_problem: store.service_settings().await?.roistat_reach_problem(),
-        telephony_light: store.telephony().await?.light(),
+        lead_sources: readable(store.list::<LeadSource>().await)?,
+        analytics_sources: readable(store.list::<AnalyticsSource>().await)?,
+        exchange: readable(store.exchange_newest(100).await)?,
+        service_address: format!("http://{}{}", settings.listen, settings.path()),
+        roistat_reach_problem: settings.roistat_reach_problem(),
+        telephony_light: readable(store.telephony().await)?.light(),
     })
+}
+
+/// What a read gave, or nothing where the person's role may not read it.
+fn readable<T: Default>(read: Result<T, StoreError>) -> Result<T, StoreError> {
+    match read {
+        Err(StoreError::Forbidden(_)) => Ok(T::default()),
+        other => other,
+    }
 }
 
 /// Reads the facts a query needs (its period and the previous one) and builds the report.
@@ -38,15 +45,40 @@ pub async fn report(store: &Store, query: &Query) -> Result<Report, super::AppEr
 /// The first start's work: an admin exists, and with «Использовать сквозную аналитику» (on for a
 /// new store) the service fields, UTM fields and statuses it promises.
 pub(super) async fn start(store: &Store) -> Result<Startup, StoreError> {
-    let admin = store.ensure_admin().await?;
-    if store.service_settings().await?.analytics_enabled {
+    let signed_in = match store.me().await? {
+        None => None,
+        Some(person) => Some(signed_in_user(&person)?),
+    };
+    // On a team database people are added by an admin, and only an admin may set up the schema.
+    let admin = if signed_in.is_none() { Some(store.ensure_admin().await?) } else { None };
+    let may_set_up = signed_in.as_ref().is_none_or(|u| u.role == Role::Admin);
+    if may_set_up && store.service_settings().await?.analytics_enabled {
         store.ensure_schema().await?;
     }
     Ok(Startup {
         admin,
+        signed_in,
         users: users(store).await?,
         fact_span: store.fact_date_span().await?,
         empty_of_work: store.is_empty_of_work().await?,
+    })
+}
+
+/// The person signed in to a team database as the window's user: their record among the users
+/// (the responsible of leads) or, before they have one, their name and role.
+fn signed_in_user(person: &Person) -> Result<User, StoreError> {
+    let role = person.role.person_role().ok_or_else(|| {
+        StoreError::Invalid(format!(
+            "Вход «{}» — служебный (для skvoz serve), в окне под ним не работают: войдите под своим логином",
+            person.login
+        ))
+    })?;
+    Ok(User {
+        id: person.user_id.unwrap_or(0),
+        name: person.display_name().to_string(),
+        role,
+        login: person.login.clone(),
+        ..User::default()
     })
 }
 
@@ -58,7 +90,15 @@ pub(super) async fn users(store: &Store) -> Result<Vec<User>, StoreError> {
 
 impl App {
     pub fn current_user(&self) -> Option<&User> {
+        if let Some(user) = &self.signed_in {
+            return Some(user);
+        }
         self.users.iter().find(|u| Some(u.id) == self.state.user_id)
+    }
+
+    /// On a team database: the person signed in (the window does not let them choose another).
+    pub fn signed_in(&self) -> Option<&User> {
+        self.signed_in.as_ref()
     }
 
     pub fn role(&self) -> Role {
@@ -200,12 +240,15 @@ impl App {
                 }
                 AppEvent::Started(result) => match result {
                     Ok(startup) => {
-                        let Startup { admin, users, fact_span, empty_of_work } = *startup;
+                        let Startup { admin, signed_in, users, fact_span, empty_of_work } = *startup;
                         self.users = users;
                         self.fact_span = fact_span;
                         self.empty_of_work = Some(empty_of_work);
                         self.started = true;
-                        if !self.users.iter().any(|u| Some(u.id) == self.state.user_id) {
+                        self.signed_in = signed_in;
+                        if let Some(admin) = admin
+                            && !self.users.iter().any(|u| Some(u.id) == self.state.user_id)
+                        {
                             self.state.user_id = Some(admin.id);
                         }
                         if self.go_to_start_page {

@@ -174,6 +174,8 @@ pub struct App {
     pub bg: Background,
     pub today: Date,
     pub users: Vec<User>,
+    /// On a team database: the person signed in.
+    signed_in: Option<User>,
     pub fact_span: Option<(Date, Date)>,
     pub dashboard: Dashboard,
     pub lists: Lists,
@@ -208,6 +210,7 @@ impl App {
             bg,
             today,
             users: Vec::new(),
+            signed_in: None,
             fact_span: None,
             dashboard: Dashboard::default(),
             lists: Lists::default(),

@@ -24,6 +24,11 @@ pub enum StoreError {
     Conflict { by: String, at: jiff::Timestamp, current: Box<crate::domain::Lead> },
     #[error("Не найдено: {0}")]
     NotFound(String),
+    /// The login's role may not do this (the database refused it).
+    #[error(
+        "Недостаточно прав: {0}. Это недоступно вашей роли; если это нужно для работы, обратитесь к администратору"
+    )]
+    Forbidden(String),
     #[error("Резервная копия, строка {line}: {reason}")]
     Backup { line: usize, reason: String },
     /// Where (a folder or a database) already holds data.
@@ -89,6 +94,7 @@ impl Clone for StoreError {
             StoreError::Corrupt { what, reason } => StoreError::Corrupt { what: what.clone(), reason: reason.clone() },
             StoreError::Invalid(s) => StoreError::Invalid(s.clone()),
             StoreError::NotFound(s) => StoreError::NotFound(s.clone()),
+            StoreError::Forbidden(s) => StoreError::Forbidden(s.clone()),
             StoreError::Conflict { by, at, current } => {
                 StoreError::Conflict { by: by.clone(), at: *at, current: current.clone() }
             }

@@ -160,6 +160,13 @@ fn top_bar_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
             ui.label("Тема:");
             ui.add_space(12.0);
             let current = app.current_user().map(|u| format!("{} ({})", u.name, u.role.title())).unwrap_or_default();
+            if app.signed_in().is_some() {
+                // On a team database the login decides who works here and in which role.
+                ui.label(RichText::new(&current).strong())
+                    .on_hover_text("Вход в базу команды: роль назначает администратор (skvoz users)");
+                ui.label("Пользователь:");
+                return;
+            }
             let combo = egui::ComboBox::from_id_salt("user").selected_text(&current).width(240.0).show_ui(ui, |ui| {
                 for u in &app.users {
                     let on = Some(u.id) == app.state.user_id;

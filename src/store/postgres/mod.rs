@@ -216,7 +216,7 @@ impl PgStore {
     pub(super) fn pg_error(&self, e: tokio_postgres::Error) -> StoreError {
         match e.as_db_error() {
             Some(db) if db.code() == &SqlState::INSUFFICIENT_PRIVILEGE => {
-                StoreError::Invalid(format!("Недостаточно прав в базе данных: {}", db.message()))
+                StoreError::Forbidden(db.message().to_string())
             }
             Some(db) => StoreError::Db(format!("{} ({})", db.message(), db.code().code())),
             None if full_text(&e).contains("certificate") => StoreError::Invalid(format!(
