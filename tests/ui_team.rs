@@ -5,12 +5,20 @@
 mod common;
 #[path = "support/pg.rs"]
 mod pg;
+#[path = "support/screen_host.rs"]
+mod screen_host;
 
 use common::{FolderPicker, TODAY, harness, until};
+use egui::accesskit::Role;
+use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use skvoz::app::{App, AppOptions, AppState, Page};
-use skvoz::domain::{Lead, Secret};
+use screen_host::settle;
+use skvoz::app::{App, AppOptions, AppState, Page, ScreenHost};
+use skvoz::domain::{Lead, Role as UserRole, Secret, User};
 use skvoz::store::{Database, Store, TeamRole};
+use skvoz::ui::leads::LeadsScreen;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "Secret-pass-1";
 
@@ -46,4 +54,102 @@ fn a_marketer_signed_in_sees_their_name_and_only_the_pages_of_their_role() {
     h.get_by_role_and_label(egui::Role::Button, "Заявки").click();
     until(&mut h, "the lead in the list", |h| h.query_by_label("Окна на дачу").is_some());
     assert!(h.query_by_label_contains("Недостаточно прав").is_none());
+}
+
+type Window = Harness<'static, ScreenHost<LeadsScreen>>;
+
+/// The leads workspace of one person on the team database.
+fn leads_window(store: &Store, name: &str) -> Window {
+    let screen = LeadsScreen::new(Arc::new(jiff::Timestamp::now)).with_time_zone(jiff::tz::TimeZone::UTC);
+    let host = ScreenHost::new(store, screen).unwrap();
+    let mut h = Harness::builder()
+        .with_size([1500.0, 950.0])
+        .build_ui_state(|ui: &mut egui::Ui, host: &mut ScreenHost<LeadsScreen>| host.ui(ui), host);
+    let me = User { id: 0, name: name.into(), role: UserRole::Manager, ..User::default() };
+    h.state_mut().screen.set_current_user(Some(&me));
+    settle(&mut h);
+    h
+}
+
+/// Steps both windows until `cond` holds for `h` (the other keeps running meanwhile).
+fn until_both(h: &mut Window, other: &mut Window, what: &str, cond: impl Fn(&Window) -> bool) {
+    let start = Instant::now();
+    while !cond(h) {
+        assert!(start.elapsed() < Duration::from_secs(30), "waited in vain for: {what}");
+        h.state().bg.wait_for_event(Duration::from_millis(20));
+        h.step();
+        other.step();
+    }
+}
+
+fn open(h: &mut Window, title: &str) {
+    h.get_by_label(title).click();
+    settle(h);
+    h.key_press(egui::Key::Enter);
+    settle(h);
+}
+
+fn type_into(h: &mut Window, label: &str, text: &str) {
+    h.get_by_role_and_label(Role::TextInput, label).click();
+    settle(h);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(Role::TextInput, label).type_text(text);
+    settle(h);
+}
+
+#[test]
+fn two_people_on_one_lead_see_each_other_and_the_second_save_compares() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let Some(config) = rt.block_on(pg::fresh_database()) else { return };
+    let db = config.get_dbname().unwrap().to_string();
+    let (petrov, ivanova) = (format!("{db}_petrov"), format!("{db}_ivanova"));
+    let (store_p, store_i) = rt.block_on(async {
+        let owner = Store::open_postgres(&Database::from_config(config.clone())).await.unwrap();
+        owner.ensure_schema().await.unwrap();
+        owner.add_lead(Lead { title: "Кухня на заказ".into(), ..Lead::default() }).await.unwrap();
+        let mut stores = Vec::new();
+        for (login, name) in [(&petrov, "Петров Сергей"), (&ivanova, "Иванова Мария")] {
+            owner.add_person(login, TeamRole::Manager, name, &Secret::new(PASSWORD)).await.unwrap();
+            let mut as_person = config.clone();
+            as_person.user(login).password(PASSWORD);
+            stores.push(Store::open_postgres(&Database::from_config(as_person)).await.unwrap());
+        }
+        let second = stores.pop().unwrap();
+        (stores.pop().unwrap(), second)
+    });
+    let mut p = leads_window(&store_p, "Петров Сергей");
+    let mut i = leads_window(&store_i, "Иванова Мария");
+    open(&mut p, "Кухня на заказ");
+    open(&mut i, "Кухня на заказ");
+    // Each sees the other in the form's header (the first one hears the second open it, and
+    // answers at once).
+    until_both(&mut p, &mut i, "Петров sees Иванова", |h| {
+        h.query_by_label("Сейчас открыта у: Иванова Мария").is_some()
+    });
+    until_both(&mut i, &mut p, "Иванова sees Петров", |h| {
+        h.query_by_label("Сейчас открыта у: Петров Сергей").is_some()
+    });
+
+    // Both change the title; Петров saves first, Иванова gets the conflict and compares.
+    type_into(&mut p, "Наименование", "Кухня угловая");
+    type_into(&mut i, "Наименование", "Кухня прямая");
+    p.get_by_label("Записать").click();
+    settle(&mut p);
+    i.get_by_label("Записать").click();
+    settle(&mut i);
+    assert!(i.query_by_label_contains("изменил Петров Сергей").is_some(), "the conflict names who");
+    i.get_by_label("Сравнить").click();
+    settle(&mut i);
+    assert!(i.query_by_label("Записал Петров Сергей").is_some());
+    // Her value shows only in the comparison; his is also in the list, which follows the store.
+    assert!(i.query_by_label("Кухня прямая").is_some(), "her value");
+    assert_eq!(i.query_all_by_label("Кухня угловая").count(), 2, "his value in the list and beside hers");
+    let stored = rt.block_on(store_i.leads_newest(1)).unwrap();
+    assert_eq!(stored[0].title, "Кухня угловая", "her save wrote nothing");
+    assert_eq!(stored[0].changed_by, "Петров Сергей");
+
+    // Петров closes the lead: the notice goes from Иванова's form.
+    p.key_press(egui::Key::Escape);
+    settle(&mut p);
+    until_both(&mut i, &mut p, "the notice goes", |h| h.query_by_label_contains("Сейчас открыта у").is_none());
 }

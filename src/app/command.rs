@@ -73,6 +73,8 @@ pub enum LeadsCommand {
     AddTemplate(Box<Lead>),
     /// The channels, sources and campaigns that figures were loaded for (the wizard's choices).
     MarkerPaths,
+    /// Tells other windows which lead this one has open (or that it closed it).
+    Announce(crate::domain::Presence),
 }
 
 /// «Записать» in the lead form.
@@ -149,6 +151,8 @@ pub enum LeadsEvent {
     SourceCreated(Result<Box<LeadSource>, String>),
     TemplateAdded(Result<Box<Lead>, String>),
     MarkerPaths(Result<Vec<crate::domain::MarkerPath>, String>),
+    /// An announcement went out (or could not: presence is only a courtesy).
+    Announced,
 }
 
 /// What changed in the store (the change feed, forwarded).
@@ -163,6 +167,8 @@ pub enum Change {
     ExchangeLog,
     /// Everything may have changed (a restore, demo data, or events were missed).
     Reloaded,
+    /// Another window opened or closed a lead.
+    Presence(crate::domain::Presence),
 }
 
 impl From<StoreEvent> for Change {
@@ -176,6 +182,7 @@ impl From<StoreEvent> for Change {
             StoreEvent::CallsChanged => Change::Calls,
             StoreEvent::ExchangeLogged(_) => Change::ExchangeLog,
             StoreEvent::Reloaded => Change::Reloaded,
+            StoreEvent::Presence(p) => Change::Presence(p),
         }
     }
 }

@@ -11,6 +11,12 @@ pub(super) async fn run(store: Store, command: LeadsCommand) -> LeadsEvent {
     let text = |e: StoreError| e.to_string();
     match command {
         LeadsCommand::LoadAll => LeadsEvent::All(load_all(&store).await.map(Box::new).map_err(text)),
+        LeadsCommand::Announce(presence) => {
+            if let Err(e) = store.announce(presence).await {
+                tracing::debug!("не удалось сообщить, какая заявка открыта: {e}");
+            }
+            LeadsEvent::Announced
+        }
         LeadsCommand::LoadCatalog => LeadsEvent::Catalog(catalog(&store).await.map(Box::new).map_err(text)),
         LeadsCommand::LoadClients => LeadsEvent::Clients(store.all_clients().await.map_err(text)),
         LeadsCommand::LoadLeads(ids) => {

@@ -591,6 +591,15 @@ impl Store {
 
     // ---- people (team database) ----
 
+    /// Tells the other windows on a team database which lead this window has open; they hear it
+    /// as [`StoreEvent::Presence`]. Nothing to tell on the embedded store (one window).
+    pub async fn announce(&self, presence: crate::domain::Presence) -> Result<()> {
+        match &self.0.backend {
+            Backend::Embedded(_) => Ok(()),
+            Backend::Postgres(p) => p.announce(&presence).await,
+        }
+    }
+
     /// The signed-in person: login, full name, role from their group (the database's owner counts
     /// as an admin). `None` on the embedded store, where the window chooses the role.
     pub async fn me(&self) -> Result<Option<Person>> {

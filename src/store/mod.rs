@@ -43,6 +43,8 @@ pub enum StoreEvent {
     ExchangeLogged(u64),
     /// Everything may have changed (restore, demo data).
     Reloaded,
+    /// Another window opened or closed a lead (team database only).
+    Presence(crate::domain::Presence),
 }
 
 /// The newest entries the exchange log keeps unless told otherwise.

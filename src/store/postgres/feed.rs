@@ -3,6 +3,9 @@
 //! Each process keeps one dedicated listening connection, reads the table from its last position
 //! and turns rows into [`StoreEvent`]s. After a lost connection it catches up from the table and
 //! says [`StoreEvent::Reloaded`]; where `LISTEN` fails it reads the table once a second.
+//!
+//! Presence (which lead a window has open) is no change and is not kept: it travels as the payload
+//! of `NOTIFY skvoz_presence` only, and a window that missed one hears the next repetition.
 
 use super::{PgStore, TxResult};
 use crate::store::{Result, StoreEvent};
@@ -76,6 +79,18 @@ pub(super) async fn record(tx: &Transaction<'_>, kind: Kind, ids: &[u64]) -> TxR
     Ok(())
 }
 
+/// The channel of presence announcements; NOTIFY is scoped to the database.
+const PRESENCE: &str = "skvoz_presence";
+
+impl PgStore {
+    pub async fn announce(&self, presence: &crate::domain::Presence) -> Result<()> {
+        let payload = serde_json::to_string(presence)
+            .map_err(|e| crate::store::StoreError::Invalid(format!("сообщение о присутствии: {e}")))?;
+        self.query("SELECT pg_notify($1, $2)", &[&PRESENCE, &payload]).await?;
+        Ok(())
+    }
+}
+
 /// Starts the listener and the reader; they end with the runtime or when the store is dropped.
 pub(super) async fn start(store: PgStore, config: tokio_postgres::Config, tls: MakeRustlsConnect) -> Result<()> {
     let rows = store.query("SELECT coalesce(max(seq), 0) FROM change_log", &[]).await?;
@@ -83,7 +98,7 @@ pub(super) async fn start(store: PgStore, config: tokio_postgres::Config, tls: M
     let wake = std::sync::Arc::new(Notify::new());
     let weak = std::sync::Arc::downgrade(&store.0);
     drop(store);
-    tokio::spawn(listen(config, tls, wake.clone()));
+    tokio::spawn(listen(config, tls, wake.clone(), weak.clone()));
     tokio::spawn(async move {
         let mut last = last;
         let mut trimmed = tokio::time::Instant::now();
@@ -129,7 +144,12 @@ pub(super) async fn start(store: PgStore, config: tokio_postgres::Config, tls: M
 }
 
 /// Keeps one connection listening; every notification wakes the reader. Reconnects with backoff.
-async fn listen(config: tokio_postgres::Config, tls: MakeRustlsConnect, wake: std::sync::Arc<Notify>) {
+async fn listen(
+    config: tokio_postgres::Config,
+    tls: MakeRustlsConnect,
+    wake: std::sync::Arc<Notify>,
+    store: std::sync::Weak<super::Inner>,
+) {
     let mut backoff = Duration::from_millis(200);
     loop {
         if let Ok((client, mut connection)) = config.connect(tls.clone()).await {
@@ -137,6 +157,12 @@ async fn listen(config: tokio_postgres::Config, tls: MakeRustlsConnect, wake: st
             let driver = async {
                 loop {
                     match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                        Some(Ok(AsyncMessage::Notification(n))) if n.channel() == PRESENCE => {
+                            let presence = serde_json::from_str(n.payload());
+                            if let (Ok(presence), Some(inner)) = (presence, store.upgrade()) {
+                                PgStore(inner).emit(StoreEvent::Presence(presence));
+                            }
+                        }
                         Some(Ok(AsyncMessage::Notification(_))) => wake.notify_one(),
                         Some(Ok(_)) => {}
                         Some(Err(_)) | None => return,
@@ -144,7 +170,7 @@ async fn listen(config: tokio_postgres::Config, tls: MakeRustlsConnect, wake: st
                 }
             };
             let subscribe = async {
-                if client.batch_execute("LISTEN skvoz").await.is_ok() {
+                if client.batch_execute("LISTEN skvoz; LISTEN skvoz_presence").await.is_ok() {
                     // After a reconnect, rows written meanwhile are read at once.
                     wake.notify_one();
                 }

@@ -141,7 +141,7 @@ impl AdminScreens {
                 self.settings.stale = true;
                 self.telephony.stale = true;
             }
-            Change::Leads(_) | Change::Clients | Change::Facts | Change::Calls => {}
+            Change::Leads(_) | Change::Clients | Change::Facts | Change::Calls | Change::Presence(_) => {}
         }
     }
 }

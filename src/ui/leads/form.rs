@@ -42,6 +42,8 @@ pub(crate) struct LeadForm {
     pub refreshing: bool,
     /// Someone changed a field this form changed too, after the form read the lead.
     pub conflict: Option<Conflict>,
+    /// Other people who have this lead open now (team database).
+    pub present: Vec<String>,
 }
 
 /// A save refused because someone changed the same fields meanwhile.
@@ -86,6 +88,7 @@ impl LeadForm {
             saving: false,
             refreshing: false,
             conflict: None,
+            present: Vec::new(),
         }
     }
 
@@ -217,6 +220,12 @@ impl LeadForm {
                 ui.weak("(изменена)");
             }
         });
+        if !self.present.is_empty() {
+            ui.colored_label(ui.visuals().warn_fg_color, format!("Сейчас открыта у: {}", self.present.join(", ")))
+                .on_hover_text(
+                    "Если вы оба измените одни и те же реквизиты, записавший вторым увидит, что изменил первый",
+                );
+        }
         ui.horizontal_wrapped(|ui| {
             if ui.add_enabled(!self.saving, egui::Button::new("Записать")).clicked() {
                 action = FormAction::Save;

@@ -8,6 +8,7 @@ mod compare;
 mod form;
 mod group_change;
 mod list;
+mod presence;
 mod wizard;
 
 use crate::app::{AppEvent, Change, Command, LeadsCatalog, LeadsCommand, LeadsEvent, OpenedLead, SaveLead};
@@ -182,6 +183,8 @@ pub struct LeadsScreen {
     changing: Option<String>,
     /// Close the form once the save under way is answered («Записать и закрыть»).
     close_after_save: bool,
+    /// Who else has which lead open (team database).
+    presences: presence::Presences,
 }
 
 impl LeadsScreen {
@@ -211,6 +214,7 @@ impl LeadsScreen {
             wizard_asked: false,
             changing: None,
             close_after_save: false,
+            presences: presence::Presences::default(),
         }
     }
 
@@ -278,7 +282,34 @@ impl LeadsScreen {
             Change::Clients => self.clients_changed = true,
             Change::Catalog => self.ask(LeadsCommand::LoadCatalog),
             Change::Reloaded => self.reload(),
+            Change::Presence(presence) => {
+                let mine = self.lead_in_form();
+                self.presences.heard(presence, mine, std::time::Instant::now());
+            }
             Change::Settings | Change::Facts | Change::Calls | Change::ExchangeLog => {}
+        }
+    }
+
+    /// The stored lead open in the form.
+    fn lead_in_form(&self) -> Option<LeadId> {
+        self.form.as_ref().filter(|f| !f.is_new).map(|f| f.original.id)
+    }
+
+    /// Tells other windows what this one has open; asks for a frame to repeat it and to let
+    /// others' notices fade.
+    fn announce_presence(&mut self, ctx: &egui::Context) {
+        let mine = self.lead_in_form();
+        let now = std::time::Instant::now();
+        let who = self.by();
+        if let Some(presence) = self.presences.to_announce(mine, &who, now) {
+            self.ask(LeadsCommand::Announce(presence));
+        }
+        if let Some(lead) = mine {
+            let present = self.presences.present(lead, now);
+            if let Some(form) = &mut self.form {
+                form.present = present;
+            }
+            ctx.request_repaint_after(std::time::Duration::from_secs(5));
         }
     }
 
@@ -357,6 +388,7 @@ impl LeadsScreen {
                     form.error = Some(e);
                 }
             }
+            LeadsEvent::Announced => {}
             LeadsEvent::Conflict { message, by, current } => {
                 self.close_after_save = false;
                 if let Some(form) = &mut self.form {
@@ -432,6 +464,7 @@ impl LeadsScreen {
     /// Draws the screen and handles its keys. Never waits for the disk.
     pub fn ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         self.ask_for_changes();
+        self.announce_presence(ui.ctx());
         let mut actions = self.keys_ui(ui);
         egui::Panel::top("leads_toolbar").show(ui, |ui| self.toolbar_ui(ui, &mut actions));
         // Beside the list only where both fit; else the form takes the screen, as 1C opens a lead
