@@ -301,7 +301,7 @@ impl LeadsScreen {
         let mine = self.lead_in_form();
         let now = std::time::Instant::now();
         let who = self.by();
-        if let Some(presence) = self.presences.to_announce(mine, &who, now) {
+        if let Some(presence) = self.presences.announcement(mine, &who, now) {
             self.ask(LeadsCommand::Announce(presence));
         }
         if let Some(lead) = mine {

@@ -49,7 +49,7 @@ impl Presences {
 
     /// What to announce now, if anything: a change of the open lead, or the repetition while it
     /// stays open.
-    pub fn to_announce(&mut self, mine: Option<LeadId>, who: &str, now: Instant) -> Option<Presence> {
+    pub fn announcement(&mut self, mine: Option<LeadId>, who: &str, now: Instant) -> Option<Presence> {
         let due = match self.announced {
             None => mine.is_some(),
             Some((lead, at)) => lead != mine || (mine.is_some() && now.duration_since(at) >= PRESENCE_REPEAT),
@@ -99,21 +99,21 @@ mod tests {
     fn a_window_announces_changes_repeats_and_answers_a_newcomer_once() {
         let t0 = Instant::now();
         let mut p = Presences::default();
-        assert!(p.to_announce(None, "Анна", t0).is_none(), "nothing open, nothing to say");
-        let first = p.to_announce(Some(7), "Анна", t0).expect("opened");
+        assert!(p.announcement(None, "Анна", t0).is_none(), "nothing open, nothing to say");
+        let first = p.announcement(Some(7), "Анна", t0).expect("opened");
         assert_eq!((first.lead, first.who.as_str()), (Some(7), "Анна"));
-        assert!(p.to_announce(Some(7), "Анна", t0 + Duration::from_secs(5)).is_none());
-        assert!(p.to_announce(Some(7), "Анна", t0 + PRESENCE_REPEAT).is_some(), "repeated");
+        assert!(p.announcement(Some(7), "Анна", t0 + Duration::from_secs(5)).is_none());
+        assert!(p.announcement(Some(7), "Анна", t0 + PRESENCE_REPEAT).is_some(), "repeated");
         // Its own announcement coming back is not someone else.
         p.heard(first.clone(), Some(7), t0 + PRESENCE_REPEAT);
         assert!(p.present(7, t0 + PRESENCE_REPEAT).is_empty());
         // A newcomer opens the same lead: answered at once, but an echo of theirs is not.
         let later = t0 + PRESENCE_REPEAT + ANSWER_AFTER;
         p.heard(other(9, "Петров", Some(7)), Some(7), later);
-        assert!(p.to_announce(Some(7), "Анна", later).is_some(), "answered");
+        assert!(p.announcement(Some(7), "Анна", later).is_some(), "answered");
         p.heard(other(9, "Петров", Some(7)), Some(7), later + Duration::from_millis(10));
-        assert!(p.to_announce(Some(7), "Анна", later + Duration::from_millis(20)).is_none());
-        let closed = p.to_announce(None, "Анна", later + Duration::from_secs(1)).expect("closed");
+        assert!(p.announcement(Some(7), "Анна", later + Duration::from_millis(20)).is_none());
+        let closed = p.announcement(None, "Анна", later + Duration::from_secs(1)).expect("closed");
         assert_eq!(closed.lead, None);
     }
 }
