@@ -153,3 +153,60 @@ fn two_people_on_one_lead_see_each_other_and_the_second_save_compares() {
     settle(&mut p);
     until_both(&mut i, &mut p, "the notice goes", |h| h.query_by_label_contains("Сейчас открыта у").is_none());
 }
+
+#[test]
+fn an_admin_adds_a_person_with_a_password_and_forbids_their_login() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let Some(config) = rt.block_on(pg::fresh_database()) else { return };
+    let db = config.get_dbname().unwrap().to_string();
+    let (admin_login, new_login) = (format!("{db}_boss"), format!("{db}_olga"));
+    let (owner, store) = rt.block_on(async {
+        let owner = Store::open_postgres(&Database::from_config(config.clone())).await.unwrap();
+        owner.ensure_schema().await.unwrap();
+        owner.add_person(&admin_login, TeamRole::Admin, "Сидоров Иван", &Secret::new(PASSWORD)).await.unwrap();
+        let mut as_admin = config.clone();
+        as_admin.user(&admin_login).password(PASSWORD);
+        (owner, Store::open_postgres(&Database::from_config(as_admin)).await.unwrap())
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let state = AppState { page: Page::Settings, ..AppState::default() };
+    let options = AppOptions { today: Some(TODAY), file_picker: Box::new(FolderPicker(dir.path().into())), state };
+    let mut h = harness(App::new(store, options).unwrap());
+    until(&mut h, "the people", |h| h.query_by_label(&admin_login).is_some());
+
+    let fill = |h: &mut Harness<'static, skvoz::ui::Window>, label: &str, text: &str| {
+        let role = if label.starts_with("Пароль") { Role::PasswordInput } else { Role::TextInput };
+        h.get_by_role_and_label(role, label).click();
+        h.run_steps(2);
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        h.get_by_role_and_label(role, label).type_text(text);
+        h.run_steps(2);
+    };
+    fill(&mut h, "Логин пользователя:", &new_login);
+    fill(&mut h, "ФИО:", "Кузнецова Ольга");
+    fill(&mut h, "Пароль пользователя:", "Olga-pass-2026");
+    fill(&mut h, "Пароль ещё раз:", "Olga-pass-2027");
+    h.get_by_label("Добавить пользователя").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("Пароли не совпадают").is_some());
+    fill(&mut h, "Пароль пользователя:", "Olga-pass-2026");
+    fill(&mut h, "Пароль ещё раз:", "Olga-pass-2026");
+    h.get_by_label("Добавить пользователя").click();
+    until(&mut h, "the new person", |h| h.query_by_label(&new_login).is_some());
+    assert!(h.query_by_label_contains("Добавлен Кузнецова Ольга (Менеджер)").is_some());
+    // The password is gone from the form, and it opens the database.
+    assert_eq!(h.get_by_role_and_label(Role::PasswordInput, "Пароль пользователя:").value().as_deref(), Some(""));
+    let mut as_olga = config.clone();
+    as_olga.user(&new_login).password("Olga-pass-2026");
+    let olga = rt.block_on(Store::open_postgres(&Database::from_config(as_olga.clone()))).unwrap();
+    assert_eq!(rt.block_on(olga.me()).unwrap().unwrap().role, TeamRole::Manager);
+    drop(olga);
+
+    // «Запретить вход»: the database refuses her login from then on.
+    let row = rt.block_on(owner.people()).unwrap().iter().position(|p| p.login == new_login).unwrap();
+    h.query_all_by_label("Запретить вход").nth(row).unwrap().click();
+    until(&mut h, "forbidden", |h| h.query_by_label_contains("вход запрещён").is_some());
+    let person = rt.block_on(owner.people()).unwrap().into_iter().find(|p| p.login == new_login).unwrap();
+    assert!(!person.enabled);
+    assert!(rt.block_on(Store::open_postgres(&Database::from_config(as_olga))).is_err());
+}

@@ -7,7 +7,7 @@ use crate::domain::{
     Status, Telephony, User,
 };
 use crate::roistat::{ClientConfig, Project, RoistatClient};
-use crate::store::{Store, StoreError};
+use crate::store::{Person, Store, StoreError, TeamRole};
 use jiff::civil::Date;
 use std::path::PathBuf;
 
@@ -53,6 +53,19 @@ pub enum AdminCommand {
     Load(AdminForm),
     /// A save or a deletion of a form; answered by [`AdminEvent::Written`].
     Write(AdminWrite),
+    /// The people of a team database: a change (or none), answered with the list as it is then.
+    People(PeopleChange),
+}
+
+/// What the team database's «Пользователи» asks for. Passwords go to the store only, which sends
+/// PostgreSQL a verifier, never the password.
+#[derive(Clone, Debug)]
+pub enum PeopleChange {
+    List,
+    Add { login: String, role: TeamRole, name: String, password: Secret },
+    SetRole { login: String, role: TeamRole },
+    Password { login: String, password: Secret },
+    Enabled { login: String, enabled: bool },
 }
 
 /// The admin forms that read from and write to the store.
@@ -256,6 +269,34 @@ pub enum AdminEvent {
         form: AdminForm,
         result: Result<Written, String>,
     },
+    /// The people after a [`PeopleChange`], with what was done (or why not).
+    People {
+        done: Result<String, String>,
+        people: Result<Vec<Person>, String>,
+    },
+}
+
+/// One change of the people; says what was done.
+async fn change_people(store: &Store, change: PeopleChange) -> Result<String, StoreError> {
+    Ok(match change {
+        PeopleChange::List => String::new(),
+        PeopleChange::Add { login, role, name, password } => {
+            let person = store.add_person(&login, role, &name, &password).await?;
+            format!("Добавлен {} ({}), вход «{}»", person.display_name(), role.title(), person.login)
+        }
+        PeopleChange::SetRole { login, role } => {
+            store.set_person_role(&login, role).await?;
+            format!("«{login}»: роль — {}", role.title())
+        }
+        PeopleChange::Password { login, password } => {
+            store.set_person_password(&login, &password).await?;
+            format!("«{login}»: пароль изменён")
+        }
+        PeopleChange::Enabled { login, enabled } => {
+            store.set_person_enabled(&login, enabled).await?;
+            format!("«{login}»: {}", if enabled { "вход разрешён" } else { "вход запрещён" })
+        }
+    })
 }
 
 pub(super) async fn run(store: Store, command: AdminCommand) -> AdminEvent {
@@ -312,6 +353,10 @@ pub(super) async fn run(store: Store, command: AdminCommand) -> AdminEvent {
                 Ok(lead) => Ok(format!("Создана заявка № {} «{}»", lead.number, lead.title)),
                 Err(e) => Err(e.to_string()),
             })
+        }
+        AdminCommand::People(change) => {
+            let done = change_people(&store, change).await.map_err(|e| e.to_string());
+            AdminEvent::People { done, people: store.people().await.map_err(|e| e.to_string()) }
         }
         AdminCommand::Backup(path) => AdminEvent::Backup(backup(&store, path).await),
         AdminCommand::Restore(path) => AdminEvent::Backup(restore(&store, path).await),

@@ -98,6 +98,7 @@ impl AdminScreens {
             AdminEvent::Reconciled(r) => self.analytics.on_reconciled(r),
             AdminEvent::Exchange(loaded) => self.exchange.on_loaded(loaded),
             AdminEvent::Backup(r) => self.backup.on_done(r),
+            AdminEvent::People { done, people } => self.users.on_people(done, people),
             AdminEvent::Loaded { form, result } => match form {
                 AdminForm::LeadSources => self.lead_sources.on_loaded(result),
                 AdminForm::Telephony => self.telephony.on_loaded(result),
