@@ -22,7 +22,7 @@ pub(crate) use embedded::SledStore;
 use embedded::SledStore;
 pub use error::{Result, StoreError};
 pub use handle::{ChangeFeed, Location, Store};
-pub use location::{Database, LocationError, TlsMode};
+pub use location::{Database, DatabaseParts, LocationError, TlsMode};
 pub use permissions::create_private_file;
 pub use postgres::SchemaStatus;
 pub use record::{Intake, LeadExports, Record, generate_password};
