@@ -3,7 +3,7 @@
 //! so the window draws its first frame at once and never waits for a server.
 
 use super::background::Waker;
-use crate::store::{Database, DatabaseParts, Location, Store, TlsMode};
+use crate::store::{Database, DatabaseParts, Location, Store, StoreError, TlsMode};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -201,7 +201,7 @@ impl Connector {
                 }
                 drop(old);
             }
-            let result = Store::open(&location).await.map_err(|e| e.to_string());
+            let result = Store::open(&location).await.map_err(not_connected);
             let _ = tx.send(ConnectorEvent::Opened { attempt, result });
             waker.wake();
         });
@@ -240,6 +240,17 @@ impl Connector {
     }
 }
 
+/// Why a connection failed, for the failure screen and «Проверить»: nothing was being written, so
+/// the store's «ничего не записано» would only puzzle; what to check is said instead.
+fn not_connected(e: StoreError) -> String {
+    match e {
+        StoreError::Unreachable { server, reason } => format!(
+            "Сервер {server} не отвечает ({reason}). Проверьте адрес и порт в «Подключение…» и что сервер PostgreSQL запущен и доступен по сети"
+        ),
+        e => e.to_string(),
+    }
+}
+
 async fn check(location: &Location) -> Result<String, String> {
     match location {
         Location::Embedded(dir) => {
@@ -250,7 +261,7 @@ async fn check(location: &Location) -> Result<String, String> {
             }
         }
         Location::Postgres(database) => {
-            let status = Store::schema_status(database).await.map_err(|e| e.to_string())?;
+            let status = Store::schema_status(database).await.map_err(not_connected)?;
             let (have, know) = (status.version(), status.latest);
             Ok(match have.cmp(&know) {
                 std::cmp::Ordering::Less if have == 0 => {

@@ -230,28 +230,37 @@ fn status_bar_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
     // running under it.
     egui::Sides::new().shrink_left().truncate().show(
         ui,
-        |ui| status_line_ui(ui, app),
+        |ui| {
+            // First, so that it is never the part cut short.
+            if app.is_offline() {
+                offline_light_ui(ui, app);
+                ui.separator();
+            }
+            status_line_ui(ui, app)
+        },
         |ui| {
             if super::workstation::store_button_ui(ui, &app.store_label, &app.location()) {
                 commands.push(Command::OpenConnection);
-            }
-            if app.is_offline() {
-                let why = app.offline_reason().unwrap_or_default();
-                ui.label(RichText::new("● Нет связи с базой").color(ui.visuals().error_fg_color).strong())
-                    .on_hover_text(format!(
-                        "{why}\nОкно показывает то, что было прочитано до обрыва, и подключится само, когда сервер ответит"
-                    ));
             }
         },
     );
 }
 
+/// The red light of a team database that does not answer.
+fn offline_light_ui(ui: &mut egui::Ui, app: &App) {
+    let why = app.offline_reason().unwrap_or_default();
+    ui.label(RichText::new("● Нет связи с базой").color(ui.visuals().error_fg_color).strong()).on_hover_text(format!(
+        "{why}\nОкно показывает то, что было прочитано до обрыва, и подключится само, когда сервер ответит"
+    ));
+}
+
 fn status_line_ui(ui: &mut egui::Ui, app: &App) {
     if app.is_team_mode() {
-        ui.label("Командный режим: HTTP-сервис и загрузка аналитики работают в «skvoz serve» на сервере");
-        ui.separator();
         let last = app.lists.exchange.first().map(|e| time(e.at)).unwrap_or_else(|| "—".into());
         ui.label(format!("Последний запрос Roistat: {last}"));
+        ui.separator();
+        // Last: the part cut short when the window is narrow.
+        ui.label("Командный режим: HTTP-сервис и загрузка аналитики работают в «skvoz serve» на сервере");
         return;
     }
     // HTTP service: not wired until `Background::plug_service` is called.
