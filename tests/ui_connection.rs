@@ -109,9 +109,7 @@ fn the_dialog_remembers_the_server_without_the_password_and_switches() {
 
     // «Проверить» answers without leaving the store the window is on.
     h.get_by_role_and_label(Role::Button, "Проверить").click();
-    workstation_until(&mut h, "the check's answer", |h| {
-        h.query_by_label_contains("не отвечает").is_some()
-    });
+    workstation_until(&mut h, "the check's answer", |h| h.query_by_label_contains("не отвечает").is_some());
     assert!(h.state().window().is_some(), "still on this computer");
     assert!(!std::fs::exists(dir.path().join(CHOICE_FILE)).unwrap(), "a check remembers nothing");
 

@@ -63,9 +63,7 @@ fn an_outage_lights_the_status_bar_keeps_the_form_and_the_save_lands_after_it() 
     workstation_until(&mut h, "the light to go out", |h| h.query_by_label(OFFLINE).is_none());
     settle_workstation(&mut h);
     h.get_by_role_and_label(Role::Button, "Записать").click();
-    workstation_until(&mut h, "the save", |h| {
-        h.query_by_label_contains("нет связи").is_none() && !h.state().is_busy()
-    });
+    workstation_until(&mut h, "the save", |h| h.query_by_label_contains("нет связи").is_none() && !h.state().is_busy());
 
     let store = runtime.block_on(Store::open_postgres(&Database::from_config(config))).unwrap();
     let leads = runtime.block_on(store.all_leads()).unwrap();

@@ -6,8 +6,8 @@ use super::background::Waker;
 use crate::store::{Database, DatabaseParts, Location, Store, StoreError, TlsMode};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 use std::sync::Mutex;
+use std::sync::mpsc;
 
 /// The file in the data folder that remembers the choice.
 pub const CHOICE_FILE: &str = "connection.json";
@@ -154,9 +154,15 @@ pub fn label(location: &Location) -> String {
 
 /// What the connector reports; `attempt` tells a late answer from the current one.
 pub enum ConnectorEvent {
-    Opened { attempt: u64, result: Result<Store, String> },
+    Opened {
+        attempt: u64,
+        result: Result<Store, String>,
+    },
     /// «Проверить»: what the server said, for people.
-    Checked { attempt: u64, result: Result<String, String> },
+    Checked {
+        attempt: u64,
+        result: Result<String, String>,
+    },
 }
 
 /// Opens stores and checks connections on a runtime of its own that lasts as long as the window:

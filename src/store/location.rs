@@ -393,8 +393,10 @@ mod tests {
         assert_eq!(db.describe(), "postgresql://marketer@db.example.ru:6432/skvoz");
         assert_eq!(db.config.get_password(), Some(&b"secret"[..]));
         assert_eq!(db.parts(), parts);
-        let url = Database::parse("postgresql://marketer@db.example.ru:6432/skvoz?sslmode=verify-full&sslrootcert=/etc/ca.pem")
-            .unwrap();
+        let url = Database::parse(
+            "postgresql://marketer@db.example.ru:6432/skvoz?sslmode=verify-full&sslrootcert=/etc/ca.pem",
+        )
+        .unwrap();
         assert_eq!(url.parts(), parts);
         let blank = DatabaseParts { host: " ".into(), ..parts };
         assert!(matches!(Database::from_parts(&blank, None), Err(LocationError::Missing("сервер"))));

@@ -14,7 +14,10 @@ pub enum DialogAction {
     /// «Проверить»: try the connection without switching.
     Check(Location),
     /// «Подключиться»: remember the choice and switch to it.
-    Connect { location: Location, choice: ConnectionChoice },
+    Connect {
+        location: Location,
+        choice: ConnectionChoice,
+    },
 }
 
 /// The dialog's fields. The password is only here, in memory, while the dialog lives.
@@ -179,21 +182,21 @@ impl ConnectionDialog {
             text_row(ui, "Логин", &mut self.choice.user, "");
             let l = ui.label("Пароль");
             ui.horizontal(|ui| {
-                ui.add(egui::TextEdit::singleline(&mut self.password).password(!self.show_password).desired_width(220.0))
-                    .labelled_by(l.id);
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.password).password(!self.show_password).desired_width(220.0),
+                )
+                .labelled_by(l.id);
                 ui.checkbox(&mut self.show_password, "Показать");
             });
             ui.end_row();
             let l = ui.label("Шифрование");
             let mut tls = self.choice.tls();
-            let combo = egui::ComboBox::from_id_salt("sslmode").selected_text(tls_title(tls)).width(320.0).show_ui(
-                ui,
-                |ui| {
+            let combo =
+                egui::ComboBox::from_id_salt("sslmode").selected_text(tls_title(tls)).width(320.0).show_ui(ui, |ui| {
                     for mode in TlsMode::ALL {
                         ui.selectable_value(&mut tls, mode, tls_title(mode));
                     }
-                },
-            );
+                });
             combo.response.labelled_by(l.id);
             self.choice.sslmode = tls.name().into();
             ui.end_row();

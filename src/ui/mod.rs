@@ -12,8 +12,8 @@ pub mod workstation;
 
 use crate::app::AppState;
 pub use shell::Window;
-pub use workstation::{StartOptions, Workstation};
 use std::process::ExitCode;
+pub use workstation::{StartOptions, Workstation};
 
 /// Whether a display server is reachable, checked before winit so the user gets one clear line.
 fn display_available() -> bool {

@@ -93,9 +93,7 @@ pub fn has_label(h: &Harness<'static, Window>, label: &str) -> bool {
 
 /// The whole window (connection and all) in a harness of the usual window size.
 pub fn workstation(w: skvoz::ui::Workstation) -> Harness<'static, skvoz::ui::Workstation> {
-    Harness::builder()
-        .with_size([1280.0, 800.0])
-        .build_ui_state(|ui, w: &mut skvoz::ui::Workstation| w.ui(ui), w)
+    Harness::builder().with_size([1280.0, 800.0]).build_ui_state(|ui, w: &mut skvoz::ui::Workstation| w.ui(ui), w)
 }
 
 /// Steps frames until what the whole window waits for has arrived and is shown.
