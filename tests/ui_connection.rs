@@ -3,6 +3,8 @@
 //! the password.
 
 mod common;
+#[path = "support/pg.rs"]
+mod pg;
 
 use common::*;
 use egui::accesskit::Role;
@@ -151,4 +153,51 @@ fn the_dialog_remembers_the_server_without_the_password_and_switches() {
     let choice: ConnectionChoice = serde_json::from_str(&remembered(dir.path())).unwrap();
     assert_eq!(choice.place, Place::Local);
     assert_eq!(choice.host, "127.0.0.1", "the server fields stay for the next switch");
+}
+
+#[test]
+fn the_dialog_connects_to_a_team_database_and_the_next_start_goes_there_without_a_stored_password() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let Some(config) = runtime.block_on(pg::fresh_database()) else { return };
+    let host = match config.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Unix(path)) => path.display().to_string(),
+        Some(tokio_postgres::config::Host::Tcp(name)) => name.clone(),
+        None => "localhost".into(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432).to_string();
+    let database = config.get_dbname().unwrap().to_string();
+    let user = config.get_user().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = workstation(Workstation::new(dir.path(), None, AppState::default(), options()).unwrap());
+    settle_workstation(&mut h);
+    h.get_by_role_and_label(Role::Button, "На этом компьютере").click();
+    h.run_steps(2);
+    h.get_by_label("Сервер PostgreSQL").click();
+    h.run_steps(2);
+    type_into(&mut h, "Сервер", &host);
+    type_into(&mut h, "Порт", &port);
+    type_into(&mut h, "База данных", &database);
+    type_into(&mut h, "Логин", &user);
+    type_into_as(&mut h, Role::PasswordInput, "Пароль", "Тайна-42");
+    h.get_by_role_and_label(Role::ComboBox, "Шифрование").click();
+    h.run_steps(2);
+    h.get_by_label("Без шифрования (disable)").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::Button, "Проверить").click();
+    workstation_until(&mut h, "the check's answer", |h| h.query_by_label_contains("Связь есть").is_some());
+
+    h.get_by_role_and_label(Role::Button, "Подключиться").click();
+    settle_workstation(&mut h);
+    let label = format!("PostgreSQL: {host}/{database}, {user}");
+    assert!(h.state().window().is_some_and(|w| w.is_team_mode()), "the window is on the team database");
+    assert_eq!(h.state().label(), label);
+    assert!(h.query_by_label(&label).is_some(), "the status bar says where");
+    let text = remembered(dir.path());
+    assert!(!text.contains("Тайна-42"), "the password is never written: {text}");
+    drop(h);
+
+    let mut h = workstation(Workstation::new(dir.path(), None, AppState::default(), options()).unwrap());
+    settle_workstation(&mut h);
+    assert!(h.state().window().is_some_and(|w| w.is_team_mode()), "the next start opened the team database");
+    assert!(h.query_by_label(&label).is_some());
 }
