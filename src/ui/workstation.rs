@@ -40,6 +40,8 @@ pub struct Workstation {
     options: StartOptions,
     /// The open under way; an older one's answer is dropped.
     opening: u64,
+    /// Said in the window once the store is open (the choice could not be remembered).
+    notice: Option<String>,
     fonts_installed: bool,
 }
 
@@ -73,6 +75,7 @@ impl Workstation {
             state,
             options,
             opening: 0,
+            notice: None,
             fonts_installed: false,
         };
         match failed {
@@ -161,6 +164,7 @@ impl Workstation {
         match App::new(store, options) {
             Ok(mut app) => {
                 app.store_label = self.label.clone();
+                app.message = self.notice.take().map(crate::app::Message::Error);
                 app.ui_ready = self.fonts_installed;
                 app.go_to_start_page();
                 if self.options.services {
@@ -251,11 +255,8 @@ impl Workstation {
             DialogAction::Connect { location, choice } => {
                 self.dialog = None;
                 self.command_line = false;
-                let remembered = choice.save(&self.data_dir);
+                self.notice = choice.save(&self.data_dir).err().map(|e| e.to_string());
                 self.switch_to(location);
-                if let Err(e) = remembered {
-                    tracing::warn!("{e}");
-                }
             }
         }
     }
