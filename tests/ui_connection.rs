@@ -100,6 +100,13 @@ fn the_dialog_remembers_the_server_without_the_password_and_switches() {
     h.get_by_label("Подключение к базе…").click();
     h.run_steps(2);
     assert!(h.query_by_label("Подключение к базе данных").is_some());
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(h.query_by_label("Подключение к базе данных").is_none(), "Esc closes the dialog");
+    // The store's name in the status bar opens it too.
+    h.get_by_role_and_label(Role::Button, "На этом компьютере").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Подключение к базе данных").is_some());
     h.get_by_label("Сервер PostgreSQL").click();
     h.run_steps(2);
     let port = closed_port();

@@ -100,7 +100,7 @@ impl Store {
         Ok(Store::embedded(sled))
     }
 
-    /// Opens the embedded store from a thread that is not inside a runtime (the window's start).
+    /// Opens the embedded store from a thread that is not inside a runtime (tests, benchmarks).
     pub fn open_embedded_blocking(data_dir: &Path) -> Result<Store> {
         Ok(Store::embedded(SledStore::open(data_dir)?))
     }

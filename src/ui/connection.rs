@@ -167,9 +167,6 @@ impl ConnectionDialog {
                     action = DialogAction::Close;
                 }
             });
-            if ui.input(|i| i.key_pressed(egui::Key::Escape)) {
-                action = DialogAction::Close;
-            }
         });
         action
     }

@@ -204,6 +204,8 @@ impl Workstation {
         for event in self.connector.drain() {
             self.on_event(event);
         }
+        // The dialog's Escape is the dialog's: taken before a screen beneath (the lead form) sees it.
+        let escape = self.dialog.is_some() && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape));
         let mut retry = false;
         match &mut self.stage {
             Stage::Open(window) => {
@@ -240,11 +242,15 @@ impl Workstation {
         if retry {
             self.switch_to(self.location.clone());
         }
-        self.dialog_ui(ui.ctx());
+        self.dialog_ui(ui.ctx(), escape);
     }
 
-    fn dialog_ui(&mut self, ctx: &egui::Context) {
+    fn dialog_ui(&mut self, ctx: &egui::Context, escape: bool) {
         let Some(dialog) = &mut self.dialog else { return };
+        if escape {
+            self.dialog = None;
+            return;
+        }
         match dialog.ui(ctx, &self.data_dir) {
             DialogAction::None => {}
             DialogAction::Close => self.dialog = None,
