@@ -208,3 +208,37 @@ fn the_dialog_connects_to_a_team_database_and_the_next_start_goes_there_without_
     assert!(h.state().window().is_some_and(|w| w.is_team_mode()), "the next start opened the team database");
     assert!(h.query_by_label(&label).is_some());
 }
+
+#[test]
+fn a_server_that_does_not_answer_need_not_be_waited_for() {
+    let server = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port();
+    let (hang_up, hung_up) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        let (socket, _) = server.accept().unwrap();
+        hung_up.recv().ok();
+        drop(socket);
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("host=127.0.0.1 port={port} user=marketer dbname=skvoz sslmode=disable");
+    let location = Location::Postgres(Box::new(Database::parse(&url).unwrap()));
+    let mut h = workstation(Workstation::new(dir.path(), Some(location), AppState::default(), options()).unwrap());
+    h.step();
+    assert!(h.query_by_label("Подключение к базе…").is_some());
+    h.get_by_role_and_label(Role::Button, "Подключение…").click();
+    h.run_steps(2);
+    h.get_by_label("На этом компьютере").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::Button, "Подключиться").click();
+    settle_workstation(&mut h);
+    assert!(h.state().window().is_some(), "the embedded store opened while the server still hangs");
+
+    // The abandoned attempt fails now; its answer changes nothing.
+    hang_up.send(()).unwrap();
+    holder.join().unwrap();
+    workstation_until(&mut h, "the abandoned attempt's answer", |h| !h.state().is_connecting());
+    settle_workstation(&mut h);
+    assert!(h.state().window().is_some());
+    assert_eq!(h.state().label(), "На этом компьютере");
+    assert!(h.query_by_label("Не удалось подключиться к базе данных").is_none());
+}

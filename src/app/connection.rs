@@ -6,8 +6,9 @@ use super::background::Waker;
 use crate::store::{Database, DatabaseParts, Location, Store, StoreError, TlsMode};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 
 /// The file in the data folder that remembers the choice.
 pub const CHOICE_FILE: &str = "connection.json";
@@ -174,6 +175,8 @@ pub struct Connector {
     /// Events taken off the channel by [`Connector::wait_for_event`], handed out by the next drain.
     stash: Mutex<Vec<ConnectorEvent>>,
     attempts: u64,
+    /// Opens and checks started and not yet answered.
+    in_flight: Arc<AtomicUsize>,
     pub waker: Waker,
 }
 
@@ -186,12 +189,26 @@ impl Connector {
             .build()
             .map_err(|e| super::RuntimeError(e.to_string()))?;
         let (tx, rx) = mpsc::channel();
-        Ok(Connector { runtime, tx, rx, stash: Mutex::default(), attempts: 0, waker: Waker::default() })
+        Ok(Connector {
+            runtime,
+            tx,
+            rx,
+            stash: Mutex::default(),
+            attempts: 0,
+            in_flight: Arc::default(),
+            waker: Waker::default(),
+        })
     }
 
     fn next_attempt(&mut self) -> u64 {
         self.attempts += 1;
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
         self.attempts
+    }
+
+    /// Whether an open or a check (also one given up on) has not answered yet.
+    pub fn is_working(&self) -> bool {
+        self.in_flight.load(Ordering::Acquire) > 0
     }
 
     /// Opens the store at `location` in the background, after closing `closing` (the store the
@@ -199,7 +216,7 @@ impl Connector {
     /// coming back to it later works). Returns the attempt's number.
     pub fn open(&mut self, location: Location, closing: Option<Store>) -> u64 {
         let attempt = self.next_attempt();
-        let (tx, waker) = (self.tx.clone(), self.waker.clone());
+        let (tx, waker, in_flight) = (self.tx.clone(), self.waker.clone(), self.in_flight.clone());
         self.runtime.spawn(async move {
             if let Some(old) = closing {
                 if let Err(e) = old.close().await {
@@ -209,6 +226,7 @@ impl Connector {
             }
             let result = Store::open(&location).await.map_err(not_connected);
             let _ = tx.send(ConnectorEvent::Opened { attempt, result });
+            in_flight.fetch_sub(1, Ordering::AcqRel);
             waker.wake();
         });
         attempt
@@ -218,10 +236,11 @@ impl Connector {
     /// team database is asked for its schema version, the data folder for being a folder.
     pub fn check(&mut self, location: Location) -> u64 {
         let attempt = self.next_attempt();
-        let (tx, waker) = (self.tx.clone(), self.waker.clone());
+        let (tx, waker, in_flight) = (self.tx.clone(), self.waker.clone(), self.in_flight.clone());
         self.runtime.spawn(async move {
             let result = check(&location).await;
             let _ = tx.send(ConnectorEvent::Checked { attempt, result });
+            in_flight.fetch_sub(1, Ordering::AcqRel);
             waker.wake();
         });
         attempt

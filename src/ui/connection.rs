@@ -211,15 +211,19 @@ impl ConnectionDialog {
     }
 }
 
-/// While the store opens: the first frame of every start.
-pub fn opening_ui(ui: &mut egui::Ui, label: &str) {
+/// While the store opens: the first frame of every start. True when «Подключение…» was pressed
+/// (a server that does not answer need not be waited for).
+pub fn opening_ui(ui: &mut egui::Ui, label: &str) -> bool {
     ui.vertical_centered(|ui| {
         ui.add_space(ui.available_height() / 3.0);
         ui.spinner();
         ui.add_space(8.0);
         ui.label(RichText::new("Подключение к базе…").size(18.0));
         ui.label(RichText::new(label).weak());
-    });
+        ui.add_space(12.0);
+        ui.button("Подключение…").clicked()
+    })
+    .inner
 }
 
 /// What the failure screen asks for.

@@ -120,6 +120,11 @@ impl Workstation {
         stage || self.dialog.as_ref().is_some_and(ConnectionDialog::is_checking)
     }
 
+    /// Whether an open or a check, also one given up on, has not answered yet.
+    pub fn is_connecting(&self) -> bool {
+        self.connector.is_working()
+    }
+
     /// Blocks until something arrives or `timeout` passes; for tests, never the UI.
     pub fn wait_for_event(&self, timeout: std::time::Duration) -> bool {
         match &self.stage {
@@ -215,10 +220,12 @@ impl Workstation {
                 }
             }
             Stage::Opening => {
-                if self.bare_status_bar_ui(ui) {
+                let mut asked = self.bare_status_bar_ui(ui);
+                asked |=
+                    egui::CentralPanel::default().show(ui, |ui| super::connection::opening_ui(ui, &self.label)).inner;
+                if asked {
                     self.open_dialog();
                 }
-                egui::CentralPanel::default().show(ui, |ui| super::connection::opening_ui(ui, &self.label));
             }
             Stage::Failed(error) => {
                 let error = error.clone();
