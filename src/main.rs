@@ -283,7 +283,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         None => {
             init_logging("warn");
-            skvoz::ui::run_window(&location)
+            // The window remembers its own choice («Подключение»); a URL given here wins for this run.
+            let command_line = matches!(location, Location::Postgres(_)).then_some(location);
+            skvoz::ui::run_window(&data_dir(&cli)?, command_line)
         }
         Some(command) => {
             // Errors of sync and reconcile reach the person once, through the exit message;

@@ -5,6 +5,7 @@
 //! `ctx.request_repaint()`: no screen polls the store.
 
 use super::command::{AppEvent, Change};
+use super::link::LinkState;
 use super::status::{ServiceStatus, SyncStatus};
 use crate::store::{ChangeFeed, Store};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -60,6 +61,8 @@ pub struct Background {
     pub service: Option<watch::Receiver<ServiceStatus>>,
     /// The Roistat analytics load's progress, plugged in by `app/services.rs` ([`Background::plug_sync`]).
     pub sync: Option<watch::Receiver<SyncStatus>>,
+    /// Whether the team database answers, plugged in by `app/link.rs` ([`Background::plug_link`]).
+    pub link: Option<watch::Receiver<LinkState>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +90,7 @@ impl Background {
             waker,
             service: None,
             sync: None,
+            link: None,
         };
         bg.forward_changes(store.subscribe());
         Ok(bg)
@@ -149,6 +153,12 @@ impl Background {
     pub fn plug_sync(&mut self, status: watch::Receiver<SyncStatus>) {
         self.watch_for_repaint(status.clone());
         self.sync = Some(status);
+    }
+
+    /// Wires the team database's light into the status bar.
+    pub fn plug_link(&mut self, status: watch::Receiver<LinkState>) {
+        self.watch_for_repaint(status.clone());
+        self.link = Some(status);
     }
 
     fn watch_for_repaint<T: Send + Sync + 'static>(&self, mut status: watch::Receiver<T>) {

@@ -34,6 +34,8 @@ pub enum Command {
     /// The HTTP service's listen address changed: restart it there.
     RestartService,
     DismissMessage,
+    /// The «Подключение» dialog: where the window works (this computer or a team database).
+    OpenConnection,
     /// The dashboard's reconciliation badge: «Источники» → the analytics source's «Сверка с Roistat».
     OpenReconciliation(u64),
     /// Store work of the leads workspace; answered by [`AppEvent::Leads`].

@@ -123,6 +123,7 @@ impl App {
             Command::LoadDemo => self.load_demo(),
             Command::Export(format) => self.export(format),
             Command::DismissMessage => self.message = None,
+            Command::OpenConnection => self.connection_asked = true,
             Command::RestartService => {
                 if self.services.is_started() {
                     // Stops the old listener (requests in flight finish), then listens on the new address.

@@ -107,12 +107,12 @@ async fn save(store: &Store, save: SaveLead) -> LeadsEvent {
             };
             match store.client_for_contact(contact).await {
                 Ok(client) => Some(client),
-                Err(e) => return LeadsEvent::Failed(format!("Клиент не записан: {e}")),
+                Err(e) => return LeadsEvent::Failed(not_saved("Клиент не записан", e)),
             }
         }
         Some(client) => match store.put_client(client).await {
             Ok(client) => Some(client),
-            Err(e) => return LeadsEvent::Failed(format!("Клиент не записан: {e}")),
+            Err(e) => return LeadsEvent::Failed(not_saved("Клиент не записан", e)),
         },
     };
     if let Some(client) = &client {
@@ -139,6 +139,17 @@ async fn save(store: &Store, save: SaveLead) -> LeadsEvent {
             let message = crate::store::conflict_text(&current, &by, &at);
             LeadsEvent::Conflict { message, by, current }
         }
-        Err(e) => LeadsEvent::Failed(format!("Заявка не записана: {e}")),
+        Err(e) => LeadsEvent::Failed(not_saved("Заявка не записана", e)),
+    }
+}
+
+/// Why a save failed, for the form. Without the database the person needs to know that what they
+/// typed is still there and what to do, not the driver's words.
+fn not_saved(what: &str, e: StoreError) -> String {
+    match e {
+        StoreError::Unreachable { .. } => format!(
+            "{what}: нет связи с базой данных. Введённое осталось в форме — нажмите «Записать» ещё раз, когда связь восстановится (погаснет красный огонёк «Нет связи с базой» внизу окна)"
+        ),
+        e => format!("{what}: {e}"),
     }
 }

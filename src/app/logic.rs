@@ -1,7 +1,7 @@
 //! What the app does with the events background work and the change feed bring: the first load,
 //! the dashboard's report, the lists, and handing the screens their answers.
 
-use super::command::{AppEvent, Change, Startup};
+use super::command::{AppEvent, Change, LeadsEvent, Startup};
 use super::{App, Lists, Message, Page};
 use crate::domain::{AnalyticsSource, ExtraField, LeadSource, Role, User};
 use crate::report::{Query, Report};
@@ -205,6 +205,15 @@ impl App {
             || self.is_loading()
     }
 
+    /// A read for the window failed: said while the database answers; during an outage the
+    /// window keeps what it shows and the light says why.
+    fn read_failed(&mut self, e: String) {
+        self.check_link();
+        if self.link_up {
+            self.message = Some(Message::Error(e));
+        }
+    }
+
     pub(super) fn resort(&mut self) {
         let mut rows = self.dashboard.report.as_ref().map(|r| r.rows.clone()).unwrap_or_default();
         crate::report::sort_rows(&mut rows, self.state.sort);
@@ -218,8 +227,16 @@ impl App {
         let mut facts_changed = false;
         let mut lists_changed = false;
         let mut users_changed = false;
+        let watched = self.bg.link.is_some();
         for event in self.bg.drain() {
             match event {
+                // On a team database «read everything again» waits until the database answers:
+                // the change feed says it when it lost the server, and reading then only fails.
+                AppEvent::Changed(Change::Reloaded) if watched => {
+                    let checks = self.bg.link.as_ref().map_or(0, |l| l.borrow().checks);
+                    self.reload_after_check.get_or_insert(checks);
+                    self.check_link();
+                }
                 AppEvent::Changed(change) => {
                     match &change {
                         Change::Facts => facts_changed = true,
@@ -268,7 +285,7 @@ impl App {
                         self.users = users;
                         self.fit_page_to_role();
                     }
-                    Err(e) => self.message = Some(Message::Error(e)),
+                    Err(e) => self.read_failed(e),
                 },
                 AppEvent::FactSpan(result) => match result {
                     Ok(span) => {
@@ -279,7 +296,7 @@ impl App {
                             self.request_report();
                         }
                     }
-                    Err(e) => self.message = Some(Message::Error(e)),
+                    Err(e) => self.read_failed(e),
                 },
                 AppEvent::Report { generation, result } => {
                     if generation == self.dashboard.generation {
@@ -290,7 +307,13 @@ impl App {
                                 self.dashboard.error = None;
                                 self.resort();
                             }
-                            Err(e) => self.dashboard.error = Some(e),
+                            // Without the database the last report stays; the light says why.
+                            Err(e) => {
+                                self.check_link();
+                                if self.link_up {
+                                    self.dashboard.error = Some(e);
+                                }
+                            }
                         }
                     }
                 }
@@ -319,11 +342,40 @@ impl App {
                     self.lists_loading = false;
                     match result {
                         Ok(lists) => self.lists = *lists,
-                        Err(e) => self.message = Some(Message::Error(e)),
+                        Err(e) => self.read_failed(e),
                     }
                 }
                 AppEvent::StatusChanged => {}
-                event @ (AppEvent::Leads(_) | AppEvent::Calls(_) | AppEvent::Admin(_)) => for_screens.push(event),
+                event @ (AppEvent::Leads(_) | AppEvent::Calls(_) | AppEvent::Admin(_)) => {
+                    if matches!(
+                        event,
+                        AppEvent::Leads(LeadsEvent::Failed(_) | LeadsEvent::All(Err(_))) | AppEvent::Calls(Err(_))
+                    ) {
+                        self.check_link();
+                    }
+                    for_screens.push(event)
+                }
+            }
+        }
+        if let Some(link) = self.bg.link.as_ref().map(|l| l.borrow().clone()) {
+            if link.up != self.link_up {
+                self.link_up = link.up;
+                // The light says it now: errors of reads that failed meanwhile are stale.
+                if matches!(self.message, Some(Message::Error(_))) {
+                    self.message = None;
+                }
+                self.dashboard.error = None;
+                if link.up {
+                    // What changed during the outage is unknown: read everything again.
+                    self.reload_after_check.get_or_insert(0);
+                }
+            }
+            if link.up && self.reload_after_check.is_some_and(|after| link.checks > after) {
+                self.reload_after_check = None;
+                facts_changed = true;
+                lists_changed = true;
+                users_changed = true;
+                for_screens.push(AppEvent::Changed(Change::Reloaded));
             }
         }
         if facts_changed && self.started {

@@ -14,9 +14,11 @@ pub mod admin;
 mod background;
 pub mod command;
 mod command_handling;
+pub mod connection;
 pub mod control;
 pub mod export;
 mod leads;
+pub mod link;
 mod logic;
 
 pub mod services;
@@ -54,32 +56,6 @@ pub enum AppError {
     Export(#[from] export::ExportError),
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
-}
-
-/// Opens the store for the window (before it opens, so a busy store or an unreachable database is
-/// one clear line on the terminal).
-pub fn open_store(location: &crate::store::Location) -> Result<Store, AppError> {
-    match location {
-        crate::store::Location::Embedded(dir) => Ok(Store::open_embedded_blocking(dir)?),
-        crate::store::Location::Postgres(_) => {
-            // The database's connections and change feed live on a runtime of their own that lasts
-            // as long as the window.
-            static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
-            let runtime = match RUNTIME.get() {
-                Some(runtime) => runtime,
-                None => {
-                    let built = tokio::runtime::Builder::new_multi_thread()
-                        .worker_threads(2)
-                        .thread_name("skvoz-db")
-                        .enable_all()
-                        .build()
-                        .map_err(|e| RuntimeError(e.to_string()))?;
-                    RUNTIME.get_or_init(|| built)
-                }
-            };
-            Ok(runtime.block_on(Store::open(location))?)
-        }
-    }
 }
 
 /// Where an export goes: a save dialog in the window, a temp path in tests. Called on a
@@ -196,14 +172,31 @@ pub struct App {
     empty_of_work: Option<bool>,
     /// The HTTP service and the scheduled load; started by the window, not by tests.
     pub services: services::Services,
+    /// Which store the window is on, for the status bar: «На этом компьютере» or «PostgreSQL:
+    /// server/db, login» (never a password).
+    pub store_label: String,
+    /// Asks the team database's light to check now (`None` on the embedded store).
+    link_check: Option<std::sync::Arc<tokio::sync::Notify>>,
+    /// The light as last applied: whether the database answered.
+    link_up: bool,
+    /// A «read everything again» waits for the database to answer: applied after the check
+    /// that follows this one.
+    reload_after_check: Option<u64>,
+    /// A screen asked for the «Подключение» dialog; the window's owner opens it.
+    pub connection_asked: bool,
 }
 
 impl App {
     /// Opens the application on a store without reading it: the first load (the admin, the
     /// users, the span of the figures) and the first report run in the background.
     pub fn new(store: Store, options: AppOptions) -> Result<App, AppError> {
-        let bg = Background::new(&store)?;
+        let mut bg = Background::new(&store)?;
         let today = options.today.unwrap_or_else(|| jiff::Zoned::now().date());
+        let store_label = match store.embedded_dir() {
+            Some(_) => connection::LOCAL_LABEL.to_string(),
+            None => format!("PostgreSQL: {}", store.location()),
+        };
+        let link_check = if store.embedded_dir().is_none() { link::watch_link(&mut bg, &store) } else { None };
         let app = App {
             store,
             state: options.state,
@@ -226,6 +219,11 @@ impl App {
             go_to_start_page: false,
             empty_of_work: None,
             services: services::Services::default(),
+            store_label,
+            link_check,
+            link_up: true,
+            reload_after_check: None,
+            connection_asked: false,
         };
         let store = app.store.clone();
         app.bg.answer(
@@ -247,6 +245,23 @@ impl App {
     /// scheduled load, not the window.
     pub fn is_team_mode(&self) -> bool {
         self.store.embedded_dir().is_none()
+    }
+
+    /// Whether the team database stopped answering (the red «Нет связи с базой» light).
+    pub fn is_offline(&self) -> bool {
+        !self.link_up
+    }
+
+    /// Why the database does not answer, for the light's hover text.
+    pub fn offline_reason(&self) -> Option<String> {
+        self.bg.link.as_ref().and_then(|l| l.borrow().error.clone())
+    }
+
+    /// Asks the light to check the database now (something failed).
+    pub(crate) fn check_link(&self) {
+        if let Some(now) = &self.link_check {
+            now.notify_one();
+        }
     }
 
     /// Starts the HTTP service and the scheduled analytics load inside this process.

@@ -101,7 +101,7 @@ impl Store {
         Ok(Store::embedded(sled))
     }
 
-    /// Opens the embedded store from a thread that is not inside a runtime (the window's start).
+    /// Opens the embedded store from a thread that is not inside a runtime (tests, benchmarks).
     pub fn open_embedded_blocking(data_dir: &Path) -> Result<Store> {
         Ok(Store::embedded(SledStore::open(data_dir)?))
     }
@@ -200,6 +200,15 @@ impl Store {
     }
 
     // ---- maintenance ----
+
+    /// Whether the database answers: one cheap round trip to a team database; the embedded
+    /// store is always there.
+    pub async fn ping(&self) -> Result<()> {
+        match &self.0.backend {
+            Backend::Embedded(_) => Ok(()),
+            Backend::Postgres(p) => p.query("SELECT 1", &[]).await.map(drop),
+        }
+    }
 
     pub async fn size_on_disk(&self) -> Result<u64> {
         read_op!(self, |s| s.size_on_disk(), |p| p.size_on_disk())

@@ -19,6 +19,43 @@ pub enum TlsMode {
     VerifyFull,
 }
 
+impl TlsMode {
+    pub const ALL: [TlsMode; 4] = [TlsMode::Disable, TlsMode::Prefer, TlsMode::Require, TlsMode::VerifyFull];
+
+    /// libpq's name: `disable`, `prefer`, `require`, `verify-full`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TlsMode::Disable => "disable",
+            TlsMode::Prefer => "prefer",
+            TlsMode::Require => "require",
+            TlsMode::VerifyFull => "verify-full",
+        }
+    }
+
+    /// A libpq `sslmode` (`allow` and `verify-ca` as their nearest mode).
+    pub fn from_name(name: &str) -> Result<TlsMode, LocationError> {
+        match name {
+            "disable" => Ok(TlsMode::Disable),
+            "allow" | "prefer" => Ok(TlsMode::Prefer),
+            "require" | "verify-ca" => Ok(TlsMode::Require),
+            "verify-full" => Ok(TlsMode::VerifyFull),
+            other => Err(LocationError::SslMode(other.to_string())),
+        }
+    }
+}
+
+/// A team database field by field, as the window's «Подключение» dialog has it; no password.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DatabaseParts {
+    /// A server name or address, or a Unix socket folder (starting with `/`).
+    pub host: String,
+    pub port: u16,
+    pub database: String,
+    pub user: String,
+    pub tls: TlsMode,
+    pub root_cert: Option<PathBuf>,
+}
+
 /// A team database to connect to.
 #[derive(Clone, Debug)]
 pub struct Database {
@@ -36,6 +73,8 @@ pub enum LocationError {
     Syntax(String),
     #[error("Неизвестный sslmode «{0}»: допустимы disable, prefer, require, verify-full")]
     SslMode(String),
+    #[error("Не указано: {0}")]
+    Missing(&'static str),
     #[error("Сертификат {path} (sslrootcert) не прочитан: {reason}")]
     RootCert { path: PathBuf, reason: String },
 }
@@ -59,14 +98,54 @@ impl Database {
             config
                 .user(std::env::var("PGUSER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "postgres".into()));
         }
-        if config.get_password().is_none() {
-            if let Some(password) = std::env::var("PGPASSWORD").ok().filter(|p| !p.is_empty()) {
-                config.password(password);
-            } else if let Some(password) = pgpass_password(&config) {
+        fill_password(&mut config);
+        Ok(Database { config, tls, root_cert })
+    }
+
+    /// A database from the dialog's fields and the password typed there, if any (else
+    /// `PGPASSWORD` or `.pgpass`, as for a connection string).
+    pub fn from_parts(parts: &DatabaseParts, password: Option<&str>) -> Result<Database, LocationError> {
+        let host = parts.host.trim();
+        if host.is_empty() {
+            return Err(LocationError::Missing("сервер"));
+        }
+        if parts.database.trim().is_empty() {
+            return Err(LocationError::Missing("база данных"));
+        }
+        if parts.user.trim().is_empty() {
+            return Err(LocationError::Missing("логин"));
+        }
+        let mut config = tokio_postgres::Config::new();
+        config.host(host).port(parts.port).dbname(parts.database.trim()).user(parts.user.trim());
+        config.ssl_mode(match parts.tls {
+            TlsMode::Disable => tokio_postgres::config::SslMode::Disable,
+            TlsMode::Prefer => tokio_postgres::config::SslMode::Prefer,
+            TlsMode::Require | TlsMode::VerifyFull => tokio_postgres::config::SslMode::Require,
+        });
+        match password.filter(|p| !p.is_empty()) {
+            Some(password) => {
                 config.password(password);
             }
+            None => fill_password(&mut config),
         }
-        Ok(Database { config, tls, root_cert })
+        let root_cert = if parts.tls == TlsMode::VerifyFull { parts.root_cert.clone() } else { None };
+        Ok(Database { config, tls: parts.tls, root_cert })
+    }
+
+    /// The fields of this database (a connection string shown in the dialog); no password.
+    pub fn parts(&self) -> DatabaseParts {
+        DatabaseParts {
+            host: match self.config.get_hosts().first() {
+                Some(tokio_postgres::config::Host::Tcp(name)) => name.clone(),
+                Some(tokio_postgres::config::Host::Unix(path)) => path.display().to_string(),
+                None => "localhost".into(),
+            },
+            port: self.config.get_ports().first().copied().unwrap_or(5432),
+            database: self.config.get_dbname().or(self.config.get_user()).unwrap_or_default().to_string(),
+            user: self.config.get_user().unwrap_or_default().to_string(),
+            tls: self.tls,
+            root_cert: self.root_cert.clone(),
+        }
     }
 
     /// A database given by its driver configuration (tests), without TLS.
@@ -125,13 +204,7 @@ fn take_tls_options(text: &str) -> Result<(String, TlsMode, Option<PathBuf>), Lo
     let mut take = |key: &str, value: &str| -> Result<bool, LocationError> {
         match key {
             "sslmode" => {
-                mode = Some(match value {
-                    "disable" => TlsMode::Disable,
-                    "allow" | "prefer" => TlsMode::Prefer,
-                    "require" | "verify-ca" => TlsMode::Require,
-                    "verify-full" => TlsMode::VerifyFull,
-                    other => return Err(LocationError::SslMode(other.to_string())),
-                });
+                mode = Some(TlsMode::from_name(value)?);
                 Ok(true)
             }
             "sslrootcert" => {
@@ -184,6 +257,18 @@ fn percent_decode(text: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A password from `PGPASSWORD` or `.pgpass` when the connection has none.
+fn fill_password(config: &mut tokio_postgres::Config) {
+    if config.get_password().is_some() {
+        return;
+    }
+    if let Some(password) = std::env::var("PGPASSWORD").ok().filter(|p| !p.is_empty()) {
+        config.password(password);
+    } else if let Some(password) = pgpass_password(config) {
+        config.password(password);
+    }
 }
 
 /// The password for this host, port, database and user from `PGPASSFILE` or `~/.pgpass`
@@ -292,6 +377,32 @@ mod tests {
         assert!(
             matches!(Database::parse("postgresql://x/db?sslmode=maybe"), Err(LocationError::SslMode(m)) if m == "maybe")
         );
+    }
+
+    #[test]
+    fn fields_make_the_same_database_as_a_connection_string() {
+        let parts = DatabaseParts {
+            host: "db.example.ru".into(),
+            port: 6432,
+            database: "skvoz".into(),
+            user: "marketer".into(),
+            tls: TlsMode::VerifyFull,
+            root_cert: Some("/etc/ca.pem".into()),
+        };
+        let db = Database::from_parts(&parts, Some("secret")).unwrap();
+        assert_eq!(db.describe(), "postgresql://marketer@db.example.ru:6432/skvoz");
+        assert_eq!(db.config.get_password(), Some(&b"secret"[..]));
+        assert_eq!(db.parts(), parts);
+        let url = Database::parse(
+            "postgresql://marketer@db.example.ru:6432/skvoz?sslmode=verify-full&sslrootcert=/etc/ca.pem",
+        )
+        .unwrap();
+        assert_eq!(url.parts(), parts);
+        let blank = DatabaseParts { host: " ".into(), ..parts };
+        assert!(matches!(Database::from_parts(&blank, None), Err(LocationError::Missing("сервер"))));
+        for mode in TlsMode::ALL {
+            assert_eq!(TlsMode::from_name(mode.name()).unwrap(), mode);
+        }
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub(crate) use embedded::SledStore;
 use embedded::SledStore;
 pub use error::{Result, StoreError, conflict_text};
 pub use handle::{ChangeFeed, Location, Store};
-pub use location::{Database, LocationError, TlsMode};
+pub use location::{Database, DatabaseParts, LocationError, TlsMode};
 pub use people::{Person, TeamRole, check_login, check_password};
 pub use permissions::create_private_file;
 pub use postgres::{SchemaStatus, group_name};

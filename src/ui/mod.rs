@@ -2,15 +2,18 @@
 
 pub mod admin;
 pub mod calls;
+pub mod connection;
 pub mod dashboard;
 pub mod fonts;
 pub mod leads;
 pub mod shell;
 pub mod widgets;
+pub mod workstation;
 
-use crate::app::{App, AppOptions, AppState};
+use crate::app::AppState;
 pub use shell::Window;
 use std::process::ExitCode;
+pub use workstation::{StartOptions, Workstation};
 
 /// Whether a display server is reachable, checked before winit so the user gets one clear line.
 fn display_available() -> bool {
@@ -28,13 +31,14 @@ const NO_DISPLAY: &str =
 /// The key of the persisted [`AppState`] in eframe's storage.
 const STATE_KEY: &str = "skvoz-state";
 
-/// Opens the window on the store in `data_dir`.
-pub fn run_window(location: &crate::app::Location) -> anyhow::Result<ExitCode> {
+/// Opens the window at once; the store opens behind it: `command_line` (`--database-url`) when
+/// given, else the one chosen in «Подключение» last time, else the embedded store in `data_dir`.
+pub fn run_window(data_dir: &std::path::Path, command_line: Option<crate::app::Location>) -> anyhow::Result<ExitCode> {
     if !display_available() {
         eprintln!("{NO_DISPLAY}");
         return Ok(ExitCode::from(2));
     }
-    let store = crate::app::open_store(location)?;
+    let data_dir = data_dir.to_path_buf();
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Сквозная аналитика — skvoz")
@@ -49,10 +53,8 @@ pub fn run_window(location: &crate::app::Location) -> anyhow::Result<ExitCode> {
         options,
         Box::new(move |cc| {
             let state: AppState = cc.storage.and_then(|s| eframe::get_value(s, STATE_KEY)).unwrap_or_default();
-            let mut app = App::new(store, AppOptions { state, ..AppOptions::default() })?;
-            app.go_to_start_page();
-            app.start_services();
-            Ok(Box::new(Window::new(app)))
+            let options = StartOptions { today: None, services: true };
+            Ok(Box::new(Workstation::new(&data_dir, command_line, state, options)?))
         }),
     );
     match result {
@@ -70,16 +72,16 @@ fn window_icon() -> egui::IconData {
         .unwrap_or_default()
 }
 
-impl eframe::App for Window {
+impl eframe::App for Workstation {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        Window::ui(self, ui);
+        Workstation::ui(self, ui);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        eframe::set_value(storage, STATE_KEY, &self.app.state);
+        eframe::set_value(storage, STATE_KEY, self.state());
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
-        self.app.shutdown();
+        self.shutdown();
     }
 }

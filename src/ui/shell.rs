@@ -98,7 +98,7 @@ impl Window {
 
         let mut commands = Vec::new();
         egui::Panel::top("top_bar").show(ui, |ui| top_bar_ui(ui, &self.app, &mut commands));
-        egui::Panel::bottom("status_bar").show(ui, |ui| status_bar_ui(ui, &self.app));
+        egui::Panel::bottom("status_bar").show(ui, |ui| status_bar_ui(ui, &self.app, &mut commands));
         egui::Panel::left("navigation")
             .resizable(false)
             .exact_size(210.0)
@@ -145,6 +145,7 @@ fn apply_theme(app: &mut App, ctx: &egui::Context) {
 
 fn top_bar_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
+        file_menu_ui(ui, app, commands);
         ui.label(RichText::new("skvoz").strong().size(16.0));
         ui.label(RichText::new("Сквозная аналитика для Roistat").weak());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -178,6 +179,22 @@ fn top_bar_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
             super::widgets::name_combo(&combo.response, "Пользователь", &current);
             ui.label("Пользователь:");
         });
+    });
+}
+
+/// «Файл»: where the window works, the settings, leaving.
+fn file_menu_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
+    ui.menu_button("Файл", |ui| {
+        if ui.button("Подключение к базе…").clicked() {
+            commands.push(Command::OpenConnection);
+        }
+        if app.pages().contains(&Page::Settings) && ui.button("Настройки").clicked() {
+            commands.push(Command::Navigate(Page::Settings));
+        }
+        ui.separator();
+        if ui.button("Выход").clicked() {
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+        }
     });
 }
 
@@ -215,27 +232,42 @@ fn time(ts: jiff::Timestamp) -> String {
     ts.to_zoned(jiff::tz::TimeZone::system()).strftime("%d.%m.%Y %H:%M:%S").to_string()
 }
 
-fn status_bar_ui(ui: &mut egui::Ui, app: &App) {
-    // The store path goes on the right first; long states on the left are cut short instead of
+fn status_bar_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
+    // Which store goes on the right first; long states on the left are cut short instead of
     // running under it.
     egui::Sides::new().shrink_left().truncate().show(
         ui,
-        |ui| status_line_ui(ui, app),
         |ui| {
-            ui.label(RichText::new(format!("Хранилище: {}", app.location())).weak())
-                .on_hover_text("Папка базы данных skvoz");
+            // First, so that it is never the part cut short.
+            if app.is_offline() {
+                offline_light_ui(ui, app);
+                ui.separator();
+            }
+            status_line_ui(ui, app)
+        },
+        |ui| {
+            if super::workstation::store_button_ui(ui, &app.store_label, &app.location()) {
+                commands.push(Command::OpenConnection);
+            }
         },
     );
 }
 
+/// The red light of a team database that does not answer.
+fn offline_light_ui(ui: &mut egui::Ui, app: &App) {
+    let why = app.offline_reason().unwrap_or_default();
+    ui.label(RichText::new("● Нет связи с базой").color(ui.visuals().error_fg_color).strong()).on_hover_text(format!(
+        "{why}\nОкно показывает то, что было прочитано до обрыва, и подключится само, когда сервер ответит"
+    ));
+}
+
 fn status_line_ui(ui: &mut egui::Ui, app: &App) {
     if app.is_team_mode() {
-        ui.label("Командный режим: HTTP-сервис и загрузка аналитики работают в «skvoz serve» на сервере");
-        ui.separator();
         let last = app.lists.exchange.first().map(|e| time(e.at)).unwrap_or_else(|| "—".into());
         ui.label(format!("Последний запрос Roistat: {last}"));
         ui.separator();
-        ui.label(RichText::new(format!("База: {}", app.location())).weak());
+        // Last: the part cut short when the window is narrow.
+        ui.label("Командный режим: HTTP-сервис и загрузка аналитики работают в «skvoz serve» на сервере");
         return;
     }
     // HTTP service: not wired until `Background::plug_service` is called.

@@ -90,3 +90,42 @@ pub fn click(h: &mut Harness<'static, Window>, label: &str) {
 pub fn has_label(h: &Harness<'static, Window>, label: &str) -> bool {
     h.query_by_label(label).is_some()
 }
+
+/// The whole window (connection and all) in a harness of the usual window size.
+pub fn workstation(w: skvoz::ui::Workstation) -> Harness<'static, skvoz::ui::Workstation> {
+    Harness::builder().with_size([1280.0, 800.0]).build_ui_state(|ui, w: &mut skvoz::ui::Workstation| w.ui(ui), w)
+}
+
+/// Steps frames until what the whole window waits for has arrived and is shown.
+pub fn settle_workstation(h: &mut Harness<'static, skvoz::ui::Workstation>) {
+    let start = Instant::now();
+    let mut idle = 0;
+    while idle < 3 {
+        h.step();
+        if h.state().is_busy() {
+            idle = 0;
+            assert!(start.elapsed() < Duration::from_secs(60), "background work did not finish");
+            h.state().wait_for_event(Duration::from_millis(50));
+        } else {
+            idle += 1;
+        }
+    }
+}
+
+/// Steps frames of the whole window until `cond` holds (bounded).
+pub fn workstation_until(
+    h: &mut Harness<'static, skvoz::ui::Workstation>,
+    what: &str,
+    cond: impl Fn(&Harness<'static, skvoz::ui::Workstation>) -> bool,
+) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if cond(h) {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "waited in vain for: {what}");
+        h.state().wait_for_event(Duration::from_millis(50));
+    }
+    h.run_steps(2);
+}

@@ -226,7 +226,8 @@ impl PgStore {
                 full_text(&e)
             )),
             None if e.is_closed() || is_io(&e) => self.unreachable(full_text(&e)),
-            None => StoreError::Db(e.to_string()),
+            // The cause holds the useful part ("invalid configuration: password missing").
+            None => StoreError::Db(full_text(&e)),
         }
     }
 

@@ -196,7 +196,12 @@ pub fn settings_ui(ui: &mut egui::Ui, app: &mut Window) {
         ui.label(RichText::new("Хранилище").strong());
         egui::Grid::new("store_info").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
             ui.label("Хранилище:");
-            ui.label(app.app.location());
+            ui.horizontal(|ui| {
+                ui.label(app.app.location());
+                if ui.button("Подключение…").clicked() {
+                    app.app.commands.push(crate::app::Command::OpenConnection);
+                }
+            });
             ui.end_row();
             ui.label("Фактов аналитики:");
             ui.label(crate::report::fmt_count(app.app.lists.fact_count as u64));
