@@ -132,6 +132,9 @@ fn password_row(ui: &mut egui::Ui, label: &str, value: &mut String) {
 
 /// «Пользователи» of a team database: logins, roles, passwords, disabling.
 fn team_ui(ui: &mut egui::Ui, app: &mut Window) {
+    // An admin does not take away their own role or login: another admin (or the owner) would
+    // have to give it back.
+    let me = app.app.signed_in().map(|u| u.login.clone()).unwrap_or_default();
     let commands = &mut app.app.commands;
     let screen = &mut app.admin.users;
     let team = &mut screen.team;
@@ -166,6 +169,8 @@ fn team_ui(ui: &mut egui::Ui, app: &mut Window) {
                     ui.label(&person.name);
                     if person.owner {
                         ui.label("Администратор (владелец базы)");
+                    } else if person.login == me {
+                        ui.label(person.role.title()).on_hover_text("Свою роль меняет другой администратор");
                     } else if let Some(role) = role_combo(ui, &format!("role_{}", person.login), person.role) {
                         ask(PeopleChange::SetRole { login: person.login.clone(), role });
                     }
@@ -174,13 +179,15 @@ fn team_ui(ui: &mut egui::Ui, app: &mut Window) {
                         if person.owner {
                             return;
                         }
-                        let (title, enabled) = if person.enabled {
-                            ("Запретить вход", false)
-                        } else {
-                            ("Разрешить вход", true)
-                        };
-                        if ui.button(title).clicked() {
-                            ask(PeopleChange::Enabled { login: person.login.clone(), enabled });
+                        if person.login != me {
+                            let (title, enabled) = if person.enabled {
+                                ("Запретить вход", false)
+                            } else {
+                                ("Разрешить вход", true)
+                            };
+                            if ui.button(title).clicked() {
+                                ask(PeopleChange::Enabled { login: person.login.clone(), enabled });
+                            }
                         }
                         if ui.button("Сменить пароль").clicked() {
                             team.new_password_for = Some(person.login.clone());
