@@ -54,6 +54,19 @@ fn a_marketer_signed_in_sees_their_name_and_only_the_pages_of_their_role() {
     h.get_by_role_and_label(egui::Role::Button, "Заявки").click();
     until(&mut h, "the lead in the list", |h| h.query_by_label("Окна на дачу").is_some());
     assert!(h.query_by_label_contains("Недостаточно прав").is_none());
+    // Read only: no way to create or change a lead, and the form only shows it.
+    assert!(h.query_by_label_contains("Только просмотр").is_some());
+    for button in ["Создать", "Скопировать (F9)", "Групповое изменение"] {
+        assert!(h.query_by_role_and_label(egui::Role::Button, button).is_none(), "{button}");
+    }
+    h.key_press(egui::Key::Insert);
+    h.run_steps(3);
+    assert!(h.query_by_label("Новая заявка").is_none(), "Insert makes no lead");
+    h.get_by_label("Окна на дачу").click();
+    h.run_steps(2);
+    h.key_press(egui::Key::Enter);
+    until(&mut h, "the form", |h| h.query_by_label_contains("Заявка №").is_some());
+    assert!(h.query_by_role_and_label(egui::Role::Button, "Записать").is_none());
 }
 
 type Window = Harness<'static, ScreenHost<LeadsScreen>>;

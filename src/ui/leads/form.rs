@@ -44,6 +44,8 @@ pub(crate) struct LeadForm {
     pub conflict: Option<Conflict>,
     /// Other people who have this lead open now (team database).
     pub present: Vec<String>,
+    /// Shown, not changed (a marketer).
+    pub read_only: bool,
 }
 
 /// A save refused because someone changed the same fields meanwhile.
@@ -89,6 +91,7 @@ impl LeadForm {
             refreshing: false,
             conflict: None,
             present: Vec::new(),
+            read_only: false,
         }
     }
 
@@ -225,6 +228,19 @@ impl LeadForm {
                 .on_hover_text(
                     "Если вы оба измените одни и те же реквизиты, записавший вторым увидит, что изменил первый",
                 );
+        }
+        if self.read_only {
+            ui.horizontal(|ui| {
+                if ui.button("Закрыть").on_hover_text("Esc").clicked() {
+                    action = FormAction::Close;
+                }
+                ui.weak("Только просмотр");
+            });
+            ui.separator();
+            egui::ScrollArea::vertical()
+                .auto_shrink([false, false])
+                .show(ui, |ui| ui.add_enabled_ui(false, |ui| self.fields_ui(ui, catalog)));
+            return action;
         }
         ui.horizontal_wrapped(|ui| {
             if ui.add_enabled(!self.saving, egui::Button::new("Записать")).clicked() {

@@ -168,6 +168,9 @@ pub struct LeadsScreen {
     confirm_delete: Option<Vec<LeadId>>,
     /// The person at the window: a new lead starts with them as responsible; saves are theirs.
     current_user: Option<(u64, String)>,
+    /// A marketer reads leads but does not change them (on a team database the database
+    /// refuses it too).
+    read_only: bool,
     /// Commands to push with the next frame (asked for while handling an event).
     pending: Vec<LeadsCommand>,
     /// Everything is read again (the first load, a restore, missed changes).
@@ -205,6 +208,7 @@ impl LeadsScreen {
             notice: None,
             confirm_delete: None,
             current_user: None,
+            read_only: false,
             pending: vec![LeadsCommand::LoadAll],
             loading: true,
             changed: BTreeSet::new(),
@@ -221,6 +225,10 @@ impl LeadsScreen {
     /// The person working at the window (the shell tells each frame).
     pub fn set_current_user(&mut self, user: Option<&User>) {
         self.current_user = user.map(|u| (u.id, u.name.clone()));
+        self.read_only = user.is_some_and(|u| u.role == Role::Marketer);
+        if let Some(form) = &mut self.form {
+            form.read_only = self.read_only;
+        }
     }
 
     /// Who saves: the name the store records as `changed_by`.
@@ -516,6 +524,9 @@ impl LeadsScreen {
             self.confirm_delete_ui(ui);
         }
         for action in actions {
+            if self.read_only && !matches!(action, Action::Open(_) | Action::CloseForm) {
+                continue;
+            }
             self.run(action);
         }
         commands.extend(self.pending.drain(..).map(Command::Leads));
@@ -657,6 +668,10 @@ impl LeadsScreen {
                 self.view.set_templates(true);
             }
             ui.separator();
+            if self.read_only {
+                ui.weak("Только просмотр: заявки изменяют менеджеры и администраторы");
+                return;
+            }
             if ui.button("Создать").on_hover_text("Новая заявка (Insert)").clicked() {
                 actions.push(Action::New);
             }
@@ -834,7 +849,9 @@ impl LeadsScreen {
                     return;
                 }
                 let client = lead.client_id.and_then(|c| self.clients.get(&c).cloned());
-                self.form = Some(form::LeadForm::new(lead, client, calls, false, self.tz.clone()));
+                let mut form = form::LeadForm::new(lead, client, calls, false, self.tz.clone());
+                form.read_only = self.read_only;
+                self.form = Some(form);
             }
             Ok(None) => {
                 if let Some(form) = &mut self.form {
