@@ -77,6 +77,7 @@ impl SledStore {
             return Err(StoreError::NotEmpty(format!("Каталог {}", self.path().display())));
         }
         let guard = self.lock();
+        let exchange_guard = self.exchange_lock();
         // The journal describes leads that are about to be replaced: it must not bring them back.
         self.inner.journal.reset()?;
         let t = &self.inner.t;
@@ -147,6 +148,7 @@ impl SledStore {
         let (exchange, exchange_bytes) = super::exchange::measure(&t.exchange)?;
         self.inner.exchange_count.store(exchange, std::sync::atomic::Ordering::SeqCst);
         self.inner.exchange_bytes.store(exchange_bytes, std::sync::atomic::Ordering::SeqCst);
+        drop(exchange_guard);
         drop(guard);
         self.apply_exchange_settings()?;
         // An old backup may have no service settings.

@@ -30,7 +30,7 @@ impl SledStore {
         if entries.is_empty() {
             return Ok(Vec::new());
         }
-        let guard = self.lock();
+        let guard = self.exchange_lock();
         let tree = &self.inner.t.exchange;
         let first = match tree.last()? {
             Some((key, _)) => super::codec::key_id(&key).unwrap_or(0) + 1,
@@ -81,7 +81,7 @@ impl SledStore {
     /// How many entries the log keeps (100,000 unless changed).
     pub fn set_exchange_capacity(&self, capacity: usize) -> Result<()> {
         self.inner.exchange_capacity.store(capacity.max(1), Ordering::SeqCst);
-        let _guard = self.lock();
+        let _guard = self.exchange_lock();
         self.drop_oldest_locked()
     }
 
@@ -89,7 +89,7 @@ impl SledStore {
     pub fn set_exchange_max_bytes(&self, max_bytes: u64) -> Result<()> {
         let floor = crate::domain::limits::ENTRY as u64;
         self.inner.exchange_max_bytes.store(max_bytes.max(floor), Ordering::SeqCst);
-        let _guard = self.lock();
+        let _guard = self.exchange_lock();
         self.drop_oldest_locked()
     }
 

@@ -49,6 +49,9 @@ struct Inner {
     path: PathBuf,
     t: Trees,
     write: Mutex<()>,
+    /// The exchange log's own writes (ids, caps): logging a request never waits for intake.
+    /// Taken after `write` where both are needed.
+    exchange_write: Mutex<()>,
     /// Checkpoints one at a time; intake never waits for this lock.
     checkpointing: Mutex<()>,
     commit: GroupCommit,
@@ -129,6 +132,7 @@ impl SledStore {
             path,
             t,
             write: Mutex::new(()),
+            exchange_write: Mutex::new(()),
             checkpointing: Mutex::new(()),
             commit: GroupCommit::default(),
             journal,
@@ -187,6 +191,10 @@ impl SledStore {
 
     fn lock(&self) -> MutexGuard<'_, ()> {
         self.inner.write.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn exchange_lock(&self) -> MutexGuard<'_, ()> {
+        self.inner.exchange_write.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn emit(&self, event: StoreEvent) {
