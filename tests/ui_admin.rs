@@ -9,9 +9,7 @@ use common::*;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use skvoz::app::{App, AppOptions, AppState, Page};
-use skvoz::domain::{
-    AddressError, AnalyticsSource, DevNameError, ExchangeEntry, ExtraField, LeadSource, Outcome, Secret,
-};
+use skvoz::domain::{AnalyticsSource, DevNameError, ExchangeEntry, ExtraField, LeadSource, Outcome, Secret};
 use skvoz::report::fmt_count;
 use skvoz::roistat::{SchedulerConfig, SourceState};
 use skvoz::ui::Window;
@@ -87,37 +85,49 @@ fn lead_source_address_light_and_connection_check() {
     assert!(has_label(&h, "Телефония не настроена"));
 
     type_into(&mut h, "Наименование:", "Roistat");
-    type_into(&mut h, "Адрес публикации сервисов:", "ftp://crm/base");
-    assert!(has_label(&h, &AddressError::Scheme.to_string()));
-    click(&mut h, "Сохранить");
-    assert!(db.list::<LeadSource>().unwrap().is_empty(), "a bad address must not be saved");
-
-    let publication = format!("http://{}/crm_httpAnalytics", s.handle.local_addr());
-    h.state_mut().admin.lead_sources.form.as_mut().unwrap().publication_address = publication.clone();
-    settle(&mut h);
-    assert!(!has_label(&h, &AddressError::Scheme.to_string()));
-    let service_address = format!("{publication}/hs/analytics");
-    let shown = format!("Адрес сервиса Roistat: {service_address}");
-    assert!(has_label(&h, &shown), "{shown}");
+    // The address Roistat is given is the service's; the listen address inside the network gets
+    // the red hint, and there is nothing to type on the form.
+    let local = "Адрес сервиса Roistat: http://127.0.0.1:8085/crm_httpAnalytics/hs/analytics";
+    assert!(has_label(&h, local), "{local}");
+    let hints = h.query_all_by_label_contains("это адрес внутри вашей сети").count();
+    assert_eq!(hints, 2, "the form repeats the checklist's hint");
+    assert!(h.query_by_label("Адрес публикации сервисов:").is_none(), "no second copy to type");
     type_into(&mut h, "API-ключ:", "key-123456");
     click(&mut h, "Сохранить");
     let saved = db.list::<LeadSource>().unwrap();
     assert_eq!(saved.len(), 1);
-    assert_eq!(saved[0].publication_address, publication);
     assert_eq!(saved[0].api_key.expose(), "key-123456");
     assert!(!has_label(&h, "key-123456"), "the key is masked");
 
+    // Changing «Внешний адрес для Roistat» in the settings changes the source's address.
+    h.get_by_label("Изменить внешний адрес").click();
+    settle(&mut h);
+    assert_eq!(h.state().app.state.page, Page::Settings);
+    let external = format!("http://{}", s.handle.local_addr());
+    type_into(&mut h, "Внешний адрес для Roistat:", &external);
+    click(&mut h, "Сохранить");
+    assert_eq!(db.service_settings().unwrap().external_address, external);
+    h.state_mut().app.commands.push(skvoz::app::Command::Navigate(Page::Sources));
+    settle(&mut h);
+    let service_address = format!("{external}/crm_httpAnalytics/hs/analytics");
+    let shown = format!("Адрес сервиса Roistat: {service_address}");
+    assert!(has_label(&h, &shown), "{shown}");
+
     click(&mut h, "Проверить подключение");
     assert!(has_label(&h, "OK"), "the running service answers OK");
+    assert!(
+        h.query_by_label_contains(&format!("сервис skvoz отвечает по адресу {service_address}")).is_some(),
+        "the check names the address it reached"
+    );
     assert!(
         h.query_by_label_contains("API-ключ Roistat этой проверкой не проверяется").is_some(),
         "the check says what it did not verify"
     );
 
     let port = closed_port();
-    h.state_mut().admin.lead_sources.form.as_mut().unwrap().publication_address =
-        format!("http://127.0.0.1:{port}/crm_httpAnalytics");
-    settle(&mut h);
+    let mut settings = db.service_settings().unwrap();
+    settings.external_address = format!("http://127.0.0.1:{port}");
+    db.put_service_settings(&settings).unwrap();
     click(&mut h, "Проверить подключение");
     assert!(!has_label(&h, "OK"));
     assert!(

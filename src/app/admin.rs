@@ -22,10 +22,9 @@ pub enum AdminCommand {
         url: String,
         shown: String,
     },
-    /// «Проверить подключение» of a lead source at `address`, with the service's login.
-    CheckLeadSource {
-        address: String,
-    },
+    /// «Проверить подключение» of a lead source: the service at the address Roistat is given
+    /// (`ServiceSettings::roistat_url`), with the service's login.
+    CheckLeadSource,
     /// «Проверить» of the telephony: saves the form, checks the PBX at its address and stores
     /// the outcome with the settings.
     CheckTelephony(Box<Telephony>),
@@ -118,9 +117,12 @@ impl AdminWrite {
 /// What a form shows.
 #[derive(Debug)]
 pub enum AdminData {
+    /// The sources, the telephony, and the address Roistat is given (with why it cannot reach it).
     LeadSources {
         list: Vec<LeadSource>,
         telephony: Telephony,
+        roistat_url: String,
+        reach_problem: Option<String>,
     },
     Telephony(Telephony),
     Analytics(Vec<AnalyticsSource>),
@@ -240,7 +242,8 @@ pub enum Loaded {
 #[derive(Debug)]
 pub enum AdminEvent {
     ServiceChecked(Result<(), String>),
-    LeadSourceChecked(Result<(), String>),
+    /// The address checked, or why the check failed.
+    LeadSourceChecked(Result<String, String>),
     TelephonyChecked(Result<CheckResult, String>),
     Projects(Result<Vec<Project>, String>),
     /// The reconciliation or the creation of a missing lead finished (its result is in the store).
@@ -265,18 +268,21 @@ pub(super) async fn run(store: Store, command: AdminCommand) -> AdminEvent {
             let result = crate::service::check_published(&url).await;
             AdminEvent::ServiceChecked(result.map_err(|e| e.to_string().replace(&url, &shown)))
         }
-        AdminCommand::CheckLeadSource { address } => {
+        AdminCommand::CheckLeadSource => {
             let settings = match store.service_settings().await {
                 Ok(s) => s,
                 Err(e) => return AdminEvent::LeadSourceChecked(Err(e.to_string())),
             };
+            let address = settings.roistat_url();
             let url = format!(
                 "{address}?user={}&token={}",
                 settings.login,
                 crate::service::auth::token(&settings.login, settings.password.expose())
             );
             let result = crate::service::check_published(&url).await;
-            AdminEvent::LeadSourceChecked(result.map_err(|e| e.to_string().replace(&url, &address)))
+            AdminEvent::LeadSourceChecked(
+                result.map(|()| address.clone()).map_err(|e| e.to_string().replace(&url, &address)),
+            )
         }
         AdminCommand::CheckTelephony(telephony) => {
             let address = telephony.address.clone();
@@ -329,7 +335,13 @@ pub(super) async fn run(store: Store, command: AdminCommand) -> AdminEvent {
 async fn load(store: &Store, form: AdminForm) -> Result<AdminData, StoreError> {
     Ok(match form {
         AdminForm::LeadSources => {
-            AdminData::LeadSources { list: store.list().await?, telephony: store.telephony().await? }
+            let settings = store.service_settings().await?;
+            AdminData::LeadSources {
+                list: store.list().await?,
+                telephony: store.telephony().await?,
+                roistat_url: settings.roistat_url(),
+                reach_problem: settings.roistat_reach_problem(),
+            }
         }
         AdminForm::Telephony => AdminData::Telephony(store.telephony().await?),
         AdminForm::Analytics => AdminData::Analytics(store.list().await?),
