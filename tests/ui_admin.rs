@@ -113,23 +113,34 @@ fn lead_source_address_light_and_connection_check() {
     let shown = format!("Адрес сервиса Roistat: {service_address}");
     assert!(has_label(&h, &shown), "{shown}");
 
+    // The check says what it verified: the service at that address, and the key by Roistat's API
+    // (a wrong key is refused the way Roistat refuses it: an error envelope with HTTP 200).
+    let fake = rt.block_on(support::fake());
+    fake.state.set(|s| s.auth_error_200 = true);
+    type_into(&mut h, "Адрес API (пусто — облако Roistat):", &fake.url);
     click(&mut h, "Проверить подключение");
-    assert!(has_label(&h, "OK"), "the running service answers OK");
+    let service_ok =
+        format!("Сервис: отвечает по адресу {service_address} с логином и паролем из настроек HTTP-сервиса");
+    assert!(has_label(&h, &service_ok), "{service_ok}");
     assert!(
-        h.query_by_label_contains(&format!("сервис skvoz отвечает по адресу {service_address}")).is_some(),
-        "the check names the address it reached"
+        h.query_by_label_contains("API-ключ: Roistat не принял API-ключ (запрос user/projects").is_some(),
+        "a wrong key is named wrong"
     );
-    assert!(
-        h.query_by_label_contains("API-ключ Roistat этой проверкой не проверяется").is_some(),
-        "the check says what it did not verify"
-    );
+    assert!(h.query_by_label_contains("API-ключ: принят").is_none());
+    h.state_mut().admin.lead_sources.api_key = support::fake_roistat::KEY.into();
+    click(&mut h, "Проверить подключение");
+    assert!(has_label(&h, &service_ok));
+    assert!(has_label(&h, "API-ключ: принят Roistat (запрос списка проектов; проектов, видных ключу: 2)"));
+    h.state_mut().admin.lead_sources.api_key.clear();
+    click(&mut h, "Проверить подключение");
+    assert!(has_label(&h, "API-ключ не указан, поэтому не проверялся."));
 
     let port = closed_port();
     let mut settings = db.service_settings().unwrap();
     settings.external_address = format!("http://127.0.0.1:{port}");
     db.put_service_settings(&settings).unwrap();
     click(&mut h, "Проверить подключение");
-    assert!(!has_label(&h, "OK"));
+    assert!(!has_label(&h, &service_ok));
     assert!(
         h.query_by_label_contains(&format!("127.0.0.1:{port}/crm_httpAnalytics/hs/analytics не отвечает")).is_some(),
         "the failure names the address"
@@ -167,6 +178,13 @@ fn analytics_source_projects_and_load_now() {
     click(&mut h, "Добавить источник получения аналитики");
     type_into(&mut h, "Наименование:", "Основной проект");
     h.state_mut().admin.analytics.form.as_mut().unwrap().api_base = fake.url.clone();
+    // A wrong key is refused as Roistat refuses it (an error envelope with HTTP 200).
+    fake.state.set(|s| s.auth_error_200 = true);
+    type_into(&mut h, "API-ключ:", "wrong-key-000");
+    click(&mut h, "Проверить ключ");
+    assert!(h.query_by_label_contains("Roistat не принял API-ключ (запрос user/projects").is_some());
+    assert!(h.query_by_label_contains("Ключ принят").is_none());
+    h.state_mut().admin.analytics.api_key.clear();
     type_into(&mut h, "API-ключ:", support::fake_roistat::KEY);
     assert!(has_label(&h, "Загрузка сквозной аналитики Roistat. Сценарий: Основной проект"));
     click(&mut h, "Проверить ключ");
@@ -175,10 +193,14 @@ fn analytics_source_projects_and_load_now() {
     let project = projects.iter().find(|p| p.id == support::fake_roistat::PROJECT).unwrap().clone();
     h.get_by_label("Проекты Roistat: выберите проект").click();
     settle(&mut h);
-    assert!(has_label(&h, &format!("Ключ принят: проектов Roistat — {}", projects.len())));
+    assert!(has_label(
+        &h,
+        &format!("Ключ принят Roistat (запрос списка проектов): проектов Roistat — {}", projects.len())
+    ));
     h.get_by_label(&format!("{} ({}, {})", project.name, project.id, project.currency)).click();
     settle(&mut h);
     assert_eq!(h.state().admin.analytics.form.as_ref().unwrap().project, project.id);
+    assert!(has_label(&h, &format!("Проект {} виден этому ключу", project.id)));
 
     start_scheduler(&mut h);
     // A new source says that the load saves it; the click saves it and waits for its load.

@@ -23,8 +23,12 @@ pub enum AdminCommand {
         shown: String,
     },
     /// «Проверить подключение» of a lead source: the service at the address Roistat is given
-    /// (`ServiceSettings::roistat_url`), with the service's login.
-    CheckLeadSource,
+    /// (`ServiceSettings::roistat_url`), with the service's login; and the source's API key, where
+    /// one is typed, by Roistat's cheapest authenticated call (the key's projects).
+    CheckLeadSource {
+        api_base: String,
+        api_key: Secret,
+    },
     /// «Проверить» of the telephony: saves the form, checks the PBX at its address and stores
     /// the outcome with the settings.
     CheckTelephony(Box<Telephony>),
@@ -112,6 +116,15 @@ impl AdminWrite {
             | AdminWrite::DeleteExtraField(_) => AdminForm::Catalog,
         }
     }
+}
+
+/// What «Проверить подключение» of a lead source found, part by part.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeadSourceCheck {
+    /// The service: the address that answered, or why it did not.
+    pub service: Result<String, String>,
+    /// The API key: how many projects Roistat shows for it, or why it refused; `None`: no key typed.
+    pub key: Option<Result<usize, String>>,
 }
 
 /// What a form shows.
@@ -242,8 +255,7 @@ pub enum Loaded {
 #[derive(Debug)]
 pub enum AdminEvent {
     ServiceChecked(Result<(), String>),
-    /// The address checked, or why the check failed.
-    LeadSourceChecked(Result<String, String>),
+    LeadSourceChecked(LeadSourceCheck),
     TelephonyChecked(Result<CheckResult, String>),
     Projects(Result<Vec<Project>, String>),
     /// The reconciliation or the creation of a missing lead finished (its result is in the store).
@@ -268,21 +280,14 @@ pub(super) async fn run(store: Store, command: AdminCommand) -> AdminEvent {
             let result = crate::service::check_published(&url).await;
             AdminEvent::ServiceChecked(result.map_err(|e| e.to_string().replace(&url, &shown)))
         }
-        AdminCommand::CheckLeadSource => {
-            let settings = match store.service_settings().await {
-                Ok(s) => s,
-                Err(e) => return AdminEvent::LeadSourceChecked(Err(e.to_string())),
+        AdminCommand::CheckLeadSource { api_base, api_key } => {
+            let service = check_service(&store).await;
+            let key = if api_key.expose().trim().is_empty() {
+                None
+            } else {
+                Some(projects(&api_base, api_key, "").await.map(|p| p.len()))
             };
-            let address = settings.roistat_url();
-            let url = format!(
-                "{address}?user={}&token={}",
-                settings.login,
-                crate::service::auth::token(&settings.login, settings.password.expose())
-            );
-            let result = crate::service::check_published(&url).await;
-            AdminEvent::LeadSourceChecked(
-                result.map(|()| address.clone()).map_err(|e| e.to_string().replace(&url, &address)),
-            )
+            AdminEvent::LeadSourceChecked(LeadSourceCheck { service, key })
         }
         AdminCommand::CheckTelephony(telephony) => {
             let address = telephony.address.clone();
@@ -299,12 +304,7 @@ pub(super) async fn run(store: Store, command: AdminCommand) -> AdminEvent {
             AdminEvent::TelephonyChecked(stored.await.map(|()| result).map_err(|e| e.to_string()))
         }
         AdminCommand::Projects { api_base, api_key, project } => {
-            let api_base = if api_base.trim().is_empty() { crate::domain::DEFAULT_API_BASE } else { api_base.trim() };
-            let result = match RoistatClient::new(ClientConfig::new(api_base, api_key, &project)) {
-                Ok(client) => client.projects().await.map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            };
-            AdminEvent::Projects(result)
+            AdminEvent::Projects(projects(&api_base, api_key, &project).await)
         }
         AdminCommand::Reconcile { source_id, from, to } => {
             let result = crate::roistat::reconcile_source(&store, source_id, from, to).await;
@@ -329,6 +329,29 @@ pub(super) async fn run(store: Store, command: AdminCommand) -> AdminEvent {
             let form = write.form();
             AdminEvent::Written { form, result: self::write(&store, write).await.map_err(|e| e.to_string()) }
         }
+    }
+}
+
+/// The service at the address Roistat is given, with the service's own login: the address that
+/// answered `OK`, or why it did not (naming the address, never the token).
+async fn check_service(store: &Store) -> Result<String, String> {
+    let settings = store.service_settings().await.map_err(|e| e.to_string())?;
+    let address = settings.roistat_url();
+    let url = format!(
+        "{address}?user={}&token={}",
+        settings.login,
+        crate::service::auth::token(&settings.login, settings.password.expose())
+    );
+    let result = crate::service::check_published(&url).await;
+    result.map(|()| address.clone()).map_err(|e| e.to_string().replace(&url, &address))
+}
+
+/// The projects a key sees: Roistat's cheapest call that needs a valid key.
+async fn projects(api_base: &str, api_key: Secret, project: &str) -> Result<Vec<Project>, String> {
+    let api_base = if api_base.trim().is_empty() { crate::domain::DEFAULT_API_BASE } else { api_base.trim() };
+    match RoistatClient::new(ClientConfig::new(api_base, api_key, project)) {
+        Ok(client) => client.projects().await.map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
     }
 }
 
@@ -513,7 +536,9 @@ async fn check_telephony(address: String) -> CheckResult {
                 at,
                 ok: true,
                 message: format!(
-                    "адрес отвечает (HTTP {}); вызовы API АТС этой проверкой не проверяются",
+                    "проверено только, что по адресу {address} отвечает веб-сервер (запрос GET, ответ HTTP {}); \
+                     что это АТС и что она примет звонки, не проверено: вызовы API АТС этой проверкой не \
+                     проверяются",
                     r.status().as_u16()
                 ),
             }

@@ -41,6 +41,8 @@ pub struct LeadSource {
     // The address Roistat calls is not kept here: it is the service's one
     // «Внешний адрес для Roistat» (`ServiceSettings::roistat_url`), so two copies cannot disagree.
     pub api_key: Secret,
+    /// Roistat's API the key is checked against; empty: Roistat's cloud.
+    pub api_base: String,
 }
 
 /// The lead source Roistat's proxy leads arrive through: the first Roistat source with

@@ -25,7 +25,7 @@ pub enum RoistatError {
     )]
     Http { call: &'static str, status: u16, detail: String, retry_after: Option<Duration> },
     #[error(
-        "Roistat не принял API-ключ (запрос {call}{}). Проверьте API-ключ в настройках источника аналитики: его можно скопировать в Roistat, раздел «Настройки» → «Профиль»",
+        "Roistat не принял API-ключ (запрос {call}{}). Проверьте API-ключ в настройках источника: его можно скопировать в Roistat, раздел «Настройки» → «Профиль»",
         detail_suffix(description)
     )]
     AuthenticationFailed { call: &'static str, description: String },

@@ -2,7 +2,7 @@
 
 use super::{SourcesTab, copy_button, error_label, note, ok_label, secret_row, text_row};
 use crate::app::Command;
-use crate::app::admin::{AdminCommand, AdminData, AdminForm, AdminWrite, Written};
+use crate::app::admin::{AdminCommand, AdminData, AdminForm, AdminWrite, LeadSourceCheck, Written};
 use crate::domain::{LeadSource, Light, Responsible, Role, Secret, Telephony, User};
 use crate::ui::Window;
 use egui::RichText;
@@ -17,8 +17,10 @@ pub struct LeadSourcesScreen {
     pub show_key: bool,
     pub error: Option<String>,
     pub saved: bool,
-    /// The address the check reached, or why it failed.
-    pub check: Option<Result<String, String>>,
+    /// What «Проверить подключение» found.
+    pub check: Option<LeadSourceCheck>,
+    /// The check runs.
+    pub checking: bool,
     /// The address Roistat is given: the service's «Внешний адрес для Roistat» and path.
     pub roistat_url: String,
     /// Why Roistat cannot reach that address, if it cannot.
@@ -68,6 +70,29 @@ impl LeadSourcesScreen {
     }
 }
 
+/// What the check verified, part by part: each line says what was checked and how it went.
+fn check_ui(ui: &mut egui::Ui, check: &LeadSourceCheck) {
+    match &check.service {
+        Ok(address) => {
+            ok_label(ui, &format!("Сервис: отвечает по адресу {address} с логином и паролем из настроек HTTP-сервиса"))
+        }
+        Err(e) => error_label(ui, &format!("Сервис: {e}")),
+    }
+    match &check.key {
+        Some(Ok(projects)) => ok_label(
+            ui,
+            &format!("API-ключ: принят Roistat (запрос списка проектов; проектов, видных ключу: {projects})"),
+        ),
+        Some(Err(e)) => error_label(ui, &format!("API-ключ: {e}")),
+        None => note(ui, "API-ключ не указан, поэтому не проверялся."),
+    }
+    note(
+        ui,
+        "Заявки от Roistat эта проверка не создаёт: что Roistat действительно обращается к сервису, видно в журнале \
+         обмена.",
+    );
+}
+
 /// The light's accessible text: why it has this colour.
 pub fn light_text(telephony: &Telephony) -> String {
     match telephony.light() {
@@ -82,11 +107,7 @@ fn light_tooltip(telephony: &Telephony) -> String {
         _ if !telephony.is_set_up() => {
             "Укажите провайдера и адрес АТС на вкладке «Телефония», иначе звонки не станут заявками".into()
         }
-        Some(c) => format!(
-            "Последняя проверка {}: {}",
-            super::time(c.at),
-            if c.ok { "успешно".to_string() } else { c.message.clone() }
-        ),
+        Some(c) => format!("Последняя проверка {}: {}", super::time(c.at), c.message),
         None => "Проверка ещё не выполнялась: нажмите «Проверить» на вкладке «Телефония»".into(),
     }
 }
@@ -214,12 +235,14 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
         });
         ui.end_row();
         secret_row(ui, "API-ключ:", &mut screen.api_key, &mut screen.show_key);
+        text_row(ui, "Адрес API (пусто — облако Roistat):", &mut form.api_base);
     });
     note(ui, "Адрес сервиса Roistat вставьте в Roistat («Своя CRM»); API-ключ возьмите в настройках проекта Roistat.");
     ui.horizontal(|ui| {
         if ui.button("Сохранить").clicked() {
             form.name = form.name.trim().to_string();
             form.api_key = Secret::new(screen.api_key.trim());
+            form.api_base = form.api_base.trim().to_string();
             if form.name.is_empty() {
                 screen.error = Some("Укажите наименование источника".into());
             } else {
@@ -229,7 +252,11 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
                     .push(Command::Admin(AdminCommand::Write(AdminWrite::LeadSource(Box::new(form.clone())))));
             }
         }
-        if ui.button("Проверить подключение").clicked() {
+        if ui
+            .add_enabled(!screen.checking, egui::Button::new("Проверить подключение"))
+            .on_hover_text("Проверяет сервис по адресу для Roistat и API-ключ запросом к API Roistat")
+            .clicked()
+        {
             check_clicked = true;
         }
         if form.id != 0 && ui.button("Удалить").clicked() {
@@ -241,24 +268,22 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     } else if screen.saved {
         ok_label(ui, "Источник сохранён.");
     }
-    match &screen.check {
-        Some(Ok(address)) => {
-            ok_label(ui, "OK");
-            note(
-                ui,
-                &format!(
-                    "Проверено: сервис skvoz отвечает по адресу {address} с логином и паролем из настроек \
-                     HTTP-сервиса. API-ключ Roistat этой проверкой не проверяется: его проверяет «Проверить \
-                     ключ» источника аналитики."
-                ),
-            );
-        }
-        Some(Err(e)) => error_label(ui, e),
-        None => {}
+    if screen.checking {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label("Проверяется…");
+        });
     }
-    if check_clicked {
+    if let Some(check) = &screen.check {
+        check_ui(ui, check);
+    }
+    if check_clicked && let Some(form) = &screen.form {
         screen.check = None;
-        app.app.commands.push(Command::Admin(AdminCommand::CheckLeadSource));
+        screen.checking = true;
+        app.app.commands.push(Command::Admin(AdminCommand::CheckLeadSource {
+            api_base: form.api_base.trim().to_string(),
+            api_key: Secret::new(screen.api_key.trim()),
+        }));
     }
     if go_settings {
         app.app.commands.push(Command::Navigate(crate::app::Page::Settings));

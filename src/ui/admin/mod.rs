@@ -92,7 +92,10 @@ impl AdminScreens {
     pub fn answered(&mut self, event: AdminEvent) {
         match event {
             AdminEvent::ServiceChecked(r) => self.settings.check = Some(r),
-            AdminEvent::LeadSourceChecked(r) => self.lead_sources.check = Some(r),
+            AdminEvent::LeadSourceChecked(r) => {
+                self.lead_sources.checking = false;
+                self.lead_sources.check = Some(r);
+            }
             AdminEvent::TelephonyChecked(r) => self.telephony.on_checked(r),
             AdminEvent::Projects(r) => self.analytics.on_projects(r),
             AdminEvent::Reconciled(r) => self.analytics.on_reconciled(r),
