@@ -591,6 +591,39 @@ fn the_exchange_log_pages_through_all_100_000_entries() {
 }
 
 #[test]
+fn a_lead_with_a_key_no_field_takes_is_a_warning_that_creates_the_field() {
+    let rt = runtime();
+    let s = rt.block_on(service::start());
+    let db = BlockingStore::wrap(s.store.clone());
+    let mut h = open(&db, Page::ExchangeLog);
+    let data = service::enc(r#"{"promo":"ВЕСНА","utm_source":"yandex"}"#);
+    let (status, body) = rt.block_on(s.get(&format!("action=lead&id=r1&name=Иван&phone=79161234567&data={data}")));
+    assert_eq!(status, 200, "{body}");
+    let warning = "Предупреждение: нет доп. реквизита для promo (значения сохранены в заявке, но не в реквизитах)";
+    until(&mut h, "the lead's row", |h| h.query_by_label(warning).is_some());
+    h.get_by_label(warning).click();
+    settle(&mut h);
+    // utm_source has its field already (created with the schema): only promo is offered.
+    assert!(h.query_by_label("Создать реквизит «utm_source»").is_none());
+    click(&mut h, "Создать реквизит «promo»");
+    until(&mut h, "the field in the lists", |h| h.state().app.lists.extra_fields.iter().any(|f| f.dev_name == "promo"));
+    assert!(has_label(&h, "Реквизит «promo» создан: его можно переименовать в «Доп. реквизиты и статусы»"));
+    assert!(h.query_by_label("Создать реквизит «promo»").is_none(), "offered only while missing");
+    let fields = db.list::<ExtraField>().unwrap();
+    assert_eq!(fields.iter().filter(|f| f.dev_name == "promo").count(), 1);
+
+    // The next lead fills the new field and brings no warning.
+    let (status, _) = rt.block_on(s.get(&format!("action=lead&id=r2&name=Пётр&phone=79160000000&data={data}")));
+    assert_eq!(status, 200);
+    let lead = db.lead_by_roistat_id("r2").unwrap().unwrap();
+    assert_eq!(lead.extra.get("promo").map(String::as_str), Some("ВЕСНА"));
+    until(&mut h, "the second request logged", |_| db.exchange_count() >= 2);
+    let newest = db.exchange_newest(1).unwrap().remove(0);
+    assert!(newest.error.is_empty(), "{}", newest.error);
+    rt.block_on(s.handle.shutdown()).unwrap();
+}
+
+#[test]
 fn statuses_move_and_an_unused_one_is_deleted_after_a_question() {
     let setup = store(false);
     let mut h = open(&setup.store, Page::Catalog);

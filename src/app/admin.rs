@@ -49,6 +49,9 @@ pub enum AdminCommand {
         source_id: u64,
         roistat_id: String,
     },
+    /// «Создать реквизит …» in the exchange log: a text extra field with this developer name
+    /// (and as its name), unless one exists.
+    CreateField(String),
     Backup(PathBuf),
     Restore(PathBuf),
     Exchange(ExchangeRead),
@@ -261,6 +264,8 @@ pub enum AdminEvent {
     /// The reconciliation or the creation of a missing lead finished (its result is in the store).
     Reconciled(Result<String, String>),
     Exchange(Loaded),
+    /// The developer name of the field «Создать реквизит …» made (or found), or why not.
+    FieldCreated(Result<String, String>),
     /// What a backup wrote or a restore read, or why not.
     Backup(Result<String, String>),
     Loaded {
@@ -319,6 +324,7 @@ pub(super) async fn run(store: Store, command: AdminCommand) -> AdminEvent {
                 Err(e) => Err(e.to_string()),
             })
         }
+        AdminCommand::CreateField(dev_name) => AdminEvent::FieldCreated(create_field(&store, dev_name).await),
         AdminCommand::Backup(path) => AdminEvent::Backup(backup(&store, path).await),
         AdminCommand::Restore(path) => AdminEvent::Backup(restore(&store, path).await),
         AdminCommand::Exchange(read) => AdminEvent::Exchange(exchange(&store, read).await),
@@ -442,6 +448,23 @@ async fn write(store: &Store, write: AdminWrite) -> Result<Written, StoreError> 
             Written::ExtraFieldDeleted
         }
     })
+}
+
+async fn create_field(store: &Store, dev_name: String) -> Result<String, String> {
+    crate::domain::validate_dev_name(&dev_name).map_err(|e| e.to_string())?;
+    let fields = store.list::<ExtraField>().await.map_err(|e| e.to_string())?;
+    // Pressed twice, or created meanwhile elsewhere: the field is there, which is what was asked.
+    if !fields.iter().any(|f| f.dev_name == dev_name) {
+        let field = ExtraField {
+            id: 0,
+            name: dev_name.clone(),
+            dev_name: dev_name.clone(),
+            kind: Default::default(),
+            service: false,
+        };
+        store.put(field).await.map_err(|e| e.to_string())?;
+    }
+    Ok(dev_name)
 }
 
 async fn backup(store: &Store, path: PathBuf) -> Result<String, String> {

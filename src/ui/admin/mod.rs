@@ -101,6 +101,7 @@ impl AdminScreens {
             AdminEvent::Reconciled(r) => self.analytics.on_reconciled(r),
             AdminEvent::Exchange(loaded) => self.exchange.on_loaded(loaded),
             AdminEvent::Backup(r) => self.backup.on_done(r),
+            AdminEvent::FieldCreated(r) => self.exchange.on_field_created(r),
             AdminEvent::Loaded { form, result } => match form {
                 AdminForm::LeadSources => self.lead_sources.on_loaded(result),
                 AdminForm::Telephony => self.telephony.on_loaded(result),
