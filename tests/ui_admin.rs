@@ -735,6 +735,29 @@ fn trusted_proxies_are_checked_and_saved() {
 }
 
 #[test]
+fn a_message_does_not_move_the_form_and_a_good_save_clears_the_old_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = BlockingStore::open(dir.path());
+    let mut h = open(&store, Page::Settings);
+    let below = |h: &Harness<'static, Window>| h.get_by_label("Что указать в Roistat").rect();
+    let before = below(&h);
+    let bad = "«nginx.local» — не адрес и не сеть";
+    assert!(h.query_by_label_contains(bad).is_none(), "nothing red before anything was typed");
+    h.state_mut().admin.settings.trusted_proxies.clear();
+    type_into(&mut h, "Доверенные прокси:", "nginx.local");
+    click(&mut h, "Сохранить");
+    assert!(h.query_by_label_contains(bad).is_some());
+    assert_eq!(below(&h), before, "the error line was kept free: nothing below moved");
+    h.state_mut().admin.settings.trusted_proxies = "10.0.0.0/8".into();
+    settle(&mut h);
+    click(&mut h, "Сохранить");
+    until(&mut h, "the save", |h| !h.state().is_busy());
+    assert!(h.query_by_label_contains(bad).is_none(), "a good save clears the old error");
+    assert!(has_label(&h, "Настройки сохранены. Новый пароль действует сразу."));
+    assert_eq!(below(&h), before);
+}
+
+#[test]
 fn the_url_for_roistat_starts_with_the_external_address_and_an_inside_address_is_flagged() {
     let dir = tempfile::tempdir().unwrap();
     let store = BlockingStore::open(dir.path());

@@ -370,11 +370,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
             }
         });
     }
-    if let Some(e) = &screen.error {
-        error_label(ui, e);
-    } else if screen.saved {
-        ok_label(ui, "Источник сохранён.");
-    }
+    super::message_line(ui, screen.error.as_deref(), screen.saved.then_some("Источник сохранён."));
     if form.id != 0 {
         ui.separator();
         reconciliation_ui(ui, app);

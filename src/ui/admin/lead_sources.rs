@@ -263,11 +263,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
             app.app.commands.push(Command::Admin(AdminCommand::Write(AdminWrite::DeleteLeadSource(form.id))));
         }
     });
-    if let Some(e) = &screen.error {
-        error_label(ui, e);
-    } else if screen.saved {
-        ok_label(ui, "Источник сохранён.");
-    }
+    super::message_line(ui, screen.error.as_deref(), screen.saved.then_some("Источник сохранён."));
     if screen.checking {
         ui.horizontal(|ui| {
             ui.spinner();

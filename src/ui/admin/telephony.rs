@@ -114,9 +114,5 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
         let text = format!("Проверка {} {outcome}: {}", super::time(c.at), c.message);
         if c.ok { ok_label(ui, &text) } else { error_label(ui, &text) }
     }
-    if let Some(e) = &screen.error {
-        error_label(ui, e);
-    } else if screen.saved {
-        ok_label(ui, "Настройки телефонии сохранены.");
-    }
+    super::message_line(ui, screen.error.as_deref(), screen.saved.then_some("Настройки телефонии сохранены."));
 }

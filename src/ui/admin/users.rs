@@ -1,6 +1,6 @@
 //! «Пользователи»: who works in skvoz and with which role (the role decides the screens).
 
-use super::{error_label, text_row};
+use super::text_row;
 use crate::app::Command;
 use crate::app::admin::{AdminCommand, AdminWrite, Written};
 use crate::domain::{Role, User};
@@ -40,7 +40,10 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     });
     let role = screen.role.unwrap_or(Role::Manager);
     egui::Grid::new("user_form").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
-        text_row(ui, "Имя пользователя:", &mut screen.name);
+        // The error was about the name as it was: a new name makes it stale.
+        if text_row(ui, "Имя пользователя:", &mut screen.name).changed() {
+            screen.error = None;
+        }
         ui.label("Роль:");
         let combo = egui::ComboBox::from_id_salt("user_role").selected_text(role.title()).show_ui(ui, |ui| {
             for r in Role::ALL {
@@ -63,7 +66,5 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
             app.app.commands.push(Command::Admin(AdminCommand::Write(AdminWrite::User(user))));
         }
     }
-    if let Some(e) = &screen.error {
-        error_label(ui, e);
-    }
+    super::message_line(ui, screen.error.as_deref(), None);
 }

@@ -214,14 +214,14 @@ impl LeadForm {
                 }
             }
         });
+        // One line kept for «Записывается…» or the error, so the fields below do not jump.
         if self.saving {
             ui.horizontal(|ui| {
                 ui.spinner();
                 ui.label("Записывается…");
             });
-        }
-        if let Some(error) = &self.error {
-            ui.colored_label(ui.visuals().error_fg_color, error);
+        } else {
+            crate::ui::admin::message_line(ui, self.error.as_deref(), None);
         }
         if let Some(conflict) = &self.conflict {
             ui.colored_label(ui.visuals().error_fg_color, conflict);
