@@ -265,3 +265,49 @@ fn an_exported_file_gets_the_extension_of_its_format() {
     assert!(setup.dir.path().join("отчёт за месяц.xlsx").is_file(), "the .xlsx extension was added");
     assert!(!setup.dir.path().join("отчёт за месяц").exists());
 }
+
+#[test]
+fn the_table_fits_roi_at_1280_chooses_columns_and_its_drill_down_narrows_the_charts() {
+    let setup = store(true);
+    let mut h = harness(app(&setup, AppState::default()));
+    h.set_size(egui::vec2(1280.0, 800.0));
+    wait(&mut h);
+    let roi = h.get_by_label("Сортировать: ROI").rect();
+    assert!(roi.right() <= 1280.0, "ROI is in view at 1280 pixels: {roi:?}");
+    assert!(h.query_by_label("Сортировать: CPO").is_none(), "CPO waits in the column chooser");
+    h.get_by_label("Столбцы таблицы…").click();
+    h.run_ok();
+    h.get_by_label("CPO").click();
+    wait(&mut h);
+    assert!(h.query_by_label("Сортировать: CPO").is_some(), "a chosen column shows");
+
+    // Opening a channel in the table narrows the charts to it; closing it shows every channel again.
+    let narrowed = "Графики — только «Яндекс.Директ»";
+    assert!(h.query_by_label_contains(narrowed).is_none());
+    assert!(h.query_by_label("Google Ads").is_some(), "the channel chart's legend names every paid channel");
+    click(&mut h, "▶ Яндекс.Директ");
+    assert!(h.query_by_label_contains(narrowed).is_some());
+    assert!(h.query_by_label("Google Ads").is_none(), "another channel left the legend");
+    click(&mut h, "▼ Яндекс.Директ");
+    assert!(h.query_by_label_contains(narrowed).is_none());
+    assert!(h.query_by_label("Google Ads").is_some());
+}
+
+#[test]
+fn days_are_in_date_order_when_grouped_by_day() {
+    let setup = store(true);
+    let mut h = harness(app(&setup, AppState::default()));
+    click(&mut h, "7 дней");
+    h.state_mut().app.commands.push(skvoz::app::Command::SetGrouping(Grouping::Day));
+    wait(&mut h);
+    let days: Vec<jiff::civil::Date> = (0..7).map(|i| TODAY.checked_sub(i.days()).unwrap()).collect();
+    let mut shown: Vec<(f32, jiff::civil::Date)> = days
+        .iter()
+        .map(|d| (h.get_by_label(&skvoz::report::fmt_date(*d)).rect().min.y, *d))
+        .collect();
+    shown.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let order: Vec<_> = shown.into_iter().map(|(_, d)| d).collect();
+    let mut by_date = days.clone();
+    by_date.sort();
+    assert_eq!(order, by_date, "top to bottom from the first day to the last");
+}

@@ -81,6 +81,13 @@ impl App {
                 self.request_report();
             }
             Command::SetGrouping(grouping) => {
+                // Days read in date order; leaving them, the figures' default order comes back.
+                let by_name = crate::report::Sort { column: crate::report::Column::Name, descending: false };
+                if grouping == crate::report::Grouping::Day {
+                    self.state.sort = by_name;
+                } else if self.state.grouping == crate::report::Grouping::Day && self.state.sort == by_name {
+                    self.state.sort = crate::report::Sort::default();
+                }
                 self.state.grouping = grouping;
                 self.dashboard.expanded.clear();
                 self.request_report();
