@@ -247,8 +247,12 @@ fn thirty_days_end_today_and_say_where_roistats_data_end() {
 struct TypedWithoutExtension(std::path::PathBuf);
 
 impl skvoz::app::FilePicker for TypedWithoutExtension {
-    fn save_path(&self, _suggested: &str, _format: skvoz::app::ExportFormat) -> Option<std::path::PathBuf> {
-        Some(self.0.join("отчёт за месяц"))
+    fn save_path(
+        &self,
+        _suggested: &str,
+        _format: skvoz::app::ExportFormat,
+    ) -> Result<Option<std::path::PathBuf>, String> {
+        Ok(Some(self.0.join("отчёт за месяц")))
     }
 }
 
@@ -301,13 +305,55 @@ fn days_are_in_date_order_when_grouped_by_day() {
     h.state_mut().app.commands.push(skvoz::app::Command::SetGrouping(Grouping::Day));
     wait(&mut h);
     let days: Vec<jiff::civil::Date> = (0..7).map(|i| TODAY.checked_sub(i.days()).unwrap()).collect();
-    let mut shown: Vec<(f32, jiff::civil::Date)> = days
-        .iter()
-        .map(|d| (h.get_by_label(&skvoz::report::fmt_date(*d)).rect().min.y, *d))
-        .collect();
+    let mut shown: Vec<(f32, jiff::civil::Date)> =
+        days.iter().map(|d| (h.get_by_label(&skvoz::report::fmt_date(*d)).rect().min.y, *d)).collect();
     shown.sort_by(|a, b| a.0.total_cmp(&b.0));
     let order: Vec<_> = shown.into_iter().map(|(_, d)| d).collect();
     let mut by_date = days.clone();
     by_date.sort();
     assert_eq!(order, by_date, "top to bottom from the first day to the last");
+}
+
+/// A system without a save dialog; its «Загрузки» is a temp folder.
+struct NoDialog(std::path::PathBuf);
+
+impl skvoz::app::FilePicker for NoDialog {
+    fn save_path(
+        &self,
+        _suggested: &str,
+        _format: skvoz::app::ExportFormat,
+    ) -> Result<Option<std::path::PathBuf>, String> {
+        Err("окно выбора файла не открылось (в системе нет диалога сохранения)".into())
+    }
+
+    fn fallback_dir(&self) -> Option<std::path::PathBuf> {
+        Some(self.0.clone())
+    }
+}
+
+#[test]
+fn without_a_save_dialog_the_export_goes_to_downloads_and_the_window_says_where() {
+    let setup = store(true);
+    let downloads = setup.dir.path().join("Загрузки");
+    std::fs::create_dir(&downloads).unwrap();
+    let options = skvoz::app::AppOptions {
+        today: Some(TODAY),
+        file_picker: Box::new(NoDialog(downloads.clone())),
+        state: AppState::default(),
+    };
+    let mut h = harness(skvoz::app::App::new(setup.store.handle(), options).unwrap());
+    let name = h.state().app.export_file_name(skvoz::app::ExportFormat::Csv);
+    click(&mut h, "Выгрузить в CSV");
+    let first = downloads.join(&name);
+    assert!(first.is_file(), "the report is in «Загрузки»");
+    let said = format!(
+        "окно выбора файла не открылось (в системе нет диалога сохранения), поэтому отчёт сохранён в папку «Загрузки»: {}",
+        first.display()
+    );
+    assert!(h.query_by_label_contains(&said).is_some(), "the window names the dialog's failure and the path");
+    // A second export does not overwrite the first.
+    click(&mut h, "Выгрузить в CSV");
+    let second = downloads.join(name.replace(".csv", " (2).csv"));
+    assert!(second.is_file(), "{second:?}");
+    assert!(h.query_by_label_contains(&second.display().to_string()).is_some());
 }

@@ -369,8 +369,10 @@ fn charts_ui(ui: &mut egui::Ui, report: &Report, drilled: &[&str]) {
     if !chart.only.is_empty() {
         let names = chart.only.iter().map(|t| format!("«{t}»")).collect::<Vec<_>>().join(", ");
         ui.label(
-            RichText::new(format!("Графики — только {names}: канал раскрыт в таблице (сверните его, чтобы видеть все)"))
-                .color(ui.visuals().warn_fg_color),
+            RichText::new(format!(
+                "Графики — только {names}: канал раскрыт в таблице (сверните его, чтобы видеть все)"
+            ))
+            .color(ui.visuals().warn_fg_color),
         );
     }
     ui.columns(2, |cols| {
@@ -505,15 +507,24 @@ fn columns_menu_ui(ui: &mut egui::Ui, grouping: Grouping) {
     }
 }
 
-fn header_cell(ui: &mut egui::Ui, column: Column, grouping: Grouping, sort: crate::report::Sort, commands: &mut Vec<Command>) {
+fn header_cell(
+    ui: &mut egui::Ui,
+    column: Column,
+    grouping: Grouping,
+    sort: crate::report::Sort,
+    commands: &mut Vec<Command>,
+) {
     let title = column.title(grouping);
     let arrow = match (sort.column == column, sort.descending) {
         (true, true) => " ▼",
         (true, false) => " ▲",
         _ => "",
     };
-    let layout =
-        if column == Column::Name { Layout::left_to_right(Align::Center) } else { Layout::right_to_left(Align::Center) };
+    let layout = if column == Column::Name {
+        Layout::left_to_right(Align::Center)
+    } else {
+        Layout::right_to_left(Align::Center)
+    };
     ui.with_layout(layout, |ui| {
         let b = ui.add(egui::Button::new(RichText::new(format!("{title}{arrow}")).strong()).frame(false));
         let label = format!("Сортировать: {title}");
