@@ -357,3 +357,40 @@ fn without_a_save_dialog_the_export_goes_to_downloads_and_the_window_says_where(
     assert!(second.is_file(), "{second:?}");
     assert!(h.query_by_label_contains(&second.display().to_string()).is_some());
 }
+
+#[test]
+fn a_date_is_typed_or_reached_by_years_in_the_calendar() {
+    let setup = store(true);
+    let mut h = harness(app(&setup, AppState::default()));
+    click(&mut h, "Произвольный");
+    h.get_by_role_and_label(egui::Role::Button, "с 26.10.2026").click();
+    h.run_ok();
+    // A year back and forth by one click each.
+    h.get_by_label("Предыдущий год").click();
+    h.run_ok();
+    assert!(has_label(&h, "Октябрь 2025"));
+    h.get_by_label("Следующий год").click();
+    h.run_ok();
+    assert!(has_label(&h, "Октябрь 2026"));
+
+    // A typo is named; a good date applies.
+    let field = h.get_by_label("Дата:");
+    field.click();
+    h.run_ok();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_ok();
+    h.get_by_label("Дата:").type_text("31.02.2026");
+    h.run_ok();
+    h.get_by_role_and_label(egui::Role::Button, "Перейти").click();
+    h.run_ok();
+    assert!(has_label(&h, "Дата не распознана: введите ДД.ММ.ГГГГ"));
+    h.get_by_label("Дата:").click();
+    h.run_ok();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_ok();
+    h.get_by_label("Дата:").type_text("15.09.2026");
+    h.run_ok();
+    h.get_by_role_and_label(egui::Role::Button, "Перейти").click();
+    wait(&mut h);
+    assert!(h.query_by_role_and_label(egui::Role::Button, "с 15.09.2026").is_some());
+}
