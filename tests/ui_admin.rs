@@ -145,6 +145,8 @@ fn lead_source_address_light_and_connection_check() {
         h.query_by_label_contains(&format!("127.0.0.1:{port}/crm_httpAnalytics/hs/analytics не отвечает")).is_some(),
         "the failure names the address"
     );
+    assert!(h.query_by_label_contains("«127.0.0.1» отклонил соединение").is_some(), "and why, in Russian");
+    assert!(h.query_by_label_contains("Connection refused").is_none());
     assert!(h.query_by_label_contains("token=").is_none(), "the token never shows");
 
     // The light: amber after a failed telephony check, green after a passing one.

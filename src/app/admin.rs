@@ -548,7 +548,9 @@ async fn check_telephony(address: String) -> CheckResult {
         Ok(c) => c,
         Err(e) => {
             return CheckResult {
-                at, ok: false, message: format!("Не удалось подготовить запрос: {e}")
+                at,
+                ok: false,
+                message: format!("Не удалось подготовить запрос: {}", crate::net::explain(&e)),
             };
         }
     };
@@ -574,7 +576,7 @@ async fn check_telephony(address: String) -> CheckResult {
         Err(e) => CheckResult {
             at,
             ok: false,
-            message: format!("АТС по адресу {address} не отвечает ({e}): проверьте адрес и доступность сети"),
+            message: format!("АТС по адресу {address} не отвечает: {}", crate::net::explain(&e)),
         },
     }
 }

@@ -13,7 +13,7 @@ pub enum RoistatError {
     UnknownTimeZone(String),
     #[error("API-ключ Roistat содержит недопустимые символы (пробелы внутри, переводы строк): скопируйте его заново")]
     BadKey,
-    #[error("Не удалось связаться с Roistat (запрос {call}): {reason}. Проверьте подключение к интернету и адрес API")]
+    #[error("Не удалось связаться с Roistat (запрос {call}): {reason}")]
     Network { call: &'static str, reason: String },
     #[error(
         "Roistat не ответил вовремя (запрос {call}, ожидание {seconds} с). Повторите загрузку позже; если повторяется, уменьшите период"
