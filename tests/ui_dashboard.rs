@@ -286,7 +286,7 @@ fn the_table_fits_roi_at_1280_chooses_columns_and_its_drill_down_narrows_the_cha
     assert!(h.query_by_label("Сортировать: CPO").is_some(), "a chosen column shows");
 
     // Opening a channel in the table narrows the charts to it; closing it shows every channel again.
-    let narrowed = "Графики — только «Яндекс.Директ»";
+    let narrowed = "Расходы и визиты по дням — только «Яндекс.Директ»";
     assert!(h.query_by_label_contains(narrowed).is_none());
     assert!(h.query_by_label("Google Ads").is_some(), "the channel chart's legend names every paid channel");
     click(&mut h, "▶ Яндекс.Директ");

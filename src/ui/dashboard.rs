@@ -366,19 +366,23 @@ fn charts_ui(ui: &mut egui::Ui, report: &Report, drilled: &[&str]) {
     let n = chart.buckets.len();
     let height = 240.0;
     let by = if chart.weekly { "по неделям" } else { "по дням" };
-    if !chart.only.is_empty() {
-        let names = chart.only.iter().map(|t| format!("«{t}»")).collect::<Vec<_>>().join(", ");
-        ui.label(
-            RichText::new(format!(
-                "Графики — только {names}: канал раскрыт в таблице (сверните его, чтобы видеть все)"
-            ))
-            .color(ui.visuals().warn_fg_color),
-        );
-    }
+    // Narrowed to the channels open in the table: said in the titles, so nothing below moves.
+    let only = if chart.only.is_empty() {
+        String::new()
+    } else {
+        format!(" — только {}", chart.only.iter().map(|t| format!("«{t}»")).collect::<Vec<_>>().join(", "))
+    };
+    let title = |ui: &mut egui::Ui, text: String| {
+        let text = RichText::new(text).strong();
+        let l = ui.label(if only.is_empty() { text } else { text.color(ui.visuals().warn_fg_color) });
+        if !only.is_empty() {
+            l.on_hover_text("Канал раскрыт в таблице: сверните его, чтобы видеть все каналы");
+        }
+    };
     ui.columns(2, |cols| {
         {
             let ui = &mut cols[0];
-            ui.label(RichText::new(format!("Расходы и визиты {by}")).strong());
+            title(ui, format!("Расходы и визиты {by}{only}"));
             legend_ui(ui, &[("Расходы, ₽".into(), COST_COLOR), ("Визиты".into(), VISITS_COLOR)]);
             let scale = visits_scale(&chart);
             let bars: Vec<Bar> = chart
@@ -409,7 +413,7 @@ fn charts_ui(ui: &mut egui::Ui, report: &Report, drilled: &[&str]) {
         }
         {
             let ui = &mut cols[1];
-            ui.label(RichText::new(format!("Расходы по каналам {by}")).strong());
+            title(ui, format!("Расходы по каналам {by}{only}"));
             let legend: Vec<(String, egui::Color32)> =
                 chart.channels.iter().map(|c| (c.title.clone(), channel_color(c))).collect();
             legend_ui(ui, &legend);

@@ -24,10 +24,12 @@ pub fn install(ctx: &egui::Context) {
 /// colour a faded text colour, too faint for deltas and captions on either background.
 fn readable_type(ctx: &egui::Context) {
     ctx.style_mut_of(egui::Theme::Dark, |style| {
-        style.visuals.weak_text_color = Some(egui::Color32::from_gray(170));
+        // Below the body text's grey (140), well above the background: about 4.5:1.
+        style.visuals.weak_text_color = Some(egui::Color32::from_gray(120));
     });
     ctx.style_mut_of(egui::Theme::Light, |style| {
-        style.visuals.weak_text_color = Some(egui::Color32::from_gray(85));
+        // Lighter than the body text (80), still about 4.8:1 on white: hints stay hints.
+        style.visuals.weak_text_color = Some(egui::Color32::from_gray(115));
     });
     ctx.all_styles_mut(|style| {
         style.text_styles.insert(egui::TextStyle::Small, egui::FontId::proportional(12.0));

@@ -225,18 +225,17 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
             copy_button(ui, "адрес сервиса Roistat", service_address);
         });
         ui.end_row();
-        ui.label("");
-        ui.horizontal_wrapped(|ui| {
-            match &screen.reach_problem {
-                Some(problem) => error_label(ui, problem),
-                None => note(ui, "Адрес собран из настройки «Внешний адрес для Roistat»."),
-            }
-            go_settings = ui.link("Изменить внешний адрес").clicked();
-        });
-        ui.end_row();
         secret_row(ui, "API-ключ:", &mut screen.api_key, &mut screen.show_key);
         text_row(ui, "Адрес API (пусто — облако Roistat):", &mut form.api_base);
     });
+    // Below the grid, across the form's width: the hint is long and wraps.
+    match &screen.reach_problem {
+        Some(problem) => error_label(ui, problem),
+        None => note(ui, "Адрес сервиса собран из настройки «Внешний адрес для Roistat»."),
+    }
+    if ui.link("Изменить внешний адрес").clicked() {
+        go_settings = true;
+    }
     note(ui, "Адрес сервиса Roistat вставьте в Roistat («Своя CRM»); API-ключ возьмите в настройках проекта Roistat.");
     ui.horizontal(|ui| {
         if ui.button("Сохранить").clicked() {
