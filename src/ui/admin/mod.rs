@@ -265,17 +265,11 @@ pub(crate) fn error_label(ui: &mut egui::Ui, text: &str) {
 /// The line under a form's buttons: the error, else the success, else nothing — at least one line
 /// tall either way, so a message appearing or going does not move what is below it.
 pub(crate) fn message_line(ui: &mut egui::Ui, error: Option<&str>, ok: Option<&str>) {
-    // As tall as a button's row: a spinner line put in its place does not move anything either.
-    let line = ui.text_style_height(&egui::TextStyle::Body).max(ui.spacing().interact_size.y);
-    let shown = ui.scope(|ui| match (error, ok) {
+    crate::ui::widgets::reserved_line(ui, |ui| match (error, ok) {
         (Some(e), _) => error_label(ui, e),
         (None, Some(text)) => ok_label(ui, text),
         (None, None) => {}
     });
-    let height = shown.response.rect.height();
-    if height < line {
-        ui.add_space(line - height);
-    }
 }
 
 pub(crate) fn ok_label(ui: &mut egui::Ui, text: &str) {

@@ -215,14 +215,16 @@ impl LeadForm {
             }
         });
         // One line kept for «Записывается…» or the error, so the fields below do not jump.
-        if self.saving {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.label("Записывается…");
-            });
-        } else {
-            crate::ui::admin::message_line(ui, self.error.as_deref(), None);
-        }
+        crate::ui::widgets::reserved_line(ui, |ui| {
+            if self.saving {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Записывается…");
+                });
+            } else if let Some(error) = &self.error {
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            }
+        });
         if let Some(conflict) = &self.conflict {
             ui.colored_label(ui.visuals().error_fg_color, conflict);
             ui.horizontal_wrapped(|ui| {
