@@ -6,6 +6,7 @@ pub mod app;
 pub mod demo;
 pub mod domain;
 pub mod leads;
+pub mod net;
 pub mod report;
 pub mod roistat;
 pub mod service;

@@ -16,7 +16,7 @@ mod users_cli;
 #[command(name = "skvoz", version = version_text(), about = "Сквозная аналитика: рабочее место рядом с Roistat")]
 struct Cli {
     /// Каталог данных (по умолчанию — каталог данных пользователя; или SKVOZ_DATA_DIR)
-    #[arg(long, global = true, value_name = "DIR", env = "SKVOZ_DATA_DIR")]
+    #[arg(long, global = true, value_name = "КАТАЛОГ", env = "SKVOZ_DATA_DIR")]
     data_dir: Option<PathBuf>,
     /// База данных команды на сервере PostgreSQL вместо хранилища в каталоге данных, например
     /// postgresql://marketer@db.example.ru/skvoz?sslmode=verify-full (пароль — в PGPASSWORD или ~/.pgpass)
@@ -37,18 +37,19 @@ enum Command {
     /// Заполнить хранилище демо-данными (180 дней, пять каналов)
     Demo {
         /// Зерно генератора: одно зерно — одни и те же данные
-        #[arg(long, default_value_t = skvoz::demo::DEFAULT_SEED)]
+        #[arg(long, value_name = "ЧИСЛО", default_value_t = skvoz::demo::DEFAULT_SEED)]
         seed: u64,
     },
     /// Записать все данные в файл резервной копии (JSON Lines, права 0600)
     Backup {
         /// Файл копии
+        #[arg(value_name = "ФАЙЛ")]
         file: PathBuf,
     },
     /// HTTP-сервис для Roistat и загрузка аналитики без окна (останавливается по Ctrl+C или SIGTERM)
     Serve {
         /// Адрес, например 0.0.0.0:8085 (по умолчанию — из настроек, 127.0.0.1:8085)
-        #[arg(long, value_name = "ADDR")]
+        #[arg(long, value_name = "АДРЕС")]
         listen: Option<String>,
     },
     /// Что указать в Roistat («Своя CRM»): адрес, логин, пароль, метод, формат
@@ -60,30 +61,31 @@ enum Command {
     /// Журнал обмена с Roistat (новые записи внизу)
     Log {
         /// Сколько последних записей показать (по умолчанию 50)
-        #[arg(long, default_value_t = 50)]
+        #[arg(long, value_name = "ЧИСЛО", default_value_t = 50)]
         tail: usize,
     },
     /// Отчёт сквозной аналитики за период (таблица панели)
     Report {
         /// Первый день, ГГГГ-ММ-ДД
-        #[arg(long)]
+        #[arg(long, value_name = "ДАТА")]
         from: jiff::civil::Date,
         /// Последний день, ГГГГ-ММ-ДД
-        #[arg(long)]
+        #[arg(long, value_name = "ДАТА")]
         to: jiff::civil::Date,
         /// Группировка: channel (каналы, по умолчанию), source, campaign или day
-        #[arg(long, value_enum, default_value_t = GroupArg::Channel)]
+        #[arg(long, value_name = "ГРУППИРОВКА", value_enum, default_value_t = GroupArg::Channel)]
         group: GroupArg,
         /// Вывод: table (таблица, по умолчанию), csv или json (деньги в рублях)
-        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        #[arg(long, value_name = "ВЫВОД", value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
         /// Только этот канал: его значение (уровень 1 маркера, например direct27) или название
-        #[arg(long)]
+        #[arg(long, value_name = "КАНАЛ")]
         channel: Option<String>,
     },
     /// Восстановить хранилище из резервной копии
     Restore {
         /// Файл копии
+        #[arg(value_name = "ФАЙЛ")]
         file: PathBuf,
         /// Заменить хранилище, в котором уже есть данные
         #[arg(long)]
@@ -98,13 +100,13 @@ enum Command {
     /// «Сверка с Roistat»: заявки, которые отправил Roistat, против наших (пришли, с опозданием, потеряны)
     Reconcile {
         /// Источник получения аналитики по наименованию (по умолчанию — единственный)
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, value_name = "ИМЯ")]
         source: Option<String>,
         /// Первый день (ГГГГ-ММ-ДД); по умолчанию — неделю назад
-        #[arg(long, value_name = "DATE")]
+        #[arg(long, value_name = "ДАТА")]
         from: Option<jiff::civil::Date>,
         /// Последний день (ГГГГ-ММ-ДД); по умолчанию — сегодня
-        #[arg(long, value_name = "DATE")]
+        #[arg(long, value_name = "ДАТА")]
         to: Option<jiff::civil::Date>,
     },
 }
@@ -112,7 +114,7 @@ enum Command {
 #[derive(clap::Args)]
 struct ProjectsArgs {
     /// API-ключ Roistat (или SKVOZ_ROISTAT_API_KEY)
-    #[arg(long, value_name = "KEY", env = "SKVOZ_ROISTAT_API_KEY", hide_env_values = true)]
+    #[arg(long, value_name = "КЛЮЧ", env = "SKVOZ_ROISTAT_API_KEY", hide_env_values = true)]
     api_key: String,
     /// Адрес API Roistat (по умолчанию — облако Roistat)
     #[arg(long, value_name = "URL")]
@@ -122,22 +124,22 @@ struct ProjectsArgs {
 #[derive(clap::Args)]
 struct SyncArgs {
     /// Источник получения аналитики по наименованию (по умолчанию — единственный)
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "ИМЯ")]
     source: Option<String>,
     /// Адрес API Roistat, для загрузки без сохранённого источника
     #[arg(long, value_name = "URL")]
     api_base: Option<String>,
     /// API-ключ Roistat, для загрузки без сохранённого источника (или SKVOZ_ROISTAT_API_KEY)
-    #[arg(long, value_name = "KEY", env = "SKVOZ_ROISTAT_API_KEY", hide_env_values = true)]
+    #[arg(long, value_name = "КЛЮЧ", env = "SKVOZ_ROISTAT_API_KEY", hide_env_values = true)]
     api_key: Option<String>,
     /// Номер проекта Roistat, для загрузки без сохранённого источника
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "НОМЕР")]
     project: Option<String>,
     /// Первый день загрузки (ГГГГ-ММ-ДД); по умолчанию — как по расписанию
-    #[arg(long, value_name = "DATE", requires = "to")]
+    #[arg(long, value_name = "ДАТА", requires = "to")]
     from: Option<jiff::civil::Date>,
     /// Последний день загрузки (ГГГГ-ММ-ДД)
-    #[arg(long, value_name = "DATE", requires = "from")]
+    #[arg(long, value_name = "ДАТА", requires = "from")]
     to: Option<jiff::civil::Date>,
 }
 
@@ -227,9 +229,10 @@ fn russian(command: clap::Command) -> clap::Command {
         .mut_subcommands(russian_subcommand)
 }
 
-/// A subcommand and its own subcommands (`skvoz users add`), all the way down.
-fn russian_subcommand(sub: clap::Command) -> clap::Command {
-    sub.help_template(HELP_TEMPLATE)
+/// A subcommand, and its own subcommands (`skvoz db status`), with the same Russian headings.
+fn russian_subcommand(command: clap::Command) -> clap::Command {
+    command
+        .help_template(HELP_TEMPLATE)
         .subcommand_help_heading("Команды")
         .subcommand_value_name("КОМАНДА")
         .next_help_heading("Параметры")
@@ -237,11 +240,58 @@ fn russian_subcommand(sub: clap::Command) -> clap::Command {
         .mut_subcommands(russian_subcommand)
 }
 
+/// clap writes «[OPTIONS]» into every usage line: each command gets its own line with
+/// «[ПАРАМЕТРЫ]» instead, rendered once the tree is built (so it carries the full command path).
+fn russian_usage(command: &mut clap::Command) {
+    let usage = command.render_usage().to_string();
+    let usage = usage.trim_start_matches("Usage:").trim().replace("[OPTIONS]", "[ПАРАМЕТРЫ]");
+    *command = std::mem::take(command).override_usage(usage);
+    let names: Vec<String> = command.get_subcommands().map(|s| s.get_name().to_string()).collect();
+    for name in names {
+        if let Some(sub) = command.find_subcommand_mut(&name) {
+            russian_usage(sub);
+        }
+    }
+}
+
+/// clap's error in Russian: what is wrong and with which parameter.
+fn cli_error_text(e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let text = |kind: ContextKind| match e.get(kind) {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(v)) => v.join(", "),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    let arg = text(ContextKind::InvalidArg).replace("<", "").replace(">", "");
+    match e.kind() {
+        ErrorKind::MissingRequiredArgument => format!("не указаны обязательные параметры: {arg}"),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            let valid = text(ContextKind::ValidValue);
+            let valid = if valid.is_empty() { String::new() } else { format!(" (допустимо: {valid})") };
+            format!("неверное значение «{}» параметра {arg}{valid}", text(ContextKind::InvalidValue))
+        }
+        ErrorKind::UnknownArgument => format!("неизвестный параметр «{arg}»"),
+        ErrorKind::InvalidSubcommand => format!("неизвестная команда «{}»", text(ContextKind::InvalidSubcommand)),
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => "укажите команду".into(),
+        ErrorKind::ArgumentConflict => {
+            format!("параметр {arg} нельзя указывать вместе с {}", text(ContextKind::PriorArg))
+        }
+        ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => {
+            format!("неверное число значений параметра {arg}")
+        }
+        ErrorKind::NoEquals => format!("у параметра {arg} значение пишется через «=»"),
+        _ => "командная строка не разобрана".into(),
+    }
+}
+
 fn parse_cli() -> Cli {
     use clap::{CommandFactory, FromArgMatches};
-    let command = russian(Cli::command()).disable_version_flag(true).arg(
+    let mut command = russian(Cli::command()).disable_version_flag(true).arg(
         clap::Arg::new("version").short('V').long("version").action(clap::ArgAction::Version).help("Показать версию"),
     );
+    command.build();
+    russian_usage(&mut command);
     let parsed = command.try_get_matches().and_then(|matches| Cli::from_arg_matches(&matches));
     match parsed {
         Ok(cli) => cli,
@@ -249,8 +299,10 @@ fn parse_cli() -> Cli {
             e.exit()
         }
         Err(e) => {
-            // clap explains in English: the Russian line says what to do, clap's names the culprit.
-            eprintln!("Ошибка в командной строке. Справка: skvoz --help (или skvoz КОМАНДА --help).\n{e}");
+            eprintln!(
+                "Ошибка в командной строке. Справка: skvoz --help (или skvoz КОМАНДА --help).\n{}.",
+                cli_error_text(&e)
+            );
             std::process::exit(2)
         }
     }

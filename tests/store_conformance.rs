@@ -110,7 +110,6 @@ async fn every_entity_round_trips_and_survives_a_restart(fixture: &Fixture) {
             .put(LeadSource {
                 name: "Roistat".into(),
                 use_calls: true,
-                publication_address: "https://crm.example.ru/crm".into(),
                 api_key: Secret::new("k"),
                 ..LeadSource::default()
             })

@@ -108,6 +108,10 @@ async fn every_switch_gives_its_typed_error() {
     };
     let e = data_call(&client(&format!("http://{closed}/api/v1"), KEY, PROJECT)).await.unwrap_err();
     assert!(matches!(e, RoistatError::Network { .. }), "{e:?}");
+    // Said in Russian, with what to do, not as the system's English.
+    let said = e.to_string();
+    assert!(said.contains("«127.0.0.1» отклонил соединение") && said.contains("проверьте адрес, порт"), "{said}");
+    assert!(!said.contains("Connection refused") && !said.contains("error sending request"), "{said}");
     assert_clean(&e, KEY);
 }
 

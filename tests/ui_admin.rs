@@ -9,9 +9,7 @@ use common::*;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use skvoz::app::{App, AppOptions, AppState, Page};
-use skvoz::domain::{
-    AddressError, AnalyticsSource, DevNameError, ExchangeEntry, ExtraField, LeadSource, Outcome, Secret,
-};
+use skvoz::domain::{AnalyticsSource, DevNameError, ExchangeEntry, ExtraField, LeadSource, Outcome, Secret};
 use skvoz::report::fmt_count;
 use skvoz::roistat::{SchedulerConfig, SourceState};
 use skvoz::ui::Window;
@@ -87,43 +85,68 @@ fn lead_source_address_light_and_connection_check() {
     assert!(has_label(&h, "Телефония не настроена"));
 
     type_into(&mut h, "Наименование:", "Roistat");
-    type_into(&mut h, "Адрес публикации сервисов:", "ftp://crm/base");
-    assert!(has_label(&h, &AddressError::Scheme.to_string()));
-    click(&mut h, "Сохранить");
-    assert!(db.list::<LeadSource>().unwrap().is_empty(), "a bad address must not be saved");
-
-    let publication = format!("http://{}/crm_httpAnalytics", s.handle.local_addr());
-    h.state_mut().admin.lead_sources.form.as_mut().unwrap().publication_address = publication.clone();
-    settle(&mut h);
-    assert!(!has_label(&h, &AddressError::Scheme.to_string()));
-    let service_address = format!("{publication}/hs/analytics");
-    let shown = format!("Адрес сервиса Roistat: {service_address}");
-    assert!(has_label(&h, &shown), "{shown}");
+    // The address Roistat is given is the service's; the listen address inside the network gets
+    // the red hint, and there is nothing to type on the form.
+    let local = "Адрес сервиса Roistat: http://127.0.0.1:8085/crm_httpAnalytics/hs/analytics";
+    assert!(has_label(&h, local), "{local}");
+    let hints = h.query_all_by_label_contains("это адрес внутри вашей сети").count();
+    assert_eq!(hints, 2, "the form repeats the checklist's hint");
+    assert!(h.query_by_label("Адрес публикации сервисов:").is_none(), "no second copy to type");
     type_into(&mut h, "API-ключ:", "key-123456");
     click(&mut h, "Сохранить");
     let saved = db.list::<LeadSource>().unwrap();
     assert_eq!(saved.len(), 1);
-    assert_eq!(saved[0].publication_address, publication);
     assert_eq!(saved[0].api_key.expose(), "key-123456");
     assert!(!has_label(&h, "key-123456"), "the key is masked");
 
+    // Changing «Внешний адрес для Roistat» in the settings changes the source's address.
+    h.get_by_label("Изменить внешний адрес").click();
+    settle(&mut h);
+    assert_eq!(h.state().app.state.page, Page::Settings);
+    let external = format!("http://{}", s.handle.local_addr());
+    type_into(&mut h, "Внешний адрес для Roistat:", &external);
+    click(&mut h, "Сохранить");
+    assert_eq!(db.service_settings().unwrap().external_address, external);
+    h.state_mut().app.commands.push(skvoz::app::Command::Navigate(Page::Sources));
+    settle(&mut h);
+    let service_address = format!("{external}/crm_httpAnalytics/hs/analytics");
+    let shown = format!("Адрес сервиса Roistat: {service_address}");
+    assert!(has_label(&h, &shown), "{shown}");
+
+    // The check says what it verified: the service at that address, and the key by Roistat's API
+    // (a wrong key is refused the way Roistat refuses it: an error envelope with HTTP 200).
+    let fake = rt.block_on(support::fake());
+    fake.state.set(|s| s.auth_error_200 = true);
+    type_into(&mut h, "Адрес API (пусто — облако Roistat):", &fake.url);
     click(&mut h, "Проверить подключение");
-    assert!(has_label(&h, "OK"), "the running service answers OK");
+    let service_ok =
+        format!("Сервис: отвечает по адресу {service_address} с логином и паролем из настроек HTTP-сервиса");
+    assert!(has_label(&h, &service_ok), "{service_ok}");
     assert!(
-        h.query_by_label_contains("API-ключ Roistat этой проверкой не проверяется").is_some(),
-        "the check says what it did not verify"
+        h.query_by_label_contains("API-ключ: Roistat не принял API-ключ (запрос user/projects").is_some(),
+        "a wrong key is named wrong"
     );
+    assert!(h.query_by_label_contains("API-ключ: принят").is_none());
+    h.state_mut().admin.lead_sources.api_key = support::fake_roistat::KEY.into();
+    click(&mut h, "Проверить подключение");
+    assert!(has_label(&h, &service_ok));
+    assert!(has_label(&h, "API-ключ: принят Roistat (запрос списка проектов; проектов, видных ключу: 2)"));
+    h.state_mut().admin.lead_sources.api_key.clear();
+    click(&mut h, "Проверить подключение");
+    assert!(has_label(&h, "API-ключ не указан, поэтому не проверялся."));
 
     let port = closed_port();
-    h.state_mut().admin.lead_sources.form.as_mut().unwrap().publication_address =
-        format!("http://127.0.0.1:{port}/crm_httpAnalytics");
-    settle(&mut h);
+    let mut settings = db.service_settings().unwrap();
+    settings.external_address = format!("http://127.0.0.1:{port}");
+    db.put_service_settings(&settings).unwrap();
     click(&mut h, "Проверить подключение");
-    assert!(!has_label(&h, "OK"));
+    assert!(!has_label(&h, &service_ok));
     assert!(
         h.query_by_label_contains(&format!("127.0.0.1:{port}/crm_httpAnalytics/hs/analytics не отвечает")).is_some(),
         "the failure names the address"
     );
+    assert!(h.query_by_label_contains("«127.0.0.1» отклонил соединение").is_some(), "and why, in Russian");
+    assert!(h.query_by_label_contains("Connection refused").is_none());
     assert!(h.query_by_label_contains("token=").is_none(), "the token never shows");
 
     // The light: amber after a failed telephony check, green after a passing one.
@@ -157,6 +180,13 @@ fn analytics_source_projects_and_load_now() {
     click(&mut h, "Добавить источник получения аналитики");
     type_into(&mut h, "Наименование:", "Основной проект");
     h.state_mut().admin.analytics.form.as_mut().unwrap().api_base = fake.url.clone();
+    // A wrong key is refused as Roistat refuses it (an error envelope with HTTP 200).
+    fake.state.set(|s| s.auth_error_200 = true);
+    type_into(&mut h, "API-ключ:", "wrong-key-000");
+    click(&mut h, "Проверить ключ");
+    assert!(h.query_by_label_contains("Roistat не принял API-ключ (запрос user/projects").is_some());
+    assert!(h.query_by_label_contains("Ключ принят").is_none());
+    h.state_mut().admin.analytics.api_key.clear();
     type_into(&mut h, "API-ключ:", support::fake_roistat::KEY);
     assert!(has_label(&h, "Загрузка сквозной аналитики Roistat. Сценарий: Основной проект"));
     click(&mut h, "Проверить ключ");
@@ -165,10 +195,14 @@ fn analytics_source_projects_and_load_now() {
     let project = projects.iter().find(|p| p.id == support::fake_roistat::PROJECT).unwrap().clone();
     h.get_by_label("Проекты Roistat: выберите проект").click();
     settle(&mut h);
-    assert!(has_label(&h, &format!("Ключ принят: проектов Roistat — {}", projects.len())));
+    assert!(has_label(
+        &h,
+        &format!("Ключ принят Roistat (запрос списка проектов): проектов Roistat — {}", projects.len())
+    ));
     h.get_by_label(&format!("{} ({}, {})", project.name, project.id, project.currency)).click();
     settle(&mut h);
     assert_eq!(h.state().admin.analytics.form.as_ref().unwrap().project, project.id);
+    assert!(has_label(&h, &format!("Проект {} виден этому ключу", project.id)));
 
     start_scheduler(&mut h);
     // A new source says that the load saves it; the click saves it and waits for its load.
@@ -559,6 +593,39 @@ fn the_exchange_log_pages_through_all_100_000_entries() {
 }
 
 #[test]
+fn a_lead_with_a_key_no_field_takes_is_a_warning_that_creates_the_field() {
+    let rt = runtime();
+    let s = rt.block_on(service::start());
+    let db = BlockingStore::wrap(s.store.clone());
+    let mut h = open(&db, Page::ExchangeLog);
+    let data = service::enc(r#"{"promo":"ВЕСНА","utm_source":"yandex"}"#);
+    let (status, body) = rt.block_on(s.get(&format!("action=lead&id=r1&name=Иван&phone=79161234567&data={data}")));
+    assert_eq!(status, 200, "{body}");
+    let warning = "Предупреждение: нет доп. реквизита для promo (значения сохранены в заявке, но не в реквизитах)";
+    until(&mut h, "the lead's row", |h| h.query_by_label(warning).is_some());
+    h.get_by_label(warning).click();
+    settle(&mut h);
+    // utm_source has its field already (created with the schema): only promo is offered.
+    assert!(h.query_by_label("Создать реквизит «utm_source»").is_none());
+    click(&mut h, "Создать реквизит «promo»");
+    until(&mut h, "the field in the lists", |h| h.state().app.lists.extra_fields.iter().any(|f| f.dev_name == "promo"));
+    assert!(has_label(&h, "Реквизит «promo» создан: его можно переименовать в «Доп. реквизиты и статусы»"));
+    assert!(h.query_by_label("Создать реквизит «promo»").is_none(), "offered only while missing");
+    let fields = db.list::<ExtraField>().unwrap();
+    assert_eq!(fields.iter().filter(|f| f.dev_name == "promo").count(), 1);
+
+    // The next lead fills the new field and brings no warning.
+    let (status, _) = rt.block_on(s.get(&format!("action=lead&id=r2&name=Пётр&phone=79160000000&data={data}")));
+    assert_eq!(status, 200);
+    let lead = db.lead_by_roistat_id("r2").unwrap().unwrap();
+    assert_eq!(lead.extra.get("promo").map(String::as_str), Some("ВЕСНА"));
+    until(&mut h, "the second request logged", |_| db.exchange_count() >= 2);
+    let newest = db.exchange_newest(1).unwrap().remove(0);
+    assert!(newest.error.is_empty(), "{}", newest.error);
+    rt.block_on(s.handle.shutdown()).unwrap();
+}
+
+#[test]
 fn statuses_move_and_an_unused_one_is_deleted_after_a_question() {
     let setup = store(false);
     let mut h = open(&setup.store, Page::Catalog);
@@ -667,6 +734,29 @@ fn trusted_proxies_are_checked_and_saved() {
     type_into(&mut h, "Доверенные прокси:", "10.0.0.0/8, 127.0.0.1");
     click(&mut h, "Сохранить");
     assert_eq!(store.service_settings().unwrap().trusted_proxies, ["10.0.0.0/8", "127.0.0.1"]);
+}
+
+#[test]
+fn a_message_does_not_move_the_form_and_a_good_save_clears_the_old_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = BlockingStore::open(dir.path());
+    let mut h = open(&store, Page::Settings);
+    let below = |h: &Harness<'static, Window>| h.get_by_label("Что указать в Roistat").rect();
+    let before = below(&h);
+    let bad = "«nginx.local» — не адрес и не сеть";
+    assert!(h.query_by_label_contains(bad).is_none(), "nothing red before anything was typed");
+    h.state_mut().admin.settings.trusted_proxies.clear();
+    type_into(&mut h, "Доверенные прокси:", "nginx.local");
+    click(&mut h, "Сохранить");
+    assert!(h.query_by_label_contains(bad).is_some());
+    assert_eq!(below(&h), before, "the error line was kept free: nothing below moved");
+    h.state_mut().admin.settings.trusted_proxies = "10.0.0.0/8".into();
+    settle(&mut h);
+    click(&mut h, "Сохранить");
+    until(&mut h, "the save", |h| !h.state().is_busy());
+    assert!(h.query_by_label_contains(bad).is_none(), "a good save clears the old error");
+    assert!(has_label(&h, "Настройки сохранены. Новый пароль действует сразу."));
+    assert_eq!(below(&h), before);
 }
 
 #[test]

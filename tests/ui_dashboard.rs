@@ -247,8 +247,12 @@ fn thirty_days_end_today_and_say_where_roistats_data_end() {
 struct TypedWithoutExtension(std::path::PathBuf);
 
 impl skvoz::app::FilePicker for TypedWithoutExtension {
-    fn save_path(&self, _suggested: &str, _format: skvoz::app::ExportFormat) -> Option<std::path::PathBuf> {
-        Some(self.0.join("отчёт за месяц"))
+    fn save_path(
+        &self,
+        _suggested: &str,
+        _format: skvoz::app::ExportFormat,
+    ) -> Result<Option<std::path::PathBuf>, String> {
+        Ok(Some(self.0.join("отчёт за месяц")))
     }
 }
 
@@ -264,4 +268,129 @@ fn an_exported_file_gets_the_extension_of_its_format() {
     click(&mut h, "Выгрузить в Excel");
     assert!(setup.dir.path().join("отчёт за месяц.xlsx").is_file(), "the .xlsx extension was added");
     assert!(!setup.dir.path().join("отчёт за месяц").exists());
+}
+
+#[test]
+fn the_table_fits_roi_at_1280_chooses_columns_and_its_drill_down_narrows_the_charts() {
+    let setup = store(true);
+    let mut h = harness(app(&setup, AppState::default()));
+    h.set_size(egui::vec2(1280.0, 800.0));
+    wait(&mut h);
+    let roi = h.get_by_label("Сортировать: ROI").rect();
+    assert!(roi.right() <= 1280.0, "ROI is in view at 1280 pixels: {roi:?}");
+    assert!(h.query_by_label("Сортировать: CPO").is_none(), "CPO waits in the column chooser");
+    h.get_by_label("Столбцы таблицы…").click();
+    h.run_ok();
+    h.get_by_label("CPO").click();
+    wait(&mut h);
+    assert!(h.query_by_label("Сортировать: CPO").is_some(), "a chosen column shows");
+
+    // Opening a channel in the table narrows the charts to it; closing it shows every channel again.
+    let narrowed = "Расходы и визиты по дням — только «Яндекс.Директ»";
+    assert!(h.query_by_label_contains(narrowed).is_none());
+    assert!(h.query_by_label("Google Ads").is_some(), "the channel chart's legend names every paid channel");
+    click(&mut h, "▶ Яндекс.Директ");
+    assert!(h.query_by_label_contains(narrowed).is_some());
+    assert!(h.query_by_label("Google Ads").is_none(), "another channel left the legend");
+    click(&mut h, "▼ Яндекс.Директ");
+    assert!(h.query_by_label_contains(narrowed).is_none());
+    assert!(h.query_by_label("Google Ads").is_some());
+}
+
+#[test]
+fn days_are_in_date_order_when_grouped_by_day() {
+    let setup = store(true);
+    let mut h = harness(app(&setup, AppState::default()));
+    click(&mut h, "7 дней");
+    h.state_mut().app.commands.push(skvoz::app::Command::SetGrouping(Grouping::Day));
+    wait(&mut h);
+    let days: Vec<jiff::civil::Date> = (0..7).map(|i| TODAY.checked_sub(i.days()).unwrap()).collect();
+    let mut shown: Vec<(f32, jiff::civil::Date)> =
+        days.iter().map(|d| (h.get_by_label(&skvoz::report::fmt_date(*d)).rect().min.y, *d)).collect();
+    shown.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let order: Vec<_> = shown.into_iter().map(|(_, d)| d).collect();
+    let mut by_date = days.clone();
+    by_date.sort();
+    assert_eq!(order, by_date, "top to bottom from the first day to the last");
+}
+
+/// A system without a save dialog; its «Загрузки» is a temp folder.
+struct NoDialog(std::path::PathBuf);
+
+impl skvoz::app::FilePicker for NoDialog {
+    fn save_path(
+        &self,
+        _suggested: &str,
+        _format: skvoz::app::ExportFormat,
+    ) -> Result<Option<std::path::PathBuf>, String> {
+        Err("окно выбора файла не открылось (в системе нет диалога сохранения)".into())
+    }
+
+    fn fallback_dir(&self) -> Option<std::path::PathBuf> {
+        Some(self.0.clone())
+    }
+}
+
+#[test]
+fn without_a_save_dialog_the_export_goes_to_downloads_and_the_window_says_where() {
+    let setup = store(true);
+    let downloads = setup.dir.path().join("Загрузки");
+    std::fs::create_dir(&downloads).unwrap();
+    let options = skvoz::app::AppOptions {
+        today: Some(TODAY),
+        file_picker: Box::new(NoDialog(downloads.clone())),
+        state: AppState::default(),
+    };
+    let mut h = harness(skvoz::app::App::new(setup.store.handle(), options).unwrap());
+    let name = h.state().app.export_file_name(skvoz::app::ExportFormat::Csv);
+    click(&mut h, "Выгрузить в CSV");
+    let first = downloads.join(&name);
+    assert!(first.is_file(), "the report is in «Загрузки»");
+    let said = format!(
+        "окно выбора файла не открылось (в системе нет диалога сохранения), поэтому отчёт сохранён в папку «Загрузки»: {}",
+        first.display()
+    );
+    assert!(h.query_by_label_contains(&said).is_some(), "the window names the dialog's failure and the path");
+    // A second export does not overwrite the first.
+    click(&mut h, "Выгрузить в CSV");
+    let second = downloads.join(name.replace(".csv", " (2).csv"));
+    assert!(second.is_file(), "{second:?}");
+    assert!(h.query_by_label_contains(&second.display().to_string()).is_some());
+}
+
+#[test]
+fn a_date_is_typed_or_reached_by_years_in_the_calendar() {
+    let setup = store(true);
+    let mut h = harness(app(&setup, AppState::default()));
+    click(&mut h, "Произвольный");
+    h.get_by_role_and_label(egui::Role::Button, "с 26.10.2026").click();
+    h.run_ok();
+    // A year back and forth by one click each.
+    h.get_by_label("Предыдущий год").click();
+    h.run_ok();
+    assert!(has_label(&h, "Октябрь 2025"));
+    h.get_by_label("Следующий год").click();
+    h.run_ok();
+    assert!(has_label(&h, "Октябрь 2026"));
+
+    // A typo is named; a good date applies.
+    let field = h.get_by_label("Дата:");
+    field.click();
+    h.run_ok();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_ok();
+    h.get_by_label("Дата:").type_text("31.02.2026");
+    h.run_ok();
+    h.get_by_role_and_label(egui::Role::Button, "Перейти").click();
+    h.run_ok();
+    assert!(has_label(&h, "Дата не распознана: введите ДД.ММ.ГГГГ"));
+    h.get_by_label("Дата:").click();
+    h.run_ok();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_ok();
+    h.get_by_label("Дата:").type_text("15.09.2026");
+    h.run_ok();
+    h.get_by_role_and_label(egui::Role::Button, "Перейти").click();
+    wait(&mut h);
+    assert!(h.query_by_role_and_label(egui::Role::Button, "с 15.09.2026").is_some());
 }

@@ -22,9 +22,12 @@ pub enum AdminCommand {
         url: String,
         shown: String,
     },
-    /// «Проверить подключение» of a lead source at `address`, with the service's login.
+    /// «Проверить подключение» of a lead source: the service at the address Roistat is given
+    /// (`ServiceSettings::roistat_url`), with the service's login; and the source's API key, where
+    /// one is typed, by Roistat's cheapest authenticated call (the key's projects).
     CheckLeadSource {
-        address: String,
+        api_base: String,
+        api_key: Secret,
     },
     /// «Проверить» of the telephony: saves the form, checks the PBX at its address and stores
     /// the outcome with the settings.
@@ -46,6 +49,9 @@ pub enum AdminCommand {
         source_id: u64,
         roistat_id: String,
     },
+    /// «Создать реквизит …» in the exchange log: a text extra field with this developer name
+    /// (and as its name), unless one exists.
+    CreateField(String),
     Backup(PathBuf),
     Restore(PathBuf),
     Exchange(ExchangeRead),
@@ -128,12 +134,24 @@ impl AdminWrite {
     }
 }
 
+/// What «Проверить подключение» of a lead source found, part by part.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeadSourceCheck {
+    /// The service: the address that answered, or why it did not.
+    pub service: Result<String, String>,
+    /// The API key: how many projects Roistat shows for it, or why it refused; `None`: no key typed.
+    pub key: Option<Result<usize, String>>,
+}
+
 /// What a form shows.
 #[derive(Debug)]
 pub enum AdminData {
+    /// The sources, the telephony, and the address Roistat is given (with why it cannot reach it).
     LeadSources {
         list: Vec<LeadSource>,
         telephony: Telephony,
+        roistat_url: String,
+        reach_problem: Option<String>,
     },
     Telephony(Telephony),
     Analytics(Vec<AnalyticsSource>),
@@ -253,12 +271,14 @@ pub enum Loaded {
 #[derive(Debug)]
 pub enum AdminEvent {
     ServiceChecked(Result<(), String>),
-    LeadSourceChecked(Result<(), String>),
+    LeadSourceChecked(LeadSourceCheck),
     TelephonyChecked(Result<CheckResult, String>),
     Projects(Result<Vec<Project>, String>),
     /// The reconciliation or the creation of a missing lead finished (its result is in the store).
     Reconciled(Result<String, String>),
     Exchange(Loaded),
+    /// The developer name of the field «Создать реквизит …» made (or found), or why not.
+    FieldCreated(Result<String, String>),
     /// What a backup wrote or a restore read, or why not.
     Backup(Result<String, String>),
     Loaded {
@@ -306,18 +326,14 @@ pub(super) async fn run(store: Store, command: AdminCommand) -> AdminEvent {
             let result = crate::service::check_published(&url).await;
             AdminEvent::ServiceChecked(result.map_err(|e| e.to_string().replace(&url, &shown)))
         }
-        AdminCommand::CheckLeadSource { address } => {
-            let settings = match store.service_settings().await {
-                Ok(s) => s,
-                Err(e) => return AdminEvent::LeadSourceChecked(Err(e.to_string())),
+        AdminCommand::CheckLeadSource { api_base, api_key } => {
+            let service = check_service(&store).await;
+            let key = if api_key.expose().trim().is_empty() {
+                None
+            } else {
+                Some(projects(&api_base, api_key, "").await.map(|p| p.len()))
             };
-            let url = format!(
-                "{address}?user={}&token={}",
-                settings.login,
-                crate::service::auth::token(&settings.login, settings.password.expose())
-            );
-            let result = crate::service::check_published(&url).await;
-            AdminEvent::LeadSourceChecked(result.map_err(|e| e.to_string().replace(&url, &address)))
+            AdminEvent::LeadSourceChecked(LeadSourceCheck { service, key })
         }
         AdminCommand::CheckTelephony(telephony) => {
             let address = telephony.address.clone();
@@ -334,12 +350,7 @@ pub(super) async fn run(store: Store, command: AdminCommand) -> AdminEvent {
             AdminEvent::TelephonyChecked(stored.await.map(|()| result).map_err(|e| e.to_string()))
         }
         AdminCommand::Projects { api_base, api_key, project } => {
-            let api_base = if api_base.trim().is_empty() { crate::domain::DEFAULT_API_BASE } else { api_base.trim() };
-            let result = match RoistatClient::new(ClientConfig::new(api_base, api_key, &project)) {
-                Ok(client) => client.projects().await.map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            };
-            AdminEvent::Projects(result)
+            AdminEvent::Projects(projects(&api_base, api_key, &project).await)
         }
         AdminCommand::Reconcile { source_id, from, to } => {
             let result = crate::roistat::reconcile_source(&store, source_id, from, to).await;
@@ -358,6 +369,7 @@ pub(super) async fn run(store: Store, command: AdminCommand) -> AdminEvent {
             let done = change_people(&store, change).await.map_err(|e| e.to_string());
             AdminEvent::People { done, people: store.people().await.map_err(|e| e.to_string()) }
         }
+        AdminCommand::CreateField(dev_name) => AdminEvent::FieldCreated(create_field(&store, dev_name).await),
         AdminCommand::Backup(path) => AdminEvent::Backup(backup(&store, path).await),
         AdminCommand::Restore(path) => AdminEvent::Backup(restore(&store, path).await),
         AdminCommand::Exchange(read) => AdminEvent::Exchange(exchange(&store, read).await),
@@ -371,10 +383,39 @@ pub(super) async fn run(store: Store, command: AdminCommand) -> AdminEvent {
     }
 }
 
+/// The service at the address Roistat is given, with the service's own login: the address that
+/// answered `OK`, or why it did not (naming the address, never the token).
+async fn check_service(store: &Store) -> Result<String, String> {
+    let settings = store.service_settings().await.map_err(|e| e.to_string())?;
+    let address = settings.roistat_url();
+    let url = format!(
+        "{address}?user={}&token={}",
+        settings.login,
+        crate::service::auth::token(&settings.login, settings.password.expose())
+    );
+    let result = crate::service::check_published(&url).await;
+    result.map(|()| address.clone()).map_err(|e| e.to_string().replace(&url, &address))
+}
+
+/// The projects a key sees: Roistat's cheapest call that needs a valid key.
+async fn projects(api_base: &str, api_key: Secret, project: &str) -> Result<Vec<Project>, String> {
+    let api_base = if api_base.trim().is_empty() { crate::domain::DEFAULT_API_BASE } else { api_base.trim() };
+    match RoistatClient::new(ClientConfig::new(api_base, api_key, project)) {
+        Ok(client) => client.projects().await.map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 async fn load(store: &Store, form: AdminForm) -> Result<AdminData, StoreError> {
     Ok(match form {
         AdminForm::LeadSources => {
-            AdminData::LeadSources { list: store.list().await?, telephony: store.telephony().await? }
+            let settings = store.service_settings().await?;
+            AdminData::LeadSources {
+                list: store.list().await?,
+                telephony: store.telephony().await?,
+                roistat_url: settings.roistat_url(),
+                reach_problem: settings.roistat_reach_problem(),
+            }
         }
         AdminForm::Telephony => AdminData::Telephony(store.telephony().await?),
         AdminForm::Analytics => AdminData::Analytics(store.list().await?),
@@ -452,6 +493,23 @@ async fn write(store: &Store, write: AdminWrite) -> Result<Written, StoreError> 
             Written::ExtraFieldDeleted
         }
     })
+}
+
+async fn create_field(store: &Store, dev_name: String) -> Result<String, String> {
+    crate::domain::validate_dev_name(&dev_name).map_err(|e| e.to_string())?;
+    let fields = store.list::<ExtraField>().await.map_err(|e| e.to_string())?;
+    // Pressed twice, or created meanwhile elsewhere: the field is there, which is what was asked.
+    if !fields.iter().any(|f| f.dev_name == dev_name) {
+        let field = ExtraField {
+            id: 0,
+            name: dev_name.clone(),
+            dev_name: dev_name.clone(),
+            kind: Default::default(),
+            service: false,
+        };
+        store.put(field).await.map_err(|e| e.to_string())?;
+    }
+    Ok(dev_name)
 }
 
 async fn backup(store: &Store, path: PathBuf) -> Result<String, String> {
@@ -535,7 +593,9 @@ async fn check_telephony(address: String) -> CheckResult {
         Ok(c) => c,
         Err(e) => {
             return CheckResult {
-                at, ok: false, message: format!("Не удалось подготовить запрос: {e}")
+                at,
+                ok: false,
+                message: format!("Не удалось подготовить запрос: {}", crate::net::explain(&e)),
             };
         }
     };
@@ -546,7 +606,9 @@ async fn check_telephony(address: String) -> CheckResult {
                 at,
                 ok: true,
                 message: format!(
-                    "адрес отвечает (HTTP {}); вызовы API АТС этой проверкой не проверяются",
+                    "проверено только, что по адресу {address} отвечает веб-сервер (запрос GET, ответ HTTP {}); \
+                     что это АТС и что она примет звонки, не проверено: вызовы API АТС этой проверкой не \
+                     проверяются",
                     r.status().as_u16()
                 ),
             }
@@ -559,7 +621,7 @@ async fn check_telephony(address: String) -> CheckResult {
         Err(e) => CheckResult {
             at,
             ok: false,
-            message: format!("АТС по адресу {address} не отвечает ({e}): проверьте адрес и доступность сети"),
+            message: format!("АТС по адресу {address} не отвечает: {}", crate::net::explain(&e)),
         },
     }
 }

@@ -218,7 +218,8 @@ pub enum AppEvent {
     /// The demo data were loaded (or failed to).
     DemoLoaded(Result<crate::demo::DemoSummary, String>),
     /// An export finished: the file written, `None` when the dialog was cancelled, or the error.
-    Exported(Result<Option<std::path::PathBuf>, String>),
+    /// What the window says about a finished export (`None`: the person cancelled), or why it failed.
+    Exported(Result<Option<String>, String>),
     /// The placeholder pages' lists.
     Lists(Result<Box<Lists>, String>),
     /// A status source changed; the status bar reads it again.

@@ -81,6 +81,13 @@ impl App {
                 self.request_report();
             }
             Command::SetGrouping(grouping) => {
+                // Days read in date order; leaving them, the figures' default order comes back.
+                let by_name = crate::report::Sort { column: crate::report::Column::Name, descending: false };
+                if grouping == crate::report::Grouping::Day {
+                    self.state.sort = by_name;
+                } else if self.state.grouping == crate::report::Grouping::Day && self.state.sort == by_name {
+                    self.state.sort = crate::report::Sort::default();
+                }
                 self.state.grouping = grouping;
                 self.dashboard.expanded.clear();
                 self.request_report();
@@ -179,8 +186,19 @@ impl App {
         let picker = self.file_picker.clone();
         self.bg.run_blocking(
             move || {
-                let Some(mut path) = picker.save_path(&name, format) else {
-                    return AppEvent::Exported(Ok(None));
+                let (mut path, note) = match picker.save_path(&name, format) {
+                    Ok(Some(path)) => (path, None),
+                    Ok(None) => return AppEvent::Exported(Ok(None)),
+                    // No dialog: the file still gets written, to «Загрузки», and the window says where.
+                    Err(why) => match picker.fallback_dir() {
+                        Some(dir) => (free_path(&dir, &name), Some(why)),
+                        None => {
+                            return AppEvent::Exported(Err(format!(
+                                "Отчёт не сохранён: {why}, а папка «Загрузки» не найдена. Выгрузите отчёт \
+                                 командой skvoz report --format csv"
+                            )));
+                        }
+                    },
                 };
                 // The file opens in the program its extension names: a name typed without it gets it.
                 if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case(format.extension())) {
@@ -201,9 +219,32 @@ impl App {
                             .and_then(|bytes| std::fs::write(&path, bytes).map_err(export::ExportError::from))
                     }
                 };
-                AppEvent::Exported(result.map(|()| Some(path)).map_err(|e| e.to_string()))
+                let shown = path.display();
+                AppEvent::Exported(match (result, note) {
+                    (Ok(()), None) => Ok(Some(format!("Отчёт сохранён: {shown}"))),
+                    (Ok(()), Some(why)) => {
+                        Ok(Some(format!("{why}, поэтому отчёт сохранён в папку «Загрузки»: {shown}")))
+                    }
+                    (Err(e), None) => Err(e.to_string()),
+                    (Err(e), Some(why)) => {
+                        Err(format!("Отчёт не сохранён: {why}, а в папку «Загрузки» записать не удалось. {e}"))
+                    }
+                })
             },
             |e| AppEvent::Exported(Err(e)),
         );
     }
+}
+
+/// `dir/name`, or `dir/stem (2).ext` and so on when that is taken: a fallback never overwrites.
+fn free_path(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let first = dir.join(name);
+    if !first.exists() {
+        return first;
+    }
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
+    (2..)
+        .map(|n| dir.join(if ext.is_empty() { format!("{stem} ({n})") } else { format!("{stem} ({n}).{ext}") }))
+        .find(|p| !p.exists())
+        .unwrap_or(first)
 }

@@ -333,7 +333,7 @@ impl App {
                 AppEvent::Exported(result) => {
                     self.export_running = false;
                     self.message = match result {
-                        Ok(Some(path)) => Some(Message::Info(format!("Отчёт сохранён: {}", path.display()))),
+                        Ok(Some(text)) => Some(Message::Info(text)),
                         Ok(None) => None,
                         Err(e) => Some(Message::Error(e)),
                     };

@@ -61,19 +61,39 @@ pub enum AppError {
 /// Where an export goes: a save dialog in the window, a temp path in tests. Called on a
 /// background thread, so a modal dialog never freezes the window.
 pub trait FilePicker: Send + Sync {
-    fn save_path(&self, suggested_name: &str, format: ExportFormat) -> Option<PathBuf>;
+    /// The path chosen, `Ok(None)` when the person cancelled, `Err(why)` when no dialog could be
+    /// shown (then the export goes to [`FilePicker::fallback_dir`]).
+    fn save_path(&self, suggested_name: &str, format: ExportFormat) -> Result<Option<PathBuf>, String>;
+
+    /// Where an export goes without a dialog: the person's «Загрузки» (Downloads), else home.
+    fn fallback_dir(&self) -> Option<PathBuf> {
+        let dirs = directories::UserDirs::new()?;
+        Some(dirs.download_dir().unwrap_or(dirs.home_dir()).to_path_buf())
+    }
 }
 
 /// The system's save dialog.
 pub struct RfdPicker;
 
+/// A dialog answered faster than this was never shown: nobody cancels that quickly, while a
+/// missing portal or dialog program answers at once (rfd says both ways only «no file»).
+const DIALOG_SHOWN_AFTER: std::time::Duration = std::time::Duration::from_millis(300);
+
 impl FilePicker for RfdPicker {
-    fn save_path(&self, suggested_name: &str, format: ExportFormat) -> Option<PathBuf> {
-        rfd::FileDialog::new()
+    fn save_path(&self, suggested_name: &str, format: ExportFormat) -> Result<Option<PathBuf>, String> {
+        let asked = std::time::Instant::now();
+        let chosen = rfd::FileDialog::new()
             .set_title("Сохранить отчёт")
             .set_file_name(suggested_name)
             .add_filter(format.filter_name(), &[format.extension()])
-            .save_file()
+            .save_file();
+        match chosen {
+            Some(path) => Ok(Some(path)),
+            None if asked.elapsed() < DIALOG_SHOWN_AFTER => {
+                Err("окно выбора файла не открылось (в системе нет диалога сохранения)".into())
+            }
+            None => Ok(None),
+        }
     }
 }
 

@@ -24,6 +24,9 @@ impl Outcome {
     }
 }
 
+/// How a lead's note begins when keys it brought have no extra field (a warning: the lead is in).
+pub const MISSING_FIELDS_WARNING: &str = "Предупреждение: нет доп. реквизита для";
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExchangeEntry {
     pub id: u64,
@@ -208,9 +211,48 @@ impl ExchangeFilter {
     }
 }
 
+impl ExchangeEntry {
+    /// A request that succeeded with something to look at (the missing-fields warning).
+    pub fn is_warning(&self) -> bool {
+        self.outcome == Outcome::Ok && !self.error.is_empty()
+    }
+
+    /// The keys of a proxy lead's `data` that no extra field takes now, as developer names an extra
+    /// field can have: what «Создать реквизит …» offers. `has_field` tells whether a developer name
+    /// exists. A `data` the log cut or that is not JSON offers nothing.
+    pub fn missing_field_keys(&self, has_field: impl Fn(&str) -> bool) -> Vec<String> {
+        if self.action != "lead" {
+            return Vec::new();
+        }
+        let Some((_, data)) = self.params.iter().find(|(k, _)| k == "data") else { return Vec::new() };
+        let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(data) else {
+            return Vec::new();
+        };
+        // utm_content and utm_term have their own place on a lead (see the lead action).
+        map.keys()
+            .filter(|k| !matches!(k.as_str(), "utm_content" | "utm_term"))
+            .filter(|k| super::validate_dev_name(k).is_ok() && !has_field(k))
+            .cloned()
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_missing_fields_are_the_data_keys_no_field_takes() {
+        let mut e = entry("lead", Outcome::Ok, "Предупреждение: нет доп. реквизита для promo");
+        let data = r#"{"promo":"X","delivery":"Курьер","utm_term":"t","640163":"n","utm_source":"y"}"#;
+        e.params.push(("data".into(), data.into()));
+        assert!(e.is_warning());
+        assert_eq!(e.missing_field_keys(|k| k == "delivery" || k == "utm_source"), ["promo"]);
+        assert_eq!(e.missing_field_keys(|k| k == "delivery"), ["promo", "utm_source"]);
+        e.params.last_mut().unwrap().1 = "{\"promo\":\"X".into();
+        assert!(e.missing_field_keys(|_| false).is_empty(), "a cut data offers nothing");
+        assert!(!entry("lead", Outcome::Error, "Заявка не сохранена").is_warning());
+    }
 
     #[test]
     fn a_phone_is_found_by_its_digits_however_it_is_written() {

@@ -38,9 +38,11 @@ pub struct LeadSource {
     pub responsible: Option<Responsible>,
     pub use_calls: bool,
     pub use_leads: bool,
-    /// «Адрес публикации сервисов», e.g. `https://crm.example.ru/crm_httpAnalytics`.
-    pub publication_address: String,
+    // The address Roistat calls is not kept here: it is the service's one
+    // «Внешний адрес для Roistat» (`ServiceSettings::roistat_url`), so two copies cannot disagree.
     pub api_key: Secret,
+    /// Roistat's API the key is checked against; empty: Roistat's cloud.
+    pub api_base: String,
 }
 
 /// The lead source Roistat's proxy leads arrive through: the first Roistat source with
@@ -64,77 +66,16 @@ pub fn assign_responsible(responsible: Option<Responsible>, users: &[User], turn
     Some(Responsible::User(person.id))
 }
 
-/// «Адрес сервиса Roistat» from the publication address.
-pub fn roistat_service_address(publication_address: &str) -> String {
-    format!("{}/hs/analytics", publication_address.trim_end_matches('/'))
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum AddressError {
-    #[error("Укажите адрес публикации, например https://crm.example.ru/crm_httpAnalytics")]
-    Empty,
-    #[error("Адрес должен начинаться с http:// или https://")]
-    Scheme,
-    #[error("В адресе нет имени сервера: http://сервер[:порт]/имя")]
-    Host,
-    #[error("Порт в адресе должен быть числом от 1 до 65535")]
-    Port,
-    #[error("После сервера укажите имя публикации: http://сервер[:порт]/имя")]
-    Name,
-    #[error("Адрес не может содержать пробелы, «?» или «#»")]
-    Chars,
-}
-
-/// Checks `http(s)://host[:port]/name`.
-pub fn validate_publication_address(address: &str) -> Result<(), AddressError> {
-    let address = address.trim();
-    if address.is_empty() {
-        return Err(AddressError::Empty);
-    }
-    if address.chars().any(|c| c.is_whitespace() || c == '?' || c == '#') {
-        return Err(AddressError::Chars);
-    }
-    let rest =
-        address.strip_prefix("http://").or_else(|| address.strip_prefix("https://")).ok_or(AddressError::Scheme)?;
-    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => (h, Some(p)),
-        _ => (authority, None),
-    };
-    if host.is_empty() {
-        return Err(AddressError::Host);
-    }
-    if let Some(port) = port {
-        match port.parse::<u16>() {
-            Ok(p) if p > 0 => {}
-            _ => return Err(AddressError::Port),
-        }
-    }
-    let name = path.trim_end_matches('/');
-    if name.is_empty() || name.split('/').any(str::is_empty) {
-        return Err(AddressError::Name);
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::Role;
 
     #[test]
-    fn publication_addresses() {
-        assert_eq!(validate_publication_address("http://crm.example.ru:8085/crm_httpAnalytics"), Ok(()));
-        assert_eq!(validate_publication_address("https://crm.example.ru/base"), Ok(()));
-        assert_eq!(validate_publication_address("ftp://x/y"), Err(AddressError::Scheme));
-        assert_eq!(validate_publication_address("http://x:99999/y"), Err(AddressError::Port));
-        assert_eq!(validate_publication_address("http://x"), Err(AddressError::Name));
-        assert_eq!(validate_publication_address("http:///y"), Err(AddressError::Host));
-        assert_eq!(validate_publication_address("http://x/a b"), Err(AddressError::Chars));
-        assert_eq!(
-            roistat_service_address("http://crm.example.ru/crm_httpAnalytics/"),
-            "http://crm.example.ru/crm_httpAnalytics/hs/analytics"
-        );
+    fn a_source_stored_with_its_own_address_still_loads() {
+        let old = r#"{"id":3,"name":"Roistat","publication_address":"http://127.0.0.1:8085/crm","use_leads":true}"#;
+        let s: LeadSource = serde_json::from_str(old).unwrap();
+        assert_eq!((s.id, s.name.as_str(), s.use_leads), (3, "Roistat", true));
     }
 
     #[test]

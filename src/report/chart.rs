@@ -36,30 +36,45 @@ pub struct Chart {
     /// Channels without any cost: named under the chart, not drawn over the others as a flat line.
     pub free_channels: Vec<String>,
     pub weekly: bool,
+    /// The channels the chart is narrowed to (their titles); empty: every channel.
+    pub only: Vec<String>,
 }
 
 impl Chart {
     /// The chart of a report, for a palette of `palette` colours.
     pub fn of(report: &Report, palette: usize) -> Chart {
+        Chart::of_channels(report, palette, &[])
+    }
+
+    /// The chart of the channels `only` (their keys; the drill-down's open channels), or of every
+    /// channel when `only` names none of the report's.
+    pub fn of_channels(report: &Report, palette: usize, only: &[&str]) -> Chart {
         let colors = channel_colors(report.channels.iter().map(|c| c.key.as_str()), palette);
         let days = report.daily.len();
         let size = if days > MAX_DAY_BUCKETS { 7 } else { 1 };
+        let chosen: Vec<&super::ChannelSeries> =
+            report.daily_by_channel.iter().filter(|s| only.contains(&s.key.as_str())).collect();
         let buckets: Vec<Bucket> = report
             .daily
             .chunks(size)
-            .filter_map(|chunk| {
+            .enumerate()
+            .filter_map(|(i, chunk)| {
                 let (first, last) = (chunk.first()?, chunk.last()?);
-                Some(Bucket {
-                    from: first.date,
-                    to: last.date,
-                    cost: chunk.iter().map(|d| d.figures.cost).sum(),
-                    visits: chunk.iter().map(|d| d.figures.visits).sum(),
-                })
+                let (cost, visits) = if chosen.is_empty() {
+                    (chunk.iter().map(|d| d.figures.cost).sum(), chunk.iter().map(|d| d.figures.visits).sum())
+                } else {
+                    let days = || chosen.iter().flat_map(|s| s.days.iter().skip(i * size).take(size));
+                    (days().map(|f| f.cost).sum(), days().map(|f| f.visits).sum())
+                };
+                Some(Bucket { from: first.date, to: last.date, cost, visits })
             })
             .collect();
         let mut channels = Vec::new();
         let mut free_channels = Vec::new();
         for series in &report.daily_by_channel {
+            if !chosen.is_empty() && !only.contains(&series.key.as_str()) {
+                continue;
+            }
             let cost: Vec<Money> = series.days.chunks(size).map(|c| c.iter().map(|f| f.cost).sum()).collect();
             if cost.iter().all(|c| *c == Money::ZERO) {
                 free_channels.push(series.title.clone());
@@ -68,7 +83,8 @@ impl Chart {
                 channels.push(ChannelLine { key: series.key.clone(), title: series.title.clone(), cost, color });
             }
         }
-        Chart { buckets, channels, free_channels, weekly: size > 1 }
+        let only = chosen.iter().map(|s| s.title.clone()).collect();
+        Chart { buckets, channels, free_channels, weekly: size > 1, only }
     }
 
     /// `12.11.2026`, or `неделя 09.11.2026 — 15.11.2026`.
@@ -167,6 +183,19 @@ mod tests {
         assert_eq!(chart.channels.len(), 1);
         assert_eq!(chart.free_channels, ["Прямые визиты"]);
         assert_eq!(chart.channels_hover(2).unwrap(), "03.01.2026 · Яндекс.Директ 100\u{a0}₽");
+    }
+
+    #[test]
+    fn a_drilled_channel_narrows_the_chart() {
+        let r = report(3);
+        let paid = Chart::of_channels(&r, 8, &["direct27"]);
+        assert_eq!(paid.only, ["Яндекс.Директ"]);
+        assert_eq!(paid.buckets[0].visits, 10, "the channel's visits, not the total 15");
+        assert_eq!(paid.channels.len(), 1);
+        assert!(paid.free_channels.is_empty());
+        let free = Chart::of_channels(&r, 8, &[""]);
+        assert_eq!((free.buckets[0].visits, free.buckets[0].cost), (5, Money::ZERO));
+        assert_eq!(Chart::of_channels(&r, 8, &["нет такого"]), Chart::of(&r, 8), "an unknown key narrows nothing");
     }
 
     #[test]

@@ -110,7 +110,10 @@ impl RoistatClient {
             .timeout(config.timeout)
             .user_agent(concat!("skvoz/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| RoistatError::Network { call: "", reason: scrub(&chain(&e), &config.api_key) })?;
+            .map_err(|e| RoistatError::Network {
+                call: "",
+                reason: scrub(&crate::net::explain(&e), &config.api_key),
+            })?;
         Ok(RoistatClient {
             http,
             base,
@@ -310,7 +313,7 @@ impl RoistatClient {
         if e.is_timeout() {
             return RoistatError::Timeout { call, seconds: self.timeout.as_secs().max(1) };
         }
-        RoistatError::Network { call, reason: scrub(&chain(e), &self.key) }
+        RoistatError::Network { call, reason: scrub(&crate::net::explain(e), &self.key) }
     }
 }
 
@@ -325,20 +328,6 @@ fn zoned_text(at: DateTime, zone: &TimeZone) -> String {
 
 fn text_of(v: Option<&Value>) -> String {
     types::text(v)
-}
-
-/// The error and its causes in one line, without the URL (it is ours and says nothing new).
-fn chain(e: &reqwest::Error) -> String {
-    let mut parts = Vec::new();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.contains(&text) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    if parts.is_empty() { e.to_string() } else { parts.join(": ") }
 }
 
 /// The beginning of a body, for a message about a bad answer.

@@ -13,7 +13,7 @@ pub enum RoistatError {
     UnknownTimeZone(String),
     #[error("API-ключ Roistat содержит недопустимые символы (пробелы внутри, переводы строк): скопируйте его заново")]
     BadKey,
-    #[error("Не удалось связаться с Roistat (запрос {call}): {reason}. Проверьте подключение к интернету и адрес API")]
+    #[error("Не удалось связаться с Roistat (запрос {call}): {reason}")]
     Network { call: &'static str, reason: String },
     #[error(
         "Roistat не ответил вовремя (запрос {call}, ожидание {seconds} с). Повторите загрузку позже; если повторяется, уменьшите период"
@@ -25,7 +25,7 @@ pub enum RoistatError {
     )]
     Http { call: &'static str, status: u16, detail: String, retry_after: Option<Duration> },
     #[error(
-        "Roistat не принял API-ключ (запрос {call}{}). Проверьте API-ключ в настройках источника аналитики: его можно скопировать в Roistat, раздел «Настройки» → «Профиль»",
+        "Roistat не принял API-ключ (запрос {call}{}). Проверьте API-ключ в настройках источника: его можно скопировать в Roistat, раздел «Настройки» → «Профиль»",
         detail_suffix(description)
     )]
     AuthenticationFailed { call: &'static str, description: String },

@@ -98,9 +98,7 @@ pub enum ServiceError {
     Store(#[from] StoreError),
     #[error("Некорректный адрес HTTP-сервиса «{0}»: укажите его в виде 127.0.0.1:8085 или 0.0.0.0:8085")]
     BadAddress(String),
-    #[error(
-        "Не удалось занять адрес {addr}: {reason}. Возможно, порт занят другой программой: укажите другой порт в настройках HTTP-сервиса"
-    )]
+    #[error("Не удалось занять адрес {addr}: {reason} (настройки HTTP-сервиса или --listen)")]
     Bind { addr: String, reason: String },
 }
 
@@ -234,7 +232,7 @@ impl ServiceHandle {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
-    #[error("Сервис по адресу {url} не отвечает: {reason}. Проверьте, что он запущен и адрес доступен")]
+    #[error("Сервис по адресу {url} не отвечает: {reason}")]
     Unreachable { url: String, reason: String },
     #[error("Сервис по адресу {url} ответил «{answer}» (HTTP {status}) вместо OK: проверьте адрес и имя публикации")]
     Unexpected { url: String, status: u16, answer: String },
@@ -242,7 +240,8 @@ pub enum CheckError {
 
 /// The «Проверить» button: a plain GET of the published URL must answer `OK`, as in a browser.
 pub async fn check_published(url: &str) -> Result<(), CheckError> {
-    let unreachable = |e: reqwest::Error| CheckError::Unreachable { url: url.to_string(), reason: e.to_string() };
+    let unreachable =
+        |e: reqwest::Error| CheckError::Unreachable { url: url.to_string(), reason: crate::net::explain(&e) };
     let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().map_err(unreachable)?;
     let response = client.get(url).send().await.map_err(unreachable)?;
     let status = response.status().as_u16();
@@ -261,8 +260,10 @@ pub async fn start(store: Store, options: ServiceOptions) -> Result<ServiceHandl
     let addr: SocketAddr = listen.trim().parse().map_err(|_| ServiceError::BadAddress(listen.clone()))?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|e| ServiceError::Bind { addr: listen.clone(), reason: e.to_string() })?;
-    let local = listener.local_addr().map_err(|e| ServiceError::Bind { addr: listen, reason: e.to_string() })?;
+        .map_err(|e| ServiceError::Bind { addr: listen.clone(), reason: crate::net::explain_listen(&e) })?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| ServiceError::Bind { addr: listen, reason: crate::net::explain_listen(&e) })?;
     let status = ServiceStatus::new(ServiceState::Listening(local));
     let (log_sender, log_writer) = exchange_log::spawn(store.clone());
     let unrecoverable = Unrecoverable::new();

@@ -47,7 +47,7 @@ pub fn ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
         kpis_ui(ui, report);
         comparison_ui(ui, app, report, commands);
         ui.add_space(8.0);
-        charts_ui(ui, report);
+        charts_ui(ui, report, &drilled_channels(app, report));
         ui.add_space(8.0);
         table_ui(ui, app, report, commands);
     });
@@ -344,15 +344,45 @@ fn legend_ui(ui: &mut egui::Ui, items: &[(String, egui::Color32)]) {
     });
 }
 
-fn charts_ui(ui: &mut egui::Ui, report: &Report) {
-    let chart = Chart::of(report, CHANNEL_COLORS.len());
+/// The channels opened in the table's drill-down (grouped by channel): the charts follow them.
+fn drilled_channels<'a>(app: &'a App, report: &Report) -> Vec<&'a str> {
+    if report.query.grouping != Grouping::Channel {
+        return Vec::new();
+    }
+    // A top-level path is the channel's key itself (see `visible_rows`).
+    let mut keys: Vec<&str> = app
+        .dashboard
+        .sorted_rows
+        .iter()
+        .map(|r| r.key.as_str())
+        .filter(|k| app.dashboard.expanded.contains(*k))
+        .collect();
+    keys.dedup();
+    keys
+}
+
+fn charts_ui(ui: &mut egui::Ui, report: &Report, drilled: &[&str]) {
+    let chart = Chart::of_channels(report, CHANNEL_COLORS.len(), drilled);
     let n = chart.buckets.len();
     let height = 240.0;
     let by = if chart.weekly { "по неделям" } else { "по дням" };
+    // Narrowed to the channels open in the table: said in the titles, so nothing below moves.
+    let only = if chart.only.is_empty() {
+        String::new()
+    } else {
+        format!(" — только {}", chart.only.iter().map(|t| format!("«{t}»")).collect::<Vec<_>>().join(", "))
+    };
+    let title = |ui: &mut egui::Ui, text: String| {
+        let text = RichText::new(text).strong();
+        let l = ui.label(if only.is_empty() { text } else { text.color(ui.visuals().warn_fg_color) });
+        if !only.is_empty() {
+            l.on_hover_text("Канал раскрыт в таблице: сверните его, чтобы видеть все каналы");
+        }
+    };
     ui.columns(2, |cols| {
         {
             let ui = &mut cols[0];
-            ui.label(RichText::new(format!("Расходы и визиты {by}")).strong());
+            title(ui, format!("Расходы и визиты {by}{only}"));
             legend_ui(ui, &[("Расходы, ₽".into(), COST_COLOR), ("Визиты".into(), VISITS_COLOR)]);
             let scale = visits_scale(&chart);
             let bars: Vec<Bar> = chart
@@ -383,7 +413,7 @@ fn charts_ui(ui: &mut egui::Ui, report: &Report) {
         }
         {
             let ui = &mut cols[1];
-            ui.label(RichText::new(format!("Расходы по каналам {by}")).strong());
+            title(ui, format!("Расходы по каналам {by}{only}"));
             let legend: Vec<(String, egui::Color32)> =
                 chart.channels.iter().map(|c| (c.title.clone(), channel_color(c))).collect();
             legend_ui(ui, &legend);
@@ -440,86 +470,171 @@ fn visible_rows<'a>(rows: &'a [Row], app: &App) -> Vec<Visible<'a>> {
     out
 }
 
+/// The first column's width: it stays in place while the figures scroll sideways.
+const NAME_WIDTH: f32 = 220.0;
+const ROW_HEIGHT: f32 = 22.0;
+const HEADER_HEIGHT: f32 = 26.0;
+
+/// Columns hidden until chosen: with the rest, ROI fits at 1280 pixels.
+const DEFAULT_HIDDEN: [Column; 3] = [Column::Cpo, Column::ConversionToSales, Column::AverageCheck];
+
+fn hidden_columns_id() -> egui::Id {
+    egui::Id::unique("report_hidden_columns")
+}
+
+/// The metric columns hidden by «Столбцы»; kept with the window's memory between runs.
+pub fn hidden_columns(ctx: &egui::Context) -> Vec<Column> {
+    ctx.data_mut(|d| d.get_persisted::<Vec<Column>>(hidden_columns_id())).unwrap_or_else(|| DEFAULT_HIDDEN.to_vec())
+}
+
+/// «Столбцы ▾»: a tick per metric column.
+fn columns_menu_ui(ui: &mut egui::Ui, grouping: Grouping) {
+    let mut hidden = hidden_columns(ui.ctx());
+    let before = hidden.clone();
+    ui.menu_button("Столбцы таблицы…", |ui| {
+        for column in Column::METRICS {
+            let mut shown = !hidden.contains(column);
+            if ui.checkbox(&mut shown, column.title(grouping)).changed() {
+                if shown {
+                    hidden.retain(|c| c != column);
+                } else {
+                    hidden.push(*column);
+                }
+            }
+        }
+        if ui.button("Как было").on_hover_text("Столбцы по умолчанию").clicked() {
+            hidden = DEFAULT_HIDDEN.to_vec();
+        }
+    });
+    if hidden != before {
+        ui.data_mut(|d| d.insert_persisted(hidden_columns_id(), hidden));
+    }
+}
+
+fn header_cell(
+    ui: &mut egui::Ui,
+    column: Column,
+    grouping: Grouping,
+    sort: crate::report::Sort,
+    commands: &mut Vec<Command>,
+) {
+    let title = column.title(grouping);
+    let arrow = match (sort.column == column, sort.descending) {
+        (true, true) => " ▼",
+        (true, false) => " ▲",
+        _ => "",
+    };
+    let layout = if column == Column::Name {
+        Layout::left_to_right(Align::Center)
+    } else {
+        Layout::right_to_left(Align::Center)
+    };
+    ui.with_layout(layout, |ui| {
+        let b = ui.add(egui::Button::new(RichText::new(format!("{title}{arrow}")).strong()).frame(false));
+        let label = format!("Сортировать: {title}");
+        b.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &label));
+        let b = if column.hint().is_empty() { b } else { b.on_hover_text(column.hint()) };
+        if b.clicked() {
+            commands.push(Command::SortBy(column));
+        }
+    });
+}
+
 fn table_ui(ui: &mut egui::Ui, app: &App, report: &Report, commands: &mut Vec<Command>) {
     let grouping = report.query.grouping;
     let rows = visible_rows(&app.dashboard.sorted_rows, app);
     let sort = app.state.sort;
-    let row_height = 22.0;
+    columns_menu_ui(ui, grouping);
+    let hidden = hidden_columns(ui.ctx());
+    let shown: Vec<Column> = Column::METRICS.iter().copied().filter(|c| !hidden.contains(c)).collect();
+    // Two tables side by side with the same rows: the names stay while the figures scroll.
+    let top = ui.cursor().min;
     let width = ui.available_width();
-    egui::ScrollArea::horizontal().id_salt("table_scroll").max_width(width).show(ui, |ui| {
+    let mut names = ui.new_child(
+        egui::UiBuilder::new()
+            .max_rect(egui::Rect::from_min_size(top, egui::vec2(NAME_WIDTH, f32::INFINITY)))
+            .layout(Layout::top_down(Align::Min)),
+    );
+    TableBuilder::new(&mut names)
+        .id_salt("report_names")
+        .striped(true)
+        .vscroll(false)
+        .cell_layout(Layout::left_to_right(Align::Center))
+        .column(TableColumn::exact(NAME_WIDTH - 8.0).clip(true))
+        .header(HEADER_HEIGHT, |mut header| {
+            header.col(|ui| header_cell(ui, Column::Name, grouping, sort, commands));
+        })
+        .body(|mut body| {
+            for v in &rows {
+                body.row(ROW_HEIGHT, |mut row| {
+                    row.col(|ui| name_cell(ui, app, v, commands));
+                });
+            }
+            body.row(ROW_HEIGHT + 2.0, |mut row| {
+                row.col(|ui| {
+                    ui.label(RichText::new(crate::app::export::TOTAL).strong());
+                });
+            });
+        });
+    let height = names.min_rect().height();
+    let mut figures = ui.new_child(
+        egui::UiBuilder::new()
+            .max_rect(egui::Rect::from_min_size(
+                top + egui::vec2(NAME_WIDTH, 0.0),
+                egui::vec2((width - NAME_WIDTH).max(100.0), f32::INFINITY),
+            ))
+            .layout(Layout::top_down(Align::Min)),
+    );
+    egui::ScrollArea::horizontal().id_salt("table_scroll").show(&mut figures, |ui| {
         let mut table = TableBuilder::new(ui)
             .id_salt("report_table")
             .striped(true)
             .resizable(true)
             .vscroll(false)
-            .cell_layout(Layout::left_to_right(Align::Center))
-            .column(TableColumn::initial(210.0).at_least(150.0).clip(true));
-        for _ in Column::METRICS {
+            .cell_layout(Layout::left_to_right(Align::Center));
+        for _ in &shown {
             table = table.column(TableColumn::initial(92.0).at_least(60.0).clip(true));
         }
         table
-            .header(26.0, |mut header| {
-                for column in Column::ALL {
-                    header.col(|ui| {
-                        let title = column.title(grouping);
-                        let arrow = match (sort.column == column, sort.descending) {
-                            (true, true) => " ▼",
-                            (true, false) => " ▲",
-                            _ => "",
-                        };
-                        let layout = if column == Column::Name {
-                            Layout::left_to_right(Align::Center)
-                        } else {
-                            Layout::right_to_left(Align::Center)
-                        };
-                        ui.with_layout(layout, |ui| {
-                            let b = ui
-                                .add(egui::Button::new(RichText::new(format!("{title}{arrow}")).strong()).frame(false));
-                            let label = format!("Сортировать: {title}");
-                            b.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &label));
-                            let b = if column.hint().is_empty() { b } else { b.on_hover_text(column.hint()) };
-                            if b.clicked() {
-                                commands.push(Command::SortBy(column));
-                            }
-                        });
-                    });
+            .header(HEADER_HEIGHT, |mut header| {
+                for column in &shown {
+                    header.col(|ui| header_cell(ui, *column, grouping, sort, commands));
                 }
             })
             .body(|mut body| {
                 for v in &rows {
-                    body.row(row_height, |mut row| {
-                        row.col(|ui| {
-                            ui.add_space(v.depth as f32 * 18.0);
-                            if v.row.children.is_empty() {
-                                ui.add_space(2.0);
-                                ui.label(&v.row.title).on_hover_text(&v.row.title);
-                            } else {
-                                let open = app.dashboard.expanded.contains(&v.path);
-                                let arrow = if open { "▼" } else { "▶" };
-                                let b = ui.add(egui::Button::new(format!("{arrow} {}", v.row.title)).frame(false));
-                                if b.on_hover_text("Показать уровень ниже").clicked() {
-                                    commands.push(Command::ToggleRow(v.path.clone()));
-                                }
-                            }
-                        });
-                        metric_cells(&mut row, &v.row.figures, false);
-                    });
+                    body.row(ROW_HEIGHT, |mut row| metric_cells(&mut row, &shown, &v.row.figures, false));
                 }
-                body.row(row_height + 2.0, |mut row| {
-                    row.col(|ui| {
-                        ui.label(RichText::new(crate::app::export::TOTAL).strong());
-                    });
-                    metric_cells(&mut row, &report.totals.figures, true);
-                });
+                body.row(ROW_HEIGHT + 2.0, |mut row| metric_cells(&mut row, &shown, &report.totals.figures, true));
             });
     });
+    let height = height.max(figures.min_rect().height());
+    ui.allocate_rect(egui::Rect::from_min_size(top, egui::vec2(width, height)), egui::Sense::hover());
     if rows.is_empty() {
         ui.label(RichText::new("За выбранный период данных нет").weak());
     }
 }
 
-fn metric_cells(row: &mut egui_extras::TableRow<'_, '_>, f: &Figures, strong: bool) {
-    for column in Column::METRICS {
+/// A row's name, indented by its level; a name too long for the column is cut with «…» and shown
+/// whole on hover.
+fn name_cell(ui: &mut egui::Ui, app: &App, v: &Visible<'_>, commands: &mut Vec<Command>) {
+    ui.add_space(v.depth as f32 * 18.0);
+    if v.row.children.is_empty() {
+        ui.add_space(2.0);
+        ui.add(egui::Label::new(&v.row.title).truncate()).on_hover_text(&v.row.title);
+    } else {
+        let open = app.dashboard.expanded.contains(&v.path);
+        let arrow = if open { "▼" } else { "▶" };
+        let b = ui.add(egui::Button::new(format!("{arrow} {}", v.row.title)).frame(false).truncate());
+        let hint = if open { "свернуть" } else { "показать уровень ниже" };
+        if b.on_hover_text(format!("{} — {hint}", v.row.title)).clicked() {
+            commands.push(Command::ToggleRow(v.path.clone()));
+        }
+    }
+}
+
+fn metric_cells(row: &mut egui_extras::TableRow<'_, '_>, columns: &[Column], f: &Figures, strong: bool) {
+    for column in columns {
         row.col(|ui| {
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                 let text = column.metric(f).display();

@@ -18,8 +18,8 @@ pub const TODAY: Date = Date::constant(2026, 11, 24);
 pub struct FolderPicker(pub PathBuf);
 
 impl FilePicker for FolderPicker {
-    fn save_path(&self, _suggested: &str, format: ExportFormat) -> Option<PathBuf> {
-        Some(self.0.join(format!("report.{}", format.extension())))
+    fn save_path(&self, _suggested: &str, format: ExportFormat) -> Result<Option<PathBuf>, String> {
+        Ok(Some(self.0.join(format!("report.{}", format.extension()))))
     }
 }
 

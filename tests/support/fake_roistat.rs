@@ -80,6 +80,9 @@ pub struct Switches {
     pub echo_key: bool,
     /// `project/proxy-leads` answers `access_denied` with HTTP 200 (a key or tariff without it).
     pub proxy_leads_denied: bool,
+    /// A wrong key is answered `authentication_failed` with HTTP 200 instead of 401 (Roistat may
+    /// answer either way: the envelope's `status` is what tells).
+    pub auth_error_200: bool,
 }
 
 pub struct FakeState {
@@ -374,7 +377,8 @@ async fn check(
     let key = headers.get("api-key").and_then(|v| v.to_str().ok()).unwrap_or("");
     if key != state.config.key {
         let description = if sw.echo_key { format!("Invalid API key {key}") } else { "Invalid API key".to_string() };
-        return Err(json_response(StatusCode::UNAUTHORIZED, &envelope_error("authentication_failed", &description)));
+        let status = if sw.auth_error_200 { StatusCode::OK } else { StatusCode::UNAUTHORIZED };
+        return Err(json_response(status, &envelope_error("authentication_failed", &description)));
     }
     if project_call && query_param(query, "project").as_deref() != Some(state.config.project.as_str()) {
         return Err(json_response(StatusCode::OK, &envelope_error("authorization_failed", "No access to project")));

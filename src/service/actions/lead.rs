@@ -6,7 +6,7 @@ use super::super::{Answer, Failure, Service};
 use super::{json_str, parse_time};
 use crate::domain::Contact;
 use crate::domain::RoistatLead;
-use crate::domain::{ExtraField, Lead, MARKER_FIELD, Marker, Origin, Outcome, attribute};
+use crate::domain::{ExtraField, Lead, MARKER_FIELD, MISSING_FIELDS_WARNING, Marker, Origin, Outcome, attribute};
 use crate::store::{Intake, Store, StoreError};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
@@ -45,7 +45,10 @@ pub async fn lead(service: &Arc<Service>, params: &Params) -> Result<Answer, Fai
         };
     } else if !intake.lead.unmapped.is_empty() {
         let keys: Vec<&str> = intake.lead.unmapped.keys().map(String::as_str).collect();
-        let unmapped = format!("без реквизита: {}", cut(&keys.join(", "), 300));
+        let unmapped = format!(
+            "{MISSING_FIELDS_WARNING} {} (значения сохранены в заявке, но не в реквизитах)",
+            cut(&keys.join(", "), 300)
+        );
         note = if note.is_empty() { unmapped } else { format!("{note}; {unmapped}") };
     }
     Ok(Answer { json, outcome: if intake.created { Outcome::Ok } else { Outcome::Duplicate }, note })

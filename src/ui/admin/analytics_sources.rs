@@ -18,6 +18,8 @@ pub struct AnalyticsScreen {
     pub projects: Vec<Project>,
     pub projects_loading: bool,
     pub projects_error: Option<String>,
+    /// Roistat answered «Проверить ключ» with the key's projects (perhaps none).
+    pub key_accepted: bool,
     /// Sources whose «Отменить» was pressed while their load still runs.
     pub cancelling: HashSet<u64>,
     /// «Сверить сейчас» or «Создать заявку» runs.
@@ -89,6 +91,7 @@ impl AnalyticsScreen {
         self.form = Some(source);
         self.projects.clear();
         self.projects_error = None;
+        self.key_accepted = false;
         self.error = None;
         self.saved = false;
         self.confirm_delete = false;
@@ -107,8 +110,12 @@ impl AnalyticsScreen {
             Ok(p) => {
                 self.projects = p;
                 self.projects_error = None;
+                self.key_accepted = true;
             }
-            Err(e) => self.projects_error = Some(e),
+            Err(e) => {
+                self.projects_error = Some(e);
+                self.key_accepted = false;
+            }
         }
     }
 }
@@ -221,8 +228,20 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     });
     if let Some(e) = &screen.projects_error {
         error_label(ui, e);
-    } else if !screen.projects.is_empty() {
-        ok_label(ui, &format!("Ключ принят: проектов Roistat — {}", screen.projects.len()));
+    } else if screen.key_accepted {
+        // Say what was verified: the key (by a call that needs it) and whether the project is the key's.
+        let count = screen.projects.len();
+        ok_label(ui, &format!("Ключ принят Roistat (запрос списка проектов): проектов Roistat — {count}"));
+        let project = form.project.trim();
+        if count == 0 {
+            error_label(ui, "Этому ключу не видно ни одного проекта: проверьте, чей это ключ");
+        } else if project.is_empty() {
+            note(ui, "Выберите проект в списке.");
+        } else if screen.projects.iter().any(|p| p.id == project) {
+            ok_label(ui, &format!("Проект {project} виден этому ключу"));
+        } else {
+            error_label(ui, &format!("Проект {project} этому ключу не виден: выберите проект в списке"));
+        }
     }
     if get_projects {
         screen.projects_loading = true;
@@ -351,11 +370,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
             }
         });
     }
-    if let Some(e) = &screen.error {
-        error_label(ui, e);
-    } else if screen.saved {
-        ok_label(ui, "Источник сохранён.");
-    }
+    super::message_line(ui, screen.error.as_deref(), screen.saved.then_some("Источник сохранён."));
     if form.id != 0 {
         ui.separator();
         reconciliation_ui(ui, app);

@@ -1,7 +1,7 @@
 //! «Доп. реквизиты и статусы»: extra fields (sync goes by the developer name), statuses with their
 //! groups, and «Использовать сквозную аналитику», which creates the service fields.
 
-use super::{error_label, note, ok_label, text_row};
+use super::{note, text_row};
 use crate::app::Command;
 use crate::app::admin::{AdminCommand, AdminData, AdminForm, AdminWrite, Written};
 use crate::domain::{DevNameError, ExtraField, FieldKind, Status, StatusGroup, validate_dev_name};
@@ -124,9 +124,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
         "При включении создаются служебные реквизиты для идентификаторов Roistat и поля utm_source, utm_medium, \
          utm_campaign. Если какого-то не хватает, выключите и снова включите флажок: недостающие будут созданы.",
     );
-    if let Some(i) = &screen.info {
-        ok_label(ui, i);
-    }
+    super::message_line(ui, None, screen.info.as_deref());
     ui.add_space(8.0);
     ui.label(RichText::new(format!("Доп. реквизиты ({})", screen.fields.len())).strong());
     let fields = screen.fields.clone();
@@ -291,9 +289,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
             screen.status_form = None;
         }
     }
-    if let Some(e) = &screen.error {
-        error_label(ui, e);
-    }
+    super::message_line(ui, screen.error.as_deref(), None);
 }
 
 fn field_form_ui(ui: &mut egui::Ui, app: &mut Window) {
@@ -309,9 +305,7 @@ fn field_form_ui(ui: &mut egui::Ui, app: &mut Window) {
         ui.label("Строка");
         ui.end_row();
     });
-    if let Some(e) = &dev_error {
-        error_label(ui, e);
-    }
+    super::message_line(ui, dev_error.as_deref(), None);
     note(
         ui,
         "Синхронизация с Roistat идёт по имени для разработчиков: оно должно совпадать с ключом поля в Roistat. \

@@ -85,6 +85,8 @@ pub struct ExchangeScreen {
     /// still while new entries arrive.
     offset: f32,
     shift_rows: usize,
+    /// What the last «Создать реквизит …» did: the field made, or why not.
+    pub field_created: Option<Result<String, String>>,
 }
 
 impl ExchangeScreen {
@@ -95,6 +97,10 @@ impl ExchangeScreen {
         self.cache.clear();
         self.selected = None;
         self.newest = 0;
+    }
+
+    pub(super) fn on_field_created(&mut self, result: Result<String, String>) {
+        self.field_created = Some(result);
     }
 
     /// Whether the entry of a row is in memory (tests wait on it).
@@ -404,11 +410,10 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
                             // The error, else what the request was about; a link only where there is more.
                             let text = if e.error.is_empty() { subject(e) } else { e.error.clone() };
                             let more = !e.params.is_empty() || !e.answer.is_empty() || !e.error.is_empty();
-                            if more
-                                && ui
-                                    .link(if text.is_empty() { "подробнее".to_string() } else { text.clone() })
-                                    .clicked()
-                            {
+                            let link = RichText::new(if text.is_empty() { "подробнее" } else { &text });
+                            // A warning (the lead is in, something is missing) reads as one.
+                            let link = if e.is_warning() { link.color(ui.visuals().warn_fg_color) } else { link };
+                            if more && ui.link(link).clicked() {
                                 pick = Some(id);
                             } else if !more && !text.is_empty() {
                                 ui.label(text);
@@ -426,13 +431,19 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
         screen.read_rows(first, last, commands);
     }
     if let Some(id) = pick {
+        screen.field_created = None;
         screen.selected = match &screen.selected {
             Some(s) if s.id == id => None,
             _ => screen.cache.get(&id).cloned(),
         };
     }
     if let Some(e) = &screen.selected {
-        detail_ui(ui, e);
+        let fields = &app.app.lists.extra_fields;
+        let missing = e.missing_field_keys(|k| fields.iter().any(|f| f.dev_name == k));
+        if let Some(dev_name) = detail_ui(ui, e, &missing, &screen.field_created) {
+            screen.field_created = None;
+            commands.push(Command::Admin(AdminCommand::CreateField(dev_name)));
+        }
     }
 }
 
@@ -496,12 +507,48 @@ fn filters_ui(ui: &mut egui::Ui, screen: &mut ExchangeScreen) {
     });
 }
 
-fn detail_ui(ui: &mut egui::Ui, e: &ExchangeEntry) {
+/// The entry in full; a warning about missing fields offers «Создать реквизит …» for each key
+/// `missing` names. Returns the developer name to create when one was pressed.
+fn detail_ui(
+    ui: &mut egui::Ui,
+    e: &ExchangeEntry,
+    missing: &[String],
+    created: &Option<Result<String, String>>,
+) -> Option<String> {
+    let mut create = None;
     ui.separator();
     ui.label(
         RichText::new(format!("Запрос № {} — {} — {}", e.id, super::time(e.at), action_title(&e.action))).strong(),
     );
     ui.label(format!("Адрес: {}; результат: {}; HTTP {}", e.remote, e.outcome.title(), e.http_status));
+    if e.is_warning() {
+        ui.colored_label(ui.visuals().warn_fg_color, &e.error);
+    } else if !e.error.is_empty() {
+        super::error_label(ui, &e.error);
+    }
+    if !missing.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            for key in missing {
+                if ui
+                    .button(format!("Создать реквизит «{key}»"))
+                    .on_hover_text(format!(
+                        "Создать доп. реквизит с именем для разработчиков «{key}»: следующие заявки заполнят его"
+                    ))
+                    .clicked()
+                {
+                    create = Some(key.clone());
+                }
+            }
+        });
+    }
+    match created {
+        Some(Ok(name)) => super::ok_label(
+            ui,
+            &format!("Реквизит «{name}» создан: его можно переименовать в «Доп. реквизиты и статусы»"),
+        ),
+        Some(Err(why)) => super::error_label(ui, why),
+        None => {}
+    }
     egui::ScrollArea::vertical().id_salt("exchange_detail").show(ui, |ui| {
         ui.label(RichText::new("Параметры").strong());
         for (k, v) in &e.params {
@@ -511,10 +558,8 @@ fn detail_ui(ui: &mut egui::Ui, e: &ExchangeEntry) {
         }
         ui.label(RichText::new("Ответ").strong());
         ui.label(RichText::new(&e.answer).monospace());
-        if !e.error.is_empty() {
-            super::error_label(ui, &e.error);
-        }
     });
+    create
 }
 
 #[cfg(test)]

@@ -2,11 +2,8 @@
 
 use super::{SourcesTab, copy_button, error_label, note, ok_label, secret_row, text_row};
 use crate::app::Command;
-use crate::app::admin::{AdminCommand, AdminData, AdminForm, AdminWrite, Written};
-use crate::domain::{
-    LeadSource, Light, Responsible, Role, Secret, Telephony, User, roistat_service_address,
-    validate_publication_address,
-};
+use crate::app::admin::{AdminCommand, AdminData, AdminForm, AdminWrite, LeadSourceCheck, Written};
+use crate::domain::{LeadSource, Light, Responsible, Role, Secret, Telephony, User};
 use crate::ui::Window;
 use egui::RichText;
 
@@ -20,7 +17,14 @@ pub struct LeadSourcesScreen {
     pub show_key: bool,
     pub error: Option<String>,
     pub saved: bool,
-    pub check: Option<Result<(), String>>,
+    /// What «Проверить подключение» found.
+    pub check: Option<LeadSourceCheck>,
+    /// The check runs.
+    pub checking: bool,
+    /// The address Roistat is given: the service's «Внешний адрес для Roistat» and path.
+    pub roistat_url: String,
+    /// Why Roistat cannot reach that address, if it cannot.
+    pub reach_problem: Option<String>,
     pub stale: bool,
     loaded: bool,
     loading: bool,
@@ -30,9 +34,11 @@ impl LeadSourcesScreen {
     pub(super) fn on_loaded(&mut self, result: Result<AdminData, String>) {
         self.loading = false;
         match result {
-            Ok(AdminData::LeadSources { list, telephony }) => {
+            Ok(AdminData::LeadSources { list, telephony, roistat_url, reach_problem }) => {
                 self.list = list;
                 self.telephony = telephony;
+                self.roistat_url = roistat_url;
+                self.reach_problem = reach_problem;
             }
             Ok(_) => {}
             Err(e) => self.error = Some(e),
@@ -62,12 +68,29 @@ impl LeadSourcesScreen {
         self.saved = false;
         self.check = None;
     }
+}
 
-    /// The inline error of the publication address, if any.
-    pub fn address_error(&self) -> Option<String> {
-        let form = self.form.as_ref()?;
-        validate_publication_address(&form.publication_address).err().map(|e| e.to_string())
+/// What the check verified, part by part: each line says what was checked and how it went.
+fn check_ui(ui: &mut egui::Ui, check: &LeadSourceCheck) {
+    match &check.service {
+        Ok(address) => {
+            ok_label(ui, &format!("Сервис: отвечает по адресу {address} с логином и паролем из настроек HTTP-сервиса"))
+        }
+        Err(e) => error_label(ui, &format!("Сервис: {e}")),
     }
+    match &check.key {
+        Some(Ok(projects)) => ok_label(
+            ui,
+            &format!("API-ключ: принят Roistat (запрос списка проектов; проектов, видных ключу: {projects})"),
+        ),
+        Some(Err(e)) => error_label(ui, &format!("API-ключ: {e}")),
+        None => note(ui, "API-ключ не указан, поэтому не проверялся."),
+    }
+    note(
+        ui,
+        "Заявки от Roistat эта проверка не создаёт: что Roistat действительно обращается к сервису, видно в журнале \
+         обмена.",
+    );
 }
 
 /// The light's accessible text: why it has this colour.
@@ -84,11 +107,7 @@ fn light_tooltip(telephony: &Telephony) -> String {
         _ if !telephony.is_set_up() => {
             "Укажите провайдера и адрес АТС на вкладке «Телефония», иначе звонки не станут заявками".into()
         }
-        Some(c) => format!(
-            "Последняя проверка {}: {}",
-            super::time(c.at),
-            if c.ok { "успешно".to_string() } else { c.message.clone() }
-        ),
+        Some(c) => format!("Последняя проверка {}: {}", super::time(c.at), c.message),
         None => "Проверка ещё не выполнялась: нажмите «Проверить» на вкладке «Телефония»".into(),
     }
 }
@@ -148,9 +167,9 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
         return;
     }
     ui.separator();
-    let address_error = screen.address_error();
     let users = &app.app.users;
     let mut go_telephony = false;
+    let mut go_settings = false;
     let mut check_clicked = false;
     let Some(form) = screen.form.as_mut() else { return };
     ui.label(RichText::new(if form.id == 0 { "Новый источник" } else { "Источник" }).strong());
@@ -196,37 +215,33 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
         ui.label("");
         ui.checkbox(&mut form.use_leads, "Использовать заявки");
         ui.end_row();
-        text_row(ui, "Адрес публикации сервисов:", &mut form.publication_address);
-        if let Some(e) = &address_error {
-            ui.label("");
-            error_label(ui, e);
-            ui.end_row();
-        }
         ui.label("Адрес сервиса Roistat:");
-        let service_address = if address_error.is_none() {
-            roistat_service_address(form.publication_address.trim())
-        } else {
-            String::new()
-        };
+        let service_address = &screen.roistat_url;
         ui.horizontal(|ui| {
-            let l =
-                ui.label(RichText::new(if service_address.is_empty() { "—" } else { &service_address }).monospace());
+            let l = ui.label(RichText::new(service_address).monospace());
             l.widget_info(|| {
                 egui::WidgetInfo::labeled(egui::Role::Label, true, format!("Адрес сервиса Roistat: {service_address}"))
             });
-            if !service_address.is_empty() {
-                copy_button(ui, "адрес сервиса Roistat", &service_address);
-            }
+            copy_button(ui, "адрес сервиса Roistat", service_address);
         });
         ui.end_row();
         secret_row(ui, "API-ключ:", &mut screen.api_key, &mut screen.show_key);
+        text_row(ui, "Адрес API (пусто — облако Roistat):", &mut form.api_base);
     });
-    note(ui, "Адрес сервиса Roistat вставьте в Roistat; API-ключ возьмите в настройках проекта Roistat.");
+    // Below the grid, across the form's width: the hint is long and wraps.
+    match &screen.reach_problem {
+        Some(problem) => error_label(ui, problem),
+        None => note(ui, "Адрес сервиса собран из настройки «Внешний адрес для Roistat»."),
+    }
+    if ui.link("Изменить внешний адрес").clicked() {
+        go_settings = true;
+    }
+    note(ui, "Адрес сервиса Roistat вставьте в Roistat («Своя CRM»); API-ключ возьмите в настройках проекта Roistat.");
     ui.horizontal(|ui| {
-        if ui.add_enabled(address_error.is_none(), egui::Button::new("Сохранить")).clicked() {
+        if ui.button("Сохранить").clicked() {
             form.name = form.name.trim().to_string();
-            form.publication_address = form.publication_address.trim().to_string();
             form.api_key = Secret::new(screen.api_key.trim());
+            form.api_base = form.api_base.trim().to_string();
             if form.name.is_empty() {
                 screen.error = Some("Укажите наименование источника".into());
             } else {
@@ -236,7 +251,10 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
                     .push(Command::Admin(AdminCommand::Write(AdminWrite::LeadSource(Box::new(form.clone())))));
             }
         }
-        if ui.add_enabled(address_error.is_none(), egui::Button::new("Проверить подключение")).clicked()
+        if ui
+            .add_enabled(!screen.checking, egui::Button::new("Проверить подключение"))
+            .on_hover_text("Проверяет сервис по адресу для Roistat и API-ключ запросом к API Roistat")
+            .clicked()
         {
             check_clicked = true;
         }
@@ -244,30 +262,26 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
             app.app.commands.push(Command::Admin(AdminCommand::Write(AdminWrite::DeleteLeadSource(form.id))));
         }
     });
-    if address_error.is_some() {
-        note(ui, "Исправьте адрес публикации, чтобы сохранить источник.");
+    super::message_line(ui, screen.error.as_deref(), screen.saved.then_some("Источник сохранён."));
+    if screen.checking {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label("Проверяется…");
+        });
     }
-    if let Some(e) = &screen.error {
-        error_label(ui, e);
-    } else if screen.saved {
-        ok_label(ui, "Источник сохранён.");
-    }
-    match &screen.check {
-        Some(Ok(())) => {
-            ok_label(ui, "OK");
-            note(
-                ui,
-                "Проверено: сервис skvoz отвечает по этому адресу с логином и паролем из настроек HTTP-сервиса. \
-                 API-ключ Roistat этой проверкой не проверяется: его проверяет «Проверить ключ» источника аналитики.",
-            );
-        }
-        Some(Err(e)) => error_label(ui, e),
-        None => {}
+    if let Some(check) = &screen.check {
+        check_ui(ui, check);
     }
     if check_clicked && let Some(form) = &screen.form {
         screen.check = None;
-        let address = roistat_service_address(form.publication_address.trim());
-        app.app.commands.push(Command::Admin(AdminCommand::CheckLeadSource { address }));
+        screen.checking = true;
+        app.app.commands.push(Command::Admin(AdminCommand::CheckLeadSource {
+            api_base: form.api_base.trim().to_string(),
+            api_key: Secret::new(screen.api_key.trim()),
+        }));
+    }
+    if go_settings {
+        app.app.commands.push(Command::Navigate(crate::app::Page::Settings));
     }
     if go_telephony {
         app.admin.sources_tab = Some(SourcesTab::Telephony);

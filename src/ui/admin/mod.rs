@@ -92,13 +92,17 @@ impl AdminScreens {
     pub fn answered(&mut self, event: AdminEvent) {
         match event {
             AdminEvent::ServiceChecked(r) => self.settings.check = Some(r),
-            AdminEvent::LeadSourceChecked(r) => self.lead_sources.check = Some(r),
+            AdminEvent::LeadSourceChecked(r) => {
+                self.lead_sources.checking = false;
+                self.lead_sources.check = Some(r);
+            }
             AdminEvent::TelephonyChecked(r) => self.telephony.on_checked(r),
             AdminEvent::Projects(r) => self.analytics.on_projects(r),
             AdminEvent::Reconciled(r) => self.analytics.on_reconciled(r),
             AdminEvent::Exchange(loaded) => self.exchange.on_loaded(loaded),
             AdminEvent::Backup(r) => self.backup.on_done(r),
             AdminEvent::People { done, people } => self.users.on_people(done, people),
+            AdminEvent::FieldCreated(r) => self.exchange.on_field_created(r),
             AdminEvent::Loaded { form, result } => match form {
                 AdminForm::LeadSources => self.lead_sources.on_loaded(result),
                 AdminForm::Telephony => self.telephony.on_loaded(result),
@@ -262,6 +266,16 @@ pub(crate) fn copy_button(ui: &mut egui::Ui, what: &str, text: &str) {
 /// An error line in red.
 pub(crate) fn error_label(ui: &mut egui::Ui, text: &str) {
     ui.colored_label(crate::ui::widgets::good_color(ui, false), text);
+}
+
+/// The line under a form's buttons: the error, else the success, else nothing — at least one line
+/// tall either way, so a message appearing or going does not move what is below it.
+pub(crate) fn message_line(ui: &mut egui::Ui, error: Option<&str>, ok: Option<&str>) {
+    crate::ui::widgets::reserved_line(ui, |ui| match (error, ok) {
+        (Some(e), _) => error_label(ui, e),
+        (None, Some(text)) => ok_label(ui, text),
+        (None, None) => {}
+    });
 }
 
 pub(crate) fn ok_label(ui: &mut egui::Ui, text: &str) {

@@ -197,11 +197,8 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
             screen.load(&mut commands);
         }
     });
-    if let Some(e) = &screen.error {
-        error_label(ui, e);
-    } else if screen.saved {
-        ok_label(ui, "Настройки сохранены. Новый пароль действует сразу.");
-    }
+    let saved = screen.saved.then_some("Настройки сохранены. Новый пароль действует сразу.");
+    super::message_line(ui, screen.error.as_deref(), saved);
 
     ui.add_space(12.0);
     roistat_block(ui, app);

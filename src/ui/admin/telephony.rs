@@ -109,12 +109,10 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
         }
     }
     if let Some(c) = &form.last_check {
-        let text = format!("Проверка {}: {}", super::time(c.at), if c.ok { "пройдена" } else { &c.message });
+        // A pass says what it verified (the address answers), which is less than «the PBX works».
+        let outcome = if c.ok { "пройдена" } else { "не пройдена" };
+        let text = format!("Проверка {} {outcome}: {}", super::time(c.at), c.message);
         if c.ok { ok_label(ui, &text) } else { error_label(ui, &text) }
     }
-    if let Some(e) = &screen.error {
-        error_label(ui, e);
-    } else if screen.saved {
-        ok_label(ui, "Настройки телефонии сохранены.");
-    }
+    super::message_line(ui, screen.error.as_deref(), screen.saved.then_some("Настройки телефонии сохранены."));
 }

@@ -1,7 +1,7 @@
 //! «Пользователи»: who works in skvoz and with which role (the role decides the screens). On a
 //! team database every person has a login of their own, in the group of their role.
 
-use super::{error_label, text_row};
+use super::text_row;
 use crate::app::Command;
 use crate::app::admin::{AdminCommand, AdminWrite, PeopleChange, Written};
 use crate::domain::{Role, Secret, User};
@@ -83,7 +83,10 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     });
     let role = screen.role.unwrap_or(Role::Manager);
     egui::Grid::new("user_form").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
-        text_row(ui, "Имя пользователя:", &mut screen.name);
+        // The error was about the name as it was: a new name makes it stale.
+        if text_row(ui, "Имя пользователя:", &mut screen.name).changed() {
+            screen.error = None;
+        }
         ui.label("Роль:");
         let combo = egui::ComboBox::from_id_salt("user_role").selected_text(role.title()).show_ui(ui, |ui| {
             for r in Role::ALL {
@@ -106,9 +109,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
             app.app.commands.push(Command::Admin(AdminCommand::Write(AdminWrite::User(user))));
         }
     }
-    if let Some(e) = &screen.error {
-        error_label(ui, e);
-    }
+    super::message_line(ui, screen.error.as_deref(), None);
 }
 
 fn role_combo(ui: &mut egui::Ui, id: &str, role: TeamRole) -> Option<TeamRole> {
@@ -242,11 +243,10 @@ fn team_ui(ui: &mut egui::Ui, app: &mut Window) {
             ask(PeopleChange::Add { login, role, name: screen.name.trim().to_string(), password });
         }
     }
-    match &team.done {
-        Some(Ok(done)) => {
-            ui.label(RichText::new(done).color(ui.visuals().hyperlink_color));
-        }
-        Some(Err(e)) => error_label(ui, e),
-        None => {}
-    }
+    let (error, ok) = match &team.done {
+        Some(Ok(done)) => (None, Some(done.as_str())),
+        Some(Err(e)) => (Some(e.as_str()), None),
+        None => (None, None),
+    };
+    super::message_line(ui, error, ok);
 }

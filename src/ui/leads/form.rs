@@ -264,15 +264,17 @@ impl LeadForm {
                 }
             }
         });
-        if self.saving {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.label("Записывается…");
-            });
-        }
-        if let Some(error) = &self.error {
-            ui.colored_label(ui.visuals().error_fg_color, error);
-        }
+        // One line kept for «Записывается…» or the error, so the fields below do not jump.
+        crate::ui::widgets::reserved_line(ui, |ui| {
+            if self.saving {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Записывается…");
+                });
+            } else if let Some(error) = &self.error {
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            }
+        });
         let mut compare = false;
         if let Some(conflict) = &self.conflict {
             ui.colored_label(ui.visuals().error_fg_color, &conflict.message);

@@ -173,15 +173,13 @@ fn keep_together(ui: &mut egui::Ui, width: f32) {
     }
 }
 
-/// A date typed as `ДД.ММ.ГГГГ`.
-fn parse_day(text: &str) -> Option<jiff::civil::Date> {
-    jiff::civil::Date::strptime("%d.%m.%Y", text.trim()).ok()
-}
-
 /// `[from, to)` of a typed period in `tz`, both days included; `None` until both dates read.
 fn custom_range(from: &str, to: &str, tz: &jiff::tz::TimeZone) -> Option<(Timestamp, Timestamp)> {
     let start_of = |d: jiff::civil::Date| d.to_zoned(tz.clone()).ok().map(|z| z.timestamp());
-    let (from, to) = (parse_day(from)?, parse_day(to)?.checked_add(1.days()).ok()?);
+    let (from, to) = (
+        crate::ui::widgets::calendar::parse_typed_date(from)?,
+        crate::ui::widgets::calendar::parse_typed_date(to)?.checked_add(1.days()).ok()?,
+    );
     Some((start_of(from)?, start_of(to)?))
 }
 

@@ -65,12 +65,14 @@ impl Wizard {
             });
             ui.separator();
             let can_leave = self.draft.can_leave(self.step);
-            if let Err(reason) = &can_leave {
-                ui.colored_label(ui.visuals().warn_fg_color, reason);
-            }
-            if let Some(e) = &self.error {
-                ui.colored_label(ui.visuals().error_fg_color, e);
-            }
+            // One line kept for what blocks «Далее» or the error: the buttons below stay put.
+            crate::ui::widgets::reserved_line(ui, |ui| {
+                if let Some(e) = &self.error {
+                    ui.colored_label(ui.visuals().error_fg_color, e);
+                } else if let Err(reason) = &can_leave {
+                    ui.colored_label(ui.visuals().warn_fg_color, reason);
+                }
+            });
             ui.horizontal(|ui| {
                 if ui.add_enabled(self.step != WizardStep::Source, egui::Button::new("Назад")).clicked() {
                     self.step = self.step.back();

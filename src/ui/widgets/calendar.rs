@@ -19,6 +19,11 @@ pub const MONTHS: [&str; 12] = [
 ];
 pub const WEEKDAYS: [&str; 7] = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"];
 
+/// A date typed as `ДД.ММ.ГГГГ`.
+pub fn parse_typed_date(text: &str) -> Option<Date> {
+    Date::strptime("%d.%m.%Y", text.trim()).ok()
+}
+
 /// `Ноябрь 2026`
 pub fn month_title(d: Date) -> String {
     format!("{} {}", MONTHS[(d.month() - 1) as usize], d.year())
@@ -44,12 +49,23 @@ pub fn calendar_ui(ui: &mut egui::Ui, id: egui::Id, selected: Date, today: Date)
     let mut month: Date = ui.data(|d| d.get_temp(id)).unwrap_or_else(|| selected.first_of_month());
     let mut picked = None;
     ui.horizontal(|ui| {
-        if ui.small_button("◀").on_hover_text("Предыдущий месяц").clicked() {
+        let step = |ui: &mut egui::Ui, text: &str, name: &str| {
+            let b = ui.small_button(text).on_hover_text(name);
+            super::name_button(&b, name);
+            b.clicked()
+        };
+        if step(ui, "«", "Предыдущий год") {
+            month = month.checked_sub(1.year()).unwrap_or(month).first_of_month();
+        }
+        if step(ui, "◀", "Предыдущий месяц") {
             month = month.checked_sub(1.month()).unwrap_or(month).first_of_month();
         }
         ui.add_sized([130.0, 18.0], egui::Label::new(egui::RichText::new(month_title(month)).strong()));
-        if ui.small_button("▶").on_hover_text("Следующий месяц").clicked() {
+        if step(ui, "▶", "Следующий месяц") {
             month = month.checked_add(1.month()).unwrap_or(month).first_of_month();
+        }
+        if step(ui, "»", "Следующий год") {
+            month = month.checked_add(1.year()).unwrap_or(month).first_of_month();
         }
     });
     egui::Grid::new(id.with("grid")).spacing([2.0, 2.0]).show(ui, |ui| {
@@ -90,6 +106,13 @@ pub fn calendar_ui(ui: &mut egui::Ui, id: egui::Id, selected: Date, today: Date)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_typed_date_reads_the_russian_way() {
+        assert_eq!(parse_typed_date(" 05.11.2026 "), Some(Date::constant(2026, 11, 5)));
+        assert_eq!(parse_typed_date("2026-11-05"), None);
+        assert_eq!(parse_typed_date("31.02.2026"), None);
+    }
 
     #[test]
     fn weeks_start_on_monday() {

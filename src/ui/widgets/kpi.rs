@@ -30,7 +30,8 @@ pub fn kpi_ui(ui: &mut egui::Ui, kpi: &Kpi<'_>) {
                 Some(c) if c.abs() > 0.0005 => super::good_color(ui, (c < 0.0) == kpi.lower_is_better),
                 _ => ui.visuals().weak_text_color(),
             };
-            let change = ui.label(egui::RichText::new(&text).color(color).small());
+            // As large as body text: a delta is read as often as the figure above it.
+            let change = ui.label(egui::RichText::new(&text).color(color).size(13.0));
             let label = format!("{}, изменение: {text}", kpi.title);
             change.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &label));
             change.on_hover_text("Изменение к предыдущему периоду той же длины");

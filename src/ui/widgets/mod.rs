@@ -14,6 +14,18 @@ pub fn good_color(ui: &egui::Ui, good: bool) -> egui::Color32 {
     }
 }
 
+/// Runs `add_contents` (a message, or nothing) in at least one line's height, so a message
+/// appearing or going does not move what is below it.
+pub fn reserved_line(ui: &mut egui::Ui, add_contents: impl FnOnce(&mut egui::Ui)) {
+    // As tall as a button's row: a spinner line put in its place does not move anything either.
+    let line = ui.text_style_height(&egui::TextStyle::Body).max(ui.spacing().interact_size.y);
+    let shown = ui.scope(add_contents);
+    let height = shown.response.rect.height();
+    if height < line {
+        ui.add_space(line - height);
+    }
+}
+
 /// Names a combo box for screen readers (and tests): `Канал: Все каналы`.
 pub fn name_combo(response: &egui::Response, name: &str, selected: &str) {
     let label = format!("{name}: {selected}");
