@@ -1008,3 +1008,18 @@ impl crate::app::Screen for LeadsScreen {
         LeadsScreen::is_busy(self)
     }
 }
+
+impl crate::domain::CatalogNames for Catalog {
+    fn status_name(&self, id: Option<u64>) -> String {
+        Catalog::status_name(self, id)
+    }
+    fn source_name(&self, id: Option<u64>) -> String {
+        Catalog::source_name(self, id)
+    }
+    fn field_name(&self, dev_name: &str) -> String {
+        Catalog::field_name(self, dev_name)
+    }
+    fn responsible_title(&self, responsible: Option<Responsible>) -> String {
+        Catalog::responsible_title(self, responsible)
+    }
+}
