@@ -29,6 +29,7 @@ fn every_help_is_russian() {
         "reconcile",
         "db",
         "users",
+        "history",
     ] {
         let text = help(&[command, "--help"]);
         for english in ["Usage:", "Options:", "Print help", "[default:", "[possible values:", "[env:"] {
