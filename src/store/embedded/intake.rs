@@ -475,6 +475,32 @@ mod tests {
     }
 
     #[test]
+    fn a_replay_brings_back_the_history_of_the_leads_it_writes() {
+        let source = tempfile::tempdir().expect("tempdir");
+        let store = SledStore::open(source.path()).expect("open");
+        let intake = store.intake_lead(lead("r1"), &contact("79010000001")).expect("intake");
+        let typist = Actor { author: "petrov".into(), origin: "окно".into() };
+        let typed = store.add_leads(vec![Lead { title: "Звонок в офис".into(), ..Lead::default() }], &typist).expect("add");
+        store.sync_intake().expect("sync");
+        let journal = journal_files(source.path());
+        let before = store.history(&crate::domain::HistoryFilter::default()).expect("history");
+        drop(store);
+
+        let target = tempfile::tempdir().expect("tempdir");
+        put_journal_files(target.path(), &journal);
+        let store = SledStore::open(target.path()).expect("open with a journal");
+        let after = store.history(&crate::domain::HistoryFilter::default()).expect("history");
+        assert_eq!(after, before);
+        let authors: Vec<(&str, u64)> = after.iter().map(|e| (e.author.as_str(), e.object.id())).collect();
+        assert_eq!(authors, vec![("petrov", typed[0].id), (AUTHOR_ROISTAT, intake.lead.id)]);
+        // The history counter came back too: the next entry gets a new id.
+        let edit = crate::domain::LeadEdit::set(&typed[0], crate::domain::LeadValue::Title("Звонок".into()));
+        store.change_lead(typed[0].id, Some(1), &[edit], "petrov", "окно", Timestamp::now()).expect("edit");
+        let newest = store.history(&crate::domain::HistoryFilter { limit: 1, ..Default::default() }).expect("history");
+        assert!(newest[0].id > after[0].id, "{newest:?}");
+    }
+
+    #[test]
     fn leads_typed_in_replay_from_the_journal_with_their_ids_and_numbers() {
         let source = tempfile::tempdir().expect("tempdir");
         let store = SledStore::open(source.path()).expect("open");

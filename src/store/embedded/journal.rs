@@ -389,6 +389,7 @@ mod tests {
             counters: vec![("lead_id".into(), n + 1)],
             clients: Vec::new(),
             leads: vec![Lead { id: n, number: n, title: format!("Заявка {n}"), ..Lead::default() }],
+            history: Vec::new(),
         }
     }
 
