@@ -73,6 +73,8 @@ pub enum LeadsCommand {
     AddTemplate(Box<Lead>),
     /// The channels, sources and campaigns that figures were loaded for (the wizard's choices).
     MarkerPaths,
+    /// «История изменений» of a lead, for its form.
+    History(LeadId),
 }
 
 /// «Записать» in the lead form.
@@ -149,6 +151,7 @@ pub enum LeadsEvent {
     SourceCreated(Result<Box<LeadSource>, String>),
     TemplateAdded(Result<Box<Lead>, String>),
     MarkerPaths(Result<Vec<crate::domain::MarkerPath>, String>),
+    History(LeadId, Result<Vec<crate::domain::HistoryEntry>, String>),
 }
 
 /// What changed in the store (the change feed, forwarded).

@@ -60,7 +60,7 @@ pub enum AppError {
 /// one clear line on the terminal).
 pub fn open_store(location: &crate::store::Location) -> Result<Store, AppError> {
     match location {
-        crate::store::Location::Embedded(dir) => Ok(Store::open_embedded_blocking(dir)?),
+        crate::store::Location::Embedded(dir) => Ok(Store::open_embedded_blocking(dir)?.acting_as(window_actor())),
         crate::store::Location::Postgres(_) => {
             // The database's connections and change feed live on a runtime of their own that lasts
             // as long as the window.
@@ -77,9 +77,15 @@ pub fn open_store(location: &crate::store::Location) -> Result<Store, AppError> 
                     RUNTIME.get_or_init(|| built)
                 }
             };
-            Ok(runtime.block_on(Store::open(location))?)
+            Ok(runtime.block_on(Store::open(location))?.acting_as(window_actor()))
         }
     }
+}
+
+/// The history names the window as where a change was made; the author is the login (team
+/// database) or the computer's user.
+fn window_actor() -> crate::domain::Actor {
+    crate::domain::Actor { origin: "окно".into(), ..Default::default() }
 }
 
 /// Where an export goes: a save dialog in the window, a temp path in tests. Called on a

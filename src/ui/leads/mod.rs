@@ -348,6 +348,14 @@ impl LeadsScreen {
                 Err(e) => self.fail(format!("Не удалось обновить список заявок: {e}")),
             },
             LeadsEvent::Opened(result) => self.opened(result),
+            LeadsEvent::History(id, result) => {
+                if let Some(form) = &mut self.form
+                    && !form.is_new
+                    && form.original.id == id
+                {
+                    form.history = Some(result);
+                }
+            }
             LeadsEvent::Copied(result) => self.copied(result),
             LeadsEvent::Saved(saved) => self.saved(saved.lead, saved.client),
             LeadsEvent::Failed(e) => {
@@ -756,9 +764,12 @@ impl LeadsScreen {
         if let Some(form) = &mut self.form
             && (form.is_new || form.original.id == lead.id)
         {
+            let id = lead.id;
             form.reset_to(lead, client);
             if std::mem::take(&mut self.close_after_save) {
                 self.form = None;
+            } else {
+                self.ask(LeadsCommand::History(id));
             }
         }
         self.notify(format!("Заявка № {number} записана"));
@@ -801,6 +812,7 @@ impl LeadsScreen {
                     return;
                 }
                 let client = lead.client_id.and_then(|c| self.clients.get(&c).cloned());
+                self.ask(LeadsCommand::History(lead.id));
                 self.form = Some(form::LeadForm::new(lead, client, calls, false, self.tz.clone()));
             }
             Ok(None) => {
