@@ -20,7 +20,9 @@ pub fn parse_day(text: &str) -> std::result::Result<jiff::civil::Date, String> {
 
 /// Prints the entries of one lead and/or since a day.
 pub async fn run(at: &Location, lead: Option<u64>, since: Option<jiff::civil::Date>, limit: usize) -> Result<()> {
-    let store = Store::open(at).await?.acting_as(Actor { origin: "командная строка".into(), ..Actor::default() });
+    let store = Store::open(at)
+        .await?
+        .acting_as(Actor { origin: "командная строка".into(), ..Actor::default() });
     let since = match since {
         Some(day) => Some(day.to_zoned(jiff::tz::TimeZone::system())?.timestamp()),
         None => None,

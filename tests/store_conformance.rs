@@ -612,7 +612,10 @@ async fn history_of_settings_never_shows_a_secret(fixture: &Fixture) {
     settings.login = "roistat-crm".into();
     store.put_service_settings(settings).await.unwrap();
     let history = store
-        .history(HistoryFilter { object: Some(HistoryObject::Settings("settings/service".into())), ..HistoryFilter::default() })
+        .history(HistoryFilter {
+            object: Some(HistoryObject::Settings("settings/service".into())),
+            ..HistoryFilter::default()
+        })
         .await
         .unwrap();
     assert_eq!(history.len(), 1);

@@ -16,7 +16,10 @@ pub const ORIGIN_INTAKE: &str = "приём заявок Roistat";
 /// What an entry is about.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum HistoryObject {
-    Lead { id: LeadId, number: u64 },
+    Lead {
+        id: LeadId,
+        number: u64,
+    },
     Client(ClientId),
     Status(u64),
     ExtraField(u64),
@@ -153,7 +156,12 @@ pub struct Names {
 }
 
 impl Names {
-    pub fn new(statuses: &[Status], sources: &[super::LeadSource], fields: &[super::ExtraField], users: Vec<User>) -> Names {
+    pub fn new(
+        statuses: &[Status],
+        sources: &[super::LeadSource],
+        fields: &[super::ExtraField],
+        users: Vec<User>,
+    ) -> Names {
         Names {
             statuses: statuses.iter().map(|s| (s.id, s.name.clone())).collect(),
             sources: sources.iter().map(|s| (s.id, s.name.clone())).collect(),
@@ -336,8 +344,11 @@ pub fn record_changes<T: Serialize>(old: Option<&T>, new: Option<&T>) -> Vec<Fie
             if a == b {
                 return None;
             }
-            let (from, to) =
-                if is_secret(key) { (String::new(), "изменён".to_string()) } else { (value_text(a), value_text(b)) };
+            let (from, to) = if is_secret(key) {
+                (String::new(), "изменён".to_string())
+            } else {
+                (value_text(a), value_text(b))
+            };
             Some(FieldChange::new(field_title(key), from, to))
         })
         .collect()
@@ -373,7 +384,10 @@ mod tests {
 
     #[test]
     fn settings_changes_never_show_a_secret() {
-        let old = ServiceSettings { password: crate::domain::Secret::new("старый-пароль"), ..ServiceSettings::default() };
+        let old = ServiceSettings {
+            password: crate::domain::Secret::new("старый-пароль"),
+            ..ServiceSettings::default()
+        };
         let new = ServiceSettings {
             password: crate::domain::Secret::new("новый-пароль"),
             login: "roistat".into(),

@@ -110,10 +110,8 @@ pub async fn reconcile_source(
 pub(crate) async fn save(store: &Store, source_id: u64, result: Reconciliation) -> Result<(), StoreError> {
     if let Some(mut latest) = store.get::<AnalyticsSource>(source_id).await? {
         latest.reconciliation = Some(result);
-        let load = crate::domain::Actor {
-            author: crate::domain::AUTHOR_ANALYTICS_LOAD.into(),
-            origin: store.actor().origin,
-        };
+        let load =
+            crate::domain::Actor { author: crate::domain::AUTHOR_ANALYTICS_LOAD.into(), origin: store.actor().origin };
         store.acting_as(load).put(latest).await?;
     }
     Ok(())

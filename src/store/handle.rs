@@ -9,8 +9,8 @@ use super::people::{Person, TeamRole, team_only};
 use super::postgres::PgStore;
 use super::{BackupSummary, ExchangeScan, Intake, Record, Result, SledStore, StoreError, StoreEvent};
 use crate::domain::{
-    Actor, Call, Client, HistoryEntry, HistoryFilter, ClientId, Contact, DailyFact, ExchangeEntry, ExchangeFilter, Lead, LeadEdit, LeadId, MarkerPath,
-    Secret, ServiceSettings, Status, Telephony, User,
+    Actor, Call, Client, ClientId, Contact, DailyFact, ExchangeEntry, ExchangeFilter, HistoryEntry, HistoryFilter,
+    Lead, LeadEdit, LeadId, MarkerPath, Secret, ServiceSettings, Status, Telephony, User,
 };
 use jiff::{Timestamp, civil::Date};
 use std::io::{BufRead, Write};
@@ -153,7 +153,9 @@ impl Store {
         if actor.author.is_empty() {
             actor.author = match &self.0.backend {
                 Backend::Postgres(p) => p.login(),
-                Backend::Embedded(_) => std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_default(),
+                Backend::Embedded(_) => {
+                    std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_default()
+                }
             };
         }
         if actor.origin.is_empty() {

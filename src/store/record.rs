@@ -2,7 +2,10 @@
 //! keys, the counters that give ids and numbers, and the outcome of an intake.
 
 use super::StoreError;
-use crate::domain::{Actor, FieldChange, HistoryEntry, AnalyticsSource, ExtraField, HistoryObject, Lead, LeadEdit, LeadSource, Status, User};
+use crate::domain::{
+    Actor, AnalyticsSource, ExtraField, FieldChange, HistoryEntry, HistoryObject, Lead, LeadEdit, LeadSource, Status,
+    User,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -120,7 +123,12 @@ pub(crate) const SERVICE_SETTINGS: &str = "settings/service";
 pub(crate) const TELEPHONY: &str = "settings/telephony";
 
 /// A history entry of `actor` about `object`, the time and id to be given by the store.
-pub(crate) fn entry(actor: &Actor, at: jiff::Timestamp, object: HistoryObject, changes: Vec<FieldChange>) -> HistoryEntry {
+pub(crate) fn entry(
+    actor: &Actor,
+    at: jiff::Timestamp,
+    object: HistoryObject,
+    changes: Vec<FieldChange>,
+) -> HistoryEntry {
     HistoryEntry { id: 0, at, author: actor.author.clone(), origin: actor.origin.clone(), object, changes }
 }
 

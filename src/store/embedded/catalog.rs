@@ -4,8 +4,8 @@ use super::codec::{decode, encode, id_key, key_id};
 use super::history::HistoryTx;
 use super::{Result, SledStore, StoreError, StoreEvent, TxResult, abort, tx_next};
 use crate::domain::{
-    Actor, Call, DevNameError, FieldChange, HistoryObject, LeadSource, Names, record_changes, ExtraField, FieldKind, Role, ServiceSettings, Status, Telephony, User, default_statuses,
-    required_fields, validate_dev_name,
+    Actor, Call, DevNameError, ExtraField, FieldChange, FieldKind, HistoryObject, LeadSource, Names, Role,
+    ServiceSettings, Status, Telephony, User, default_statuses, record_changes, required_fields, validate_dev_name,
 };
 use crate::store::record::{CALL_ID, Record, SERVICE_SETTINGS, TELEPHONY, entry, generate_password};
 use jiff::Timestamp;
@@ -84,7 +84,12 @@ impl SledStore {
             let changes = record_changes(Some(&old), None);
             let mut changes = changes;
             changes.insert(0, FieldChange::new("Запись", "", "удалена"));
-            HistoryTx { meta, history, by_object }.record(entry(actor, Timestamp::now(), T::history_object(id), changes))
+            HistoryTx { meta, history, by_object }.record(entry(
+                actor,
+                Timestamp::now(),
+                T::history_object(id),
+                changes,
+            ))
         })?;
         drop(guard);
         self.emit(StoreEvent::CatalogChanged);
@@ -133,7 +138,12 @@ impl SledStore {
 
     /// The names lead values are shown with in the history.
     pub(super) fn names(&self) -> Result<Names> {
-        Ok(Names::new(&self.list::<Status>()?, &self.list::<LeadSource>()?, &self.list::<ExtraField>()?, self.list::<User>()?))
+        Ok(Names::new(
+            &self.list::<Status>()?,
+            &self.list::<LeadSource>()?,
+            &self.list::<ExtraField>()?,
+            self.list::<User>()?,
+        ))
     }
 
     /// Statuses sorted by their order.

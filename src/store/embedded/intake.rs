@@ -480,7 +480,8 @@ mod tests {
         let store = SledStore::open(source.path()).expect("open");
         let intake = store.intake_lead(lead("r1"), &contact("79010000001")).expect("intake");
         let typist = Actor { author: "petrov".into(), origin: "окно".into() };
-        let typed = store.add_leads(vec![Lead { title: "Звонок в офис".into(), ..Lead::default() }], &typist).expect("add");
+        let typed =
+            store.add_leads(vec![Lead { title: "Звонок в офис".into(), ..Lead::default() }], &typist).expect("add");
         store.sync_intake().expect("sync");
         let journal = journal_files(source.path());
         let before = store.history(&crate::domain::HistoryFilter::default()).expect("history");

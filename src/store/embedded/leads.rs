@@ -58,8 +58,15 @@ impl SledStore {
     fn lead_transaction<T>(&self, f: impl Fn(&LeadTx<'_>) -> TxResult<T>) -> Result<T> {
         use sled::Transactional;
         let t = &self.inner.t;
-        let trees =
-            (&t.leads, &t.leads_by_created, &t.leads_by_updated, &t.leads_by_roistat, &t.meta, &t.history, &t.history_by_object);
+        let trees = (
+            &t.leads,
+            &t.leads_by_created,
+            &t.leads_by_updated,
+            &t.leads_by_roistat,
+            &t.meta,
+            &t.history,
+            &t.history_by_object,
+        );
         let result = trees.transaction(|(leads, by_created, by_updated, by_roistat, meta, history, by_object)| {
             let history = HistoryTx { meta, history, by_object };
             f(&LeadTx { history, leads, by_created, by_updated, by_roistat })

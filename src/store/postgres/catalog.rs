@@ -4,13 +4,13 @@ use super::feed::{Kind, record};
 use super::history;
 use super::{PgStore, TxResult, take};
 use crate::domain::{
-    Actor, Call, DevNameError, FieldChange, HistoryObject, record_changes, ExtraField, FieldKind, Role, ServiceSettings, Status, Telephony, User, default_statuses,
-    required_fields, validate_dev_name,
+    Actor, Call, DevNameError, ExtraField, FieldChange, FieldKind, HistoryObject, Role, ServiceSettings, Status,
+    Telephony, User, default_statuses, record_changes, required_fields, validate_dev_name,
 };
 use crate::store::record::{CALL_ID, SERVICE_SETTINGS, TELEPHONY, entry, generate_password};
-use jiff::Timestamp;
 use crate::store::{Record, Result, StoreError};
 use deadpool_postgres::Transaction;
+use jiff::Timestamp;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio_postgres::types::Json;
@@ -148,7 +148,8 @@ impl PgStore {
 
     pub async fn delete<T: Record>(&self, id: u64, actor: &Actor) -> Result<()> {
         transact!(self, |tx| {
-            let statement = tx.prepare_cached(&format!("DELETE FROM {} WHERE id = $1 RETURNING record", T::TREE)).await?;
+            let statement =
+                tx.prepare_cached(&format!("DELETE FROM {} WHERE id = $1 RETURNING record", T::TREE)).await?;
             let Some(row) = tx.query_opt(&statement, &[&(id as i64)]).await? else { return Ok(()) };
             let old: T = super::record(&row, 0)?;
             record(tx, Kind::Catalog, &[id]).await?;

@@ -42,7 +42,10 @@ pub(super) async fn record_intake(tx: &Transaction<'_>, intakes: &[Intake]) -> T
 }
 
 /// The names a lead edit's values are shown with, read only when the edits need them.
-pub(super) async fn names_for(tx: &Transaction<'_>, edits: &[LeadEdit]) -> TxResult<Box<dyn CatalogNames + Send + Sync>> {
+pub(super) async fn names_for(
+    tx: &Transaction<'_>,
+    edits: &[LeadEdit],
+) -> TxResult<Box<dyn CatalogNames + Send + Sync>> {
     if !needs_names(edits) {
         return Ok(Box::new(Names::default()));
     }
@@ -51,7 +54,12 @@ pub(super) async fn names_for(tx: &Transaction<'_>, edits: &[LeadEdit]) -> TxRes
         let rows = tx.query(&statement, &[]).await?;
         Ok(rows.iter().map(|r| super::record(r, 0)).collect::<Result<_>>()?)
     }
-    let names = Names::new(&all::<Status>(tx).await?, &all::<LeadSource>(tx).await?, &all::<ExtraField>(tx).await?, all::<User>(tx).await?);
+    let names = Names::new(
+        &all::<Status>(tx).await?,
+        &all::<LeadSource>(tx).await?,
+        &all::<ExtraField>(tx).await?,
+        all::<User>(tx).await?,
+    );
     Ok(Box::new(names))
 }
 

@@ -2,7 +2,8 @@
 
 use super::Catalog;
 use crate::domain::{
-    Call, Client, Comment, HistoryEntry, Lead, LeadEdit, LeadValue, MARKER_FIELD, Marker, Money, marker_text_from_attraction,
+    Call, Client, Comment, HistoryEntry, Lead, LeadEdit, LeadValue, MARKER_FIELD, Marker, Money,
+    marker_text_from_attraction,
 };
 use crate::leads::{MarkerCheck, check_marker};
 use jiff::Timestamp;
