@@ -2,21 +2,10 @@
 
 use anyhow::{Result, bail};
 use skvoz::domain::{Actor, HistoryEntry, HistoryFilter};
+
+pub use skvoz::domain::parse_day;
 use skvoz::store::{Location, Store};
 use std::io::Write;
-
-/// A day as people type it: ДД.ММ.ГГГГ or ГГГГ-ММ-ДД.
-pub fn parse_day(text: &str) -> std::result::Result<jiff::civil::Date, String> {
-    let text = text.trim();
-    let parsed = match text.split('.').collect::<Vec<_>>()[..] {
-        [d, m, y] => match (d.parse(), m.parse(), y.parse()) {
-            (Ok(d), Ok(m), Ok(y)) => jiff::civil::Date::new(y, m, d).ok(),
-            _ => None,
-        },
-        _ => text.parse().ok(),
-    };
-    parsed.ok_or_else(|| format!("«{text}» — не дата: укажите ДД.ММ.ГГГГ или ГГГГ-ММ-ДД"))
-}
 
 /// Prints the entries of one lead and/or since a day.
 pub async fn run(at: &Location, lead: Option<u64>, since: Option<jiff::civil::Date>, limit: usize) -> Result<()> {

@@ -592,6 +592,11 @@ async fn history_records_who_changed_what_and_from_where(fixture: &Fixture) {
     assert_eq!(renamed.len(), 1);
     assert_eq!(renamed[0].author, "ivanova");
     assert_eq!(renamed[0].changes, vec![FieldChange::new("Наименование", "Новая", "Новая заявка")]);
+    let statuses_by_admin =
+        HistoryFilter { kind: Some("status".into()), author: Some("ivanova".into()), ..HistoryFilter::default() };
+    assert_eq!(store.history(statuses_by_admin).await.unwrap(), renamed);
+    let by_petrov = HistoryFilter { author: Some("petrov".into()), ..HistoryFilter::default() };
+    assert_eq!(store.history(by_petrov).await.unwrap().len(), 2, "the edit and the lead typed in");
 
     // Since a moment, and paged.
     let all = store.history(HistoryFilter { since: Some(started), ..HistoryFilter::default() }).await.unwrap();

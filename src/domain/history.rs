@@ -108,6 +108,10 @@ pub struct HistoryFilter {
     pub lead: Option<LeadId>,
     /// An object of any kind (a lead too).
     pub object: Option<HistoryObject>,
+    /// Objects of one kind ([`HistoryObject::kind`]).
+    pub kind: Option<String>,
+    /// By one author.
+    pub author: Option<String>,
     /// At or after this moment.
     pub since: Option<Timestamp>,
     /// Only entries with smaller ids: the next page after the last entry shown.
@@ -117,7 +121,7 @@ pub struct HistoryFilter {
 
 impl Default for HistoryFilter {
     fn default() -> Self {
-        HistoryFilter { lead: None, object: None, since: None, before_id: None, limit: 200 }
+        HistoryFilter { lead: None, object: None, kind: None, author: None, since: None, before_id: None, limit: 200 }
     }
 }
 
@@ -126,9 +130,24 @@ impl HistoryFilter {
         let same = |a: &HistoryObject, b: &HistoryObject| a.kind() == b.kind() && a.id() == b.id();
         self.lead.is_none_or(|id| same(&entry.object, &HistoryObject::Lead { id, number: 0 }))
             && self.object.as_ref().is_none_or(|o| same(&entry.object, o))
+            && self.kind.as_deref().is_none_or(|kind| entry.object.kind() == kind)
+            && self.author.as_deref().is_none_or(|author| entry.author == author)
             && self.since.is_none_or(|since| entry.at >= since)
             && self.before_id.is_none_or(|before| entry.id < before)
     }
+}
+
+/// A day as people type it: ДД.ММ.ГГГГ or ГГГГ-ММ-ДД.
+pub fn parse_day(text: &str) -> std::result::Result<jiff::civil::Date, String> {
+    let text = text.trim();
+    let parsed = match text.split('.').collect::<Vec<_>>()[..] {
+        [d, m, y] => match (d.parse(), m.parse(), y.parse()) {
+            (Ok(d), Ok(m), Ok(y)) => jiff::civil::Date::new(y, m, d).ok(),
+            _ => None,
+        },
+        _ => text.parse().ok(),
+    };
+    parsed.ok_or_else(|| format!("«{text}» — не дата: укажите ДД.ММ.ГГГГ или ГГГГ-ММ-ДД"))
 }
 
 /// Who made a change and from where; the store adds the time and the id.

@@ -28,7 +28,7 @@ pub use fact::*;
 pub use history::{
     AUTHOR_ANALYTICS_LOAD, AUTHOR_ROISTAT, Actor, CatalogNames, FieldChange, HistoryEntry, HistoryFilter,
     HistoryObject, Names, ORIGIN_INTAKE, describe as describe_lead_value, lead_changes, lead_created_entry,
-    needs_names, record_changes,
+    needs_names, parse_day, record_changes,
 };
 pub use lead::*;
 pub use lead_edit::{LeadEdit, LeadValue};

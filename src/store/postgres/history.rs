@@ -74,8 +74,9 @@ impl PgStore {
             .query(
                 "SELECT id, record FROM history WHERE ($1::text IS NULL OR (kind = $1 AND object_id = $2)) \
                  AND ($3::timestamptz IS NULL OR at >= $3) AND ($4::bigint IS NULL OR id < $4) \
+                 AND ($6::text IS NULL OR kind = $6) AND ($7::text IS NULL OR record->>'author' = $7) \
                  ORDER BY id DESC LIMIT $5",
-                &[&kind, &object_id, &filter.since, &before, &(filter.limit as i64)],
+                &[&kind, &object_id, &filter.since, &before, &(filter.limit as i64), &filter.kind, &filter.author],
             )
             .await?;
         rows.iter()

@@ -14,6 +14,7 @@ pub mod analytics_sources;
 pub mod backup;
 pub mod catalog;
 pub mod exchange_log;
+pub mod history;
 pub mod lead_sources;
 pub mod service_settings;
 pub mod telephony;
@@ -83,6 +84,7 @@ pub struct AdminScreens {
     pub analytics: analytics_sources::AnalyticsScreen,
     pub catalog: catalog::CatalogScreen,
     pub exchange: exchange_log::ExchangeScreen,
+    pub history: history::HistoryScreen,
     pub users: users::UsersScreen,
     pub backup: backup::BackupScreen,
 }
@@ -97,6 +99,7 @@ impl AdminScreens {
             AdminEvent::Projects(r) => self.analytics.on_projects(r),
             AdminEvent::Reconciled(r) => self.analytics.on_reconciled(r),
             AdminEvent::Exchange(loaded) => self.exchange.on_loaded(loaded),
+            AdminEvent::History { filter, result } => self.history.on_loaded(filter, result),
             AdminEvent::Backup(r) => self.backup.on_done(r),
             AdminEvent::Loaded { form, result } => match form {
                 AdminForm::LeadSources => self.lead_sources.on_loaded(result),
@@ -118,6 +121,7 @@ impl AdminScreens {
 
     /// A change in the store: the screens showing it read again.
     pub fn changed(&mut self, change: &Change) {
+        self.history.stale |= !matches!(change, Change::ExchangeLog | Change::Facts | Change::Calls);
         match change {
             Change::ExchangeLog => self.exchange.stale = true,
             Change::Catalog => {
@@ -183,6 +187,11 @@ pub fn catalog_ui(ui: &mut egui::Ui, app: &mut Window) {
 /// «Журнал обмена».
 pub fn exchange_ui(ui: &mut egui::Ui, app: &mut Window) {
     exchange_log::ui(ui, app);
+}
+
+/// «История изменений».
+pub fn history_ui(ui: &mut egui::Ui, app: &mut Window) {
+    history::ui(ui, app);
 }
 
 /// «Настройки»: the HTTP service, users, the store.
