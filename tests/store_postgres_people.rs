@@ -6,8 +6,8 @@
 mod pg;
 
 use skvoz::domain::{
-    AnalyticsSource, Comment, HistoryEntry, HistoryFilter, HistoryObject, Contact, DailyFact, ExchangeEntry, Lead, LeadEdit, LeadValue, Level, Outcome, Secret,
-    Status,
+    AnalyticsSource, Comment, Contact, DailyFact, ExchangeEntry, HistoryEntry, HistoryFilter, HistoryObject, Lead,
+    LeadEdit, LeadValue, Level, Outcome, Secret, Status,
 };
 use skvoz::store::{Database, Store, StoreEvent, TeamRole};
 use std::process::{Command, Stdio};

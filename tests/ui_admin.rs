@@ -10,7 +10,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use skvoz::app::{App, AppOptions, AppState, Page};
 use skvoz::domain::{
-    AddressError, AnalyticsSource, DevNameError, ExchangeEntry, ExtraField, LeadSource, Outcome, Secret,
+    Actor, AddressError, AnalyticsSource, DevNameError, ExchangeEntry, ExtraField, LeadSource, Outcome, Secret, Status,
 };
 use skvoz::report::fmt_count;
 use skvoz::roistat::{SchedulerConfig, SourceState};
@@ -718,4 +718,30 @@ fn the_setup_checklist_ticks_what_the_program_sees_and_leads_to_each_step() {
     h.get_all_by_label("Открыть").next().unwrap().click();
     settle(&mut h);
     assert_eq!(h.state().state.page, Page::Settings);
+}
+
+#[test]
+fn the_history_page_shows_who_changed_what_and_filters_by_author() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = BlockingStore::open(dir.path());
+    store.ensure_schema().unwrap();
+    let as_person = |author: &str| {
+        BlockingStore::wrap(store.handle().acting_as(Actor { author: author.into(), origin: "окно".into() }))
+    };
+    let status = store.statuses().unwrap().remove(0);
+    as_person("ivanova").put(Status { name: "Первичный контакт".into(), ..status }).unwrap();
+    as_person("petrov").add_lead(skvoz::domain::Lead { title: "Окна ПВХ".into(), ..Default::default() }).unwrap();
+
+    let mut h = open(&store, Page::History);
+    settle(&mut h);
+    for label in ["ivanova", "petrov", "Первичный контакт", "Окна ПВХ", "Новая"] {
+        assert!(has_label(&h, label), "«{label}» on the history page");
+    }
+    // The newest first: the lead typed in after the status was renamed.
+    let row = |h: &Harness<'static, Window>, label: &str| h.get_by_label(label).rect().min.y;
+    assert!(row(&h, "petrov") < row(&h, "ivanova"));
+
+    type_into(&mut h, "Автор:", "ivanova");
+    settle(&mut h);
+    assert!(has_label(&h, "Первичный контакт") && !has_label(&h, "petrov"), "only ivanova's changes");
 }

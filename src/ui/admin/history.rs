@@ -92,7 +92,10 @@ impl HistoryScreen {
 pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     let (screen, commands) = (&mut app.admin.history, &mut app.app.commands);
     ui.heading("История изменений");
-    note(ui, "Кто, когда и откуда изменил заявки, клиентов, источники, реквизиты, статусы и настройки. Пароли и ключи не показываются.");
+    note(
+        ui,
+        "Кто, когда и откуда изменил заявки, клиентов, источники, реквизиты, статусы и настройки. Пароли и ключи не показываются.",
+    );
     ui.horizontal_wrapped(|ui| {
         ui.label("Что:");
         let title = KINDS.iter().find(|(k, _)| *k == screen.kind).map_or("Все", |(_, t)| t);
@@ -101,12 +104,14 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
                 ui.selectable_value(&mut screen.kind, kind, title);
             }
         });
-        ui.label("Заявка (id):");
-        ui.add(egui::TextEdit::singleline(&mut screen.lead).desired_width(70.0));
-        ui.label("Автор:");
-        ui.add(egui::TextEdit::singleline(&mut screen.author).hint_text("логин").desired_width(110.0));
-        ui.label("С даты:");
-        ui.add(egui::TextEdit::singleline(&mut screen.since).hint_text("ДД.ММ.ГГГГ").desired_width(90.0));
+        let l = ui.label("Заявка (id):");
+        ui.add(egui::TextEdit::singleline(&mut screen.lead).desired_width(70.0)).labelled_by(l.id);
+        let l = ui.label("Автор:");
+        ui.add(egui::TextEdit::singleline(&mut screen.author).hint_text("логин").desired_width(110.0))
+            .labelled_by(l.id);
+        let l = ui.label("С даты:");
+        ui.add(egui::TextEdit::singleline(&mut screen.since).hint_text("ДД.ММ.ГГГГ").desired_width(90.0))
+            .labelled_by(l.id);
         if screen.loading {
             ui.spinner();
         }
@@ -133,7 +138,8 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     let mut next_page = None;
     egui::ScrollArea::vertical().id_salt("history_scroll").show(ui, |ui| {
         egui::Grid::new("history_grid").num_columns(7).striped(true).spacing([12.0, 4.0]).show(ui, |ui| {
-            for title in ["Когда", "Что", "Кто", "Откуда", "Реквизит", "Было", "Стало"] {
+            for title in ["Когда", "Что", "Кто", "Откуда", "Реквизит", "Было", "Стало"]
+            {
                 ui.strong(title);
             }
             ui.end_row();
