@@ -338,9 +338,12 @@ async fn the_store_as_each_person_does_what_the_role_may_and_the_feed_reaches_ev
     let authors = |entries: Vec<HistoryEntry>| entries.into_iter().map(|e| e.author).collect::<Vec<_>>();
     let of = |object| HistoryFilter { object: Some(object), ..HistoryFilter::default() };
     let lead_of = |lead: &Lead| HistoryObject::Lead { id: lead.id, number: lead.number };
-    assert_eq!(authors(as_marketer.history(of(lead_of(&lead))).await.unwrap()), [&manager, &manager]);
+    assert_eq!(authors(as_marketer.history(of(lead_of(&lead))).await.unwrap()), [manager.as_str(), manager.as_str()]);
     assert_eq!(authors(as_marketer.history(of(lead_of(&intake.lead))).await.unwrap()), ["Roistat", "Roistat"]);
-    assert_eq!(authors(as_marketer.history(of(HistoryObject::Status(added_status.id))).await.unwrap()), [&admin]);
+    assert_eq!(
+        authors(as_marketer.history(of(HistoryObject::Status(added_status.id))).await.unwrap()),
+        [admin.as_str()]
+    );
     let settings = as_admin.history(of(HistoryObject::Settings("settings/service".into()))).await.unwrap();
     assert_eq!(authors(settings), Vec::<String>::new(), "settings saved unchanged leave no entry");
 }
