@@ -629,7 +629,7 @@ async fn a_database_of_the_first_schema_keeps_its_reference_data_when_it_gets_pe
         .await
         .unwrap();
     let store = Store::open_postgres(&Database::from_config(config.clone())).await.unwrap();
-    assert_eq!(Store::schema_status(&Database::from_config(config)).await.unwrap().version(), 2);
+    assert_eq!(Store::schema_status(&Database::from_config(config)).await.unwrap().version(), 3);
     assert_eq!(store.statuses().await.unwrap()[0].name, "Новая");
     assert_eq!(store.list::<skvoz::domain::ExtraField>().await.unwrap()[0].dev_name, "city");
     let users = store.list::<skvoz::domain::User>().await.unwrap();

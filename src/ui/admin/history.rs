@@ -99,11 +99,12 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     ui.horizontal_wrapped(|ui| {
         ui.label("Что:");
         let title = KINDS.iter().find(|(k, _)| *k == screen.kind).map_or("Все", |(_, t)| t);
-        egui::ComboBox::from_id_salt("history_kind").selected_text(title).show_ui(ui, |ui| {
+        let combo = egui::ComboBox::from_id_salt("history_kind").selected_text(title).show_ui(ui, |ui| {
             for (kind, title) in KINDS {
                 ui.selectable_value(&mut screen.kind, kind, title);
             }
         });
+        crate::ui::widgets::name_combo(&combo.response, "Что", title);
         let l = ui.label("Заявка (id):");
         ui.add(egui::TextEdit::singleline(&mut screen.lead).desired_width(70.0)).labelled_by(l.id);
         let l = ui.label("Автор:");
