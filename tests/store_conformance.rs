@@ -35,6 +35,7 @@ crate::conformance!(
     a_damaged_backup_is_refused_and_changes_nothing,
     history_records_who_changed_what_and_from_where,
     history_of_settings_never_shows_a_secret,
+    history_is_kept_across_a_restore_and_never_written_over,
 );
 
 fn ts(s: i64) -> Timestamp {
@@ -629,4 +630,19 @@ async fn history_of_settings_never_shows_a_secret(fixture: &Fixture) {
     assert!(history[0].changes.iter().any(|c| c.field == "Логин" && c.to == "roistat-crm"));
     let text = format!("{history:?}");
     assert!(!text.contains("НовыйПароль-123") && !text.contains(&old_password), "{text}");
+}
+
+async fn history_is_kept_across_a_restore_and_never_written_over(fixture: &Fixture) {
+    let store = fixture.open().await.acting_as(Actor { author: "petrov".into(), origin: "окно".into() });
+    let lead = store.add_lead(Lead { title: "До восстановления".into(), ..Lead::default() }).await.unwrap();
+    let (backup, _) = store.backup(Vec::new()).await.unwrap();
+    assert!(!String::from_utf8_lossy(&backup).contains("history"), "the history is not part of a backup");
+    let before = store.history(HistoryFilter::default()).await.unwrap();
+    store.restore(Cursor::new(backup), true).await.unwrap();
+    let edit = LeadEdit::set(&lead, LeadValue::Title("После восстановления".into()));
+    store.change_lead(lead.id, Some(lead.version), vec![edit], "petrov").await.unwrap();
+    let after = store.history(HistoryFilter::default()).await.unwrap();
+    assert_eq!(after.len(), before.len() + 1, "{after:#?}");
+    assert_eq!(after[1..], before[..], "the entries before the restore are as they were");
+    assert!(after[0].id > before[0].id);
 }
