@@ -10,7 +10,8 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use skvoz::app::{App, AppOptions, AppState, Page};
 use skvoz::domain::{
-    Actor, AddressError, AnalyticsSource, DevNameError, ExchangeEntry, ExtraField, LeadSource, Outcome, Secret, Status,
+    Actor, AddressError, AnalyticsSource, DevNameError, ExchangeEntry, ExtraField, HistoryFilter, HistoryObject,
+    LeadSource, Outcome, Secret, Status,
 };
 use skvoz::report::fmt_count;
 use skvoz::roistat::{SchedulerConfig, SourceState};
@@ -380,6 +381,11 @@ fn users_and_statuses_are_added() {
         statuses.iter().any(|s| s.name == "Счёт выставлен" && s.group == skvoz::domain::StatusGroup::Paid),
         "{statuses:?}"
     );
+    // The history names the person chosen in the window, not the computer's user.
+    let added = statuses.iter().find(|s| s.name == "Счёт выставлен").unwrap();
+    let of_status = HistoryFilter { object: Some(HistoryObject::Status(added.id)), ..HistoryFilter::default() };
+    let history = setup.store.run(setup.store.handle().history(of_status)).unwrap();
+    assert_eq!(history.iter().map(|e| e.author.as_str()).collect::<Vec<_>>(), ["Администратор"]);
 }
 
 #[test]
