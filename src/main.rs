@@ -9,6 +9,7 @@ use std::io::{BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod history_cli;
 mod sync_cli;
 mod users_cli;
 
@@ -57,6 +58,18 @@ enum Command {
         /// Сначала создать новый случайный пароль (работающий сервис примет его сразу)
         #[arg(long)]
         new_password: bool,
+    },
+    /// История изменений: кто, когда и откуда что изменил (новые записи сверху)
+    History {
+        /// Только эта заявка (её id)
+        #[arg(long, value_name = "N")]
+        lead: Option<u64>,
+        /// С этого дня: ДД.ММ.ГГГГ или ГГГГ-ММ-ДД
+        #[arg(long, value_name = "ДАТА", value_parser = history_cli::parse_day)]
+        since: Option<jiff::civil::Date>,
+        /// Сколько записей показать (по умолчанию 100)
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
     },
     /// Журнал обмена с Roistat (новые записи внизу)
     Log {
@@ -363,6 +376,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
 async fn run_command(at: &Location, command: Command, runtime: &tokio::runtime::Handle) -> Result<ExitCode> {
     match command {
         Command::Db(db) => database(at, db).await,
+        Command::History { lead, since, limit } => {
+            history_cli::run(at, lead, since, limit).await.map(|()| ExitCode::SUCCESS)
+        }
         Command::Users(users) => users_cli::run(at, users).await,
         Command::Serve { listen } => serve(at, listen, runtime).await,
         Command::Demo { seed } => {

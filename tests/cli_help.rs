@@ -35,6 +35,7 @@ fn every_help_is_russian() {
         "users add",
         "users set-role",
         "users password",
+        "history",
     ] {
         let mut args: Vec<&str> = command.split(' ').collect();
         args.push("--help");

@@ -33,6 +33,9 @@ crate::conformance!(
     backup_restore_gives_an_identical_store,
     restore_refuses_a_store_with_data_unless_forced,
     a_damaged_backup_is_refused_and_changes_nothing,
+    history_records_who_changed_what_and_from_where,
+    history_of_settings_never_shows_a_secret,
+    history_is_kept_across_a_restore_and_never_written_over,
 );
 
 fn ts(s: i64) -> Timestamp {
@@ -527,4 +530,118 @@ async fn a_damaged_backup_is_refused_and_changes_nothing(fixture: &Fixture) {
 
     assert_eq!(backup_text(&target).await, before);
     assert_eq!(target.lead(marker.id).await.unwrap().unwrap().title, "Своя заявка");
+}
+
+async fn history_records_who_changed_what_and_from_where(fixture: &Fixture) {
+    let started = Timestamp::now() - Duration::from_secs(1);
+    {
+        let store = fixture.open().await;
+        store.ensure_schema().await.unwrap();
+        let service = store.acting_as(Actor { origin: "HTTP-сервис".into(), ..Actor::default() });
+        let roistat_lead = Lead { title: "Окна".into(), roistat_lead_id: Some("h-1".into()), ..Lead::default() };
+        let id = service.intake_lead(roistat_lead, phone("79010000001")).await.unwrap().lead.id;
+        service.append_comment(id, comment("", "Перезвоните после обеда"), AUTHOR_ROISTAT).await.unwrap();
+
+        let manager = store.acting_as(Actor { author: "petrov".into(), origin: "окно".into() });
+        let lead = manager.lead(id).await.unwrap().unwrap();
+        let statuses = manager.statuses().await.unwrap();
+        let edits = vec![
+            LeadEdit::set(&lead, LeadValue::Title("Окна ПВХ".into())),
+            LeadEdit::set(&lead, LeadValue::Status(Some(statuses[1].id))),
+        ];
+        manager.change_lead(id, Some(lead.version), edits, "petrov").await.unwrap();
+
+        let admin = store.acting_as(Actor { author: "ivanova".into(), origin: "окно".into() });
+        let renamed = Status { name: "Новая заявка".into(), ..statuses[0].clone() };
+        admin.put(renamed).await.unwrap();
+        // Another lead's history is not this one's.
+        manager.add_lead(Lead { title: "Звонок в офис".into(), ..Lead::default() }).await.unwrap();
+    }
+    // After a restart, as it was written.
+    let store = fixture.open().await;
+    let id = store.lead_by_roistat_id("h-1").await.unwrap().unwrap().id;
+    let statuses = store.statuses().await.unwrap();
+    let history = store.history(HistoryFilter { lead: Some(id), ..HistoryFilter::default() }).await.unwrap();
+    let what: Vec<(&str, &str, &[FieldChange])> =
+        history.iter().map(|e| (e.author.as_str(), e.origin.as_str(), e.changes.as_slice())).collect();
+    assert_eq!(
+        what,
+        vec![
+            (
+                "petrov",
+                "окно",
+                &[
+                    FieldChange::new("Наименование", "Окна", "Окна ПВХ"),
+                    FieldChange::new("Статус", "—", statuses[1].name.as_str()),
+                ][..]
+            ),
+            ("Roistat", "HTTP-сервис", &[FieldChange::new("Комментарий", "", "Перезвоните после обеда")][..]),
+            (
+                "Roistat",
+                ORIGIN_INTAKE,
+                &[FieldChange::new("Заявка", "", "создана"), FieldChange::new("Наименование", "", "Окна")][..]
+            ),
+        ],
+        "newest first"
+    );
+    assert!(history.iter().all(|e| matches!(e.object, HistoryObject::Lead { id: of, .. } if of == id)));
+    assert!(history.windows(2).all(|w| w[0].id > w[1].id && w[0].at >= w[1].at));
+
+    let status = HistoryObject::Status(statuses[0].id);
+    let renamed = store.history(HistoryFilter { object: Some(status), ..HistoryFilter::default() }).await.unwrap();
+    assert_eq!(renamed.len(), 1);
+    assert_eq!(renamed[0].author, "ivanova");
+    assert_eq!(renamed[0].changes, vec![FieldChange::new("Наименование", "Новая", "Новая заявка")]);
+    let statuses_by_admin =
+        HistoryFilter { kind: Some("status".into()), author: Some("ivanova".into()), ..HistoryFilter::default() };
+    assert_eq!(store.history(statuses_by_admin).await.unwrap(), renamed);
+    let by_petrov = HistoryFilter { author: Some("petrov".into()), ..HistoryFilter::default() };
+    assert_eq!(store.history(by_petrov).await.unwrap().len(), 2, "the edit and the lead typed in");
+
+    // Since a moment, and paged.
+    let all = store.history(HistoryFilter { since: Some(started), ..HistoryFilter::default() }).await.unwrap();
+    assert_eq!(all.len(), 5, "{all:#?}");
+    let later = Timestamp::now() + Duration::from_secs(60);
+    assert!(store.history(HistoryFilter { since: Some(later), ..HistoryFilter::default() }).await.unwrap().is_empty());
+    let first = store.history(HistoryFilter { limit: 2, ..HistoryFilter::default() }).await.unwrap();
+    let next = HistoryFilter { limit: 10, before_id: Some(first[1].id), ..HistoryFilter::default() };
+    let rest = store.history(next).await.unwrap();
+    assert_eq!(first.iter().chain(&rest).cloned().collect::<Vec<_>>(), all);
+}
+
+async fn history_of_settings_never_shows_a_secret(fixture: &Fixture) {
+    let store = fixture.open().await.acting_as(Actor { author: "ivanova".into(), origin: "окно".into() });
+    let mut settings = store.service_settings().await.unwrap();
+    let old_password = settings.password.expose().to_string();
+    settings.password = Secret::new("НовыйПароль-123");
+    settings.login = "roistat-crm".into();
+    store.put_service_settings(settings).await.unwrap();
+    let history = store
+        .history(HistoryFilter {
+            object: Some(HistoryObject::Settings("settings/service".into())),
+            ..HistoryFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].author, "ivanova");
+    assert!(history[0].changes.contains(&FieldChange::new("Пароль", "", "изменён")), "{:?}", history[0].changes);
+    assert!(history[0].changes.iter().any(|c| c.field == "Логин" && c.to == "roistat-crm"));
+    let text = format!("{history:?}");
+    assert!(!text.contains("НовыйПароль-123") && !text.contains(&old_password), "{text}");
+}
+
+async fn history_is_kept_across_a_restore_and_never_written_over(fixture: &Fixture) {
+    let store = fixture.open().await.acting_as(Actor { author: "petrov".into(), origin: "окно".into() });
+    let lead = store.add_lead(Lead { title: "До восстановления".into(), ..Lead::default() }).await.unwrap();
+    let (backup, _) = store.backup(Vec::new()).await.unwrap();
+    assert!(!String::from_utf8_lossy(&backup).contains("history"), "the history is not part of a backup");
+    let before = store.history(HistoryFilter::default()).await.unwrap();
+    store.restore(Cursor::new(backup), true).await.unwrap();
+    let edit = LeadEdit::set(&lead, LeadValue::Title("После восстановления".into()));
+    store.change_lead(lead.id, Some(lead.version), vec![edit], "petrov").await.unwrap();
+    let after = store.history(HistoryFilter::default()).await.unwrap();
+    assert_eq!(after.len(), before.len() + 1, "{after:#?}");
+    assert_eq!(after[1..], before[..], "the entries before the restore are as they were");
+    assert!(after[0].id > before[0].id);
 }

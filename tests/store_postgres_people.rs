@@ -6,8 +6,8 @@
 mod pg;
 
 use skvoz::domain::{
-    AnalyticsSource, Comment, Contact, DailyFact, ExchangeEntry, Lead, LeadEdit, LeadValue, Level, Outcome, Secret,
-    Status,
+    AnalyticsSource, Comment, Contact, DailyFact, ExchangeEntry, HistoryEntry, HistoryFilter, HistoryObject, Lead,
+    LeadEdit, LeadValue, Level, Outcome, Secret, Status,
 };
 use skvoz::store::{Database, Store, StoreEvent, TeamRole};
 use std::process::{Command, Stdio};
@@ -92,6 +92,8 @@ async fn assert_rights(client: &mut tokio_postgres::Client, who: &str, refused: 
     }
 }
 
+const INSERT_HISTORY: &str = "INSERT INTO history (at, kind, object_id, record) VALUES (now(), 'lead', 1, '{}')";
+
 const INSERT_FACT: &str = "INSERT INTO facts VALUES (1, '2026-11-03', 'a', 'a', 'b', 'b', 'c', 'c', 1, 0, 0, 0, 0, 0)";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -123,9 +125,11 @@ async fn postgresql_refuses_what_each_role_may_not_do_over_a_raw_connection() {
             "DELETE FROM change_log",
             "SELECT skvoz_add_person('intruder', 'admin', 'SCRAM-SHA-256$x')",
             "CREATE TABLE mine (id integer)",
+            INSERT_HISTORY,
         ],
         &[
             "SELECT record FROM leads",
+            "SELECT record FROM history",
             "SELECT visits FROM facts",
             "SELECT record FROM clients",
             "SELECT record FROM calls",
@@ -151,9 +155,12 @@ async fn postgresql_refuses_what_each_role_may_not_do_over_a_raw_connection() {
             INSERT_FACT,
             "DELETE FROM exchange_log",
             "SELECT skvoz_set_person_role('intruder', 'admin')",
+            "UPDATE history SET record = record",
+            "DELETE FROM history",
         ],
         &[
             "UPDATE leads SET version = version + 1",
+            INSERT_HISTORY,
             "INSERT INTO clients (id, record) VALUES (999, '{}')",
             "UPDATE calls SET record = record",
             "SELECT record FROM settings",
@@ -294,7 +301,7 @@ async fn the_store_as_each_person_does_what_the_role_may_and_the_feed_reaches_ev
     }
 
     // An admin edits the reference data and the settings.
-    as_admin.put(new_status()).await.unwrap();
+    let added_status = as_admin.put(new_status()).await.unwrap();
     as_admin.put_service_settings(as_admin.service_settings().await.unwrap()).await.unwrap();
     refused(as_admin.replace_facts(1, day(), day(), vec![fact()]).await, "an admin writes facts");
 
@@ -326,6 +333,19 @@ async fn the_store_as_each_person_does_what_the_role_may_and_the_feed_reaches_ev
         "the service edits settings",
     );
     assert_eq!(owner.lead(intake.lead.id).await.unwrap().unwrap().comments.len(), 1);
+
+    // The history names each person by their login and Roistat as Roistat; a marketer reads it.
+    let authors = |entries: Vec<HistoryEntry>| entries.into_iter().map(|e| e.author).collect::<Vec<_>>();
+    let of = |object| HistoryFilter { object: Some(object), ..HistoryFilter::default() };
+    let lead_of = |lead: &Lead| HistoryObject::Lead { id: lead.id, number: lead.number };
+    assert_eq!(authors(as_marketer.history(of(lead_of(&lead))).await.unwrap()), [manager.as_str(), manager.as_str()]);
+    assert_eq!(authors(as_marketer.history(of(lead_of(&intake.lead))).await.unwrap()), ["Roistat", "Roistat"]);
+    assert_eq!(
+        authors(as_marketer.history(of(HistoryObject::Status(added_status.id))).await.unwrap()),
+        [admin.as_str()]
+    );
+    let settings = as_admin.history(of(HistoryObject::Settings("settings/service".into()))).await.unwrap();
+    assert_eq!(authors(settings), Vec::<String>::new(), "settings saved unchanged leave no entry");
 }
 
 /// `skvoz --database-url URL users …` with `stdin`: its exit, standard output and error.
@@ -609,7 +629,7 @@ async fn a_database_of_the_first_schema_keeps_its_reference_data_when_it_gets_pe
         .await
         .unwrap();
     let store = Store::open_postgres(&Database::from_config(config.clone())).await.unwrap();
-    assert_eq!(Store::schema_status(&Database::from_config(config)).await.unwrap().version(), 2);
+    assert_eq!(Store::schema_status(&Database::from_config(config)).await.unwrap().version(), 3);
     assert_eq!(store.statuses().await.unwrap()[0].name, "Новая");
     assert_eq!(store.list::<skvoz::domain::ExtraField>().await.unwrap()[0].dev_name, "city");
     let users = store.list::<skvoz::domain::User>().await.unwrap();

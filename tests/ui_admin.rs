@@ -9,7 +9,10 @@ use common::*;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use skvoz::app::{App, AppOptions, AppState, Page};
-use skvoz::domain::{AnalyticsSource, DevNameError, ExchangeEntry, ExtraField, LeadSource, Outcome, Secret};
+use skvoz::domain::{
+    Actor, AnalyticsSource, DevNameError, ExchangeEntry, ExtraField, HistoryFilter, HistoryObject, LeadSource, Outcome,
+    Secret, Status,
+};
 use skvoz::report::fmt_count;
 use skvoz::roistat::{SchedulerConfig, SourceState};
 use skvoz::ui::Window;
@@ -414,6 +417,11 @@ fn users_and_statuses_are_added() {
         statuses.iter().any(|s| s.name == "Счёт выставлен" && s.group == skvoz::domain::StatusGroup::Paid),
         "{statuses:?}"
     );
+    // The history names the person chosen in the window, not the computer's user.
+    let added = statuses.iter().find(|s| s.name == "Счёт выставлен").unwrap();
+    let of_status = HistoryFilter { object: Some(HistoryObject::Status(added.id)), ..HistoryFilter::default() };
+    let history = setup.store.run(setup.store.handle().history(of_status)).unwrap();
+    assert_eq!(history.iter().map(|e| e.author.as_str()).collect::<Vec<_>>(), ["Администратор"]);
 }
 
 #[test]
@@ -808,4 +816,30 @@ fn the_setup_checklist_ticks_what_the_program_sees_and_leads_to_each_step() {
     h.get_all_by_label("Открыть").next().unwrap().click();
     settle(&mut h);
     assert_eq!(h.state().state.page, Page::Settings);
+}
+
+#[test]
+fn the_history_page_shows_who_changed_what_and_filters_by_author() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = BlockingStore::open(dir.path());
+    store.ensure_schema().unwrap();
+    let as_person = |author: &str| {
+        BlockingStore::wrap(store.handle().acting_as(Actor { author: author.into(), origin: "окно".into() }))
+    };
+    let status = store.statuses().unwrap().remove(0);
+    as_person("ivanova").put(Status { name: "Первичный контакт".into(), ..status }).unwrap();
+    as_person("petrov").add_lead(skvoz::domain::Lead { title: "Окна ПВХ".into(), ..Default::default() }).unwrap();
+
+    let mut h = open(&store, Page::History);
+    settle(&mut h);
+    for label in ["ivanova", "petrov", "Первичный контакт", "Окна ПВХ", "Новая"] {
+        assert!(has_label(&h, label), "«{label}» on the history page");
+    }
+    // The newest first: the lead typed in after the status was renamed.
+    let row = |h: &Harness<'static, Window>, label: &str| h.get_by_label(label).rect().min.y;
+    assert!(row(&h, "petrov") < row(&h, "ivanova"));
+
+    type_into(&mut h, "Автор:", "ivanova");
+    settle(&mut h);
+    assert!(has_label(&h, "Первичный контакт") && !has_label(&h, "petrov"), "only ivanova's changes");
 }

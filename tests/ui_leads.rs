@@ -614,3 +614,29 @@ fn group_change_sets_the_responsible_and_warns_before_unpaying() {
     settle(&mut h);
     assert!(h.query_by_label_contains("Оплачено выделенных заявок: 1.").is_some());
 }
+
+#[test]
+fn the_lead_form_shows_who_changed_which_field_from_what_to_what() {
+    let (_dir, store) = store_with(vec![lead("Окна деревянные", 1)]);
+    let before = store.all_leads().unwrap().remove(0);
+    let after = Lead { title: "Окна ПВХ".into(), ..before.clone() };
+    store.edit_lead(&before, &after, "Петров").unwrap();
+    let mut h = harness(&store);
+    h.key_press(egui::Key::ArrowDown);
+    h.key_press(egui::Key::Enter);
+    settle(&mut h);
+    assert_eq!(h.state().screen.open_lead_id(), Some(before.id));
+    h.get_by_label("История изменений").click();
+    settle(&mut h);
+    until_shown(&mut h, "Петров");
+    // The edit, newest first, and the creation below it.
+    for label in ["Когда", "Было", "Стало", "создана"] {
+        assert!(h.query_by_label(label).is_some(), "«{label}» in the history");
+    }
+    let row = |label: &str| h.get_by_label(label).rect().min.y;
+    assert!(row("Петров") < row("создана"), "the edit is above the creation");
+    // The old title: what the edit changed from, and what the lead was created with.
+    let old_title: Vec<f32> = h.query_all_by_label("Окна деревянные").map(|n| n.rect().min.y).collect();
+    assert_eq!(old_title.len(), 2);
+    assert!(old_title.contains(&row("Петров")), "from what, on the author's row");
+}

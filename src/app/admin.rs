@@ -55,6 +55,8 @@ pub enum AdminCommand {
     Backup(PathBuf),
     Restore(PathBuf),
     Exchange(ExchangeRead),
+    /// A page of «История изменений»; answered by [`AdminEvent::History`].
+    History(crate::domain::HistoryFilter),
     /// What a form shows; answered by [`AdminEvent::Loaded`].
     Load(AdminForm),
     /// A save or a deletion of a form; answered by [`AdminEvent::Written`].
@@ -279,6 +281,10 @@ pub enum AdminEvent {
     Exchange(Loaded),
     /// The developer name of the field «Создать реквизит …» made (or found), or why not.
     FieldCreated(Result<String, String>),
+    History {
+        filter: crate::domain::HistoryFilter,
+        result: Result<Vec<crate::domain::HistoryEntry>, String>,
+    },
     /// What a backup wrote or a restore read, or why not.
     Backup(Result<String, String>),
     Loaded {
@@ -373,6 +379,10 @@ pub(super) async fn run(store: Store, command: AdminCommand) -> AdminEvent {
         AdminCommand::Backup(path) => AdminEvent::Backup(backup(&store, path).await),
         AdminCommand::Restore(path) => AdminEvent::Backup(restore(&store, path).await),
         AdminCommand::Exchange(read) => AdminEvent::Exchange(exchange(&store, read).await),
+        AdminCommand::History(filter) => {
+            let result = store.history(filter.clone()).await.map_err(|e| e.to_string());
+            AdminEvent::History { filter, result }
+        }
         AdminCommand::Load(form) => {
             AdminEvent::Loaded { form, result: load(&store, form).await.map_err(|e| e.to_string()) }
         }

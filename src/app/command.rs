@@ -77,6 +77,8 @@ pub enum LeadsCommand {
     MarkerPaths,
     /// Tells other windows which lead this one has open (or that it closed it).
     Announce(crate::domain::Presence),
+    /// «История изменений» of a lead, for its form.
+    History(LeadId),
 }
 
 /// «Записать» in the lead form.
@@ -155,6 +157,7 @@ pub enum LeadsEvent {
     MarkerPaths(Result<Vec<crate::domain::MarkerPath>, String>),
     /// An announcement went out (or could not: presence is only a courtesy).
     Announced,
+    History(LeadId, Result<Vec<crate::domain::HistoryEntry>, String>),
 }
 
 /// What changed in the store (the change feed, forwarded).

@@ -4,11 +4,23 @@
 use super::command::{AppEvent, Command};
 use super::state::ExportFormat;
 use super::{App, Background, Message, Page, PeriodPreset, export};
+use crate::domain::Actor;
 use crate::report::{Column, Sort};
 
 /// Starts the store work of a command on the background runtime; `false` for a view command.
 pub(super) fn run_store_work(bg: &Background, command: &Command) -> bool {
-    let store = bg.store().clone();
+    run_store_work_as(bg, command, None)
+}
+
+/// [`run_store_work`] whose writes the history records as made by `author`: on the embedded
+/// store, the person chosen in the window. On a team database the signed-in login is the author.
+fn run_store_work_as(bg: &Background, command: &Command, author: Option<&str>) -> bool {
+    let store = match author.filter(|a| !a.is_empty()) {
+        Some(author) if bg.store().embedded_dir().is_some() => {
+            bg.store().acting_as(Actor { author: author.to_string(), origin: bg.store().actor().origin })
+        }
+        _ => bg.store().clone(),
+    };
     match command {
         Command::Leads(c) => {
             let c = c.clone();
@@ -43,7 +55,8 @@ impl App {
     }
 
     fn run(&mut self, command: Command) {
-        if run_store_work(&self.bg, &command) {
+        let author = self.current_user().map(|u| u.name.clone());
+        if run_store_work_as(&self.bg, &command, author.as_deref()) {
             return;
         }
         match command {

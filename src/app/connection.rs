@@ -224,7 +224,8 @@ impl Connector {
                 }
                 drop(old);
             }
-            let result = Store::open(&location).await.map_err(not_connected);
+            let result =
+                Store::open(&location).await.map(|store| store.acting_as(super::window_actor())).map_err(not_connected);
             let _ = tx.send(ConnectorEvent::Opened { attempt, result });
             in_flight.fetch_sub(1, Ordering::AcqRel);
             waker.wake();

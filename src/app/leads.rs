@@ -3,7 +3,7 @@
 //! others added meanwhile survives and a change of the same field comes back as a conflict.
 
 use super::command::{LeadsCatalog, LeadsCommand, LeadsData, LeadsEvent, OpenedLead, SaveLead, SavedLead};
-use crate::domain::{ExtraField, Lead, LeadEdit, MARKER_FIELD};
+use crate::domain::{ExtraField, HistoryFilter, Lead, LeadEdit, MARKER_FIELD};
 use crate::store::{Store, StoreError};
 
 /// Runs one command against the store.
@@ -54,6 +54,10 @@ pub(super) async fn run(store: Store, command: LeadsCommand) -> LeadsEvent {
             LeadsEvent::TemplateAdded(store.add_lead(*template).await.map(Box::new).map_err(text))
         }
         LeadsCommand::MarkerPaths => LeadsEvent::MarkerPaths(store.fact_markers().await.map_err(text)),
+        LeadsCommand::History(id) => {
+            let filter = HistoryFilter { lead: Some(id), ..HistoryFilter::default() };
+            LeadsEvent::History(id, store.history(filter).await.map_err(text))
+        }
     }
 }
 

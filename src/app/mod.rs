@@ -58,6 +58,12 @@ pub enum AppError {
     Runtime(#[from] RuntimeError),
 }
 
+/// The history names the window as where a change was made; the author is the login (team
+/// database) or the computer's user.
+pub(crate) fn window_actor() -> crate::domain::Actor {
+    crate::domain::Actor { origin: "окно".into(), ..Default::default() }
+}
+
 /// Where an export goes: a save dialog in the window, a temp path in tests. Called on a
 /// background thread, so a modal dialog never freezes the window.
 pub trait FilePicker: Send + Sync {

@@ -16,12 +16,21 @@ pub enum Page {
     Sources,
     Catalog,
     ExchangeLog,
+    History,
     Settings,
 }
 
 impl Page {
-    pub const ALL: [Page; 7] =
-        [Page::Dashboard, Page::Leads, Page::Calls, Page::Sources, Page::Catalog, Page::ExchangeLog, Page::Settings];
+    pub const ALL: [Page; 8] = [
+        Page::Dashboard,
+        Page::Leads,
+        Page::Calls,
+        Page::Sources,
+        Page::Catalog,
+        Page::ExchangeLog,
+        Page::History,
+        Page::Settings,
+    ];
     pub fn title(self) -> &'static str {
         match self {
             Page::Dashboard => "Сквозная аналитика",
@@ -30,6 +39,7 @@ impl Page {
             Page::Sources => "Источники",
             Page::Catalog => "Доп. реквизиты и статусы",
             Page::ExchangeLog => "Журнал обмена",
+            Page::History => "История изменений",
             Page::Settings => "Настройки",
         }
     }

@@ -5,6 +5,7 @@ mod attribution;
 mod exchange;
 mod extra_field;
 mod fact;
+mod history;
 mod lead;
 mod lead_edit;
 mod lead_export;
@@ -25,6 +26,11 @@ pub use attribution::{attribute, marker_text_from_attraction};
 pub use exchange::*;
 pub use extra_field::*;
 pub use fact::*;
+pub use history::{
+    AUTHOR_ANALYTICS_LOAD, AUTHOR_ROISTAT, Actor, CatalogNames, FieldChange, HistoryEntry, HistoryFilter,
+    HistoryObject, Names, ORIGIN_INTAKE, describe as describe_lead_value, lead_changes, lead_created_entry,
+    needs_names, parse_day, record_changes,
+};
 pub use lead::*;
 pub use lead_edit::{LeadEdit, LeadValue};
 pub use lead_export::{LeadExport, UtmExport};

@@ -110,7 +110,9 @@ pub async fn reconcile_source(
 pub(crate) async fn save(store: &Store, source_id: u64, result: Reconciliation) -> Result<(), StoreError> {
     if let Some(mut latest) = store.get::<AnalyticsSource>(source_id).await? {
         latest.reconciliation = Some(result);
-        store.put(latest).await?;
+        let load =
+            crate::domain::Actor { author: crate::domain::AUTHOR_ANALYTICS_LOAD.into(), origin: store.actor().origin };
+        store.acting_as(load).put(latest).await?;
     }
     Ok(())
 }

@@ -231,6 +231,11 @@ pub async fn run_sync(
     cancel: &Cancel,
     progress: &(dyn Fn(&SyncProgress) + Send + Sync),
 ) -> Result<SyncReport, SyncError> {
+    // What the load changes of the catalog is its own in the history, whoever started it.
+    let store = &store.acting_as(crate::domain::Actor {
+        author: crate::domain::AUTHOR_ANALYTICS_LOAD.into(),
+        origin: store.actor().origin,
+    });
     let mut source = store.get::<AnalyticsSource>(source_id).await?.ok_or(SyncError::SourceNotFound(source_id))?;
     let started = Timestamp::now();
     source.last_start = Some(started);

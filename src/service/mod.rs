@@ -255,6 +255,7 @@ pub async fn check_published(url: &str) -> Result<(), CheckError> {
 
 /// Binds and starts the service on the current tokio runtime.
 pub async fn start(store: Store, options: ServiceOptions) -> Result<ServiceHandle, ServiceError> {
+    let store = store.acting_as(crate::domain::Actor { origin: "HTTP-сервис".into(), ..store.actor() });
     let settings = store.service_settings().await?;
     let listen = options.listen.clone().unwrap_or_else(|| settings.listen.clone());
     let addr: SocketAddr = listen.trim().parse().map_err(|_| ServiceError::BadAddress(listen.clone()))?;

@@ -9,8 +9,8 @@ use super::people::{Person, TeamRole, team_only};
 use super::postgres::PgStore;
 use super::{BackupSummary, ExchangeScan, Intake, Record, Result, SledStore, StoreError, StoreEvent};
 use crate::domain::{
-    Call, Client, ClientId, Contact, DailyFact, ExchangeEntry, ExchangeFilter, Lead, LeadEdit, LeadId, MarkerPath,
-    Secret, ServiceSettings, Status, Telephony, User,
+    Actor, Call, Client, ClientId, Contact, DailyFact, ExchangeEntry, ExchangeFilter, HistoryEntry, HistoryFilter,
+    Lead, LeadEdit, LeadId, MarkerPath, Secret, ServiceSettings, Status, Telephony, User,
 };
 use jiff::{Timestamp, civil::Date};
 use std::io::{BufRead, Write};
@@ -38,9 +38,10 @@ impl Location {
     }
 }
 
-/// A cheap, cloneable handle to the store.
+/// A cheap, cloneable handle to the store. Each handle writes the history as its actor (see
+/// [`Store::acting_as`]).
 #[derive(Clone)]
-pub struct Store(Arc<Shared>);
+pub struct Store(Arc<Shared>, Arc<Actor>);
 
 struct Shared {
     backend: Backend,
@@ -135,7 +136,32 @@ impl Store {
     }
 
     fn with(backend: Backend) -> Store {
-        Store(Arc::new(Shared { backend, failure: watch::Sender::new(None), checkpointing: AtomicBool::new(false) }))
+        let shared = Shared { backend, failure: watch::Sender::new(None), checkpointing: AtomicBool::new(false) };
+        Store(Arc::new(shared), Arc::new(Actor::default()))
+    }
+
+    /// The same store, whose writes the history records as made by `actor`'s author, from its
+    /// origin (the window, the command line, the service). Without an author, the history names
+    /// the database login (team database) or the computer's user (embedded store).
+    pub fn acting_as(&self, actor: Actor) -> Store {
+        Store(self.0.clone(), Arc::new(actor))
+    }
+
+    /// Who this handle's writes are recorded as made by.
+    pub fn actor(&self) -> Actor {
+        let mut actor = (*self.1).clone();
+        if actor.author.is_empty() {
+            actor.author = match &self.0.backend {
+                Backend::Postgres(p) => p.login(),
+                Backend::Embedded(_) => {
+                    std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_default()
+                }
+            };
+        }
+        if actor.origin.is_empty() {
+            actor.origin = "—".into();
+        }
+        actor
     }
 
     /// Where the data live, for people: the folder of the embedded store.
@@ -319,9 +345,10 @@ impl Store {
 
     /// Adds leads typed in or copied; the store gives ids and numbers.
     pub async fn add_leads(&self, leads: Vec<Lead>) -> Result<Vec<Lead>> {
+        let actor = self.actor();
         match &self.0.backend {
-            Backend::Embedded(s) => self.journaled(s, move |s| s.add_leads(leads)).await,
-            Backend::Postgres(p) => p.add_leads(leads).await,
+            Backend::Embedded(s) => self.journaled(s, move |s| s.add_leads(leads, &actor)).await,
+            Backend::Postgres(p) => p.add_leads(leads, &actor).await,
         }
     }
 
@@ -341,13 +368,9 @@ impl Store {
         by: &str,
     ) -> Result<Lead> {
         let by = by.to_string();
-        write_op!(self, |s| s.change_lead(id, expected_version, &edits, &by, Timestamp::now()), |p| p.change_lead(
-            id,
-            expected_version,
-            &edits,
-            &by,
-            Timestamp::now()
-        ))
+        let origin = self.actor().origin;
+        write_op!(self, |s| s.change_lead(id, expected_version, &edits, &by, &origin, Timestamp::now()), |p| p
+            .change_lead(id, expected_version, &edits, &by, &origin, Timestamp::now()))
     }
 
     /// Appends never conflict and never overwrite.
@@ -412,7 +435,8 @@ impl Store {
     }
 
     pub async fn put_client(&self, client: Client) -> Result<Client> {
-        write_op!(self, |s| s.put_client(client), |p| p.put_client(client))
+        let actor = self.actor();
+        write_op!(self, |s| s.put_client(client, &actor), |p| p.put_client(client, &actor))
     }
 
     /// The client a contact matches (its empty fields filled), or a new one.
@@ -440,11 +464,13 @@ impl Store {
 
     /// Saves a record; id 0 means new and gets an id.
     pub async fn put<T: Record + Send + 'static>(&self, record: T) -> Result<T> {
-        write_op!(self, |s| s.put(record), |p| p.put(record))
+        let actor = self.actor();
+        write_op!(self, |s| s.put(record, &actor), |p| p.put(record, &actor))
     }
 
     pub async fn delete<T: Record + Send + 'static>(&self, id: u64) -> Result<()> {
-        write_op!(self, |s| s.delete::<T>(id), |p| p.delete::<T>(id))
+        let actor = self.actor();
+        write_op!(self, |s| s.delete::<T>(id, &actor), |p| p.delete::<T>(id, &actor))
     }
 
     /// Statuses in their order.
@@ -480,7 +506,8 @@ impl Store {
     }
 
     pub async fn put_service_settings(&self, settings: ServiceSettings) -> Result<()> {
-        write_op!(self, |s| s.put_service_settings(&settings), |p| p.put_service_settings(&settings))
+        let actor = self.actor();
+        write_op!(self, |s| s.put_service_settings(&settings, &actor), |p| p.put_service_settings(&settings, &actor))
     }
 
     pub async fn telephony(&self) -> Result<Telephony> {
@@ -488,7 +515,8 @@ impl Store {
     }
 
     pub async fn put_telephony(&self, telephony: Telephony) -> Result<()> {
-        write_op!(self, |s| s.put_telephony(&telephony), |p| p.put_telephony(&telephony))
+        let actor = self.actor();
+        write_op!(self, |s| s.put_telephony(&telephony, &actor), |p| p.put_telephony(&telephony, &actor))
     }
 
     // ---- calls ----
@@ -596,6 +624,13 @@ impl Store {
     /// Keeps at most `capacity` entries (older ones go first).
     pub async fn set_exchange_capacity(&self, capacity: usize) -> Result<()> {
         read_op!(self, |s| s.set_exchange_capacity(capacity), |p| p.set_exchange_capacity(capacity))
+    }
+
+    // ---- history ----
+
+    /// «История изменений»: entries matching `filter`, newest first.
+    pub async fn history(&self, filter: HistoryFilter) -> Result<Vec<HistoryEntry>> {
+        read_op!(self, |s| s.history(&filter), |p| p.history(&filter))
     }
 
     // ---- people (team database) ----

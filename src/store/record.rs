@@ -2,7 +2,10 @@
 //! keys, the counters that give ids and numbers, and the outcome of an intake.
 
 use super::StoreError;
-use crate::domain::{AnalyticsSource, ExtraField, Lead, LeadEdit, LeadSource, Status, User};
+use crate::domain::{
+    Actor, AnalyticsSource, ExtraField, FieldChange, HistoryEntry, HistoryObject, Lead, LeadEdit, LeadSource, Status,
+    User,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -88,10 +91,12 @@ pub trait Record: Serialize + DeserializeOwned + Clone + std::fmt::Debug + Send 
     const WHAT: &'static str;
     fn id(&self) -> u64;
     fn set_id(&mut self, id: u64);
+    /// What its history entries are about.
+    fn history_object(id: u64) -> HistoryObject;
 }
 
 macro_rules! record {
-    ($ty:ty, $tree:literal, $what:literal) => {
+    ($ty:ty, $tree:literal, $what:literal, $object:ident) => {
         impl Record for $ty {
             const TREE: &'static str = $tree;
             const WHAT: &'static str = $what;
@@ -101,18 +106,31 @@ macro_rules! record {
             fn set_id(&mut self, id: u64) {
                 self.id = id;
             }
+            fn history_object(id: u64) -> HistoryObject {
+                HistoryObject::$object(id)
+            }
         }
     };
 }
 
-record!(Status, "statuses", "статус");
-record!(ExtraField, "extra_fields", "доп. реквизит");
-record!(User, "users", "пользователь");
-record!(LeadSource, "lead_sources", "источник получения заявок");
-record!(AnalyticsSource, "analytics_sources", "источник получения аналитики");
+record!(Status, "statuses", "статус", Status);
+record!(ExtraField, "extra_fields", "доп. реквизит", ExtraField);
+record!(User, "users", "пользователь", User);
+record!(LeadSource, "lead_sources", "источник получения заявок", LeadSource);
+record!(AnalyticsSource, "analytics_sources", "источник получения аналитики", AnalyticsSource);
 
 pub(crate) const SERVICE_SETTINGS: &str = "settings/service";
 pub(crate) const TELEPHONY: &str = "settings/telephony";
+
+/// A history entry of `actor` about `object`, the time and id to be given by the store.
+pub(crate) fn entry(
+    actor: &Actor,
+    at: jiff::Timestamp,
+    object: HistoryObject,
+    changes: Vec<FieldChange>,
+) -> HistoryEntry {
+    HistoryEntry { id: 0, at, author: actor.author.clone(), origin: actor.origin.clone(), object, changes }
+}
 
 /// The result of an idempotent intake.
 #[derive(Clone, Debug, PartialEq)]

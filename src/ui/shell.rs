@@ -123,6 +123,7 @@ impl Window {
                 Page::Sources => super::admin::sources_ui(ui, self),
                 Page::Catalog => super::admin::catalog_ui(ui, self),
                 Page::ExchangeLog => super::admin::exchange_ui(ui, self),
+                Page::History => super::admin::history_ui(ui, self),
                 Page::Settings => super::admin::settings_ui(ui, self),
             }
         });

@@ -25,7 +25,7 @@ fn store_failure(id: u64) -> impl Fn(StoreError) -> Failure {
 }
 
 /// Who the lead's history names for what Roistat adds.
-const BY_ROISTAT: &str = "Roistat";
+const BY_ROISTAT: &str = crate::domain::AUTHOR_ROISTAT;
 
 pub async fn message(service: &Arc<Service>, params: &Params) -> Result<Answer, Failure> {
     // Roistat sends `leadId` (its one camelCase parameter); `lead_id` is what others send.

@@ -1,6 +1,7 @@
 //! Backup and restore: a self-describing JSON-lines file of every record.
 
 use super::codec::{decode, encode, id_key};
+use super::history::HISTORY_ID;
 use super::migrate::SCHEMA_VERSION;
 use super::{COUNTER_PREFIX, Result, SledStore, StoreError, StoreEvent, counter_key};
 use crate::domain::{AnalyticsSource, ExtraField, LeadSource, Status, User};
@@ -20,6 +21,10 @@ impl SledStore {
         for entry in t.meta.scan_prefix(COUNTER_PREFIX) {
             let (key, value) = entry?;
             let name = String::from_utf8_lossy(&key[COUNTER_PREFIX.len()..]).into_owned();
+            // The history is not part of a backup, nor is its counter (PostgreSQL has none).
+            if name == HISTORY_ID {
+                continue;
+            }
             let next = super::codec::key_id(&value).unwrap_or(1);
             write(&Line::Counter { name, next }, &mut summary)?;
         }
@@ -99,8 +104,13 @@ impl SledStore {
             tree.clear()?;
         }
         self.clear_facts_locked()?;
+        // The history stays, and so does its counter, so that no entry is written over.
+        let history_counter = counter_key(HISTORY_ID);
         for entry in t.meta.scan_prefix(COUNTER_PREFIX) {
-            t.meta.remove(entry?.0)?;
+            let (key, _) = entry?;
+            if key != history_counter.as_bytes() {
+                t.meta.remove(key)?;
+            }
         }
         t.meta.remove("settings/service")?;
         t.meta.remove("settings/telephony")?;

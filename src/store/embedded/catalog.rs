@@ -1,12 +1,14 @@
 //! Reference data (statuses, extra fields, users, sources), settings and calls.
 
 use super::codec::{decode, encode, id_key, key_id};
+use super::history::HistoryTx;
 use super::{Result, SledStore, StoreError, StoreEvent, TxResult, abort, tx_next};
 use crate::domain::{
-    Call, DevNameError, ExtraField, FieldKind, Role, ServiceSettings, Status, Telephony, User, default_statuses,
-    required_fields, validate_dev_name,
+    Actor, Call, DevNameError, ExtraField, FieldChange, FieldKind, HistoryObject, LeadSource, Names, Role,
+    ServiceSettings, Status, Telephony, User, default_statuses, record_changes, required_fields, validate_dev_name,
 };
-use crate::store::record::{CALL_ID, Record, SERVICE_SETTINGS, TELEPHONY, generate_password};
+use crate::store::record::{CALL_ID, Record, SERVICE_SETTINGS, TELEPHONY, entry, generate_password};
+use jiff::Timestamp;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -34,34 +36,61 @@ impl SledStore {
 
     /// Saves a record; id 0 means new and gets an id. Extra fields are checked here too, so no
     /// path into the store can make two fields with one developer name.
-    pub fn put<T: Record + 'static>(&self, record: T) -> Result<T> {
+    pub fn put<T: Record + 'static>(&self, record: T, actor: &Actor) -> Result<T> {
         let guard = self.lock();
         if let Some(field) = (&record as &dyn std::any::Any).downcast_ref::<ExtraField>() {
             self.check_field(field)?;
         }
-        let record = self.put_locked(record)?;
+        let record = self.put_locked(record, Some(actor))?;
         drop(guard);
         self.emit(StoreEvent::CatalogChanged);
         Ok(record)
     }
 
-    fn put_locked<T: Record>(&self, record: T) -> Result<T> {
+    /// Saves a record; with an actor, its changed fields go to the history in the same transaction.
+    fn put_locked<T: Record>(&self, record: T, actor: Option<&Actor>) -> Result<T> {
         use sled::Transactional;
+        let t = &self.inner.t;
         let tree = self.catalog_tree::<T>()?;
-        let saved = (&self.inner.t.meta, tree).transaction(|(meta, tree)| -> TxResult<T> {
-            let mut record = record.clone();
-            if record.id() == 0 {
-                record.set_id(tx_next(meta, T::TREE)?);
-            }
-            tree.insert(&id_key(record.id()), encode(&record).or_else(abort)?)?;
-            Ok(record)
-        })?;
+        let saved = (&t.meta, tree, &t.history, &t.history_by_object).transaction(
+            |(meta, tree, history, by_object)| -> TxResult<T> {
+                let mut record = record.clone();
+                if record.id() == 0 {
+                    record.set_id(tx_next(meta, T::TREE)?);
+                }
+                let old: Option<T> = match tree.insert(&id_key(record.id()), encode(&record).or_else(abort)?)? {
+                    Some(bytes) => Some(decode(T::WHAT, &bytes).or_else(abort)?),
+                    None => None,
+                };
+                if let Some(actor) = actor {
+                    let changes = record_changes(old.as_ref(), Some(&record));
+                    let entry = entry(actor, Timestamp::now(), T::history_object(record.id()), changes);
+                    HistoryTx { meta, history, by_object }.record(entry)?;
+                }
+                Ok(record)
+            },
+        )?;
         Ok(saved)
     }
 
-    pub fn delete<T: Record>(&self, id: u64) -> Result<()> {
+    pub fn delete<T: Record>(&self, id: u64, actor: &Actor) -> Result<()> {
+        use sled::Transactional;
         let guard = self.lock();
-        self.catalog_tree::<T>()?.remove(id_key(id))?;
+        let t = &self.inner.t;
+        let tree = self.catalog_tree::<T>()?;
+        (&t.meta, tree, &t.history, &t.history_by_object).transaction(|(meta, tree, history, by_object)| {
+            let Some(bytes) = tree.remove(&id_key(id))? else { return Ok(()) };
+            let old: T = decode(T::WHAT, &bytes).or_else(abort)?;
+            let changes = record_changes(Some(&old), None);
+            let mut changes = changes;
+            changes.insert(0, FieldChange::new("Запись", "", "удалена"));
+            HistoryTx { meta, history, by_object }.record(entry(
+                actor,
+                Timestamp::now(),
+                T::history_object(id),
+                changes,
+            ))
+        })?;
         drop(guard);
         self.emit(StoreEvent::CatalogChanged);
         Ok(())
@@ -90,13 +119,13 @@ impl SledStore {
             if !fields.iter().any(|f| f.dev_name == dev_name) {
                 let field =
                     ExtraField { id: 0, name: name.into(), dev_name: dev_name.into(), kind: FieldKind::Text, service };
-                self.put_locked(field)?;
+                self.put_locked(field, None)?;
                 created += 1;
             }
         }
         if self.list::<Status>()?.is_empty() {
             for (order, (name, group)) in default_statuses().into_iter().enumerate() {
-                self.put_locked(Status { id: 0, name: name.into(), group, order: order as i32 })?;
+                self.put_locked(Status { id: 0, name: name.into(), group, order: order as i32 }, None)?;
                 created += 1;
             }
         }
@@ -105,6 +134,16 @@ impl SledStore {
             self.emit(StoreEvent::CatalogChanged);
         }
         Ok(created)
+    }
+
+    /// The names lead values are shown with in the history.
+    pub(super) fn names(&self) -> Result<Names> {
+        Ok(Names::new(
+            &self.list::<Status>()?,
+            &self.list::<LeadSource>()?,
+            &self.list::<ExtraField>()?,
+            self.list::<User>()?,
+        ))
     }
 
     /// Statuses sorted by their order.
@@ -142,7 +181,12 @@ impl SledStore {
         if let Some(admin) = users.iter().find(|u| u.role == Role::Admin) {
             return Ok(admin.clone());
         }
-        self.put(User { id: 0, name: "Администратор".into(), role: Role::Admin, ..User::default() })
+        let admin = User { id: 0, name: "Администратор".into(), role: Role::Admin, ..User::default() };
+        let guard = self.lock();
+        let admin = self.put_locked(admin, None)?;
+        drop(guard);
+        self.emit(StoreEvent::CatalogChanged);
+        Ok(admin)
     }
 
     fn setting<T: DeserializeOwned + Default>(&self, key: &str) -> Result<T> {
@@ -152,9 +196,22 @@ impl SledStore {
         }
     }
 
-    fn put_setting<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
+    /// Writes settings; with an actor, what changed goes to the history in the same transaction.
+    fn put_setting<T: Serialize + DeserializeOwned>(&self, key: &str, value: &T, actor: Option<&Actor>) -> Result<()> {
+        use sled::Transactional;
         let guard = self.lock();
-        self.inner.t.meta.insert(key, encode(value)?)?;
+        let t = &self.inner.t;
+        let bytes = encode(value)?;
+        (&t.meta, &t.history, &t.history_by_object).transaction(|(meta, history, by_object)| {
+            let old = meta.insert(key.as_bytes(), bytes.as_slice())?;
+            if let Some(actor) = actor {
+                let old: Option<T> = old.and_then(|b| decode("настроек", &b).ok());
+                let changes = record_changes(old.as_ref(), Some(value));
+                let object = HistoryObject::Settings(key.to_string());
+                HistoryTx { meta, history, by_object }.record(entry(actor, Timestamp::now(), object, changes))?;
+            }
+            Ok(())
+        })?;
         drop(guard);
         self.emit(StoreEvent::SettingsChanged);
         Ok(())
@@ -170,17 +227,17 @@ impl SledStore {
         let mut settings: ServiceSettings = self.setting(SERVICE_SETTINGS)?;
         if settings.password.is_empty() {
             settings.password = crate::domain::Secret::new(generate_password());
-            self.put_setting(SERVICE_SETTINGS, &settings)?;
+            self.put_setting(SERVICE_SETTINGS, &settings, None)?;
             self.durable()?;
         }
         Ok(())
     }
 
-    pub fn put_service_settings(&self, settings: &ServiceSettings) -> Result<()> {
+    pub fn put_service_settings(&self, settings: &ServiceSettings, actor: &Actor) -> Result<()> {
         if settings.password.is_empty() {
             return Err(StoreError::Invalid("Пароль HTTP-сервиса не может быть пустым".into()));
         }
-        self.put_setting(SERVICE_SETTINGS, settings)?;
+        self.put_setting(SERVICE_SETTINGS, settings, Some(actor))?;
         self.apply_exchange_settings()
     }
 
@@ -194,8 +251,8 @@ impl SledStore {
         self.setting(TELEPHONY)
     }
 
-    pub fn put_telephony(&self, telephony: &Telephony) -> Result<()> {
-        self.put_setting(TELEPHONY, telephony)
+    pub fn put_telephony(&self, telephony: &Telephony, actor: &Actor) -> Result<()> {
+        self.put_setting(TELEPHONY, telephony, Some(actor))
     }
 
     /// Saves a call, idempotent on Roistat's call id; links it to its lead in the same transaction.

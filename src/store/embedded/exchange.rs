@@ -252,7 +252,7 @@ mod tests {
         let store = SledStore::open(dir.path()).unwrap();
         let mut settings = store.service_settings().unwrap();
         settings.exchange_log_max_bytes = 200_000;
-        store.put_service_settings(&settings).unwrap();
+        store.put_service_settings(&settings, &crate::domain::Actor::default()).unwrap();
         let big = |i: u64| ExchangeEntry { params: vec![("x".repeat(1_000_000), "y".repeat(1_000_000))], ..entry(i) };
         for i in 1..=100 {
             store.log_exchange(big(i)).unwrap();
@@ -269,7 +269,7 @@ mod tests {
         // A smaller cap takes effect at once.
         let mut settings = store.service_settings().unwrap();
         settings.exchange_log_max_bytes = 50_000;
-        store.put_service_settings(&settings).unwrap();
+        store.put_service_settings(&settings, &crate::domain::Actor::default()).unwrap();
         assert!(store.exchange_bytes() <= 50_000 && store.exchange_count() < kept);
     }
 

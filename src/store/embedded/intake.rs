@@ -7,9 +7,13 @@
 
 use super::codec::{encode, export_flags, id_key, key_id, time_id_key};
 use super::durability::{FLUSH_LIMIT, flush_with_watchdog, sync_store_files};
+use super::history::HISTORY_ID;
 use super::journal::JournalBatch;
 use super::{Result, SledStore, StoreError, StoreEvent, counter_key};
-use crate::domain::{Client, ClientId, Contact, Lead, LeadId, normalize_email, normalize_phone};
+use crate::domain::{
+    AUTHOR_ROISTAT, Actor, Client, ClientId, Contact, HistoryEntry, Lead, LeadId, ORIGIN_INTAKE, lead_created_entry,
+    normalize_email, normalize_phone,
+};
 use crate::store::record::{CLIENT_ID, Intake, LEAD_ID, LEAD_NUMBER};
 use jiff::Timestamp;
 use std::collections::HashMap;
@@ -74,7 +78,7 @@ impl SledStore {
     /// Adds leads typed in or copied (the store gives ids and numbers) the way intake does:
     /// journaled, then written with plain inserts, so that a batch costs one journal sync instead
     /// of a sled flush. Durable after [`SledStore::sync_intake`].
-    pub fn add_leads(&self, leads: Vec<Lead>) -> Result<Vec<Lead>> {
+    pub fn add_leads(&self, leads: Vec<Lead>, actor: &Actor) -> Result<Vec<Lead>> {
         if leads.is_empty() {
             return Ok(leads);
         }
@@ -86,16 +90,31 @@ impl SledStore {
             .zip(leads)
             .map(|(i, lead)| Lead { id: first_id + i, number: first_number + i, version: 1, ..lead })
             .collect();
-        let batch = JournalBatch {
+        let mut batch = JournalBatch {
             counters: vec![(LEAD_ID.into(), first_id + n), (LEAD_NUMBER.into(), first_number + n)],
             clients: Vec::new(),
             leads,
+            history: Vec::new(),
         };
+        let next_history = self.history_entries(&mut batch, actor)?;
+        batch.counters.push((HISTORY_ID.into(), next_history));
         self.inner.journal.append(&batch)?;
         self.write_intake(&batch, false).map_err(|e| self.unrecoverable(e))?;
         drop(guard);
         self.emit(StoreEvent::LeadsChanged(batch.leads.iter().map(|l| l.id).collect()));
         Ok(batch.leads)
+    }
+
+    /// The history entries of a batch's new leads, with ids from the counter; the counter's next
+    /// value after them.
+    fn history_entries(&self, batch: &mut JournalBatch, actor: &Actor) -> Result<u64> {
+        let mut next = counter(&self.inner.t.meta, HISTORY_ID)?;
+        let at = Timestamp::now();
+        for lead in &batch.leads {
+            batch.history.push(HistoryEntry { id: next, ..lead_created_entry(lead, actor, at) });
+            next += 1;
+        }
+        Ok(next)
     }
 
     /// A journaled batch that could not be written to sled: the next batch would take its ids
@@ -205,8 +224,14 @@ impl SledStore {
             plan.batch.leads.push(lead.clone());
             plan.intakes.push(Intake { lead, created: true });
         }
-        plan.batch.counters =
-            vec![(LEAD_ID.into(), next_lead), (LEAD_NUMBER.into(), next_number), (CLIENT_ID.into(), plan.next_client)];
+        let roistat = Actor { author: AUTHOR_ROISTAT.into(), origin: ORIGIN_INTAKE.into() };
+        let next_history = self.history_entries(&mut plan.batch, &roistat)?;
+        plan.batch.counters = vec![
+            (LEAD_ID.into(), next_lead),
+            (LEAD_NUMBER.into(), next_number),
+            (CLIENT_ID.into(), plan.next_client),
+            (HISTORY_ID.into(), next_history),
+        ];
         Ok(plan)
     }
 
@@ -302,6 +327,8 @@ impl SledStore {
             };
             self.insert_client(&client)?;
         }
+        // Before the leads: a lead that survived a crash has its history.
+        self.insert_history(&batch.history)?;
         let mut written = 0;
         for lead in &batch.leads {
             if replay && t.leads.contains_key(id_key(lead.id))? {
@@ -448,11 +475,38 @@ mod tests {
     }
 
     #[test]
+    fn a_replay_brings_back_the_history_of_the_leads_it_writes() {
+        let source = tempfile::tempdir().expect("tempdir");
+        let store = SledStore::open(source.path()).expect("open");
+        let intake = store.intake_lead(lead("r1"), &contact("79010000001")).expect("intake");
+        let typist = Actor { author: "petrov".into(), origin: "окно".into() };
+        let typed =
+            store.add_leads(vec![Lead { title: "Звонок в офис".into(), ..Lead::default() }], &typist).expect("add");
+        store.sync_intake().expect("sync");
+        let journal = journal_files(source.path());
+        let before = store.history(&crate::domain::HistoryFilter::default()).expect("history");
+        drop(store);
+
+        let target = tempfile::tempdir().expect("tempdir");
+        put_journal_files(target.path(), &journal);
+        let store = SledStore::open(target.path()).expect("open with a journal");
+        let after = store.history(&crate::domain::HistoryFilter::default()).expect("history");
+        assert_eq!(after, before);
+        let authors: Vec<(&str, u64)> = after.iter().map(|e| (e.author.as_str(), e.object.id())).collect();
+        assert_eq!(authors, vec![("petrov", typed[0].id), (AUTHOR_ROISTAT, intake.lead.id)]);
+        // The history counter came back too: the next entry gets a new id.
+        let edit = crate::domain::LeadEdit::set(&typed[0], crate::domain::LeadValue::Title("Звонок".into()));
+        store.change_lead(typed[0].id, Some(1), &[edit], "petrov", "окно", Timestamp::now()).expect("edit");
+        let newest = store.history(&crate::domain::HistoryFilter { limit: 1, ..Default::default() }).expect("history");
+        assert!(newest[0].id > after[0].id, "{newest:?}");
+    }
+
+    #[test]
     fn leads_typed_in_replay_from_the_journal_with_their_ids_and_numbers() {
         let source = tempfile::tempdir().expect("tempdir");
         let store = SledStore::open(source.path()).expect("open");
         let typed = Lead { title: "Звонок в офис".into(), ..Lead::default() };
-        let added = store.add_leads(vec![typed.clone(), lead("r1")]).expect("add");
+        let added = store.add_leads(vec![typed.clone(), lead("r1")], &Actor::default()).expect("add");
         store.sync_intake().expect("sync");
         let journal = journal_files(source.path());
         drop(store);
@@ -466,7 +520,7 @@ mod tests {
         assert_eq!(added[1].number, added[0].number + 1);
         assert_eq!(store.lead_by_roistat_id("r1").expect("read").map(|l| l.id), Some(added[1].id));
         // The counters came back too: the next lead follows on.
-        let next = store.add_leads(vec![typed]).expect("add");
+        let next = store.add_leads(vec![typed], &Actor::default()).expect("add");
         assert_eq!((next[0].id, next[0].number), (added[1].id + 1, added[1].number + 1));
     }
 
@@ -484,7 +538,7 @@ mod tests {
         store.update_lead(&edited).expect("edit");
         let mut client = stored_client(&store, client_id);
         client.name = "Иван Петров".into();
-        store.put_client(client.clone()).expect("edit client");
+        store.put_client(client.clone(), &Actor::default()).expect("edit client");
         store.durable().expect("flush");
         drop(store);
         put_journal_files(dir.path(), &journal);

@@ -18,7 +18,7 @@
 
 use super::durability::GroupCommit;
 use super::{Result, StoreError};
-use crate::domain::{Client, Lead};
+use crate::domain::{Client, HistoryEntry, Lead};
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -46,6 +46,9 @@ pub struct JournalBatch {
     pub clients: Vec<Client>,
     /// New leads, with their ids and numbers.
     pub leads: Vec<Lead>,
+    /// Their history entries, with ids (batches written before the history have none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<HistoryEntry>,
 }
 
 impl JournalBatch {
@@ -386,6 +389,7 @@ mod tests {
             counters: vec![("lead_id".into(), n + 1)],
             clients: Vec::new(),
             leads: vec![Lead { id: n, number: n, title: format!("Заявка {n}"), ..Lead::default() }],
+            history: Vec::new(),
         }
     }
 

@@ -1,13 +1,18 @@
 //! Leads and clients, with their indexes (created, updated, Roistat id; phone, e-mail).
 
 use super::codec::{decode, encode, export_flags, id_key, key_id, time_bytes, time_id_key, time_id_of};
+use super::history::{HISTORY_ID, HistoryTx};
 use super::{Result, SledStore, StoreError, StoreEvent, TxResult, abort};
-use crate::domain::{Client, ClientId, Lead, LeadEdit, LeadId};
-use crate::store::record::{CLIENT_ID, apply_edits};
+use crate::domain::{
+    Actor, Client, ClientId, HistoryEntry, HistoryObject, Lead, LeadEdit, LeadId, Names, lead_changes, needs_names,
+    record_changes,
+};
+use crate::store::record::{CLIENT_ID, apply_edits, entry};
 use jiff::Timestamp;
 use sled::transaction::TransactionalTree;
 
 struct LeadTx<'a> {
+    history: HistoryTx<'a>,
     leads: &'a TransactionalTree,
     by_created: &'a TransactionalTree,
     by_updated: &'a TransactionalTree,
@@ -53,9 +58,19 @@ impl SledStore {
     fn lead_transaction<T>(&self, f: impl Fn(&LeadTx<'_>) -> TxResult<T>) -> Result<T> {
         use sled::Transactional;
         let t = &self.inner.t;
-        let result = (&t.leads, &t.leads_by_created, &t.leads_by_updated, &t.leads_by_roistat).transaction(
-            |(leads, by_created, by_updated, by_roistat)| f(&LeadTx { leads, by_created, by_updated, by_roistat }),
-        )?;
+        let trees = (
+            &t.leads,
+            &t.leads_by_created,
+            &t.leads_by_updated,
+            &t.leads_by_roistat,
+            &t.meta,
+            &t.history,
+            &t.history_by_object,
+        );
+        let result = trees.transaction(|(leads, by_created, by_updated, by_roistat, meta, history, by_object)| {
+            let history = HistoryTx { meta, history, by_object };
+            f(&LeadTx { history, leads, by_created, by_updated, by_roistat })
+        })?;
         Ok(result)
     }
 
@@ -92,15 +107,25 @@ impl SledStore {
         expected_version: Option<u64>,
         edits: &[LeadEdit],
         by: &str,
+        origin: &str,
         now: Timestamp,
     ) -> Result<Lead> {
         let guard = self.lock();
+        let names = if needs_names(edits) { self.names()? } else { Names::default() };
         let lead = self.lead_transaction(|lt| {
             let Some(old) = lt.get(id)? else {
                 return abort(StoreError::NotFound(format!("заявка с id {id}")));
             };
             let lead = apply_edits(old.clone(), expected_version, edits, by, now).or_else(abort)?;
             lt.put(&lead, Some(&old))?;
+            lt.history.record(HistoryEntry {
+                id: 0,
+                at: lead.updated,
+                author: by.to_string(),
+                origin: origin.to_string(),
+                object: HistoryObject::Lead { id: lead.id, number: lead.number },
+                changes: lead_changes(&old, edits, &names),
+            })?;
             Ok(lead)
         })?;
         drop(guard);
@@ -216,12 +241,22 @@ impl SledStore {
     }
 
     /// Saves a client; a new one (id 0) gets an id.
-    pub fn put_client(&self, mut client: Client) -> Result<Client> {
+    pub fn put_client(&self, mut client: Client, actor: &Actor) -> Result<Client> {
         let guard = self.lock();
-        if client.id == 0 {
+        let old = if client.id == 0 {
             client.id = self.take_counter(CLIENT_ID)?;
-        }
+            None
+        } else {
+            self.client(client.id)?
+        };
         self.insert_client(&client)?;
+        // Plain inserts like the client's own: both reach the disk with the same flush.
+        let changes = record_changes(old.as_ref(), Some(&client));
+        if !changes.is_empty() {
+            let id = self.take_counter(HISTORY_ID)?;
+            let entry = entry(actor, Timestamp::now(), HistoryObject::Client(client.id), changes);
+            self.insert_history(&[HistoryEntry { id, ..entry }])?;
+        }
         drop(guard);
         self.emit(StoreEvent::ClientsChanged);
         Ok(client)

@@ -11,6 +11,7 @@ mod durability;
 mod exchange;
 mod export;
 mod facts;
+mod history;
 mod intake;
 mod journal;
 mod leads;
@@ -41,6 +42,8 @@ struct Trees {
     facts: sled::Tree,
     fact_markers: sled::Tree,
     exchange: sled::Tree,
+    history: sled::Tree,
+    history_by_object: sled::Tree,
     catalog: BTreeMap<&'static str, sled::Tree>,
 }
 
@@ -119,6 +122,8 @@ impl SledStore {
             facts: open("facts")?,
             fact_markers: open("fact_markers")?,
             exchange: open("exchange")?,
+            history: open("history")?,
+            history_by_object: open("history_by_object")?,
             catalog,
         };
         migrate::run(&path, &t)?;

@@ -1,14 +1,16 @@
 //! Reference data, settings and calls on PostgreSQL.
 
 use super::feed::{Kind, record};
+use super::history;
 use super::{PgStore, TxResult, take};
 use crate::domain::{
-    Call, DevNameError, ExtraField, FieldKind, Role, ServiceSettings, Status, Telephony, User, default_statuses,
-    required_fields, validate_dev_name,
+    Actor, Call, DevNameError, ExtraField, FieldChange, FieldKind, HistoryObject, Role, ServiceSettings, Status,
+    Telephony, User, default_statuses, record_changes, required_fields, validate_dev_name,
 };
-use crate::store::record::{CALL_ID, SERVICE_SETTINGS, TELEPHONY, generate_password};
+use crate::store::record::{CALL_ID, SERVICE_SETTINGS, TELEPHONY, entry, generate_password};
 use crate::store::{Record, Result, StoreError};
 use deadpool_postgres::Transaction;
+use jiff::Timestamp;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio_postgres::types::Json;
@@ -19,6 +21,15 @@ async fn list_in<T: Record>(tx: &Transaction<'_>) -> TxResult<Vec<T>> {
     let statement = tx.prepare_cached(&format!("SELECT record FROM {} ORDER BY id", T::TREE)).await?;
     let rows = tx.query(&statement, &[]).await?;
     Ok(rows.iter().map(|r| super::record(r, 0)).collect::<Result<_>>()?)
+}
+
+/// The stored record of `id` (none for 0, a new one).
+async fn get_in<T: Record>(tx: &Transaction<'_>, id: u64) -> TxResult<Option<T>> {
+    if id == 0 {
+        return Ok(None);
+    }
+    let statement = tx.prepare_cached(&format!("SELECT record FROM {} WHERE id = $1", T::TREE)).await?;
+    Ok(tx.query_opt(&statement, &[&(id as i64)]).await?.map(|row| super::record(&row, 0)).transpose()?)
 }
 
 /// A user's login column beside the record; `None` for the other kinds.
@@ -120,22 +131,31 @@ impl PgStore {
         rows.first().map(|r| super::record(r, 0)).transpose()
     }
 
-    pub async fn put<T: Record>(&self, record: T) -> Result<T> {
+    pub async fn put<T: Record>(&self, record: T, actor: &Actor) -> Result<T> {
         transact!(self, |tx| {
             if let Some(field) = (&record as &dyn std::any::Any).downcast_ref::<ExtraField>() {
                 lock_catalog(tx).await?;
                 check_field(tx, field).await?;
             }
+            let old: Option<T> = get_in(tx, record.id()).await?;
             let saved = put_in(tx, &record).await?;
             super::feed::record(tx, Kind::Catalog, &[saved.id()]).await?;
+            let changes = record_changes(old.as_ref(), Some(&saved));
+            history::insert(tx, &[entry(actor, Timestamp::now(), T::history_object(saved.id()), changes)]).await?;
             Ok(saved)
         })
     }
 
-    pub async fn delete<T: Record>(&self, id: u64) -> Result<()> {
+    pub async fn delete<T: Record>(&self, id: u64, actor: &Actor) -> Result<()> {
         transact!(self, |tx| {
-            tx.execute(&format!("DELETE FROM {} WHERE id = $1", T::TREE), &[&(id as i64)]).await?;
-            record(tx, Kind::Catalog, &[id]).await
+            let statement =
+                tx.prepare_cached(&format!("DELETE FROM {} WHERE id = $1 RETURNING record", T::TREE)).await?;
+            let Some(row) = tx.query_opt(&statement, &[&(id as i64)]).await? else { return Ok(()) };
+            let old: T = super::record(&row, 0)?;
+            record(tx, Kind::Catalog, &[id]).await?;
+            let mut changes = record_changes(Some(&old), None);
+            changes.insert(0, FieldChange::new("Запись", "", "удалена"));
+            history::insert(tx, &[entry(actor, Timestamp::now(), T::history_object(id), changes)]).await
         })
     }
 
@@ -217,10 +237,19 @@ impl PgStore {
         }
     }
 
-    async fn put_setting<T: Serialize + Sync + std::fmt::Debug>(&self, key: &str, value: &T) -> Result<()> {
+    /// Writes settings and what changed of them to the history.
+    async fn put_setting<T: Serialize + DeserializeOwned + Default + Sync + std::fmt::Debug>(
+        &self,
+        key: &str,
+        value: &T,
+        actor: &Actor,
+    ) -> Result<()> {
         transact!(self, |tx| {
+            let old: T = setting_in(tx, key).await?;
             put_setting_in(tx, key, value).await?;
-            record(tx, Kind::Settings, &[]).await
+            record(tx, Kind::Settings, &[]).await?;
+            let changes = record_changes(Some(&old), Some(value));
+            history::insert(tx, &[entry(actor, Timestamp::now(), HistoryObject::Settings(key.into()), changes)]).await
         })
     }
 
@@ -245,11 +274,11 @@ impl PgStore {
         })
     }
 
-    pub async fn put_service_settings(&self, settings: &ServiceSettings) -> Result<()> {
+    pub async fn put_service_settings(&self, settings: &ServiceSettings, actor: &Actor) -> Result<()> {
         if settings.password.is_empty() {
             return Err(StoreError::Invalid("Пароль HTTP-сервиса не может быть пустым".into()));
         }
-        self.put_setting(SERVICE_SETTINGS, settings).await?;
+        self.put_setting(SERVICE_SETTINGS, settings, actor).await?;
         self.apply_exchange_settings().await
     }
 
@@ -262,8 +291,8 @@ impl PgStore {
         self.setting(TELEPHONY).await
     }
 
-    pub async fn put_telephony(&self, telephony: &Telephony) -> Result<()> {
-        self.put_setting(TELEPHONY, telephony).await
+    pub async fn put_telephony(&self, telephony: &Telephony, actor: &Actor) -> Result<()> {
+        self.put_setting(TELEPHONY, telephony, actor).await
     }
 
     /// Saves a call, idempotent on Roistat's call id, and links it to its lead (an append: the

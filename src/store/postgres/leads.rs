@@ -5,9 +5,13 @@
 //! with a unique violation, is retried, and then finds what the other one stored.
 
 use super::feed::{Kind, record};
+use super::history;
 use super::{PgStore, TxResult, take};
-use crate::domain::{Client, ClientId, Contact, Lead, LeadEdit, LeadId, normalize_email, normalize_phone};
-use crate::store::record::{CLIENT_ID, LEAD_ID, LEAD_NUMBER, apply_edits};
+use crate::domain::{
+    Actor, Client, ClientId, Contact, HistoryObject, Lead, LeadEdit, LeadId, lead_changes, lead_created_entry,
+    normalize_email, normalize_phone, record_changes,
+};
+use crate::store::record::{CLIENT_ID, LEAD_ID, LEAD_NUMBER, apply_edits, entry};
 use crate::store::{Intake, Result, StoreError};
 use deadpool_postgres::Transaction;
 use jiff::Timestamp;
@@ -253,7 +257,7 @@ impl PgStore {
     }
 
     /// New leads typed in or copied: ids and numbers from the counters.
-    pub async fn add_leads(&self, leads: Vec<Lead>) -> Result<Vec<Lead>> {
+    pub async fn add_leads(&self, leads: Vec<Lead>, actor: &Actor) -> Result<Vec<Lead>> {
         let added = transact!(self, |tx| {
             let n = leads.len() as u64;
             let first_id = take(tx, LEAD_ID, n).await?;
@@ -265,6 +269,8 @@ impl PgStore {
                 out.push(lead);
             }
             record(tx, Kind::Leads, &out.iter().map(|l| l.id).collect::<Vec<_>>()).await?;
+            let at = Timestamp::now();
+            history::insert(tx, &out.iter().map(|l| lead_created_entry(l, actor, at)).collect::<Vec<_>>()).await?;
             Ok(out)
         })?;
         Ok(added)
@@ -277,15 +283,21 @@ impl PgStore {
         expected_version: Option<u64>,
         edits: &[LeadEdit],
         by: &str,
+        origin: &str,
         now: Timestamp,
     ) -> Result<Lead> {
         transact!(self, |tx| {
             let Some(old) = lead_in(tx, id, true).await? else {
                 return Err(StoreError::NotFound(format!("заявка с id {id}")).into());
             };
-            let lead = apply_edits(old, expected_version, edits, by, now)?;
+            let lead = apply_edits(old.clone(), expected_version, edits, by, now)?;
             put_lead(tx, &lead).await?;
             record(tx, Kind::Leads, &[id]).await?;
+            let names = history::names_for(tx, edits).await?;
+            let changes = lead_changes(&old, edits, names.as_ref());
+            let actor = Actor { author: by.to_string(), origin: origin.to_string() };
+            let object = HistoryObject::Lead { id: lead.id, number: lead.number };
+            history::insert(tx, &[entry(&actor, lead.updated, object, changes)]).await?;
             Ok(lead)
         })
     }
@@ -331,6 +343,7 @@ impl PgStore {
             if touched_clients {
                 record(tx, Kind::Clients, &[]).await?;
             }
+            history::record_intake(tx, &intakes).await?;
             Ok(intakes)
         })
     }
@@ -357,12 +370,16 @@ impl PgStore {
     }
 
     /// Saves a client; id 0 means new and gets an id.
-    pub async fn put_client(&self, client: Client) -> Result<Client> {
+    pub async fn put_client(&self, client: Client, actor: &Actor) -> Result<Client> {
         transact!(self, |tx| {
             let mut client = client.clone();
-            if client.id == 0 {
+            let old: Option<Client> = if client.id == 0 {
                 client.id = take(tx, CLIENT_ID, 1).await?;
-            }
+                None
+            } else {
+                let statement = tx.prepare_cached("SELECT record FROM clients WHERE id = $1").await?;
+                tx.query_opt(&statement, &[&(client.id as i64)]).await?.map(|row| super::record(&row, 0)).transpose()?
+            };
             if key_taken(tx, &client).await? {
                 return Err(StoreError::Invalid(
                     "Этот телефон или e-mail уже указан у другого клиента: найдите его в списке клиентов".into(),
@@ -371,6 +388,8 @@ impl PgStore {
             }
             put_client(tx, &client).await?;
             record(tx, Kind::Clients, &[client.id]).await?;
+            let changes = record_changes(old.as_ref(), Some(&client));
+            history::insert(tx, &[entry(actor, Timestamp::now(), HistoryObject::Client(client.id), changes)]).await?;
             Ok(client)
         })
     }

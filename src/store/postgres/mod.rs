@@ -43,6 +43,7 @@ mod catalog;
 mod exchange;
 mod facts;
 mod feed;
+mod history;
 mod leads;
 mod people;
 mod schema;
@@ -71,6 +72,8 @@ struct Inner {
     pool: Pool,
     /// The server and database, for people (never the password).
     server: String,
+    /// The login this store connects as: the author of its history entries.
+    login: String,
     events: broadcast::Sender<StoreEvent>,
     exchange_capacity: AtomicUsize,
     exchange_max_bytes: AtomicU64,
@@ -142,6 +145,7 @@ impl PgStore {
         let store = PgStore(Arc::new(Inner {
             pool,
             server,
+            login: config.get_user().unwrap_or_default().to_string(),
             events,
             exchange_capacity: AtomicUsize::new(super::EXCHANGE_CAPACITY),
             exchange_max_bytes: AtomicU64::new(crate::domain::DEFAULT_EXCHANGE_LOG_MAX_BYTES),
@@ -187,6 +191,11 @@ impl PgStore {
 
     pub fn server(&self) -> &str {
         &self.0.server
+    }
+
+    /// The login this store connects as.
+    pub fn login(&self) -> String {
+        self.0.login.clone()
     }
 
     fn rights(&self) -> people::Rights {

@@ -12,8 +12,11 @@ use super::people::GroupNames;
 use tokio_postgres::error::SqlState;
 
 /// Every migration: its number, name and SQL.
-pub const MIGRATIONS: &[(i32, &str, &str)] =
-    &[(1, "init", include_str!("migrations/0001_init.sql")), (2, PEOPLE, include_str!("migrations/0002_people.sql"))];
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (1, "init", include_str!("migrations/0001_init.sql")),
+    (2, PEOPLE, include_str!("migrations/0002_people.sql")),
+    (3, "history", include_str!("migrations/0003_history.sql")),
+];
 
 /// The migration that creates the team's group roles.
 const PEOPLE: &str = "people";

@@ -14,6 +14,7 @@ pub mod analytics_sources;
 pub mod backup;
 pub mod catalog;
 pub mod exchange_log;
+pub mod history;
 pub mod lead_sources;
 pub mod service_settings;
 pub mod telephony;
@@ -83,6 +84,7 @@ pub struct AdminScreens {
     pub analytics: analytics_sources::AnalyticsScreen,
     pub catalog: catalog::CatalogScreen,
     pub exchange: exchange_log::ExchangeScreen,
+    pub history: history::HistoryScreen,
     pub users: users::UsersScreen,
     pub backup: backup::BackupScreen,
 }
@@ -100,6 +102,7 @@ impl AdminScreens {
             AdminEvent::Projects(r) => self.analytics.on_projects(r),
             AdminEvent::Reconciled(r) => self.analytics.on_reconciled(r),
             AdminEvent::Exchange(loaded) => self.exchange.on_loaded(loaded),
+            AdminEvent::History { filter, result } => self.history.on_loaded(filter, result),
             AdminEvent::Backup(r) => self.backup.on_done(r),
             AdminEvent::People { done, people } => self.users.on_people(done, people),
             AdminEvent::FieldCreated(r) => self.exchange.on_field_created(r),
@@ -123,6 +126,7 @@ impl AdminScreens {
 
     /// A change in the store: the screens showing it read again.
     pub fn changed(&mut self, change: &Change) {
+        self.history.stale |= !matches!(change, Change::ExchangeLog | Change::Facts | Change::Calls);
         match change {
             Change::ExchangeLog => self.exchange.stale = true,
             Change::Catalog => {
@@ -188,6 +192,11 @@ pub fn catalog_ui(ui: &mut egui::Ui, app: &mut Window) {
 /// «Журнал обмена».
 pub fn exchange_ui(ui: &mut egui::Ui, app: &mut Window) {
     exchange_log::ui(ui, app);
+}
+
+/// «История изменений».
+pub fn history_ui(ui: &mut egui::Ui, app: &mut Window) {
+    history::ui(ui, app);
 }
 
 /// «Настройки»: the HTTP service, users, the store.

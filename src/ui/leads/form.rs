@@ -2,7 +2,8 @@
 
 use super::Catalog;
 use crate::domain::{
-    Call, Client, Comment, Lead, LeadEdit, LeadValue, MARKER_FIELD, Marker, Money, marker_text_from_attraction,
+    Call, Client, Comment, HistoryEntry, Lead, LeadEdit, LeadValue, MARKER_FIELD, Marker, Money,
+    marker_text_from_attraction,
 };
 use crate::leads::{MarkerCheck, check_marker};
 use jiff::Timestamp;
@@ -46,6 +47,8 @@ pub(crate) struct LeadForm {
     pub present: Vec<String>,
     /// Shown, not changed (a marketer).
     pub read_only: bool,
+    /// «История изменений»: `None` while it loads.
+    pub history: Option<Result<Vec<HistoryEntry>, String>>,
 }
 
 /// A save refused because someone changed the same fields meanwhile.
@@ -92,6 +95,7 @@ impl LeadForm {
             conflict: None,
             present: Vec::new(),
             read_only: false,
+            history: None,
         }
     }
 
@@ -115,7 +119,9 @@ impl LeadForm {
         }
         let (client, client_original) = (self.client.clone(), self.client_original.clone());
         let new_comment = std::mem::take(&mut self.new_comment);
+        let history = self.history.take();
         *self = LeadForm::new(merged, Some(client_original), calls, false, self.tz.clone());
+        self.history = history;
         self.original = current;
         self.client = client;
         self.new_comment = new_comment;
@@ -465,6 +471,55 @@ impl LeadForm {
                 call.duration_seconds
             ));
         }
+        if !self.is_new {
+            ui.add_space(6.0);
+            egui::CollapsingHeader::new("История изменений").id_salt("lead_form_history").show(ui, |ui| {
+                self.history_ui(ui);
+            });
+        }
+    }
+
+    /// When, who (from where), which field from what to what; newest first.
+    fn history_ui(&self, ui: &mut egui::Ui) {
+        let entries = match &self.history {
+            None => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.weak("История загружается…");
+                });
+                return;
+            }
+            Some(Err(e)) => {
+                ui.colored_label(ui.visuals().error_fg_color, format!("Историю прочитать не удалось: {e}"));
+                return;
+            }
+            Some(Ok(entries)) if entries.is_empty() => {
+                ui.weak("Изменений пока нет");
+                return;
+            }
+            Some(Ok(entries)) => entries,
+        };
+        egui::Grid::new("lead_form_history_grid").num_columns(5).striped(true).spacing([12.0, 4.0]).show(ui, |ui| {
+            for title in ["Когда", "Кто", "Реквизит", "Было", "Стало"] {
+                ui.strong(title);
+            }
+            ui.end_row();
+            for entry in entries {
+                for (i, change) in entry.changes.iter().enumerate() {
+                    if i == 0 {
+                        ui.label(self.time(entry.at));
+                        ui.label(&entry.author).on_hover_text(format!("Откуда: {}", entry.origin));
+                    } else {
+                        ui.label("");
+                        ui.label("");
+                    }
+                    ui.label(&change.field);
+                    ui.label(if change.from.is_empty() { "—" } else { change.from.as_str() });
+                    ui.label(&change.to);
+                    ui.end_row();
+                }
+            }
+        });
     }
 
     fn extra_ui(&mut self, ui: &mut egui::Ui, catalog: &Catalog) {

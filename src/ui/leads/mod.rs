@@ -387,6 +387,14 @@ impl LeadsScreen {
                 Err(e) => self.fail(format!("Не удалось обновить список заявок: {e}")),
             },
             LeadsEvent::Opened(result) => self.opened(result),
+            LeadsEvent::History(id, result) => {
+                if let Some(form) = &mut self.form
+                    && !form.is_new
+                    && form.original.id == id
+                {
+                    form.history = Some(result);
+                }
+            }
             LeadsEvent::Copied(result) => self.copied(result),
             LeadsEvent::Saved(saved) => self.saved(saved.lead, saved.client),
             LeadsEvent::Failed(e) => {
@@ -804,9 +812,12 @@ impl LeadsScreen {
         if let Some(form) = &mut self.form
             && (form.is_new || form.original.id == lead.id)
         {
+            let id = lead.id;
             form.reset_to(lead, client);
             if std::mem::take(&mut self.close_after_save) {
                 self.form = None;
+            } else {
+                self.ask(LeadsCommand::History(id));
             }
         }
         self.notify(format!("Заявка № {number} записана"));
@@ -849,6 +860,7 @@ impl LeadsScreen {
                     return;
                 }
                 let client = lead.client_id.and_then(|c| self.clients.get(&c).cloned());
+                self.ask(LeadsCommand::History(lead.id));
                 let mut form = form::LeadForm::new(lead, client, calls, false, self.tz.clone());
                 form.read_only = self.read_only;
                 self.form = Some(form);
@@ -1056,5 +1068,20 @@ impl crate::app::Screen for LeadsScreen {
 
     fn is_busy(&self) -> bool {
         LeadsScreen::is_busy(self)
+    }
+}
+
+impl crate::domain::CatalogNames for Catalog {
+    fn status_name(&self, id: Option<u64>) -> String {
+        Catalog::status_name(self, id)
+    }
+    fn source_name(&self, id: Option<u64>) -> String {
+        Catalog::source_name(self, id)
+    }
+    fn field_name(&self, dev_name: &str) -> String {
+        Catalog::field_name(self, dev_name)
+    }
+    fn responsible_title(&self, responsible: Option<Responsible>) -> String {
+        Catalog::responsible_title(self, responsible)
     }
 }
