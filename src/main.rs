@@ -282,7 +282,9 @@ fn cli_error_text(e: &clap::Error) -> String {
         ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
             let valid = text(ContextKind::ValidValue);
             let valid = if valid.is_empty() { String::new() } else { format!(" (допустимо: {valid})") };
-            format!("неверное значение «{}» параметра {arg}{valid}", text(ContextKind::InvalidValue))
+            // A parser of ours says what is wrong and how to write it: keep its words.
+            let why = std::error::Error::source(e).map(|why| format!(": {why}")).unwrap_or_default();
+            format!("неверное значение «{}» параметра {arg}{valid}{why}", text(ContextKind::InvalidValue))
         }
         ErrorKind::UnknownArgument => format!("неизвестный параметр «{arg}»"),
         ErrorKind::InvalidSubcommand => format!("неизвестная команда «{}»", text(ContextKind::InvalidSubcommand)),

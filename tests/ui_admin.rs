@@ -812,6 +812,10 @@ fn the_setup_checklist_ticks_what_the_program_sees_and_leads_to_each_step() {
     let mut h = open(&store, Page::Sources);
     assert!(h.query_by_label_contains("Подключение к Roistat: выполнено 3 из 6 шагов").is_some());
     assert!(h.query_by_label_contains("«Основной» загружен").is_some());
+    assert!(
+        h.query_by_label("✔ Аналитика загружена").is_some()
+            && h.query_by_label("○ Roistat обращался к сервису").is_some()
+    );
     // An unticked step leads to its screen: the first is the service's settings.
     h.get_all_by_label("Открыть").next().unwrap().click();
     settle(&mut h);

@@ -1,5 +1,5 @@
-//! Image snapshots of the window: the dashboard on the demo data and the empty store, at
-//! 1280×800, compared with the PNGs in `tests/snapshots/`.
+//! Image snapshots of the window: the dashboard on the demo data and the empty store, and the
+//! admin's start page on a new store, at 1280×800, compared with the PNGs in `tests/snapshots/`.
 //!
 //! Rendering needs wgpu and a Vulkan driver; the `snapshots` feature (on by default) brings wgpu in,
 //! and CI installs lavapipe, Mesa's software Vulkan, so the pixels do not depend on a graphics
@@ -69,6 +69,17 @@ fn empty_state() {
     assert!(h.query_by_role_and_label(egui::Role::Button, "Загрузить демо-данные").is_some());
     assert!(h.query_by_role_and_label(egui::Role::Button, "Настроить источник аналитики").is_some());
     render::check(&mut h, "dashboard_empty");
+}
+
+/// The admin's start page on a new store: the sources, with the setup checklist on top.
+#[test]
+fn admin_start_page_on_an_empty_store() {
+    let mut h = window(store_at("admin_start", false), AppState::default());
+    h.state_mut().go_to_start_page();
+    wait(&mut h);
+    assert_eq!(h.state().state.page, skvoz::app::Page::Sources);
+    assert!(h.query_by_label_contains("Подключение к Roistat: выполнено").is_some());
+    render::check(&mut h, "admin_start_empty");
 }
 
 /// The comparison must notice a real change: the same dashboard for «7 дней» (other figures in

@@ -42,8 +42,14 @@ fn setup_checklist_ui(ui: &mut egui::Ui, app: &mut Window) {
     egui::CollapsingHeader::new(title).id_salt("setup_checklist").default_open(done < steps.len()).show(ui, |ui| {
         for step in &steps {
             ui.horizontal_wrapped(|ui| {
-                let mut ticked = step.done;
-                ui.add_enabled(false, egui::Checkbox::new(&mut ticked, step.title));
+                // A tick the program sets, not a control: the step's name stays readable.
+                if step.done {
+                    ui.label(
+                        RichText::new(format!("✔ {}", step.title)).color(crate::ui::widgets::good_color(ui, true)),
+                    );
+                } else {
+                    ui.label(format!("○ {}", step.title));
+                }
                 if !step.done
                     && ui.small_button("Открыть").on_hover_text(format!("Перейти к шагу «{}»", step.title)).clicked()
                 {
