@@ -639,3 +639,22 @@ async fn a_database_of_the_first_schema_keeps_its_reference_data_when_it_gets_pe
     let gone = client.query_one("SELECT to_regclass('catalog') IS NULL", &[]).await.unwrap();
     assert!(gone.get::<_, bool>(0), "the one catalog table is gone");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_password_and_a_forbidden_login_are_a_refused_login_not_a_dead_server() {
+    let Some((owner, config, db)) = team().await else { return };
+    if !pg::checks_passwords() {
+        return;
+    }
+    let who = login(&db, "petrov");
+    owner.add_person(&who, TeamRole::Manager, "", &Secret::new(PASSWORD)).await.unwrap();
+    let database = |password: &str| Database::from_config(as_login(&config, &who, password));
+    let wrong = Store::open_postgres(&database("not-the-password")).await.err().expect("refused");
+    assert!(matches!(wrong, skvoz::store::StoreError::LoginRefused { .. }), "{wrong:?}");
+    let checked = Store::schema_status(&database("not-the-password")).await.err().expect("refused");
+    assert!(matches!(checked, skvoz::store::StoreError::LoginRefused { .. }), "{checked:?}");
+    assert!(!wrong.to_string().contains("not-the-password"), "no password in the message: {wrong}");
+    owner.set_person_enabled(&who, false).await.unwrap();
+    let disabled = Store::open_postgres(&database(PASSWORD)).await.err().expect("refused");
+    assert!(matches!(disabled, skvoz::store::StoreError::LoginRefused { .. }), "{disabled:?}");
+}

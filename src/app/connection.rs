@@ -270,8 +270,7 @@ impl Connector {
 /// the store's «ничего не записано» would only puzzle; what to check is said instead.
 fn not_connected(e: StoreError) -> String {
     match e {
-        // «Проверить» reads without the pool, and the store calls any failure there unreachable.
-        StoreError::Unreachable { reason, .. } | StoreError::Db(reason) if is_login_refused(&reason) => format!(
+        StoreError::LoginRefused { reason, .. } => format!(
             "Сервер не принял логин и пароль ({reason}). Введите пароль в «Подключение…» (он не запоминается) \
              или запишите его в файл .pgpass или в переменную PGPASSWORD"
         ),
@@ -280,16 +279,6 @@ fn not_connected(e: StoreError) -> String {
         ),
         e => e.to_string(),
     }
-}
-
-/// The store words a refused login as a database error ("… (28P01)"), and a password the server
-/// asks for and nobody gave as the driver's "password missing". The password is not remembered, so
-/// after a restart this is the usual case, not a damaged database.
-fn is_login_refused(reason: &str) -> bool {
-    reason.ends_with("(28P01)")
-        || reason.ends_with("(28000)")
-        || reason.contains("password authentication failed")
-        || reason.contains("password missing")
 }
 
 async fn check(location: &Location) -> Result<String, String> {
@@ -353,17 +342,14 @@ mod tests {
 
     #[test]
     fn a_refused_login_asks_for_the_password_and_a_silent_server_for_the_address() {
-        let refused = not_connected(StoreError::Db("password authentication failed for user \"m\" (28P01)".into()));
+        let refused = not_connected(StoreError::LoginRefused {
+            server: "db".into(),
+            reason: "password authentication failed for user \"m\"".into(),
+        });
         assert!(refused.starts_with("Сервер не принял логин и пароль"), "{refused}");
-        let missing = not_connected(StoreError::Db("invalid configuration: password missing".into()));
-        assert!(missing.contains("Введите пароль"), "{missing}");
+        assert!(refused.contains("Введите пароль"), "{refused}");
         let silent = not_connected(StoreError::Unreachable { server: "db".into(), reason: "refused".into() });
         assert!(silent.starts_with("Сервер db не отвечает (refused)"), "{silent}");
-        let checked = not_connected(StoreError::Unreachable {
-            server: "db".into(),
-            reason: "db error: FATAL: password authentication failed for user \"m\"".into(),
-        });
-        assert!(checked.starts_with("Сервер не принял логин и пароль"), "{checked}");
         let other = not_connected(StoreError::Db("relation x does not exist (42P01)".into()));
         assert!(!other.contains("пароль"), "{other}");
     }

@@ -24,6 +24,11 @@ pub enum StoreError {
     Conflict { by: String, at: jiff::Timestamp, current: Box<crate::domain::Lead> },
     #[error("Не найдено: {0}")]
     NotFound(String),
+    /// The server refused the login: a wrong or missing password, or a login that may not sign in.
+    #[error(
+        "Сервер {server} не принял вход ({reason}): проверьте логин и пароль или попросите администратора разрешить вход"
+    )]
+    LoginRefused { server: String, reason: String },
     /// The login's role may not do this (the database refused it).
     #[error(
         "Недостаточно прав: {0}. Это недоступно вашей роли; если это нужно для работы, обратитесь к администратору"
@@ -95,6 +100,9 @@ impl Clone for StoreError {
             StoreError::Invalid(s) => StoreError::Invalid(s.clone()),
             StoreError::NotFound(s) => StoreError::NotFound(s.clone()),
             StoreError::Forbidden(s) => StoreError::Forbidden(s.clone()),
+            StoreError::LoginRefused { server, reason } => {
+                StoreError::LoginRefused { server: server.clone(), reason: reason.clone() }
+            }
             StoreError::Conflict { by, at, current } => {
                 StoreError::Conflict { by: by.clone(), at: *at, current: current.clone() }
             }

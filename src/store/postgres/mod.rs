@@ -175,7 +175,13 @@ impl PgStore {
     pub async fn schema_status(database: &super::Database) -> Result<schema::SchemaStatus> {
         let server = database.describe();
         let tls = database.connector().map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let fail = |e: tokio_postgres::Error| StoreError::Unreachable { server: server.clone(), reason: e.to_string() };
+        let fail = |e: tokio_postgres::Error| {
+            if login_refused(&e) {
+                StoreError::LoginRefused { server: server.clone(), reason: full_text(&e) }
+            } else {
+                StoreError::Unreachable { server: server.clone(), reason: e.to_string() }
+            }
+        };
         let (client, connection) = database.config.connect(tls).await.map_err(fail)?;
         let driver = tokio::spawn(connection);
         let status = schema::status(&client).await.map_err(|e| StoreError::Db(e.to_string()));
@@ -223,6 +229,9 @@ impl PgStore {
 
     /// A PostgreSQL error for people.
     pub(super) fn pg_error(&self, e: tokio_postgres::Error) -> StoreError {
+        if login_refused(&e) {
+            return StoreError::LoginRefused { server: self.0.server.clone(), reason: full_text(&e) };
+        }
         match e.as_db_error() {
             Some(db) if db.code() == &SqlState::INSUFFICIENT_PRIVILEGE => {
                 StoreError::Forbidden(db.message().to_string())
@@ -273,6 +282,15 @@ impl PgStore {
 }
 
 /// The error with its causes, which hold the useful part (a refused connection, a certificate).
+/// A wrong or missing password, or a login that may not sign in (disabled, or not of this
+/// database).
+fn login_refused(e: &tokio_postgres::Error) -> bool {
+    let code = e.as_db_error().map(|db| db.code().clone());
+    code == Some(SqlState::INVALID_PASSWORD)
+        || code == Some(SqlState::INVALID_AUTHORIZATION_SPECIFICATION)
+        || full_text(e).contains("password missing")
+}
+
 fn full_text(e: &tokio_postgres::Error) -> String {
     let mut text = e.to_string();
     let mut source = std::error::Error::source(e);
