@@ -651,7 +651,7 @@ async fn a_wrong_password_and_a_forbidden_login_are_a_refused_login_not_a_dead_s
     let database = |password: &str| Database::from_config(as_login(&config, &who, password));
     let wrong = Store::open_postgres(&database("not-the-password")).await.err().expect("refused");
     assert!(matches!(wrong, skvoz::store::StoreError::LoginRefused { .. }), "{wrong:?}");
-    let checked = Store::schema_status(&database("not-the-password")).await.err().expect("refused");
+    let checked = Store::schema_status(&database("not-the-password")).await.expect_err("refused");
     assert!(matches!(checked, skvoz::store::StoreError::LoginRefused { .. }), "{checked:?}");
     assert!(!wrong.to_string().contains("not-the-password"), "no password in the message: {wrong}");
     owner.set_person_enabled(&who, false).await.unwrap();
