@@ -7,7 +7,7 @@ pub use skvoz::domain::parse_day;
 use skvoz::store::{Location, Store};
 use std::io::Write;
 
-/// Prints the entries of one lead and/or since a day.
+/// Prints the entries of one lead (by its number) and/or since a day.
 pub async fn run(at: &Location, lead: Option<u64>, since: Option<jiff::civil::Date>, limit: usize) -> Result<()> {
     let store = Store::open(at)
         .await?
@@ -16,10 +16,14 @@ pub async fn run(at: &Location, lead: Option<u64>, since: Option<jiff::civil::Da
         Some(day) => Some(day.to_zoned(jiff::tz::TimeZone::system())?.timestamp()),
         None => None,
     };
+    let lead = match lead {
+        Some(number) => match lead_id_of_number(&store, number).await? {
+            Some(id) => Some(id),
+            None => bail!("Заявки № {number} нет: укажите номер заявки, как в списке заявок"),
+        },
+        None => None,
+    };
     let entries = store.history(HistoryFilter { lead, since, limit, ..HistoryFilter::default() }).await?;
-    if entries.is_empty() && lead.is_some() && store.lead(lead.unwrap_or_default()).await?.is_none() {
-        bail!("Заявки с id {} нет", lead.unwrap_or_default());
-    }
     let mut out = std::io::stdout().lock();
     if entries.is_empty() {
         writeln!(out, "Изменений не найдено")?;
@@ -28,6 +32,16 @@ pub async fn run(at: &Location, lead: Option<u64>, since: Option<jiff::civil::Da
         write_entry(&mut out, entry)?;
     }
     Ok(())
+}
+
+/// The id of the lead numbered `number`: usually the same value, else found among all leads.
+async fn lead_id_of_number(store: &Store, number: u64) -> Result<Option<u64>> {
+    if let Some(lead) = store.lead(number).await?
+        && lead.number == number
+    {
+        return Ok(Some(lead.id));
+    }
+    Ok(store.all_leads().await?.into_iter().find(|l| l.number == number).map(|l| l.id))
 }
 
 fn write_entry(out: &mut impl Write, entry: &HistoryEntry) -> std::io::Result<()> {

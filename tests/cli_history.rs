@@ -27,7 +27,7 @@ fn history_prints_who_changed_which_field_from_what_to_what() {
     });
     drop(runtime);
 
-    let (ok, out, err) = skvoz(dir.path(), &["history", "--lead", &first.id.to_string()]);
+    let (ok, out, err) = skvoz(dir.path(), &["history", "--lead", &first.number.to_string()]);
     assert!(ok, "{err}");
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines[0].contains(&format!("Заявка № {}", first.number)) && lines[0].contains("petrov (окно)"), "{out}");
@@ -39,6 +39,9 @@ fn history_prints_who_changed_which_field_from_what_to_what() {
     assert!(out.contains("Окна ПВХ") && out.contains(&format!("Заявка № {}", second.number)), "{out}");
     let (ok, out, _) = skvoz(dir.path(), &["history", "--since", "2100-01-01"]);
     assert!(ok && out.trim() == "Изменений не найдено", "{out}");
+
+    let (ok, _, err) = skvoz(dir.path(), &["history", "--lead", "999"]);
+    assert!(!ok && err.contains("Заявки № 999 нет"), "{err}");
 
     let (ok, _, err) = skvoz(dir.path(), &["history", "--since", "31.02.2026"]);
     assert!(!ok && err.contains("ДД.ММ.ГГГГ"), "{err}");
