@@ -22,6 +22,7 @@ crate::conformance!(
     batch_intake_matches_resends_and_clients_inside_the_batch,
     concurrent_intake_of_one_phone_makes_one_client,
     facts_reload_replaces_and_never_doubles,
+    report_sums_give_the_report_of_the_facts,
     exchange_log_keeps_the_newest,
     schema_is_created_once_even_concurrently,
     an_edit_moves_the_version_and_names_who_and_when,
@@ -290,6 +291,85 @@ async fn facts_reload_replaces_and_never_doubles(fixture: &Fixture) {
     assert_eq!(visits, vec![(1, 10), (1, 21), (2, 5)]);
     assert_eq!(store.fact_date_span().await.unwrap(), Some((d(1), d(2))));
     assert_eq!(store.fact_count().await.unwrap(), 3);
+}
+
+/// Two years of facts that test the report's rules: two analytics sources, a channel renamed on
+/// the way (the first title counts), direct visits (an empty value, no title), titles with
+/// non-breaking spaces, a path seen only before the period, figures of zero.
+fn report_facts() -> Vec<(u64, DailyFact)> {
+    let start = Date::constant(2025, 1, 1);
+    let mut out = Vec::new();
+    for day in 0..730i64 {
+        let date = start.checked_add(jiff::ToSpan::days(day)).unwrap();
+        let renamed = if day < 400 { "Яндекс.Директ" } else { "Яндекс Директ" };
+        let paths = [
+            (1, [Level::new("direct", renamed), Level::new("brand", "Бренд"), Level::new("ad1", "")]),
+            (1, [Level::new("direct", renamed), Level::new("brand", "Бренд"), Level::new("ad2", "Объявление\u{a0}2")]),
+            (2, [Level::new("direct", "Директ (второй кабинет)"), Level::new("brand", ""), Level::new("ad1", "")]),
+            (1, [Level::new("", ""), Level::new("", ""), Level::new("", "")]),
+            (2, [Level::new("google", "Google\u{a0}Ads"), Level::new("search", "Поиск"), Level::new("", "")]),
+        ];
+        for (i, (source, levels)) in paths.into_iter().enumerate() {
+            // The Google path stops a month before the end; every fourth day has no visits at all.
+            if i == 4 && day > 700 {
+                continue;
+            }
+            let n = day as u64 * 7 + i as u64;
+            let mut f = DailyFact::new(date, levels);
+            if day % 4 != 0 {
+                f.visits = n % 97 + 1;
+                f.leads = n % 5;
+                f.sales = n % 3;
+                f.revenue = Money(n as i64 * 1_234);
+                f.cost = Money(n as i64 * 567 % 100_000);
+                f.calls = n % 2;
+            }
+            out.push((source, f));
+        }
+    }
+    out
+}
+
+async fn report_sums_give_the_report_of_the_facts(fixture: &Fixture) {
+    use skvoz::report::{Comparison, Grouping, Query, build, from_sums};
+    let store = fixture.open().await;
+    let (first, last) = (Date::constant(2025, 1, 1), Date::constant(2026, 12, 31));
+    let facts = report_facts();
+    for source in [1, 2] {
+        let own: Vec<DailyFact> = facts.iter().filter(|(s, _)| *s == source).map(|(_, f)| f.clone()).collect();
+        store.replace_facts(source, first, last, own).await.unwrap();
+    }
+    let stored = store.facts_between(first, last).await.unwrap();
+    assert_eq!(stored.len(), facts.len());
+    let d = |y, m, day| Date::constant(y, m, day);
+    let mut queries = Vec::new();
+    for grouping in Grouping::ALL {
+        for comparison in Comparison::ALL {
+            // 90 days: a month or a quarter before overlaps the period; a year before leaves a gap.
+            let mut q = Query::new(d(2026, 9, 1), d(2026, 11, 29), grouping);
+            q.comparison = comparison;
+            queries.push(q);
+        }
+        for channel in ["direct", "", "google"] {
+            let q = Query { channel: Some(channel.to_string()), ..Query::new(d(2026, 2, 3), d(2026, 2, 16), grouping) };
+            queries.push(q);
+        }
+        // Before the first fact, and the first days (the period before has nothing).
+        queries.push(Query::new(d(2024, 6, 1), d(2024, 6, 30), grouping));
+        queries.push(Query::new(d(2025, 1, 1), d(2025, 1, 10), grouping));
+    }
+    for q in queries {
+        let sums = store.report_sums(q.periods().unwrap()).await.unwrap();
+        let report = from_sums(&sums, &q).unwrap();
+        assert_eq!(report, build(&stored, &q).unwrap(), "{q:?}");
+    }
+    // The renamed channel is named as it was first called in the period, the opaque one in words.
+    let q = Query::new(d(2026, 1, 1), d(2026, 12, 31), Grouping::Channel);
+    let report = from_sums(&store.report_sums(q.periods().unwrap()).await.unwrap(), &q).unwrap();
+    let titles: Vec<&str> = report.rows.iter().map(|r| r.title.as_str()).collect();
+    assert!(titles.contains(&"Яндекс.Директ"), "{titles:?}");
+    assert!(titles.contains(&"(без значения)"), "{titles:?}");
+    assert_eq!(report.rows.len(), 3);
 }
 
 fn exchange(i: u16) -> ExchangeEntry {
