@@ -4,9 +4,8 @@
 use super::PgStore;
 use super::feed::{Kind, record};
 use crate::domain::{ExchangeEntry, ExchangeFilter};
-use crate::store::{ExchangeScan, Result};
+use crate::store::{ExchangeScan, Result, StoreError};
 use std::sync::atomic::Ordering;
-use tokio_postgres::types::Json;
 
 impl PgStore {
     /// Appends entries in one transaction (ids after the newest), then drops the oldest above the caps.
@@ -19,19 +18,34 @@ impl PgStore {
         transact!(self, |tx| {
             // One writer at a time takes the next ids.
             tx.execute("LOCK TABLE exchange_log IN SHARE ROW EXCLUSIVE MODE", &[]).await?;
-            let newest: i64 = tx.query_one("SELECT coalesce(max(id), 0) FROM exchange_log", &[]).await?.get(0);
-            let insert = tx.prepare_cached("INSERT INTO exchange_log (id, bytes, record) VALUES ($1, $2, $3)").await?;
-            let mut ids = Vec::with_capacity(entries.len());
+            let (newest, mut total) = newest(tx).await?;
+            let insert = tx
+                .prepare_cached(
+                    "INSERT INTO exchange_log (id, bytes, bytes_before, record) \
+                     SELECT id, bytes, before, record::jsonb FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], \
+                     $4::text[]) AS t(id, bytes, before, record)",
+                )
+                .await?;
+            let n = entries.len();
+            let (mut ids, mut sizes, mut befores, mut records) =
+                (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
             for (id, entry) in (newest + 1..).zip(&entries) {
                 let mut entry = entry.clone().bounded();
                 entry.id = id as u64;
-                let bytes = serde_json::to_vec(&entry).map(|v| v.len()).unwrap_or(0) as i64;
-                tx.execute(&insert, &[&id, &bytes, &Json(&entry)]).await?;
-                ids.push(id as u64);
+                let record = serde_json::to_string(&entry)
+                    .map_err(|e| StoreError::Invalid(format!("запись журнала обмена не сохранена: {e}")))?;
+                let bytes = record.len() as i64;
+                ids.push(id);
+                sizes.push(bytes);
+                befores.push(total);
+                total += bytes;
+                records.push(record);
             }
-            trim(tx, capacity, max_bytes).await?;
-            record(tx, Kind::Exchange, &ids[ids.len() - 1..]).await?;
-            Ok(ids)
+            tx.execute(&insert, &[&ids, &sizes, &befores, &records]).await?;
+            let newest = ids.last().copied().unwrap_or(newest);
+            trim(tx, newest, total, capacity, max_bytes).await?;
+            record(tx, Kind::Exchange, &[newest as u64]).await?;
+            Ok(ids.into_iter().map(|id| id as u64).collect())
         })
     }
 
@@ -49,7 +63,10 @@ impl PgStore {
     async fn trim_now(&self) -> Result<()> {
         let capacity = self.0.exchange_capacity.load(Ordering::SeqCst) as i64;
         let max_bytes = self.0.exchange_max_bytes.load(Ordering::SeqCst) as i64;
-        transact!(self, |tx| { trim(tx, capacity, max_bytes).await })
+        transact!(self, |tx| {
+            let (newest, total) = newest(tx).await?;
+            trim(tx, newest, total, capacity, max_bytes).await
+        })
     }
 
     pub async fn exchange_bytes(&self) -> Result<u64> {
@@ -119,15 +136,26 @@ impl PgStore {
     }
 }
 
-/// Drops the oldest entries beyond `capacity` entries or `max_bytes` bytes (newest counted first).
-async fn trim(tx: &deadpool_postgres::Transaction<'_>, capacity: i64, max_bytes: i64) -> super::TxResult<()> {
+/// The newest entry's id and the bytes of the whole log through it (0, 0 when empty).
+async fn newest(tx: &deadpool_postgres::Transaction<'_>) -> super::TxResult<(i64, i64)> {
+    let statement =
+        tx.prepare_cached("SELECT id, bytes_before + bytes FROM exchange_log ORDER BY id DESC LIMIT 1").await?;
+    Ok(tx.query_opt(&statement, &[]).await?.map_or((0, 0), |row| (row.get(0), row.get(1))))
+}
+
+/// Drops the oldest entries beyond `capacity` entries or `max_bytes` bytes (newest counted first),
+/// through index ranges: ids are consecutive (the log only ever loses its oldest entries), and
+/// the entries kept are those with fewer than `max_bytes` bytes from their start to the end.
+async fn trim(
+    tx: &deadpool_postgres::Transaction<'_>,
+    newest: i64,
+    total: i64,
+    capacity: i64,
+    max_bytes: i64,
+) -> super::TxResult<()> {
     let statement = tx
-        .prepare_cached(
-            "DELETE FROM exchange_log WHERE id <= (SELECT coalesce(max(id), 0) FROM ( \
-               SELECT id, row_number() OVER w AS n, (sum(bytes) OVER w)::bigint AS total FROM exchange_log \
-               WINDOW w AS (ORDER BY id DESC)) kept WHERE n > $1 OR total > $2)",
-        )
+        .prepare_cached("DELETE FROM exchange_log WHERE id <= $1 OR bytes_before < $2")
         .await?;
-    tx.execute(&statement, &[&capacity, &max_bytes]).await?;
+    tx.execute(&statement, &[&(newest - capacity), &(total - max_bytes)]).await?;
     Ok(())
 }

@@ -43,6 +43,7 @@ mod catalog;
 mod exchange;
 mod facts;
 mod feed;
+mod intake;
 mod leads;
 mod schema;
 

@@ -5,7 +5,10 @@
 use super::super::{Result, StoreError};
 
 /// Every migration: its number, name and SQL.
-pub const MIGRATIONS: &[(i32, &str, &str)] = &[(1, "init", include_str!("migrations/0001_init.sql"))];
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (1, "init", include_str!("migrations/0001_init.sql")),
+    (2, "exchange_log_running_bytes", include_str!("migrations/0002_exchange_log_running_bytes.sql")),
+];
 
 /// The schema version this binary writes.
 pub fn latest() -> i32 {
