@@ -21,6 +21,7 @@ crate::conformance!(
     intake_is_idempotent_on_roistat_id,
     batch_intake_matches_resends_and_clients_inside_the_batch,
     concurrent_intake_of_one_phone_makes_one_client,
+    intake_matches_clients_and_fills_their_empty_fields,
     facts_reload_replaces_and_never_doubles,
     report_sums_give_the_report_of_the_facts,
     exchange_log_keeps_the_newest,
@@ -255,6 +256,42 @@ async fn batch_intake_matches_resends_and_clients_inside_the_batch(fixture: &Fix
     assert_eq!(store.lead_count().await.unwrap(), 3);
     assert_eq!(store.lead_by_roistat_id("r-2").await.unwrap().map(|l| l.id), Some(intakes[1].lead.id));
     assert_eq!(store.all_clients().await.unwrap().len(), 2);
+}
+
+async fn intake_matches_clients_and_fills_their_empty_fields(fixture: &Fixture) {
+    let store = fixture.open().await;
+    let contact = |phone: &str, email: &str| Contact { phone: phone.into(), email: email.into(), ..Contact::default() };
+    let mut stored = Vec::new();
+    for (i, (phone, email)) in
+        [("+7 900 100-00-01", ""), ("", "b@example.ru"), ("+7 900 100-00-06", "")].into_iter().enumerate()
+    {
+        let intake = store.intake_lead(sample_lead(i as i64), contact(phone, email)).await.unwrap();
+        stored.push(intake.lead.client_id.unwrap());
+    }
+    let [a, b, f] = stored[..] else { unreachable!() };
+    let batch = vec![
+        (sample_lead(11), contact("8 900 100-00-01", "a@example.ru")), // a by phone; its e-mail filled
+        (sample_lead(12), contact("+7 900 100-00-02", "B@example.ru")), // b by e-mail; its phone filled
+        (sample_lead(13), contact("+7 900 100-00-03", "")),             // a new client
+        (sample_lead(14), contact("+7 900 100-00-03", "c@example.ru")), // the new one; its e-mail filled
+        (sample_lead(15), contact("+7 900 100-00-04", "a@example.ru")), // a, matched earlier in the batch
+        (sample_lead(16), contact("+7 900 100-00-06", "f@example.ru")), // f by phone; its e-mail filled
+    ];
+    let intakes = store.intake_leads(batch).await.unwrap();
+    let clients: Vec<u64> = intakes.iter().map(|i| i.lead.client_id.unwrap()).collect();
+    let c = clients[2];
+    assert_eq!(clients, [a, b, c, c, a, f]);
+    let numbers: Vec<u64> = intakes.iter().map(|i| i.lead.number - intakes[0].lead.number).collect();
+    assert_eq!(numbers, [0, 1, 2, 3, 4, 5]);
+    drop(store);
+    let store = fixture.open().await;
+    let all = store.all_clients().await.unwrap();
+    assert_eq!(all.len(), 4);
+    let client = |id: u64| all.iter().find(|c| c.id == id).unwrap().clone();
+    assert_eq!((client(a).phone, client(a).email), ("+7 900 100-00-01".into(), "a@example.ru".into()));
+    assert_eq!((client(b).phone, client(b).email), ("+7 900 100-00-02".into(), "b@example.ru".into()));
+    assert_eq!((client(c).phone, client(c).email), ("+7 900 100-00-03".into(), "c@example.ru".into()));
+    assert_eq!((client(f).phone, client(f).email), ("+7 900 100-00-06".into(), "f@example.ru".into()));
 }
 
 async fn concurrent_intake_of_one_phone_makes_one_client(fixture: &Fixture) {
