@@ -9,7 +9,6 @@
 //! the transaction is then tried again and finds what the other one stored.
 
 use super::TxResult;
-use super::feed::{Kind, record_all};
 use super::leads::client_keys;
 use crate::domain::{Client, Contact, Lead, normalize_email, normalize_phone};
 use crate::store::record::{CLIENT_ID, LEAD_ID, LEAD_NUMBER};
@@ -198,105 +197,145 @@ pub(super) async fn run(tx: &Transaction<'_>, items: &[(Lead, Contact)], keys: &
         return Ok(finish(outcomes, Vec::new()));
     }
 
-    let new_clients = clients.slots.iter().filter(|s| s.new).count() as i64;
-    let n = new_leads.len() as i64;
-    let wanted: Vec<(&str, i64)> =
-        [(CLIENT_ID, new_clients), (LEAD_ID, n), (LEAD_NUMBER, n)].into_iter().filter(|(_, n)| *n > 0).collect();
-    let first = take_all(tx, &wanted).await?;
-    let first_of = |name: &str| first.get(name).copied().unwrap_or(1);
-    let mut next_client = first_of(CLIENT_ID);
-    for slot in clients.slots.iter_mut().filter(|s| s.new) {
-        slot.client.id = next_client;
-        next_client += 1;
+    // The new clients' places among the new ones; their ids come from the counter in the write.
+    let mut new_index = vec![-1i64; clients.slots.len()];
+    let mut new_clients = 0i64;
+    for (at, slot) in clients.slots.iter().enumerate() {
+        if slot.new {
+            new_index[at] = new_clients;
+            new_clients += 1;
+        }
     }
-    let (first_id, first_number) = (first_of(LEAD_ID), first_of(LEAD_NUMBER));
-    let leads: Vec<Lead> = (0u64..)
-        .zip(new_leads)
-        .map(|(i, (lead, client))| Lead {
-            id: first_id + i,
-            number: first_number + i,
-            version: 1,
-            client_id: client.map(|at| clients.slots[at].client.id).or(lead.client_id),
-            ..lead
-        })
-        .collect();
-
-    let changed: Vec<&Client> = clients.slots.iter().filter(|s| s.changed).map(|s| &s.client).collect();
-    let (put_clients, put_leads) = tokio::join!(
-        tx.prepare_cached(
-            "INSERT INTO clients (id, phone_key, email_key, record) \
-             SELECT id, phone_key, email_key, record::jsonb \
-             FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS t(id, phone_key, email_key, record) \
-             ON CONFLICT (id) DO UPDATE SET phone_key = excluded.phone_key, email_key = excluded.email_key, \
-             record = excluded.record"
-        ),
-        tx.prepare_cached(
-            "INSERT INTO leads (id, number, roistat_lead_id, created, updated, is_template, deleted, status_id, \
-             version, record) \
-             SELECT id, number, roistat_lead_id, created, updated, is_template, deleted, status_id, version, \
-             record::jsonb FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::timestamptz[], \
-             $5::timestamptz[], $6::boolean[], $7::boolean[], $8::bigint[], $9::bigint[], $10::text[]) \
-             AS t(id, number, roistat_lead_id, created, updated, is_template, deleted, status_id, version, record)"
-        ),
-    );
-    let (put_clients, put_leads) = (put_clients?, put_leads?);
-    let client_ids: Vec<i64> = changed.iter().map(|c| c.id as i64).collect();
+    let changed: Vec<usize> = (0..clients.slots.len()).filter(|&at| clients.slots[at].changed).collect();
+    let n = new_leads.len() as i64;
+    let (names, counts): (Vec<&str>, Vec<i64>) =
+        [(CLIENT_ID, new_clients), (LEAD_ID, n), (LEAD_NUMBER, n)].into_iter().filter(|(_, n)| *n > 0).unzip();
+    let client_ids: Vec<i64> = changed.iter().map(|&at| clients.slots[at].client.id as i64).collect();
+    let client_new: Vec<i64> = changed.iter().map(|&at| new_index[at]).collect();
     let (client_phones, client_emails): (Vec<Option<String>>, Vec<Option<String>>) =
-        changed.iter().map(|c| client_keys(c)).unzip();
-    let client_records = changed.iter().map(|c| json(c)).collect::<TxResult<Vec<String>>>()?;
-    let ids: Vec<i64> = leads.iter().map(|l| l.id as i64).collect();
-    let numbers: Vec<i64> = leads.iter().map(|l| l.number as i64).collect();
+        changed.iter().map(|&at| client_keys(&clients.slots[at].client)).unzip();
+    let client_records = changed.iter().map(|&at| json(&clients.slots[at].client)).collect::<TxResult<Vec<_>>>()?;
+    let mut leads: Vec<Lead> = Vec::with_capacity(new_leads.len());
+    let mut lead_client_new = Vec::with_capacity(new_leads.len());
+    for (lead, client) in new_leads {
+        lead_client_new.push(client.map_or(-1, |at| new_index[at]));
+        // A new client's id is set with the lead's in the write.
+        let client_id = match client {
+            Some(at) if clients.slots[at].new => None,
+            Some(at) => Some(clients.slots[at].client.id),
+            None => lead.client_id,
+        };
+        leads.push(Lead { version: 1, client_id, ..lead });
+    }
+    let places: Vec<i64> = (0..n).collect();
     let roistat_ids: Vec<Option<&str>> = leads.iter().map(|l| l.roistat_lead_id.as_deref()).collect();
     let created: Vec<Timestamp> = leads.iter().map(|l| l.created).collect();
     let updated: Vec<Timestamp> = leads.iter().map(|l| l.updated).collect();
     let templates: Vec<bool> = leads.iter().map(|l| l.is_template).collect();
     let deleted: Vec<bool> = leads.iter().map(|l| l.deleted).collect();
     let statuses: Vec<Option<i64>> = leads.iter().map(|l| l.status_id.map(|s| s as i64)).collect();
-    let versions: Vec<i64> = leads.iter().map(|l| l.version as i64).collect();
     let records = leads.iter().map(json).collect::<TxResult<Vec<String>>>()?;
-    let write_clients = async {
-        if !changed.is_empty() {
-            tx.execute(&put_clients, &[&client_ids, &client_phones, &client_emails, &client_records]).await?;
+
+    // From the counters' update to the commit every other intake waits, and from the change log's
+    // lock every other writer: that part is one round trip, its statements sent together (the
+    // counters before the change log, the order every writer takes them in).
+    let (write, lock, log, notify) = tokio::join!(
+        tx.prepare_cached(WRITE),
+        tx.prepare_cached(LOCK_CHANGE_LOG),
+        tx.prepare_cached(LOG),
+        tx.prepare_cached(NOTIFY)
+    );
+    let (write, lock, log, notify) = (write?, lock?, log?, notify?);
+    let params: Params<'_, 18> = [
+        &names,
+        &counts,
+        &new_clients,
+        &n,
+        &client_ids,
+        &client_new,
+        &client_phones,
+        &client_emails,
+        &client_records,
+        &places,
+        &roistat_ids,
+        &created,
+        &updated,
+        &templates,
+        &deleted,
+        &statuses,
+        &lead_client_new,
+        &records,
+    ];
+    let log_params: Params<'_, 2> = [&n, &touched_clients];
+    let (written, locked, logged, notified) = tokio::join!(
+        tx.query_one(&write, &params),
+        tx.execute(&lock, &[]),
+        tx.execute(&log, &log_params),
+        tx.execute(&notify, &[])
+    );
+    let first = written?;
+    locked?;
+    logged?;
+    notified?;
+    let (first_client, first_id, first_number): (i64, i64, i64) = (first.get(0), first.get(1), first.get(2));
+    for ((i, lead), client_new) in (0u64..).zip(leads.iter_mut()).zip(lead_client_new) {
+        lead.id = first_id as u64 + i;
+        lead.number = first_number as u64 + i;
+        if client_new >= 0 {
+            lead.client_id = Some((first_client + client_new) as u64);
         }
-        Ok::<_, tokio_postgres::Error>(())
-    };
-    let lead_params: Params<'_, 10> =
-        [&ids, &numbers, &roistat_ids, &created, &updated, &templates, &deleted, &statuses, &versions, &records];
-    let write_leads = tx.execute(&put_leads, &lead_params);
-    let (clients_written, leads_written) = tokio::join!(write_clients, write_leads);
-    clients_written?;
-    leads_written?;
-    let lead_ids: Vec<u64> = leads.iter().map(|l| l.id).collect();
-    let mut changes = vec![(Kind::Leads, lead_ids.as_slice())];
-    if touched_clients {
-        changes.push((Kind::Clients, &[]));
     }
-    record_all(tx, &changes).await?;
     Ok(finish(outcomes, leads))
 }
 
-/// Takes `n` consecutive values of each named counter in one statement; the first of each.
-async fn take_all(tx: &Transaction<'_>, wanted: &[(&str, i64)]) -> TxResult<HashMap<String, u64>> {
-    let statement = tx
-        .prepare_cached(
-            "INSERT INTO counters (name, next) SELECT name, 1 + n FROM unnest($1::text[], $2::bigint[]) AS t(name, n) \
-             ON CONFLICT (name) DO UPDATE SET next = counters.next + excluded.next - 1 RETURNING name, next",
-        )
-        .await?;
-    let names: Vec<&str> = wanted.iter().map(|(name, _)| *name).collect();
-    let counts: Vec<i64> = wanted.iter().map(|(_, n)| *n).collect();
-    let rows = tx.query(&statement, &[&names, &counts]).await?;
-    let taken: HashMap<&str, i64> = wanted.iter().copied().collect();
-    Ok(rows
-        .iter()
-        .map(|row| {
-            let name: String = row.get(0);
-            let next: i64 = row.get(1);
-            let first = next - taken.get(name.as_str()).copied().unwrap_or(0);
-            (name, first as u64)
-        })
-        .collect())
-}
+const LOCK_CHANGE_LOG: &str = "LOCK TABLE change_log IN EXCLUSIVE MODE";
+
+const NOTIFY: &str = "SELECT pg_notify('skvoz', '')";
+
+/// Takes the counters ($1 names, $2 how many of each; $3 new clients, $4 new leads), writes the
+/// clients ($5 id or, for a new one, $6 its place among the new ones), the leads ($10 their
+/// places, $17 a new client's place). Ids, numbers and new clients' ids go into the records here;
+/// the first of each comes back.
+const WRITE: &str = "\
+WITH taken AS (
+    INSERT INTO counters (name, next) SELECT name, 1 + n FROM unnest($1::text[], $2::bigint[]) AS t(name, n)
+    ON CONFLICT (name) DO UPDATE SET next = counters.next + excluded.next - 1
+    RETURNING name, next
+), first AS (
+    SELECT coalesce(max(next) FILTER (WHERE name = 'client_id'), 0) - $3::bigint AS client,
+           coalesce(max(next) FILTER (WHERE name = 'lead_id'), 0) - $4::bigint AS lead,
+           coalesce(max(next) FILTER (WHERE name = 'lead_number'), 0) - $4::bigint AS number
+    FROM taken
+), client_rows AS (
+    SELECT CASE WHEN t.new_at >= 0 THEN first.client + t.new_at ELSE t.id END AS id,
+           t.phone_key, t.email_key, t.record
+    FROM unnest($5::bigint[], $6::bigint[], $7::text[], $8::text[], $9::text[])
+         AS t(id, new_at, phone_key, email_key, record), first
+), clients_written AS (
+    INSERT INTO clients (id, phone_key, email_key, record)
+    SELECT id, phone_key, email_key, jsonb_set(record::jsonb, '{id}', to_jsonb(id)) FROM client_rows
+    ON CONFLICT (id) DO UPDATE SET phone_key = excluded.phone_key, email_key = excluded.email_key,
+        record = excluded.record
+), lead_rows AS (
+    SELECT first.lead + t.at AS id, first.number + t.at AS number, t.roistat_lead_id, t.created, t.updated,
+           t.is_template, t.deleted, t.status_id,
+           CASE WHEN t.client_at >= 0 THEN first.client + t.client_at END AS new_client, t.record
+    FROM unnest($10::bigint[], $11::text[], $12::timestamptz[], $13::timestamptz[], $14::boolean[],
+                $15::boolean[], $16::bigint[], $17::bigint[], $18::text[])
+         AS t(at, roistat_lead_id, created, updated, is_template, deleted, status_id, client_at, record), first
+), leads_written AS (
+    INSERT INTO leads (id, number, roistat_lead_id, created, updated, is_template, deleted, status_id, version, record)
+    SELECT id, number, roistat_lead_id, created, updated, is_template, deleted, status_id, 1,
+           CASE WHEN new_client IS NULL THEN r ELSE jsonb_set(r, '{client_id}', to_jsonb(new_client)) END
+    FROM lead_rows, jsonb_set(jsonb_set(record::jsonb, '{id}', to_jsonb(id)), '{number}', to_jsonb(number)) AS r
+)
+SELECT client, lead, number FROM first";
+
+/// The change record of a batch of `$1` new leads (their ids the last the counter gave this
+/// transaction) and, with `$2`, of clients.
+const LOG: &str = "INSERT INTO change_log (kind, ids) \
+    SELECT 'leads', array(SELECT generate_series(next - $1::bigint, next - 1)) FROM counters WHERE name = 'lead_id' \
+    UNION ALL SELECT 'clients', '{}' WHERE $2::boolean";
 
 fn finish(outcomes: Vec<Outcome>, leads: Vec<Lead>) -> Vec<Intake> {
     let mut intakes: Vec<Intake> = Vec::with_capacity(outcomes.len());
