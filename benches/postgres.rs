@@ -11,7 +11,8 @@
 //! 4. the leads list's first page with 100,000 leads.
 //!
 //! `SKVOZ_BENCH_LEADS` (default 10000) scales the intake; `SKVOZ_BENCH_PART` = `intake`, `facts`
-//! or `leads` runs one part. Without PostgreSQL installed it says so and ends.
+//! or `leads` runs one part; with `SKVOZ_BENCH_STATEMENTS` set the server counts its statements
+//! (`pg_stat_statements`) and the HTTP intake prints those that took its time. Without PostgreSQL installed it says so and ends.
 
 use criterion::Criterion;
 use skvoz::domain::{Attraction, Client, Contact, DailyFact, Lead, Marker, Money, Origin, Secret, Utm};
@@ -289,8 +290,12 @@ async fn intake(server: &PgServer, pm: u32) {
 
     println!("== Durable lead intake on PostgreSQL, {CLIENTS} concurrent clients ==");
     http_load("warm-up", addr, &target, 10_000_000, CLIENTS * 8, pm).await;
+    server.reset_statements("intake").await;
     let http = http_load("durable intake over HTTP", addr, &target, 0, leads, pm).await;
     http.print();
+    for line in server.top_statements("intake", 15).await {
+        println!("  {line}");
+    }
     settle(&http, &arrivals).await;
     let direct = store_load("Store::intake_lead, no HTTP", &store, 0, leads, pm).await;
     direct.print();

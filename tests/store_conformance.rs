@@ -25,6 +25,7 @@ crate::conformance!(
     facts_reload_replaces_and_never_doubles,
     report_sums_give_the_report_of_the_facts,
     exchange_log_keeps_the_newest,
+    exchange_log_keeps_the_newest_within_its_bytes,
     schema_is_created_once_even_concurrently,
     an_edit_moves_the_version_and_names_who_and_when,
     an_edit_of_a_field_that_moved_is_a_conflict,
@@ -439,6 +440,28 @@ async fn exchange_log_keeps_the_newest(fixture: &Fixture) {
     let page = store.exchange_page(Some(newest[2].id), 3).await.unwrap();
     assert_eq!(page.iter().map(|e| e.http_status).collect::<Vec<_>>(), [221, 220, 219]);
     assert_eq!(store.exchange_after(newest[1].id).await.unwrap().len(), 1);
+}
+
+async fn exchange_log_keeps_the_newest_within_its_bytes(fixture: &Fixture) {
+    const CAP: u64 = 16 * 1024;
+    let store = fixture.open().await;
+    let mut settings = store.service_settings().await.unwrap();
+    settings.exchange_log_max_bytes = CAP;
+    store.put_service_settings(settings).await.unwrap();
+    // Entries of one size, about a fifth of the cap each, two by two.
+    let big = |i: u16| ExchangeEntry { answer: "ответ ".repeat(300), ..exchange(i) };
+    for i in 0..6u16 {
+        store.log_exchanges(vec![big(10 + 2 * i), big(11 + 2 * i)]).await.unwrap();
+    }
+    let newest = store.exchange_newest(100).await.unwrap();
+    let bytes = store.exchange_bytes().await.unwrap();
+    let size = bytes / newest.len() as u64;
+    assert!(size > 2_000, "{size}");
+    assert_eq!(newest.len() as u64, CAP / size, "as many of the newest as fit");
+    assert_eq!(newest.first().unwrap().http_status, 221);
+    let statuses: Vec<u16> = newest.iter().map(|e| e.http_status).collect();
+    let expected: Vec<u16> = (0..newest.len() as u16).map(|k| 221 - k).collect();
+    assert_eq!(statuses, expected);
 }
 
 async fn schema_is_created_once_even_concurrently(fixture: &Fixture) {

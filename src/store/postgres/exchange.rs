@@ -18,7 +18,8 @@ impl PgStore {
         transact!(self, |tx| {
             // One writer at a time takes the next ids.
             tx.execute("LOCK TABLE exchange_log IN SHARE ROW EXCLUSIVE MODE", &[]).await?;
-            let (newest, mut total) = newest(tx).await?;
+            let before = ends(tx).await?;
+            let (newest, mut total) = (before.newest, before.total);
             let insert = tx
                 .prepare_cached(
                     "INSERT INTO exchange_log (id, bytes, bytes_before, record) \
@@ -43,7 +44,9 @@ impl PgStore {
             }
             tx.execute(&insert, &[&ids, &sizes, &befores, &records]).await?;
             let newest = ids.last().copied().unwrap_or(newest);
-            trim(tx, newest, total, capacity, max_bytes).await?;
+            let oldest = if before.newest == 0 { ids.first().copied().unwrap_or(0) } else { before.oldest };
+            let after = Ends { newest, total, oldest, oldest_before: before.oldest_before };
+            trim(tx, &after, capacity, max_bytes).await?;
             record(tx, Kind::Exchange, &[newest as u64]).await?;
             Ok(ids.into_iter().map(|id| id as u64).collect())
         })
@@ -64,8 +67,7 @@ impl PgStore {
         let capacity = self.0.exchange_capacity.load(Ordering::SeqCst) as i64;
         let max_bytes = self.0.exchange_max_bytes.load(Ordering::SeqCst) as i64;
         transact!(self, |tx| {
-            let (newest, total) = newest(tx).await?;
-            trim(tx, newest, total, capacity, max_bytes).await
+            trim(tx, &ends(tx).await?, capacity, max_bytes).await
         })
     }
 
@@ -136,26 +138,50 @@ impl PgStore {
     }
 }
 
-/// The newest entry's id and the bytes of the whole log through it (0, 0 when empty).
-async fn newest(tx: &deadpool_postgres::Transaction<'_>) -> super::TxResult<(i64, i64)> {
-    let statement =
-        tx.prepare_cached("SELECT id, bytes_before + bytes FROM exchange_log ORDER BY id DESC LIMIT 1").await?;
-    Ok(tx.query_opt(&statement, &[]).await?.map_or((0, 0), |row| (row.get(0), row.get(1))))
+/// The ends of the log: the newest entry's id and the bytes of the whole log through it, and the
+/// oldest entry's id and the bytes before it (all 0 when empty).
+struct Ends {
+    newest: i64,
+    total: i64,
+    oldest: i64,
+    oldest_before: i64,
+}
+
+async fn ends(tx: &deadpool_postgres::Transaction<'_>) -> super::TxResult<Ends> {
+    let statement = tx
+        .prepare_cached(
+            "SELECT n.id, n.bytes_before + n.bytes, o.id, o.bytes_before \
+             FROM (SELECT id, bytes, bytes_before FROM exchange_log ORDER BY id DESC LIMIT 1) n, \
+             (SELECT id, bytes_before FROM exchange_log ORDER BY id LIMIT 1) o",
+        )
+        .await?;
+    Ok(tx.query_opt(&statement, &[]).await?.map_or(Ends { newest: 0, total: 0, oldest: 0, oldest_before: 0 }, |row| {
+        Ends { newest: row.get(0), total: row.get(1), oldest: row.get(2), oldest_before: row.get(3) }
+    }))
 }
 
 /// Drops the oldest entries beyond `capacity` entries or `max_bytes` bytes (newest counted first),
-/// through index ranges: ids are consecutive (the log only ever loses its oldest entries), and
-/// the entries kept are those with fewer than `max_bytes` bytes from their start to the end.
-async fn trim(
-    tx: &deadpool_postgres::Transaction<'_>,
-    newest: i64,
-    total: i64,
-    capacity: i64,
-    max_bytes: i64,
-) -> super::TxResult<()> {
-    let statement = tx
-        .prepare_cached("DELETE FROM exchange_log WHERE id <= $1 OR bytes_before < $2")
-        .await?;
-    tx.execute(&statement, &[&(newest - capacity), &(total - max_bytes)]).await?;
+/// through index ranges and only when the log is over a cap: ids are consecutive (the log only
+/// ever loses its oldest entries), and the entries kept are those with at most `max_bytes` bytes
+/// from their start to the end.
+async fn trim(tx: &deadpool_postgres::Transaction<'_>, ends: &Ends, capacity: i64, max_bytes: i64) -> super::TxResult<()> {
+    let over_count = ends.newest - ends.oldest + 1 > capacity;
+    let over_bytes = ends.total - ends.oldest_before > max_bytes;
+    if ends.newest == 0 || !(over_count || over_bytes) {
+        return Ok(());
+    }
+    let mut last = ends.newest - capacity;
+    if over_bytes {
+        let statement = tx
+            .prepare_cached(
+                "SELECT id FROM exchange_log WHERE bytes_before < $1 ORDER BY bytes_before DESC LIMIT 1",
+            )
+            .await?;
+        if let Some(row) = tx.query_opt(&statement, &[&(ends.total - max_bytes)]).await? {
+            last = last.max(row.get(0));
+        }
+    }
+    let statement = tx.prepare_cached("DELETE FROM exchange_log WHERE id >= $1 AND id <= $2").await?;
+    tx.execute(&statement, &[&ends.oldest, &last]).await?;
     Ok(())
 }

@@ -67,24 +67,16 @@ fn event(kind: &str, ids: Vec<i64>) -> Option<StoreEvent> {
 /// commit, so a reader that has seen row 11 could later miss a row 10 committed after it; the
 /// table lock (held to the commit, which follows soon: the record is a write's last step) makes
 /// rows commit in the order of their numbers. It blocks only other writers' records, not reads.
+///
+/// One round trip: the statements go as one simple query, their values (our own name and
+/// numbers) written in.
 pub(super) async fn record(tx: &Transaction<'_>, kind: Kind, ids: &[u64]) -> TxResult<()> {
-    record_all(tx, &[(kind, ids)]).await
-}
-
-/// [`record`] for several kinds of change at once, with one `NOTIFY`, in one round trip: the
-/// statements go as one simple query, their values (our own names and numbers) written in.
-pub(super) async fn record_all(tx: &Transaction<'_>, changes: &[(Kind, &[u64])]) -> TxResult<()> {
-    let rows: Vec<String> = changes
-        .iter()
-        .map(|(kind, ids)| {
-            let ids: Vec<String> = ids.iter().map(|&id| (id as i64).to_string()).collect();
-            format!("('{}', '{{{}}}')", kind.name(), ids.join(","))
-        })
-        .collect();
+    let ids: Vec<String> = ids.iter().map(|&id| (id as i64).to_string()).collect();
     tx.batch_execute(&format!(
-        "LOCK TABLE change_log IN EXCLUSIVE MODE; INSERT INTO change_log (kind, ids) VALUES {}; \
+        "LOCK TABLE change_log IN EXCLUSIVE MODE; INSERT INTO change_log (kind, ids) VALUES ('{}', '{{{}}}'); \
          SELECT pg_notify('skvoz', '')",
-        rows.join(", ")
+        kind.name(),
+        ids.join(",")
     ))
     .await?;
     Ok(())

@@ -13,7 +13,7 @@ use super::leads::client_keys;
 use crate::domain::{Client, Contact, Lead, normalize_email, normalize_phone};
 use crate::store::record::{CLIENT_ID, LEAD_ID, LEAD_NUMBER};
 use crate::store::{Intake, StoreError};
-use deadpool_postgres::Transaction;
+use deadpool_postgres::Client as Connection;
 use jiff::Timestamp;
 use std::collections::HashMap;
 
@@ -146,7 +146,42 @@ fn json<T: serde::Serialize>(value: &T) -> TxResult<String> {
         .map_err(|e| StoreError::Invalid(format!("заявка не сохранена: запись не переводится в JSON: {e}")).into())
 }
 
-pub(super) async fn run(tx: &Transaction<'_>, items: &[(Lead, Contact)], keys: &Keys) -> TxResult<Vec<Intake>> {
+/// One try of a batch on one connection, its own transaction: `BEGIN` goes with the lookups and
+/// `COMMIT` with the writes, so a batch takes two round trips and holds the counters for less
+/// than one. On an error the transaction is rolled back (a `COMMIT` after a failed statement
+/// already rolled it back; the `ROLLBACK` then only warns).
+pub(super) async fn run(client: Connection, items: &[(Lead, Contact)], keys: &Keys) -> TxResult<Vec<Intake>> {
+    let open = Open(Some(client));
+    let Some(connection) = open.0.as_ref() else { unreachable!("set just above") };
+    let outcome = tried(connection, items, keys).await;
+    if outcome.is_err() && !connection.is_closed() {
+        let _ = connection.batch_execute("ROLLBACK").await;
+    }
+    open.ended();
+    outcome
+}
+
+/// A connection inside a transaction this code began. Should the intake be dropped half-way,
+/// the connection is closed rather than returned to the pool (the server rolls back), so no one
+/// else ever runs inside that transaction.
+struct Open(Option<Connection>);
+
+impl Open {
+    /// The transaction ended: the connection goes back to the pool.
+    fn ended(mut self) {
+        self.0.take();
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        if let Some(connection) = self.0.take() {
+            drop(deadpool_postgres::Object::take(connection));
+        }
+    }
+}
+
+async fn tried(tx: &Connection, items: &[(Lead, Contact)], keys: &Keys) -> TxResult<Vec<Intake>> {
     // Pipelined statements: when one fails, those after it fail only because the transaction is
     // aborted, so the first error in order is the one that tells whether to try again.
     let (stored_leads, stored_clients) = tokio::join!(
@@ -159,8 +194,12 @@ pub(super) async fn run(tx: &Transaction<'_>, items: &[(Lead, Contact)], keys: &
     let (stored_leads, stored_clients) = (stored_leads?, stored_clients?);
     let (lead_params, client_params): (Params<'_, 1>, Params<'_, 2>) =
         ([&keys.roistat_ids], [&keys.phones, &keys.emails]);
-    let (stored_leads, stored_clients) =
-        tokio::join!(tx.query(&stored_leads, &lead_params), tx.query(&stored_clients, &client_params));
+    let (begun, stored_leads, stored_clients) = tokio::join!(
+        tx.batch_execute("BEGIN"),
+        tx.query(&stored_leads, &lead_params),
+        tx.query(&stored_clients, &client_params)
+    );
+    begun?;
     let (stored_leads, stored_clients) = (stored_leads?, stored_clients?);
     let mut stored: HashMap<String, Lead> = HashMap::with_capacity(stored_leads.len());
     for row in &stored_leads {
@@ -194,6 +233,7 @@ pub(super) async fn run(tx: &Transaction<'_>, items: &[(Lead, Contact)], keys: &
         new_leads.push((item.clone(), client));
     }
     if new_leads.is_empty() {
+        tx.batch_execute("COMMIT").await?;
         return Ok(finish(outcomes, Vec::new()));
     }
 
@@ -237,8 +277,8 @@ pub(super) async fn run(tx: &Transaction<'_>, items: &[(Lead, Contact)], keys: &
     let records = leads.iter().map(json).collect::<TxResult<Vec<String>>>()?;
 
     // From the counters' update to the commit every other intake waits, and from the change log's
-    // lock every other writer: that part is one round trip, its statements sent together (the
-    // counters before the change log, the order every writer takes them in).
+    // lock every other writer: that part is one round trip, its statements and the commit sent
+    // together (the counters before the change log, the order every writer takes them in).
     let (write, lock, log, notify) = tokio::join!(
         tx.prepare_cached(WRITE),
         tx.prepare_cached(LOCK_CHANGE_LOG),
@@ -267,16 +307,18 @@ pub(super) async fn run(tx: &Transaction<'_>, items: &[(Lead, Contact)], keys: &
         &records,
     ];
     let log_params: Params<'_, 2> = [&n, &touched_clients];
-    let (written, locked, logged, notified) = tokio::join!(
+    let (written, locked, logged, notified, committed) = tokio::join!(
         tx.query_one(&write, &params),
         tx.execute(&lock, &[]),
         tx.execute(&log, &log_params),
-        tx.execute(&notify, &[])
+        tx.execute(&notify, &[]),
+        tx.batch_execute("COMMIT")
     );
     let first = written?;
     locked?;
     logged?;
     notified?;
+    committed?;
     let (first_client, first_id, first_number): (i64, i64, i64) = (first.get(0), first.get(1), first.get(2));
     for ((i, lead), client_new) in (0u64..).zip(leads.iter_mut()).zip(lead_client_new) {
         lead.id = first_id as u64 + i;

@@ -296,10 +296,23 @@ impl PgStore {
     }
 
     /// Roistat's leads, idempotent on its lead id; one transaction (one commit) per batch, with a
-    /// few set-based statements for the whole batch (see [`intake`]).
+    /// few set-based statements for the whole batch in two round trips (see [`intake`]), tried
+    /// again as [`transact!`] does.
     pub async fn intake_leads(&self, items: &[(Lead, Contact)]) -> Result<Vec<Intake>> {
         let keys = intake::Keys::of(items);
-        transact!(self, |tx| { intake::run(tx, items, &keys).await })
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let outcome = match self.connection().await {
+                Ok(client) => intake::run(client, items, &keys).await,
+                Err(e) => Err(e.into()),
+            };
+            match outcome {
+                Ok(intakes) => break Ok(intakes),
+                Err(e) if Self::retry(&e, attempt) => Self::backoff(attempt).await,
+                Err(e) => break Err(self.failed(e)),
+            }
+        }
     }
 
     pub async fn client(&self, id: ClientId) -> Result<Option<Client>> {
