@@ -273,7 +273,7 @@ async fn intake_matches_clients_and_fills_their_empty_fields(fixture: &Fixture) 
     let batch = vec![
         (sample_lead(11), contact("8 900 100-00-01", "a@example.ru")), // a by phone; its e-mail filled
         (sample_lead(12), contact("+7 900 100-00-02", "B@example.ru")), // b by e-mail; its phone filled
-        (sample_lead(13), contact("+7 900 100-00-03", "")),             // a new client
+        (sample_lead(13), contact("+7 900 100-00-03", "")),            // a new client
         (sample_lead(14), contact("+7 900 100-00-03", "c@example.ru")), // the new one; its e-mail filled
         (sample_lead(15), contact("+7 900 100-00-04", "a@example.ru")), // a, matched earlier in the batch
         (sample_lead(16), contact("+7 900 100-00-06", "f@example.ru")), // f by phone; its e-mail filled

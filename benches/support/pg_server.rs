@@ -102,7 +102,9 @@ impl PgServer {
             .await
             .expect("statements");
         rows.iter()
-            .map(|r| format!("{:>7} calls {:>9.1} ms  {}", r.get::<_, i64>(0), r.get::<_, f64>(1), r.get::<_, String>(2)))
+            .map(|r| {
+                format!("{:>7} calls {:>9.1} ms  {}", r.get::<_, i64>(0), r.get::<_, f64>(1), r.get::<_, String>(2))
+            })
             .collect()
     }
 

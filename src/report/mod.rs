@@ -13,8 +13,8 @@ mod format;
 mod sums;
 mod table;
 
-pub use sums::{ChannelDay, PathSums, Periods, ReportSums, sums};
 pub use format::{dash, fmt_change, fmt_count, fmt_money, fmt_percent, fmt_ratio_money};
+pub use sums::{ChannelDay, PathSums, Periods, ReportSums, sums};
 pub use table::{Cell, Column, Sort, flatten, name_columns, sort_rows};
 
 use crate::domain::{DailyFact, Money};

@@ -165,7 +165,8 @@ pub fn sums(facts: &[DailyFact], periods: &Periods) -> Result<ReportSums, Report
     for (channel, figures) in channels {
         for (i, figures) in figures.into_iter().enumerate() {
             if let Some(figures) = figures {
-                let date = periods.from.checked_add(jiff::ToSpan::days(i as i64)).map_err(|_| ReportError::OutOfRange)?;
+                let date =
+                    periods.from.checked_add(jiff::ToSpan::days(i as i64)).map_err(|_| ReportError::OutOfRange)?;
                 days.push(ChannelDay { date, channel: channel.to_string(), figures });
             }
         }

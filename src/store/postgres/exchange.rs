@@ -66,9 +66,7 @@ impl PgStore {
     async fn trim_now(&self) -> Result<()> {
         let capacity = self.0.exchange_capacity.load(Ordering::SeqCst) as i64;
         let max_bytes = self.0.exchange_max_bytes.load(Ordering::SeqCst) as i64;
-        transact!(self, |tx| {
-            trim(tx, &ends(tx).await?, capacity, max_bytes).await
-        })
+        transact!(self, |tx| { trim(tx, &ends(tx).await?, capacity, max_bytes).await })
     }
 
     pub async fn exchange_bytes(&self) -> Result<u64> {
@@ -164,7 +162,12 @@ async fn ends(tx: &deadpool_postgres::Transaction<'_>) -> super::TxResult<Ends> 
 /// through index ranges and only when the log is over a cap: ids are consecutive (the log only
 /// ever loses its oldest entries), and the entries kept are those with at most `max_bytes` bytes
 /// from their start to the end.
-async fn trim(tx: &deadpool_postgres::Transaction<'_>, ends: &Ends, capacity: i64, max_bytes: i64) -> super::TxResult<()> {
+async fn trim(
+    tx: &deadpool_postgres::Transaction<'_>,
+    ends: &Ends,
+    capacity: i64,
+    max_bytes: i64,
+) -> super::TxResult<()> {
     let over_count = ends.newest - ends.oldest + 1 > capacity;
     let over_bytes = ends.total - ends.oldest_before > max_bytes;
     if ends.newest == 0 || !(over_count || over_bytes) {
@@ -173,9 +176,7 @@ async fn trim(tx: &deadpool_postgres::Transaction<'_>, ends: &Ends, capacity: i6
     let mut last = ends.newest - capacity;
     if over_bytes {
         let statement = tx
-            .prepare_cached(
-                "SELECT id FROM exchange_log WHERE bytes_before < $1 ORDER BY bytes_before DESC LIMIT 1",
-            )
+            .prepare_cached("SELECT id FROM exchange_log WHERE bytes_before < $1 ORDER BY bytes_before DESC LIMIT 1")
             .await?;
         if let Some(row) = tx.query_opt(&statement, &[&(ends.total - max_bytes)]).await? {
             last = last.max(row.get(0));

@@ -7,9 +7,9 @@ use super::feed::{Kind, record};
 use crate::domain::{DailyFact, Level, MarkerPath, Money};
 use crate::report::{ChannelDay, Figures, PathSums, Periods, ReportSums};
 use crate::store::Result;
-use std::collections::HashMap;
 use deadpool_postgres::Transaction;
 use jiff::civil::Date;
+use std::collections::HashMap;
 
 const CHUNK: usize = 10_000;
 

@@ -134,7 +134,7 @@ type Params<'a, const N: usize> = [&'a (dyn tokio_postgres::types::ToSql + Sync)
 
 /// What becomes of one item of the batch.
 enum Outcome {
-    Stored(Lead),
+    Stored(Box<Lead>),
     /// A resend of the item at this index of the batch.
     SameAs(usize),
     /// The new lead at this index of the new ones.
@@ -222,7 +222,7 @@ async fn tried(tx: &Connection, items: &[(Lead, Contact)], keys: &Keys) -> TxRes
                 continue;
             }
             if let Some(lead) = stored.get(rid) {
-                outcomes.push(Outcome::Stored(lead.clone()));
+                outcomes.push(Outcome::Stored(Box::new(lead.clone())));
                 continue;
             }
             first_copy.insert(rid, outcomes.len());
@@ -383,7 +383,7 @@ fn finish(outcomes: Vec<Outcome>, leads: Vec<Lead>) -> Vec<Intake> {
     let mut intakes: Vec<Intake> = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
         let intake = match outcome {
-            Outcome::Stored(lead) => Intake { lead, created: false },
+            Outcome::Stored(lead) => Intake { lead: *lead, created: false },
             Outcome::SameAs(i) => Intake { lead: intakes[i].lead.clone(), created: false },
             Outcome::New(i) => Intake { lead: leads[i].clone(), created: true },
         };
