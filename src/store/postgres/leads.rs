@@ -17,7 +17,7 @@ use tokio_postgres::types::Json;
 
 const LEAD_COLUMNS: &str = "record";
 
-pub(super) fn some_key(key: String) -> Option<String> {
+fn some_key(key: String) -> Option<String> {
     (!key.is_empty()).then_some(key)
 }
 
@@ -105,7 +105,7 @@ async fn key_taken(tx: &Transaction<'_>, client: &Client) -> TxResult<bool> {
     Ok(tx.query_opt(&statement, &[&(client.id as i64), &phone, &email]).await?.is_some())
 }
 
-/// The clients of one contact lookup (see [`client_for`]).
+/// The clients matched so far by contact key, for [`client_for`].
 #[derive(Default)]
 struct BatchClients {
     by_key: HashMap<String, ClientId>,
