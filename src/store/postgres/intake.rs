@@ -192,6 +192,15 @@ async fn tried(tx: &Connection, items: &[(Lead, Contact)], keys: &Keys) -> TxRes
         ),
     );
     let (stored_leads, stored_clients) = (stored_leads?, stored_clients?);
+    // Prepared before `BEGIN`: preparing a statement locks its tables, and inside the transaction
+    // the change log's lock would then be held from here on, under other batches' feet.
+    let (write, lock, log, notify) = tokio::join!(
+        tx.prepare_cached(WRITE),
+        tx.prepare_cached(LOCK_CHANGE_LOG),
+        tx.prepare_cached(LOG),
+        tx.prepare_cached(NOTIFY)
+    );
+    let (write, lock, log, notify) = (write?, lock?, log?, notify?);
     let (lead_params, client_params): (Params<'_, 1>, Params<'_, 2>) =
         ([&keys.roistat_ids], [&keys.phones, &keys.emails]);
     let (begun, stored_leads, stored_clients) = tokio::join!(
@@ -279,13 +288,6 @@ async fn tried(tx: &Connection, items: &[(Lead, Contact)], keys: &Keys) -> TxRes
     // From the counters' update to the commit every other intake waits, and from the change log's
     // lock every other writer: that part is one round trip, its statements and the commit sent
     // together (the counters before the change log, the order every writer takes them in).
-    let (write, lock, log, notify) = tokio::join!(
-        tx.prepare_cached(WRITE),
-        tx.prepare_cached(LOCK_CHANGE_LOG),
-        tx.prepare_cached(LOG),
-        tx.prepare_cached(NOTIFY)
-    );
-    let (write, lock, log, notify) = (write?, lock?, log?, notify?);
     let params: Params<'_, 18> = [
         &names,
         &counts,
