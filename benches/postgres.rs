@@ -7,15 +7,16 @@
 //!    32 tasks calling `Store::intake_lead` directly;
 //! 2. a lead through the service → seen on another `Store` handle's change feed (its own pool and
 //!    `LISTEN` connection, as another process has), during that load and one lead at a time;
-//! 3. the dashboard's read: `facts_between` + the report over 2 years × 1,000 marker triples;
+//! 3. the dashboard's read: `report_sums` + the report over 2 years × 1,000 marker triples;
 //! 4. the leads list's first page with 100,000 leads.
 //!
 //! `SKVOZ_BENCH_LEADS` (default 10000) scales the intake; `SKVOZ_BENCH_PART` = `intake`, `facts`
-//! or `leads` runs one part. Without PostgreSQL installed it says so and ends.
+//! or `leads` runs one part; with `SKVOZ_BENCH_STATEMENTS` set the server counts its statements
+//! (`pg_stat_statements`) and the HTTP intake prints those that took its time. Without PostgreSQL installed it says so and ends.
 
 use criterion::Criterion;
 use skvoz::domain::{Attraction, Client, Contact, DailyFact, Lead, Marker, Money, Origin, Secret, Utm};
-use skvoz::report::{Grouping, Query, build};
+use skvoz::report::{Grouping, Query, from_sums};
 use skvoz::service::{ServiceOptions, auth};
 use skvoz::store::{Database, Store, StoreEvent};
 use std::collections::HashMap;
@@ -289,8 +290,12 @@ async fn intake(server: &PgServer, pm: u32) {
 
     println!("== Durable lead intake on PostgreSQL, {CLIENTS} concurrent clients ==");
     http_load("warm-up", addr, &target, 10_000_000, CLIENTS * 8, pm).await;
+    server.reset_statements("intake").await;
     let http = http_load("durable intake over HTTP", addr, &target, 0, leads, pm).await;
     http.print();
+    for line in server.top_statements("intake", 15).await {
+        println!("  {line}");
+    }
     settle(&http, &arrivals).await;
     let direct = store_load("Store::intake_lead, no HTTP", &store, 0, leads, pm).await;
     direct.print();
@@ -328,8 +333,8 @@ async fn intake(server: &PgServer, pm: u32) {
     handle.shutdown().await.expect("shutdown");
 }
 
-/// Part 3: 2 years × 1,000 triples; the 90-day and the 365-day report (the latter reads all
-/// 730,000 facts: the year and the year before), each as `facts_between` + `build`.
+/// Part 3: 2 years × 1,000 triples; the 90-day and the 365-day report (the latter sums all
+/// 730,000 facts: the year and the year before), each as `report_sums` + `from_sums`.
 fn facts(c: &mut Criterion, rt: &Runtime, server: &PgServer) {
     let last = jiff::civil::Date::constant(2026, 11, 24);
     let store = rt.block_on(async {
@@ -345,43 +350,22 @@ fn facts(c: &mut Criterion, rt: &Runtime, server: &PgServer) {
     let size = rt.block_on(store.size_on_disk()).expect("size");
     println!("database size with them: {} MB", size / 1_000_000);
 
-    // The yardstick: the same period's sums per marker triple and period computed by the server
-    // (what "aggregate in SQL, don't ship rows" would read), over one connection of its own.
-    let client = rt.block_on(async {
-        let mut config = server.config.clone();
-        config.dbname("facts");
-        let (client, connection) = config.connect(tokio_postgres::NoTls).await.expect("connect");
-        tokio::spawn(connection);
-        client
-    });
-    let sums = "SELECT channel, source, campaign, day >= $3 AS current, sum(visits), sum(leads), sum(sales), \
-                sum(revenue), sum(cost), sum(calls) FROM facts WHERE day >= $1 AND day <= $2 GROUP BY 1, 2, 3, 4";
-
     let mut group = c.benchmark_group("postgres_report");
     group.sample_size(10).measurement_time(Duration::from_secs(10));
-    for (name, days) in [("90 days", 90), ("365 days, all 730k facts read", 365)] {
+    for (name, days) in [("90 days", 90), ("365 days, all 730k facts summed", 365)] {
         let from = last.checked_sub(jiff::ToSpan::days(days - 1)).expect("date");
         let query = Query::new(from, last, Grouping::Channel);
-        let (span_from, span_to) = query.facts_span().expect("span");
-        let read = rt.block_on(store.facts_between(span_from, span_to)).expect("facts");
-        println!("{name}: facts_between returns {} facts", read.len());
-        group.bench_function(format!("facts_between + report by channel, {name}"), |b| {
+        let periods = query.periods().expect("periods");
+        let sums = rt.block_on(store.report_sums(periods)).expect("sums");
+        println!("{name}: report_sums returns {} paths, {} channel days", sums.paths.len(), sums.days.len());
+        group.bench_function(format!("report_sums + report by channel, {name}"), |b| {
             b.iter(|| {
-                let facts = rt.block_on(store.facts_between(span_from, span_to)).expect("facts");
-                build(black_box(&facts), black_box(&query)).expect("report")
+                let sums = rt.block_on(store.report_sums(periods)).expect("sums");
+                from_sums(black_box(&sums), black_box(&query)).expect("report")
             })
         });
-        group.bench_function(format!("facts_between alone, {name}"), |b| {
-            b.iter(|| rt.block_on(store.facts_between(span_from, span_to)).expect("facts"))
-        });
-        group.bench_function(format!("report alone from the facts in memory, {name}"), |b| {
-            b.iter(|| build(black_box(&read), black_box(&query)).expect("report"))
-        });
-        group.bench_function(format!("yardstick: sums per triple and period in SQL, {name}"), |b| {
-            b.iter(|| {
-                let rows = rt.block_on(client.query(sums, &[&span_from, &span_to, &from])).expect("sums");
-                assert_eq!(rows.len(), 2_000);
-            })
+        group.bench_function(format!("report alone from the sums, {name}"), |b| {
+            b.iter(|| from_sums(black_box(&sums), black_box(&query)).expect("report"))
         });
     }
     group.finish();

@@ -60,5 +60,5 @@ async fn a_store_moves_to_a_team_database_and_back_unchanged() {
     let back = Store::open_embedded(b.path()).await.unwrap();
     assert_eq!(backup_text(&back).await, body(&first), "and back in a folder, the same again");
     let status = run(&["--database-url", &url, "db", "status"]);
-    assert!(status.contains("та, что знает эта программа"), "{status}");
+    assert!(status.contains("та, что знает эта программа"), "the schema is this program's: {status}");
 }

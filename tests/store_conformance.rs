@@ -21,8 +21,11 @@ crate::conformance!(
     intake_is_idempotent_on_roistat_id,
     batch_intake_matches_resends_and_clients_inside_the_batch,
     concurrent_intake_of_one_phone_makes_one_client,
+    intake_matches_clients_and_fills_their_empty_fields,
     facts_reload_replaces_and_never_doubles,
+    report_sums_give_the_report_of_the_facts,
     exchange_log_keeps_the_newest,
+    exchange_log_keeps_the_newest_within_its_bytes,
     schema_is_created_once_even_concurrently,
     an_edit_moves_the_version_and_names_who_and_when,
     an_edit_of_a_field_that_moved_is_a_conflict,
@@ -258,6 +261,42 @@ async fn batch_intake_matches_resends_and_clients_inside_the_batch(fixture: &Fix
     assert_eq!(store.all_clients().await.unwrap().len(), 2);
 }
 
+async fn intake_matches_clients_and_fills_their_empty_fields(fixture: &Fixture) {
+    let store = fixture.open().await;
+    let contact = |phone: &str, email: &str| Contact { phone: phone.into(), email: email.into(), ..Contact::default() };
+    let mut stored = Vec::new();
+    for (i, (phone, email)) in
+        [("+7 900 100-00-01", ""), ("", "b@example.ru"), ("+7 900 100-00-06", "")].into_iter().enumerate()
+    {
+        let intake = store.intake_lead(sample_lead(i as i64), contact(phone, email)).await.unwrap();
+        stored.push(intake.lead.client_id.unwrap());
+    }
+    let [a, b, f] = stored[..] else { unreachable!() };
+    let batch = vec![
+        (sample_lead(11), contact("8 900 100-00-01", "a@example.ru")), // a by phone; its e-mail filled
+        (sample_lead(12), contact("+7 900 100-00-02", "B@example.ru")), // b by e-mail; its phone filled
+        (sample_lead(13), contact("+7 900 100-00-03", "")),            // a new client
+        (sample_lead(14), contact("+7 900 100-00-03", "c@example.ru")), // the new one; its e-mail filled
+        (sample_lead(15), contact("+7 900 100-00-04", "a@example.ru")), // a, matched earlier in the batch
+        (sample_lead(16), contact("+7 900 100-00-06", "f@example.ru")), // f by phone; its e-mail filled
+    ];
+    let intakes = store.intake_leads(batch).await.unwrap();
+    let clients: Vec<u64> = intakes.iter().map(|i| i.lead.client_id.unwrap()).collect();
+    let c = clients[2];
+    assert_eq!(clients, [a, b, c, c, a, f]);
+    let numbers: Vec<u64> = intakes.iter().map(|i| i.lead.number - intakes[0].lead.number).collect();
+    assert_eq!(numbers, [0, 1, 2, 3, 4, 5]);
+    drop(store);
+    let store = fixture.open().await;
+    let all = store.all_clients().await.unwrap();
+    assert_eq!(all.len(), 4);
+    let client = |id: u64| all.iter().find(|c| c.id == id).unwrap().clone();
+    assert_eq!((client(a).phone, client(a).email), ("+7 900 100-00-01".into(), "a@example.ru".into()));
+    assert_eq!((client(b).phone, client(b).email), ("+7 900 100-00-02".into(), "b@example.ru".into()));
+    assert_eq!((client(c).phone, client(c).email), ("+7 900 100-00-03".into(), "c@example.ru".into()));
+    assert_eq!((client(f).phone, client(f).email), ("+7 900 100-00-06".into(), "f@example.ru".into()));
+}
+
 async fn concurrent_intake_of_one_phone_makes_one_client(fixture: &Fixture) {
     let store = fixture.open().await;
     let tasks: Vec<_> = (0..16)
@@ -294,6 +333,85 @@ async fn facts_reload_replaces_and_never_doubles(fixture: &Fixture) {
     assert_eq!(store.fact_count().await.unwrap(), 3);
 }
 
+/// Two years of facts that test the report's rules: two analytics sources, a channel renamed on
+/// the way (the first title counts), direct visits (an empty value, no title), titles with
+/// non-breaking spaces, a path seen only before the period, figures of zero.
+fn report_facts() -> Vec<(u64, DailyFact)> {
+    let start = Date::constant(2025, 1, 1);
+    let mut out = Vec::new();
+    for day in 0..730i64 {
+        let date = start.checked_add(jiff::ToSpan::days(day)).unwrap();
+        let renamed = if day < 400 { "Яндекс.Директ" } else { "Яндекс Директ" };
+        let paths = [
+            (1, [Level::new("direct", renamed), Level::new("brand", "Бренд"), Level::new("ad1", "")]),
+            (1, [Level::new("direct", renamed), Level::new("brand", "Бренд"), Level::new("ad2", "Объявление\u{a0}2")]),
+            (2, [Level::new("direct", "Директ (второй кабинет)"), Level::new("brand", ""), Level::new("ad1", "")]),
+            (1, [Level::new("", ""), Level::new("", ""), Level::new("", "")]),
+            (2, [Level::new("google", "Google\u{a0}Ads"), Level::new("search", "Поиск"), Level::new("", "")]),
+        ];
+        for (i, (source, levels)) in paths.into_iter().enumerate() {
+            // The Google path stops a month before the end; every fourth day has no visits at all.
+            if i == 4 && day > 700 {
+                continue;
+            }
+            let n = day as u64 * 7 + i as u64;
+            let mut f = DailyFact::new(date, levels);
+            if day % 4 != 0 {
+                f.visits = n % 97 + 1;
+                f.leads = n % 5;
+                f.sales = n % 3;
+                f.revenue = Money(n as i64 * 1_234);
+                f.cost = Money(n as i64 * 567 % 100_000);
+                f.calls = n % 2;
+            }
+            out.push((source, f));
+        }
+    }
+    out
+}
+
+async fn report_sums_give_the_report_of_the_facts(fixture: &Fixture) {
+    use skvoz::report::{Comparison, Grouping, Query, build, from_sums};
+    let store = fixture.open().await;
+    let (first, last) = (Date::constant(2025, 1, 1), Date::constant(2026, 12, 31));
+    let facts = report_facts();
+    for source in [1, 2] {
+        let own: Vec<DailyFact> = facts.iter().filter(|(s, _)| *s == source).map(|(_, f)| f.clone()).collect();
+        store.replace_facts(source, first, last, own).await.unwrap();
+    }
+    let stored = store.facts_between(first, last).await.unwrap();
+    assert_eq!(stored.len(), facts.len());
+    let d = |y, m, day| Date::constant(y, m, day);
+    let mut queries = Vec::new();
+    for grouping in Grouping::ALL {
+        for comparison in Comparison::ALL {
+            // 90 days: a month or a quarter before overlaps the period; a year before leaves a gap.
+            let mut q = Query::new(d(2026, 9, 1), d(2026, 11, 29), grouping);
+            q.comparison = comparison;
+            queries.push(q);
+        }
+        for channel in ["direct", "", "google"] {
+            let q = Query { channel: Some(channel.to_string()), ..Query::new(d(2026, 2, 3), d(2026, 2, 16), grouping) };
+            queries.push(q);
+        }
+        // Before the first fact, and the first days (the period before has nothing).
+        queries.push(Query::new(d(2024, 6, 1), d(2024, 6, 30), grouping));
+        queries.push(Query::new(d(2025, 1, 1), d(2025, 1, 10), grouping));
+    }
+    for q in queries {
+        let sums = store.report_sums(q.periods().unwrap()).await.unwrap();
+        let report = from_sums(&sums, &q).unwrap();
+        assert_eq!(report, build(&stored, &q).unwrap(), "{q:?}");
+    }
+    // The renamed channel is named as it was first called in the period, the opaque one in words.
+    let q = Query::new(d(2026, 1, 1), d(2026, 12, 31), Grouping::Channel);
+    let report = from_sums(&store.report_sums(q.periods().unwrap()).await.unwrap(), &q).unwrap();
+    let titles: Vec<&str> = report.rows.iter().map(|r| r.title.as_str()).collect();
+    assert!(titles.contains(&"Яндекс.Директ"), "{titles:?}");
+    assert!(titles.contains(&"(без значения)"), "{titles:?}");
+    assert_eq!(report.rows.len(), 3);
+}
+
 fn exchange(i: u16) -> ExchangeEntry {
     ExchangeEntry {
         id: 0,
@@ -324,6 +442,28 @@ async fn exchange_log_keeps_the_newest(fixture: &Fixture) {
     let page = store.exchange_page(Some(newest[2].id), 3).await.unwrap();
     assert_eq!(page.iter().map(|e| e.http_status).collect::<Vec<_>>(), [221, 220, 219]);
     assert_eq!(store.exchange_after(newest[1].id).await.unwrap().len(), 1);
+}
+
+async fn exchange_log_keeps_the_newest_within_its_bytes(fixture: &Fixture) {
+    const CAP: u64 = 16 * 1024;
+    let store = fixture.open().await;
+    let mut settings = store.service_settings().await.unwrap();
+    settings.exchange_log_max_bytes = CAP;
+    store.put_service_settings(settings).await.unwrap();
+    // Entries of one size, about a fifth of the cap each, two by two.
+    let big = |i: u16| ExchangeEntry { answer: "ответ ".repeat(300), ..exchange(i) };
+    for i in 0..6u16 {
+        store.log_exchanges(vec![big(10 + 2 * i), big(11 + 2 * i)]).await.unwrap();
+    }
+    let newest = store.exchange_newest(100).await.unwrap();
+    let bytes = store.exchange_bytes().await.unwrap();
+    let size = bytes / newest.len() as u64;
+    assert!(size > 2_000, "{size}");
+    assert_eq!(newest.len() as u64, CAP / size, "as many of the newest as fit");
+    assert_eq!(newest.first().unwrap().http_status, 221);
+    let statuses: Vec<u16> = newest.iter().map(|e| e.http_status).collect();
+    let expected: Vec<u16> = (0..newest.len() as u16).map(|k| 221 - k).collect();
+    assert_eq!(statuses, expected);
 }
 
 async fn schema_is_created_once_even_concurrently(fixture: &Fixture) {

@@ -36,9 +36,12 @@ impl PgServer {
         let data = format!("{dir_s}/data");
         run(&initdb, &["-D", &data, "-U", "skvoz", "-A", "trust", "-E", "UTF8", "--locale=C"])?;
         let port = 5432u16;
-        let options = format!(
+        let mut options = format!(
             "-k {dir_s} -p {port} -c listen_addresses='' -c fsync=on -c synchronous_commit=on -c full_page_writes=on"
         );
+        if profiled() {
+            options.push_str(" -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all");
+        }
         let log = format!("{dir_s}/server.log");
         run(&pg_ctl, &["-D", &data, "-o", &options, "-l", &log, "-w", "-t", "60", "start"])?;
         let stop = format!(
@@ -79,6 +82,45 @@ impl PgServer {
         pid.lines().next().and_then(|l| l.trim().parse().ok()).unwrap_or(0)
     }
 
+    /// The statements of database `dbname` that took the server's time, most first (with
+    /// `SKVOZ_BENCH_STATEMENTS` set; else nothing).
+    pub async fn top_statements(&self, dbname: &str, n: i64) -> Vec<String> {
+        if !profiled() {
+            return Vec::new();
+        }
+        let mut config = self.config.clone();
+        config.dbname(dbname);
+        let (client, connection) = config.connect(tokio_postgres::NoTls).await.expect("connect");
+        tokio::spawn(connection);
+        client.batch_execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements").await.expect("extension");
+        let rows = client
+            .query(
+                "SELECT calls, total_exec_time, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) \
+                 FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT $1",
+                &[&n],
+            )
+            .await
+            .expect("statements");
+        rows.iter()
+            .map(|r| {
+                format!("{:>7} calls {:>9.1} ms  {}", r.get::<_, i64>(0), r.get::<_, f64>(1), r.get::<_, String>(2))
+            })
+            .collect()
+    }
+
+    /// Forgets the statements counted so far.
+    pub async fn reset_statements(&self, dbname: &str) {
+        if !profiled() {
+            return;
+        }
+        let mut config = self.config.clone();
+        config.dbname(dbname);
+        let (client, connection) = config.connect(tokio_postgres::NoTls).await.expect("connect");
+        tokio::spawn(connection);
+        client.batch_execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements").await.expect("extension");
+        client.query("SELECT pg_stat_statements_reset()", &[]).await.expect("reset");
+    }
+
     /// One setting as the server reports it (`SHOW`).
     pub async fn show(&self, setting: &str) -> String {
         let (client, connection) = self.config.connect(tokio_postgres::NoTls).await.expect("connect");
@@ -86,6 +128,11 @@ impl PgServer {
         let row = client.query_one(&format!("SHOW {setting}"), &[]).await.expect("show");
         row.get(0)
     }
+}
+
+/// Whether the server counts its statements (`SKVOZ_BENCH_STATEMENTS`), to see where its time goes.
+fn profiled() -> bool {
+    std::env::var_os("SKVOZ_BENCH_STATEMENTS").is_some()
 }
 
 impl Drop for PgServer {

@@ -78,11 +78,10 @@ pub async fn settings(store: &Store, new_password: bool) -> Result<ServiceSettin
     Ok(settings)
 }
 
-/// The dashboard's report for a query: the facts of its period and of the one it compares with.
+/// The dashboard's report for a query: the sums of its period and of the one it compares with.
 pub async fn report(store: &Store, query: &Query) -> Result<Report, ControlError> {
-    let (from, to) = query.facts_span()?;
-    let facts = store.facts_between(from, to).await?;
-    Ok(crate::report::build(&facts, query)?)
+    let sums = store.report_sums(query.periods()?).await?;
+    Ok(crate::report::from_sums(&sums, query)?)
 }
 
 /// Answers one request against the store; a backup is written to `out` after the answer line.

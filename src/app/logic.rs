@@ -35,11 +35,10 @@ fn readable<T: Default>(read: Result<T, StoreError>) -> Result<T, StoreError> {
     }
 }
 
-/// Reads the facts a query needs (its period and the previous one) and builds the report.
+/// The sums a query needs (its period and the previous one), from the store, and the report.
 pub async fn report(store: &Store, query: &Query) -> Result<Report, super::AppError> {
-    let (from, to) = query.facts_span()?;
-    let facts = store.facts_between(from, to).await?;
-    Ok(crate::report::build(&facts, query)?)
+    let sums = store.report_sums(query.periods()?).await?;
+    Ok(crate::report::from_sums(&sums, query)?)
 }
 
 /// The first start's work: an admin exists, and with «Использовать сквозную аналитику» (on for a

@@ -1,7 +1,7 @@
 //! The dashboard's figures: pure functions from daily facts to totals, drill-down rows and series.
 //!
-//! No I/O: callers read the facts from the store (both the period and the previous one, see
-//! [`Query::facts_span`]) and hand them in. Money is summed exactly; every ratio whose divisor is
+//! No I/O: callers hand in the sums the store computed for [`Query::periods`] ([`from_sums`]), or
+//! facts that cover [`Query::facts_span`] ([`build`]). Money is summed exactly; every ratio whose divisor is
 //! zero is `None` (shown as «—»), never NaN or infinity.
 //!
 //! Profit is revenue minus marketing cost. Facts do not carry the cost price of what was sold (it
@@ -10,9 +10,11 @@
 
 pub mod chart;
 mod format;
+mod sums;
 mod table;
 
 pub use format::{dash, fmt_change, fmt_count, fmt_money, fmt_percent, fmt_ratio_money};
+pub use sums::{ChannelDay, PathSums, Periods, ReportSums, sums};
 pub use table::{Cell, Column, Sort, flatten, name_columns, sort_rows};
 
 use crate::domain::{DailyFact, Money};
@@ -135,6 +137,11 @@ impl Query {
             Comparison::QuarterAgo => back(3),
             Comparison::YearAgo => back(12),
         }
+    }
+    /// The period and the one it is compared with.
+    pub fn periods(&self) -> Result<Periods, ReportError> {
+        let (previous_from, previous_to) = self.previous()?;
+        Ok(Periods { from: self.from, to: self.to, previous_from, previous_to })
     }
     /// The days whose facts [`build`] needs: the previous period and this one.
     pub fn facts_span(&self) -> Result<(Date, Date), ReportError> {
@@ -332,15 +339,6 @@ impl Report {
     }
 }
 
-/// Facts of one marker path.
-struct Leaf<'a> {
-    path: &'a crate::domain::MarkerPath,
-    channel: usize,
-    current: Figures,
-    previous: Figures,
-    seen_current: bool,
-}
-
 struct ChannelAgg<'a> {
     key: &'a str,
     title: &'a str,
@@ -435,101 +433,77 @@ pub fn find_channel<'a>(channels: &'a [ChannelRef], given: &str) -> Option<&'a C
         .or_else(|| channels.iter().find(|c| crate::domain::same_title(&c.title, given)))
 }
 
-/// Builds the report from facts that cover at least [`Query::facts_span`]; facts outside it are ignored.
+/// Builds the report from facts that cover at least [`Query::facts_span`]; facts outside it are
+/// ignored. The same as [`from_sums`] of the facts' [`sums`].
 pub fn build(facts: &[DailyFact], query: &Query) -> Result<Report, ReportError> {
-    let days = query.days()?;
-    let (prev_from, prev_to) = query.previous()?;
-    let day_count = usize::try_from(days).map_err(|_| ReportError::OutOfRange)?;
+    from_sums(&sums(facts, &query.periods()?)?, query)
+}
+
+/// Builds the report from the sums a store computed for [`Query::periods`].
+pub fn from_sums(sums: &ReportSums, query: &Query) -> Result<Report, ReportError> {
+    let periods = query.periods()?;
+    let day_count = sums::day_count(&periods)?;
     let filter = query.channel.as_deref();
 
-    // One hash lookup per fact: facts aggregate into their marker path ("leaf"); the tree, the
-    // totals and the channel list are built from the (at most a few thousand) leaves afterwards.
-    let mut leaf_index: FxMap<[&str; 3], usize> = FxMap::default();
-    let mut leaves: Vec<Leaf<'_>> = Vec::new();
+    let mut paths: Vec<&PathSums> = sums.paths.iter().collect();
+    paths.sort_by(|a, b| a.first_order(b));
+    // A channel's title is its first path's, as the tree's nodes take their first path's.
     let mut channel_index: FxMap<&str, usize> = FxMap::default();
     let mut channels_found: Vec<ChannelAgg<'_>> = Vec::new();
+    let mut path_channels = Vec::with_capacity(paths.len());
+    for path in &paths {
+        let l1 = &path.path.channel;
+        let channel = *channel_index.entry(l1.value.as_str()).or_insert_with(|| {
+            let included = filter.is_none_or(|c| c == l1.value);
+            channels_found.push(ChannelAgg {
+                key: &l1.value,
+                title: level_title(l1),
+                included,
+                days: if included { vec![Figures::default(); day_count] } else { Vec::new() },
+                seen_current: false,
+            });
+            channels_found.len() - 1
+        });
+        channels_found[channel].seen_current |= path.in_current;
+        path_channels.push(channel);
+    }
     let mut daily = vec![Figures::default(); day_count];
-    // Facts come sorted by date from the store; remember the last day's index to skip date arithmetic.
-    let mut last_day: Option<(Date, usize)> = None;
-
-    for fact in facts {
-        let in_current = fact.date >= query.from && fact.date <= query.to;
-        let in_previous = fact.date >= prev_from && fact.date <= prev_to;
-        if !in_current && !in_previous {
+    for day in &sums.days {
+        let Some(channel) = channel_index.get(day.channel.as_str()).map(|&c| &mut channels_found[c]) else {
             continue;
-        }
-        let key = fact.key_levels();
-        let leaf = match leaf_index.get(&key) {
-            Some(&i) => i,
-            None => {
-                let l1 = &fact.path.channel;
-                let channel = *channel_index.entry(key[0]).or_insert_with(|| {
-                    let included = filter.is_none_or(|c| c == l1.value);
-                    channels_found.push(ChannelAgg {
-                        key: key[0],
-                        title: level_title(l1),
-                        included,
-                        days: if included { vec![Figures::default(); day_count] } else { Vec::new() },
-                        seen_current: false,
-                    });
-                    channels_found.len() - 1
-                });
-                leaves.push(Leaf {
-                    path: &fact.path,
-                    channel,
-                    current: Figures::default(),
-                    previous: Figures::default(),
-                    seen_current: false,
-                });
-                leaf_index.insert(key, leaves.len() - 1);
-                leaves.len() - 1
-            }
         };
-        let leaf = &mut leaves[leaf];
-        let channel = &mut channels_found[leaf.channel];
-        if !channel.included {
+        if !channel.included || !periods.in_current(day.date) {
             continue;
         }
-        if in_previous {
-            leaf.previous.add_fact(fact);
-            continue;
-        }
-        let day = match last_day {
-            Some((d, i)) if d == fact.date => i,
-            _ => {
-                let i = query.from.until(fact.date).map(|s| s.get_days()).unwrap_or(0);
-                let i = usize::try_from(i).unwrap_or(0).min(day_count - 1);
-                last_day = Some((fact.date, i));
-                i
-            }
-        };
-        daily[day].add_fact(fact);
-        channel.days[day].add_fact(fact);
-        channel.seen_current = true;
-        leaf.current.add_fact(fact);
-        leaf.seen_current = true;
+        let i = periods.from.until(day.date).map(|s| s.get_days()).unwrap_or(0);
+        let i = usize::try_from(i).unwrap_or(0).min(day_count - 1);
+        daily[i].add(&day.figures);
+        channel.days[i].add(&day.figures);
     }
 
     let mut tree = Node::default();
     let mut previous = Figures::default();
-    for leaf in leaves.iter().filter(|l| channels_found[l.channel].included) {
-        previous.add(&leaf.previous);
-        if !leaf.seen_current {
+    for (path, channel) in paths.iter().zip(path_channels) {
+        if !channels_found[channel].included {
             continue;
         }
-        let [l1, l2, l3] = leaf.path.levels();
-        tree.figures.add(&leaf.current);
+        previous.add(&path.previous);
+        if !path.in_current {
+            continue;
+        }
+        let [l1, l2, l3] = path.path.levels();
+        tree.figures.add(&path.current);
         let channel = tree.child(&l1.value, level_title(l1));
-        channel.figures.add(&leaf.current);
+        channel.figures.add(&path.current);
         let source = channel.child(&l2.value, level_title(l2));
-        source.figures.add(&leaf.current);
-        source.child(&l3.value, level_title(l3)).figures.add(&leaf.current);
+        source.figures.add(&path.current);
+        source.child(&l3.value, level_title(l3)).figures.add(&path.current);
     }
     let channels_seen: Vec<(&str, &str)> = channels_found.iter().map(|c| (c.key, c.title)).collect();
     let channel_series: Vec<(&str, &str, Vec<Figures>)> =
         channels_found.into_iter().filter(|c| c.included && c.seen_current).map(|c| (c.key, c.title, c.days)).collect();
 
-    let totals = Totals::new(query.from, query.to, tree.figures);
+    let totals = Totals::new(periods.from, periods.to, tree.figures);
     let dates: Vec<Date> = (0..day_count)
         .map(|i| query.from.checked_add((i as i64).days()).map_err(|_| ReportError::OutOfRange))
         .collect::<Result<_, _>>()?;
@@ -581,7 +555,7 @@ pub fn build(facts: &[DailyFact], query: &Query) -> Result<Report, ReportError> 
     Ok(Report {
         query: query.clone(),
         totals,
-        previous: Totals::new(prev_from, prev_to, previous),
+        previous: Totals::new(periods.previous_from, periods.previous_to, previous),
         rows,
         daily: daily_points,
         daily_by_channel,

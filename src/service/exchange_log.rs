@@ -13,6 +13,11 @@ enum Message {
 /// Entries written in one batch at most.
 const MAX_BATCH: usize = 1024;
 
+/// On a server database a write is a commit that every other writer's commit waits for (the
+/// change log commits in order), so the log is written at most this often there and lead intake
+/// gets the commits; the entries wait in the queue meanwhile.
+const TEAM_PACE: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// The requests' end of the queue.
 #[derive(Clone)]
 pub struct ExchangeLogSender(mpsc::Sender<Message>);
@@ -25,9 +30,11 @@ pub struct ExchangeLogWriter {
 /// Starts the writer task on the current tokio runtime.
 pub fn spawn(store: Store) -> (ExchangeLogSender, ExchangeLogWriter) {
     let (sender, mut receiver) = mpsc::channel::<Message>(16_384);
+    let pace = store.embedded_dir().is_none().then_some(TEAM_PACE);
     tokio::spawn(async move {
         let mut batch = Vec::new();
         while let Some(message) = receiver.recv().await {
+            let started = tokio::time::Instant::now();
             let mut next = Some(message);
             let mut stop = None;
             while let Some(message) = next.take() {
@@ -50,6 +57,9 @@ pub fn spawn(store: Store) -> (ExchangeLogSender, ExchangeLogWriter) {
             if let Some(done) = stop {
                 let _ = done.send(());
                 return;
+            }
+            if let Some(pace) = pace {
+                tokio::time::sleep_until(started + pace).await;
             }
         }
     });

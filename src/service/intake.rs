@@ -8,7 +8,7 @@ use super::Unrecoverable;
 use super::actions::lead::build;
 use super::query::Params;
 use crate::domain::{Contact, ExtraField, Lead, LeadSource, User, assign_responsible, roistat_lead_source};
-use crate::store::{Intake, Store, StoreError};
+use crate::store::{ChangeFeed, Intake, Store, StoreError, StoreEvent};
 use jiff::Timestamp;
 use std::sync::Arc;
 use tokio::sync::{Semaphore, mpsc, oneshot};
@@ -59,6 +59,7 @@ impl IntakeQueue {
 
 async fn batches(store: Store, mut jobs: mpsc::UnboundedReceiver<Job>, unrecoverable: Unrecoverable) {
     let in_flight = Arc::new(Semaphore::new(IN_FLIGHT));
+    let mut basis = BasisCache::new(&store);
     // Leads handed to the people of a lead source's role so far, for «in turn».
     let mut turn = 0;
     loop {
@@ -74,7 +75,10 @@ async fn batches(store: Store, mut jobs: mpsc::UnboundedReceiver<Job>, unrecover
         }
         let (params, replies): (Vec<Params>, Vec<Reply>) = batch.into_iter().map(|job| (job.params, job.reply)).unzip();
         let turn_before = turn;
-        let prepared = prepare(&store, &params, &mut turn).await;
+        let prepared = match basis.get(&store).await {
+            Ok(basis) => Ok(build_items(&basis, &params, &mut turn)),
+            Err(e) => Err(e),
+        };
         let (store, unrecoverable) = (store.clone(), unrecoverable.clone());
         tokio::spawn(async move {
             let results = match prepared {
@@ -99,28 +103,72 @@ async fn batches(store: Store, mut jobs: mpsc::UnboundedReceiver<Job>, unrecover
 /// The leads and contacts the parameters describe, with the log's notes on each.
 type Prepared = (Vec<(Lead, Contact)>, Vec<Vec<String>>);
 
-async fn prepare(store: &Store, batch: &[Params], turn: &mut usize) -> Result<Prepared, StoreError> {
+/// What every lead is built with: the extra fields, the first status, the lead sources, the users.
+struct Basis {
+    fields: Vec<ExtraField>,
+    initial_status: Option<u64>,
+    sources: Vec<LeadSource>,
+    users: Vec<User>,
+}
+
+async fn read_basis(store: &Store) -> Result<Basis, StoreError> {
     let (fields, initial_status, sources, users) = tokio::try_join!(
         store.list::<ExtraField>(),
         store.initial_status(),
         store.list::<LeadSource>(),
         store.list::<User>()
     )?;
+    Ok(Basis { fields, initial_status, sources, users })
+}
+
+/// The basis, read again only after the change feed said the catalog changed: four store reads
+/// per batch are four round trips to a server database. A change that arrives while it is read
+/// stays in the feed, so the next batch reads again.
+struct BasisCache {
+    feed: ChangeFeed,
+    current: Option<Arc<Basis>>,
+}
+
+impl BasisCache {
+    fn new(store: &Store) -> BasisCache {
+        BasisCache { feed: store.subscribe(), current: None }
+    }
+
+    async fn get(&mut self, store: &Store) -> Result<Arc<Basis>, StoreError> {
+        while let Some(event) = self.feed.try_next() {
+            if matches!(event, StoreEvent::CatalogChanged | StoreEvent::SettingsChanged | StoreEvent::Reloaded) {
+                self.current = None;
+            }
+        }
+        if let Some(basis) = &self.current {
+            return Ok(basis.clone());
+        }
+        let basis = Arc::new(read_basis(store).await?);
+        self.current = Some(basis.clone());
+        Ok(basis)
+    }
+}
+
+async fn prepare(store: &Store, batch: &[Params], turn: &mut usize) -> Result<Prepared, StoreError> {
+    Ok(build_items(&read_basis(store).await?, batch, turn))
+}
+
+fn build_items(basis: &Basis, batch: &[Params], turn: &mut usize) -> Prepared {
     // A lead from Roistat belongs to the Roistat lead source and goes to its responsible.
-    let source = roistat_lead_source(&sources);
+    let source = roistat_lead_source(&basis.sources);
     let now = Timestamp::now();
     let mut items = Vec::with_capacity(batch.len());
     let mut notes = Vec::with_capacity(batch.len());
     for params in batch {
-        let (mut lead, contact, note) = build(params, &fields, initial_status, now);
+        let (mut lead, contact, note) = build(params, &basis.fields, basis.initial_status, now);
         if let Some(source) = source {
             lead.lead_source_id = Some(source.id);
-            lead.responsible = assign_responsible(source.responsible, &users, turn);
+            lead.responsible = assign_responsible(source.responsible, &basis.users, turn);
         }
         items.push((lead, contact));
         notes.push(note);
     }
-    Ok((items, notes))
+    (items, notes)
 }
 
 /// One durable store batch. A batch refused before it reached the journal (an error the store

@@ -12,6 +12,7 @@ use crate::domain::{
     Actor, Call, Client, ClientId, Contact, DailyFact, ExchangeEntry, ExchangeFilter, HistoryEntry, HistoryFilter,
     Lead, LeadEdit, LeadId, MarkerPath, Secret, ServiceSettings, Status, Telephony, User,
 };
+use crate::report::{Periods, ReportSums};
 use jiff::{Timestamp, civil::Date};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -560,6 +561,12 @@ impl Store {
 
     pub async fn facts_between(&self, from: Date, to: Date) -> Result<Vec<DailyFact>> {
         read_op!(self, |s| s.facts_between(from, to), |p| p.facts_between(from, to))
+    }
+
+    /// The sums a report needs for its period and the one it is compared with; PostgreSQL computes
+    /// them in the database, the embedded store from the facts it reads.
+    pub async fn report_sums(&self, periods: Periods) -> Result<ReportSums> {
+        read_op!(self, |s| s.report_sums(&periods), |p| p.report_sums(&periods))
     }
 
     /// Every channel → source → campaign that figures were loaded for.

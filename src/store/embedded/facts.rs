@@ -10,6 +10,7 @@
 use super::codec::{bytes_date, date_bytes};
 use super::{Result, SledStore, StoreError, StoreEvent, Trees};
 use crate::domain::{DailyFact, Level, MarkerPath, Money};
+use crate::report::{Periods, ReportSums};
 use jiff::civil::Date;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -347,6 +348,23 @@ impl SledStore {
             decode_day(&key, &bytes, &markers, &mut out)?;
         }
         Ok(out)
+    }
+
+    /// The report's sums from the facts of both periods (each day read once where they overlap).
+    pub fn report_sums(&self, periods: &Periods) -> Result<ReportSums> {
+        let (first, second) = if periods.previous_to < periods.from {
+            ((periods.previous_from, periods.previous_to), (periods.from, periods.to))
+        } else if periods.to < periods.previous_from {
+            ((periods.from, periods.to), (periods.previous_from, periods.previous_to))
+        } else {
+            let span = (periods.from.min(periods.previous_from), periods.to.max(periods.previous_to));
+            (span, span)
+        };
+        let mut facts = self.facts_between(first.0, first.1)?;
+        if second != first {
+            facts.extend(self.facts_between(second.0, second.1)?);
+        }
+        crate::report::sums(&facts, periods).map_err(|e| StoreError::Invalid(e.to_string()))
     }
 
     /// Calls `each` with every stored fact, a day at a time (for the backup: never all in memory).

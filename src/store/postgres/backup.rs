@@ -85,6 +85,8 @@ impl PgStore {
             .await?;
             let mut summary = BackupSummary::default();
             let mut facts = Vec::new();
+            // The bytes of the exchange log before each entry, as the log counts them (ascending ids).
+            let mut exchange_bytes = 0i64;
             for line in &lines {
                 summary.records += 1;
                 match line {
@@ -127,10 +129,11 @@ impl PgStore {
                         let entry = record.clone().bounded();
                         let bytes = serde_json::to_vec(&entry).map(|v| v.len()).unwrap_or(0) as i64;
                         tx.execute(
-                            "INSERT INTO exchange_log (id, bytes, record) VALUES ($1, $2, $3)",
-                            &[&(entry.id as i64), &bytes, &Json(&entry)],
+                            "INSERT INTO exchange_log (id, bytes, bytes_before, record) VALUES ($1, $2, $3, $4)",
+                            &[&(entry.id as i64), &bytes, &exchange_bytes, &Json(&entry)],
                         )
                         .await?;
+                        exchange_bytes += bytes;
                     }
                 }
             }

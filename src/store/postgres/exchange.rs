@@ -4,9 +4,8 @@
 use super::PgStore;
 use super::feed::{Kind, record};
 use crate::domain::{ExchangeEntry, ExchangeFilter};
-use crate::store::{ExchangeScan, Result};
+use crate::store::{ExchangeScan, Result, StoreError};
 use std::sync::atomic::Ordering;
-use tokio_postgres::types::Json;
 
 impl PgStore {
     /// Appends entries in one transaction (ids after the newest), then drops the oldest above the caps.
@@ -19,19 +18,37 @@ impl PgStore {
         transact!(self, |tx| {
             // One writer at a time takes the next ids.
             tx.execute("LOCK TABLE exchange_log IN SHARE ROW EXCLUSIVE MODE", &[]).await?;
-            let newest: i64 = tx.query_one("SELECT coalesce(max(id), 0) FROM exchange_log", &[]).await?.get(0);
-            let insert = tx.prepare_cached("INSERT INTO exchange_log (id, bytes, record) VALUES ($1, $2, $3)").await?;
-            let mut ids = Vec::with_capacity(entries.len());
+            let before = ends(tx).await?;
+            let (newest, mut total) = (before.newest, before.total);
+            let insert = tx
+                .prepare_cached(
+                    "INSERT INTO exchange_log (id, bytes, bytes_before, record) \
+                     SELECT id, bytes, before, record::jsonb FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], \
+                     $4::text[]) AS t(id, bytes, before, record)",
+                )
+                .await?;
+            let n = entries.len();
+            let (mut ids, mut sizes, mut befores, mut records) =
+                (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
             for (id, entry) in (newest + 1..).zip(&entries) {
                 let mut entry = entry.clone().bounded();
                 entry.id = id as u64;
-                let bytes = serde_json::to_vec(&entry).map(|v| v.len()).unwrap_or(0) as i64;
-                tx.execute(&insert, &[&id, &bytes, &Json(&entry)]).await?;
-                ids.push(id as u64);
+                let record = serde_json::to_string(&entry)
+                    .map_err(|e| StoreError::Invalid(format!("запись журнала обмена не сохранена: {e}")))?;
+                let bytes = record.len() as i64;
+                ids.push(id);
+                sizes.push(bytes);
+                befores.push(total);
+                total += bytes;
+                records.push(record);
             }
-            trim(tx, capacity, max_bytes).await?;
-            record(tx, Kind::Exchange, &ids[ids.len() - 1..]).await?;
-            Ok(ids)
+            tx.execute(&insert, &[&ids, &sizes, &befores, &records]).await?;
+            let newest = ids.last().copied().unwrap_or(newest);
+            let oldest = if before.newest == 0 { ids.first().copied().unwrap_or(0) } else { before.oldest };
+            let after = Ends { newest, total, oldest, oldest_before: before.oldest_before };
+            trim(tx, &after, capacity, max_bytes).await?;
+            record(tx, Kind::Exchange, &[newest as u64]).await?;
+            Ok(ids.into_iter().map(|id| id as u64).collect())
         })
     }
 
@@ -53,7 +70,7 @@ impl PgStore {
         }
         let capacity = self.0.exchange_capacity.load(Ordering::SeqCst) as i64;
         let max_bytes = self.0.exchange_max_bytes.load(Ordering::SeqCst) as i64;
-        transact!(self, |tx| { trim(tx, capacity, max_bytes).await })
+        transact!(self, |tx| { trim(tx, &ends(tx).await?, capacity, max_bytes).await })
     }
 
     pub async fn exchange_bytes(&self) -> Result<u64> {
@@ -123,15 +140,53 @@ impl PgStore {
     }
 }
 
-/// Drops the oldest entries beyond `capacity` entries or `max_bytes` bytes (newest counted first).
-async fn trim(tx: &deadpool_postgres::Transaction<'_>, capacity: i64, max_bytes: i64) -> super::TxResult<()> {
+/// The ends of the log: the newest entry's id and the bytes of the whole log through it, and the
+/// oldest entry's id and the bytes before it (all 0 when empty).
+struct Ends {
+    newest: i64,
+    total: i64,
+    oldest: i64,
+    oldest_before: i64,
+}
+
+async fn ends(tx: &deadpool_postgres::Transaction<'_>) -> super::TxResult<Ends> {
     let statement = tx
         .prepare_cached(
-            "DELETE FROM exchange_log WHERE id <= (SELECT coalesce(max(id), 0) FROM ( \
-               SELECT id, row_number() OVER w AS n, (sum(bytes) OVER w)::bigint AS total FROM exchange_log \
-               WINDOW w AS (ORDER BY id DESC)) kept WHERE n > $1 OR total > $2)",
+            "SELECT n.id, n.bytes_before + n.bytes, o.id, o.bytes_before \
+             FROM (SELECT id, bytes, bytes_before FROM exchange_log ORDER BY id DESC LIMIT 1) n, \
+             (SELECT id, bytes_before FROM exchange_log ORDER BY id LIMIT 1) o",
         )
         .await?;
-    tx.execute(&statement, &[&capacity, &max_bytes]).await?;
+    Ok(tx.query_opt(&statement, &[]).await?.map_or(Ends { newest: 0, total: 0, oldest: 0, oldest_before: 0 }, |row| {
+        Ends { newest: row.get(0), total: row.get(1), oldest: row.get(2), oldest_before: row.get(3) }
+    }))
+}
+
+/// Drops the oldest entries beyond `capacity` entries or `max_bytes` bytes (newest counted first),
+/// through index ranges and only when the log is over a cap: ids are consecutive (the log only
+/// ever loses its oldest entries), and the entries kept are those with at most `max_bytes` bytes
+/// from their start to the end.
+async fn trim(
+    tx: &deadpool_postgres::Transaction<'_>,
+    ends: &Ends,
+    capacity: i64,
+    max_bytes: i64,
+) -> super::TxResult<()> {
+    let over_count = ends.newest - ends.oldest + 1 > capacity;
+    let over_bytes = ends.total - ends.oldest_before > max_bytes;
+    if ends.newest == 0 || !(over_count || over_bytes) {
+        return Ok(());
+    }
+    let mut last = ends.newest - capacity;
+    if over_bytes {
+        let statement = tx
+            .prepare_cached("SELECT id FROM exchange_log WHERE bytes_before < $1 ORDER BY bytes_before DESC LIMIT 1")
+            .await?;
+        if let Some(row) = tx.query_opt(&statement, &[&(ends.total - max_bytes)]).await? {
+            last = last.max(row.get(0));
+        }
+    }
+    let statement = tx.prepare_cached("DELETE FROM exchange_log WHERE id >= $1 AND id <= $2").await?;
+    tx.execute(&statement, &[&ends.oldest, &last]).await?;
     Ok(())
 }

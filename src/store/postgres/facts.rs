@@ -5,9 +5,11 @@
 use super::PgStore;
 use super::feed::{Kind, record};
 use crate::domain::{DailyFact, Level, MarkerPath, Money};
+use crate::report::{ChannelDay, Figures, PathSums, Periods, ReportSums};
 use crate::store::Result;
 use deadpool_postgres::Transaction;
 use jiff::civil::Date;
+use std::collections::HashMap;
 
 const CHUNK: usize = 10_000;
 
@@ -28,6 +30,19 @@ fn fact_of(row: &tokio_postgres::Row) -> DailyFact {
         calls: row.get::<_, i64>(13) as u64,
         analytics_source_id: row.get::<_, i64>(0) as u64,
         ..DailyFact::new(row.get(1), [level(2), level(4), level(6)])
+    }
+}
+
+/// Six sums from column `at` on: visits, leads, sales, revenue, cost, calls.
+fn figures_of(row: &tokio_postgres::Row, at: usize) -> Figures {
+    let sum = |i: usize| row.get::<_, i64>(at + i);
+    Figures {
+        visits: sum(0) as u64,
+        leads: sum(1) as u64,
+        sales: sum(2) as u64,
+        revenue: Money(sum(3)),
+        cost: Money(sum(4)),
+        calls: sum(5) as u64,
     }
 }
 
@@ -92,6 +107,84 @@ impl PgStore {
         let sql = format!("SELECT {COLUMNS} FROM facts WHERE day >= $1 AND day <= $2 ORDER BY {ORDER}");
         let rows = self.query(&sql, &[&from, &to]).await?;
         Ok(rows.iter().map(fact_of).collect())
+    }
+
+    /// The report's sums, computed by the server: a `GROUP BY` path for each period and one by day
+    /// and channel, at once on three connections; then the titles of each path's first fact, read
+    /// from the facts of the paths' first days (usually one day).
+    pub async fn report_sums(&self, periods: &Periods) -> Result<ReportSums> {
+        const BY_PATH: &str = "SELECT channel, source, campaign, min(day), sum(visits)::bigint, sum(leads)::bigint, \
+            sum(sales)::bigint, sum(revenue)::bigint, sum(cost)::bigint, sum(calls)::bigint \
+            FROM facts WHERE day >= $1 AND day <= $2 GROUP BY channel, source, campaign";
+        const BY_DAY: &str = "SELECT day, channel, sum(visits)::bigint, sum(leads)::bigint, sum(sales)::bigint, \
+            sum(revenue)::bigint, sum(cost)::bigint, sum(calls)::bigint \
+            FROM facts WHERE day >= $1 AND day <= $2 GROUP BY day, channel";
+        type Params<'a> = [&'a (dyn tokio_postgres::types::ToSql + Sync); 2];
+        let current: Params<'_> = [&periods.from, &periods.to];
+        let previous: Params<'_> = [&periods.previous_from, &periods.previous_to];
+        let (current, previous, days) = tokio::try_join!(
+            self.query(BY_PATH, &current),
+            self.query(BY_PATH, &previous),
+            self.query(BY_DAY, &current),
+        )?;
+        let mut paths: HashMap<[String; 3], PathSums> = HashMap::with_capacity(current.len() + previous.len());
+        for (rows, in_current) in [(&current, true), (&previous, false)] {
+            for row in rows {
+                let key = [row.get::<_, String>(0), row.get(1), row.get(2)];
+                let first: Date = row.get(3);
+                let figures = figures_of(row, 4);
+                let path = paths.entry(key.clone()).or_insert_with(|| PathSums {
+                    path: MarkerPath::new(Level::new(&key[0], ""), Level::new(&key[1], ""), Level::new(&key[2], "")),
+                    first_date: first,
+                    first_source: u64::MAX,
+                    current: Figures::default(),
+                    previous: Figures::default(),
+                    in_current: false,
+                });
+                path.first_date = path.first_date.min(first);
+                if in_current {
+                    path.current = figures;
+                    path.in_current = true;
+                } else {
+                    path.previous = figures;
+                }
+            }
+        }
+        let mut first_days: Vec<Date> = paths.values().map(|p| p.first_date).collect();
+        first_days.sort_unstable();
+        first_days.dedup();
+        let rows = self
+            .query(
+                "SELECT day, analytics_source_id, channel, channel_title, source, source_title, campaign, \
+                 campaign_title FROM facts WHERE day = ANY($1)",
+                &[&first_days],
+            )
+            .await?;
+        let mut titled = std::collections::HashSet::new();
+        for row in &rows {
+            let key = [row.get::<_, String>(2), row.get(4), row.get(6)];
+            let Some(path) = paths.get_mut(&key) else { continue };
+            if row.get::<_, Date>(0) != path.first_date {
+                continue;
+            }
+            let candidate = PathSums {
+                path: MarkerPath::new(
+                    Level::new(&key[0], row.get::<_, String>(3)),
+                    Level::new(&key[1], row.get::<_, String>(5)),
+                    Level::new(&key[2], row.get::<_, String>(7)),
+                ),
+                first_source: row.get::<_, i64>(1) as u64,
+                ..path.clone()
+            };
+            if titled.insert(key) || candidate.first_order(path).is_lt() {
+                *path = candidate;
+            }
+        }
+        let days = days
+            .iter()
+            .map(|row| ChannelDay { date: row.get(0), channel: row.get(1), figures: figures_of(row, 2) })
+            .collect();
+        Ok(ReportSums { paths: paths.into_values().collect(), days }.sorted())
     }
 
     /// Every fact in the embedded store's order, for the backup.

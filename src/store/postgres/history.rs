@@ -6,39 +6,59 @@ use crate::domain::{
     AUTHOR_ROISTAT, Actor, CatalogNames, ExtraField, HistoryEntry, HistoryFilter, HistoryObject, LeadEdit, LeadSource,
     Names, ORIGIN_INTAKE, Status, User, lead_created_entry, needs_names,
 };
-use crate::store::{Intake, Result};
+use crate::store::Result;
 use deadpool_postgres::Transaction;
 use jiff::Timestamp;
 use tokio_postgres::types::Json;
 
-/// Writes entries (their ids come from the table) with one statement; entries without changes
-/// are left out.
+/// Writes entries: [`INSERT`] with [`Columns`], whose ids come from the table.
+pub(super) const INSERT: &str = "INSERT INTO history (at, kind, object_id, record) \
+     SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::bigint[], $4::jsonb[])";
+
+/// The parameters of [`INSERT`]; entries without changes are left out.
+pub(super) struct Columns<'a> {
+    at: Vec<Timestamp>,
+    kind: Vec<&'static str>,
+    object_id: Vec<i64>,
+    record: Vec<Json<&'a HistoryEntry>>,
+}
+
+impl<'a> Columns<'a> {
+    pub(super) fn of(entries: &'a [HistoryEntry]) -> Columns<'a> {
+        let entries: Vec<&HistoryEntry> = entries.iter().filter(|e| !e.changes.is_empty()).collect();
+        Columns {
+            at: entries.iter().map(|e| e.at).collect(),
+            kind: entries.iter().map(|e| e.object.kind()).collect(),
+            object_id: entries.iter().map(|e| e.object.id() as i64).collect(),
+            record: entries.iter().map(|e| Json(*e)).collect(),
+        }
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.at.is_empty()
+    }
+
+    pub(super) fn params(&self) -> [&(dyn tokio_postgres::types::ToSql + Sync); 4] {
+        [&self.at, &self.kind, &self.object_id, &self.record]
+    }
+}
+
+/// Writes entries with one statement.
 pub(super) async fn insert(tx: &Transaction<'_>, entries: &[HistoryEntry]) -> TxResult<()> {
-    let entries: Vec<&HistoryEntry> = entries.iter().filter(|e| !e.changes.is_empty()).collect();
-    if entries.is_empty() {
+    let columns = Columns::of(entries);
+    if columns.is_empty() {
         return Ok(());
     }
-    let at: Vec<Timestamp> = entries.iter().map(|e| e.at).collect();
-    let kind: Vec<&str> = entries.iter().map(|e| e.object.kind()).collect();
-    let object_id: Vec<i64> = entries.iter().map(|e| e.object.id() as i64).collect();
-    let record: Vec<Json<&HistoryEntry>> = entries.iter().map(|e| Json(*e)).collect();
-    let statement = tx
-        .prepare_cached(
-            "INSERT INTO history (at, kind, object_id, record) \
-             SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::bigint[], $4::jsonb[])",
-        )
-        .await?;
-    tx.execute(&statement, &[&at, &kind, &object_id, &record]).await?;
+    let statement = tx.prepare_cached(INSERT).await?;
+    tx.execute(&statement, &columns.params()).await?;
     Ok(())
 }
 
-/// The history of an intake batch: one entry per lead it created, by Roistat.
-pub(super) async fn record_intake(tx: &Transaction<'_>, intakes: &[Intake]) -> TxResult<()> {
+/// The history of an intake batch's new leads: by Roistat, from the intake.
+pub(super) fn intake_entries(leads: &[crate::domain::Lead]) -> Vec<HistoryEntry> {
     let roistat = Actor { author: AUTHOR_ROISTAT.into(), origin: ORIGIN_INTAKE.into() };
     let at = Timestamp::now();
-    let entries: Vec<HistoryEntry> =
-        intakes.iter().filter(|i| i.created).map(|i| lead_created_entry(&i.lead, &roistat, at)).collect();
-    insert(tx, &entries).await
+    leads.iter().map(|lead| lead_created_entry(lead, &roistat, at)).collect()
 }
 
 /// The names a lead edit's values are shown with, read only when the edits need them.

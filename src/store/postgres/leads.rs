@@ -5,8 +5,8 @@
 //! with a unique violation, is retried, and then finds what the other one stored.
 
 use super::feed::{Kind, record};
-use super::history;
 use super::{PgStore, TxResult, take};
+use super::{history, intake};
 use crate::domain::{
     Actor, Client, ClientId, Contact, HistoryObject, Lead, LeadEdit, LeadId, lead_changes, lead_created_entry,
     normalize_email, normalize_phone, record_changes,
@@ -51,6 +51,10 @@ pub(super) async fn put_lead(tx: &Transaction<'_>, lead: &Lead) -> TxResult<()> 
     )
     .await?;
     Ok(())
+}
+
+pub(super) fn client_keys(client: &Client) -> (Option<String>, Option<String>) {
+    (some_key(normalize_phone(&client.phone)), some_key(normalize_email(&client.email)))
 }
 
 pub(super) async fn put_client(tx: &Transaction<'_>, client: &Client) -> TxResult<()> {
@@ -104,7 +108,7 @@ async fn key_taken(tx: &Transaction<'_>, client: &Client) -> TxResult<bool> {
     Ok(tx.query_opt(&statement, &[&(client.id as i64), &phone, &email]).await?.is_some())
 }
 
-/// The clients of one intake batch, so that two leads with one phone share one client.
+/// The clients matched so far by contact key, for [`client_for`].
 #[derive(Default)]
 struct BatchClients {
     by_key: HashMap<String, ClientId>,
@@ -302,50 +306,24 @@ impl PgStore {
         })
     }
 
-    /// Roistat's leads, idempotent on its lead id; one transaction (one commit) per batch.
+    /// Roistat's leads, idempotent on its lead id; one transaction (one commit) per batch, with a
+    /// few set-based statements for the whole batch in two round trips (see [`intake`]), tried
+    /// again as [`transact!`] does.
     pub async fn intake_leads(&self, items: &[(Lead, Contact)]) -> Result<Vec<Intake>> {
-        transact!(self, |tx| {
-            let mut intakes: Vec<Intake> = Vec::with_capacity(items.len());
-            let mut by_roistat: HashMap<&str, usize> = HashMap::new();
-            let mut clients = BatchClients::default();
-            let mut created = Vec::new();
-            let mut touched_clients = false;
-            let found = tx.prepare_cached("SELECT record FROM leads WHERE roistat_lead_id = $1").await?;
-            for (item, contact) in items {
-                if let Some(rid) = item.roistat_lead_id.as_deref() {
-                    if let Some(&i) = by_roistat.get(rid) {
-                        intakes.push(Intake { lead: intakes[i].lead.clone(), created: false });
-                        continue;
-                    }
-                    if let Some(row) = tx.query_opt(&found, &[&rid]).await? {
-                        intakes.push(Intake { lead: super::record(&row, 0)?, created: false });
-                        continue;
-                    }
-                }
-                let mut lead = item.clone();
-                if !contact.is_empty() {
-                    lead.client_id = Some(client_for(tx, &mut clients, contact, lead.created).await?);
-                    touched_clients = true;
-                }
-                lead.id = take(tx, LEAD_ID, 1).await?;
-                lead.number = take(tx, LEAD_NUMBER, 1).await?;
-                lead.version = 1;
-                put_lead(tx, &lead).await?;
-                if let Some(rid) = item.roistat_lead_id.as_deref() {
-                    by_roistat.insert(rid, intakes.len());
-                }
-                created.push(lead.id);
-                intakes.push(Intake { lead, created: true });
+        let keys = intake::Keys::of(items);
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let outcome = match self.connection().await {
+                Ok(client) => intake::run(client, items, &keys).await,
+                Err(e) => Err(e.into()),
+            };
+            match outcome {
+                Ok(intakes) => break Ok(intakes),
+                Err(e) if Self::retry(&e, attempt) => Self::backoff(attempt).await,
+                Err(e) => break Err(self.failed(e)),
             }
-            if !created.is_empty() {
-                record(tx, Kind::Leads, &created).await?;
-            }
-            if touched_clients {
-                record(tx, Kind::Clients, &[]).await?;
-            }
-            history::record_intake(tx, &intakes).await?;
-            Ok(intakes)
-        })
+        }
     }
 
     pub async fn client(&self, id: ClientId) -> Result<Option<Client>> {

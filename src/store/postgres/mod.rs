@@ -44,6 +44,7 @@ mod exchange;
 mod facts;
 mod feed;
 mod history;
+mod intake;
 mod leads;
 mod people;
 mod schema;

@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (1, "init", include_str!("migrations/0001_init.sql")),
     (2, PEOPLE, include_str!("migrations/0002_people.sql")),
     (3, "history", include_str!("migrations/0003_history.sql")),
+    (4, "exchange_log_running_bytes", include_str!("migrations/0004_exchange_log_running_bytes.sql")),
 ];
 
 /// The migration that creates the team's group roles.
