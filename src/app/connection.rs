@@ -211,10 +211,14 @@ impl Connector {
         self.in_flight.load(Ordering::Acquire) > 0
     }
 
-    /// Opens the store at `location` in the background, after closing `closing` (the store the
-    /// window leaves: its files are brought up to date and its lock released first, so that
-    /// coming back to it later works). Returns the attempt's number.
-    pub fn open(&mut self, location: Location, closing: Option<Store>) -> u64 {
+    /// Opens the store at `location` in the background, after shutting down `closing` (the app
+    /// the window leaves) and closing its store: its files are brought up to date and its lock
+    /// released first, so that coming back to it later works. Returns the attempt's number.
+    pub fn open(&mut self, location: Location, closing: Option<super::App>) -> u64 {
+        let closing = closing.map(|mut app| {
+            app.shutdown();
+            app.store.clone()
+        });
         let attempt = self.next_attempt();
         let (tx, waker, in_flight) = (self.tx.clone(), self.waker.clone(), self.in_flight.clone());
         self.runtime.spawn(async move {

@@ -264,6 +264,18 @@ pub struct Client {
 }
 
 impl Client {
+    /// A new client made of a contact (trimmed), without an id yet.
+    pub fn of_contact(contact: &Contact, now: Timestamp) -> Client {
+        Client {
+            name: contact.name.trim().to_string(),
+            phone: contact.phone.trim().to_string(),
+            email: contact.email.trim().to_string(),
+            created: now,
+            updated: now,
+            ..Client::default()
+        }
+    }
+
     /// Fills the empty name, phone and e-mail from a contact (what a new lead says about a known
     /// client); true if anything changed.
     pub fn fill_empty_from(&mut self, contact: &Contact) -> bool {

@@ -152,10 +152,9 @@ impl Workstation {
     /// Leaves the current store (closed in the background) and opens `location`.
     fn switch_to(&mut self, location: Location) {
         let closing = match std::mem::replace(&mut self.stage, Stage::Opening) {
-            Stage::Open(mut window) => {
-                window.app.shutdown();
+            Stage::Open(window) => {
                 self.state = window.app.state.clone();
-                Some(window.app.store.clone())
+                Some(window.app)
             }
             _ => None,
         };

@@ -262,15 +262,7 @@ impl SledStore {
                     plan.batch.clients.len() - 1
                 }
                 None => {
-                    let client = Client {
-                        id: plan.next_client,
-                        name: contact.name.trim().to_string(),
-                        phone: contact.phone.trim().to_string(),
-                        email: contact.email.trim().to_string(),
-                        created: now,
-                        updated: now,
-                        ..Client::default()
-                    };
+                    let client = Client { id: plan.next_client, ..Client::of_contact(contact, now) };
                     plan.next_client += 1;
                     plan.batch.clients.push(client);
                     plan.batch.clients.len() - 1

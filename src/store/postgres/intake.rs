@@ -110,14 +110,7 @@ impl Clients {
                 at
             }
             None => {
-                let client = Client {
-                    name: contact.name.trim().to_string(),
-                    phone: contact.phone.trim().to_string(),
-                    email: contact.email.trim().to_string(),
-                    created: now,
-                    updated: now,
-                    ..Client::default()
-                };
+                let client = Client::of_contact(contact, now);
                 let (phone, email) = client_keys(&client);
                 self.add(Slot { client, new: true, changed: true }, phone, email)
             }
@@ -153,7 +146,9 @@ fn json<T: serde::Serialize>(value: &T) -> TxResult<String> {
 /// already rolled it back; the `ROLLBACK` then only warns).
 pub(super) async fn run(client: Connection, items: &[(Lead, Contact)], keys: &Keys) -> TxResult<Vec<Intake>> {
     let open = Open(Some(client));
-    let Some(connection) = open.0.as_ref() else { unreachable!("set just above") };
+    let Some(connection) = open.0.as_ref() else {
+        return Err(StoreError::Db("соединение для приёма заявок потеряно".into()).into());
+    };
     let outcome = tried(connection, items, keys).await;
     if outcome.is_err() && !connection.is_closed() {
         let _ = connection.batch_execute("ROLLBACK").await;

@@ -148,15 +148,7 @@ async fn client_for(
                 client
             }
             None => {
-                let client = Client {
-                    id: take(tx, CLIENT_ID, 1).await?,
-                    name: contact.name.trim().to_string(),
-                    phone: contact.phone.trim().to_string(),
-                    email: contact.email.trim().to_string(),
-                    created: now,
-                    updated: now,
-                    ..Client::default()
-                };
+                let client = Client { id: take(tx, CLIENT_ID, 1).await?, ..Client::of_contact(contact, now) };
                 put_client(tx, &client).await?;
                 client
             }
