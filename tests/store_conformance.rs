@@ -66,6 +66,7 @@ fn sample_lead(i: i64) -> Lead {
             text: "позвонить".into(),
             done: false,
             from_roistat: true,
+            created: None,
         }],
         ..Lead::default()
     };
@@ -561,8 +562,14 @@ async fn appends_never_conflict_and_never_overwrite(fixture: &Fixture) {
         .map(|i| {
             let store = store.clone();
             tokio::spawn(async move {
-                let task =
-                    Task { id: 0, deadline: None, text: format!("задача {i}"), done: false, from_roistat: true };
+                let task = Task {
+                    id: 0,
+                    deadline: None,
+                    text: format!("задача {i}"),
+                    done: false,
+                    from_roistat: true,
+                    created: None,
+                };
                 store.append_task(lead.id, task, "Roistat").await.unwrap();
                 store.append_comment(lead.id, comment("Roistat", &format!("комментарий {i}")), "Roistat").await.unwrap()
             })

@@ -25,6 +25,7 @@ pub mod services;
 pub mod setup;
 pub mod state;
 pub mod status;
+pub mod views;
 
 pub use crate::domain::PeriodPreset;
 /// Where the window's data live, as the command line says.

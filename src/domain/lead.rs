@@ -107,6 +107,24 @@ pub struct Task {
     pub done: bool,
     #[serde(default)]
     pub from_roistat: bool,
+    /// When the task was set; the store stamps it (tasks stored before it knew are `None`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<Timestamp>,
+}
+
+/// A lead's status moved: the store records one on every change of `status_id`, so analytics know
+/// when a lead was taken into work, sold or cancelled (the status before the first change is the
+/// lead's status from its creation).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChange {
+    pub at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<u64>,
+    /// Who moved it (a login or a name, «Roistat»).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub by: String,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -172,6 +190,9 @@ pub struct Lead {
     pub tasks: Vec<Task>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub call_ids: Vec<u64>,
+    /// Every change of `status_id`, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub status_changes: Vec<StatusChange>,
     /// Moves with every stored change (edits and appends); an edit names the version it was made on.
     #[serde(default)]
     pub version: u64,
@@ -210,6 +231,7 @@ impl Default for Lead {
             comments: Vec::new(),
             tasks: Vec::new(),
             call_ids: Vec::new(),
+            status_changes: Vec::new(),
             version: 0,
             changed_by: String::new(),
         }
@@ -225,6 +247,11 @@ impl Lead {
     /// Whether Roistat may see it in `export`.
     pub fn is_exportable(&self) -> bool {
         !self.is_template && !self.deleted
+    }
+
+    /// The status the lead was created with: before its first recorded change, or its status now.
+    pub fn first_status(&self) -> Option<u64> {
+        self.status_changes.first().map_or(self.status_id, |c| c.from)
     }
 
     /// A new lead copied from this one (F9 / «Создать по шаблону»): every field, marker included;
@@ -245,6 +272,7 @@ impl Lead {
             comments: Vec::new(),
             tasks: Vec::new(),
             call_ids: Vec::new(),
+            status_changes: Vec::new(),
             ..self.clone()
         }
     }

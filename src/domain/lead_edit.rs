@@ -217,7 +217,12 @@ mod tests {
     fn a_diff_applied_to_the_editors_copy_gives_what_the_editor_made() {
         let before = Lead {
             tasks: vec![Task {
-                id: 1, text: "позвонить".into(), deadline: None, done: false, from_roistat: false
+                id: 1,
+                text: "позвонить".into(),
+                deadline: None,
+                done: false,
+                from_roistat: false,
+                created: None,
             }],
             ..lead()
         };
@@ -232,6 +237,7 @@ mod tests {
             deadline: None,
             done: false,
             from_roistat: false,
+            created: None,
         });
         after.comments.push(comment("перезвонит"));
         let edits = LeadEdit::diff(&before, &after);

@@ -12,6 +12,7 @@ pub mod chart;
 mod format;
 mod sums;
 mod table;
+pub mod views;
 
 pub use format::{dash, fmt_change, fmt_count, fmt_money, fmt_percent, fmt_ratio_money};
 pub use sums::{ChannelDay, PathSums, Periods, ReportSums, sums};

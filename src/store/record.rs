@@ -4,7 +4,7 @@
 use super::StoreError;
 use crate::domain::{
     Actor, AnalyticsSource, ExtraField, FieldChange, HistoryEntry, HistoryObject, Lead, LeadEdit, LeadSource, Status,
-    User,
+    StatusChange, User,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -38,6 +38,12 @@ pub(crate) fn apply_edits(
     let mut lead = old.clone();
     for edit in edits {
         edit.clone().apply(&mut lead);
+    }
+    if lead.status_id != old.status_id {
+        lead.status_changes.push(StatusChange { at: now, from: old.status_id, to: lead.status_id, by: by.to_string() });
+    }
+    for task in lead.tasks.iter_mut().filter(|t| !old.tasks.iter().any(|o| o.id == t.id)) {
+        task.created.get_or_insert(now);
     }
     lead.version = old.version + 1;
     lead.changed_by = by.to_string();

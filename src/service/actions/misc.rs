@@ -54,7 +54,7 @@ pub async fn task(service: &Arc<Service>, params: &Params) -> Result<Answer, Fai
     };
     let text = params.get("text").unwrap_or("").to_string();
     // The store numbers the task within its lead.
-    let task = Task { id: 0, deadline, text, done: false, from_roistat: true };
+    let task = Task { id: 0, deadline, text, done: false, from_roistat: true, created: None };
     let lead = service.store.append_task(lead_id, task, BY_ROISTAT).await.map_err(store_failure(lead_id))?;
     let task_id = lead.tasks.last().map(|t| t.id).unwrap_or(0);
     let mut json = String::from(r#"{"status":"ok","task_id":"#);
