@@ -5,6 +5,7 @@
 //! row; a file made in the window starts with what it shows (period, grouping, comparison).
 
 use crate::domain::Money;
+use crate::report::views::ViewTable;
 use crate::report::{Cell, Column, Figures, Grouping, Row, flatten, name_columns};
 use std::io::Write;
 
@@ -170,6 +171,94 @@ pub fn xlsx_bytes(
     Ok(book.save_to_buffer()?)
 }
 
+/// A view's table as lines: the depth's number, the title, then its cells; the totals line last.
+fn view_lines(table: &ViewTable) -> Vec<(String, String, Vec<Cell>)> {
+    let mut out: Vec<(String, String, Vec<Cell>)> =
+        table.rows.iter().map(|r| ((r.depth + 1).to_string(), r.title.clone(), r.cells.clone())).collect();
+    if !table.totals.is_empty() {
+        out.push((String::new(), TOTAL.to_string(), table.totals.clone()));
+    }
+    out
+}
+
+fn view_header(table: &ViewTable) -> Vec<String> {
+    let mut h = vec![LEVEL.to_string(), table.name_title.clone()];
+    h.extend(table.columns.iter().map(|c| format!("{}{}", c.title, c.unit)));
+    h
+}
+
+/// Writes a view's table as CSV like the main report, its caption lines (the view, period, date
+/// basis and source of the figures) first.
+pub fn write_view_csv(out: &mut impl Write, table: &ViewTable) -> Result<(), ExportError> {
+    out.write_all("\u{feff}".as_bytes())?;
+    for line in &table.caption {
+        writeln!(out, "{}", csv_field(line))?;
+    }
+    let h: Vec<String> = view_header(table).iter().map(|s| csv_field(s)).collect();
+    writeln!(out, "{}", h.join(";"))?;
+    for (level, title, cells) in view_lines(table) {
+        let mut fields = vec![level, csv_field(&title)];
+        fields.extend(cells.iter().map(csv_cell));
+        writeln!(out, "{}", fields.join(";"))?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// A view's table as XLSX, formatted like the main report's; the caption lines above it.
+pub fn view_xlsx_bytes(table: &ViewTable, sheet: &str) -> Result<Vec<u8>, ExportError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name(sheet)?;
+    let bold = Format::new().set_bold();
+    let money = Format::new().set_num_format("#,##0.00\\ \"₽\"");
+    let count = Format::new().set_num_format("#,##0");
+    let percent = Format::new().set_num_format("0.0%");
+    let mut row: u32 = 0;
+    for line in &table.caption {
+        ws.write_string_with_format(row, 0, line, &bold)?;
+        row += 1;
+    }
+    if !table.caption.is_empty() {
+        row += 1;
+    }
+    let top = row;
+    for (col, title) in view_header(table).iter().enumerate() {
+        let col = u16::try_from(col).unwrap_or(u16::MAX);
+        ws.write_string_with_format(top, col, title, &bold)?;
+        ws.set_column_width(
+            col,
+            if col == 0 {
+                9
+            } else if col == 1 {
+                28
+            } else {
+                15
+            },
+        )?;
+    }
+    for (i, (level, title, cells)) in view_lines(table).into_iter().enumerate() {
+        let r = top + u32::try_from(i + 1).unwrap_or(u32::MAX - top - 1);
+        if let Ok(level) = level.parse::<f64>() {
+            ws.write_number(r, 0, level)?;
+        }
+        ws.write_string(r, 1, &title)?;
+        for (c, cell) in cells.iter().enumerate() {
+            let c = u16::try_from(c + 2).unwrap_or(u16::MAX);
+            match cell {
+                Cell::Text(t) => ws.write_string(r, c, t)?,
+                Cell::Count(n) => ws.write_number_with_format(r, c, *n as f64, &count)?,
+                Cell::Money(Some(m)) => ws.write_number_with_format(r, c, m.as_f64_rubles(), &money)?,
+                Cell::Percent(Some(p)) if p.is_finite() => ws.write_number_with_format(r, c, *p, &percent)?,
+                Cell::Money(None) | Cell::Percent(_) => ws.write_string(r, c, crate::report::dash())?,
+            };
+        }
+    }
+    ws.set_freeze_panes(top + 1, 2)?;
+    Ok(book.save_to_buffer()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,5 +304,43 @@ mod tests {
         let r = report();
         let bytes = xlsx_bytes(&r.rows, &r.totals.figures, Grouping::Channel, "Отчёт", Some(&r.caption())).unwrap();
         assert_eq!(&bytes[..2], b"PK");
+    }
+
+    #[test]
+    fn a_views_csv_starts_with_its_caption_and_ends_with_totals() {
+        use crate::report::views::{View, ViewColumn, ViewRow};
+        let table = ViewTable {
+            view: View::Funnel,
+            caption: vec![
+                "Воронка за 01.12.2026 — 31.12.2026, по дате продажи".into(),
+                "Источник данных: заявки".into(),
+            ],
+            name_title: "Канал / источник / кампания".into(),
+            columns: vec![ViewColumn::new("Заявки", ""), ViewColumn::new("Выручка", ", ₽")],
+            rows: vec![
+                ViewRow {
+                    depth: 0,
+                    title: "direct".into(),
+                    cells: vec![Cell::Count(3), Cell::Money(Some(Money(150_000)))],
+                },
+                ViewRow {
+                    depth: 1,
+                    title: "brand".into(),
+                    cells: vec![Cell::Count(1), Cell::Money(Some(Money(50_000)))],
+                },
+            ],
+            totals: vec![Cell::Count(3), Cell::Money(Some(Money(150_000)))],
+            heat_map: false,
+        };
+        let mut out = Vec::new();
+        write_view_csv(&mut out, &table).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(lines[0], "Воронка за 01.12.2026 — 31.12.2026, по дате продажи");
+        assert_eq!(lines[2], "Уровень;Канал / источник / кампания;Заявки;Выручка, ₽");
+        assert_eq!(lines[3], "1;direct;3;1500");
+        assert_eq!(lines[4], "2;brand;1;500");
+        assert_eq!(lines[5], ";Итого;3;1500");
+        assert_eq!(&view_xlsx_bytes(&table, "Воронка").unwrap()[..2], b"PK");
     }
 }

@@ -7,6 +7,12 @@
 //! gives a [`ViewOutput`]: a [`ViewTable`] that the window, the CLI and the exporters show as is,
 //! and the JSON the CLI prints with `--format json` (`rows` and `totals.figures`, money in roubles).
 
+mod clients;
+mod cohorts;
+mod funnel;
+mod managers;
+mod plan;
+
 use super::{Cell, ReportError, fmt_date};
 use crate::domain::{Lead, Status, StatusGroup, User};
 use jiff::Timestamp;
@@ -212,4 +218,16 @@ pub fn check_period(query: &ViewQuery) -> Result<(), ReportError> {
         return Err(ReportError::InvertedPeriod { from: query.from, to: query.to });
     }
     Ok(())
+}
+
+/// Computes `query.view` over `book`.
+pub fn compute(query: &ViewQuery, book: &LeadBook) -> Result<ViewOutput, ReportError> {
+    check_period(query)?;
+    match query.view {
+        View::Funnel => funnel::build(query, book),
+        View::Clients => clients::build(query, book),
+        View::Managers => managers::build(query, book),
+        View::Cohorts => cohorts::build(query, book),
+        View::Plan => plan::build(query, book),
+    }
 }
