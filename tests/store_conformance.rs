@@ -39,6 +39,7 @@ crate::conformance!(
     history_records_who_changed_what_and_from_where,
     history_of_settings_never_shows_a_secret,
     history_is_kept_across_a_restore_and_never_written_over,
+    every_status_change_is_recorded_with_its_time_and_author,
 );
 
 fn ts(s: i64) -> Timestamp {
@@ -791,4 +792,45 @@ async fn history_is_kept_across_a_restore_and_never_written_over(fixture: &Fixtu
     assert_eq!(after.len(), before.len() + 1, "{after:#?}");
     assert_eq!(after[1..], before[..], "the entries before the restore are as they were");
     assert!(after[0].id > before[0].id);
+}
+
+async fn every_status_change_is_recorded_with_its_time_and_author(fixture: &Fixture) {
+    let store = fixture.open().await;
+    let lead = store.add_lead(sample_lead(1)).await.unwrap();
+    let created_with = lead.status_id;
+    let before = Timestamp::now() - Duration::from_secs(1);
+    let in_work = store
+        .change_lead(lead.id, Some(lead.version), vec![LeadEdit::set(&lead, LeadValue::Status(Some(3)))], "Петров")
+        .await
+        .unwrap();
+    // A comment, a task and a price moved nothing of the status.
+    store.append_comment(lead.id, comment("Roistat", "перезвонить"), "Roistat").await.unwrap();
+    let task =
+        Task {
+            id: 0, deadline: None, text: "отправить КП".into(), done: false, from_roistat: false, created: None
+        };
+    store.append_task(lead.id, task, "Петров").await.unwrap();
+    let priced = store.lead(lead.id).await.unwrap().unwrap();
+    let priced = store
+        .change_lead(lead.id, None, vec![LeadEdit::set(&priced, LeadValue::Price(Money(70_000)))], "Петров")
+        .await
+        .unwrap();
+    let paid = store
+        .change_lead(lead.id, None, vec![LeadEdit::set(&priced, LeadValue::Status(Some(4)))], "Сидорова")
+        .await
+        .unwrap();
+    store.close().await.unwrap();
+    drop(store);
+    let store = fixture.open().await;
+    let stored = store.lead(lead.id).await.unwrap().unwrap();
+    let moves: Vec<(Option<u64>, Option<u64>, &str)> =
+        stored.status_changes.iter().map(|c| (c.from, c.to, c.by.as_str())).collect();
+    assert_eq!(moves, vec![(created_with, Some(3), "Петров"), (Some(3), Some(4), "Сидорова")]);
+    assert_eq!(stored.status_changes[0].at, in_work.updated);
+    assert_eq!(stored.status_changes[1].at, paid.updated);
+    assert!(stored.status_changes[0].at >= before);
+    assert_eq!(stored.first_status(), created_with);
+    let set = stored.tasks.iter().find(|t| t.text == "отправить КП").unwrap();
+    assert!(set.created.is_some_and(|at| at >= before), "the store stamps when a task was set");
+    assert_eq!(stored.tasks.iter().find(|t| t.text == "позвонить").unwrap().created, None, "a stored task keeps none");
 }
