@@ -72,10 +72,10 @@ pub const PARAMS_LEFT_OUT: &str = "…";
 impl ExchangeEntry {
     /// The entry with every part cut to [`limits`]; encoded, it takes at most [`limits::ENTRY`] bytes.
     pub fn bounded(mut self) -> ExchangeEntry {
-        self.remote = fit(&self.remote, limits::REMOTE);
-        self.action = fit(&self.action, limits::ACTION);
-        self.error = fit(&self.error, limits::ERROR);
-        self.answer = fit(&self.answer, limits::ANSWER);
+        self.remote = fit_owned(std::mem::take(&mut self.remote), limits::REMOTE);
+        self.action = fit_owned(std::mem::take(&mut self.action), limits::ACTION);
+        self.error = fit_owned(std::mem::take(&mut self.error), limits::ERROR);
+        self.answer = fit_owned(std::mem::take(&mut self.answer), limits::ANSWER);
         let fixed = limits::FRAME
             + encoded_len(&self.remote)
             + encoded_len(&self.action)
@@ -87,8 +87,8 @@ impl ExchangeEntry {
         let mut kept = Vec::new();
         let total = self.params.len();
         for (name, value) in std::mem::take(&mut self.params) {
-            let name = fit(&name, limits::PARAM_NAME);
-            let value = fit(&value, limits::PARAM_VALUE);
+            let name = fit_owned(name, limits::PARAM_NAME);
+            let value = fit_owned(value, limits::PARAM_VALUE);
             let cost = limits::PARAM_FRAME + encoded_len(&name) + encoded_len(&value);
             if cost > budget {
                 break;
@@ -117,7 +117,16 @@ impl ExchangeEntry {
 
 /// How many bytes `text` takes as a JSON string's content.
 pub fn encoded_len(text: &str) -> usize {
-    text.chars().map(char_encoded_len).sum()
+    // Bytes of multi-byte characters are all ≥ 0x80 and count as themselves: only escapes add.
+    text.len()
+        + text
+            .bytes()
+            .map(|b| match b {
+                b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
+                b if b < 0x20 => 5,
+                _ => 0,
+            })
+            .sum::<usize>()
 }
 
 fn char_encoded_len(c: char) -> usize {
@@ -133,6 +142,15 @@ pub fn fit(text: &str, max_bytes: usize) -> String {
     if encoded_len(text) <= max_bytes {
         return text.to_string();
     }
+    cut_to(text, max_bytes)
+}
+
+/// [`fit`] that keeps `text` itself when it fits: no copy on the common path.
+pub fn fit_owned(text: String, max_bytes: usize) -> String {
+    if encoded_len(&text) <= max_bytes { text } else { cut_to(&text, max_bytes) }
+}
+
+fn cut_to(text: &str, max_bytes: usize) -> String {
     let room = max_bytes.saturating_sub('…'.len_utf8());
     let mut used = 0;
     let mut end = 0;
@@ -314,6 +332,18 @@ mod tests {
         assert_eq!(refused.request_bytes, 40);
         assert_eq!(refused.error, "Неверный логин или пароль");
         assert!(serde_json::to_vec(&refused).unwrap().len() < 512);
+    }
+
+    #[test]
+    fn the_encoded_length_is_what_serde_json_writes() {
+        for text in
+            ["", "Иван", "a\"b\\c", "строка\nвторая\r\t", "\u{1}\u{8}\u{c}\u{1f}", "😀 ok", "x".repeat(300).as_str()]
+        {
+            let json = serde_json::to_string(text).unwrap();
+            assert_eq!(encoded_len(text), json.len() - 2, "{text:?}");
+            assert_eq!(fit_owned(text.to_string(), 10_000), text);
+        }
+        assert_eq!(fit_owned("Иван Петрович".to_string(), 9), fit("Иван Петрович", 9));
     }
 
     #[test]
