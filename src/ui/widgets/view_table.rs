@@ -1,0 +1,279 @@
+//! A view's table as the window shows it, whatever view made it: the caption lines (what the
+//! figures are, their period, basis and source), the rows with the first column frozen while the
+//! figures scroll sideways (as in the ROI table), levels indented, numbers right-aligned, the
+//! totals line, and for a heat map cells coloured by their value.
+
+use crate::app::export::TOTAL;
+use crate::report::Cell;
+use crate::report::views::{ViewRow, ViewTable};
+use egui::{Align, Color32, Layout, RichText};
+use egui_extras::{Column as TableColumn, TableBuilder};
+
+const ROW_HEIGHT: f32 = 22.0;
+const HEADER_HEIGHT: f32 = 26.0;
+/// Indentation per level (channel → source → campaign), as in the ROI table.
+const INDENT: f32 = 18.0;
+/// Cells measured for the columns' widths: enough to see the widest figures of a long table.
+const MEASURED_ROWS: usize = 60;
+
+/// Shows `table`: caption, then the table (or a line saying there is nothing in the period).
+pub fn view_table_ui(ui: &mut egui::Ui, table: &ViewTable) {
+    caption_ui(ui, &table.caption);
+    if table.heat_map && !table.rows.is_empty() {
+        heat_legend_ui(ui);
+    }
+    ui.add_space(4.0);
+    if table.columns.is_empty() || (table.rows.is_empty() && table.totals.is_empty()) {
+        ui.label(RichText::new("За выбранный период заявок нет").weak());
+        return;
+    }
+    let heat = table.heat_map.then(|| HeatScale::of(&table.rows));
+    let name_width = name_width(ui, table);
+    let widths: Vec<f32> = (0..table.columns.len()).map(|i| column_width(ui, table, i)).collect();
+    let id = table.view.key();
+
+    // Two tables side by side with the same rows: the names stay while the figures scroll.
+    let top = ui.cursor().min;
+    let width = ui.available_width();
+    let mut names = ui.new_child(
+        egui::UiBuilder::new()
+            .max_rect(egui::Rect::from_min_size(top, egui::vec2(name_width, f32::INFINITY)))
+            .layout(Layout::top_down(Align::Min)),
+    );
+    TableBuilder::new(&mut names)
+        .id_salt(("view_names", id))
+        .striped(true)
+        .vscroll(false)
+        .cell_layout(Layout::left_to_right(Align::Center))
+        .column(TableColumn::exact(name_width - 8.0).clip(true))
+        .header(HEADER_HEIGHT, |mut header| {
+            header.col(|ui| {
+                ui.label(RichText::new(&table.name_title).strong());
+            });
+        })
+        .body(|mut body| {
+            for row in &table.rows {
+                body.row(ROW_HEIGHT, |mut r| {
+                    r.col(|ui| name_cell(ui, row));
+                });
+            }
+            if !table.totals.is_empty() {
+                body.row(ROW_HEIGHT + 2.0, |mut r| {
+                    r.col(|ui| {
+                        ui.label(RichText::new(TOTAL).strong());
+                    });
+                });
+            }
+        });
+    let height = names.min_rect().height();
+    let mut figures = ui.new_child(
+        egui::UiBuilder::new()
+            .max_rect(egui::Rect::from_min_size(
+                top + egui::vec2(name_width, 0.0),
+                egui::vec2((width - name_width).max(100.0), f32::INFINITY),
+            ))
+            .layout(Layout::top_down(Align::Min)),
+    );
+    egui::ScrollArea::horizontal().id_salt(("view_scroll", id)).show(&mut figures, |ui| {
+        let mut builder = TableBuilder::new(ui)
+            .id_salt(("view_table", id))
+            .striped(true)
+            .resizable(true)
+            .vscroll(false)
+            .cell_layout(Layout::left_to_right(Align::Center));
+        for w in &widths {
+            builder = builder.column(TableColumn::initial(*w).at_least(50.0).clip(true));
+        }
+        builder
+            .header(HEADER_HEIGHT, |mut header| {
+                for column in &table.columns {
+                    header.col(|ui| {
+                        ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                            let title = ui.label(RichText::new(&column.title).strong());
+                            if !column.unit.is_empty() {
+                                title.on_hover_text(format!("{}{}", column.title, column.unit));
+                            }
+                        });
+                    });
+                }
+            })
+            .body(|mut body| {
+                for row in &table.rows {
+                    body.row(ROW_HEIGHT, |mut r| {
+                        for cell in &row.cells {
+                            r.col(|ui| cell_ui(ui, cell, false, heat.as_ref()));
+                        }
+                    });
+                }
+                if !table.totals.is_empty() {
+                    body.row(ROW_HEIGHT + 2.0, |mut r| {
+                        for cell in &table.totals {
+                            r.col(|ui| cell_ui(ui, cell, true, None));
+                        }
+                    });
+                }
+            });
+    });
+    let height = height.max(figures.min_rect().height());
+    ui.allocate_rect(egui::Rect::from_min_size(top, egui::vec2(width, height)), egui::Sense::hover());
+}
+
+/// The first line says what the table is (strong); the next ones (the source of the figures) are
+/// quieter.
+fn caption_ui(ui: &mut egui::Ui, caption: &[String]) {
+    for (i, line) in caption.iter().enumerate() {
+        if i == 0 {
+            ui.label(RichText::new(line).strong().size(15.0));
+        } else {
+            ui.label(RichText::new(line).weak());
+        }
+    }
+}
+
+fn name_cell(ui: &mut egui::Ui, row: &ViewRow) {
+    ui.add_space(row.depth as f32 * INDENT + 2.0);
+    let text = if row.depth == 0 { RichText::new(&row.title) } else { RichText::new(&row.title).weak() };
+    ui.add(egui::Label::new(text).truncate()).on_hover_text(&row.title);
+}
+
+fn cell_ui(ui: &mut egui::Ui, cell: &Cell, strong: bool, heat: Option<&HeatScale>) {
+    let mut text = RichText::new(cell.display());
+    if strong {
+        text = text.strong();
+    }
+    if let Some(fill) = heat.and_then(|h| h.fill(cell)) {
+        // The cell's own rectangle, under the text; the text keeps a colour readable on it.
+        ui.painter().rect_filled(ui.max_rect(), 0.0, fill);
+        text = text.color(readable_on(fill));
+    }
+    let layout = if matches!(cell, Cell::Text(_)) {
+        Layout::left_to_right(Align::Center)
+    } else {
+        Layout::right_to_left(Align::Center)
+    };
+    ui.with_layout(layout, |ui| {
+        ui.add_space(2.0);
+        ui.label(text);
+    });
+}
+
+/// A cell's number for the heat map: counts, money (in kopecks) and fractions alike.
+fn value(cell: &Cell) -> Option<f64> {
+    match cell {
+        Cell::Count(n) => Some(*n as f64),
+        Cell::Money(Some(m)) => Some(m.kopecks() as f64),
+        Cell::Percent(Some(p)) if p.is_finite() => Some(*p),
+        _ => None,
+    }
+}
+
+/// The lightest and the strongest colour of the heat map: the same on both themes, the text
+/// colour follows the fill.
+const HEAT_LIGHT: [f32; 3] = [225.0, 242.0, 228.0];
+const HEAT_STRONG: [f32; 3] = [22.0, 110.0, 52.0];
+
+fn heat_color(t: f32) -> Color32 {
+    let t = t.clamp(0.0, 1.0);
+    let mix = |i: usize| (HEAT_LIGHT[i] + (HEAT_STRONG[i] - HEAT_LIGHT[i]) * t).round() as u8;
+    Color32::from_rgb(mix(0), mix(1), mix(2))
+}
+
+/// Dark text on light fills, white on strong ones.
+fn readable_on(fill: Color32) -> Color32 {
+    let luminance = 0.299 * fill.r() as f32 + 0.587 * fill.g() as f32 + 0.114 * fill.b() as f32;
+    if luminance > 140.0 { Color32::from_rgb(20, 30, 20) } else { Color32::WHITE }
+}
+
+/// Where a value lies between nothing and the table's largest value (the totals left out).
+struct HeatScale {
+    max: f64,
+}
+
+impl HeatScale {
+    fn of(rows: &[ViewRow]) -> HeatScale {
+        let max = rows.iter().flat_map(|r| r.cells.iter()).filter_map(value).fold(0.0, f64::max);
+        HeatScale { max }
+    }
+
+    /// The cell's fill; none for empty cells and zeros, so that what happened stands out.
+    fn fill(&self, cell: &Cell) -> Option<Color32> {
+        let v = value(cell)?;
+        if v <= 0.0 || self.max <= 0.0 {
+            return None;
+        }
+        Some(heat_color((v / self.max) as f32))
+    }
+}
+
+/// «меньше ■■■■■ больше» under the caption of a heat map.
+fn heat_legend_ui(ui: &mut egui::Ui) {
+    ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing.x = 2.0;
+        ui.label(RichText::new("меньше").weak());
+        for step in 1..=5 {
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(18.0, 12.0), egui::Sense::hover());
+            ui.painter().rect_filled(rect, 2.0, heat_color(step as f32 / 5.0));
+        }
+        ui.label(RichText::new("больше").weak());
+    });
+}
+
+/// The width of a text in the body font.
+fn text_width(ui: &egui::Ui, text: &str, strong: bool) -> f32 {
+    let text = if strong { RichText::new(text).strong() } else { RichText::new(text) };
+    egui::WidgetText::from(text)
+        .into_galley(ui, Some(egui::TextWrapMode::Extend), f32::INFINITY, egui::TextStyle::Body)
+        .size()
+        .x
+}
+
+/// The frozen column: as wide as its longest title with its indentation, within reason.
+fn name_width(ui: &egui::Ui, table: &ViewTable) -> f32 {
+    let widest = table
+        .rows
+        .iter()
+        .take(MEASURED_ROWS)
+        .map(|r| r.depth as f32 * INDENT + text_width(ui, &r.title, false))
+        .chain([text_width(ui, &table.name_title, true), text_width(ui, TOTAL, true)])
+        .fold(0.0, f32::max);
+    (widest + 24.0).clamp(160.0, 300.0)
+}
+
+/// A figures column: as wide as its title or its widest figure, within reason.
+fn column_width(ui: &egui::Ui, table: &ViewTable, i: usize) -> f32 {
+    let title = text_width(ui, &table.columns[i].title, true);
+    let cells = table
+        .rows
+        .iter()
+        .take(MEASURED_ROWS)
+        .filter_map(|r| r.cells.get(i))
+        .map(|c| text_width(ui, &c.display(), false))
+        .chain(table.totals.get(i).map(|c| text_width(ui, &c.display(), true)))
+        .fold(0.0, f32::max);
+    (title.max(cells) + 18.0).clamp(64.0, 200.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heat_runs_from_light_to_strong_and_text_stays_readable() {
+        let light = heat_color(0.0);
+        let strong = heat_color(1.0);
+        assert_eq!(light, Color32::from_rgb(225, 242, 228));
+        assert_eq!(strong, Color32::from_rgb(22, 110, 52));
+        assert_ne!(readable_on(light), Color32::WHITE);
+        assert_eq!(readable_on(strong), Color32::WHITE);
+        let rows = vec![ViewRow {
+            depth: 0,
+            title: "2026-10".into(),
+            cells: vec![Cell::Count(0), Cell::Count(5), Cell::Count(10), Cell::Text("—".into())],
+        }];
+        let scale = HeatScale::of(&rows);
+        assert_eq!(scale.fill(&rows[0].cells[0]), None, "nothing happened: no colour");
+        assert_eq!(scale.fill(&rows[0].cells[2]), Some(strong));
+        assert_eq!(scale.fill(&rows[0].cells[1]), Some(heat_color(0.5)));
+        assert_eq!(scale.fill(&rows[0].cells[3]), None);
+    }
+}
