@@ -197,14 +197,15 @@ impl App {
         let write: Box<dyn FnOnce(&std::path::Path) -> Result<(), export::ExportError> + Send> =
             if let Some(view) = self.state.view {
                 let Some(table) = self.views.table_for(view).cloned() else {
-                    self.message = Some(Message::Error("Нет данных для выгрузки: дождитесь, пока отчёт посчитается".into()));
+                    self.message =
+                        Some(Message::Error("Нет данных для выгрузки: дождитесь, пока отчёт посчитается".into()));
                     return;
                 };
                 let sheet = file_safe(view.title());
                 Box::new(move |path| match format {
-                    ExportFormat::Csv => std::fs::File::create(path).map_err(export::ExportError::from).and_then(|f| {
-                        export::write_view_csv(&mut std::io::BufWriter::new(f), &table)
-                    }),
+                    ExportFormat::Csv => std::fs::File::create(path)
+                        .map_err(export::ExportError::from)
+                        .and_then(|f| export::write_view_csv(&mut std::io::BufWriter::new(f), &table)),
                     ExportFormat::Xlsx => export::view_xlsx_bytes(&table, &sheet)
                         .and_then(|bytes| std::fs::write(path, bytes).map_err(export::ExportError::from)),
                 })
@@ -227,7 +228,8 @@ impl App {
             };
         self.export_running = true;
         let picker = self.file_picker.clone();
-        self.bg.run_blocking(move || save_export(picker.as_ref(), &name, format, write), |e| AppEvent::Exported(Err(e)));
+        self.bg
+            .run_blocking(move || save_export(picker.as_ref(), &name, format, write), |e| AppEvent::Exported(Err(e)));
     }
 }
 

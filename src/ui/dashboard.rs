@@ -38,7 +38,8 @@ fn tabs_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
         let tabs = std::iter::once((None, ROI_TAB)).chain(View::ALL.iter().map(|v| (Some(*v), v.title())));
         for (view, title) in tabs {
             let on = app.state.view == view;
-            let tab = ui.add(egui::Button::selectable(on, RichText::new(title).size(14.0)).min_size(egui::vec2(0.0, 26.0)));
+            let tab =
+                ui.add(egui::Button::selectable(on, RichText::new(title).size(14.0)).min_size(egui::vec2(0.0, 26.0)));
             // Tabs, not buttons, for screen readers (and tests): the page's own button is named alike.
             tab.widget_info(|| egui::WidgetInfo::selected(egui::Role::Tab, true, on, title));
             if tab.clicked() && !on {
@@ -199,10 +200,12 @@ pub(super) fn channel_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Comman
 pub(super) fn export_ui(ui: &mut egui::Ui, app: &App, ready: bool, commands: &mut Vec<Command>) {
     ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
         ui.add_enabled_ui(!app.export_running && ready, |ui| {
-            if ui.button("Выгрузить в Excel").on_hover_text("Таблица со всеми уровнями, файл XLSX").clicked() {
+            if ui.button("Выгрузить в Excel").on_hover_text("Таблица со всеми уровнями, файл XLSX").clicked()
+            {
                 commands.push(Command::Export(ExportFormat::Xlsx));
             }
-            if ui.button("Выгрузить в CSV").on_hover_text("UTF-8, разделитель «;» — открывается в Excel").clicked() {
+            if ui.button("Выгрузить в CSV").on_hover_text("UTF-8, разделитель «;» — открывается в Excel").clicked()
+            {
                 commands.push(Command::Export(ExportFormat::Csv));
             }
         });
