@@ -11,9 +11,8 @@ use egui_kittest::kittest::Queryable;
 use jiff::{Timestamp, ToSpan};
 use skvoz::app::{AppState, ExportFormat};
 use skvoz::domain::{Attraction, Lead, Money, Origin};
-use skvoz::report::Cell;
 use skvoz::report::fmt_date;
-use skvoz::report::views::{Basis, SOURCE_LEADS, View, ViewColumn, ViewRow, ViewTable};
+use skvoz::report::views::{Basis, SOURCE_LEADS, View, ViewTable};
 use skvoz::ui::Window;
 use skvoz::ui::widgets::view_table::view_table_ui;
 use std::io::Read;
@@ -151,44 +150,9 @@ fn the_roi_tab_says_its_figures_are_roistats_and_a_view_exports_with_its_caption
     assert!(name.starts_with("План - факт ") && name.ends_with(".xlsx") && !name.contains('/'), "{name}");
 }
 
-/// A cohort-like heat map with a drill-down and a totals line.
-pub fn sample_table() -> ViewTable {
-    let money = |r: i64| Cell::Money(Some(Money::from_rubles(r)));
-    ViewTable {
-        view: View::Cohorts,
-        caption: vec!["Когорты за 01.06.2026 — 30.11.2026".into(), SOURCE_LEADS.into()],
-        name_title: "Когорта".into(),
-        columns: vec![
-            ViewColumn::new("Клиенты", ""),
-            ViewColumn::new("Месяц 0", ", ₽"),
-            ViewColumn::new("Месяц 1", ", ₽"),
-            ViewColumn::new("Месяц 2", ", ₽"),
-        ],
-        rows: vec![
-            ViewRow {
-                depth: 0,
-                title: "Июнь 2026".into(),
-                cells: vec![Cell::Count(12), money(480_000), money(95_000), money(12_000)],
-            },
-            ViewRow {
-                depth: 1,
-                title: "Яндекс.Директ".into(),
-                cells: vec![Cell::Count(7), money(300_000), money(5_000), money(0)],
-            },
-            ViewRow {
-                depth: 0,
-                title: "Июль 2026".into(),
-                cells: vec![Cell::Count(9), money(210_000), money(40_000), Cell::Money(None)],
-            },
-        ],
-        totals: vec![Cell::Count(21), money(690_000), money(135_000), money(12_000)],
-        heat_map: true,
-    }
-}
-
 #[test]
 fn the_view_table_indents_levels_aligns_numbers_and_totals() {
-    let table = sample_table();
+    let table = sample_view_table();
     let mut h = Harness::builder().with_size([900.0, 400.0]).build_ui(move |ui| {
         skvoz::ui::fonts::install(ui.ctx());
         view_table_ui(ui, &table);
@@ -220,7 +184,7 @@ fn the_view_table_indents_levels_aligns_numbers_and_totals() {
 
 #[test]
 fn an_empty_view_says_so_under_its_caption() {
-    let table = ViewTable { rows: Vec::new(), totals: Vec::new(), heat_map: false, ..sample_table() };
+    let table = ViewTable { rows: Vec::new(), totals: Vec::new(), heat_map: false, ..sample_view_table() };
     let mut h = Harness::builder().with_size([900.0, 300.0]).build_ui(move |ui| view_table_ui(ui, &table));
     h.run_steps(2);
     assert!(h.query_by_label(SOURCE_LEADS).is_some());

@@ -20,14 +20,14 @@ const MEASURED_ROWS: usize = 60;
 pub fn view_table_ui(ui: &mut egui::Ui, table: &ViewTable) {
     caption_ui(ui, &table.caption);
     if table.heat_map && !table.rows.is_empty() {
-        heat_legend_ui(ui);
+        heat_legend_ui(ui, ui.visuals().dark_mode);
     }
     ui.add_space(4.0);
     if table.columns.is_empty() || (table.rows.is_empty() && table.totals.is_empty()) {
         ui.label(RichText::new("За выбранный период заявок нет").weak());
         return;
     }
-    let heat = table.heat_map.then(|| HeatScale::of(&table.rows));
+    let heat = table.heat_map.then(|| HeatScale::of(&table.rows, ui.visuals().dark_mode));
     let name_width = name_width(ui, table);
     let widths: Vec<f32> = (0..table.columns.len()).map(|i| column_width(ui, table, i)).collect();
     let id = table.view.key();
@@ -157,24 +157,27 @@ fn cell_ui(ui: &mut egui::Ui, cell: &Cell, strong: bool, heat: Option<&HeatScale
     });
 }
 
-/// A cell's number for the heat map: counts, money (in kopecks) and fractions alike.
-fn value(cell: &Cell) -> Option<f64> {
+/// A cell's number for the heat map, and which scale it is on: counts, money and fractions are
+/// each coloured against their own largest value (a count of clients beside roubles would
+/// otherwise always look empty).
+fn value(cell: &Cell) -> Option<(usize, f64)> {
     match cell {
-        Cell::Count(n) => Some(*n as f64),
-        Cell::Money(Some(m)) => Some(m.kopecks() as f64),
-        Cell::Percent(Some(p)) if p.is_finite() => Some(*p),
+        Cell::Count(n) => Some((0, *n as f64)),
+        Cell::Money(Some(m)) => Some((1, m.kopecks() as f64)),
+        Cell::Percent(Some(p)) if p.is_finite() => Some((2, *p)),
         _ => None,
     }
 }
 
-/// The lightest and the strongest colour of the heat map: the same on both themes, the text
-/// colour follows the fill.
-const HEAT_LIGHT: [f32; 3] = [225.0, 242.0, 228.0];
-const HEAT_STRONG: [f32; 3] = [22.0, 110.0, 52.0];
+/// The lightest and the strongest colour of the heat map on a light and on a dark page; the
+/// text colour follows the fill.
+const HEAT_LIGHT: [[f32; 3]; 2] = [[225.0, 242.0, 228.0], [48.0, 68.0, 54.0]];
+const HEAT_STRONG: [[f32; 3]; 2] = [[22.0, 110.0, 52.0], [46.0, 160.0, 86.0]];
 
-fn heat_color(t: f32) -> Color32 {
+fn heat_color(t: f32, dark: bool) -> Color32 {
     let t = t.clamp(0.0, 1.0);
-    let mix = |i: usize| (HEAT_LIGHT[i] + (HEAT_STRONG[i] - HEAT_LIGHT[i]) * t).round() as u8;
+    let (from, to) = (HEAT_LIGHT[dark as usize], HEAT_STRONG[dark as usize]);
+    let mix = |i: usize| (from[i] + (to[i] - from[i]) * t).round() as u8;
     Color32::from_rgb(mix(0), mix(1), mix(2))
 }
 
@@ -184,35 +187,41 @@ fn readable_on(fill: Color32) -> Color32 {
     if luminance > 140.0 { Color32::from_rgb(20, 30, 20) } else { Color32::WHITE }
 }
 
-/// Where a value lies between nothing and the table's largest value (the totals left out).
+/// Where a value lies between nothing and the table's largest value of its kind (the totals left
+/// out).
 struct HeatScale {
-    max: f64,
+    max: [f64; 3],
+    dark: bool,
 }
 
 impl HeatScale {
-    fn of(rows: &[ViewRow]) -> HeatScale {
-        let max = rows.iter().flat_map(|r| r.cells.iter()).filter_map(value).fold(0.0, f64::max);
-        HeatScale { max }
+    fn of(rows: &[ViewRow], dark: bool) -> HeatScale {
+        let mut max = [0.0; 3];
+        for (kind, v) in rows.iter().flat_map(|r| r.cells.iter()).filter_map(value) {
+            max[kind] = f64::max(max[kind], v);
+        }
+        HeatScale { max, dark }
     }
 
     /// The cell's fill; none for empty cells and zeros, so that what happened stands out.
     fn fill(&self, cell: &Cell) -> Option<Color32> {
-        let v = value(cell)?;
-        if v <= 0.0 || self.max <= 0.0 {
+        let (kind, v) = value(cell)?;
+        let max = self.max[kind];
+        if v <= 0.0 || max <= 0.0 {
             return None;
         }
-        Some(heat_color((v / self.max) as f32))
+        Some(heat_color((v / max) as f32, self.dark))
     }
 }
 
 /// «меньше ■■■■■ больше» under the caption of a heat map.
-fn heat_legend_ui(ui: &mut egui::Ui) {
+fn heat_legend_ui(ui: &mut egui::Ui, dark: bool) {
     ui.horizontal(|ui| {
         ui.spacing_mut().item_spacing.x = 2.0;
         ui.label(RichText::new("меньше").weak());
         for step in 1..=5 {
             let (rect, _) = ui.allocate_exact_size(egui::vec2(18.0, 12.0), egui::Sense::hover());
-            ui.painter().rect_filled(rect, 2.0, heat_color(step as f32 / 5.0));
+            ui.painter().rect_filled(rect, 2.0, heat_color(step as f32 / 5.0, dark));
         }
         ui.label(RichText::new("больше").weak());
     });
@@ -258,22 +267,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn heat_runs_from_light_to_strong_and_text_stays_readable() {
-        let light = heat_color(0.0);
-        let strong = heat_color(1.0);
-        assert_eq!(light, Color32::from_rgb(225, 242, 228));
-        assert_eq!(strong, Color32::from_rgb(22, 110, 52));
-        assert_ne!(readable_on(light), Color32::WHITE);
-        assert_eq!(readable_on(strong), Color32::WHITE);
+    fn heat_runs_from_light_to_strong_on_a_scale_per_kind_and_text_stays_readable() {
+        for dark in [false, true] {
+            let (light, strong) = (heat_color(0.0, dark), heat_color(1.0, dark));
+            assert_ne!(light, strong);
+            // The strong end stands out from the page more than the light one.
+            let page = if dark { 27.0 } else { 248.0 };
+            let distance = |c: Color32| (c.g() as f32 - page).abs();
+            assert!(distance(strong) > distance(light), "dark: {dark}");
+            for t in [0.0, 0.3, 0.6, 1.0] {
+                let fill = heat_color(t, dark);
+                let text = readable_on(fill);
+                let contrast = (fill.g() as f32 - text.g() as f32).abs();
+                assert!(contrast > 90.0, "text on {fill:?} (dark: {dark})");
+            }
+        }
+        let money = |r: i64| Cell::Money(Some(crate::domain::Money::from_rubles(r)));
         let rows = vec![ViewRow {
             depth: 0,
             title: "2026-10".into(),
-            cells: vec![Cell::Count(0), Cell::Count(5), Cell::Count(10), Cell::Text("—".into())],
+            cells: vec![Cell::Count(3), money(0), money(5_000), money(10_000), Cell::Text("—".into())],
         }];
-        let scale = HeatScale::of(&rows);
-        assert_eq!(scale.fill(&rows[0].cells[0]), None, "nothing happened: no colour");
-        assert_eq!(scale.fill(&rows[0].cells[2]), Some(strong));
-        assert_eq!(scale.fill(&rows[0].cells[1]), Some(heat_color(0.5)));
-        assert_eq!(scale.fill(&rows[0].cells[3]), None);
+        let scale = HeatScale::of(&rows, false);
+        assert_eq!(scale.fill(&rows[0].cells[0]), Some(heat_color(1.0, false)), "clients against clients");
+        assert_eq!(scale.fill(&rows[0].cells[1]), None, "nothing happened: no colour");
+        assert_eq!(scale.fill(&rows[0].cells[2]), Some(heat_color(0.5, false)));
+        assert_eq!(scale.fill(&rows[0].cells[3]), Some(heat_color(1.0, false)));
+        assert_eq!(scale.fill(&rows[0].cells[4]), None);
     }
 }
