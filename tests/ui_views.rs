@@ -11,8 +11,8 @@ use egui_kittest::kittest::Queryable;
 use jiff::{Timestamp, ToSpan};
 use skvoz::app::{AppState, ExportFormat};
 use skvoz::domain::{Attraction, Lead, Money, Origin};
-use skvoz::report::fmt_date;
 use skvoz::report::views::{Basis, SOURCE_LEADS, View, ViewTable};
+use skvoz::report::{Cell, fmt_date};
 use skvoz::ui::Window;
 use skvoz::ui::widgets::view_table::view_table_ui;
 use std::io::Read;
@@ -184,7 +184,8 @@ fn the_view_table_indents_levels_aligns_numbers_and_totals() {
 
 #[test]
 fn an_empty_view_says_so_under_its_caption() {
-    let table = ViewTable { rows: Vec::new(), totals: Vec::new(), heat_map: false, ..sample_view_table() };
+    let totals = vec![Cell::Count(0), Cell::Money(Some(Money(0))), Cell::Money(Some(Money(0))), Cell::Money(None)];
+    let table = ViewTable { rows: Vec::new(), totals, heat_map: false, ..sample_view_table() };
     let mut h = Harness::builder().with_size([900.0, 300.0]).build_ui(move |ui| view_table_ui(ui, &table));
     h.run_steps(2);
     assert!(h.query_by_label(SOURCE_LEADS).is_some());

@@ -31,11 +31,17 @@ pub fn ui(ui: &mut egui::Ui, app: &App, view: View, commands: &mut Vec<Command>)
     });
 }
 
+/// The controls' line is this wide with the basis switch in it; a narrower window puts the switch
+/// on a line of its own rather than under the export buttons.
+const ONE_LINE_WIDTH: f32 = 880.0;
+
 fn controls_ui(ui: &mut egui::Ui, app: &App, view: View, ready: bool, commands: &mut Vec<Command>) {
     period_ui(ui, app.state.preset, app.period(), app.today, commands);
+    let with_basis = basis_matters(view);
+    let one_line = ui.available_width() >= ONE_LINE_WIDTH;
     ui.horizontal(|ui| {
         super::dashboard::channel_ui(ui, app, commands);
-        if basis_matters(view) {
+        if with_basis && one_line {
             ui.add_space(8.0);
             basis_ui(ui, app.state.basis, commands);
         }
@@ -44,6 +50,9 @@ fn controls_ui(ui: &mut egui::Ui, app: &App, view: View, ready: bool, commands: 
         }
         super::dashboard::export_ui(ui, app, ready, commands);
     });
+    if with_basis && !one_line {
+        basis_ui(ui, app.state.basis, commands);
+    }
 }
 
 /// «Заявки: по дате заявки | по дате продажи».

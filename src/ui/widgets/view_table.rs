@@ -23,7 +23,8 @@ pub fn view_table_ui(ui: &mut egui::Ui, table: &ViewTable) {
         heat_legend_ui(ui, ui.visuals().dark_mode);
     }
     ui.add_space(4.0);
-    if table.columns.is_empty() || (table.rows.is_empty() && table.totals.is_empty()) {
+    // Zero totals under no rows say nothing more than this line.
+    if table.columns.is_empty() || table.rows.is_empty() {
         ui.label(RichText::new("За выбранный период заявок нет").weak());
         return;
     }
