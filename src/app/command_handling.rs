@@ -194,44 +194,46 @@ impl App {
             return;
         }
         let name = self.export_file_name(format);
-        let write: Box<dyn FnOnce(&std::path::Path) -> Result<(), export::ExportError> + Send> =
-            if let Some(view) = self.state.view {
-                let Some(table) = self.views.table_for(view).cloned() else {
-                    self.message =
-                        Some(Message::Error("Нет данных для выгрузки: дождитесь, пока отчёт посчитается".into()));
-                    return;
-                };
-                let sheet = file_safe(view.title());
-                Box::new(move |path| match format {
-                    ExportFormat::Csv => std::fs::File::create(path)
-                        .map_err(export::ExportError::from)
-                        .and_then(|f| export::write_view_csv(&mut std::io::BufWriter::new(f), &table)),
-                    ExportFormat::Xlsx => export::view_xlsx_bytes(&table, &sheet)
-                        .and_then(|bytes| std::fs::write(path, bytes).map_err(export::ExportError::from)),
-                })
-            } else {
-                let Some(report) = &self.dashboard.report else {
-                    self.message = Some(Message::Error("Нет данных для выгрузки: выберите период с данными".into()));
-                    return;
-                };
-                let rows = self.dashboard.sorted_rows.clone();
-                let totals = report.totals.figures;
-                let grouping = report.query.grouping;
-                let caption = report.caption();
-                Box::new(move |path| match format {
-                    ExportFormat::Csv => std::fs::File::create(path).map_err(export::ExportError::from).and_then(|f| {
-                        export::write_csv(&mut std::io::BufWriter::new(f), &rows, &totals, grouping, Some(&caption))
-                    }),
-                    ExportFormat::Xlsx => export::xlsx_bytes(&rows, &totals, grouping, EXPORT_TITLE, Some(&caption))
-                        .and_then(|bytes| std::fs::write(path, bytes).map_err(export::ExportError::from)),
-                })
+        let write: WriteFile = if let Some(view) = self.state.view {
+            let Some(table) = self.views.table_for(view).cloned() else {
+                self.message =
+                    Some(Message::Error("Нет данных для выгрузки: дождитесь, пока отчёт посчитается".into()));
+                return;
             };
+            let sheet = file_safe(view.title());
+            Box::new(move |path| match format {
+                ExportFormat::Csv => std::fs::File::create(path)
+                    .map_err(export::ExportError::from)
+                    .and_then(|f| export::write_view_csv(&mut std::io::BufWriter::new(f), &table)),
+                ExportFormat::Xlsx => export::view_xlsx_bytes(&table, &sheet)
+                    .and_then(|bytes| std::fs::write(path, bytes).map_err(export::ExportError::from)),
+            })
+        } else {
+            let Some(report) = &self.dashboard.report else {
+                self.message = Some(Message::Error("Нет данных для выгрузки: выберите период с данными".into()));
+                return;
+            };
+            let rows = self.dashboard.sorted_rows.clone();
+            let totals = report.totals.figures;
+            let grouping = report.query.grouping;
+            let caption = report.caption();
+            Box::new(move |path| match format {
+                ExportFormat::Csv => std::fs::File::create(path).map_err(export::ExportError::from).and_then(|f| {
+                    export::write_csv(&mut std::io::BufWriter::new(f), &rows, &totals, grouping, Some(&caption))
+                }),
+                ExportFormat::Xlsx => export::xlsx_bytes(&rows, &totals, grouping, EXPORT_TITLE, Some(&caption))
+                    .and_then(|bytes| std::fs::write(path, bytes).map_err(export::ExportError::from)),
+            })
+        };
         self.export_running = true;
         let picker = self.file_picker.clone();
         self.bg
             .run_blocking(move || save_export(picker.as_ref(), &name, format, write), |e| AppEvent::Exported(Err(e)));
     }
 }
+
+/// Writes an export's file at the path chosen, on the background.
+type WriteFile = Box<dyn FnOnce(&std::path::Path) -> Result<(), export::ExportError> + Send>;
 
 /// The ROI table's title in file names and as the sheet's name.
 const EXPORT_TITLE: &str = "Сквозная аналитика";
