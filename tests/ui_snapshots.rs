@@ -1,5 +1,5 @@
-//! Image snapshots of the window: the dashboard on the demo data and the empty store, and the
-//! admin's start page on a new store, at 1280×800, compared with the PNGs in `tests/snapshots/`.
+//! Image snapshots of the window: the dashboard on the demo data and the empty store, a view tab
+//! with a heat map, and the admin's start page on a new store, at 1280×800, compared with the PNGs in `tests/snapshots/`.
 //!
 //! Rendering needs wgpu and a Vulkan driver; the `snapshots` feature (on by default) brings wgpu in,
 //! and CI installs lavapipe, Mesa's software Vulkan, so the pixels do not depend on a graphics
@@ -69,6 +69,22 @@ fn empty_state() {
     assert!(h.query_by_role_and_label(egui::Role::Button, "Загрузить демо-данные").is_some());
     assert!(h.query_by_role_and_label(egui::Role::Button, "Настроить источник аналитики").is_some());
     render::check(&mut h, "dashboard_empty");
+}
+
+/// A view tab on the demo data with a hand-made heat map (the cohorts' shape) in place of what the
+/// view computed: the tabs, the controls with no basis switch, the caption and the coloured cells.
+#[test]
+fn view_tab_with_a_heat_map() {
+    use skvoz::report::views::{View, ViewOutput};
+    let state = AppState { view: Some(View::Cohorts), ..AppState::default() };
+    let mut h = window(store_at("view_heat_map", true), state);
+    assert!(h.state().views.table_for(View::Cohorts).is_some(), "the view was computed");
+    let table = sample_view_table();
+    h.state_mut().app.views.output = Some(ViewOutput { table, json: serde_json::Value::Null });
+    wait(&mut h);
+    assert!(has_label(&h, "Когорты за 01.06.2026 — 30.11.2026"), "the hand-made table is on screen");
+    assert!(has_label(&h, "меньше"));
+    render::check(&mut h, "view_heat_map");
 }
 
 /// The admin's start page on a new store: the sources, with the setup checklist on top.

@@ -23,6 +23,10 @@ pub enum Command {
     /// What the period's changes are counted against.
     SetComparison(Comparison),
     SetChannel(Option<String>),
+    /// The dashboard's tab: a view of our own leads, `None` for the ROI table.
+    ShowView(Option<crate::report::views::View>),
+    /// By which date the views count leads.
+    SetBasis(crate::report::views::Basis),
     /// Sort by a column: a new column sorts descending (names ascending), the same one flips.
     SortBy(Column),
     /// Expand or collapse a drill-down row by its path (`direct`, `direct/brand`).
@@ -217,6 +221,11 @@ pub enum AppEvent {
     Report {
         generation: u64,
         result: Result<Box<Report>, String>,
+    },
+    /// The dashboard's view tab computed for the request number `generation`.
+    View {
+        generation: u64,
+        result: Result<Box<crate::report::views::ViewOutput>, String>,
     },
     /// The demo data were loaded (or failed to).
     DemoLoaded(Result<crate::demo::DemoSummary, String>),

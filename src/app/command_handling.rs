@@ -52,6 +52,7 @@ impl App {
                 self.run(command);
             }
         }
+        self.ensure_view();
     }
 
     fn run(&mut self, command: Command) {
@@ -109,6 +110,9 @@ impl App {
                 self.dashboard.channel = channel;
                 self.request_report();
             }
+            // The view tab follows by itself (`ensure_view`, after the commands).
+            Command::ShowView(view) => self.state.view = view,
+            Command::SetBasis(basis) => self.state.basis = basis,
             Command::SetComparison(comparison) => {
                 self.state.comparison = comparison;
                 self.request_report();
@@ -176,77 +180,106 @@ impl App {
         });
     }
 
-    /// The suggested file name: `Сквозная аналитика 2026-10-26 — 2026-11-24.xlsx`.
+    /// The suggested file name: `Сквозная аналитика 2026-10-26 — 2026-11-24.xlsx`, or the view's
+    /// title on a view tab (`Воронка 2026-10-26 — 2026-11-24.csv`).
     pub fn export_file_name(&self, format: ExportFormat) -> String {
         let (from, to) = self.period();
-        format!("Сквозная аналитика {from} — {to}.{}", format.extension())
+        let title = self.state.view.map_or(EXPORT_TITLE, |v| v.title());
+        format!("{} {from} — {to}.{}", file_safe(title), format.extension())
     }
 
+    /// Exports what the dashboard's tab shows: the ROI table or the view's table.
     fn export(&mut self, format: ExportFormat) {
-        let Some(report) = &self.dashboard.report else {
-            self.message = Some(Message::Error("Нет данных для выгрузки: выберите период с данными".into()));
-            return;
-        };
         if self.export_running {
             return;
         }
-        self.export_running = true;
-        let rows = self.dashboard.sorted_rows.clone();
-        let totals = report.totals.figures;
-        let grouping = report.query.grouping;
-        let caption = report.caption();
         let name = self.export_file_name(format);
+        let write: WriteFile = if let Some(view) = self.state.view {
+            let Some(table) = self.views.table_for(view).cloned() else {
+                self.message =
+                    Some(Message::Error("Нет данных для выгрузки: дождитесь, пока отчёт посчитается".into()));
+                return;
+            };
+            let sheet = file_safe(view.title());
+            Box::new(move |path| match format {
+                ExportFormat::Csv => std::fs::File::create(path)
+                    .map_err(export::ExportError::from)
+                    .and_then(|f| export::write_view_csv(&mut std::io::BufWriter::new(f), &table)),
+                ExportFormat::Xlsx => export::view_xlsx_bytes(&table, &sheet)
+                    .and_then(|bytes| std::fs::write(path, bytes).map_err(export::ExportError::from)),
+            })
+        } else {
+            let Some(report) = &self.dashboard.report else {
+                self.message = Some(Message::Error("Нет данных для выгрузки: выберите период с данными".into()));
+                return;
+            };
+            let rows = self.dashboard.sorted_rows.clone();
+            let totals = report.totals.figures;
+            let grouping = report.query.grouping;
+            let caption = report.caption();
+            Box::new(move |path| match format {
+                ExportFormat::Csv => std::fs::File::create(path).map_err(export::ExportError::from).and_then(|f| {
+                    export::write_csv(&mut std::io::BufWriter::new(f), &rows, &totals, grouping, Some(&caption))
+                }),
+                ExportFormat::Xlsx => export::xlsx_bytes(&rows, &totals, grouping, EXPORT_TITLE, Some(&caption))
+                    .and_then(|bytes| std::fs::write(path, bytes).map_err(export::ExportError::from)),
+            })
+        };
+        self.export_running = true;
         let picker = self.file_picker.clone();
-        self.bg.run_blocking(
-            move || {
-                let (mut path, note) = match picker.save_path(&name, format) {
-                    Ok(Some(path)) => (path, None),
-                    Ok(None) => return AppEvent::Exported(Ok(None)),
-                    // No dialog: the file still gets written, to «Загрузки», and the window says where.
-                    Err(why) => match picker.fallback_dir() {
-                        Some(dir) => (free_path(&dir, &name), Some(why)),
-                        None => {
-                            return AppEvent::Exported(Err(format!(
-                                "Отчёт не сохранён: {why}, а папка «Загрузки» не найдена. Выгрузите отчёт \
-                                 командой skvoz report --format csv"
-                            )));
-                        }
-                    },
-                };
-                // The file opens in the program its extension names: a name typed without it gets it.
-                if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case(format.extension())) {
-                    let mut with = path.into_os_string();
-                    with.push(".");
-                    with.push(format.extension());
-                    path = with.into();
-                }
-                let result = match format {
-                    ExportFormat::Csv => {
-                        std::fs::File::create(&path).map_err(export::ExportError::from).and_then(|f| {
-                            let mut w = std::io::BufWriter::new(f);
-                            export::write_csv(&mut w, &rows, &totals, grouping, Some(&caption))
-                        })
-                    }
-                    ExportFormat::Xlsx => {
-                        export::xlsx_bytes(&rows, &totals, grouping, "Сквозная аналитика", Some(&caption))
-                            .and_then(|bytes| std::fs::write(&path, bytes).map_err(export::ExportError::from))
-                    }
-                };
-                let shown = path.display();
-                AppEvent::Exported(match (result, note) {
-                    (Ok(()), None) => Ok(Some(format!("Отчёт сохранён: {shown}"))),
-                    (Ok(()), Some(why)) => {
-                        Ok(Some(format!("{why}, поэтому отчёт сохранён в папку «Загрузки»: {shown}")))
-                    }
-                    (Err(e), None) => Err(e.to_string()),
-                    (Err(e), Some(why)) => {
-                        Err(format!("Отчёт не сохранён: {why}, а в папку «Загрузки» записать не удалось. {e}"))
-                    }
-                })
-            },
-            |e| AppEvent::Exported(Err(e)),
-        );
+        self.bg
+            .run_blocking(move || save_export(picker.as_ref(), &name, format, write), |e| AppEvent::Exported(Err(e)));
     }
+}
+
+/// Writes an export's file at the path chosen, on the background.
+type WriteFile = Box<dyn FnOnce(&std::path::Path) -> Result<(), export::ExportError> + Send>;
+
+/// The ROI table's title in file names and as the sheet's name.
+const EXPORT_TITLE: &str = "Сквозная аналитика";
+
+/// A title as a file or sheet name: «План / факт» → «План - факт» (a slash would make a folder).
+fn file_safe(title: &str) -> String {
+    title.replace(['/', '\\'], "-")
+}
+
+/// Asks where to save (or falls back to «Загрузки» when no dialog can be shown), then `write`s the
+/// file there; says what happened.
+fn save_export(
+    picker: &dyn super::FilePicker,
+    name: &str,
+    format: ExportFormat,
+    write: impl FnOnce(&std::path::Path) -> Result<(), export::ExportError>,
+) -> AppEvent {
+    let (mut path, note) = match picker.save_path(name, format) {
+        Ok(Some(path)) => (path, None),
+        Ok(None) => return AppEvent::Exported(Ok(None)),
+        // No dialog: the file still gets written, to «Загрузки», and the window says where.
+        Err(why) => match picker.fallback_dir() {
+            Some(dir) => (free_path(&dir, name), Some(why)),
+            None => {
+                return AppEvent::Exported(Err(format!(
+                    "Отчёт не сохранён: {why}, а папка «Загрузки» не найдена. Выгрузите отчёт \
+                     командой skvoz report --format csv"
+                )));
+            }
+        },
+    };
+    // The file opens in the program its extension names: a name typed without it gets it.
+    if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case(format.extension())) {
+        let mut with = path.into_os_string();
+        with.push(".");
+        with.push(format.extension());
+        path = with.into();
+    }
+    let result = write(&path);
+    let shown = path.display();
+    AppEvent::Exported(match (result, note) {
+        (Ok(()), None) => Ok(Some(format!("Отчёт сохранён: {shown}"))),
+        (Ok(()), Some(why)) => Ok(Some(format!("{why}, поэтому отчёт сохранён в папку «Загрузки»: {shown}"))),
+        (Err(e), None) => Err(e.to_string()),
+        (Err(e), Some(why)) => Err(format!("Отчёт не сохранён: {why}, а в папку «Загрузки» записать не удалось. {e}")),
+    })
 }
 
 /// `dir/name`, or `dir/stem (2).ext` and so on when that is taken: a fallback never overwrites.

@@ -197,6 +197,7 @@ impl App {
     pub fn is_busy(&self) -> bool {
         !self.started
             || self.dashboard.loading
+            || self.views.loading
             || self.demo_loading
             || self.export_running
             || self.lists_loading
@@ -206,7 +207,7 @@ impl App {
 
     /// A read for the window failed: said while the database answers; during an outage the
     /// window keeps what it shows and the light says why.
-    fn read_failed(&mut self, e: String) {
+    pub(super) fn read_failed(&mut self, e: String) {
         self.check_link();
         if self.link_up {
             self.message = Some(Message::Error(e));
@@ -226,6 +227,8 @@ impl App {
         let mut facts_changed = false;
         let mut lists_changed = false;
         let mut users_changed = false;
+        // Leads, clients, statuses or people: what the views count.
+        let mut leads_changed = false;
         let watched = self.bg.link.is_some();
         for event in self.bg.drain() {
             match event {
@@ -243,15 +246,19 @@ impl App {
                             facts_changed = true;
                             lists_changed = true;
                             users_changed = true;
+                            leads_changed = true;
                         }
                         Change::Catalog => {
                             lists_changed = true;
                             users_changed = true;
+                            leads_changed = true;
                         }
                         Change::Presence(_) => {}
-                        Change::Leads(_) | Change::Clients | Change::Settings | Change::Calls | Change::ExchangeLog => {
-                            lists_changed = true
+                        Change::Leads(_) | Change::Clients => {
+                            lists_changed = true;
+                            leads_changed = true;
                         }
+                        Change::Settings | Change::Calls | Change::ExchangeLog => lists_changed = true,
                     }
                     for_screens.push(AppEvent::Changed(change));
                 }
@@ -316,11 +323,13 @@ impl App {
                         }
                     }
                 }
+                AppEvent::View { generation, result } => self.view_answered(generation, result),
                 AppEvent::DemoLoaded(result) => {
                     self.demo_loading = false;
                     facts_changed = true;
                     lists_changed = true;
                     users_changed = true;
+                    leads_changed = true;
                     self.message = Some(match result {
                         Ok(s) => Message::Info(format!(
                             "Демо-данные загружены: {} фактов аналитики, {} заявок",
@@ -374,6 +383,7 @@ impl App {
                 facts_changed = true;
                 lists_changed = true;
                 users_changed = true;
+                leads_changed = true;
                 for_screens.push(AppEvent::Changed(Change::Reloaded));
             }
         }
@@ -388,6 +398,10 @@ impl App {
         if users_changed && self.started {
             self.refresh_users();
         }
+        if leads_changed {
+            self.views_stale();
+        }
+        self.ensure_view();
         for_screens
     }
 }

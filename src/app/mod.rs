@@ -2,8 +2,8 @@
 //! survives a restart), [`command`] (what screens ask for and what comes back), `command_handling`
 //! (running commands: view changes here, store work on the background runtime; [`admin`] and
 //! `leads` hold the screens' store work), `logic` (applying
-//! events, the first load, the dashboard's report) and `background` (the runtime, the one event
-//! channel, the change feed).
+//! events, the first load, the dashboard's report), [`views`] (the dashboard's views of our own
+//! leads) and `background` (the runtime, the one event channel, the change feed).
 //!
 //! The window (`ui/`) draws from [`App`] and pushes [`Command`]s; it never touches the store or
 //! waits for anything. Screens that keep their own state live in `ui/` and implement [`Screen`]:
@@ -181,6 +181,8 @@ pub struct App {
     signed_in: Option<User>,
     pub fact_span: Option<(Date, Date)>,
     pub dashboard: Dashboard,
+    /// The dashboard's view tab.
+    pub views: views::Views,
     pub lists: Lists,
     pub demo_loading: bool,
     pub lists_loading: bool,
@@ -233,6 +235,7 @@ impl App {
             signed_in: None,
             fact_span: None,
             dashboard: Dashboard::default(),
+            views: views::Views::default(),
             lists: Lists::default(),
             demo_loading: false,
             lists_loading: true,

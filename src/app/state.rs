@@ -2,6 +2,7 @@
 
 use crate::domain::PeriodPreset;
 use crate::domain::Role;
+use crate::report::views::{Basis, View};
 use crate::report::{Comparison, Grouping, Sort};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -104,6 +105,10 @@ pub struct AppState {
     pub grouping: Grouping,
     pub comparison: Comparison,
     pub sort: Sort,
+    /// The dashboard's tab: a view of our own leads, `None` for the ROI table.
+    pub view: Option<View>,
+    /// By which date the views count leads.
+    pub basis: Basis,
     pub theme: ThemeChoice,
     pub user_id: Option<u64>,
     /// Each person's theme: switching the user in the top bar switches it too.
@@ -120,6 +125,8 @@ impl Default for AppState {
             grouping: Grouping::Channel,
             comparison: Comparison::default(),
             sort: Sort::default(),
+            view: None,
+            basis: Basis::Lead,
             theme: ThemeChoice::System,
             user_id: None,
             themes: std::collections::BTreeMap::new(),
@@ -146,6 +153,8 @@ mod tests {
             grouping: Grouping::Day,
             comparison: Comparison::YearAgo,
             sort: Sort { column: Column::Roi, descending: false },
+            view: Some(View::Cohorts),
+            basis: Basis::Sale,
             theme: ThemeChoice::Dark,
             user_id: Some(3),
             themes: [(3, ThemeChoice::Dark)].into(),

@@ -1,10 +1,13 @@
-//! «Сквозная аналитика»: period, filter, KPI cards, charts and the drill-down table.
+//! «Сквозная аналитика»: the tabs (the ROI table, and the views of our own leads in
+//! [`super::views`]); on the ROI tab period, filter, KPI cards, charts and the drill-down table,
+//! all of them Roistat's figures.
 
 use super::widgets::kpi::{Kpi, kpi_ui};
 use super::widgets::period::period_ui;
 use crate::app::{App, Command, ExportFormat, Page};
 use crate::domain::Role;
 use crate::report::chart::{ChannelLine, Chart};
+use crate::report::views::View;
 use crate::report::{
     Column, Comparison, Figures, Grouping, Report, Row, change, fmt_count, fmt_date, fmt_money, fmt_percent,
     fmt_ratio_money,
@@ -13,8 +16,42 @@ use egui::{Align, Layout, RichText};
 use egui_extras::{Column as TableColumn, TableBuilder};
 use egui_plot::{Bar, BarChart, GridMark, Line, Plot, PlotPoints};
 
+/// What the ROI tab's figures are, said as each view says where its own come from.
+pub const SOURCE_ROISTAT: &str =
+    "Источник данных: Roistat (визиты, расходы, заявки, продажи и выручка — как их считает Roistat)";
+
+/// The ROI tab's title: the page's own name.
+const ROI_TAB: &str = "Сквозная аналитика";
+
 pub fn ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
     reconciliation_badge(ui, app, commands);
+    tabs_ui(ui, app, commands);
+    match app.state.view {
+        None => roi_ui(ui, app, commands),
+        Some(view) => super::views::ui(ui, app, view, commands),
+    }
+}
+
+/// «Сквозная аналитика | Воронка | Новые и повторные | Менеджеры | Когорты | План / факт».
+fn tabs_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        let tabs = std::iter::once((None, ROI_TAB)).chain(View::ALL.iter().map(|v| (Some(*v), v.title())));
+        for (view, title) in tabs {
+            let on = app.state.view == view;
+            let tab =
+                ui.add(egui::Button::selectable(on, RichText::new(title).size(14.0)).min_size(egui::vec2(0.0, 26.0)));
+            // Tabs, not buttons, for screen readers (and tests): the page's own button is named alike.
+            tab.widget_info(|| egui::WidgetInfo::selected(egui::Role::Tab, true, on, title));
+            if tab.clicked() && !on {
+                commands.push(Command::ShowView(view));
+            }
+        }
+    });
+    ui.separator();
+}
+
+/// The ROI tab: Roistat's figures.
+fn roi_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
     if !app.has_facts() {
         empty_ui(ui, app, commands);
         return;
@@ -44,6 +81,7 @@ pub fn ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
                 ),
             );
         }
+        ui.label(RichText::new(SOURCE_ROISTAT).weak());
         kpis_ui(ui, report);
         comparison_ui(ui, app, report, commands);
         ui.add_space(8.0);
@@ -128,42 +166,52 @@ fn controls_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
             });
         super::widgets::name_combo(&combo.response, "Группировка", app.state.grouping.title());
         ui.add_space(8.0);
-        ui.label("Канал:");
-        let channels = app.dashboard.report.as_ref().map(|r| r.channels.as_slice()).unwrap_or_default();
-        let current = app.dashboard.channel.as_deref();
-        let selected = current
-            .map(|key| channels.iter().find(|c| c.key == key).map(|c| c.title.as_str()).unwrap_or(key))
-            .unwrap_or("Все каналы");
-        let combo = egui::ComboBox::from_id_salt("channel").selected_text(selected).width(180.0).show_ui(ui, |ui| {
-            if ui.selectable_label(current.is_none(), "Все каналы").clicked() && current.is_some() {
-                commands.push(Command::SetChannel(None));
-            }
-            for c in channels {
-                let on = current == Some(c.key.as_str());
-                if ui.selectable_label(on, &c.title).clicked() && !on {
-                    commands.push(Command::SetChannel(Some(c.key.clone())));
-                }
-            }
-        });
-        super::widgets::name_combo(&combo.response, "Канал", selected);
+        channel_ui(ui, app, commands);
         if app.dashboard.loading {
             ui.spinner();
         }
-        ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-            ui.add_enabled_ui(!app.export_running && app.dashboard.report.is_some(), |ui| {
-                if ui.button("Выгрузить в Excel").on_hover_text("Таблица со всеми уровнями, файл XLSX").clicked()
-                {
-                    commands.push(Command::Export(ExportFormat::Xlsx));
-                }
-                if ui.button("Выгрузить в CSV").on_hover_text("UTF-8, разделитель «;» — открывается в Excel").clicked()
-                {
-                    commands.push(Command::Export(ExportFormat::Csv));
-                }
-            });
-            if app.role() == Role::Manager {
-                ui.label(RichText::new("Только просмотр").weak());
+        export_ui(ui, app, app.dashboard.report.is_some(), commands);
+    });
+}
+
+/// «Канал:» and the channels Roistat's figures name; the views filter by it too.
+pub(super) fn channel_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
+    ui.label("Канал:");
+    let channels = app.dashboard.report.as_ref().map(|r| r.channels.as_slice()).unwrap_or_default();
+    let current = app.dashboard.channel.as_deref();
+    let selected = current
+        .map(|key| channels.iter().find(|c| c.key == key).map(|c| c.title.as_str()).unwrap_or(key))
+        .unwrap_or("Все каналы");
+    let combo = egui::ComboBox::from_id_salt("channel").selected_text(selected).width(180.0).show_ui(ui, |ui| {
+        if ui.selectable_label(current.is_none(), "Все каналы").clicked() && current.is_some() {
+            commands.push(Command::SetChannel(None));
+        }
+        for c in channels {
+            let on = current == Some(c.key.as_str());
+            if ui.selectable_label(on, &c.title).clicked() && !on {
+                commands.push(Command::SetChannel(Some(c.key.clone())));
+            }
+        }
+    });
+    super::widgets::name_combo(&combo.response, "Канал", selected);
+}
+
+/// The export buttons on the right of the controls' line, for what the tab shows.
+pub(super) fn export_ui(ui: &mut egui::Ui, app: &App, ready: bool, commands: &mut Vec<Command>) {
+    ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+        ui.add_enabled_ui(!app.export_running && ready, |ui| {
+            if ui.button("Выгрузить в Excel").on_hover_text("Таблица со всеми уровнями, файл XLSX").clicked()
+            {
+                commands.push(Command::Export(ExportFormat::Xlsx));
+            }
+            if ui.button("Выгрузить в CSV").on_hover_text("UTF-8, разделитель «;» — открывается в Excel").clicked()
+            {
+                commands.push(Command::Export(ExportFormat::Csv));
             }
         });
+        if app.role() == Role::Manager {
+            ui.label(RichText::new("Только просмотр").weak());
+        }
     });
 }
 

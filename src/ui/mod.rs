@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod fonts;
 pub mod leads;
 pub mod shell;
+pub mod views;
 pub mod widgets;
 pub mod workstation;
 

@@ -221,7 +221,12 @@ fn message_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
         Message::Error(t) => (t, ui.visuals().error_fg_color),
     };
     ui.horizontal(|ui| {
-        ui.colored_label(color, text);
+        // A long message (a file's path) wraps: unwrapped it would widen the page past the window.
+        let width = (ui.available_width() - 32.0).max(100.0);
+        ui.scope(|ui| {
+            ui.set_max_width(width);
+            ui.add(egui::Label::new(RichText::new(text).color(color)).wrap());
+        });
         if ui.small_button("✕").on_hover_text("Скрыть").clicked() {
             commands.push(Command::DismissMessage);
         }

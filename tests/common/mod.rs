@@ -129,3 +129,30 @@ pub fn workstation_until(
     }
     h.run_steps(2);
 }
+
+/// A cohort-like heat map with a drill-down and a totals line.
+pub fn sample_view_table() -> skvoz::report::views::ViewTable {
+    use skvoz::domain::Money;
+    use skvoz::report::Cell;
+    use skvoz::report::views::{SOURCE_LEADS, View, ViewColumn, ViewRow, ViewTable};
+    let money = |r: i64| Cell::Money(Some(Money::from_rubles(r)));
+    let row = |depth: usize, title: &str, cells: Vec<Cell>| ViewRow { depth, title: title.into(), cells };
+    ViewTable {
+        view: View::Cohorts,
+        caption: vec!["Когорты за 01.06.2026 — 30.11.2026".into(), SOURCE_LEADS.into()],
+        name_title: "Когорта".into(),
+        columns: vec![
+            ViewColumn::new("Клиенты", ""),
+            ViewColumn::new("Месяц 0", ", ₽"),
+            ViewColumn::new("Месяц 1", ", ₽"),
+            ViewColumn::new("Месяц 2", ", ₽"),
+        ],
+        rows: vec![
+            row(0, "Июнь 2026", vec![Cell::Count(12), money(480_000), money(95_000), money(12_000)]),
+            row(1, "Яндекс.Директ", vec![Cell::Count(7), money(300_000), money(5_000), money(0)]),
+            row(0, "Июль 2026", vec![Cell::Count(9), money(210_000), money(40_000), Cell::Money(None)]),
+        ],
+        totals: vec![Cell::Count(21), money(690_000), money(135_000), money(12_000)],
+        heat_map: true,
+    }
+}

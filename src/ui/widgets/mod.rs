@@ -3,6 +3,7 @@
 pub mod calendar;
 pub mod kpi;
 pub mod period;
+pub mod view_table;
 
 /// Green for a good change, red for a bad one (readable on both themes).
 pub fn good_color(ui: &egui::Ui, good: bool) -> egui::Color32 {
