@@ -169,6 +169,7 @@ pub enum Change {
     Settings,
     Facts,
     Calls,
+    Plans,
     ExchangeLog,
     /// Everything may have changed (a restore, demo data, or events were missed).
     Reloaded,
@@ -185,6 +186,7 @@ impl From<StoreEvent> for Change {
             StoreEvent::SettingsChanged => Change::Settings,
             StoreEvent::FactsChanged => Change::Facts,
             StoreEvent::CallsChanged => Change::Calls,
+            StoreEvent::PlansChanged => Change::Plans,
             StoreEvent::ExchangeLogged(_) => Change::ExchangeLog,
             StoreEvent::Reloaded => Change::Reloaded,
             StoreEvent::Presence(p) => Change::Presence(p),

@@ -248,7 +248,7 @@ impl App {
                             lists_changed = true;
                             users_changed = true;
                         }
-                        Change::Presence(_) => {}
+                        Change::Presence(_) | Change::Plans => {}
                         Change::Leads(_) | Change::Clients | Change::Settings | Change::Calls | Change::ExchangeLog => {
                             lists_changed = true
                         }

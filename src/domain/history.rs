@@ -28,6 +28,8 @@ pub enum HistoryObject {
     User(u64),
     /// Settings by their key in the store.
     Settings(String),
+    /// A channel's monthly plan by its key (`2026-12/direct`, see [`super::plan_key`]).
+    Plan(String),
 }
 
 impl HistoryObject {
@@ -42,10 +44,11 @@ impl HistoryObject {
             HistoryObject::AnalyticsSource(_) => "analytics_source",
             HistoryObject::User(_) => "user",
             HistoryObject::Settings(_) => "settings",
+            HistoryObject::Plan(_) => "plan",
         }
     }
 
-    /// The id within its kind (0 for settings).
+    /// The id within its kind (0 for settings and plans).
     pub fn id(&self) -> u64 {
         match self {
             HistoryObject::Lead { id, .. } => *id,
@@ -55,7 +58,7 @@ impl HistoryObject {
             | HistoryObject::LeadSource(id)
             | HistoryObject::AnalyticsSource(id)
             | HistoryObject::User(id) => *id,
-            HistoryObject::Settings(_) => 0,
+            HistoryObject::Settings(_) | HistoryObject::Plan(_) => 0,
         }
     }
 
@@ -71,6 +74,10 @@ impl HistoryObject {
             HistoryObject::User(id) => format!("Пользователь (id {id})"),
             HistoryObject::Settings(key) if key.ends_with("telephony") => "Настройки телефонии".into(),
             HistoryObject::Settings(_) => "Настройки HTTP-сервиса".into(),
+            HistoryObject::Plan(key) => match key.split_once('/') {
+                Some((month, channel)) => format!("План продаж на {month}, канал {channel}"),
+                None => format!("План продаж {key}"),
+            },
         }
     }
 }

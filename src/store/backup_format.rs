@@ -4,7 +4,7 @@
 
 use super::{Result, SCHEMA_VERSION, StoreError};
 use crate::domain::{
-    AnalyticsSource, Call, Client, DailyFact, ExchangeEntry, ExtraField, Lead, LeadSource, ServiceSettings, Status,
+    AnalyticsSource, Call, Client, DailyFact, ExchangeEntry, ExtraField, Lead, LeadSource, Plan, ServiceSettings, Status,
     Telephony, User,
 };
 use serde::{Deserialize, Serialize};
@@ -31,6 +31,7 @@ pub(crate) enum Line {
     Call { record: Call },
     Fact { record: DailyFact },
     Exchange { record: ExchangeEntry },
+    Plan { record: Plan },
     End { records: u64 },
 }
 
