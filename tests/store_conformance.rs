@@ -39,6 +39,9 @@ crate::conformance!(
     history_records_who_changed_what_and_from_where,
     history_of_settings_never_shows_a_secret,
     history_is_kept_across_a_restore_and_never_written_over,
+    plans_are_kept_per_month_and_channel_with_their_history,
+    a_plan_change_arrives_on_the_feed,
+    a_plan_without_a_channel_or_with_negative_money_is_refused,
 );
 
 fn ts(s: i64) -> Timestamp {
@@ -612,6 +615,8 @@ async fn filled(store: &Store) {
     let facts: Vec<DailyFact> = (1..=28).map(|day| fact(day, u64::from(day as u8) * 3)).collect();
     store.replace_facts(1, Date::constant(2026, 11, 1), Date::constant(2026, 11, 28), facts).await.unwrap();
     store.log_exchanges((0..5).map(exchange).collect()).await.unwrap();
+    store.put_plan(plan("2026-11", "seo", 5_000_000)).await.unwrap();
+    store.put_plan(plan("2026-12", "direct", 12_000_000)).await.unwrap();
 }
 
 /// The backup without its header (which carries the time of the backup).
@@ -791,4 +796,70 @@ async fn history_is_kept_across_a_restore_and_never_written_over(fixture: &Fixtu
     assert_eq!(after.len(), before.len() + 1, "{after:#?}");
     assert_eq!(after[1..], before[..], "the entries before the restore are as they were");
     assert!(after[0].id > before[0].id);
+}
+
+fn plan(month: &str, channel: &str, budget: i64) -> Plan {
+    Plan {
+        budget: Money(budget),
+        leads: 120,
+        sales: 30,
+        revenue: Money(90_000_000),
+        ..Plan::new(month.parse().unwrap(), channel)
+    }
+}
+
+async fn plans_are_kept_per_month_and_channel_with_their_history(fixture: &Fixture) {
+    let december: Month = "2026-12".parse().unwrap();
+    {
+        let store = fixture.open().await.acting_as(Actor { author: "smirnova".into(), origin: "окно".into() });
+        store.put_plan(plan("2026-12", "seo", 5_000_000)).await.unwrap();
+        store.put_plan(plan("2026-12", "direct", 10_000_000)).await.unwrap();
+        store.put_plan(plan("2026-11", "direct", 8_000_000)).await.unwrap();
+        store.put_plan(plan("2027-01", "direct", 9_000_000)).await.unwrap();
+        // A channel has one plan a month: a second one replaces it.
+        store.put_plan(plan("2026-12", "direct", 12_000_000)).await.unwrap();
+        store.delete_plan("2027-01".parse().unwrap(), "direct").await.unwrap();
+        store.delete_plan("2027-01".parse().unwrap(), "nothing-here").await.unwrap();
+    }
+    // After a restart, as written: by month, then channel.
+    let store = fixture.open().await;
+    assert_eq!(
+        store.plans(Some(december)).await.unwrap(),
+        [plan("2026-12", "direct", 12_000_000), plan("2026-12", "seo", 5_000_000)]
+    );
+    let all: Vec<String> = store.plans(None).await.unwrap().iter().map(Plan::key).collect();
+    assert_eq!(all, ["2026-11/direct", "2026-12/direct", "2026-12/seo"]);
+    assert!(store.plans(Some("2027-01".parse().unwrap())).await.unwrap().is_empty());
+
+    let history =
+        store.history(HistoryFilter { kind: Some("plan".into()), ..HistoryFilter::default() }).await.unwrap();
+    assert_eq!(history.len(), 6, "five writes and one removal; removing nothing leaves no entry: {history:#?}");
+    assert!(history.iter().all(|e| e.author == "smirnova" && e.origin == "окно"));
+    assert_eq!(history[0].object, HistoryObject::Plan("2027-01/direct".into()));
+    assert_eq!(history[0].changes[0], FieldChange::new("Запись", "", "удалена"));
+    assert_eq!(history[1].object.title(), "План продаж на 2026-12, канал direct");
+    assert_eq!(
+        history[1].changes,
+        [FieldChange::new("Бюджет", Money(10_000_000).to_string(), Money(12_000_000).to_string())]
+    );
+}
+
+async fn a_plan_change_arrives_on_the_feed(fixture: &Fixture) {
+    let store = fixture.open().await;
+    let mut feed = store.subscribe();
+    store.put_plan(plan("2026-12", "direct", 1)).await.unwrap();
+    let next = tokio::time::timeout(Duration::from_secs(10), feed.next()).await.unwrap();
+    assert_eq!(next, Some(StoreEvent::PlansChanged));
+    store.delete_plan("2026-12".parse().unwrap(), "direct").await.unwrap();
+    let next = tokio::time::timeout(Duration::from_secs(10), feed.next()).await.unwrap();
+    assert_eq!(next, Some(StoreEvent::PlansChanged));
+}
+
+async fn a_plan_without_a_channel_or_with_negative_money_is_refused(fixture: &Fixture) {
+    let store = fixture.open().await;
+    let err = store.put_plan(plan("2026-12", " ", 1)).await.unwrap_err();
+    assert!(err.to_string().contains("не указан канал"), "{err}");
+    let err = store.put_plan(plan("2026-12", "direct", -100)).await.unwrap_err();
+    assert!(err.to_string().contains("не могут быть отрицательными"), "{err}");
+    assert!(store.plans(None).await.unwrap().is_empty());
 }
