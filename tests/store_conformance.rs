@@ -831,8 +831,7 @@ async fn plans_are_kept_per_month_and_channel_with_their_history(fixture: &Fixtu
     assert_eq!(all, ["2026-11/direct", "2026-12/direct", "2026-12/seo"]);
     assert!(store.plans(Some("2027-01".parse().unwrap())).await.unwrap().is_empty());
 
-    let history =
-        store.history(HistoryFilter { kind: Some("plan".into()), ..HistoryFilter::default() }).await.unwrap();
+    let history = store.history(HistoryFilter { kind: Some("plan".into()), ..HistoryFilter::default() }).await.unwrap();
     assert_eq!(history.len(), 6, "five writes and one removal; removing nothing leaves no entry: {history:#?}");
     assert!(history.iter().all(|e| e.author == "smirnova" && e.origin == "окно"));
     assert_eq!(history[0].object, HistoryObject::Plan("2027-01/direct".into()));

@@ -174,7 +174,8 @@ fn forecast(tally: &Tally, elapsed: i64, days: i64) -> Option<PlanFigures> {
         return None;
     }
     let run_rate = |fact: i64| (i128::from(fact) * i128::from(days) + i128::from(elapsed) / 2) / i128::from(elapsed);
-    let conversion = (tally.paid + tally.cancelled > 0).then(|| tally.paid as f64 / (tally.paid + tally.cancelled) as f64);
+    let conversion =
+        (tally.paid + tally.cancelled > 0).then(|| tally.paid as f64 / (tally.paid + tally.cancelled) as f64);
     let average = (tally.paid > 0).then(|| tally.paid_sum.kopecks() as f64 / tally.paid as f64);
     let to_come = tally.fact.leads as f64 * (days - elapsed) as f64 / elapsed as f64;
     let expected_sales = conversion.map_or(0.0, |c| (tally.open as f64 + to_come) * c);
@@ -233,7 +234,8 @@ fn output(query: &ViewQuery, month: Month, elapsed: i64, days: i64, rows: Vec<Pl
 /// For each figure: plan, fact, % done, forecast.
 fn columns() -> Vec<ViewColumn> {
     let mut columns = Vec::new();
-    for (figure, unit) in [("Бюджет", "₽"), ("Заявки", ""), ("Продажи", ""), ("Выручка", "₽")] {
+    for (figure, unit) in [("Бюджет", "₽"), ("Заявки", ""), ("Продажи", ""), ("Выручка", "₽")]
+    {
         columns.push(ViewColumn::new(format!("{figure}: план"), unit));
         columns.push(ViewColumn::new(format!("{figure}: факт"), unit));
         columns.push(ViewColumn::new(format!("{figure}: выполнено"), "%"));

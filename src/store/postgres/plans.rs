@@ -24,8 +24,7 @@ pub(super) async fn put_in(tx: &Transaction<'_>, plan: &Plan) -> TxResult<Option
 }
 
 async fn old_in(tx: &Transaction<'_>, month: Month, channel: &str) -> TxResult<Option<Plan>> {
-    let statement =
-        tx.prepare_cached("SELECT record FROM plans WHERE month = $1 AND channel = $2 FOR UPDATE").await?;
+    let statement = tx.prepare_cached("SELECT record FROM plans WHERE month = $1 AND channel = $2 FOR UPDATE").await?;
     let row = tx.query_opt(&statement, &[&month.to_string(), &channel]).await?;
     Ok(row.map(|row| super::record(&row, 0)).transpose()?)
 }
@@ -60,8 +59,7 @@ impl PgStore {
     pub async fn delete_plan(&self, month: Month, channel: &str, actor: &Actor) -> Result<()> {
         transact!(self, |tx| {
             let Some(old) = old_in(tx, month, channel).await? else { return Ok(()) };
-            tx.execute("DELETE FROM plans WHERE month = $1 AND channel = $2", &[&month.to_string(), &channel])
-                .await?;
+            tx.execute("DELETE FROM plans WHERE month = $1 AND channel = $2", &[&month.to_string(), &channel]).await?;
             record(tx, Kind::Plans, &[]).await?;
             let changes = plan_changes(Some(&old), None);
             let object = HistoryObject::Plan(plan_key(month, channel));
