@@ -44,6 +44,8 @@ pub enum Command {
     LoadCalls,
     /// Background work of the admin screens; answered by [`AppEvent::Admin`].
     Admin(AdminCommand),
+    /// The plan page's store work; answered by [`AppEvent::Plans`].
+    Plans(super::plans::PlanCommand),
 }
 
 /// Store work of the leads workspace.
@@ -233,4 +235,5 @@ pub enum AppEvent {
     /// The calls journal: calls newest first, and their leads.
     Calls(Result<(Vec<Call>, Vec<Lead>), String>),
     Admin(AdminEvent),
+    Plans(super::plans::PlanEvent),
 }

@@ -345,10 +345,12 @@ impl App {
                     }
                 }
                 AppEvent::StatusChanged => {}
-                event @ (AppEvent::Leads(_) | AppEvent::Calls(_) | AppEvent::Admin(_)) => {
+                event @ (AppEvent::Leads(_) | AppEvent::Calls(_) | AppEvent::Admin(_) | AppEvent::Plans(_)) => {
                     if matches!(
                         event,
-                        AppEvent::Leads(LeadsEvent::Failed(_) | LeadsEvent::All(Err(_))) | AppEvent::Calls(Err(_))
+                        AppEvent::Leads(LeadsEvent::Failed(_) | LeadsEvent::All(Err(_)))
+                            | AppEvent::Calls(Err(_))
+                            | AppEvent::Plans(super::plans::PlanEvent::Loaded(Err(_)))
                     ) {
                         self.check_link();
                     }
