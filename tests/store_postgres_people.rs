@@ -302,7 +302,7 @@ async fn the_store_as_each_person_does_what_the_role_may_and_the_feed_reaches_ev
         "a manager edits settings",
     );
     refused(as_manager.put(new_status()).await, "a manager adds a status");
-    assert_eq!(as_manager.plans(None).await.unwrap(), [plan.clone()]);
+    assert_eq!(as_manager.plans(None).await.unwrap(), std::slice::from_ref(&plan));
     refused(as_manager.put_plan(Plan { leads: 1, ..plan.clone() }).await, "a manager changes a plan");
     let e = as_manager.add_person(&login(&db, "x"), TeamRole::Admin, "", &Secret::new(PASSWORD)).await.unwrap_err();
     assert!(e.to_string().contains("только администратор"), "{e}");
