@@ -837,6 +837,10 @@ async fn plans_are_kept_per_month_and_channel_with_their_history(fixture: &Fixtu
     assert_eq!(history[0].object, HistoryObject::Plan("2027-01/direct".into()));
     assert_eq!(history[0].changes[0], FieldChange::new("Запись", "", "удалена"));
     assert_eq!(history[1].object.title(), "План продаж на 2026-12, канал direct");
+    let one = HistoryObject::Plan("2026-12/seo".into());
+    let of_one = store.history(HistoryFilter { object: Some(one.clone()), ..HistoryFilter::default() }).await.unwrap();
+    assert_eq!(of_one.len(), 1, "one plan's history is its own: {of_one:#?}");
+    assert_eq!(of_one[0].object, one);
     assert_eq!(
         history[1].changes,
         [FieldChange::new("Бюджет", Money(10_000_000).to_string(), Money(12_000_000).to_string())]

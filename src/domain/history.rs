@@ -62,6 +62,14 @@ impl HistoryObject {
         }
     }
 
+    /// The key of an object named by text rather than an id (a plan's `2026-12/direct`).
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            HistoryObject::Plan(key) => Some(key),
+            _ => None,
+        }
+    }
+
     /// For people: «Заявка № 12», «Статус (id 3)», «Настройки HTTP-сервиса».
     pub fn title(&self) -> String {
         match self {
@@ -134,7 +142,8 @@ impl Default for HistoryFilter {
 
 impl HistoryFilter {
     pub fn matches(&self, entry: &HistoryEntry) -> bool {
-        let same = |a: &HistoryObject, b: &HistoryObject| a.kind() == b.kind() && a.id() == b.id();
+        let same =
+            |a: &HistoryObject, b: &HistoryObject| a.kind() == b.kind() && a.id() == b.id() && a.key() == b.key();
         self.lead.is_none_or(|id| same(&entry.object, &HistoryObject::Lead { id, number: 0 }))
             && self.object.as_ref().is_none_or(|o| same(&entry.object, o))
             && self.kind.as_deref().is_none_or(|kind| entry.object.kind() == kind)
