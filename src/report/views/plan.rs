@@ -14,7 +14,8 @@
 //!   plus the leads still to come at the run rate (`leads ÷ E × R`), times the channel's
 //!   conversion `paid ÷ (paid + cancelled)` over all its closed leads, times (for revenue) its
 //!   average paid sum. By sale date, the open leads are the channel's open leads created up to
-//!   the month's end; by lead date, those created in the month. A channel that closed no lead yet
+//!   the month's end (none once the month is gone: nothing is sold in it any more); by lead date,
+//!   those created in the month (sold later, they still count to it). A channel that closed no lead yet
 //!   has no conversion, so its open leads add nothing. Before the month starts there is no
 //!   forecast.
 //!
@@ -159,6 +160,11 @@ pub fn build(query: &ViewQuery, book: &LeadBook) -> Result<ViewOutput, ReportErr
         // Only what has a plan, a spend, a lead or a sale this month is a line.
         if plan.is_none() && tally.fact == PlanFigures::default() && tally.open == 0 {
             continue;
+        }
+        let mut tally = tally;
+        if query.basis == Basis::Sale && elapsed == days {
+            // By sale date nothing is sold in a month gone any more.
+            tally.open = 0;
         }
         let forecast = forecast(&tally, elapsed, days);
         let done = plan.map(|p| tally.fact.done(&p)).unwrap_or_default();
@@ -439,10 +445,14 @@ mod tests {
         assert!(output.json["rows"][0]["forecast"].is_null());
         assert!(output.json["totals"]["figures"]["forecast"].is_null());
 
-        // On 5 January December is over: its budget forecast is its spend.
+        // On 5 January December is over: its budget forecast is its spend. By lead date its two
+        // open leads may still be sold (2 × 0,5 = 1 more sale); by sale date not in December.
         let output = compute(&query(Basis::Lead), &book(date(2027, 1, 5))).unwrap();
         assert_eq!(output.json["days_elapsed"], 31);
         assert_eq!(rubles(&output.json["rows"][0]["forecast"]["budget"]), 30_000.0);
+        assert_eq!(output.json["rows"][0]["forecast"]["sales"], 2);
+        let output = compute(&query(Basis::Sale), &book(date(2027, 1, 5))).unwrap();
+        assert_eq!(output.json["rows"][0]["forecast"]["sales"], 2, "the two sold in December, nothing more");
     }
 
     #[test]
