@@ -47,7 +47,8 @@ pub enum PlanCommand {
     },
 }
 
-fn parse_month(text: &str) -> std::result::Result<Month, String> {
+/// `ГГГГ-ММ` for clap, with our Russian words when it is not a month (`report --month` may use it too).
+pub fn parse_month(text: &str) -> std::result::Result<Month, String> {
     text.parse().map_err(|e: skvoz::domain::MonthError| e.to_string())
 }
 
