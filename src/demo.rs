@@ -2,7 +2,7 @@
 
 use crate::domain::{
     Attraction, Call, CallStatus, Contact, DailyFact, ExtraField, FieldKind, Lead, LeadSource, LeadSourceKind,
-    LeadSourceType, Level, Marker, MarkerPath, Money, Origin, Responsible, Role, StatusGroup, User, Utm,
+    LeadSourceType, Level, Marker, MarkerPath, Money, Month, Origin, Plan, Responsible, Role, StatusGroup, User, Utm,
 };
 use crate::store::{Result, Store};
 use jiff::civil::{Date, Weekday};
@@ -382,6 +382,9 @@ pub async fn fill(store: &Store, seed: u64, today: Date) -> Result<DemoSummary> 
         (status_of(StatusGroup::InWork, 0), status_of(StatusGroup::Paid, 2), status_of(StatusGroup::Cancelled, 3));
 
     let data = generate(seed, today);
+    for plan in month_plans(&data.facts, today) {
+        store.put_plan(plan).await?;
+    }
     let (Some(first), Some(last)) = (data.facts.first().map(|f| f.date), data.facts.last().map(|f| f.date)) else {
         return Ok(DemoSummary::default());
     };
@@ -416,9 +419,53 @@ pub async fn fill(store: &Store, seed: u64, today: Date) -> Result<DemoSummary> 
     Ok(summary)
 }
 
+/// The current month's plan per channel: what Roistat's figures say the channel did the month
+/// before, plus a tenth, in round sums — a plan the dashboard can be ahead of or behind.
+fn month_plans(facts: &[DailyFact], today: Date) -> Vec<Plan> {
+    let (month, before) = (Month::of(today), Month::of(today).previous());
+    let mut sums: std::collections::BTreeMap<&str, Plan> = std::collections::BTreeMap::new();
+    for fact in facts.iter().filter(|f| Month::of(f.date) == before) {
+        let plan = sums.entry(&fact.path.channel.value).or_insert_with(|| Plan::new(month, &fact.path.channel.value));
+        plan.budget += fact.cost;
+        plan.leads += fact.leads;
+        plan.sales += fact.sales;
+        plan.revenue += fact.revenue;
+    }
+    let round = |m: Money, step: i64| Money::from_rubles((m.rubles_rounded() * 11 / 10 + step / 2) / step * step);
+    sums.into_values()
+        .filter(|p| p.leads > 0)
+        .map(|p| Plan {
+            budget: round(p.budget, 1_000),
+            leads: (p.leads * 11).div_ceil(10),
+            sales: (p.sales * 11).div_ceil(10),
+            revenue: round(p.revenue, 10_000),
+            ..p
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_channel_with_leads_gets_a_plan_for_this_month_a_tenth_above_the_last() {
+        let today = Date::constant(2026, 11, 24);
+        let data = generate(DEFAULT_SEED, today);
+        let plans = month_plans(&data.facts, today);
+        assert_eq!(plans.len(), 5, "{plans:#?}");
+        let october = |channel: &str| -> u64 {
+            let facts = data.facts.iter().filter(|f| f.path.channel.value == channel && f.date.month() == 10);
+            facts.map(|f| f.leads).sum()
+        };
+        for plan in &plans {
+            assert_eq!(plan.month.to_string(), "2026-11");
+            assert_eq!(plan.leads, (october(&plan.channel) * 11).div_ceil(10));
+            assert_eq!(plan.budget.kopecks() % 100_000, 0, "round thousands of roubles");
+        }
+        let seo = plans.iter().find(|p| p.channel == "seo").unwrap();
+        assert_eq!(seo.budget, Money::ZERO, "a free channel plans no spend");
+    }
 
     #[test]
     fn same_seed_same_data() {

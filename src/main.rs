@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod history_cli;
+mod plan_cli;
 mod sync_cli;
 mod users_cli;
 
@@ -71,6 +72,9 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         limit: usize,
     },
+    /// План продаж: бюджет, заявки, продажи и выручка каналов по месяцам
+    #[command(subcommand)]
+    Plan(plan_cli::PlanCommand),
     /// Журнал обмена с Roistat (новые записи внизу)
     Log {
         /// Сколько последних записей показать (по умолчанию 50)
@@ -382,6 +386,7 @@ async fn run_command(at: &Location, command: Command, runtime: &tokio::runtime::
             history_cli::run(at, lead, since, limit).await.map(|()| ExitCode::SUCCESS)
         }
         Command::Users(users) => users_cli::run(at, users).await,
+        Command::Plan(plan) => plan_cli::run(at, plan).await.map(|()| ExitCode::SUCCESS),
         Command::Serve { listen } => serve(at, listen, runtime).await,
         Command::Demo { seed } => {
             let store = Store::open(at).await?;

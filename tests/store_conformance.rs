@@ -40,6 +40,9 @@ crate::conformance!(
     history_of_settings_never_shows_a_secret,
     history_is_kept_across_a_restore_and_never_written_over,
     every_status_change_is_recorded_with_its_time_and_author,
+    plans_are_kept_per_month_and_channel_with_their_history,
+    a_plan_change_arrives_on_the_feed,
+    a_plan_without_a_channel_or_with_negative_money_is_refused,
 );
 
 fn ts(s: i64) -> Timestamp {
@@ -613,6 +616,8 @@ async fn filled(store: &Store) {
     let facts: Vec<DailyFact> = (1..=28).map(|day| fact(day, u64::from(day as u8) * 3)).collect();
     store.replace_facts(1, Date::constant(2026, 11, 1), Date::constant(2026, 11, 28), facts).await.unwrap();
     store.log_exchanges((0..5).map(exchange).collect()).await.unwrap();
+    store.put_plan(plan("2026-11", "seo", 5_000_000)).await.unwrap();
+    store.put_plan(plan("2026-12", "direct", 12_000_000)).await.unwrap();
 }
 
 /// The backup without its header (which carries the time of the backup).
@@ -833,4 +838,71 @@ async fn every_status_change_is_recorded_with_its_time_and_author(fixture: &Fixt
     let set = stored.tasks.iter().find(|t| t.text == "отправить КП").unwrap();
     assert!(set.created.is_some_and(|at| at >= before), "the store stamps when a task was set");
     assert_eq!(stored.tasks.iter().find(|t| t.text == "позвонить").unwrap().created, None, "a stored task keeps none");
+fn plan(month: &str, channel: &str, budget: i64) -> Plan {
+    Plan {
+        budget: Money(budget),
+        leads: 120,
+        sales: 30,
+        revenue: Money(90_000_000),
+        ..Plan::new(month.parse().unwrap(), channel)
+    }
+}
+
+async fn plans_are_kept_per_month_and_channel_with_their_history(fixture: &Fixture) {
+    let december: Month = "2026-12".parse().unwrap();
+    {
+        let store = fixture.open().await.acting_as(Actor { author: "smirnova".into(), origin: "окно".into() });
+        store.put_plan(plan("2026-12", "seo", 5_000_000)).await.unwrap();
+        store.put_plan(plan("2026-12", "direct", 10_000_000)).await.unwrap();
+        store.put_plan(plan("2026-11", "direct", 8_000_000)).await.unwrap();
+        store.put_plan(plan("2027-01", "direct", 9_000_000)).await.unwrap();
+        // A channel has one plan a month: a second one replaces it.
+        store.put_plan(plan("2026-12", "direct", 12_000_000)).await.unwrap();
+        store.delete_plan("2027-01".parse().unwrap(), "direct").await.unwrap();
+        store.delete_plan("2027-01".parse().unwrap(), "nothing-here").await.unwrap();
+    }
+    // After a restart, as written: by month, then channel.
+    let store = fixture.open().await;
+    assert_eq!(
+        store.plans(Some(december)).await.unwrap(),
+        [plan("2026-12", "direct", 12_000_000), plan("2026-12", "seo", 5_000_000)]
+    );
+    let all: Vec<String> = store.plans(None).await.unwrap().iter().map(Plan::key).collect();
+    assert_eq!(all, ["2026-11/direct", "2026-12/direct", "2026-12/seo"]);
+    assert!(store.plans(Some("2027-01".parse().unwrap())).await.unwrap().is_empty());
+
+    let history = store.history(HistoryFilter { kind: Some("plan".into()), ..HistoryFilter::default() }).await.unwrap();
+    assert_eq!(history.len(), 6, "five writes and one removal; removing nothing leaves no entry: {history:#?}");
+    assert!(history.iter().all(|e| e.author == "smirnova" && e.origin == "окно"));
+    assert_eq!(history[0].object, HistoryObject::Plan("2027-01/direct".into()));
+    assert_eq!(history[0].changes[0], FieldChange::new("Запись", "", "удалена"));
+    assert_eq!(history[1].object.title(), "План продаж на 2026-12, канал direct");
+    let one = HistoryObject::Plan("2026-12/seo".into());
+    let of_one = store.history(HistoryFilter { object: Some(one.clone()), ..HistoryFilter::default() }).await.unwrap();
+    assert_eq!(of_one.len(), 1, "one plan's history is its own: {of_one:#?}");
+    assert_eq!(of_one[0].object, one);
+    assert_eq!(
+        history[1].changes,
+        [FieldChange::new("Бюджет", Money(10_000_000).to_string(), Money(12_000_000).to_string())]
+    );
+}
+
+async fn a_plan_change_arrives_on_the_feed(fixture: &Fixture) {
+    let store = fixture.open().await;
+    let mut feed = store.subscribe();
+    store.put_plan(plan("2026-12", "direct", 1)).await.unwrap();
+    let next = tokio::time::timeout(Duration::from_secs(10), feed.next()).await.unwrap();
+    assert_eq!(next, Some(StoreEvent::PlansChanged));
+    store.delete_plan("2026-12".parse().unwrap(), "direct").await.unwrap();
+    let next = tokio::time::timeout(Duration::from_secs(10), feed.next()).await.unwrap();
+    assert_eq!(next, Some(StoreEvent::PlansChanged));
+}
+
+async fn a_plan_without_a_channel_or_with_negative_money_is_refused(fixture: &Fixture) {
+    let store = fixture.open().await;
+    let err = store.put_plan(plan("2026-12", " ", 1)).await.unwrap_err();
+    assert!(err.to_string().contains("не указан канал"), "{err}");
+    let err = store.put_plan(plan("2026-12", "direct", -100)).await.unwrap_err();
+    assert!(err.to_string().contains("не могут быть отрицательными"), "{err}");
+    assert!(store.plans(None).await.unwrap().is_empty());
 }

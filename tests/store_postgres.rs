@@ -69,7 +69,11 @@ async fn the_schema_is_migrated_once_and_a_newer_one_is_refused() {
     b.unwrap();
     let status = Store::schema_status(&database).await.unwrap();
     assert_eq!(status.version(), status.latest);
-    assert_eq!(status.applied.len(), status.latest as usize, "each migration recorded once");
+    // Numbers may have gaps (a migration is numbered when it is written), never repeats.
+    let versions: Vec<i32> = status.applied.iter().map(|m| m.0).collect();
+    let mut once = versions.clone();
+    once.dedup();
+    assert_eq!(versions, once, "each migration recorded once");
 
     // A database a newer skvoz migrated: this one refuses to touch it and says what to do.
     let (client, connection) = config.connect(tokio_postgres::NoTls).await.unwrap();

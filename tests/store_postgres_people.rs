@@ -7,7 +7,7 @@ mod pg;
 
 use skvoz::domain::{
     AnalyticsSource, Comment, Contact, DailyFact, ExchangeEntry, HistoryEntry, HistoryFilter, HistoryObject, Lead,
-    LeadEdit, LeadValue, Level, Outcome, Secret, Status,
+    LeadEdit, LeadValue, Level, Outcome, Plan, Secret, Status,
 };
 use skvoz::store::{Database, Store, StoreEvent, TeamRole};
 use std::process::{Command, Stdio};
@@ -94,6 +94,8 @@ async fn assert_rights(client: &mut tokio_postgres::Client, who: &str, refused: 
 
 const INSERT_HISTORY: &str = "INSERT INTO history (at, kind, object_id, record) VALUES (now(), 'lead', 1, '{}')";
 
+const INSERT_PLAN: &str = "INSERT INTO plans (month, channel, record) VALUES ('2026-12', 'direct', '{}')";
+
 const INSERT_FACT: &str = "INSERT INTO facts VALUES (1, '2026-11-03', 'a', 'a', 'b', 'b', 'c', 'c', 1, 0, 0, 0, 0, 0)";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -122,12 +124,16 @@ async fn postgresql_refuses_what_each_role_may_not_do_over_a_raw_connection() {
             INSERT_FACT,
             "DELETE FROM facts",
             "UPDATE users SET record = record",
-            "DELETE FROM change_log",
             "SELECT skvoz_add_person('intruder', 'admin', 'SCRAM-SHA-256$x')",
             "CREATE TABLE mine (id integer)",
-            INSERT_HISTORY,
+            "UPDATE history SET record = record",
         ],
         &[
+            // Marketers set the monthly plans, recording the change for the feed and the history.
+            INSERT_PLAN,
+            "DELETE FROM plans",
+            INSERT_HISTORY,
+            "DELETE FROM change_log",
             "SELECT record FROM leads",
             "SELECT record FROM history",
             "SELECT visits FROM facts",
@@ -157,8 +163,10 @@ async fn postgresql_refuses_what_each_role_may_not_do_over_a_raw_connection() {
             "SELECT skvoz_set_person_role('intruder', 'admin')",
             "UPDATE history SET record = record",
             "DELETE FROM history",
+            INSERT_PLAN,
         ],
         &[
+            "SELECT record FROM plans",
             "UPDATE leads SET version = version + 1",
             INSERT_HISTORY,
             "INSERT INTO clients (id, record) VALUES (999, '{}')",
@@ -189,6 +197,7 @@ async fn postgresql_refuses_what_each_role_may_not_do_over_a_raw_connection() {
             "DELETE FROM lead_sources",
             "UPDATE users SET record = record",
             "DELETE FROM exchange_log",
+            INSERT_PLAN,
         ],
     )
     .await;
@@ -205,6 +214,7 @@ async fn postgresql_refuses_what_each_role_may_not_do_over_a_raw_connection() {
             "INSERT INTO lead_sources (id, record) VALUES (999, '{}')",
             "DELETE FROM analytics_sources",
             "SELECT skvoz_add_person('intruder', 'admin', 'SCRAM-SHA-256$x')",
+            INSERT_PLAN,
         ],
         &[
             INSERT_FACT,
@@ -267,6 +277,11 @@ async fn the_store_as_each_person_does_what_the_role_may_and_the_feed_reaches_ev
     assert!(!as_marketer.statuses().await.unwrap().is_empty());
     refused(as_marketer.add_lead(Lead::default()).await, "a marketer adds a lead");
     refused(as_marketer.service_settings().await, "a marketer reads the service settings");
+    // … but the monthly plans, which a manager only reads.
+    let plan = Plan { leads: 40, ..Plan::new("2026-12".parse().unwrap(), "direct") };
+    as_marketer.put_plan(plan.clone()).await.expect("a marketer sets a plan");
+    let plan_history = as_marketer.history(HistoryFilter { kind: Some("plan".into()), ..HistoryFilter::default() });
+    assert_eq!(plan_history.await.unwrap()[0].author, marketer);
     let mut marketer_feed = as_marketer.subscribe();
 
     // A manager works on leads and reads the settings, but changes neither them nor people.
@@ -287,6 +302,8 @@ async fn the_store_as_each_person_does_what_the_role_may_and_the_feed_reaches_ev
         "a manager edits settings",
     );
     refused(as_manager.put(new_status()).await, "a manager adds a status");
+    assert_eq!(as_manager.plans(None).await.unwrap(), std::slice::from_ref(&plan));
+    refused(as_manager.put_plan(Plan { leads: 1, ..plan.clone() }).await, "a manager changes a plan");
     let e = as_manager.add_person(&login(&db, "x"), TeamRole::Admin, "", &Secret::new(PASSWORD)).await.unwrap_err();
     assert!(e.to_string().contains("только администратор"), "{e}");
 

@@ -48,6 +48,8 @@ pub enum Command {
     LoadCalls,
     /// Background work of the admin screens; answered by [`AppEvent::Admin`].
     Admin(AdminCommand),
+    /// The plan page's store work; answered by [`AppEvent::Plans`].
+    Plans(super::plans::PlanCommand),
 }
 
 /// Store work of the leads workspace.
@@ -173,6 +175,7 @@ pub enum Change {
     Settings,
     Facts,
     Calls,
+    Plans,
     ExchangeLog,
     /// Everything may have changed (a restore, demo data, or events were missed).
     Reloaded,
@@ -189,6 +192,7 @@ impl From<StoreEvent> for Change {
             StoreEvent::SettingsChanged => Change::Settings,
             StoreEvent::FactsChanged => Change::Facts,
             StoreEvent::CallsChanged => Change::Calls,
+            StoreEvent::PlansChanged => Change::Plans,
             StoreEvent::ExchangeLogged(_) => Change::ExchangeLog,
             StoreEvent::Reloaded => Change::Reloaded,
             StoreEvent::Presence(p) => Change::Presence(p),
@@ -240,4 +244,5 @@ pub enum AppEvent {
     /// The calls journal: calls newest first, and their leads.
     Calls(Result<(Vec<Call>, Vec<Lead>), String>),
     Admin(AdminEvent),
+    Plans(super::plans::PlanEvent),
 }

@@ -39,6 +39,10 @@ fn run_store_work_as(bg: &Background, command: &Command, author: Option<&str>) -
             let c = c.clone();
             bg.answer(async move { AppEvent::Admin(super::admin::run(store, c).await) });
         }
+        Command::Plans(c) => {
+            let c = c.clone();
+            bg.answer(async move { AppEvent::Plans(super::plans::run(store, c).await) });
+        }
         _ => return false,
     }
     true
@@ -163,7 +167,7 @@ impl App {
                     ));
                 }
             }
-            Command::Leads(_) | Command::LoadCalls | Command::Admin(_) => {}
+            Command::Leads(_) | Command::LoadCalls | Command::Admin(_) | Command::Plans(_) => {}
         }
     }
 

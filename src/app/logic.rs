@@ -254,6 +254,8 @@ impl App {
                             leads_changed = true;
                         }
                         Change::Presence(_) => {}
+                        // The views' book carries the plans.
+                        Change::Plans => leads_changed = true,
                         Change::Leads(_) | Change::Clients => {
                             lists_changed = true;
                             leads_changed = true;
@@ -354,10 +356,12 @@ impl App {
                     }
                 }
                 AppEvent::StatusChanged => {}
-                event @ (AppEvent::Leads(_) | AppEvent::Calls(_) | AppEvent::Admin(_)) => {
+                event @ (AppEvent::Leads(_) | AppEvent::Calls(_) | AppEvent::Admin(_) | AppEvent::Plans(_)) => {
                     if matches!(
                         event,
-                        AppEvent::Leads(LeadsEvent::Failed(_) | LeadsEvent::All(Err(_))) | AppEvent::Calls(Err(_))
+                        AppEvent::Leads(LeadsEvent::Failed(_) | LeadsEvent::All(Err(_)))
+                            | AppEvent::Calls(Err(_))
+                            | AppEvent::Plans(super::plans::PlanEvent::Loaded(Err(_)))
                     ) {
                         self.check_link();
                     }

@@ -20,6 +20,7 @@ pub mod export;
 mod leads;
 pub mod link;
 mod logic;
+pub mod plans;
 
 pub mod services;
 pub mod setup;

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 pub enum Page {
     #[default]
     Dashboard,
+    /// «План продаж»: marketers and admins set the monthly plans per channel.
+    Plan,
     Leads,
     Calls,
     Sources,
@@ -22,8 +24,9 @@ pub enum Page {
 }
 
 impl Page {
-    pub const ALL: [Page; 8] = [
+    pub const ALL: [Page; 9] = [
         Page::Dashboard,
+        Page::Plan,
         Page::Leads,
         Page::Calls,
         Page::Sources,
@@ -35,6 +38,7 @@ impl Page {
     pub fn title(self) -> &'static str {
         match self {
             Page::Dashboard => "Сквозная аналитика",
+            Page::Plan => "План продаж",
             Page::Leads => "Заявки",
             Page::Calls => "Звонки",
             Page::Sources => "Источники",
@@ -47,7 +51,7 @@ impl Page {
     /// The pages a role sees, in navigation order.
     pub fn for_role(role: Role) -> &'static [Page] {
         match role {
-            Role::Marketer => &[Page::Dashboard, Page::Leads, Page::Calls],
+            Role::Marketer => &[Page::Dashboard, Page::Plan, Page::Leads, Page::Calls],
             Role::Manager => &[Page::Leads, Page::Calls, Page::Dashboard],
             Role::Admin => &Page::ALL,
         }

@@ -28,6 +28,8 @@ pub enum HistoryObject {
     User(u64),
     /// Settings by their key in the store.
     Settings(String),
+    /// A channel's monthly plan by its key (`2026-12/direct`, see [`super::plan_key`]).
+    Plan(String),
 }
 
 impl HistoryObject {
@@ -42,10 +44,11 @@ impl HistoryObject {
             HistoryObject::AnalyticsSource(_) => "analytics_source",
             HistoryObject::User(_) => "user",
             HistoryObject::Settings(_) => "settings",
+            HistoryObject::Plan(_) => "plan",
         }
     }
 
-    /// The id within its kind (0 for settings).
+    /// The id within its kind (0 for settings and plans).
     pub fn id(&self) -> u64 {
         match self {
             HistoryObject::Lead { id, .. } => *id,
@@ -55,7 +58,15 @@ impl HistoryObject {
             | HistoryObject::LeadSource(id)
             | HistoryObject::AnalyticsSource(id)
             | HistoryObject::User(id) => *id,
-            HistoryObject::Settings(_) => 0,
+            HistoryObject::Settings(_) | HistoryObject::Plan(_) => 0,
+        }
+    }
+
+    /// The key of an object named by text rather than an id (a plan's `2026-12/direct`).
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            HistoryObject::Plan(key) => Some(key),
+            _ => None,
         }
     }
 
@@ -71,6 +82,10 @@ impl HistoryObject {
             HistoryObject::User(id) => format!("Пользователь (id {id})"),
             HistoryObject::Settings(key) if key.ends_with("telephony") => "Настройки телефонии".into(),
             HistoryObject::Settings(_) => "Настройки HTTP-сервиса".into(),
+            HistoryObject::Plan(key) => match key.split_once('/') {
+                Some((month, channel)) => format!("План продаж на {month}, канал {channel}"),
+                None => format!("План продаж {key}"),
+            },
         }
     }
 }
@@ -127,7 +142,8 @@ impl Default for HistoryFilter {
 
 impl HistoryFilter {
     pub fn matches(&self, entry: &HistoryEntry) -> bool {
-        let same = |a: &HistoryObject, b: &HistoryObject| a.kind() == b.kind() && a.id() == b.id();
+        let same =
+            |a: &HistoryObject, b: &HistoryObject| a.kind() == b.kind() && a.id() == b.id() && a.key() == b.key();
         self.lead.is_none_or(|id| same(&entry.object, &HistoryObject::Lead { id, number: 0 }))
             && self.object.as_ref().is_none_or(|o| same(&entry.object, o))
             && self.kind.as_deref().is_none_or(|kind| entry.object.kind() == kind)

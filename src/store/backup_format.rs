@@ -4,8 +4,8 @@
 
 use super::{Result, SCHEMA_VERSION, StoreError};
 use crate::domain::{
-    AnalyticsSource, Call, Client, DailyFact, ExchangeEntry, ExtraField, Lead, LeadSource, ServiceSettings, Status,
-    Telephony, User,
+    AnalyticsSource, Call, Client, DailyFact, ExchangeEntry, ExtraField, Lead, LeadSource, Plan, ServiceSettings,
+    Status, Telephony, User,
 };
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};
@@ -31,6 +31,7 @@ pub(crate) enum Line {
     Call { record: Call },
     Fact { record: DailyFact },
     Exchange { record: ExchangeEntry },
+    Plan { record: Plan },
     End { records: u64 },
 }
 

@@ -10,7 +10,7 @@ use super::postgres::PgStore;
 use super::{BackupSummary, ExchangeScan, Intake, Record, Result, SledStore, StoreError, StoreEvent};
 use crate::domain::{
     Actor, Call, Client, ClientId, Contact, DailyFact, ExchangeEntry, ExchangeFilter, HistoryEntry, HistoryFilter,
-    Lead, LeadEdit, LeadId, MarkerPath, Secret, ServiceSettings, Status, Telephony, User,
+    Lead, LeadEdit, LeadId, MarkerPath, Month, Plan, Secret, ServiceSettings, Status, Telephony, User,
 };
 use crate::report::{Periods, ReportSums};
 use jiff::{Timestamp, civil::Date};
@@ -580,6 +580,26 @@ impl Store {
 
     pub async fn fact_date_span(&self) -> Result<Option<(Date, Date)>> {
         read_op!(self, |s| s.fact_date_span(), |p| p.fact_date_span())
+    }
+
+    // ---- plans ----
+
+    /// The monthly plans per channel of `month` (every month when `None`), by month and channel.
+    pub async fn plans(&self, month: Option<Month>) -> Result<Vec<Plan>> {
+        read_op!(self, |s| s.plans(month), |p| p.plans(month))
+    }
+
+    /// Stores a channel's plan of a month (over the one it had); the history records what changed.
+    pub async fn put_plan(&self, plan: Plan) -> Result<Plan> {
+        let actor = self.actor();
+        write_op!(self, |s| s.put_plan(&plan, &actor), |p| p.put_plan(&plan, &actor))
+    }
+
+    /// Removes a channel's plan of a month; nothing happens when there is none.
+    pub async fn delete_plan(&self, month: Month, channel: &str) -> Result<()> {
+        let actor = self.actor();
+        let channel = channel.to_string();
+        write_op!(self, |s| s.delete_plan(month, &channel, &actor), |p| p.delete_plan(month, &channel, &actor))
     }
 
     // ---- exchange log ----

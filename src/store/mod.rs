@@ -40,6 +40,8 @@ pub enum StoreEvent {
     SettingsChanged,
     FactsChanged,
     CallsChanged,
+    /// A monthly plan was stored or removed.
+    PlansChanged,
     ExchangeLogged(u64),
     /// Everything may have changed (restore, demo data).
     Reloaded,

@@ -6,6 +6,7 @@ pub mod connection;
 pub mod dashboard;
 pub mod fonts;
 pub mod leads;
+pub mod plans;
 pub mod shell;
 pub mod views;
 pub mod widgets;

@@ -2,6 +2,7 @@
 
 use super::calls::CallsScreen;
 use super::leads::LeadsScreen;
+use super::plans::PlanScreen;
 use crate::app::status::{ServiceState, SyncState};
 use crate::app::{App, AppEvent, Command, Message, Page, Screen, ThemeChoice};
 use egui::RichText;
@@ -15,6 +16,8 @@ pub struct Window {
     /// The leads workspace, made on the first visit and kept with its filters and open form.
     pub leads: Option<LeadsScreen>,
     pub calls: Option<CallsScreen>,
+    /// «План продаж», made on the first visit.
+    pub plans: Option<PlanScreen>,
 }
 
 impl std::ops::Deref for Window {
@@ -32,7 +35,7 @@ impl std::ops::DerefMut for Window {
 
 impl Window {
     pub fn new(app: App) -> Window {
-        Window { app, admin: super::admin::AdminScreens::default(), leads: None, calls: None }
+        Window { app, admin: super::admin::AdminScreens::default(), leads: None, calls: None, plans: None }
     }
 
     /// Whether background work a screen waits for is under way (tests wait on it).
@@ -40,6 +43,7 @@ impl Window {
         self.app.is_busy()
             || self.leads.as_ref().is_some_and(|s| s.is_busy())
             || self.calls.as_ref().is_some_and(Screen::is_busy)
+            || self.plans.as_ref().is_some_and(Screen::is_busy)
     }
 
     /// Hands the screens what is theirs.
@@ -51,8 +55,16 @@ impl Window {
                     if let Some(screen) = &mut self.leads {
                         Screen::on_event(screen, AppEvent::Changed(change.clone()), &mut self.app.commands);
                     }
+                    if let Some(screen) = &mut self.plans {
+                        screen.on_event(AppEvent::Changed(change.clone()), &mut self.app.commands);
+                    }
                     if let Some(screen) = &mut self.calls {
                         screen.on_event(AppEvent::Changed(change), &mut self.app.commands);
+                    }
+                }
+                event @ AppEvent::Plans(_) => {
+                    if let Some(screen) = &mut self.plans {
+                        Screen::on_event(screen, event, &mut self.app.commands);
                     }
                 }
                 event @ AppEvent::Leads(_) => {
@@ -120,6 +132,10 @@ impl Window {
                     screen.ui(ui, &mut commands)
                 }
                 Page::Calls => self.calls.get_or_insert_with(CallsScreen::new).ui(ui, &mut commands),
+                Page::Plan => {
+                    let today = self.app.today;
+                    self.plans.get_or_insert_with(|| PlanScreen::new(today)).ui(ui, &mut commands)
+                }
                 Page::Sources => super::admin::sources_ui(ui, self),
                 Page::Catalog => super::admin::catalog_ui(ui, self),
                 Page::ExchangeLog => super::admin::exchange_ui(ui, self),

@@ -14,7 +14,8 @@ mod managers;
 mod plan;
 
 use super::{Cell, ReportError, fmt_date};
-use crate::domain::{Lead, Status, StatusGroup, User};
+use crate::domain::{Lead, Plan, Status, StatusGroup, User};
+use crate::report::ChannelDay;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -102,13 +103,19 @@ pub struct ViewQuery {
 
 /// What the views read: every lead (templates and leads marked for deletion are left out by the
 /// views), the statuses to tell groups apart, the people to name responsibles, and the moment
-/// that counts as now (for open leads, overdue tasks and forecasts).
+/// that counts as now (for open leads, overdue tasks and forecasts). The plan / fact view also
+/// reads the monthly plans and what Roistat's figures say each channel spent, day by day.
 #[derive(Clone, Debug, Default)]
 pub struct LeadBook {
     pub leads: Vec<Lead>,
     pub statuses: Vec<Status>,
     pub users: Vec<User>,
     pub now: Timestamp,
+    pub plans: Vec<Plan>,
+    /// Each channel's figures per day, from Roistat's facts (the channel is the first level).
+    pub spend: Vec<ChannelDay>,
+    /// Roistat's titles of the channels by their keys («Яндекс.Директ» for `direct`).
+    pub channel_titles: std::collections::BTreeMap<String, String>,
 }
 
 impl LeadBook {

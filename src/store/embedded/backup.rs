@@ -68,6 +68,9 @@ impl SledStore {
             let (_, bytes) = entry?;
             write(&Line::Exchange { record: decode("журнала обмена", &bytes)? }, &mut summary)?;
         }
+        for record in self.plans(None)? {
+            write(&Line::Plan { record }, &mut summary)?;
+        }
         write(&Line::End { records: summary.records }, &mut summary)?;
         out.flush()?;
         Ok(summary)
@@ -97,6 +100,7 @@ impl SledStore {
             &t.calls,
             &t.calls_by_roistat,
             &t.exchange,
+            &t.plans,
         ]
         .into_iter()
         .chain(t.catalog.values())
@@ -152,6 +156,7 @@ impl SledStore {
                 Line::Exchange { record } => {
                     t.exchange.insert(id_key(record.id), encode(&record.bounded())?)?;
                 }
+                Line::Plan { record } => self.restore_plan(&record)?,
             }
         }
         self.restore_facts_locked(facts)?;

@@ -16,6 +16,7 @@ mod intake;
 mod journal;
 mod leads;
 mod migrate;
+mod plans;
 
 pub use exchange::ExchangeScan;
 pub use migrate::SCHEMA_VERSION;
@@ -44,6 +45,7 @@ struct Trees {
     exchange: sled::Tree,
     history: sled::Tree,
     history_by_object: sled::Tree,
+    plans: sled::Tree,
     catalog: BTreeMap<&'static str, sled::Tree>,
 }
 
@@ -124,6 +126,7 @@ impl SledStore {
             exchange: open("exchange")?,
             history: open("history")?,
             history_by_object: open("history_by_object")?,
+            plans: open("plans")?,
             catalog,
         };
         migrate::run(&path, &t)?;
@@ -185,6 +188,7 @@ impl SledStore {
             && t.clients.is_empty()
             && t.facts.is_empty()
             && t.calls.is_empty()
+            && t.plans.is_empty()
             && t.catalog.values().all(|tree| tree.is_empty())
     }
 

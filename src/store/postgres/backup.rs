@@ -66,6 +66,9 @@ impl PgStore {
         for record in self.exchange_after(0).await? {
             write(&Line::Exchange { record }, &mut summary)?;
         }
+        for record in self.plans(None).await? {
+            write(&Line::Plan { record }, &mut summary)?;
+        }
         write(&Line::End { records: summary.records }, &mut summary)?;
         out.flush()?;
         Ok(summary)
@@ -80,7 +83,7 @@ impl PgStore {
         let summary = transact!(self, |tx| {
             tx.batch_execute(
                 "TRUNCATE counters, settings, statuses, extra_fields, users, lead_sources, analytics_sources, clients, \
-                 leads, calls, facts, exchange_log",
+                 leads, calls, facts, exchange_log, plans",
             )
             .await?;
             let mut summary = BackupSummary::default();
@@ -134,6 +137,9 @@ impl PgStore {
                         )
                         .await?;
                         exchange_bytes += bytes;
+                    }
+                    Line::Plan { record } => {
+                        super::plans::put_in(tx, record).await?;
                     }
                 }
             }

@@ -371,7 +371,7 @@ impl PgStore {
                  AND NOT EXISTS (SELECT 1 FROM facts) AND NOT EXISTS (SELECT 1 FROM calls) \
                  AND NOT EXISTS (SELECT 1 FROM statuses) AND NOT EXISTS (SELECT 1 FROM extra_fields) \
                  AND NOT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM lead_sources) \
-                 AND NOT EXISTS (SELECT 1 FROM analytics_sources)",
+                 AND NOT EXISTS (SELECT 1 FROM analytics_sources) AND NOT EXISTS (SELECT 1 FROM plans)",
                 &[],
             )
             .await?;

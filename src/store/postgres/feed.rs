@@ -32,6 +32,7 @@ pub(super) enum Kind {
     Settings,
     Facts,
     Calls,
+    Plans,
     Exchange,
     Reloaded,
 }
@@ -45,6 +46,7 @@ impl Kind {
             Kind::Settings => "settings",
             Kind::Facts => "facts",
             Kind::Calls => "calls",
+            Kind::Plans => "plans",
             Kind::Exchange => "exchange",
             Kind::Reloaded => "reloaded",
         }
@@ -60,6 +62,7 @@ fn event(kind: &str, ids: Vec<i64>) -> Option<StoreEvent> {
         "settings" => StoreEvent::SettingsChanged,
         "facts" => StoreEvent::FactsChanged,
         "calls" => StoreEvent::CallsChanged,
+        "plans" => StoreEvent::PlansChanged,
         "exchange" => StoreEvent::ExchangeLogged(ids.last().copied().unwrap_or(0)),
         "reloaded" => StoreEvent::Reloaded,
         _ => return None,

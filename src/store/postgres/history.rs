@@ -89,14 +89,25 @@ impl PgStore {
         let object = filter.lead.map(|id| HistoryObject::Lead { id, number: 0 }).or_else(|| filter.object.clone());
         let kind = object.as_ref().map(|o| o.kind());
         let object_id = object.as_ref().map(|o| o.id() as i64);
+        let key = object.as_ref().and_then(|o| o.key());
         let before = filter.before_id.map(|id| id as i64);
         let rows = self
             .query(
                 "SELECT id, record FROM history WHERE ($1::text IS NULL OR (kind = $1 AND object_id = $2)) \
                  AND ($3::timestamptz IS NULL OR at >= $3) AND ($4::bigint IS NULL OR id < $4) \
                  AND ($6::text IS NULL OR kind = $6) AND ($7::text IS NULL OR record->>'author' = $7) \
+                 AND ($8::text IS NULL OR record->'object'->>'Plan' = $8) \
                  ORDER BY id DESC LIMIT $5",
-                &[&kind, &object_id, &filter.since, &before, &(filter.limit as i64), &filter.kind, &filter.author],
+                &[
+                    &kind,
+                    &object_id,
+                    &filter.since,
+                    &before,
+                    &(filter.limit as i64),
+                    &filter.kind,
+                    &filter.author,
+                    &key,
+                ],
             )
             .await?;
         rows.iter()

@@ -47,6 +47,7 @@ mod history;
 mod intake;
 mod leads;
 mod people;
+mod plans;
 mod schema;
 
 pub use people::group_name;

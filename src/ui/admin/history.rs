@@ -11,7 +11,7 @@ use crate::ui::Window;
 const PAGE: usize = 100;
 
 /// The kinds of objects, as the filter offers them ("" — all).
-const KINDS: [(&str, &str); 9] = [
+const KINDS: [(&str, &str); 10] = [
     ("", "Все"),
     ("lead", "Заявки"),
     ("client", "Клиенты"),
@@ -21,6 +21,7 @@ const KINDS: [(&str, &str); 9] = [
     ("analytics_source", "Источники получения аналитики"),
     ("user", "Пользователи"),
     ("settings", "Настройки"),
+    ("plan", "Планы продаж"),
 ];
 
 #[derive(Default)]

@@ -156,7 +156,12 @@ impl AdminScreens {
                 self.settings.stale = true;
                 self.telephony.stale = true;
             }
-            Change::Leads(_) | Change::Clients | Change::Facts | Change::Calls | Change::Presence(_) => {}
+            Change::Leads(_)
+            | Change::Clients
+            | Change::Facts
+            | Change::Calls
+            | Change::Plans
+            | Change::Presence(_) => {}
         }
     }
 }

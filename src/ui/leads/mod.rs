@@ -294,7 +294,7 @@ impl LeadsScreen {
                 let mine = self.lead_in_form();
                 self.presences.heard(presence, mine, std::time::Instant::now());
             }
-            Change::Settings | Change::Facts | Change::Calls | Change::ExchangeLog => {}
+            Change::Settings | Change::Facts | Change::Calls | Change::Plans | Change::ExchangeLog => {}
         }
     }
 
