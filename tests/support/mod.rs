@@ -10,8 +10,13 @@ use skvoz::roistat::{RetryPolicy, SyncOptions, SyncProgress};
 use skvoz::store::Store;
 use std::time::Duration;
 
+/// Today in the project's time zone (the analytics source's default): the day `serve` counts as
+/// today, whatever the zone of the machine running the tests.
 pub fn today() -> Date {
-    jiff::Zoned::now().date()
+    jiff::Timestamp::now()
+        .in_tz(skvoz::domain::DEFAULT_TIME_ZONE)
+        .map(|now| now.date())
+        .unwrap_or_else(|_| jiff::Zoned::now().date())
 }
 
 pub fn days_before(date: Date, n: i64) -> Date {
