@@ -11,6 +11,7 @@
 //! pushed. `app` never imports `ui`.
 
 pub mod admin;
+pub mod alerts;
 mod background;
 pub mod command;
 mod command_handling;

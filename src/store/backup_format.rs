@@ -4,8 +4,8 @@
 
 use super::{Result, SCHEMA_VERSION, StoreError};
 use crate::domain::{
-    AlertSettings, AnalyticsSource, Call, Client, DailyFact, ExchangeEntry, ExtraField, Lead, LeadSource, ServiceSettings, Status,
-    Telephony, User,
+    AlertSettings, AnalyticsSource, Call, Client, DailyFact, ExchangeEntry, ExtraField, Lead, LeadSource,
+    ServiceSettings, Status, Telephony, User,
 };
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};

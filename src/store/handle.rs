@@ -9,8 +9,8 @@ use super::people::{Person, TeamRole, team_only};
 use super::postgres::PgStore;
 use super::{BackupSummary, ExchangeScan, Intake, Record, Result, SledStore, StoreError, StoreEvent};
 use crate::domain::{
-    Actor, Call, Client, ClientId, Contact, DailyFact, ExchangeEntry, ExchangeFilter, HistoryEntry, HistoryFilter,
-    AlertSettings, Lead, LeadEdit, LeadId, MarkerPath, Secret, ServiceSettings, Status, Telephony, User,
+    Actor, AlertSettings, Call, Client, ClientId, Contact, DailyFact, ExchangeEntry, ExchangeFilter, HistoryEntry,
+    HistoryFilter, Lead, LeadEdit, LeadId, MarkerPath, Secret, ServiceSettings, Status, Telephony, User,
 };
 use crate::report::{Periods, ReportSums};
 use jiff::{Timestamp, civil::Date};

@@ -4,8 +4,9 @@ use super::codec::{decode, encode, id_key, key_id};
 use super::history::HistoryTx;
 use super::{Result, SledStore, StoreError, StoreEvent, TxResult, abort, tx_next};
 use crate::domain::{
-    Actor, AlertSettings, Call, DevNameError, ExtraField, FieldChange, FieldKind, HistoryObject, LeadSource, Names, Role,
-    ServiceSettings, Status, Telephony, User, default_statuses, record_changes, required_fields, validate_dev_name,
+    Actor, AlertSettings, Call, DevNameError, ExtraField, FieldChange, FieldKind, HistoryObject, LeadSource, Names,
+    Role, ServiceSettings, Status, Telephony, User, default_statuses, record_changes, required_fields,
+    validate_dev_name,
 };
 use crate::store::record::{
     ALERT_SETTINGS, ALERTS_SENT, CALL_ID, Record, SERVICE_SETTINGS, TELEPHONY, entry, generate_password,

@@ -4,8 +4,8 @@ use super::feed::{Kind, record};
 use super::history;
 use super::{PgStore, TxResult, take};
 use crate::domain::{
-    Actor, AlertSettings, Call, DevNameError, ExtraField, FieldChange, FieldKind, HistoryObject, Role, ServiceSettings, Status,
-    Telephony, User, default_statuses, record_changes, required_fields, validate_dev_name,
+    Actor, AlertSettings, Call, DevNameError, ExtraField, FieldChange, FieldKind, HistoryObject, Role, ServiceSettings,
+    Status, Telephony, User, default_statuses, record_changes, required_fields, validate_dev_name,
 };
 use crate::store::record::{ALERT_SETTINGS, CALL_ID, SERVICE_SETTINGS, TELEPHONY, entry, generate_password};
 use crate::store::{Record, Result, StoreError};
