@@ -9,7 +9,7 @@
 use crate::domain::{Alert, AlertInput, AlertSettings, AnalyticsSource, Outcome, alerts};
 use crate::notify::{self, Channel};
 use crate::store::{Store, StoreError};
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -22,29 +22,99 @@ const EXCHANGE_LOOKBACK: usize = 500;
 /// What the rules read, as of `now`.
 pub async fn snapshot(store: &Store, settings: &AlertSettings, now: Timestamp) -> Result<AlertInput, StoreError> {
     let (from, to) = alerts::fact_days(settings, now);
-    let exchange = store.exchange_newest(EXCHANGE_LOOKBACK).await?;
+    let exchange = readable(store.exchange_newest(EXCHANGE_LOOKBACK).await)?;
+    // Only recent leads can be waiting; a lead Roistat created earlier may reach us late.
+    let lookback = alerts::LEAD_LOOKBACK * 2;
     Ok(AlertInput {
         now,
-        leads: store.all_leads().await?,
+        leads: store.leads_created_between(now - lookback, now + SignedDuration::from_hours(24)).await?,
         statuses: store.statuses().await?,
         last_roistat_request: exchange
             .iter()
             .filter(|e| matches!(e.outcome, Outcome::Ok | Outcome::Duplicate))
             .map(|e| e.at)
             .max(),
-        analytics_sources: store.list::<AnalyticsSource>().await?,
+        analytics_sources: readable(store.list::<AnalyticsSource>().await)?,
         facts: store.facts_between(from, to).await?,
     })
 }
 
 /// The current alerts by the stored rules.
 pub async fn current(store: &Store, now: Timestamp) -> Result<Vec<Alert>, StoreError> {
-    let settings = store.alert_settings().await?;
+    let settings = readable(store.alert_settings().await)?;
     current_with(store, &settings, now).await
 }
 
 async fn current_with(store: &Store, settings: &AlertSettings, now: Timestamp) -> Result<Vec<Alert>, StoreError> {
     Ok(alerts::evaluate(settings, &snapshot(store, settings, now).await?))
+}
+
+/// What a read gave, or nothing where the person's role may not read it (a marketer on a team
+/// database reads neither the settings nor the sources: their bell shows what they may see, by the
+/// default rules).
+fn readable<T: Default>(read: Result<T, StoreError>) -> Result<T, StoreError> {
+    match read {
+        Err(StoreError::Forbidden(_)) => Ok(T::default()),
+        other => other,
+    }
+}
+
+/// The window's list of current alerts (the bell), read in the background.
+#[derive(Debug, Default)]
+pub struct AlertsView {
+    pub list: Vec<Alert>,
+    /// The first answer arrived.
+    pub loaded: bool,
+    pub error: Option<String>,
+    loading: bool,
+    /// Something the rules read changed since the last ask.
+    dirty: bool,
+    asked_at: Option<std::time::Instant>,
+}
+
+/// A change is looked at no sooner than this after the last ask (a burst of leads is one read).
+const CHANGE_GAP: Duration = Duration::from_secs(5);
+
+impl AlertsView {
+    /// Something the rules read changed: ask again soon.
+    pub fn touch(&mut self) {
+        self.dirty = true;
+    }
+
+    /// How long until the next ask is due (the window wakes itself then).
+    pub fn due_in(&self, now: std::time::Instant) -> Duration {
+        match self.asked_at {
+            None => Duration::ZERO,
+            Some(at) => {
+                let age = now.saturating_duration_since(at);
+                let wait = if self.dirty { CHANGE_GAP } else { ROUND };
+                wait.saturating_sub(age)
+            }
+        }
+    }
+
+    /// Whether to ask now: never while an ask runs.
+    pub fn is_due(&self, now: std::time::Instant) -> bool {
+        !self.loading && self.due_in(now).is_zero()
+    }
+
+    pub fn asked(&mut self, now: std::time::Instant) {
+        self.loading = true;
+        self.dirty = false;
+        self.asked_at = Some(now);
+    }
+
+    pub fn apply(&mut self, result: Result<Vec<Alert>, String>) {
+        self.loading = false;
+        self.loaded = true;
+        match result {
+            Ok(list) => {
+                self.list = list;
+                self.error = None;
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
 }
 
 /// What one round sent and what failed (for tests and the log).

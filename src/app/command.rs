@@ -231,4 +231,6 @@ pub enum AppEvent {
     /// The calls journal: calls newest first, and their leads.
     Calls(Result<(Vec<Call>, Vec<Lead>), String>),
     Admin(AdminEvent),
+    /// The current alerts (the bell), or why they could not be read.
+    Alerts(Result<Vec<crate::domain::Alert>, String>),
 }

@@ -193,6 +193,15 @@ impl App {
             .answer(async move { AppEvent::Lists(load_lists(&store).await.map(Box::new).map_err(|e| e.to_string())) });
     }
 
+    /// Reads the current alerts (the bell) in the background.
+    fn refresh_alerts(&mut self) {
+        self.alerts.asked(std::time::Instant::now());
+        let store = self.store.clone();
+        self.bg.answer(async move {
+            AppEvent::Alerts(super::alerts::current(&store, jiff::Timestamp::now()).await.map_err(|e| e.to_string()))
+        });
+    }
+
     /// Whether background work the screen waits for is under way (tests wait on it).
     pub fn is_busy(&self) -> bool {
         !self.started
@@ -237,6 +246,9 @@ impl App {
                     self.check_link();
                 }
                 AppEvent::Changed(change) => {
+                    if !matches!(change, Change::Presence(_) | Change::Clients | Change::Calls) {
+                        self.alerts.touch();
+                    }
                     match &change {
                         Change::Facts => facts_changed = true,
                         Change::Reloaded => {
@@ -345,6 +357,7 @@ impl App {
                     }
                 }
                 AppEvent::StatusChanged => {}
+                AppEvent::Alerts(result) => self.alerts.apply(result),
                 event @ (AppEvent::Leads(_) | AppEvent::Calls(_) | AppEvent::Admin(_)) => {
                     if matches!(
                         event,
@@ -376,6 +389,9 @@ impl App {
                 users_changed = true;
                 for_screens.push(AppEvent::Changed(Change::Reloaded));
             }
+        }
+        if self.started && self.alerts.is_due(std::time::Instant::now()) {
+            self.refresh_alerts();
         }
         if facts_changed && self.started {
             self.refresh_facts();

@@ -212,6 +212,8 @@ pub struct App {
     reload_after_check: Option<u64>,
     /// A screen asked for the «Подключение» dialog; the window's owner opens it.
     pub connection_asked: bool,
+    /// The current alerts for the bell, refreshed in the background.
+    pub alerts: alerts::AlertsView,
 }
 
 impl App {
@@ -252,6 +254,7 @@ impl App {
             link_up: true,
             reload_after_check: None,
             connection_asked: false,
+            alerts: alerts::AlertsView::default(),
         };
         let store = app.store.clone();
         app.bg.answer(

@@ -22,7 +22,7 @@ mod settings;
 mod status;
 mod telephony;
 
-pub use alerts::{Alert, AlertInput, AlertKind, AlertRules, AlertSettings, Rule, WorkingHours};
+pub use alerts::{Alert, AlertInput, AlertKind, AlertRules, AlertSettings, Rule, TELEGRAM_API_BASE, WorkingHours};
 pub use analytics_source::*;
 pub use attribution::{attribute, marker_text_from_attraction};
 pub use exchange::*;
