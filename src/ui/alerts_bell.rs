@@ -10,12 +10,35 @@ pub fn ui(ui: &mut egui::Ui, app: &App) {
     // The list refreshes every minute even when nothing else makes a frame.
     ui.ctx().request_repaint_after(view.due_in(Instant::now()).max(Duration::from_secs(1)));
     let count = view.list.len();
-    let text = if count == 0 { RichText::new("🔔") } else { RichText::new(format!("🔔 {count}")).strong() };
-    let text = if count > 0 { text.color(crate::ui::widgets::good_color(ui, false)) } else { text };
     let name = format!("Оповещения: {count}");
-    let response = ui.add(egui::Button::new(text)).on_hover_text(&name);
+    let response = bell_button(ui, count).on_hover_text(&name);
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &name));
     egui::Popup::from_toggle_button_response(&response).width(420.0).show(|ui| list_ui(ui, app));
+}
+
+/// A bell drawn with shapes (the fonts have no bell), with the count beside it when there are alerts.
+fn bell_button(ui: &mut egui::Ui, count: usize) -> egui::Response {
+    use egui::{Shape, Stroke, pos2, vec2};
+    let count_text = (count > 0).then(|| count.to_string());
+    let width = 30.0 + count_text.as_ref().map_or(0.0, |t| 9.0 * t.len() as f32);
+    let (rect, response) = ui.allocate_exact_size(vec2(width, 24.0), egui::Sense::click());
+    if !ui.is_rect_visible(rect) {
+        return response;
+    }
+    let visuals = ui.style().interact(&response);
+    let painter = ui.painter();
+    painter.rect(rect, 4.0, visuals.weak_bg_fill, visuals.bg_stroke, egui::StrokeKind::Inside);
+    let color = if count > 0 { crate::ui::widgets::good_color(ui, false) } else { visuals.text_color() };
+    let c = pos2(rect.left() + 15.0, rect.center().y - 1.0);
+    let dome = [(-6.0, 5.0), (-5.0, -1.0), (-4.0, -5.0), (0.0, -7.0), (4.0, -5.0), (5.0, -1.0), (6.0, 5.0)];
+    painter.add(Shape::convex_polygon(dome.iter().map(|(x, y)| c + vec2(*x, *y)).collect(), color, Stroke::NONE));
+    painter.line_segment([c + vec2(-8.0, 5.5), c + vec2(8.0, 5.5)], Stroke::new(1.5, color));
+    painter.circle_filled(c + vec2(0.0, 8.0), 2.0, color);
+    if let Some(text) = count_text {
+        let font = egui::FontId::proportional(14.0);
+        painter.text(pos2(rect.right() - 5.0, rect.center().y), egui::Align2::RIGHT_CENTER, text, font, color);
+    }
+    response
 }
 
 fn list_ui(ui: &mut egui::Ui, app: &App) {

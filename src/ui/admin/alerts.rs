@@ -149,7 +149,12 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     let mut test = false;
     ui.horizontal(|ui| {
         save = ui.button("Сохранить оповещения").clicked();
-        test = ui.add_enabled(!screen.testing, egui::Button::new("Проверить")).clicked();
+        let check = ui
+            .add_enabled(!screen.testing, egui::Button::new("Проверить"))
+            .on_hover_text("Сохранить и отправить проверочное сообщение по включённым каналам");
+        // Named apart from the service's «Проверить» on the same page.
+        check.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, !screen.testing, "Проверить оповещения"));
+        test = check.clicked();
         if screen.testing {
             ui.spinner();
         }
