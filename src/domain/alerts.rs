@@ -152,7 +152,7 @@ impl WorkingHours {
         let (start, end) = (self.start_hour.min(24), self.end_hour.min(24));
         let mut day = from.to_zoned(zone.clone()).date();
         let last = to.to_zoned(zone.clone()).date();
-        let mut total = 0;
+        let mut total = SignedDuration::ZERO;
         // At most a year back: the thresholds are hours and days.
         for _ in 0..=366 {
             if self.is_working_day(day.weekday()) && start < end {
@@ -163,7 +163,7 @@ impl WorkingHours {
                 if let (Some(open), Some(close)) = (bound(start), bound(end)) {
                     let (a, b) = (open.max(from), close.min(to));
                     if a < b {
-                        total += b.duration_since(a).as_mins();
+                        total += b.duration_since(a);
                     }
                 }
             }
@@ -175,7 +175,8 @@ impl WorkingHours {
                 Err(_) => break,
             }
         }
-        total
+        // Summed before rounding: a wait across midnight loses no minute.
+        total.as_mins()
     }
 }
 

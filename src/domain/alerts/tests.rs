@@ -49,6 +49,10 @@ fn working_minutes_count_only_weekday_hours_in_the_zone() {
     assert_eq!(hours.working_minutes(msk(27, 17, 30), msk(30, 9, 30)), 60);
     assert_eq!(hours.working_minutes(msk(28, 10, 0), msk(29, 20, 0)), 0, "a weekend");
     assert_eq!(hours.working_minutes(msk(30, 11, 0), msk(30, 10, 0)), 0);
+    // Across midnight, seconds on both sides add up to whole minutes.
+    let all_day = WorkingHours { days: (1..=7).collect(), start_hour: 0, end_hour: 24, ..WorkingHours::default() };
+    let half = SignedDuration::from_secs(30);
+    assert_eq!(all_day.working_minutes(msk(29, 23, 58) + half, msk(30, 0, 0) + half), 2);
     let all_week = WorkingHours { days: (1..=7).collect(), start_hour: 0, end_hour: 24, ..WorkingHours::default() };
     assert_eq!(all_week.working_minutes(msk(28, 10, 0), msk(29, 10, 0)), 24 * 60);
 }
