@@ -255,6 +255,7 @@ async fn store_with_a_waiting_lead(dir: &std::path::Path, webhook: Option<String
         .unwrap();
     let mut settings = AlertSettings {
         working_hours: WorkingHours { days: (1..=7).collect(), start_hour: 0, end_hour: 24, ..WorkingHours::default() },
+        rules: skvoz::domain::AlertRules::all_on(),
         ..AlertSettings::default()
     };
     if let Some(url) = webhook {

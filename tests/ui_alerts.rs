@@ -13,7 +13,9 @@ use std::sync::{Arc, Mutex};
 /// A store with one lead that has waited two hours, and rules that count every hour of the week.
 fn store_with_a_waiting_lead() -> Setup {
     let setup = store(false);
-    let arrived = Timestamp::now() - SignedDuration::from_hours(2);
+    // The window counts alerts as of noon (UTC) of the fixed today.
+    let noon = TODAY.at(12, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).unwrap().timestamp();
+    let arrived = noon - SignedDuration::from_hours(2);
     setup
         .store
         .add_lead(Lead {
@@ -22,6 +24,7 @@ fn store_with_a_waiting_lead() -> Setup {
         .unwrap();
     let settings = AlertSettings {
         working_hours: WorkingHours { days: (1..=7).collect(), start_hour: 0, end_hour: 24, ..WorkingHours::default() },
+        rules: skvoz::domain::AlertRules::all_on(),
         ..AlertSettings::default()
     };
     setup.store.run(setup.store.handle().put_alert_settings(settings)).unwrap();

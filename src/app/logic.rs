@@ -197,8 +197,10 @@ impl App {
     fn refresh_alerts(&mut self) {
         self.alerts.asked(std::time::Instant::now());
         let store = self.store.clone();
+        let clock = self.alerts_clock;
         self.bg.answer(async move {
-            AppEvent::Alerts(super::alerts::current(&store, jiff::Timestamp::now()).await.map_err(|e| e.to_string()))
+            let now = clock.unwrap_or_else(jiff::Timestamp::now);
+            AppEvent::Alerts(super::alerts::current(&store, now).await.map_err(|e| e.to_string()))
         });
     }
 

@@ -77,20 +77,30 @@ pub struct AlertRules {
     pub reconcile_missing: Rule,
 }
 
+/// Off until an admin turns them on (a new store raises nothing), with thresholds ready.
 impl Default for AlertRules {
     fn default() -> Self {
         AlertRules {
-            lead_not_taken: Rule { enabled: true, threshold: 30 },
+            lead_not_taken: Rule { enabled: false, threshold: 30 },
             lead_in_working_time: true,
-            roistat_silent: Rule { enabled: true, threshold: 4 },
-            analytics_failing: Rule { enabled: true, threshold: 2 },
-            channel_without_leads: Rule { enabled: true, threshold: 3 },
-            reconcile_missing: Rule { enabled: true, threshold: 1 },
+            roistat_silent: Rule { enabled: false, threshold: 4 },
+            analytics_failing: Rule { enabled: false, threshold: 2 },
+            channel_without_leads: Rule { enabled: false, threshold: 3 },
+            reconcile_missing: Rule { enabled: false, threshold: 1 },
         }
     }
 }
 
 impl AlertRules {
+    /// Every rule on, with the default thresholds.
+    pub fn all_on() -> AlertRules {
+        let mut rules = AlertRules::default();
+        for kind in AlertKind::ALL {
+            rules.get_mut(kind).enabled = true;
+        }
+        rules
+    }
+
     pub fn get(&self, kind: AlertKind) -> Rule {
         match kind {
             AlertKind::LeadNotTaken => self.lead_not_taken,
@@ -458,6 +468,8 @@ pub fn minutes_text(minutes: i64) -> String {
     match (days, hours) {
         (0, 0) => format!("{mins} мин"),
         (0, _) => format!("{hours} ч {mins:02} мин"),
+        // Working time reads best in hours (45 ч is a working week), wall time beyond that in days.
+        _ if minutes < 100 * 60 => format!("{} ч {mins:02} мин", minutes / 60),
         _ => format!("{days} дн. {hours} ч"),
     }
 }

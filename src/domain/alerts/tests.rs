@@ -258,7 +258,11 @@ fn rules_that_are_off_find_nothing() {
         ..AlertInput::default()
     };
     assert!(evaluate(&settings, &input).is_empty());
-    assert_eq!(evaluate(&AlertSettings::default(), &input).len(), 2);
+    assert!(evaluate(&AlertSettings::default(), &input).is_empty(), "off until turned on");
+    let on = AlertSettings { rules: AlertRules::all_on(), ..AlertSettings::default() };
+    assert_eq!(evaluate(&on, &input).len(), 2);
+    assert_eq!(minutes_text(45 * 60), "45 ч 00 мин");
+    assert_eq!(minutes_text(5 * 24 * 60 + 61), "5 дн. 1 ч");
 }
 
 #[test]
