@@ -404,8 +404,9 @@ fn analytics_failing(hours: u32, input: &AlertInput) -> Vec<Alert> {
 fn channels_without_leads(settings: &AlertSettings, input: &AlertInput) -> Vec<Alert> {
     let (from, to) = fact_days(settings, input.now);
     let days = settings.rules.channel_without_leads.threshold.max(1) as usize;
-    // Per channel value: its title, and per day the cost and the leads.
-    let mut channels: BTreeMap<&str, (&str, BTreeMap<Date, (i64, u64)>)> = BTreeMap::new();
+    // Per channel value: its title, and per day the cost (kopecks) and the leads.
+    type Days = BTreeMap<Date, (i64, u64)>;
+    let mut channels: BTreeMap<&str, (&str, Days)> = BTreeMap::new();
     for fact in input.facts.iter().filter(|f| f.date >= from && f.date <= to) {
         let channel = &fact.path.channel;
         let entry = channels.entry(channel.value.as_str()).or_insert((channel.label(), BTreeMap::new()));
