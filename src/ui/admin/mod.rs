@@ -219,8 +219,6 @@ pub fn settings_ui(ui: &mut egui::Ui, app: &mut Window) {
         ui.add_space(16.0);
         users::ui(ui, app);
         ui.add_space(16.0);
-        alerts::ui(ui, app);
-        ui.add_space(16.0);
         ui.label(RichText::new("Хранилище").strong());
         egui::Grid::new("store_info").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
             ui.label("Хранилище:");
@@ -237,6 +235,8 @@ pub fn settings_ui(ui: &mut egui::Ui, app: &mut Window) {
         });
         ui.add_space(12.0);
         backup::ui(ui, app);
+        ui.add_space(16.0);
+        alerts::ui(ui, app);
     });
 }
 
