@@ -1,6 +1,10 @@
 //! Alerts end to end: delivery to local fakes of Telegram's Bot API, an SMTP server and a webhook;
 //! the sender's memory across a restart; `skvoz alerts` on a small embedded store.
 
+#[cfg(unix)]
+#[path = "support/serve.rs"]
+mod serve;
+
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -34,11 +38,19 @@ type Received = Arc<Mutex<Vec<(String, serde_json::Value)>>>;
 /// A fake of Telegram's Bot API (`/bot{token}/sendMessage`) and of a webhook (`/hook`, answering
 /// `hook_status`), on a loopback port.
 async fn fake_http(hook_status: Arc<Mutex<u16>>) -> (String, Received) {
+    let (base, received, _) = fake_http_told(hook_status).await;
+    (base, received)
+}
+
+/// [`fake_http`] that also tells of each webhook call it received.
+async fn fake_http_told(hook_status: Arc<Mutex<u16>>) -> (String, Received, Arc<tokio::sync::Notify>) {
     let received: Received = Arc::default();
+    let told = Arc::new(tokio::sync::Notify::new());
     #[derive(Clone)]
     struct Fake {
         received: Received,
         hook_status: Arc<Mutex<u16>>,
+        told: Arc<tokio::sync::Notify>,
     }
     async fn telegram(
         State(fake): State<Fake>,
@@ -56,16 +68,17 @@ async fn fake_http(hook_status: Arc<Mutex<u16>>) -> (String, Received) {
     }
     async fn hook(State(fake): State<Fake>, Json(body): Json<serde_json::Value>) -> StatusCode {
         fake.received.lock().unwrap().push(("/hook".into(), body));
+        fake.told.notify_one();
         StatusCode::from_u16(*fake.hook_status.lock().unwrap()).unwrap()
     }
     let app = axum::Router::new()
         .route("/{bot}/{method}", post(telegram))
         .route("/hook", post(hook))
-        .with_state(Fake { received: received.clone(), hook_status });
+        .with_state(Fake { received: received.clone(), hook_status, told: told.clone() });
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (base, received)
+    (base, received, told)
 }
 
 #[tokio::test]
@@ -327,4 +340,29 @@ async fn skvoz_alerts_lists_the_current_alerts_as_json_and_sends_a_test_message(
     let got = received.lock().unwrap();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].1["test"], true);
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn skvoz_serve_sends_a_new_alert_and_skvoz_alerts_asks_it_while_it_runs() {
+    let (base, received, told) = fake_http_told(Arc::new(Mutex::new(200))).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_a_waiting_lead(dir.path(), Some(format!("{base}/hook"))).await;
+    store.close().await.unwrap();
+    drop(store);
+    let running = serve::Serve::start(dir.path());
+    // The first round runs as the service starts; the guard only keeps a broken build from hanging.
+    tokio::time::timeout(std::time::Duration::from_secs(60), told.notified()).await.expect("no alert was sent");
+    {
+        let got = received.lock().unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].1["alerts"][0]["key"], "lead_not_taken:1");
+    }
+    // The store is held by serve: the command asks it through the control socket.
+    let path = dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || serve::run_ok(&path, &["alerts", "--format", "json"])).await.unwrap();
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(list[0]["key"], "lead_not_taken:1", "{out}");
+    let log = running.stop();
+    assert!(!log.contains("не отправлено"), "{log}");
 }
