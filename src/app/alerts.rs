@@ -130,8 +130,15 @@ pub struct Round {
 /// what was sent.
 pub async fn send_round(store: &Store, now: Timestamp) -> Result<Round, StoreError> {
     let settings = store.alert_settings().await?;
-    let found = current_with(store, &settings, now).await?;
     let remembered: BTreeSet<String> = store.alerts_sent().await?.into_iter().collect();
+    // Nowhere to send: nothing to evaluate, and nothing stays remembered.
+    if !settings.any_channel() {
+        if !remembered.is_empty() {
+            store.put_alerts_sent(Vec::new()).await?;
+        }
+        return Ok(Round::default());
+    }
+    let found = current_with(store, &settings, now).await?;
     let current: BTreeSet<&str> = found.iter().map(|a| a.key.as_str()).collect();
     // What was sent of alerts that have ended is forgotten.
     let mut memory: BTreeSet<String> = remembered
