@@ -90,8 +90,9 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     egui::Grid::new("alert_rules").num_columns(3).spacing([16.0, 6.0]).show(ui, |ui| {
         for kind in AlertKind::ALL {
             let rule = form.rules.get_mut(kind);
-            ui.checkbox(&mut rule.enabled, kind.title());
-            ui.add_enabled(rule.enabled, egui::DragValue::new(&mut rule.threshold).range(1..=100_000));
+            let on = ui.checkbox(&mut rule.enabled, kind.title());
+            ui.add_enabled(rule.enabled, egui::DragValue::new(&mut rule.threshold).range(1..=100_000))
+                .labelled_by(on.id);
             ui.label(match kind {
                 AlertKind::ReconcileMissing => kind.unit().to_string(),
                 _ => format!("{} и дольше", kind.unit()),
@@ -114,10 +115,10 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
                 }
             }
         }
-        ui.label("с");
-        ui.add(egui::DragValue::new(&mut hours.start_hour).range(0..=23).suffix(":00"));
-        ui.label("до");
-        ui.add(egui::DragValue::new(&mut hours.end_hour).range(1..=24).suffix(":00"));
+        let from = ui.label("с");
+        ui.add(egui::DragValue::new(&mut hours.start_hour).range(0..=23).suffix(":00")).labelled_by(from.id);
+        let to = ui.label("до");
+        ui.add(egui::DragValue::new(&mut hours.end_hour).range(1..=24).suffix(":00")).labelled_by(to.id);
     });
     egui::Grid::new("alert_zone").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
         text_row(ui, "Часовой пояс:", &mut hours.time_zone);
