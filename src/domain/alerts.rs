@@ -298,7 +298,7 @@ pub fn evaluate(settings: &AlertSettings, input: &AlertInput) -> Vec<Alert> {
         alerts.extend(roistat_silent(settings, input));
     }
     if rules.analytics_failing.enabled {
-        alerts.extend(analytics_failing(rules.analytics_failing.threshold, input));
+        alerts.extend(analytics_failing(settings, input));
     }
     if rules.channel_without_leads.enabled {
         alerts.extend(channels_without_leads(settings, input));
@@ -377,7 +377,9 @@ fn roistat_silent(settings: &AlertSettings, input: &AlertInput) -> Option<Alert>
     })
 }
 
-fn analytics_failing(hours: u32, input: &AlertInput) -> Vec<Alert> {
+fn analytics_failing(settings: &AlertSettings, input: &AlertInput) -> Vec<Alert> {
+    let hours = settings.rules.analytics_failing.threshold;
+    let zone = settings.working_hours.zone();
     input
         .analytics_sources
         .iter()
@@ -391,7 +393,7 @@ fn analytics_failing(hours: u32, input: &AlertInput) -> Vec<Alert> {
                 title: format!("Загрузка аналитики «{}» не удаётся", source.name),
                 details: match source.last_success {
                     Some(_) => {
-                        format!("Последняя удачная загрузка — {}. Ошибка: {error}", local_text(since, &TimeZone::UTC))
+                        format!("Последняя удачная загрузка — {}. Ошибка: {error}", local_text(since, &zone))
                     }
                     None => format!("Удачных загрузок ещё не было. Ошибка: {error}"),
                 },

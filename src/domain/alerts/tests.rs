@@ -176,6 +176,7 @@ fn a_failing_analytics_load_alerts_after_its_hours_without_success() {
     let alerts = evaluate(&settings, &input(msk(30, 12, 0)));
     assert_eq!(keys(&alerts), ["analytics_failing:4", "analytics_failing:7"]);
     assert!(alerts[0].details.contains("authentication_failed"));
+    assert!(alerts[0].details.contains("30.11.2026 10:00"), "in the working hours' zone: {}", alerts[0].details);
     assert!(alerts[0].title.contains("Roistat"));
 }
 
