@@ -416,6 +416,7 @@ pub async fn fill(store: &Store, seed: u64, today: Date) -> Result<DemoSummary> 
     }
     let calls: Vec<Call> = data.calls.into_iter().filter(|c| c.at <= now).collect();
     summary.calls = store.put_calls(calls).await?.len();
+    enable_alerts(store).await?;
     Ok(summary)
 }
 
@@ -442,6 +443,17 @@ fn month_plans(facts: &[DailyFact], today: Date) -> Vec<Plan> {
             ..p
         })
         .collect()
+}
+
+/// The alert rules on, so the bell has something to show: the demo's freshest leads wait for a
+/// manager. Settings an admin already chose stay as they are.
+async fn enable_alerts(store: &Store) -> Result<()> {
+    let settings = store.alert_settings().await?;
+    if settings == crate::domain::AlertSettings::default() {
+        let rules = crate::domain::AlertRules::all_on();
+        store.put_alert_settings(crate::domain::AlertSettings { rules, ..settings }).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod domain;
 pub mod leads;
 pub mod net;
+pub mod notify;
 pub mod report;
 pub mod roistat;
 pub mod service;

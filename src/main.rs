@@ -9,6 +9,7 @@ use std::io::{BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod alerts_cli;
 mod history_cli;
 mod plan_cli;
 mod sync_cli;
@@ -98,6 +99,16 @@ enum Command {
         /// Только этот канал: его значение (уровень 1 маркера, например direct27) или название
         #[arg(long, value_name = "КАНАЛ")]
         channel: Option<String>,
+    },
+    /// Оповещения: заявки не в работе, тишина от Roistat, ошибки загрузки аналитики, расход без заявок,
+    /// потерянные заявки сверки
+    Alerts {
+        /// Вывод: table (список, по умолчанию) или json (список объектов)
+        #[arg(long, value_name = "ВЫВОД", value_enum, default_value_t = alerts_cli::AlertFormat::Table)]
+        format: alerts_cli::AlertFormat,
+        /// Отправить проверочное сообщение по включённым каналам (Telegram, e-mail, webhook)
+        #[arg(long)]
+        send: bool,
     },
     /// Восстановить хранилище из резервной копии
     Restore {
@@ -387,6 +398,7 @@ async fn run_command(at: &Location, command: Command, runtime: &tokio::runtime::
         }
         Command::Users(users) => users_cli::run(at, users).await,
         Command::Plan(plan) => plan_cli::run(at, plan).await.map(|()| ExitCode::SUCCESS),
+        Command::Alerts { format, send } => alerts_cli::run(at, format, send).await,
         Command::Serve { listen } => serve(at, listen, runtime).await,
         Command::Demo { seed } => {
             let store = Store::open(at).await?;
@@ -636,6 +648,8 @@ async fn serve(at: &Location, listen: Option<String>, runtime: &tokio::runtime::
     let _ = std::io::stdout().flush();
     // The scheduled analytics load runs beside the service, as in the window.
     let scheduler = skvoz::roistat::spawn_scheduler(store.clone(), Default::default());
+    // And the alerts: evaluated every minute, each new one sent once over the enabled channels.
+    let alert_sender = skvoz::app::alerts::AlertSender::start(runtime, store.clone());
     tokio::select! {
         () = wait_for_stop() => {}
         reason = service.unrecoverable() => {
@@ -647,6 +661,7 @@ async fn serve(at: &Location, listen: Option<String>, runtime: &tokio::runtime::
     }
     tracing::info!("остановка: дожидаемся текущих запросов и загрузок");
     // The service's shutdown ends with the store's close (its final checkpoint).
+    drop(alert_sender);
     let stopped = async {
         scheduler.shutdown().await;
         service.shutdown().await

@@ -36,6 +36,7 @@ fn every_help_is_russian() {
         "users set-role",
         "users password",
         "history",
+        "alerts",
     ] {
         let mut args: Vec<&str> = command.split(' ').collect();
         args.push("--help");

@@ -43,6 +43,7 @@ crate::conformance!(
     plans_are_kept_per_month_and_channel_with_their_history,
     a_plan_change_arrives_on_the_feed,
     a_plan_without_a_channel_or_with_negative_money_is_refused,
+    alert_settings_and_the_sent_alerts_survive_a_restart_and_a_backup_carries_the_settings,
 );
 
 fn ts(s: i64) -> Timestamp {
@@ -905,4 +906,44 @@ async fn a_plan_without_a_channel_or_with_negative_money_is_refused(fixture: &Fi
     let err = store.put_plan(plan("2026-12", "direct", -100)).await.unwrap_err();
     assert!(err.to_string().contains("не могут быть отрицательными"), "{err}");
     assert!(store.plans(None).await.unwrap().is_empty());
+}
+
+async fn alert_settings_and_the_sent_alerts_survive_a_restart_and_a_backup_carries_the_settings(fixture: &Fixture) {
+    let settings = AlertSettings {
+        telegram_enabled: true,
+        telegram_token: Secret::new("123:bot-token-x"),
+        telegram_chat_id: "-1001".into(),
+        smtp_password: Secret::new("smtp-pass-y"),
+        rules: AlertRules { lead_not_taken: Rule { enabled: true, threshold: 45 }, ..AlertRules::default() },
+        ..AlertSettings::default()
+    };
+    {
+        let store = fixture.open().await.acting_as(Actor { author: "admin".into(), origin: "окно".into() });
+        assert_eq!(store.alert_settings().await.unwrap(), AlertSettings::default());
+        assert!(store.alerts_sent().await.unwrap().is_empty());
+        store.put_alert_settings(settings.clone()).await.unwrap();
+        store.put_alerts_sent(vec!["b".into(), "a".into()]).await.unwrap();
+        store.put_alerts_sent(vec!["b".into(), "c".into()]).await.unwrap();
+    }
+    let store = fixture.open().await;
+    assert_eq!(store.alert_settings().await.unwrap(), settings);
+    let mut sent = store.alerts_sent().await.unwrap();
+    sent.sort();
+    assert_eq!(sent, ["b", "c"], "the memory is replaced, not added to");
+    let history = store
+        .history(HistoryFilter {
+            object: Some(HistoryObject::Settings("settings/alerts".into())),
+            ..HistoryFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].object.title(), "Настройки оповещений");
+    let text = format!("{history:?}");
+    assert!(!text.contains("bot-token") && !text.contains("smtp-pass"), "{text}");
+    let (backup, _) = store.backup(Vec::new()).await.unwrap();
+    store.put_alert_settings(AlertSettings::default()).await.unwrap();
+    store.restore(Cursor::new(backup), true).await.unwrap();
+    assert_eq!(store.alert_settings().await.unwrap(), settings);
+    assert!(store.alerts_sent().await.unwrap().is_empty(), "what was sent is not part of a backup");
 }

@@ -3,8 +3,8 @@
 //! [`AdminEvent`] through the window's one event channel.
 
 use crate::domain::{
-    AnalyticsSource, CheckResult, ExchangeEntry, ExchangeFilter, ExtraField, LeadSource, Secret, ServiceSettings,
-    Status, Telephony, User,
+    AlertSettings, AnalyticsSource, CheckResult, ExchangeEntry, ExchangeFilter, ExtraField, LeadSource, Secret,
+    ServiceSettings, Status, Telephony, User,
 };
 use crate::roistat::{ClientConfig, Project, RoistatClient};
 use crate::store::{Person, Store, StoreError, TeamRole};
@@ -32,6 +32,9 @@ pub enum AdminCommand {
     /// «Проверить» of the telephony: saves the form, checks the PBX at its address and stores
     /// the outcome with the settings.
     CheckTelephony(Box<Telephony>),
+    /// «Проверить» of «Оповещения»: saves the settings and sends a test message over every
+    /// enabled channel.
+    TestAlerts(Box<AlertSettings>),
     /// The projects a Roistat API key sees.
     Projects {
         api_base: String,
@@ -85,6 +88,7 @@ pub enum AdminForm {
     Settings,
     Catalog,
     Users,
+    Alerts,
 }
 
 /// What a form saves or deletes.
@@ -115,6 +119,7 @@ pub enum AdminWrite {
     DeleteStatus(Status),
     ExtraField(ExtraField),
     DeleteExtraField(u64),
+    AlertSettings(Box<AlertSettings>),
 }
 
 impl AdminWrite {
@@ -125,6 +130,7 @@ impl AdminWrite {
             AdminWrite::Telephony(_) => AdminForm::Telephony,
             AdminWrite::User(_) => AdminForm::Users,
             AdminWrite::ServiceSettings { .. } => AdminForm::Settings,
+            AdminWrite::AlertSettings(_) => AdminForm::Alerts,
             AdminWrite::Analytics(_)
             | AdminWrite::StatusOrder(_)
             | AdminWrite::Status(_)
@@ -164,6 +170,7 @@ pub enum AdminData {
         statuses: Vec<Status>,
         analytics_enabled: bool,
     },
+    Alerts(Box<AlertSettings>),
 }
 
 /// What a write did.
@@ -196,6 +203,7 @@ pub enum Written {
     StatusDeleted(Status),
     ExtraField,
     ExtraFieldDeleted,
+    AlertSettings,
 }
 
 /// A read of the exchange log; `generation` tells answers to an older filter apart.
@@ -275,6 +283,8 @@ pub enum AdminEvent {
     ServiceChecked(Result<(), String>),
     LeadSourceChecked(LeadSourceCheck),
     TelephonyChecked(Result<CheckResult, String>),
+    /// Per enabled channel its title and, if it failed, why; or why nothing could be sent.
+    AlertsTested(Result<Vec<super::control::DeliveryOutcome>, String>),
     Projects(Result<Vec<Project>, String>),
     /// The reconciliation or the creation of a missing lead finished (its result is in the store).
     Reconciled(Result<String, String>),
@@ -355,6 +365,12 @@ pub(super) async fn run(store: Store, command: AdminCommand) -> AdminEvent {
             };
             AdminEvent::TelephonyChecked(stored.await.map(|()| result).map_err(|e| e.to_string()))
         }
+        AdminCommand::TestAlerts(settings) => {
+            if let Err(e) = store.put_alert_settings(*settings).await {
+                return AdminEvent::AlertsTested(Err(e.to_string()));
+            }
+            AdminEvent::AlertsTested(super::control::alert_test(&store).await.map_err(|e| e.to_string()))
+        }
         AdminCommand::Projects { api_base, api_key, project } => {
             AdminEvent::Projects(projects(&api_base, api_key, &project).await)
         }
@@ -428,6 +444,7 @@ async fn load(store: &Store, form: AdminForm) -> Result<AdminData, StoreError> {
             }
         }
         AdminForm::Telephony => AdminData::Telephony(store.telephony().await?),
+        AdminForm::Alerts => AdminData::Alerts(Box::new(store.alert_settings().await?)),
         AdminForm::Analytics => AdminData::Analytics(store.list().await?),
         AdminForm::Settings | AdminForm::Users => AdminData::Settings(Box::new(store.service_settings().await?)),
         AdminForm::Catalog => {
@@ -459,6 +476,10 @@ async fn write(store: &Store, write: AdminWrite) -> Result<Written, StoreError> 
         AdminWrite::Telephony(telephony) => {
             store.put_telephony(*telephony).await?;
             Written::Telephony
+        }
+        AdminWrite::AlertSettings(settings) => {
+            store.put_alert_settings(*settings).await?;
+            Written::AlertSettings
         }
         AdminWrite::User(user) => {
             store.put(user).await?;

@@ -245,4 +245,6 @@ pub enum AppEvent {
     Calls(Result<(Vec<Call>, Vec<Lead>), String>),
     Admin(AdminEvent),
     Plans(super::plans::PlanEvent),
+    /// The current alerts (the bell), or why they could not be read.
+    Alerts(Result<Vec<crate::domain::Alert>, String>),
 }

@@ -9,7 +9,7 @@
 //! Requests are served on threads of their own (a backup streams for a while) and reach the
 //! async [`Store`] through the runtime handle the server was started with.
 
-use crate::domain::{ExchangeEntry, Secret, ServiceSettings};
+use crate::domain::{Alert, ExchangeEntry, Secret, ServiceSettings};
 use crate::report::{Query, Report, ReportError};
 use crate::store::{BackupSummary, Store, StoreError, generate_password};
 use serde::{Deserialize, Serialize};
@@ -32,6 +32,8 @@ pub enum Request {
     Log { tail: usize },
     Settings { new_password: bool },
     Report { query: Query },
+    Alerts,
+    AlertTest,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -42,6 +44,8 @@ enum Reply {
     Log(Vec<ExchangeEntry>),
     Settings(ServiceSettings),
     Report(Box<Report>),
+    Alerts(Vec<Alert>),
+    AlertTest(Vec<DeliveryOutcome>),
     Failed(String),
 }
 
@@ -84,6 +88,16 @@ pub async fn report(store: &Store, query: &Query) -> Result<Report, ControlError
     Ok(crate::report::from_sums(&sums, query)?)
 }
 
+/// What «Проверить» of one delivery channel gave: its title, and the error if it failed.
+pub type DeliveryOutcome = (String, Option<String>);
+
+/// A test message over every enabled channel of the stored alert settings.
+pub async fn alert_test(store: &Store) -> Result<Vec<DeliveryOutcome>, StoreError> {
+    let settings = store.alert_settings().await?;
+    let outcomes = super::alerts::test_delivery(&settings).await;
+    Ok(outcomes.into_iter().map(|(channel, result)| (channel.title().to_string(), result.err())).collect())
+}
+
 /// Answers one request against the store; a backup is written to `out` after the answer line.
 async fn answer<W: Write + Send + 'static>(store: &Store, request: Request, mut out: W) -> std::io::Result<()> {
     let reply = match request {
@@ -102,6 +116,10 @@ async fn answer<W: Write + Send + 'static>(store: &Store, request: Request, mut 
         Request::Report { query } => {
             report(store, &query).await.map(|r| Reply::Report(Box::new(r))).map_err(|e| e.to_string())
         }
+        Request::Alerts => {
+            super::alerts::current(store, jiff::Timestamp::now()).await.map(Reply::Alerts).map_err(|e| e.to_string())
+        }
+        Request::AlertTest => alert_test(store).await.map(Reply::AlertTest).map_err(|e| e.to_string()),
     };
     write_line(&mut out, &reply.unwrap_or_else(Reply::Failed))
 }
@@ -278,6 +296,20 @@ mod unix {
             }
         }
 
+        pub fn alerts(&self) -> Result<Vec<Alert>, ControlError> {
+            match self.call(&Request::Alerts)? {
+                Reply::Alerts(alerts) => Ok(alerts),
+                other => Err(unexpected(&other)),
+            }
+        }
+
+        pub fn alert_test(&self) -> Result<Vec<DeliveryOutcome>, ControlError> {
+            match self.call(&Request::AlertTest)? {
+                Reply::AlertTest(outcomes) => Ok(outcomes),
+                other => Err(unexpected(&other)),
+            }
+        }
+
         /// Writes the running process's backup to `out`.
         pub fn backup(&self, out: &mut dyn Write) -> Result<BackupSummary, ControlError> {
             let mut input = self.send(&Request::Backup)?;
@@ -316,6 +348,12 @@ impl Client {
         match *self {}
     }
     pub fn backup(&self, _out: &mut dyn Write) -> Result<BackupSummary, ControlError> {
+        match *self {}
+    }
+    pub fn alerts(&self) -> Result<Vec<Alert>, ControlError> {
+        match *self {}
+    }
+    pub fn alert_test(&self) -> Result<Vec<DeliveryOutcome>, ControlError> {
         match *self {}
     }
 }

@@ -193,6 +193,17 @@ impl App {
             .answer(async move { AppEvent::Lists(load_lists(&store).await.map(Box::new).map_err(|e| e.to_string())) });
     }
 
+    /// Reads the current alerts (the bell) in the background.
+    fn refresh_alerts(&mut self) {
+        self.alerts.asked(std::time::Instant::now());
+        let store = self.store.clone();
+        let clock = self.alerts_clock;
+        self.bg.answer(async move {
+            let now = clock.unwrap_or_else(jiff::Timestamp::now);
+            AppEvent::Alerts(super::alerts::current(&store, now).await.map_err(|e| e.to_string()))
+        });
+    }
+
     /// Whether background work the screen waits for is under way (tests wait on it).
     pub fn is_busy(&self) -> bool {
         !self.started
@@ -240,6 +251,9 @@ impl App {
                     self.check_link();
                 }
                 AppEvent::Changed(change) => {
+                    if !matches!(change, Change::Presence(_) | Change::Clients | Change::Calls) {
+                        self.alerts.touch();
+                    }
                     match &change {
                         Change::Facts => facts_changed = true,
                         Change::Reloaded => {
@@ -356,6 +370,7 @@ impl App {
                     }
                 }
                 AppEvent::StatusChanged => {}
+                AppEvent::Alerts(result) => self.alerts.apply(result),
                 event @ (AppEvent::Leads(_) | AppEvent::Calls(_) | AppEvent::Admin(_) | AppEvent::Plans(_)) => {
                     if matches!(
                         event,
@@ -390,6 +405,9 @@ impl App {
                 leads_changed = true;
                 for_screens.push(AppEvent::Changed(Change::Reloaded));
             }
+        }
+        if self.started && self.alerts.is_due(std::time::Instant::now()) {
+            self.refresh_alerts();
         }
         if facts_changed && self.started {
             self.refresh_facts();

@@ -11,6 +11,7 @@
 //! pushed. `app` never imports `ui`.
 
 pub mod admin;
+pub mod alerts;
 mod background;
 pub mod command;
 mod command_handling;
@@ -106,7 +107,8 @@ impl FilePicker for RfdPicker {
 }
 
 pub struct AppOptions {
-    /// The calendar's today; `None` takes the system date. Tests fix it.
+    /// The calendar's today; `None` takes the system date. Tests fix it, and the alerts are then
+    /// counted as of its noon (UTC), so that what the bell shows does not move with the clock.
     pub today: Option<Date>,
     pub file_picker: Box<dyn FilePicker>,
     /// The persisted state from the last run.
@@ -214,6 +216,10 @@ pub struct App {
     reload_after_check: Option<u64>,
     /// A screen asked for the «Подключение» dialog; the window's owner opens it.
     pub connection_asked: bool,
+    /// The current alerts for the bell, refreshed in the background.
+    pub alerts: alerts::AlertsView,
+    /// The instant alerts are counted at when `today` was fixed; `None`: the clock.
+    alerts_clock: Option<jiff::Timestamp>,
 }
 
 impl App {
@@ -255,6 +261,11 @@ impl App {
             link_up: true,
             reload_after_check: None,
             connection_asked: false,
+            alerts: alerts::AlertsView::default(),
+            alerts_clock: options
+                .today
+                .and_then(|d| d.at(12, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).ok())
+                .map(|z| z.timestamp()),
         };
         let store = app.store.clone();
         app.bg.answer(

@@ -23,6 +23,8 @@ pub struct Services {
     /// Runs the scheduled loads and «Загрузить сейчас»: one load per source, whoever starts it.
     pub scheduler: Option<SchedulerHandle>,
     runtime: Option<tokio::runtime::Handle>,
+    /// Sends alerts over the enabled channels (one person's store: this window is its server).
+    alerts: Option<super::alerts::AlertSender>,
     /// Lets `skvoz backup`, `log`, `settings` and `report` work while the window holds the store.
     #[cfg(unix)]
     control: Option<super::control::ControlServer>,
@@ -43,6 +45,7 @@ impl Services {
             background.plug_service(service_rx);
             runtime.spawn(run_service(store.clone(), services.service.clone(), service_tx.clone()));
             services.service_status = Some(service_tx);
+            services.alerts = Some(super::alerts::AlertSender::start(runtime, store.clone()));
         }
         #[cfg(unix)]
         if let (Some(runtime), Some(_)) = (&services.runtime, store.embedded_dir()) {
@@ -67,6 +70,7 @@ impl Services {
             service_status: None,
             scheduler: Some(scheduler),
             runtime: Some(runtime),
+            alerts: None,
             #[cfg(unix)]
             control: None,
         }
@@ -97,6 +101,7 @@ impl Services {
     pub fn shutdown(&mut self) {
         #[cfg(unix)]
         drop(self.control.take());
+        self.alerts = None;
         let Some(runtime) = self.runtime.take() else { return };
         let scheduler = self.scheduler.take();
         self.service_status = None;

@@ -4,8 +4,8 @@
 
 use super::command::AppEvent;
 use super::{App, Page};
-use crate::report::views::{LeadBook, View, ViewOutput, ViewQuery};
 use crate::report::Periods;
+use crate::report::views::{LeadBook, View, ViewOutput, ViewQuery};
 use crate::store::{Store, StoreError};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;

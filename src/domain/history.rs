@@ -81,6 +81,7 @@ impl HistoryObject {
             HistoryObject::AnalyticsSource(id) => format!("Источник получения аналитики (id {id})"),
             HistoryObject::User(id) => format!("Пользователь (id {id})"),
             HistoryObject::Settings(key) if key.ends_with("telephony") => "Настройки телефонии".into(),
+            HistoryObject::Settings(key) if key.ends_with("alerts") => "Настройки оповещений".into(),
             HistoryObject::Settings(_) => "Настройки HTTP-сервиса".into(),
             HistoryObject::Plan(key) => match key.split_once('/') {
                 Some((month, channel)) => format!("План продаж на {month}, канал {channel}"),
@@ -314,6 +315,8 @@ pub fn lead_created_entry(lead: &Lead, actor: &Actor, at: Timestamp) -> HistoryE
 /// Keys of records and settings whose values are never shown.
 fn is_secret(key: &str) -> bool {
     matches!(key, "password" | "secret" | "api_key" | "token" | "key")
+        || key.ends_with("_token")
+        || key.ends_with("_password")
 }
 
 /// The Russian name of a record's or a setting's field; the key itself where there is none.

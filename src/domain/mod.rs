@@ -1,5 +1,6 @@
 //! Plain data and rules, no I/O.
 
+pub mod alerts;
 mod analytics_source;
 mod attribution;
 mod exchange;
@@ -22,6 +23,7 @@ mod settings;
 mod status;
 mod telephony;
 
+pub use alerts::{Alert, AlertInput, AlertKind, AlertRules, AlertSettings, Rule, TELEGRAM_API_BASE, WorkingHours};
 pub use analytics_source::*;
 pub use attribution::{attribute, marker_text_from_attraction};
 pub use exchange::*;

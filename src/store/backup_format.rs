@@ -4,8 +4,8 @@
 
 use super::{Result, SCHEMA_VERSION, StoreError};
 use crate::domain::{
-    AnalyticsSource, Call, Client, DailyFact, ExchangeEntry, ExtraField, Lead, LeadSource, Plan, ServiceSettings,
-    Status, Telephony, User,
+    AlertSettings, AnalyticsSource, Call, Client, DailyFact, ExchangeEntry, ExtraField, Lead, LeadSource, Plan,
+    ServiceSettings, Status, Telephony, User,
 };
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};
@@ -21,6 +21,7 @@ pub(crate) enum Line {
     Counter { name: String, next: u64 },
     ServiceSettings { record: ServiceSettings },
     Telephony { record: Telephony },
+    AlertSettings { record: AlertSettings },
     Status { record: Status },
     ExtraField { record: ExtraField },
     User { record: User },

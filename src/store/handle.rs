@@ -9,8 +9,8 @@ use super::people::{Person, TeamRole, team_only};
 use super::postgres::PgStore;
 use super::{BackupSummary, ExchangeScan, Intake, Record, Result, SledStore, StoreError, StoreEvent};
 use crate::domain::{
-    Actor, Call, Client, ClientId, Contact, DailyFact, ExchangeEntry, ExchangeFilter, HistoryEntry, HistoryFilter,
-    Lead, LeadEdit, LeadId, MarkerPath, Month, Plan, Secret, ServiceSettings, Status, Telephony, User,
+    Actor, AlertSettings, Call, Client, ClientId, Contact, DailyFact, ExchangeEntry, ExchangeFilter, HistoryEntry,
+    HistoryFilter, Lead, LeadEdit, LeadId, MarkerPath, Month, Plan, Secret, ServiceSettings, Status, Telephony, User,
 };
 use crate::report::{Periods, ReportSums};
 use jiff::{Timestamp, civil::Date};
@@ -518,6 +518,25 @@ impl Store {
     pub async fn put_telephony(&self, telephony: Telephony) -> Result<()> {
         let actor = self.actor();
         write_op!(self, |s| s.put_telephony(&telephony, &actor), |p| p.put_telephony(&telephony, &actor))
+    }
+
+    /// The alert rules and delivery channels (secrets inside: never log them).
+    pub async fn alert_settings(&self) -> Result<AlertSettings> {
+        read_op!(self, |s| s.alert_settings(), |p| p.alert_settings())
+    }
+
+    pub async fn put_alert_settings(&self, settings: AlertSettings) -> Result<()> {
+        let actor = self.actor();
+        write_op!(self, |s| s.put_alert_settings(&settings, &actor), |p| p.put_alert_settings(&settings, &actor))
+    }
+
+    /// The keys of the alerts already sent (the sender's memory across restarts).
+    pub async fn alerts_sent(&self) -> Result<Vec<String>> {
+        read_op!(self, |s| s.alerts_sent(), |p| p.alerts_sent())
+    }
+
+    pub async fn put_alerts_sent(&self, keys: Vec<String>) -> Result<()> {
+        write_op!(self, |s| s.put_alerts_sent(&keys), |p| p.put_alerts_sent(&keys))
     }
 
     // ---- calls ----

@@ -127,6 +127,9 @@ record!(AnalyticsSource, "analytics_sources", "источник получени
 
 pub(crate) const SERVICE_SETTINGS: &str = "settings/service";
 pub(crate) const TELEPHONY: &str = "settings/telephony";
+pub(crate) const ALERT_SETTINGS: &str = "settings/alerts";
+/// The keys of the alerts already sent: not a setting (no history, no backup), the sender's memory.
+pub(crate) const ALERTS_SENT: &str = "alerts/sent";
 
 /// A history entry of `actor` about `object`, the time and id to be given by the store.
 pub(crate) fn entry(

@@ -1,6 +1,7 @@
 //! The window: eframe around [`crate::app::App`], fonts, and the screens.
 
 pub mod admin;
+pub mod alerts_bell;
 pub mod calls;
 pub mod connection;
 pub mod dashboard;

@@ -166,6 +166,8 @@ fn top_bar_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
         ui.label(RichText::new("skvoz").strong().size(16.0));
         ui.label(RichText::new("Сквозная аналитика для Roistat").weak());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            super::alerts_bell::ui(ui, app);
+            ui.add_space(8.0);
             let combo =
                 egui::ComboBox::from_id_salt("theme").selected_text(app.state.theme.title()).show_ui(ui, |ui| {
                     for t in [ThemeChoice::System, ThemeChoice::Light, ThemeChoice::Dark] {

@@ -6,6 +6,7 @@ use super::migrate::SCHEMA_VERSION;
 use super::{COUNTER_PREFIX, Result, SledStore, StoreError, StoreEvent, counter_key};
 use crate::domain::{AnalyticsSource, ExtraField, LeadSource, Status, User};
 use crate::store::backup_format::{BackupSummary, FORMAT, Line, read_backup, write_line};
+use crate::store::record::{ALERT_SETTINGS, ALERTS_SENT};
 use std::io::{BufRead, Write};
 
 impl SledStore {
@@ -33,6 +34,9 @@ impl SledStore {
         }
         if let Some(bytes) = t.meta.get("settings/telephony")? {
             write(&Line::Telephony { record: decode("настроек", &bytes)? }, &mut summary)?;
+        }
+        if let Some(bytes) = t.meta.get(ALERT_SETTINGS)? {
+            write(&Line::AlertSettings { record: decode("настроек", &bytes)? }, &mut summary)?;
         }
         for record in self.list::<Status>()? {
             write(&Line::Status { record }, &mut summary)?;
@@ -118,6 +122,8 @@ impl SledStore {
         }
         t.meta.remove("settings/service")?;
         t.meta.remove("settings/telephony")?;
+        t.meta.remove(ALERT_SETTINGS)?;
+        t.meta.remove(ALERTS_SENT)?;
         let mut summary = BackupSummary::default();
         let mut facts = Vec::new();
         for line in lines {
@@ -132,6 +138,9 @@ impl SledStore {
                 }
                 Line::Telephony { record } => {
                     t.meta.insert("settings/telephony", encode(&record)?)?;
+                }
+                Line::AlertSettings { record } => {
+                    t.meta.insert(ALERT_SETTINGS, encode(&record)?)?;
                 }
                 Line::Status { record } => self.raw_put(&record)?,
                 Line::ExtraField { record } => self.raw_put(&record)?,

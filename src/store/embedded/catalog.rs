@@ -4,10 +4,13 @@ use super::codec::{decode, encode, id_key, key_id};
 use super::history::HistoryTx;
 use super::{Result, SledStore, StoreError, StoreEvent, TxResult, abort, tx_next};
 use crate::domain::{
-    Actor, Call, DevNameError, ExtraField, FieldChange, FieldKind, HistoryObject, LeadSource, Names, Role,
-    ServiceSettings, Status, Telephony, User, default_statuses, record_changes, required_fields, validate_dev_name,
+    Actor, AlertSettings, Call, DevNameError, ExtraField, FieldChange, FieldKind, HistoryObject, LeadSource, Names,
+    Role, ServiceSettings, Status, Telephony, User, default_statuses, record_changes, required_fields,
+    validate_dev_name,
 };
-use crate::store::record::{CALL_ID, Record, SERVICE_SETTINGS, TELEPHONY, entry, generate_password};
+use crate::store::record::{
+    ALERT_SETTINGS, ALERTS_SENT, CALL_ID, Record, SERVICE_SETTINGS, TELEPHONY, entry, generate_password,
+};
 use jiff::Timestamp;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -253,6 +256,24 @@ impl SledStore {
 
     pub fn put_telephony(&self, telephony: &Telephony, actor: &Actor) -> Result<()> {
         self.put_setting(TELEPHONY, telephony, Some(actor))
+    }
+
+    pub fn alert_settings(&self) -> Result<AlertSettings> {
+        self.setting(ALERT_SETTINGS)
+    }
+
+    pub fn put_alert_settings(&self, settings: &AlertSettings, actor: &Actor) -> Result<()> {
+        self.put_setting(ALERT_SETTINGS, settings, Some(actor))
+    }
+
+    pub fn alerts_sent(&self) -> Result<Vec<String>> {
+        self.setting(ALERTS_SENT)
+    }
+
+    /// Replaces the memory of sent alerts; nobody else follows it, so no change is announced.
+    pub fn put_alerts_sent(&self, keys: &[String]) -> Result<()> {
+        self.inner.t.meta.insert(ALERTS_SENT, encode(&keys)?)?;
+        Ok(())
     }
 
     /// Saves a call, idempotent on Roistat's call id; links it to its lead in the same transaction.

@@ -6,7 +6,7 @@ use super::feed::{Kind, record};
 use crate::domain::{AnalyticsSource, ExtraField, LeadSource, Status, User};
 use crate::store::SCHEMA_VERSION;
 use crate::store::backup_format::{FORMAT, Line, read_backup, write_line};
-use crate::store::record::{SERVICE_SETTINGS, TELEPHONY};
+use crate::store::record::{ALERT_SETTINGS, SERVICE_SETTINGS, TELEPHONY};
 use crate::store::{BackupSummary, Result, StoreError};
 use std::io::{BufRead, Write};
 use tokio_postgres::types::Json;
@@ -33,6 +33,9 @@ impl PgStore {
                 };
                 write(&line, &mut summary)?;
             }
+        }
+        if let Some(row) = self.query("SELECT record FROM settings WHERE key = $1", &[&ALERT_SETTINGS]).await?.first() {
+            write(&Line::AlertSettings { record: super::record(row, 0)? }, &mut summary)?;
         }
         for record in self.list::<Status>().await? {
             write(&Line::Status { record }, &mut summary)?;
@@ -83,7 +86,7 @@ impl PgStore {
         let summary = transact!(self, |tx| {
             tx.batch_execute(
                 "TRUNCATE counters, settings, statuses, extra_fields, users, lead_sources, analytics_sources, clients, \
-                 leads, calls, facts, exchange_log, plans",
+                 leads, calls, facts, exchange_log, plans, alerts_sent",
             )
             .await?;
             let mut summary = BackupSummary::default();
@@ -102,6 +105,9 @@ impl PgStore {
                         super::catalog::put_setting_in(tx, SERVICE_SETTINGS, record).await?
                     }
                     Line::Telephony { record } => super::catalog::put_setting_in(tx, TELEPHONY, record).await?,
+                    Line::AlertSettings { record } => {
+                        super::catalog::put_setting_in(tx, ALERT_SETTINGS, record).await?
+                    }
                     Line::Status { record } => super::catalog::insert_in(tx, record).await?,
                     Line::ExtraField { record } => super::catalog::insert_in(tx, record).await?,
                     Line::User { record } => super::catalog::insert_in(tx, record).await?,

@@ -4,10 +4,10 @@ use super::feed::{Kind, record};
 use super::history;
 use super::{PgStore, TxResult, take};
 use crate::domain::{
-    Actor, Call, DevNameError, ExtraField, FieldChange, FieldKind, HistoryObject, Role, ServiceSettings, Status,
-    Telephony, User, default_statuses, record_changes, required_fields, validate_dev_name,
+    Actor, AlertSettings, Call, DevNameError, ExtraField, FieldChange, FieldKind, HistoryObject, Role, ServiceSettings,
+    Status, Telephony, User, default_statuses, record_changes, required_fields, validate_dev_name,
 };
-use crate::store::record::{CALL_ID, SERVICE_SETTINGS, TELEPHONY, entry, generate_password};
+use crate::store::record::{ALERT_SETTINGS, CALL_ID, SERVICE_SETTINGS, TELEPHONY, entry, generate_password};
 use crate::store::{Record, Result, StoreError};
 use deadpool_postgres::Transaction;
 use jiff::Timestamp;
@@ -293,6 +293,34 @@ impl PgStore {
 
     pub async fn put_telephony(&self, telephony: &Telephony, actor: &Actor) -> Result<()> {
         self.put_setting(TELEPHONY, telephony, actor).await
+    }
+
+    pub async fn alert_settings(&self) -> Result<AlertSettings> {
+        self.setting(ALERT_SETTINGS).await
+    }
+
+    pub async fn put_alert_settings(&self, settings: &AlertSettings, actor: &Actor) -> Result<()> {
+        self.put_setting(ALERT_SETTINGS, settings, actor).await
+    }
+
+    /// The keys of the alerts already sent, in their own table: the service role writes it, and
+    /// settings are the admins' (migration 0005).
+    pub async fn alerts_sent(&self) -> Result<Vec<String>> {
+        let rows = self.query("SELECT key FROM alerts_sent ORDER BY key", &[]).await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    pub async fn put_alerts_sent(&self, keys: &[String]) -> Result<()> {
+        let keys = keys.to_vec();
+        transact!(self, |tx| {
+            tx.execute("DELETE FROM alerts_sent WHERE NOT (key = ANY($1))", &[&keys]).await?;
+            tx.execute(
+                "INSERT INTO alerts_sent (key, sent_at) SELECT unnest($1::text[]), now() ON CONFLICT (key) DO NOTHING",
+                &[&keys],
+            )
+            .await?;
+            Ok(())
+        })
     }
 
     /// Saves a call, idempotent on Roistat's call id, and links it to its lead (an append: the

@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (3, "history", include_str!("migrations/0003_history.sql")),
     (4, "exchange_log_running_bytes", include_str!("migrations/0004_exchange_log_running_bytes.sql")),
     (6, "plans", include_str!("migrations/0006_plans.sql")),
+    (7, "alerts_sent", include_str!("migrations/0007_alerts_sent.sql")),
 ];
 
 /// The migration that creates the team's group roles.

@@ -10,6 +10,7 @@
 //! Plugged in by `ui/shell.rs`: the pages Источники, Доп. реквизиты и статусы, Журнал обмена and
 //! Настройки call [`sources_ui`], [`catalog_ui`], [`exchange_ui`] and [`settings_ui`].
 
+pub mod alerts;
 pub mod analytics_sources;
 pub mod backup;
 pub mod catalog;
@@ -93,6 +94,7 @@ pub struct AdminScreens {
     pub history: history::HistoryScreen,
     pub users: users::UsersScreen,
     pub backup: backup::BackupScreen,
+    pub alerts: alerts::AlertsScreen,
 }
 
 impl AdminScreens {
@@ -105,6 +107,7 @@ impl AdminScreens {
                 self.lead_sources.check = Some(r);
             }
             AdminEvent::TelephonyChecked(r) => self.telephony.on_checked(r),
+            AdminEvent::AlertsTested(r) => self.alerts.on_tested(r),
             AdminEvent::Projects(r) => self.analytics.on_projects(r),
             AdminEvent::Reconciled(r) => self.analytics.on_reconciled(r),
             AdminEvent::Exchange(loaded) => self.exchange.on_loaded(loaded),
@@ -118,6 +121,7 @@ impl AdminScreens {
                 AdminForm::Analytics => self.analytics.on_loaded(result),
                 AdminForm::Settings | AdminForm::Users => self.settings.on_loaded(result),
                 AdminForm::Catalog => self.catalog.on_loaded(result),
+                AdminForm::Alerts => self.alerts.on_loaded(result),
             },
             AdminEvent::Written { form, result } => match form {
                 AdminForm::LeadSources => self.lead_sources.on_written(result),
@@ -126,6 +130,7 @@ impl AdminScreens {
                 AdminForm::Settings => self.settings.on_written(result),
                 AdminForm::Catalog => self.catalog.on_written(result),
                 AdminForm::Users => self.users.on_written(result),
+                AdminForm::Alerts => self.alerts.on_written(result),
             },
         }
     }
@@ -146,6 +151,7 @@ impl AdminScreens {
                 self.lead_sources.stale = true;
                 self.telephony.stale = true;
                 self.catalog.stale = true;
+                self.alerts.stale = true;
             }
             Change::Reloaded => {
                 self.exchange.reset();
@@ -155,6 +161,7 @@ impl AdminScreens {
                 self.users.stale = true;
                 self.settings.stale = true;
                 self.telephony.stale = true;
+                self.alerts.stale = true;
             }
             Change::Leads(_)
             | Change::Clients
@@ -233,6 +240,8 @@ pub fn settings_ui(ui: &mut egui::Ui, app: &mut Window) {
         });
         ui.add_space(12.0);
         backup::ui(ui, app);
+        ui.add_space(16.0);
+        alerts::ui(ui, app);
     });
 }
 
