@@ -839,6 +839,8 @@ async fn every_status_change_is_recorded_with_its_time_and_author(fixture: &Fixt
     let set = stored.tasks.iter().find(|t| t.text == "отправить КП").unwrap();
     assert!(set.created.is_some_and(|at| at >= before), "the store stamps when a task was set");
     assert_eq!(stored.tasks.iter().find(|t| t.text == "позвонить").unwrap().created, None, "a stored task keeps none");
+}
+
 fn plan(month: &str, channel: &str, budget: i64) -> Plan {
     Plan {
         budget: Money(budget),
