@@ -9,9 +9,13 @@
 
 mod clients;
 mod cohorts;
+mod counting;
 mod funnel;
 mod managers;
 mod plan;
+#[cfg(test)]
+mod testing;
+mod tree;
 
 use super::{Cell, ReportError, fmt_date};
 use crate::domain::{Lead, Status, StatusGroup, User};
@@ -102,8 +106,10 @@ pub struct ViewQuery {
 
 /// What the views read: every lead (templates and leads marked for deletion are left out by the
 /// views), the statuses to tell groups apart, the people to name responsibles, and the moment
-/// that counts as now (for open leads, overdue tasks and forecasts).
-#[derive(Clone, Debug, Default)]
+/// that counts as now (for open leads, overdue tasks and forecasts). It travels whole over the
+/// control socket when a running process holds the store.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LeadBook {
     pub leads: Vec<Lead>,
     pub statuses: Vec<Status>,
