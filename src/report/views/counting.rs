@@ -5,7 +5,7 @@
 //!   by the day of [`sale_time`] (the first time it entered a paid-group status);
 //! - a lead is **cancelled** when its status is now in the cancelled group;
 //! - a lead is **in work** once its status moved away from the one it was created with, or it was
-//!   created past the entry status (the first status of the in-work group by order, «Новая»);
+//!   created past the entry status (the first status by order, the one a new lead gets: «Новая»);
 //! - the channel filter keeps the leads whose channel (the first level of [`lead_path`]) is the one asked.
 
 use super::{Basis, LeadBook, ViewQuery, day_of, lead_path, sale_time};
@@ -27,12 +27,7 @@ pub(super) struct Counting<'a> {
 
 impl<'a> Counting<'a> {
     pub fn new(query: &'a ViewQuery, book: &LeadBook) -> Counting<'a> {
-        let entry_status = book
-            .statuses
-            .iter()
-            .filter(|s| s.group == StatusGroup::InWork)
-            .min_by_key(|s| (s.order, s.id))
-            .map(|s| s.id);
+        let entry_status = book.statuses.iter().min_by_key(|s| (s.order, s.id)).map(|s| s.id);
         Counting {
             from: query.from,
             to: query.to,
