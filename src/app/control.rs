@@ -30,11 +30,19 @@ pub fn socket_path(store_dir: &Path) -> PathBuf {
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Request {
     Backup,
-    Log { tail: usize },
-    Settings { new_password: bool },
-    Report { query: Query },
+    Log {
+        tail: usize,
+    },
+    Settings {
+        new_password: bool,
+    },
+    Report {
+        query: Query,
+    },
     /// What the views are computed from, as of `now`.
-    LeadBook { now: jiff::Timestamp },
+    LeadBook {
+        now: jiff::Timestamp,
+    },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -106,10 +114,9 @@ async fn answer<W: Write + Send + 'static>(store: &Store, request: Request, mut 
         Request::Report { query } => {
             report(store, &query).await.map(|r| Reply::Report(Box::new(r))).map_err(|e| e.to_string())
         }
-        Request::LeadBook { now } => super::views::lead_book(store, now)
-            .await
-            .map(|b| Reply::LeadBook(Box::new(b)))
-            .map_err(|e| e.to_string()),
+        Request::LeadBook { now } => {
+            super::views::lead_book(store, now).await.map(|b| Reply::LeadBook(Box::new(b))).map_err(|e| e.to_string())
+        }
     };
     write_line(&mut out, &reply.unwrap_or_else(Reply::Failed))
 }
