@@ -11,6 +11,8 @@ mod clients;
 mod cohorts;
 mod counting;
 mod funnel;
+#[cfg(test)]
+mod invariants;
 mod managers;
 mod plan;
 #[cfg(test)]
