@@ -86,7 +86,7 @@ pub(super) fn client_key(lead: &Lead) -> ClientKey {
 }
 
 /// Each client's first lead (by creation, then id).
-pub(super) fn first_leads<'a>(book: &'a LeadBook) -> HashMap<ClientKey, &'a Lead> {
+pub(super) fn first_leads(book: &LeadBook) -> HashMap<ClientKey, &Lead> {
     let mut first: HashMap<ClientKey, &Lead> = HashMap::new();
     for lead in book.counted() {
         first
