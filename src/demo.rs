@@ -1,12 +1,20 @@
 //! Demo data: a deterministic generator of 180 days of plausible analytics, leads and calls.
+//!
+//! Leads have a course of their own (drawn from a second generator, so the analytics stay the
+//! same): a manager takes a lead into work after minutes or hours (each manager at their own
+//! pace; some leads nobody takes), it is paid or cancelled days later (with a reason, mostly),
+//! some get a comment and a call-back task (some of them overdue); some clients come back with
+//! earlier leads months before. [`settle`] turns a course into the status history the store keeps,
+//! up to the moment that counts as now.
 
 use crate::domain::{
-    Attraction, Call, CallStatus, Contact, DailyFact, ExtraField, FieldKind, Lead, LeadSource, LeadSourceKind,
-    LeadSourceType, Level, Marker, MarkerPath, Money, Month, Origin, Plan, Responsible, Role, StatusGroup, User, Utm,
+    Attraction, Call, CallStatus, Comment, Contact, DailyFact, ExtraField, FieldKind, Lead, LeadSource, LeadSourceKind,
+    LeadSourceType, Level, Marker, MarkerPath, Money, Month, Origin, Plan, Responsible, Role, StatusChange,
+    StatusGroup, Task, User, Utm,
 };
 use crate::store::{Result, Store};
 use jiff::civil::{Date, Weekday};
-use jiff::{Timestamp, ToSpan, tz::TimeZone};
+use jiff::{SignedDuration, Timestamp, ToSpan, tz::TimeZone};
 
 pub const DEFAULT_SEED: u64 = 2026;
 pub const DAYS: i32 = 180;
@@ -169,12 +177,53 @@ const PATRONYMIC_STEMS: &[&str] = &[
 ];
 const TITLES: &[&str] = &["Заявка с сайта", "Пойманный лид", "Обратный звонок", "Заказ из корзины", "Запрос прайса"];
 
+/// The demo's managers: name, phone, e-mail, and the minutes they typically take to answer a lead.
+const MANAGERS: [(&str, &str, &str, f64); 3] = [
+    ("Петров Сергей", "79012223355", "petrov@example.ru", 12.0),
+    ("Кузнецова Анна", "79012223366", "kuznetsova@example.ru", 50.0),
+    ("Орлов Дмитрий", "79012223377", "orlov@example.ru", 200.0),
+];
+
+/// The extra field that holds why a lead was cancelled.
+pub const CANCEL_REASON_FIELD: &str = "cancel_reason";
+const CANCEL_REASONS: [&str; 4] = ["Дорого", "Не дозвонились", "Купили у конкурентов", "Передумали"];
+
 /// A proxy-lead-like record before it gets ids.
 pub struct DemoLead {
     pub lead: Lead,
     pub contact: Contact,
+    /// Where it ends: paid, cancelled, or neither (still open).
     pub paid: bool,
     pub cancelled: bool,
+    pub course: DemoCourse,
+}
+
+/// What happens to a demo lead after it arrives; [`settle`] keeps what happened before now.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DemoCourse {
+    /// Which of the demo's managers is responsible.
+    pub manager: usize,
+    /// Taken into work; `None`: nobody took it.
+    pub taken: Option<Timestamp>,
+    /// Paid or cancelled, as the lead ends.
+    pub closed: Option<Timestamp>,
+    /// A manager's comment.
+    pub comment: Option<Timestamp>,
+    /// A call-back task: when it was set, its deadline, and whether the manager keeps it (it is
+    /// done once its deadline passes; done as well when the lead closes by then).
+    pub task: Option<(Timestamp, Timestamp, bool)>,
+    pub cancel_reason: Option<&'static str>,
+}
+
+/// The statuses and the managers' user ids the demo's leads are settled with.
+#[derive(Clone, Debug, Default)]
+pub struct DemoCast {
+    pub new: Option<u64>,
+    pub work: Option<u64>,
+    pub paid: Option<u64>,
+    pub cancelled: Option<u64>,
+    /// A user id per demo manager, in order.
+    pub managers: Vec<u64>,
 }
 
 pub struct DemoData {
@@ -188,6 +237,11 @@ pub struct DemoSummary {
     pub facts: usize,
     pub leads: usize,
     pub calls: usize,
+}
+
+/// `minutes` after `t`.
+fn later(t: Timestamp, minutes: f64) -> Timestamp {
+    t.checked_add(SignedDuration::from_secs((minutes * 60.0) as i64)).unwrap_or(t)
 }
 
 fn at(date: Date, hour: i8, minute: i8) -> Timestamp {
@@ -251,7 +305,171 @@ pub fn generate(seed: u64, today: Date) -> DemoData {
             });
         }
     }
+    // The leads' courses and the returning clients come from a generator of their own: the
+    // analytics above stay what they were.
+    let mut life = Rng(seed ^ 0x1EAD_C0DE_5EED_2026);
+    for demo in &mut leads {
+        demo.course = course(&mut life, &demo.lead, demo.paid, demo.cancelled);
+    }
+    let earliest = today.checked_sub((DAYS - 1).days()).unwrap_or(today);
+    let returning = returning_leads(&mut life, &leads, &ads, earliest);
+    leads.extend(returning);
+    leads.sort_by_key(|d| d.lead.created);
     DemoData { facts, leads, calls }
+}
+
+/// How a lead goes: taken after minutes or hours (a quarter of the open ones never), paid 0.5–9
+/// days or cancelled 2 hours – 5 days after that, a comment and a call-back task for some (a few
+/// of those tasks forgotten: overdue).
+fn course(rng: &mut Rng, lead: &Lead, paid: bool, cancelled: bool) -> DemoCourse {
+    let manager = rng.below(MANAGERS.len());
+    let answer = MANAGERS[manager].3 * rng.range(0.2, 2.5);
+    let untaken = if paid {
+        false
+    } else if cancelled {
+        rng.unit() < 0.3
+    } else {
+        rng.unit() < 0.25
+    };
+    let taken = (!untaken).then(|| later(lead.created, answer));
+    let from = taken.unwrap_or(lead.created);
+    let closed = if paid {
+        Some(later(from, rng.range(0.5, 9.0) * 24.0 * 60.0))
+    } else if cancelled {
+        Some(later(from, rng.range(2.0, 120.0) * 60.0))
+    } else {
+        None
+    };
+    let comment = (taken.is_some() && rng.unit() < 0.35).then(|| later(lead.created, answer * rng.range(0.5, 1.0)));
+    let task = match taken {
+        Some(t) if rng.unit() < 0.45 => {
+            Some((later(t, 3.0), later(t, rng.range(1.0, 4.0) * 24.0 * 60.0), rng.unit() < 0.96))
+        }
+        _ => None,
+    };
+    let cancel_reason = (cancelled && rng.unit() < 0.8).then(|| *rng.pick(&CANCEL_REASONS));
+    DemoCourse { manager, taken, closed, comment, task, cancel_reason }
+}
+
+/// Clients who had come before: for about one lead in ten an earlier lead of the same person
+/// 1–4 months before (a third of them one more before that), through the same ad or directly,
+/// paid more often than a first lead. None before `earliest`.
+fn returning_leads(rng: &mut Rng, leads: &[DemoLead], ads: &[DemoAd], earliest: Date) -> Vec<DemoLead> {
+    let direct = ads.iter().position(|a| a.path.channel.value == "direct_visit");
+    let mut out = Vec::new();
+    for (i, later_lead) in leads.iter().enumerate() {
+        if rng.unit() >= 0.1 {
+            continue;
+        }
+        let times = if rng.unit() < 0.33 { 2 } else { 1 };
+        let mut date = later_lead.lead.created.to_zoned(TimeZone::fixed(jiff::tz::offset(3))).date();
+        for k in 0..times {
+            date = date.checked_sub((30 + rng.below(90) as i32).days()).unwrap_or(date);
+            if date < earliest {
+                break;
+            }
+            let ad_index = match direct {
+                Some(d) if rng.unit() < 0.5 => d,
+                _ => ads.iter().position(|a| same_ad(a, &later_lead.lead)).unwrap_or(0),
+            };
+            let ad = &ads[ad_index];
+            let paid = rng.unit() < 0.45;
+            let cancelled = !paid && rng.unit() < 0.3;
+            let mut lead = Lead {
+                created: at(date, 9 + rng.below(11) as i8, rng.below(60) as i8),
+                price: if paid {
+                    Money::from_rubles((rng.range(6_000.0, 38_000.0) / 100.0).round() as i64 * 100)
+                } else {
+                    Money::ZERO
+                },
+                roistat_lead_id: Some(format!("demo-returning-{i}-{k}")),
+                attraction: Attraction {
+                    channel: ad.path.channel.value.clone(),
+                    source: ad.path.source.value.clone(),
+                    campaign: ad.path.campaign.value.clone(),
+                },
+                ..later_lead.lead.clone()
+            };
+            lead.updated = lead.created;
+            lead.cost = Money(lead.price.kopecks() * 6 / 10);
+            tag(&mut lead, ad);
+            let course = course(rng, &lead, paid, cancelled);
+            out.push(DemoLead { lead, contact: later_lead.contact.clone(), paid, cancelled, course });
+        }
+    }
+    out
+}
+
+/// The lead came through the ad.
+fn same_ad(ad: &DemoAd, lead: &Lead) -> bool {
+    let a = &lead.attraction;
+    ad.path.channel.value == a.channel && ad.path.source.value == a.source && ad.path.campaign.value == a.campaign
+}
+
+/// The lead's UTM tags and text as the ad gives them.
+fn tag(lead: &mut Lead, ad: &DemoAd) {
+    lead.utm = Utm {
+        source: ad.utm.0.into(),
+        medium: ad.utm.1.into(),
+        campaign: ad.path.source.value.clone(),
+        content: ad.path.campaign.value.clone(),
+        term: String::new(),
+    };
+    for (key, value) in [("utm_source", ad.utm.0), ("utm_medium", ad.utm.1), ("utm_campaign", &ad.path.source.value)] {
+        if ad.utm.0.is_empty() {
+            lead.extra.remove(key);
+        } else {
+            lead.extra.insert(key.into(), value.to_string());
+        }
+    }
+    lead.text = format!("Страница: https://example.ru/{}", ad.path.source.value);
+}
+
+/// The lead as the store keeps it at `now`: the status moves that happened by then (each by its
+/// manager), the manager as responsible, the comment and task set by then, the cancellation reason.
+pub fn settle(demo: DemoLead, cast: &DemoCast, now: Timestamp) -> (Lead, Contact) {
+    let DemoLead { mut lead, contact, paid, cancelled, course } = demo;
+    let name = MANAGERS[course.manager % MANAGERS.len()].0;
+    lead.responsible = cast.managers.get(course.manager).copied().map(Responsible::User);
+    lead.status_id = cast.new;
+    let end = if paid {
+        cast.paid
+    } else if cancelled {
+        cast.cancelled
+    } else {
+        cast.work
+    };
+    let moves = [(course.taken, cast.work), (course.closed, end)];
+    for (at, to) in moves.into_iter().filter_map(|(at, to)| at.filter(|at| *at <= now).map(|at| (at, to))) {
+        if to != lead.status_id {
+            lead.status_changes.push(StatusChange { at, from: lead.status_id, to, by: name.into() });
+            lead.status_id = to;
+            lead.updated = lead.updated.max(at);
+        }
+    }
+    if let Some(at) = course.comment.filter(|at| *at <= now) {
+        lead.comments.push(Comment {
+            at,
+            title: "Комментарий".into(),
+            text: "Связался с клиентом, уточнил заказ".into(),
+            from_roistat: false,
+        });
+    }
+    if let Some((set, deadline, kept)) = course.task.filter(|(set, ..)| *set <= now) {
+        let done = (kept && deadline <= now) || course.closed.is_some_and(|c| c <= now && c <= deadline);
+        lead.tasks.push(Task {
+            id: 1,
+            deadline: Some(deadline),
+            text: "Перезвонить клиенту".into(),
+            done,
+            from_roistat: false,
+            created: Some(set),
+        });
+    }
+    if let Some(reason) = course.cancel_reason.filter(|_| cancelled && lead.status_id == cast.cancelled) {
+        lead.extra.insert(CANCEL_REASON_FIELD.into(), reason.into());
+    }
+    (lead, contact)
 }
 
 fn demo_lead(rng: &mut Rng, date: Date, ad_index: usize, n: u64, ad: &DemoAd, paid: bool) -> DemoLead {
@@ -308,7 +526,7 @@ fn demo_lead(rng: &mut Rng, date: Date, ad_index: usize, n: u64, ad: &DemoAd, pa
     if rng.unit() < 0.5 {
         lead.extra.insert("delivery".into(), rng.pick(&["Курьер", "Самовывоз", "Почта России"]).to_string());
     }
-    DemoLead { lead, contact: Contact { name, phone, email }, paid, cancelled }
+    DemoLead { lead, contact: Contact { name, phone, email }, paid, cancelled, course: DemoCourse::default() }
 }
 
 /// Leads handed to the store in one intake call at most.
@@ -331,30 +549,50 @@ pub async fn fill(store: &Store, seed: u64, today: Date) -> Result<DemoSummary> 
             })
             .await?;
     }
-    let users = store.list::<User>().await?;
-    let mut manager = users.iter().find(|u| u.role == Role::Manager).map(|u| u.id);
-    if users.len() < 2 {
+    if !fields.iter().any(|f| f.dev_name == CANCEL_REASON_FIELD) {
         store
-            .put(User {
+            .put(ExtraField {
                 id: 0,
-                name: "Смирнова Мария".into(),
-                role: Role::Marketer,
-                phone: "79012223344".into(),
-                email: "marketing@example.ru".into(),
-                ..User::default()
+                name: "Причина отмены".into(),
+                dev_name: CANCEL_REASON_FIELD.into(),
+                kind: FieldKind::Text,
+                service: false,
             })
             .await?;
-        let m = store
-            .put(User {
-                id: 0,
-                name: "Петров Сергей".into(),
-                role: Role::Manager,
-                phone: "79012223355".into(),
-                email: "petrov@example.ru".into(),
-                ..User::default()
-            })
-            .await?;
-        manager = Some(m.id);
+    }
+    let mut users = store.list::<User>().await?;
+    if users.len() < 2 {
+        users.push(
+            store
+                .put(User {
+                    id: 0,
+                    name: "Смирнова Мария".into(),
+                    role: Role::Marketer,
+                    phone: "79012223344".into(),
+                    email: "marketing@example.ru".into(),
+                    ..User::default()
+                })
+                .await?,
+        );
+    }
+    // The demo's managers, each found by name or made.
+    let mut managers = Vec::new();
+    for (name, phone, email, _) in MANAGERS {
+        let id = match users.iter().find(|u| u.name == name) {
+            Some(user) => user.id,
+            None => {
+                let user = User {
+                    id: 0,
+                    name: name.into(),
+                    role: Role::Manager,
+                    phone: phone.into(),
+                    email: email.into(),
+                    ..User::default()
+                };
+                store.put(user).await?.id
+            }
+        };
+        managers.push(id);
     }
     let sources = store.list::<LeadSource>().await?;
     let source_id = match sources.first() {
@@ -378,8 +616,16 @@ pub async fn fill(store: &Store, seed: u64, today: Date) -> Result<DemoSummary> 
     let status_of = |group: StatusGroup, fallback: usize| {
         statuses.iter().find(|s| s.group == group).or(statuses.get(fallback)).map(|s| s.id)
     };
-    let (new_status, paid_status, cancelled_status) =
-        (status_of(StatusGroup::InWork, 0), status_of(StatusGroup::Paid, 2), status_of(StatusGroup::Cancelled, 3));
+    let first = statuses.first().map(|s| s.id);
+    // «В работе»: the next in-work status after the one a new lead gets.
+    let work = statuses.iter().find(|s| s.group == StatusGroup::InWork && Some(s.id) != first).map(|s| s.id).or(first);
+    let cast = DemoCast {
+        new: first,
+        work,
+        paid: status_of(StatusGroup::Paid, 2),
+        cancelled: status_of(StatusGroup::Cancelled, 3),
+        managers,
+    };
 
     let data = generate(seed, today);
     for plan in month_plans(&data.facts, today) {
@@ -394,20 +640,12 @@ pub async fn fill(store: &Store, seed: u64, today: Date) -> Result<DemoSummary> 
     let now = Timestamp::now();
     let mut leads = Vec::new();
     for demo in data.leads {
-        let mut lead = demo.lead;
-        if lead.created > now {
+        if demo.lead.created > now {
             continue;
         }
+        let (mut lead, contact) = settle(demo, &cast, now);
         lead.lead_source_id = Some(source_id);
-        lead.responsible = manager.map(Responsible::User);
-        lead.status_id = if demo.paid {
-            paid_status
-        } else if demo.cancelled {
-            cancelled_status
-        } else {
-            new_status
-        };
-        leads.push((lead, demo.contact));
+        leads.push((lead, contact));
     }
     let mut leads = leads.into_iter().peekable();
     while leads.peek().is_some() {
@@ -526,5 +764,40 @@ mod tests {
         }
         let clients = phones.len();
         assert!(clients > 1_000 && clients < data.leads.len(), "{clients} clients, some of them repeat");
+    }
+
+    #[tokio::test]
+    async fn the_store_keeps_the_leads_courses() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_embedded(dir.path()).await.unwrap();
+        let today = jiff::Zoned::now().date();
+        let summary = fill(&store, DEFAULT_SEED, today).await.unwrap();
+        let leads = store.all_leads().await.unwrap();
+        assert_eq!(leads.len(), summary.leads);
+        let moved = leads.iter().filter(|l| !l.status_changes.is_empty()).count();
+        assert!(moved > leads.len() / 2, "{moved} of {} leads have a status history", leads.len());
+        let managers: std::collections::HashSet<_> = leads.iter().filter_map(|l| l.responsible).collect();
+        assert_eq!(managers.len(), 3, "three managers share the leads");
+        assert!(leads.iter().flat_map(|l| &l.tasks).any(|t| t.created.is_some() && !t.done));
+        assert!(leads.iter().any(|l| l.extra.contains_key(CANCEL_REASON_FIELD)));
+        let fields = store.list::<ExtraField>().await.unwrap();
+        assert!(fields.iter().any(|f| f.dev_name == CANCEL_REASON_FIELD && f.name == "Причина отмены"));
+        // Running it again adds nothing and keeps the managers single.
+        assert_eq!(fill(&store, DEFAULT_SEED, today).await.unwrap().leads, 0);
+        let users = store.list::<User>().await.unwrap();
+        assert_eq!(users.iter().filter(|u| u.name == "Орлов Дмитрий").count(), 1);
+    }
+
+    #[test]
+    fn returning_clients_come_months_apart() {
+        let data = generate(DEFAULT_SEED, Date::constant(2026, 11, 24));
+        let mut firsts: std::collections::HashMap<&str, (Timestamp, Timestamp)> = std::collections::HashMap::new();
+        for demo in &data.leads {
+            let seen = firsts.entry(demo.contact.phone.as_str()).or_insert((demo.lead.created, demo.lead.created));
+            seen.0 = seen.0.min(demo.lead.created);
+            seen.1 = seen.1.max(demo.lead.created);
+        }
+        let months_apart = firsts.values().filter(|(a, b)| b.duration_since(*a).as_hours() > 24 * 45).count();
+        assert!(months_apart > 100, "{months_apart} clients came back after more than 45 days");
     }
 }

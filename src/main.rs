@@ -14,6 +14,7 @@ mod history_cli;
 mod plan_cli;
 mod sync_cli;
 mod users_cli;
+mod views_cli;
 
 #[derive(Parser)]
 #[command(name = "skvoz", version = version_text(), about = "Сквозная аналитика: рабочее место рядом с Roistat")]
@@ -82,7 +83,7 @@ enum Command {
         #[arg(long, value_name = "ЧИСЛО", default_value_t = 50)]
         tail: usize,
     },
-    /// Отчёт сквозной аналитики за период (таблица панели)
+    /// Отчёт сквозной аналитики за период (таблица панели) или другой вид отчёта (--view)
     Report {
         /// Первый день, ГГГГ-ММ-ДД
         #[arg(long, value_name = "ДАТА")]
@@ -99,6 +100,14 @@ enum Command {
         /// Только этот канал: его значение (уровень 1 маркера, например direct27) или название
         #[arg(long, value_name = "КАНАЛ")]
         channel: Option<String>,
+        /// Вид отчёта по заявкам skvoz вместо таблицы панели: funnel (воронка статусов), clients (новые и
+        /// повторные продажи), managers (менеджеры), cohorts (когорты клиентов), plan (план / факт)
+        #[arg(long, value_name = "ВИД", value_enum)]
+        view: Option<views_cli::ViewArg>,
+        /// Дата, по которой продажи попадают в период (для --view): lead (по дате заявки, по умолчанию)
+        /// или sale (по дате продажи — первому переходу в статус группы «Оплачен»)
+        #[arg(long, value_name = "ДАТА", value_enum, default_value_t = views_cli::BasisArg::Lead)]
+        basis: views_cli::BasisArg,
     },
     /// Оповещения: заявки не в работе, тишина от Roistat, ошибки загрузки аналитики, расход без заявок,
     /// потерянные заявки сверки
@@ -199,7 +208,7 @@ impl From<GroupArg> for Grouping {
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
-enum FormatArg {
+pub enum FormatArg {
     Table,
     Csv,
     Json,
@@ -455,9 +464,14 @@ async fn run_command(at: &Location, command: Command, runtime: &tokio::runtime::
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Report { from, to, group, format, channel } => {
+        Command::Report { from, to, group, format, channel, view, basis } => {
             // Through the running process or the store itself, whichever holds it.
             let access = open_or_ask(at).await?;
+            if let Some(view) = view {
+                let request = views_cli::ViewRequest { view, basis, from, to, channel, format };
+                views_cli::run(access, request).await?;
+                return Ok(ExitCode::SUCCESS);
+            }
             let load = async |query: &Query| -> Result<Report> {
                 Ok(match &access {
                     Access::Store(store) => control::report(store, query).await?,
@@ -560,7 +574,7 @@ async fn run_command(at: &Location, command: Command, runtime: &tokio::runtime::
 
 /// Where a command reads: the store, or — while `skvoz serve` or the window holds it — that process,
 /// through its control socket.
-enum Access {
+pub enum Access {
     Store(Store),
     Running(control::Client),
 }

@@ -1,5 +1,5 @@
 //! The control socket: the embedded store opens in one process only, so while `skvoz serve` or the
-//! window holds it, `skvoz backup`, `log`, `settings` and `report` ask that process instead.
+//! window holds it, `skvoz backup`, `log`, `settings` and `report` (its views too) ask that process instead.
 //!
 //! The process holding the store listens on a Unix domain socket in the store's folder (0600, in a
 //! 0700 folder: only the store's owner may connect). One request per connection, one JSON line; the
@@ -10,6 +10,7 @@
 //! async [`Store`] through the runtime handle the server was started with.
 
 use crate::domain::{Alert, ExchangeEntry, Secret, ServiceSettings};
+use crate::report::views::LeadBook;
 use crate::report::{Query, Report, ReportError};
 use crate::store::{BackupSummary, Store, StoreError, generate_password};
 use serde::{Deserialize, Serialize};
@@ -29,11 +30,21 @@ pub fn socket_path(store_dir: &Path) -> PathBuf {
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Request {
     Backup,
-    Log { tail: usize },
-    Settings { new_password: bool },
-    Report { query: Query },
+    Log {
+        tail: usize,
+    },
+    Settings {
+        new_password: bool,
+    },
+    Report {
+        query: Query,
+    },
     Alerts,
     AlertTest,
+    /// What the views are computed from, as of `now`.
+    LeadBook {
+        now: jiff::Timestamp,
+    },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -46,6 +57,7 @@ enum Reply {
     Report(Box<Report>),
     Alerts(Vec<Alert>),
     AlertTest(Vec<DeliveryOutcome>),
+    LeadBook(Box<LeadBook>),
     Failed(String),
 }
 
@@ -120,6 +132,9 @@ async fn answer<W: Write + Send + 'static>(store: &Store, request: Request, mut 
             super::alerts::current(store, jiff::Timestamp::now()).await.map(Reply::Alerts).map_err(|e| e.to_string())
         }
         Request::AlertTest => alert_test(store).await.map(Reply::AlertTest).map_err(|e| e.to_string()),
+        Request::LeadBook { now } => {
+            super::views::lead_book(store, now).await.map(|b| Reply::LeadBook(Box::new(b))).map_err(|e| e.to_string())
+        }
     };
     write_line(&mut out, &reply.unwrap_or_else(Reply::Failed))
 }
@@ -310,6 +325,13 @@ mod unix {
             }
         }
 
+        pub fn lead_book(&self, now: jiff::Timestamp) -> Result<LeadBook, ControlError> {
+            match self.call(&Request::LeadBook { now })? {
+                Reply::LeadBook(book) => Ok(*book),
+                other => Err(unexpected(&other)),
+            }
+        }
+
         /// Writes the running process's backup to `out`.
         pub fn backup(&self, out: &mut dyn Write) -> Result<BackupSummary, ControlError> {
             let mut input = self.send(&Request::Backup)?;
@@ -345,6 +367,9 @@ impl Client {
         match *self {}
     }
     pub fn report(&self, _query: &Query) -> Result<Report, ControlError> {
+        match *self {}
+    }
+    pub fn lead_book(&self, _now: jiff::Timestamp) -> Result<LeadBook, ControlError> {
         match *self {}
     }
     pub fn backup(&self, _out: &mut dyn Write) -> Result<BackupSummary, ControlError> {
@@ -385,6 +410,8 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn every_request_is_answered_from_the_running_store() {
         let (_dir, store) = open().await;
+        store.ensure_schema().await.unwrap();
+        store.add_leads(vec![crate::domain::Lead::default(); 3]).await.unwrap();
         let dir = store.embedded_dir().unwrap();
         let server = ControlServer::start(&store, &tokio::runtime::Handle::current()).unwrap();
         // The client blocks on its socket, as the command line does.
@@ -394,6 +421,10 @@ mod tests {
             let renewed = client.settings(true).unwrap();
             assert_ne!(before.password, renewed.password);
             assert!(client.log_tail(5).unwrap().is_empty());
+            let now = jiff::Timestamp::now();
+            let book = client.lead_book(now).unwrap();
+            assert_eq!((book.leads.len(), book.now), (3, now), "the running store's leads");
+            assert!(!book.statuses.is_empty());
             let mut copy = Vec::new();
             assert!(client.backup(&mut copy).unwrap().records >= 1);
             renewed

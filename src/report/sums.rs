@@ -58,7 +58,7 @@ fn levels_order(a: &MarkerPath, b: &MarkerPath) -> Ordering {
 }
 
 /// A channel's sums on one day of the period.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ChannelDay {
     pub date: Date,
     /// The channel's value (marker level 1).

@@ -9,9 +9,15 @@
 
 mod clients;
 mod cohorts;
+mod counting;
 mod funnel;
+#[cfg(test)]
+mod invariants;
 mod managers;
 mod plan;
+#[cfg(test)]
+mod testing;
+mod tree;
 
 use super::{Cell, ReportError, fmt_date};
 use crate::domain::{Lead, Plan, Status, StatusGroup, User};
@@ -105,7 +111,9 @@ pub struct ViewQuery {
 /// views), the statuses to tell groups apart, the people to name responsibles, and the moment
 /// that counts as now (for open leads, overdue tasks and forecasts). The plan / fact view also
 /// reads the monthly plans and what Roistat's figures say each channel spent, day by day.
-#[derive(Clone, Debug, Default)]
+/// It travels whole over the control socket when a running process holds the store.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LeadBook {
     pub leads: Vec<Lead>,
     pub statuses: Vec<Status>,

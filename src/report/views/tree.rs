@@ -1,0 +1,123 @@
+//! The channel → source → campaign tree of the grouped views: a lead's figures are added at every
+//! level of its path (and to the total), then read out as the table's rows (depth 0, 1, 2) and as
+//! the main report's JSON rows (`key`, `title`, the view's figures, `children`).
+
+use super::ViewRow;
+use crate::report::Cell;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+pub(super) struct Tree<F> {
+    pub total: F,
+    children: BTreeMap<String, Node<F>>,
+}
+
+#[derive(Default)]
+struct Node<F> {
+    figures: F,
+    children: BTreeMap<String, Node<F>>,
+}
+
+impl<F: Default> Tree<F> {
+    pub fn new() -> Tree<F> {
+        Tree { total: F::default(), children: BTreeMap::new() }
+    }
+
+    /// Applies `add` to the total and to each level of `path` (three at most).
+    pub fn add(&mut self, path: &[String], mut add: impl FnMut(&mut F)) {
+        add(&mut self.total);
+        let mut level = &mut self.children;
+        for key in path.iter().take(3) {
+            if !level.contains_key(key) {
+                level.insert(key.clone(), Node { figures: F::default(), children: BTreeMap::new() });
+            }
+            let Some(node) = level.get_mut(key) else { return };
+            add(&mut node.figures);
+            level = &mut node.children;
+        }
+    }
+
+    /// The table's rows depth-first; each level ordered by `order` descending, then by title.
+    pub fn rows(&self, cells: &impl Fn(&F) -> Vec<Cell>, order: &impl Fn(&F) -> i64) -> Vec<ViewRow> {
+        let mut out = Vec::new();
+        rows_of(&self.children, 0, cells, order, &mut out);
+        out
+    }
+
+    /// The JSON rows in the same order: `figures_of` gives each row's object (its `figures`, and
+    /// `metrics` where the view has them); `key`, `title` and `children` are added to it.
+    pub fn json(&self, figures_of: &impl Fn(&F) -> Value, order: &impl Fn(&F) -> i64) -> Vec<Value> {
+        json_of(&self.children, figures_of, order)
+    }
+}
+
+fn ordered<'a, F>(level: &'a BTreeMap<String, Node<F>>, order: &impl Fn(&F) -> i64) -> Vec<(&'a String, &'a Node<F>)> {
+    let mut nodes: Vec<_> = level.iter().collect();
+    // The map is ordered by key already; a stable sort keeps that among equals.
+    nodes.sort_by_key(|(_, node)| std::cmp::Reverse(order(&node.figures)));
+    nodes
+}
+
+fn rows_of<F>(
+    level: &BTreeMap<String, Node<F>>,
+    depth: usize,
+    cells: &impl Fn(&F) -> Vec<Cell>,
+    order: &impl Fn(&F) -> i64,
+    out: &mut Vec<ViewRow>,
+) {
+    for (key, node) in ordered(level, order) {
+        out.push(ViewRow { depth, title: key.clone(), cells: cells(&node.figures) });
+        rows_of(&node.children, depth + 1, cells, order, out);
+    }
+}
+
+fn json_of<F>(
+    level: &BTreeMap<String, Node<F>>,
+    figures_of: &impl Fn(&F) -> Value,
+    order: &impl Fn(&F) -> i64,
+) -> Vec<Value> {
+    ordered(level, order)
+        .into_iter()
+        .map(|(key, node)| {
+            let mut row = serde_json::Map::new();
+            row.insert("key".into(), Value::from(key.as_str()));
+            row.insert("title".into(), Value::from(key.as_str()));
+            if let Value::Object(figures) = figures_of(&node.figures) {
+                row.extend(figures);
+            }
+            row.insert("children".into(), Value::Array(json_of(&node.children, figures_of, order)));
+            Value::Object(row)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_level_and_the_total_get_the_figures() {
+        let mut tree: Tree<u64> = Tree::new();
+        let path = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        tree.add(&path(&["direct", "brand", "ad1"]), |n| *n += 1);
+        tree.add(&path(&["direct", "search"]), |n| *n += 2);
+        tree.add(&path(&["seo"]), |n| *n += 5);
+        assert_eq!(tree.total, 8);
+        let rows = tree.rows(&|n| vec![Cell::Count(*n)], &|n| *n as i64);
+        let lines: Vec<(usize, &str, &Cell)> = rows.iter().map(|r| (r.depth, r.title.as_str(), &r.cells[0])).collect();
+        assert_eq!(
+            lines,
+            vec![
+                (0, "seo", &Cell::Count(5)),
+                (0, "direct", &Cell::Count(3)),
+                (1, "search", &Cell::Count(2)),
+                (1, "brand", &Cell::Count(1)),
+                (2, "ad1", &Cell::Count(1)),
+            ]
+        );
+        let json = tree.json(&|n| serde_json::json!({"figures": {"leads": n}}), &|n| *n as i64);
+        assert_eq!(json[1]["key"], "direct");
+        assert_eq!(json[1]["figures"]["leads"], 3);
+        assert_eq!(json[1]["children"][1]["children"][0]["title"], "ad1");
+    }
+}
