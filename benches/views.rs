@@ -72,7 +72,7 @@ fn book(last: Date) -> LeadBook {
     let users =
         (1..=5).map(|id| User { id, name: format!("Менеджер {id}"), role: Role::Manager, ..User::default() });
     let now = last.at(18, 0, 0, 0).to_zoned(TimeZone::UTC).unwrap().timestamp();
-    LeadBook { leads, statuses, users: users.collect(), now }
+    LeadBook { leads, statuses, users: users.collect(), now, ..LeadBook::default() }
 }
 
 fn bench(c: &mut Criterion) {

@@ -112,7 +112,7 @@ pub fn build(query: &ViewQuery, book: &LeadBook) -> Result<ViewOutput, ReportErr
     }
     let first_ids: HashSet<u64> = first_leads(book).values().map(|l| l.id).collect();
 
-    let mut tree: Tree<Clients> = Tree::new();
+    let mut tree: Tree<Clients> = Tree::new(&book.channel_titles);
     for lead in book.counted() {
         let new_client = first_ids.contains(&lead.id) && counting.created_in_period(lead);
         let sold = counting.sold_in_period(lead);

@@ -121,7 +121,7 @@ fn cancel_reason(lead: &Lead) -> Option<&str> {
 
 pub fn build(query: &ViewQuery, book: &LeadBook) -> Result<ViewOutput, ReportError> {
     let counting = Counting::new(query, book);
-    let mut tree: Tree<Funnel> = Tree::new();
+    let mut tree: Tree<Funnel> = Tree::new(&book.channel_titles);
     let mut reasons: HashMap<&str, u64> = HashMap::new();
     let mut any_reason = false;
     for lead in book.counted() {

@@ -47,7 +47,7 @@ fn demo_book() -> LeadBook {
         .zip(MANAGER_IDS)
         .map(|(name, id)| User { id, name: name.to_string(), role: Role::Manager, ..User::default() })
         .collect();
-    LeadBook { leads, statuses: statuses(), users, now }
+    LeadBook { leads, statuses: statuses(), users, now, ..LeadBook::default() }
 }
 
 fn query(view: View, basis: Basis, from: Date, to: Date) -> ViewQuery {

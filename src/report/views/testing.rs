@@ -61,7 +61,7 @@ pub fn lead(
 }
 
 pub fn book(leads: Vec<Lead>) -> LeadBook {
-    LeadBook { leads, statuses: statuses(), users: Vec::new(), now: at(31, 12, 0) }
+    LeadBook { leads, statuses: statuses(), users: Vec::new(), now: at(31, 12, 0), ..LeadBook::default() }
 }
 
 pub fn query(view: View, basis: Basis, from: Date, to: Date) -> ViewQuery {

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 pub(super) struct Tree<F> {
     pub total: F,
     children: BTreeMap<String, Node<F>>,
+    /// Roistat's titles of channels by their keys: a channel row reads «Яндекс.Директ», not `direct`.
+    titles: BTreeMap<String, String>,
 }
 
 #[derive(Default)]
@@ -19,8 +21,8 @@ struct Node<F> {
 }
 
 impl<F: Default> Tree<F> {
-    pub fn new() -> Tree<F> {
-        Tree { total: F::default(), children: BTreeMap::new() }
+    pub fn new(titles: &BTreeMap<String, String>) -> Tree<F> {
+        Tree { total: F::default(), children: BTreeMap::new(), titles: titles.clone() }
     }
 
     /// Applies `add` to the total and to each level of `path` (three at most).
@@ -41,13 +43,24 @@ impl<F: Default> Tree<F> {
     pub fn rows(&self, cells: &impl Fn(&F) -> Vec<Cell>, order: &impl Fn(&F) -> i64) -> Vec<ViewRow> {
         let mut out = Vec::new();
         rows_of(&self.children, 0, cells, order, &mut out);
+        for row in out.iter_mut().filter(|r| r.depth == 0) {
+            if let Some(title) = self.titles.get(&row.title) {
+                row.title = title.clone();
+            }
+        }
         out
     }
 
     /// The JSON rows in the same order: `figures_of` gives each row's object (its `figures`, and
     /// `metrics` where the view has them); `key`, `title` and `children` are added to it.
     pub fn json(&self, figures_of: &impl Fn(&F) -> Value, order: &impl Fn(&F) -> i64) -> Vec<Value> {
-        json_of(&self.children, figures_of, order)
+        let mut rows = json_of(&self.children, figures_of, order);
+        for row in &mut rows {
+            if let Some(title) = row["key"].as_str().and_then(|key| self.titles.get(key)) {
+                row["title"] = Value::from(title.as_str());
+            }
+        }
+        rows
     }
 }
 
@@ -97,7 +110,8 @@ mod tests {
 
     #[test]
     fn every_level_and_the_total_get_the_figures() {
-        let mut tree: Tree<u64> = Tree::new();
+        let titles = [("seo".to_string(), "SEO".to_string())].into();
+        let mut tree: Tree<u64> = Tree::new(&titles);
         let path = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         tree.add(&path(&["direct", "brand", "ad1"]), |n| *n += 1);
         tree.add(&path(&["direct", "search"]), |n| *n += 2);
@@ -108,7 +122,7 @@ mod tests {
         assert_eq!(
             lines,
             vec![
-                (0, "seo", &Cell::Count(5)),
+                (0, "SEO", &Cell::Count(5)),
                 (0, "direct", &Cell::Count(3)),
                 (1, "search", &Cell::Count(2)),
                 (1, "brand", &Cell::Count(1)),
@@ -116,6 +130,7 @@ mod tests {
             ]
         );
         let json = tree.json(&|n| serde_json::json!({"figures": {"leads": n}}), &|n| *n as i64);
+        assert_eq!((&json[0]["key"], &json[0]["title"]), (&Value::from("seo"), &Value::from("SEO")));
         assert_eq!(json[1]["key"], "direct");
         assert_eq!(json[1]["figures"]["leads"], 3);
         assert_eq!(json[1]["children"][1]["children"][0]["title"], "ad1");
