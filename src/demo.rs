@@ -244,6 +244,11 @@ fn later(t: Timestamp, minutes: f64) -> Timestamp {
     t.checked_add(SignedDuration::from_secs((minutes * 60.0) as i64)).unwrap_or(t)
 }
 
+/// The start of the week before `today` and after: the leads the alert rules look at.
+fn watched_since(today: Date) -> Timestamp {
+    at(today.checked_sub(8.days()).unwrap_or(today), 0, 0)
+}
+
 fn at(date: Date, hour: i8, minute: i8) -> Timestamp {
     date.at(hour, minute, 0, 0)
         .to_zoned(TimeZone::fixed(jiff::tz::offset(3)))
@@ -308,11 +313,12 @@ pub fn generate(seed: u64, today: Date) -> DemoData {
     // The leads' courses and the returning clients come from a generator of their own: the
     // analytics above stay what they were.
     let mut life = Rng(seed ^ 0x1EAD_C0DE_5EED_2026);
+    let watched_since = watched_since(today);
     for demo in &mut leads {
-        demo.course = course(&mut life, &demo.lead, demo.paid, demo.cancelled);
+        demo.course = course(&mut life, &demo.lead, demo.paid, demo.cancelled, watched_since);
     }
     let earliest = today.checked_sub((DAYS - 1).days()).unwrap_or(today);
-    let returning = returning_leads(&mut life, &leads, &ads, earliest);
+    let returning = returning_leads(&mut life, &leads, &ads, earliest, watched_since);
     leads.extend(returning);
     leads.sort_by_key(|d| d.lead.created);
     DemoData { facts, leads, calls }
@@ -321,15 +327,20 @@ pub fn generate(seed: u64, today: Date) -> DemoData {
 /// How a lead goes: taken after minutes or hours (a quarter of the open ones never), paid 0.5–9
 /// days or cancelled 2 hours – 5 days after that, a comment and a call-back task for some (a few
 /// of those tasks forgotten: overdue).
-fn course(rng: &mut Rng, lead: &Lead, paid: bool, cancelled: bool) -> DemoCourse {
+/// Of the last week's leads (the ones the «не взята в работу» alert watches) only a rare one is
+/// left untaken, so the demo's bell shows an alert or two, not a flood.
+fn course(rng: &mut Rng, lead: &Lead, paid: bool, cancelled: bool, watched_since: Timestamp) -> DemoCourse {
     let manager = rng.below(MANAGERS.len());
     let answer = MANAGERS[manager].3 * rng.range(0.2, 2.5);
+    let chance = rng.unit();
     let untaken = if paid {
         false
+    } else if lead.created >= watched_since {
+        chance < 0.03
     } else if cancelled {
-        rng.unit() < 0.3
+        chance < 0.3
     } else {
-        rng.unit() < 0.25
+        chance < 0.25
     };
     let taken = (!untaken).then(|| later(lead.created, answer));
     let from = taken.unwrap_or(lead.created);
@@ -354,7 +365,13 @@ fn course(rng: &mut Rng, lead: &Lead, paid: bool, cancelled: bool) -> DemoCourse
 /// Clients who had come before: for about one lead in ten an earlier lead of the same person
 /// 1–4 months before (a third of them one more before that), through the same ad or directly,
 /// paid more often than a first lead. None before `earliest`.
-fn returning_leads(rng: &mut Rng, leads: &[DemoLead], ads: &[DemoAd], earliest: Date) -> Vec<DemoLead> {
+fn returning_leads(
+    rng: &mut Rng,
+    leads: &[DemoLead],
+    ads: &[DemoAd],
+    earliest: Date,
+    watched_since: Timestamp,
+) -> Vec<DemoLead> {
     let direct = ads.iter().position(|a| a.path.channel.value == "direct_visit");
     let mut out = Vec::new();
     for (i, later_lead) in leads.iter().enumerate() {
@@ -374,7 +391,7 @@ fn returning_leads(rng: &mut Rng, leads: &[DemoLead], ads: &[DemoAd], earliest: 
             };
             let ad = &ads[ad_index];
             let paid = rng.unit() < 0.45;
-            let cancelled = !paid && rng.unit() < 0.3;
+            let cancelled = !paid && rng.unit() < 0.7;
             let mut lead = Lead {
                 created: at(date, 9 + rng.below(11) as i8, rng.below(60) as i8),
                 price: if paid {
@@ -393,7 +410,7 @@ fn returning_leads(rng: &mut Rng, leads: &[DemoLead], ads: &[DemoAd], earliest: 
             lead.updated = lead.created;
             lead.cost = Money(lead.price.kopecks() * 6 / 10);
             tag(&mut lead, ad);
-            let course = course(rng, &lead, paid, cancelled);
+            let course = course(rng, &lead, paid, cancelled, watched_since);
             out.push(DemoLead { lead, contact: later_lead.contact.clone(), paid, cancelled, course });
         }
     }
@@ -494,7 +511,7 @@ fn demo_lead(rng: &mut Rng, date: Date, ad_index: usize, n: u64, ad: &DemoAd, pa
         content: ad.path.campaign.value.clone(),
         term: String::new(),
     };
-    let cancelled = !paid && rng.unit() < 0.25;
+    let cancelled = !paid && rng.unit() < 0.7;
     let price = if paid {
         Money::from_rubles((rng.range(6_000.0, 38_000.0) / 100.0).round() as i64 * 100)
     } else {

@@ -86,11 +86,14 @@ enum Command {
     /// Отчёт сквозной аналитики за период (таблица панели) или другой вид отчёта (--view)
     Report {
         /// Первый день, ГГГГ-ММ-ДД
-        #[arg(long, value_name = "ДАТА")]
-        from: jiff::civil::Date,
+        #[arg(long, value_name = "ДАТА", required_unless_present = "month", conflicts_with = "month")]
+        from: Option<jiff::civil::Date>,
         /// Последний день, ГГГГ-ММ-ДД
-        #[arg(long, value_name = "ДАТА")]
-        to: jiff::civil::Date,
+        #[arg(long, value_name = "ДАТА", required_unless_present = "month", conflicts_with = "month")]
+        to: Option<jiff::civil::Date>,
+        /// Весь месяц, ГГГГ-ММ, вместо --from и --to (например, для --view plan)
+        #[arg(long, value_name = "МЕСЯЦ", value_parser = plan_cli::parse_month)]
+        month: Option<skvoz::domain::Month>,
         /// Группировка: channel (каналы, по умолчанию), source, campaign или day
         #[arg(long, value_name = "ГРУППИРОВКА", value_enum, default_value_t = GroupArg::Channel)]
         group: GroupArg,
@@ -464,7 +467,12 @@ async fn run_command(at: &Location, command: Command, runtime: &tokio::runtime::
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Report { from, to, group, format, channel, view, basis } => {
+        Command::Report { from, to, month, group, format, channel, view, basis } => {
+            let (from, to) = match (month, from, to) {
+                (Some(month), _, _) => (month.first_day(), month.last_day()),
+                (None, Some(from), Some(to)) => (from, to),
+                _ => bail!("укажите период: --from и --to или --month"),
+            };
             // Through the running process or the store itself, whichever holds it.
             let access = open_or_ask(at).await?;
             if let Some(view) = view {

@@ -12,8 +12,12 @@
 //!   `R = D − E` the days left. Budget and leads go at their run rate: `fact ÷ E × D`. Sales and
 //!   revenue add to the fact what the leads still open will bring: the open leads (in-work group)
 //!   plus the leads still to come at the run rate (`leads ÷ E × R`), times the channel's
-//!   conversion `paid ÷ (paid + cancelled)` over all its closed leads, times (for revenue) its
-//!   average paid sum. By sale date, the open leads are the channel's open leads created up to
+//!   conversion, times (for revenue) its average paid sum. The conversion is the share of paid
+//!   leads among the channel's leads at least [`MATURE_AFTER_DAYS`] days old (they had their time
+//!   to be sold or lost); with fewer than [`MATURE_ENOUGH`] of those, `paid ÷ (paid + cancelled +
+//!   stale)` over all its leads. A lead still open [`STALE_AFTER_DAYS`] days after it came is stale: it
+//!   counts as lost for the conversion and is not among the open leads that may still be sold
+//!   (left open that long, it is forgotten, not in work). By sale date, the open leads are the channel's open leads created up to
 //!   the month's end (none once the month is gone: nothing is sold in it any more); by lead date,
 //!   those created in the month (sold later, they still count to it). A channel that closed no lead yet
 //!   has no conversion, so its open leads add nothing. Before the month starts there is no
@@ -94,8 +98,20 @@ struct Tally {
     /// All the channel's closed leads, for its conversion and average check.
     paid: u64,
     cancelled: u64,
+    /// Open leads older than [`STALE_AFTER_DAYS`].
+    stale: u64,
+    /// Leads older than [`MATURE_AFTER_DAYS`], and how many of them are paid.
+    mature: u64,
+    mature_paid: u64,
     paid_sum: Money,
 }
+
+/// Days after which a lead still open counts as forgotten (see the module's rules).
+pub const STALE_AFTER_DAYS: i64 = 60;
+/// Days after which a lead's fate counts for the channel's conversion.
+pub const MATURE_AFTER_DAYS: i64 = 30;
+/// Mature leads below this many say too little: the conversion falls back to closed leads.
+pub const MATURE_ENOUGH: u64 = 10;
 
 pub fn build(query: &ViewQuery, book: &LeadBook) -> Result<ViewOutput, ReportError> {
     let month = Month::of(query.from);
@@ -103,6 +119,8 @@ pub fn build(query: &ViewQuery, book: &LeadBook) -> Result<ViewOutput, ReportErr
     let in_month = |day: jiff::civil::Date| day >= first && day <= last;
     let wanted = |channel: &str| channel != NO_CHANNEL && query.channel.as_deref().is_none_or(|c| c == channel);
     let groups = book.groups();
+    let stale_before = book.now - jiff::SignedDuration::from_hours(24 * STALE_AFTER_DAYS);
+    let mature_before = book.now - jiff::SignedDuration::from_hours(24 * MATURE_AFTER_DAYS);
 
     let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
     for plan in book.plans.iter().filter(|p| p.month == month && wanted(&p.channel)) {
@@ -120,7 +138,9 @@ pub fn build(query: &ViewQuery, book: &LeadBook) -> Result<ViewOutput, ReportErr
             Basis::Lead => in_month(created),
             Basis::Sale => sale_time(lead, &groups).is_some_and(|at| in_month(day_of(at, &query.zone))),
         };
+        let stale = group == Some(StatusGroup::InWork) && lead.created < stale_before;
         let open = group == Some(StatusGroup::InWork)
+            && !stale
             && match query.basis {
                 Basis::Lead => in_month(created),
                 Basis::Sale => created <= last,
@@ -134,12 +154,17 @@ pub fn build(query: &ViewQuery, book: &LeadBook) -> Result<ViewOutput, ReportErr
             tally.fact.revenue += lead.price;
         }
         tally.open += u64::from(open);
+        if lead.created < mature_before {
+            tally.mature += 1;
+            tally.mature_paid += u64::from(sold);
+        }
         match group {
             Some(StatusGroup::Paid) => {
                 tally.paid += 1;
                 tally.paid_sum += lead.price;
             }
             Some(StatusGroup::Cancelled) => tally.cancelled += 1,
+            Some(StatusGroup::InWork) if stale => tally.stale += 1,
             _ => {}
         }
     }
@@ -180,8 +205,12 @@ fn forecast(tally: &Tally, elapsed: i64, days: i64) -> Option<PlanFigures> {
         return None;
     }
     let run_rate = |fact: i64| (i128::from(fact) * i128::from(days) + i128::from(elapsed) / 2) / i128::from(elapsed);
-    let conversion =
-        (tally.paid + tally.cancelled > 0).then(|| tally.paid as f64 / (tally.paid + tally.cancelled) as f64);
+    let known = tally.paid + tally.cancelled + tally.stale;
+    let conversion = if tally.mature >= MATURE_ENOUGH {
+        Some(tally.mature_paid as f64 / tally.mature as f64)
+    } else {
+        (known > 0).then(|| tally.paid as f64 / known as f64)
+    };
     let average = (tally.paid > 0).then(|| tally.paid_sum.kopecks() as f64 / tally.paid as f64);
     let to_come = tally.fact.leads as f64 * (days - elapsed) as f64 / elapsed as f64;
     let expected_sales = conversion.map_or(0.0, |c| (tally.open as f64 + to_come) * c);
@@ -453,6 +482,39 @@ mod tests {
         assert_eq!(output.json["rows"][0]["forecast"]["sales"], 2);
         let output = compute(&query(Basis::Sale), &book(date(2027, 1, 5))).unwrap();
         assert_eq!(output.json["rows"][0]["forecast"]["sales"], 2, "the two sold in December, nothing more");
+    }
+
+    #[test]
+    fn a_lead_left_open_for_months_is_lost_not_open() {
+        let mut book = book(date(2026, 12, 10));
+        // Open since August: forgotten. Conversion 2 paid / (2 paid + 2 cancelled + 1 stale) = 0,4;
+        // open 2 + to come 8,4 = 10,4 × 0,4 = 4,16 → 1 + 4 = 5 sales.
+        book.leads.push(lead("direct", date(2026, 8, 1), None, 0));
+        let output = compute(&query(Basis::Sale), &book).unwrap();
+        let direct = &output.json["rows"][0];
+        assert_eq!(direct["fact"]["leads"], 4);
+        // By sale date: 2 sold in December + 10,4 × 0,4 = 4,16 → 6.
+        assert_eq!(direct["forecast"]["sales"], 6);
+        let output = compute(&query(Basis::Lead), &book).unwrap();
+        assert_eq!(output.json["rows"][0]["forecast"]["sales"], 5);
+    }
+
+    #[test]
+    fn with_enough_mature_leads_the_conversion_is_their_share_of_sales() {
+        let mut book = book(date(2026, 12, 10));
+        // Ten leads of October (at least 30 days old): 2 sold, 3 lost, 5 open — conversion 0,2;
+        // November's leads are younger than 30 days and do not count to it.
+        for (i, moved) in [Some(PAID), Some(PAID), Some(CANCELLED), Some(CANCELLED), Some(CANCELLED)]
+            .into_iter()
+            .chain([None; 5])
+            .enumerate()
+        {
+            let day = date(2026, 10, 1 + i as i8);
+            book.leads.push(lead("direct", day, moved.map(|to| (date(2026, 10, 20), to)), 10_000));
+        }
+        let output = compute(&query(Basis::Lead), &book).unwrap();
+        // Open 2 + to come 8,4 = 10,4 × 0,2 = 2,08 → 1 + 2 = 3 sales.
+        assert_eq!(output.json["rows"][0]["forecast"]["sales"], 3);
     }
 
     #[test]
