@@ -24,6 +24,8 @@ crate::conformance!(
     intake_matches_clients_and_fills_their_empty_fields,
     facts_reload_replaces_and_never_doubles,
     report_sums_give_the_report_of_the_facts,
+    report_sums_are_the_sums_of_the_facts_for_any_period,
+    loads_at_once_keep_the_sums_of_the_facts,
     exchange_log_keeps_the_newest,
     exchange_log_keeps_the_newest_within_its_bytes,
     schema_is_created_once_even_concurrently,
@@ -418,6 +420,148 @@ async fn report_sums_give_the_report_of_the_facts(fixture: &Fixture) {
     assert_eq!(report.rows.len(), 3);
 }
 
+/// Five months around a leap day from two analytics sources: a path that starts and ends mid-month,
+/// one on the leap day only, one source's days on odd dates only, titles renamed on the way.
+fn leap_facts() -> Vec<DailyFact> {
+    let mut out = Vec::new();
+    let mut day = Date::constant(2027, 12, 1);
+    let mut n = 0u64;
+    while day <= Date::constant(2028, 4, 30) {
+        let renamed = if day < Date::constant(2028, 2, 14) { "Директ" } else { "Яндекс Директ" };
+        let mut paths = vec![
+            (1, [Level::new("direct", renamed), Level::new("brand", "Бренд"), Level::new("ad1", "")]),
+            (1, [Level::new("", ""), Level::new("", ""), Level::new("", "")]),
+        ];
+        if day >= Date::constant(2028, 1, 17) && day <= Date::constant(2028, 3, 9) {
+            paths.push((1, [Level::new("direct", renamed), Level::new("generic", "Общие"), Level::new("ad2", "")]));
+        }
+        if day == Date::constant(2028, 2, 29) {
+            paths.push((1, [Level::new("vk", "ВКонтакте"), Level::new("feb29", "Високосный"), Level::new("", "")]));
+        }
+        if day.day() % 2 == 1 {
+            paths.push((2, [Level::new("direct", "Второй кабинет"), Level::new("brand", ""), Level::new("ad1", "")]));
+        }
+        for (source, levels) in paths {
+            n += 1;
+            let mut f = DailyFact::new(day, levels);
+            f.analytics_source_id = source;
+            f.visits = n % 53 + 1;
+            f.leads = n % 5;
+            f.sales = n % 3;
+            f.revenue = Money(n as i64 * 1_234);
+            f.cost = Money(n as i64 * 567 % 100_000);
+            f.calls = n % 2;
+            out.push(f);
+        }
+        day = day.tomorrow().unwrap();
+    }
+    out
+}
+
+async fn report_sums_are_the_sums_of_the_facts_for_any_period(fixture: &Fixture) {
+    use skvoz::report::{Periods, sums};
+    let store = fixture.open().await;
+    let d = |y, m, day| Date::constant(y, m, day);
+    let mut facts = leap_facts();
+    let own = |facts: &[DailyFact], source| facts.iter().filter(|f| f.analytics_source_id == source).cloned().collect();
+    for source in [1, 2] {
+        store.replace_facts(source, d(2027, 12, 1), d(2028, 4, 30), own(&facts, source)).await.unwrap();
+    }
+    let period = |from, to, previous_from, previous_to| Periods { from, to, previous_from, previous_to };
+    let periods = [
+        // Whole months, and whole months against mid-month to mid-month across the year's end.
+        period(d(2028, 1, 1), d(2028, 2, 29), d(2027, 12, 1), d(2027, 12, 31)),
+        period(d(2028, 1, 17), d(2028, 3, 9), d(2027, 12, 5), d(2028, 1, 16)),
+        // February without its leap day, the leap day alone, and the days around it.
+        period(d(2028, 2, 1), d(2028, 2, 28), d(2028, 2, 29), d(2028, 2, 29)),
+        period(d(2028, 2, 28), d(2028, 3, 1), d(2028, 1, 31), d(2028, 2, 1)),
+        // Inside one month; from mid-month to a month's last day; overlapping periods.
+        period(d(2028, 2, 10), d(2028, 2, 20), d(2028, 2, 15), d(2028, 2, 25)),
+        period(d(2028, 1, 18), d(2028, 3, 31), d(2027, 11, 5), d(2028, 1, 17)),
+        // Beyond the facts at both ends, and a period with none.
+        period(d(2027, 10, 15), d(2028, 5, 15), d(2027, 1, 1), d(2027, 10, 14)),
+        period(d(2029, 1, 1), d(2029, 3, 31), d(2028, 10, 1), d(2028, 12, 31)),
+    ];
+    let check = |facts: Vec<DailyFact>, stage: &'static str| {
+        let store = &store;
+        async move {
+            for p in periods {
+                let expected = sums(&facts, &p).unwrap();
+                assert_eq!(store.report_sums(p).await.unwrap(), expected, "{stage}: {p:?}");
+            }
+        }
+    };
+    check(facts.clone(), "loaded").await;
+
+    // A reload from mid-month to mid-month: new figures, a path gone, a new one.
+    let (from, to) = (d(2028, 2, 10), d(2028, 3, 5));
+    facts.retain(|f| f.analytics_source_id != 1 || f.date < from || f.date > to);
+    let mut reloaded = Vec::new();
+    let mut day = from;
+    while day <= to {
+        for (i, levels) in [
+            [Level::new("direct", "Директ"), Level::new("brand", "Бренд"), Level::new("ad1", "")],
+            [Level::new("google", "Google"), Level::new("search", "Поиск"), Level::new("", "")],
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut f = DailyFact::new(day, levels);
+            f.analytics_source_id = 1;
+            f.visits = u64::from(day.day() as u8) * 10 + i as u64;
+            f.cost = Money(i64::from(day.day()) * 1_000);
+            reloaded.push(f);
+        }
+        day = day.tomorrow().unwrap();
+    }
+    store.replace_facts(1, from, to, reloaded.clone()).await.unwrap();
+    facts.extend(reloaded);
+    check(facts.clone(), "reloaded mid-month").await;
+
+    // A source's whole month emptied.
+    store.replace_facts(2, d(2028, 1, 1), d(2028, 1, 31), Vec::new()).await.unwrap();
+    facts.retain(|f| f.analytics_source_id != 2 || f.date.month() != 1);
+    check(facts.clone(), "a month emptied").await;
+
+    // After a restart the sums are still those of the facts.
+    drop(store);
+    let store = fixture.open().await;
+    let p = periods[1];
+    assert_eq!(store.report_sums(p).await.unwrap(), sums(&facts, &p).unwrap());
+}
+
+async fn loads_at_once_keep_the_sums_of_the_facts(fixture: &Fixture) {
+    use skvoz::report::{Periods, sums};
+    let store = fixture.open().await;
+    let d = |day| Date::constant(2028, 2, day);
+    let february: Vec<DailyFact> = leap_facts().into_iter().filter(|f| f.date.month() == 2).collect();
+    let part = |source, from, to, visits: u64| -> Vec<DailyFact> {
+        let facts = february.iter().filter(|f| f.analytics_source_id == source && f.date >= from && f.date <= to);
+        facts.map(|f| DailyFact { visits: f.visits + visits, ..f.clone() }).collect()
+    };
+    for round in 1..=3u64 {
+        // Three loads of one source in one month, two of them over the same days, and another source.
+        let (a, b, c, e) = tokio::join!(
+            store.replace_facts(1, d(1), d(10), part(1, d(1), d(10), round)),
+            store.replace_facts(1, d(20), d(29), part(1, d(20), d(29), round * 2)),
+            store.replace_facts(1, d(5), d(25), part(1, d(5), d(25), round * 4)),
+            store.replace_facts(2, d(1), d(29), part(2, d(1), d(29), round * 3)),
+        );
+        for outcome in [a, b, c, e] {
+            outcome.unwrap();
+        }
+        let facts = store.facts_between(d(1), d(29)).await.unwrap();
+        let loaded = part(1, d(1), d(29), 0).len() + part(2, d(1), d(29), 0).len();
+        assert_eq!(facts.len(), loaded, "round {round}: every fact once");
+        for periods in [
+            Periods { from: d(1), to: d(29), previous_from: d(1), previous_to: d(29) },
+            Periods { from: d(5), to: d(25), previous_from: d(1), previous_to: d(4) },
+        ] {
+            assert_eq!(store.report_sums(periods).await.unwrap(), sums(&facts, &periods).unwrap(), "round {round}");
+        }
+    }
+}
+
 fn exchange(i: u16) -> ExchangeEntry {
     ExchangeEntry {
         id: 0,
@@ -639,6 +783,12 @@ async fn backup_restore_gives_an_identical_store(fixture: &Fixture) {
     assert_eq!(backup_text(&original).await, backup_text(&restored).await);
     assert_eq!(original.leads_newest(20).await.unwrap(), restored.leads_newest(20).await.unwrap());
     assert_eq!(restored.lead_by_roistat_id("r-17").await.unwrap(), original.lead_by_roistat_id("r-17").await.unwrap());
+    // What a store derives from the facts is rebuilt, not restored: the same sums on both.
+    let d = |day| Date::constant(2026, 11, day);
+    let periods = skvoz::report::Periods { from: d(3), to: d(28), previous_from: d(1), previous_to: d(2) };
+    let sums = restored.report_sums(periods).await.unwrap();
+    assert_eq!(sums, original.report_sums(periods).await.unwrap());
+    assert_eq!(sums.days.len(), 26);
     let next = restored.add_lead(Lead::default()).await.unwrap();
     let max = original.all_leads().await.unwrap().iter().map(|l| l.number).max().unwrap();
     assert!(next.number > max, "numbering continues without repeats");

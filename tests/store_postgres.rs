@@ -93,6 +93,48 @@ async fn the_schema_is_migrated_once_and_a_newer_one_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn facts_stored_before_their_sums_existed_are_summed_when_the_schema_is_updated() {
+    use skvoz::domain::{DailyFact, Level};
+    use skvoz::report::{Periods, sums};
+    let Some(config) = pg::fresh_database().await else { return };
+    let database = Database::from_config(config.clone());
+    let store = Store::open_postgres(&database).await.unwrap();
+    let d = |month, day| jiff::civil::Date::constant(2026, month, day);
+    let mut facts = Vec::new();
+    for (i, date) in [d(9, 29), d(9, 30), d(10, 1), d(10, 15), d(10, 31), d(11, 1), d(11, 2)].into_iter().enumerate() {
+        for (source, channel) in [(1, "direct"), (2, "google")] {
+            let levels = [Level::new(channel, channel), Level::new("brand", ""), Level::new("", "")];
+            let mut fact = DailyFact::new(date, levels);
+            fact.analytics_source_id = source;
+            fact.visits = 10 * i as u64 + source;
+            facts.push(fact);
+        }
+    }
+    for source in [1, 2] {
+        let own = facts.iter().filter(|f| f.analytics_source_id == source).cloned().collect();
+        store.replace_facts(source, d(9, 1), d(11, 30), own).await.unwrap();
+    }
+    drop(store);
+    // The database as a skvoz without the sums left it: the facts alone.
+    let (client, connection) = config.connect(tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute(
+            "DROP TABLE fact_month_sums, fact_channel_days, fact_loads; \
+             DELETE FROM schema_migrations WHERE name = 'fact_sums'",
+        )
+        .await
+        .unwrap();
+    let store = Store::open_postgres(&database).await.unwrap();
+    for periods in [
+        Periods { from: d(9, 30), to: d(11, 1), previous_from: d(9, 1), previous_to: d(9, 29) },
+        Periods { from: d(10, 1), to: d(10, 31), previous_from: d(9, 1), previous_to: d(9, 30) },
+    ] {
+        assert_eq!(store.report_sums(periods).await.unwrap(), sums(&facts, &periods).unwrap(), "{periods:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_change_is_lost_on_the_way_to_another_process_under_concurrent_writes() {
     let Some(config) = pg::fresh_database().await else { return };
     let database = Database::from_config(config);

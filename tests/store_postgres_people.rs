@@ -123,6 +123,8 @@ async fn postgresql_refuses_what_each_role_may_not_do_over_a_raw_connection() {
             "INSERT INTO statuses (id, record) VALUES (999, '{}')",
             INSERT_FACT,
             "DELETE FROM facts",
+            "DELETE FROM fact_month_sums",
+            "INSERT INTO fact_loads VALUES (7)",
             "UPDATE users SET record = record",
             "SELECT skvoz_add_person('intruder', 'admin', 'SCRAM-SHA-256$x')",
             "CREATE TABLE mine (id integer)",
@@ -137,6 +139,8 @@ async fn postgresql_refuses_what_each_role_may_not_do_over_a_raw_connection() {
             "SELECT record FROM leads",
             "SELECT record FROM history",
             "SELECT visits FROM facts",
+            "SELECT visits FROM fact_month_sums",
+            "SELECT visits FROM fact_channel_days",
             "SELECT record FROM clients",
             "SELECT record FROM calls",
             "SELECT record FROM statuses",
@@ -188,6 +192,7 @@ async fn postgresql_refuses_what_each_role_may_not_do_over_a_raw_connection() {
             "DROP TABLE leads",
             "ALTER TABLE leads ADD COLUMN x integer",
             INSERT_FACT,
+            "DELETE FROM fact_channel_days",
             "CREATE ROLE intruder",
         ],
         &[
@@ -219,6 +224,9 @@ async fn postgresql_refuses_what_each_role_may_not_do_over_a_raw_connection() {
         &[
             INSERT_FACT,
             "DELETE FROM facts",
+            "DELETE FROM fact_month_sums",
+            "DELETE FROM fact_channel_days",
+            "INSERT INTO fact_loads VALUES (7) ON CONFLICT (analytics_source_id) DO UPDATE SET analytics_source_id = 7",
             "UPDATE leads SET version = version + 1",
             "INSERT INTO exchange_log (id, bytes, bytes_before, record) VALUES (999, 1, 0, '{}')",
             "SELECT record FROM settings",
@@ -274,6 +282,9 @@ async fn the_store_as_each_person_does_what_the_role_may_and_the_feed_reaches_ev
     // A marketer reads and writes nothing.
     assert_eq!(as_marketer.lead_count().await.unwrap(), 1);
     assert_eq!(as_marketer.facts_between(day(), day()).await.unwrap().len(), 1);
+    let periods = skvoz::report::Periods { from: day(), to: day(), previous_from: day(), previous_to: day() };
+    let sums = as_marketer.report_sums(periods).await.unwrap();
+    assert_eq!((sums.paths.len(), sums.days.len(), sums.paths[0].current.visits), (1, 1, 10));
     assert!(!as_marketer.statuses().await.unwrap().is_empty());
     refused(as_marketer.add_lead(Lead::default()).await, "a marketer adds a lead");
     refused(as_marketer.service_settings().await, "a marketer reads the service settings");

@@ -86,7 +86,7 @@ impl PgStore {
         let summary = transact!(self, |tx| {
             tx.batch_execute(
                 "TRUNCATE counters, settings, statuses, extra_fields, users, lead_sources, analytics_sources, clients, \
-                 leads, calls, facts, exchange_log, plans, alerts_sent",
+                 leads, calls, facts, fact_month_sums, fact_channel_days, exchange_log, plans, alerts_sent",
             )
             .await?;
             let mut summary = BackupSummary::default();
@@ -150,6 +150,15 @@ impl PgStore {
                 }
             }
             super::facts::insert(tx, &facts).await?;
+            // The facts' sums are not in a backup: rebuilt here, per source over its days.
+            let mut spans: std::collections::BTreeMap<u64, (jiff::civil::Date, jiff::civil::Date)> = Default::default();
+            for f in &facts {
+                let span = spans.entry(f.analytics_source_id).or_insert((f.date, f.date));
+                *span = (span.0.min(f.date), span.1.max(f.date));
+            }
+            for (source, (from, to)) in spans {
+                super::facts::refresh_sums(tx, source, from, to).await?;
+            }
             record(tx, Kind::Reloaded, &[]).await?;
             Ok(summary)
         })?;

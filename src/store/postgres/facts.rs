@@ -1,6 +1,8 @@
 //! Daily analytics facts on PostgreSQL: one row per day, analytics source and marker path,
 //! written with array parameters (one statement per 10,000 rows) and read in the embedded
-//! store's order (date, source, levels byte-wise).
+//! store's order (date, source, levels byte-wise). Beside them their sums per month and path and
+//! per day and channel (migration 0005), rewritten in the transaction that changes the facts, so
+//! that a report sums whole months from those and only the days at its ends from the facts.
 
 use super::PgStore;
 use super::feed::{Kind, record};
@@ -83,10 +85,64 @@ pub(super) async fn insert(tx: &Transaction<'_>, facts: &[DailyFact]) -> super::
     Ok(())
 }
 
+/// Rewrites the sums of one analytics source's facts: of every month that `from..=to` touches and of
+/// every day in it. Only that source's rows, so loads of two sources at once never write one row
+/// (loads of one source take turns on its `fact_loads` row).
+pub(super) async fn refresh_sums(tx: &Transaction<'_>, source_id: u64, from: Date, to: Date) -> super::TxResult<()> {
+    if from > to {
+        return Ok(());
+    }
+    let source = source_id as i64;
+    let (months_from, months_to) = (from.first_of_month(), to.last_of_month());
+    tx.execute(
+        "DELETE FROM fact_month_sums WHERE analytics_source_id = $1 AND month >= $2 AND month <= $3",
+        &[&source, &months_from, &months_to],
+    )
+    .await?;
+    tx.execute(
+        "INSERT INTO fact_month_sums SELECT analytics_source_id, date_trunc('month', day::timestamp)::date, channel, \
+         source, campaign, min(day), sum(visits), sum(leads), sum(sales), sum(revenue), sum(cost), sum(calls) \
+         FROM facts WHERE analytics_source_id = $1 AND day >= $2 AND day <= $3 GROUP BY 1, 2, 3, 4, 5",
+        &[&source, &months_from, &months_to],
+    )
+    .await?;
+    tx.execute(
+        "DELETE FROM fact_channel_days WHERE analytics_source_id = $1 AND day >= $2 AND day <= $3",
+        &[&source, &from, &to],
+    )
+    .await?;
+    tx.execute(
+        "INSERT INTO fact_channel_days SELECT analytics_source_id, day, channel, sum(visits), sum(leads), \
+         sum(sales), sum(revenue), sum(cost), sum(calls) \
+         FROM facts WHERE analytics_source_id = $1 AND day >= $2 AND day <= $3 GROUP BY 1, 2, 3",
+        &[&source, &from, &to],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The whole months inside `from..=to`, as the first day of the first one and the first day after
+/// the last one; `(from, from)` when there is none.
+fn whole_months(from: Date, to: Date) -> (Date, Date) {
+    let start = if from.day() == 1 { Some(from) } else { from.last_of_month().tomorrow().ok() };
+    let end = if to == to.last_of_month() { to.tomorrow().ok() } else { Some(to.first_of_month()) };
+    match (start, end) {
+        (Some(start), Some(end)) if start < end => (start, end),
+        _ => (from, from),
+    }
+}
+
 impl PgStore {
     /// Replaces one source's facts of `from..=to` with `facts` in one transaction.
     pub async fn replace_facts(&self, source_id: u64, from: Date, to: Date, facts: &[DailyFact]) -> Result<usize> {
         transact!(self, |tx| {
+            // Loads of one source take turns from here: the next reads the facts this one commits.
+            tx.execute(
+                "INSERT INTO fact_loads (analytics_source_id) VALUES ($1) ON CONFLICT (analytics_source_id) \
+                 DO UPDATE SET analytics_source_id = EXCLUDED.analytics_source_id",
+                &[&(source_id as i64)],
+            )
+            .await?;
             tx.execute(
                 "DELETE FROM facts WHERE analytics_source_id = $1 AND day >= $2 AND day <= $3",
                 &[&(source_id as i64), &from, &to],
@@ -98,6 +154,7 @@ impl PgStore {
                 .map(|f| DailyFact { analytics_source_id: source_id, ..f.clone() })
                 .collect();
             insert(tx, &own).await?;
+            refresh_sums(tx, source_id, from, to).await?;
             record(tx, Kind::Facts, &[]).await?;
             Ok(own.len())
         })
@@ -109,23 +166,33 @@ impl PgStore {
         Ok(rows.iter().map(fact_of).collect())
     }
 
-    /// The report's sums, computed by the server: a `GROUP BY` path for each period and one by day
-    /// and channel, at once on three connections; then the titles of each path's first fact, read
-    /// from the facts of the paths' first days (usually one day).
+    /// The report's sums, computed by the server: a `GROUP BY` path for each period — over the
+    /// monthly sums of its whole months and the facts of the days before and after them — and one by
+    /// day and channel over the daily sums, at once on three connections; then the titles of each
+    /// path's first fact, read from the facts of the paths' first days (usually one day).
     pub async fn report_sums(&self, periods: &Periods) -> Result<ReportSums> {
-        const BY_PATH: &str = "SELECT channel, source, campaign, min(day), sum(visits)::bigint, sum(leads)::bigint, \
-            sum(sales)::bigint, sum(revenue)::bigint, sum(cost)::bigint, sum(calls)::bigint \
-            FROM facts WHERE day >= $1 AND day <= $2 GROUP BY channel, source, campaign";
+        // $1..=$2 the period, $3..$4 its whole months (the first days of the first and of the next).
+        const BY_PATH: &str = "SELECT channel, source, campaign, min(first_day), sum(visits)::bigint, \
+            sum(leads)::bigint, sum(sales)::bigint, sum(revenue)::bigint, sum(cost)::bigint, sum(calls)::bigint \
+            FROM (SELECT channel, source, campaign, first_day, visits, leads, sales, revenue, cost, calls \
+                  FROM fact_month_sums WHERE month >= $3 AND month < $4 \
+                  UNION ALL \
+                  SELECT channel, source, campaign, day, visits, leads, sales, revenue, cost, calls \
+                  FROM facts WHERE (day >= $1 AND day < $3) OR (day >= $4 AND day <= $2)) AS period \
+            GROUP BY channel, source, campaign";
         const BY_DAY: &str = "SELECT day, channel, sum(visits)::bigint, sum(leads)::bigint, sum(sales)::bigint, \
             sum(revenue)::bigint, sum(cost)::bigint, sum(calls)::bigint \
-            FROM facts WHERE day >= $1 AND day <= $2 GROUP BY day, channel";
-        type Params<'a> = [&'a (dyn tokio_postgres::types::ToSql + Sync); 2];
-        let current: Params<'_> = [&periods.from, &periods.to];
-        let previous: Params<'_> = [&periods.previous_from, &periods.previous_to];
+            FROM fact_channel_days WHERE day >= $1 AND day <= $2 GROUP BY day, channel";
+        type Params<'a> = [&'a (dyn tokio_postgres::types::ToSql + Sync); 4];
+        let months = whole_months(periods.from, periods.to);
+        let previous_months = whole_months(periods.previous_from, periods.previous_to);
+        let current: Params<'_> = [&periods.from, &periods.to, &months.0, &months.1];
+        let previous: Params<'_> =
+            [&periods.previous_from, &periods.previous_to, &previous_months.0, &previous_months.1];
         let (current, previous, days) = tokio::try_join!(
             self.query(BY_PATH, &current),
             self.query(BY_PATH, &previous),
-            self.query(BY_DAY, &current),
+            self.query(BY_DAY, &current[..2]),
         )?;
         let mut paths: HashMap<[String; 3], PathSums> = HashMap::with_capacity(current.len() + previous.len());
         for (rows, in_current) in [(&current, true), (&previous, false)] {

@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (2, PEOPLE, include_str!("migrations/0002_people.sql")),
     (3, "history", include_str!("migrations/0003_history.sql")),
     (4, "exchange_log_running_bytes", include_str!("migrations/0004_exchange_log_running_bytes.sql")),
+    (5, "fact_sums", include_str!("migrations/0005_fact_sums.sql")),
     (6, "plans", include_str!("migrations/0006_plans.sql")),
     (7, "alerts_sent", include_str!("migrations/0007_alerts_sent.sql")),
 ];
