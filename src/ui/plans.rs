@@ -324,7 +324,9 @@ impl PlanScreen {
                     (&mut line.sales, "Продажи", 70.0),
                     (&mut line.revenue, "Выручка", 120.0),
                 ] {
-                    ui.add(egui::TextEdit::singleline(field).desired_width(width))
+                    // A grid cell offers only last frame's column width: the size is asked for outright.
+                    let height = ui.spacing().interact_size.y;
+                    ui.add_sized([width, height], egui::TextEdit::singleline(field))
                         .accessible_name(format!("{what}: {title}"));
                 }
                 ui.end_row();
