@@ -28,7 +28,9 @@ pub fn period_ui(
                 commands.push(Command::SetCustomPeriod(from.min(day), day));
             }
         } else {
-            ui.label(egui::RichText::new(format!("{} — {}", fmt_date(from), fmt_date(to))).strong());
+            // The period is read as one: in a narrow window it moves to the next line whole.
+            let period = egui::RichText::new(format!("{} — {}", fmt_date(from), fmt_date(to))).strong();
+            ui.add(egui::Label::new(period).extend());
         }
     });
 }
