@@ -293,6 +293,9 @@ async fn the_store_as_each_person_does_what_the_role_may_and_the_feed_reaches_ev
     as_marketer.put_plan(plan.clone()).await.expect("a marketer sets a plan");
     let plan_history = as_marketer.history(HistoryFilter { kind: Some("plan".into()), ..HistoryFilter::default() });
     assert_eq!(plan_history.await.unwrap()[0].author, marketer);
+    // What the views are computed from is hers to read, and the funnel counts the lead.
+    let book = skvoz::app::views::lead_book(&as_marketer, jiff::Timestamp::now()).await.expect("a marketer's views");
+    assert_eq!((book.leads.len(), book.plans.len(), book.spend.len()), (1, 1, 1));
     let mut marketer_feed = as_marketer.subscribe();
 
     // A manager works on leads and reads the settings, but changes neither them nor people.
