@@ -14,7 +14,9 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use screen_host::settle;
 use skvoz::app::{App, AppOptions, AppState, Page, ScreenHost};
-use skvoz::domain::{Lead, Role as UserRole, Secret, User};
+use skvoz::domain::{Attraction, Lead, LeadEdit, LeadValue, Money, Role as UserRole, Secret, StatusGroup, User};
+use skvoz::report::Cell;
+use skvoz::report::views::View;
 use skvoz::store::{Database, Store, TeamRole};
 use skvoz::ui::leads::LeadsScreen;
 use std::sync::Arc;
@@ -224,4 +226,49 @@ fn an_admin_adds_a_person_with_a_password_and_forbids_their_login() {
     let person = rt.block_on(owner.people()).unwrap().into_iter().find(|p| p.login == new_login).unwrap();
     assert!(!person.enabled);
     assert!(rt.block_on(Store::open_postgres(&Database::from_config(as_olga))).is_err());
+}
+
+#[test]
+fn a_marketer_sees_the_funnel_of_the_teams_leads() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let Some(config) = rt.block_on(pg::fresh_database()) else { return };
+    let login = format!("{}_olga", config.get_dbname().unwrap());
+    let store = rt.block_on(async {
+        let owner = Store::open_postgres(&Database::from_config(config.clone())).await.unwrap();
+        owner.ensure_schema().await.unwrap();
+        let statuses = owner.statuses().await.unwrap();
+        let paid = statuses.iter().find(|s| s.group == StatusGroup::Paid).unwrap().id;
+        // Yesterday noon: inside the dashboard's default period.
+        let at = TODAY.yesterday().unwrap().at(12, 0, 0, 0).to_zoned(jiff::tz::TimeZone::system()).unwrap().timestamp();
+        let lead = |title: &str, channel: &str| Lead {
+            created: at,
+            updated: at,
+            title: title.into(),
+            price: Money::from_rubles(20_000),
+            attraction: Attraction { channel: channel.into(), ..Attraction::default() },
+            ..Lead::default()
+        };
+        let added = owner.add_leads(vec![lead("Окна", "direct"), lead("Двери", "direct"), lead("Крыша", "vk")]).await;
+        let sold = &added.unwrap()[0];
+        let edit = vec![LeadEdit::set(sold, LeadValue::Status(Some(paid)))];
+        owner.change_lead(sold.id, Some(sold.version), edit, "manager").await.unwrap();
+        owner.add_person(&login, TeamRole::Marketer, "Орлова Ольга", &Secret::new(PASSWORD)).await.unwrap();
+        let mut as_olga = config.clone();
+        as_olga.user(&login).password(PASSWORD);
+        Store::open_postgres(&Database::from_config(as_olga)).await.unwrap()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let state = AppState { page: Page::Dashboard, ..AppState::default() };
+    let options = AppOptions { today: Some(TODAY), file_picker: Box::new(FolderPicker(dir.path().into())), state };
+    let mut h = harness(App::new(store, options).unwrap());
+    h.get_by_role_and_label(Role::Tab, "Воронка").click();
+    until(&mut h, "the funnel", |h| h.state().views.table_for(View::Funnel).is_some_and(|t| !t.rows.is_empty()));
+    let table = h.state().views.table_for(View::Funnel).unwrap().clone();
+    let column = |title: &str| table.columns.iter().position(|c| c.title == title).unwrap();
+    let row = |channel: &str| table.rows.iter().find(|r| r.depth == 0 && r.title == channel).unwrap().cells.clone();
+    assert_eq!(row("direct")[column("Заявки")], Cell::Count(2));
+    assert_eq!(row("direct")[column("Оплачены")], Cell::Count(1));
+    assert_eq!(row("vk")[column("Оплачены")], Cell::Count(0));
+    assert!(h.query_by_label(&table.caption[0]).is_some(), "the caption is on screen");
+    assert!(h.state().message.is_none(), "no error: {:?}", h.state().message);
 }
