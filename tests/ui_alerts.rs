@@ -42,6 +42,11 @@ fn the_bell_counts_the_alerts_and_lists_them_on_a_click() {
     let title = format!("Заявка № {number} не взята в работу");
     assert!(has_label(&h, &title), "{title}");
     assert!(h.query_by_label_contains("«Окна ПВХ» ждёт 2 ч").is_some());
+    // The alert opens its lead.
+    let id = setup.store.all_leads().unwrap()[0].id;
+    h.get_by_role_and_label(egui::Role::Button, "Открыть заявку").click();
+    until(&mut h, "the lead's form", |h| h.state().leads.as_ref().and_then(|s| s.open_lead_id()) == Some(id));
+    assert_eq!(h.state().state.page, skvoz::app::Page::Leads);
 
     // Taken into work (a person's comment): the bell follows the change feed.
     let lead = setup.store.all_leads().unwrap().remove(0);

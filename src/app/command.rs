@@ -42,6 +42,8 @@ pub enum Command {
     OpenConnection,
     /// The dashboard's reconciliation badge: «Источники» → the analytics source's «Сверка с Roistat».
     OpenReconciliation(u64),
+    /// The bell's «Открыть заявку»: «Заявки» with the lead's form open.
+    OpenLead(crate::domain::LeadId),
     /// Store work of the leads workspace; answered by [`AppEvent::Leads`].
     Leads(LeadsCommand),
     /// The calls journal; answered by [`AppEvent::Calls`].

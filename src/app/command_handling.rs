@@ -81,6 +81,12 @@ impl App {
                     self.state.page = Page::Sources;
                 }
             }
+            // The window opens the form (the leads screen's own state); here only the page.
+            Command::OpenLead(_) => {
+                if self.pages().contains(&Page::Leads) {
+                    self.state.page = Page::Leads;
+                }
+            }
             Command::SetPreset(preset) => {
                 if preset == PeriodPreset::Custom && self.state.preset != PeriodPreset::Custom {
                     // Start the custom period from what is on screen.

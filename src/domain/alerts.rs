@@ -263,6 +263,9 @@ pub struct Alert {
     pub details: String,
     /// Since when the condition holds (as far as the snapshot tells).
     pub since: Timestamp,
+    /// The lead it is about, when it is about one (the bell opens it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead: Option<u64>,
 }
 
 /// What the rules look at, read from the store by the caller.
@@ -353,6 +356,7 @@ fn leads_not_taken(settings: &AlertSettings, input: &AlertInput) -> Vec<Alert> {
                 minutes_text(waited)
             ),
             since: arrived,
+            lead: Some(lead.id),
         });
     }
     out
@@ -374,6 +378,7 @@ fn roistat_silent(settings: &AlertSettings, input: &AlertInput) -> Option<Alert>
             minutes_text(silent)
         ),
         since: last,
+        lead: None,
     })
 }
 
@@ -398,6 +403,7 @@ fn analytics_failing(settings: &AlertSettings, input: &AlertInput) -> Vec<Alert>
                     None => format!("Удачных загрузок ещё не было. Ошибка: {error}"),
                 },
                 since,
+                lead: None,
             })
         })
         .collect()
@@ -434,6 +440,7 @@ fn channels_without_leads(settings: &AlertSettings, input: &AlertInput) -> Vec<A
                     super::Money(spent)
                 ),
                 since: from.to_zoned(settings.working_hours.zone()).map_or(input.now, |z| z.timestamp()),
+                lead: None,
             }
         })
         .collect()
@@ -460,6 +467,7 @@ fn reconcile_missing(min_missing: u32, input: &AlertInput) -> Vec<Alert> {
                         .unwrap_or_default()
                 ),
                 since: found.checked_at.unwrap_or(input.now),
+                lead: None,
             })
         })
         .collect()

@@ -1,11 +1,11 @@
 //! The bell in the top bar: how many alerts there are now, and their list on a click. The app
 //! reads them in the background (on changes, and every minute); the bell only draws.
 
-use crate::app::App;
+use crate::app::{App, Command, Page};
 use egui::RichText;
 use std::time::{Duration, Instant};
 
-pub fn ui(ui: &mut egui::Ui, app: &App) {
+pub fn ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
     let view = &app.alerts;
     // The list refreshes every minute even when nothing else makes a frame.
     ui.ctx().request_repaint_after(view.due_in(Instant::now()).max(Duration::from_secs(1)));
@@ -13,7 +13,7 @@ pub fn ui(ui: &mut egui::Ui, app: &App) {
     let name = format!("Оповещения: {count}");
     let response = bell_button(ui, count).on_hover_text(&name);
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &name));
-    egui::Popup::from_toggle_button_response(&response).width(420.0).show(|ui| list_ui(ui, app));
+    egui::Popup::from_toggle_button_response(&response).width(420.0).show(|ui| list_ui(ui, app, commands));
 }
 
 /// A bell drawn with shapes (the fonts have no bell), with the count beside it when there are alerts.
@@ -41,7 +41,7 @@ fn bell_button(ui: &mut egui::Ui, count: usize) -> egui::Response {
     response
 }
 
-fn list_ui(ui: &mut egui::Ui, app: &App) {
+fn list_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
     let view = &app.alerts;
     ui.label(RichText::new("Оповещения").strong());
     if let Some(e) = &view.error {
@@ -62,7 +62,14 @@ fn list_ui(ui: &mut egui::Ui, app: &App) {
         for alert in &view.list {
             ui.label(RichText::new(&alert.title).strong());
             ui.label(RichText::new(&alert.details).weak());
-            ui.label(RichText::new(format!("с {}", super::admin::time(alert.since))).small().weak());
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(format!("с {}", super::admin::time(alert.since))).small().weak());
+                if let Some(lead) = alert.lead.filter(|_| app.pages().contains(&Page::Leads))
+                    && ui.small_button("Открыть заявку").clicked()
+                {
+                    commands.push(Command::OpenLead(lead));
+                }
+            });
             ui.separator();
         }
     });

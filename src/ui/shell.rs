@@ -84,9 +84,17 @@ impl Window {
         }
     }
 
-    /// The dashboard's reconciliation badge opens the source's form on «Источники».
-    fn open_reconciliation(&mut self, commands: &[Command]) {
+    /// What a click elsewhere asked to open in a screen's own state: the bell's «Открыть заявку»
+    /// the lead's form on «Заявки», the dashboard's reconciliation badge the source's form on
+    /// «Источники».
+    fn open_asked(&mut self, commands: &[Command]) {
         for command in commands {
+            if let Command::OpenLead(id) = command
+                && self.app.pages().contains(&Page::Leads)
+            {
+                let screen = self.leads.get_or_insert_with(|| LeadsScreen::new(super::leads::system_clock()));
+                screen.open_lead(*id);
+            }
             if let Command::OpenReconciliation(id) = command
                 && self.app.pages().contains(&Page::Sources)
                 && let Some(source) = self.app.lists.analytics_sources.iter().find(|s| s.id == *id)
@@ -143,7 +151,7 @@ impl Window {
                 Page::Settings => super::admin::settings_ui(ui, self),
             }
         });
-        self.open_reconciliation(&commands);
+        self.open_asked(&commands);
         self.app.commands.extend(commands);
         self.app.run_commands();
     }
@@ -166,7 +174,7 @@ fn top_bar_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
         ui.label(RichText::new("skvoz").strong().size(16.0));
         ui.label(RichText::new("Сквозная аналитика для Roistat").weak());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            super::alerts_bell::ui(ui, app);
+            super::alerts_bell::ui(ui, app, commands);
             ui.add_space(8.0);
             let combo =
                 egui::ComboBox::from_id_salt("theme").selected_text(app.state.theme.title()).show_ui(ui, |ui| {

@@ -290,6 +290,7 @@ fn a_message_lists_the_alerts_and_cuts_a_long_list() {
         title: format!("Заявка № {i} не взята в работу"),
         details: "ждёт".into(),
         since: Timestamp::UNIX_EPOCH,
+        lead: None,
     };
     let many: Vec<Alert> = (1..=25).map(alert).collect();
     let text = message_text(&many);
