@@ -29,6 +29,7 @@ fn alert(n: u64) -> Alert {
         title: format!("Заявка № {n} не взята в работу"),
         details: "«Окна» ждёт 45 мин".into(),
         since: Timestamp::UNIX_EPOCH,
+        lead: Some(n),
     }
 }
 
