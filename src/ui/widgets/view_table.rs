@@ -90,7 +90,7 @@ pub fn view_table_ui(ui: &mut egui::Ui, table: &ViewTable) {
                 for column in &table.columns {
                     header.col(|ui| {
                         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                            let title = ui.label(RichText::new(&column.title).strong());
+                            let title = ui.label(RichText::new(screen_title(column)).strong());
                             if !column.unit.is_empty() {
                                 title.on_hover_text(format!("{}{}", column.title, column.unit));
                             }
@@ -249,9 +249,18 @@ fn name_width(ui: &egui::Ui, table: &ViewTable) -> f32 {
     (widest + 24.0).clamp(160.0, 300.0)
 }
 
+/// A column's title on screen: money and percent cells carry their sign, other units (minutes)
+/// are said in the title.
+fn screen_title(column: &crate::report::views::ViewColumn) -> String {
+    match column.unit {
+        "" | ", ₽" | ", %" => column.title.clone(),
+        unit => format!("{}{unit}", column.title),
+    }
+}
+
 /// A figures column: as wide as its title or its widest figure, within reason.
 fn column_width(ui: &egui::Ui, table: &ViewTable, i: usize) -> f32 {
-    let title = text_width(ui, &table.columns[i].title, true);
+    let title = text_width(ui, &screen_title(&table.columns[i]), true);
     let cells = table
         .rows
         .iter()
@@ -260,7 +269,7 @@ fn column_width(ui: &egui::Ui, table: &ViewTable, i: usize) -> f32 {
         .map(|c| text_width(ui, &c.display(), false))
         .chain(table.totals.get(i).map(|c| text_width(ui, &c.display(), true)))
         .fold(0.0, f32::max);
-    (title.max(cells) + 18.0).clamp(64.0, 200.0)
+    (title.max(cells) + 18.0).clamp(64.0, 280.0)
 }
 
 #[cfg(test)]
