@@ -40,12 +40,6 @@ pub async fn lead_book(store: &Store, now: Timestamp) -> Result<LeadBook, StoreE
     })
 }
 
-/// Whether the date basis changes a view's figures (a cohort is the month of a client's first lead
-/// whatever the basis): the window offers the basis switch only where it does.
-pub fn basis_matters(view: View) -> bool {
-    view != View::Cohorts
-}
-
 /// A book read this long before the moment a view is asked for is read again: open leads, overdue
 /// tasks and forecasts are counted from its `now`.
 const BOOK_FRESH_FOR: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);

@@ -5,14 +5,13 @@
 
 use super::widgets::period::period_ui;
 use super::widgets::view_table::view_table_ui;
-use crate::app::views::basis_matters;
 use crate::app::{App, Command};
 use crate::report::views::{Basis, View};
 use egui::RichText;
 
 pub fn ui(ui: &mut egui::Ui, app: &App, view: View, commands: &mut Vec<Command>) {
     let table = app.views.table_for(view);
-    controls_ui(ui, app, view, table.is_some(), commands);
+    controls_ui(ui, app, table.is_some(), commands);
     ui.add_space(4.0);
     let Some(table) = table else {
         if app.views.loading {
@@ -35,13 +34,12 @@ pub fn ui(ui: &mut egui::Ui, app: &App, view: View, commands: &mut Vec<Command>)
 /// on a line of its own rather than under the export buttons.
 const ONE_LINE_WIDTH: f32 = 880.0;
 
-fn controls_ui(ui: &mut egui::Ui, app: &App, view: View, ready: bool, commands: &mut Vec<Command>) {
+fn controls_ui(ui: &mut egui::Ui, app: &App, ready: bool, commands: &mut Vec<Command>) {
     period_ui(ui, app.state.preset, app.period(), app.today, commands);
-    let with_basis = basis_matters(view);
     let one_line = ui.available_width() >= ONE_LINE_WIDTH;
     ui.horizontal(|ui| {
         super::dashboard::channel_ui(ui, app, commands);
-        if with_basis && one_line {
+        if one_line {
             ui.add_space(8.0);
             basis_ui(ui, app.state.basis, commands);
         }
@@ -50,7 +48,7 @@ fn controls_ui(ui: &mut egui::Ui, app: &App, view: View, ready: bool, commands: 
         }
         super::dashboard::export_ui(ui, app, ready, commands);
     });
-    if with_basis && !one_line {
+    if !one_line {
         basis_ui(ui, app.state.basis, commands);
     }
 }

@@ -35,8 +35,23 @@ fn month_key(index: MonthIndex) -> String {
     format!("{:04}-{:02}", index.div_euclid(12), index.rem_euclid(12) + 1)
 }
 
+/// «Ноябрь 2026»: a cohort is named by its month, as people say it.
 fn month_title(index: MonthIndex) -> String {
-    format!("{:02}.{:04}", index.rem_euclid(12) + 1, index.div_euclid(12))
+    const NAMES: [&str; 12] = [
+        "Январь",
+        "Февраль",
+        "Март",
+        "Апрель",
+        "Май",
+        "Июнь",
+        "Июль",
+        "Август",
+        "Сентябрь",
+        "Октябрь",
+        "Ноябрь",
+        "Декабрь",
+    ];
+    format!("{} {:04}", NAMES[index.rem_euclid(12) as usize], index.div_euclid(12))
 }
 
 #[derive(Default)]
@@ -121,8 +136,10 @@ pub fn build(query: &ViewQuery, book: &LeadBook) -> Result<ViewOutput, ReportErr
         by_channel.sort_by_key(|(_, c)| std::cmp::Reverse(c.clients));
         let mut children = Vec::new();
         for (channel, c) in by_channel {
-            rows.push(ViewRow { depth: 1, title: channel.clone(), cells: c.cells(elapsed) });
-            children.push(json!({"key": channel, "title": channel, "figures": c.figures(elapsed), "children": []}));
+            // Roistat's title of the channel where the facts name it.
+            let title = book.channel_titles.get(channel).unwrap_or(channel);
+            rows.push(ViewRow { depth: 1, title: title.clone(), cells: c.cells(elapsed) });
+            children.push(json!({"key": channel, "title": title, "figures": c.figures(elapsed), "children": []}));
         }
         json_rows.push(json!({
             "key": month_key(*month),
@@ -193,7 +210,7 @@ mod tests {
         assert_eq!(rows[0]["children"][0]["figures"]["months"], json!([10_000, 0, 4_000]), "client 1's first channel");
         assert_eq!(out.json["totals"]["figures"]["months"], json!([10_000, 6_000, 4_000]));
         assert!(out.table.heat_map);
-        assert_eq!(out.table.rows[0].title, "10.2026");
+        assert_eq!(out.table.rows[0].title, "Октябрь 2026");
         assert_eq!(
             out.table.rows[0].cells[2..6],
             [
