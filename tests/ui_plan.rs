@@ -31,7 +31,7 @@ fn a_plan_typed_in_the_window_is_stored_and_its_progress_shown() {
     let state = AppState { page: Page::Plan, user_id: Some(marketer.id), ..AppState::default() };
     let mut h = harness(app(&setup, state));
     assert!(h.query_by_role_and_label(egui::Role::Button, "План продаж").is_some(), "a marketer has the page");
-    assert!(has_label(&h, "ноябрь 2026"));
+    assert!(has_label(&h, "Ноябрь 2026"));
     assert!(has_label(&h, "Бюджет: Яндекс.Директ"), "the channel from Roistat's figures has a line");
 
     h.get_by_label("Бюджет: Яндекс.Директ").click();
@@ -70,7 +70,7 @@ fn a_plan_typed_in_the_window_is_stored_and_its_progress_shown() {
     // Another month: the page reads it, without this month's plan.
     h.get_by_label("▶").click();
     wait(&mut h);
-    assert!(has_label(&h, "декабрь 2026"));
+    assert!(has_label(&h, "Декабрь 2026"));
     let budget = h.get_by_label("Бюджет: Яндекс.Директ");
     assert_eq!(budget.value().as_deref(), Some(""), "December has no plan yet");
 }

@@ -41,7 +41,7 @@ pub use lead_source::*;
 pub use marker::*;
 pub use money::*;
 pub use people::*;
-pub use period::{PeriodPreset, last_data_day};
+pub use period::{MONTH_NAMES, PeriodPreset, last_data_day, month_title};
 pub use plan::{Month, MonthError, Plan, PlanError, plan_changes, plan_key};
 pub use presence::{PRESENCE_FADES, PRESENCE_REPEAT, Presence};
 pub use reconcile::{LATE_AFTER, LateLead, OurLead, Reconciliation, RoistatLead, reconcile};

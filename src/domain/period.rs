@@ -6,6 +6,27 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
 
+/// The months as a calendar heads them.
+pub const MONTH_NAMES: [&str; 12] = [
+    "Январь",
+    "Февраль",
+    "Март",
+    "Апрель",
+    "Май",
+    "Июнь",
+    "Июль",
+    "Август",
+    "Сентябрь",
+    "Октябрь",
+    "Ноябрь",
+    "Декабрь",
+];
+
+/// «Ноябрь 2026»: the month of `day`, as people name it.
+pub fn month_title(day: Date) -> String {
+    format!("{} {}", MONTH_NAMES[usize::from(day.month().unsigned_abs().saturating_sub(1))], day.year())
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum PeriodPreset {
     /// «За всё время»: no bounds.

@@ -120,25 +120,9 @@ pub struct PlanScreen {
     outcome: Option<Result<String, String>>,
 }
 
-const MONTHS: [&str; 12] = [
-    "январь",
-    "февраль",
-    "март",
-    "апрель",
-    "май",
-    "июнь",
-    "июль",
-    "август",
-    "сентябрь",
-    "октябрь",
-    "ноябрь",
-    "декабрь",
-];
-
-/// «декабрь 2026».
+/// «Декабрь 2026».
 fn month_title(month: Month) -> String {
-    let day = month.first_day();
-    format!("{} {}", MONTHS[usize::from(day.month().unsigned_abs()) - 1], day.year())
+    crate::domain::month_title(month.first_day())
 }
 
 impl PlanScreen {
@@ -405,6 +389,6 @@ mod tests {
         assert!(!stored.edited(), "the stored plan shows as it was typed");
         line.sales = "много".into();
         assert!(line.plan(month).unwrap_err().contains("«Яндекс.Директ», продажи: «много» — не число"));
-        assert_eq!(month_title(month), "декабрь 2026");
+        assert_eq!(month_title(month), "Декабрь 2026");
     }
 }

@@ -37,21 +37,8 @@ fn month_key(index: MonthIndex) -> String {
 
 /// «Ноябрь 2026»: a cohort is named by its month, as people say it.
 fn month_title(index: MonthIndex) -> String {
-    const NAMES: [&str; 12] = [
-        "Январь",
-        "Февраль",
-        "Март",
-        "Апрель",
-        "Май",
-        "Июнь",
-        "Июль",
-        "Август",
-        "Сентябрь",
-        "Октябрь",
-        "Ноябрь",
-        "Декабрь",
-    ];
-    format!("{} {:04}", NAMES[index.rem_euclid(12) as usize], index.div_euclid(12))
+    let month = crate::domain::MONTH_NAMES[index.rem_euclid(12) as usize];
+    format!("{month} {:04}", index.div_euclid(12))
 }
 
 #[derive(Default)]

@@ -3,20 +3,6 @@
 use jiff::ToSpan;
 use jiff::civil::{Date, Weekday};
 
-pub const MONTHS: [&str; 12] = [
-    "Январь",
-    "Февраль",
-    "Март",
-    "Апрель",
-    "Май",
-    "Июнь",
-    "Июль",
-    "Август",
-    "Сентябрь",
-    "Октябрь",
-    "Ноябрь",
-    "Декабрь",
-];
 pub const WEEKDAYS: [&str; 7] = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"];
 
 /// A date typed as `ДД.ММ.ГГГГ`.
@@ -24,10 +10,7 @@ pub fn parse_typed_date(text: &str) -> Option<Date> {
     Date::strptime("%d.%m.%Y", text.trim()).ok()
 }
 
-/// `Ноябрь 2026`
-pub fn month_title(d: Date) -> String {
-    format!("{} {}", MONTHS[(d.month() - 1) as usize], d.year())
-}
+pub use crate::domain::month_title;
 
 /// The days shown for a month: whole weeks from Monday, `None` outside the month.
 pub fn month_grid(month: Date) -> Vec<Option<Date>> {
