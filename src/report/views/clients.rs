@@ -14,7 +14,7 @@
 
 use super::counting::{Counting, rubles, share};
 use super::tree::Tree;
-use super::{LeadBook, ViewColumn, ViewOutput, ViewQuery, ViewTable, caption};
+use super::{LeadBook, ViewColumn, ViewOutput, ViewQuery, caption};
 use crate::domain::{Lead, Money};
 use crate::report::{Cell, ReportError};
 use serde_json::json;
@@ -133,26 +133,7 @@ pub fn build(query: &ViewQuery, book: &LeadBook) -> Result<ViewOutput, ReportErr
         });
     }
     let order = |c: &Clients| (c.new_revenue + c.repeat_revenue).kopecks();
-    let table = ViewTable {
-        view: query.view,
-        caption: caption(query, true),
-        name_title: "Канал / источник / кампания".into(),
-        columns: columns(),
-        rows: tree.rows(&Clients::cells, &order),
-        totals: tree.total.cells(),
-        heat_map: false,
-    };
-    let mut totals = tree.total.json();
-    totals["from"] = json!(query.from);
-    totals["to"] = json!(query.to);
-    let json = json!({
-        "view": query.view,
-        "basis": query.basis,
-        "caption": table.caption,
-        "rows": tree.json(&Clients::json, &order),
-        "totals": totals,
-    });
-    Ok(ViewOutput { table, json })
+    Ok(tree.output(query, caption(query, true), columns(), &Clients::cells, &Clients::json, &order))
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@
 
 use super::counting::{Counting, first_change, json_minutes, median, minutes_between, minutes_cell, rubles, share};
 use super::tree::Tree;
-use super::{LeadBook, ViewColumn, ViewOutput, ViewQuery, ViewTable, caption};
+use super::{LeadBook, ViewColumn, ViewOutput, ViewQuery, caption};
 use crate::domain::{Lead, Money};
 use crate::report::{Cell, ReportError};
 use serde_json::json;
@@ -163,27 +163,10 @@ pub fn build(query: &ViewQuery, book: &LeadBook) -> Result<ViewOutput, ReportErr
         let listed: Vec<String> = reasons.iter().map(|(r, n)| format!("{r} — {n}")).collect();
         lines.push(format!("Причины отмен: {}", listed.join(", ")));
     }
-    let table = ViewTable {
-        view: query.view,
-        caption: lines.clone(),
-        name_title: "Канал / источник / кампания".into(),
-        columns: columns(),
-        rows: tree.rows(&Funnel::cells, &order),
-        totals: tree.total.cells(),
-        heat_map: false,
-    };
-    let mut totals = tree.total.json();
-    totals["from"] = json!(query.from);
-    totals["to"] = json!(query.to);
-    let json = json!({
-        "view": query.view,
-        "basis": query.basis,
-        "caption": lines,
-        "rows": tree.json(&Funnel::json, &order),
-        "totals": totals,
-        "cancel_reasons": reasons.iter().map(|(r, n)| json!({"reason": r, "leads": n})).collect::<Vec<_>>(),
-    });
-    Ok(ViewOutput { table, json })
+    let mut output = tree.output(query, lines, columns(), &Funnel::cells, &Funnel::json, &order);
+    output.json["cancel_reasons"] =
+        reasons.iter().map(|(r, n)| json!({"reason": r, "leads": n})).collect::<Vec<_>>().into();
+    Ok(output)
 }
 
 #[cfg(test)]

@@ -2,9 +2,9 @@
 //! level of its path (and to the total), then read out as the table's rows (depth 0, 1, 2) and as
 //! the main report's JSON rows (`key`, `title`, the view's figures, `children`).
 
-use super::ViewRow;
+use super::{ViewColumn, ViewOutput, ViewQuery, ViewRow, ViewTable};
 use crate::report::Cell;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 pub(super) struct Tree<F> {
@@ -61,6 +61,41 @@ impl<F: Default> Tree<F> {
             }
         }
         rows
+    }
+}
+
+impl<F: Default> Tree<F> {
+    /// The view's output: its table under `caption`, and the JSON every grouped view gives
+    /// (`view`, `basis`, `caption`, `rows`, `totals` with the period); `figures` gives a row's object.
+    pub fn output(
+        &self,
+        query: &ViewQuery,
+        caption: Vec<String>,
+        columns: Vec<ViewColumn>,
+        cells: &impl Fn(&F) -> Vec<Cell>,
+        figures: &impl Fn(&F) -> Value,
+        order: &impl Fn(&F) -> i64,
+    ) -> ViewOutput {
+        let mut totals = figures(&self.total);
+        totals["from"] = json!(query.from);
+        totals["to"] = json!(query.to);
+        let json = json!({
+            "view": query.view,
+            "basis": query.basis,
+            "caption": caption,
+            "rows": self.json(figures, order),
+            "totals": totals,
+        });
+        let table = ViewTable {
+            view: query.view,
+            caption,
+            name_title: "Канал / источник / кампания".into(),
+            columns,
+            rows: self.rows(cells, order),
+            totals: cells(&self.total),
+            heat_map: false,
+        };
+        ViewOutput { table, json }
     }
 }
 
