@@ -100,6 +100,44 @@ pub fn write_csv(
     Ok(())
 }
 
+/// The number formats Excel shows with the reader's own separators: money in roubles, counts,
+/// ratios as percents; bold ones for the totals row.
+struct NumberFormats {
+    money: rust_xlsxwriter::Format,
+    count: rust_xlsxwriter::Format,
+    percent: rust_xlsxwriter::Format,
+}
+
+impl NumberFormats {
+    fn new(bold: bool) -> NumberFormats {
+        use rust_xlsxwriter::Format;
+        let weight = |f: Format| if bold { f.set_bold() } else { f };
+        NumberFormats {
+            money: weight(Format::new().set_num_format("#,##0.00\\ \"₽\"")),
+            count: weight(Format::new().set_num_format("#,##0")),
+            percent: weight(Format::new().set_num_format("0.0%")),
+        }
+    }
+
+    /// Writes a cell as a number in its format; text as text, «—» where there is no value.
+    fn write(
+        &self,
+        ws: &mut rust_xlsxwriter::Worksheet,
+        r: u32,
+        c: u16,
+        cell: &Cell,
+    ) -> Result<(), rust_xlsxwriter::XlsxError> {
+        match cell {
+            Cell::Text(t) => ws.write_string(r, c, t)?,
+            Cell::Count(n) => ws.write_number_with_format(r, c, *n as f64, &self.count)?,
+            Cell::Money(Some(m)) => ws.write_number_with_format(r, c, m.as_f64_rubles(), &self.money)?,
+            Cell::Percent(Some(p)) if p.is_finite() => ws.write_number_with_format(r, c, *p, &self.percent)?,
+            Cell::Money(None) | Cell::Percent(_) => ws.write_string(r, c, crate::report::dash())?,
+        };
+        Ok(())
+    }
+}
+
 /// Builds the XLSX file in memory: numbers as numbers, money with a rouble format, ratios as
 /// percents (formats Excel shows with the reader's own separators); `caption` above the table.
 pub fn xlsx_bytes(
@@ -114,12 +152,7 @@ pub fn xlsx_bytes(
     let ws = book.add_worksheet();
     ws.set_name(sheet)?;
     let bold = Format::new().set_bold();
-    let money = Format::new().set_num_format("#,##0.00\\ \"₽\"");
-    let count = Format::new().set_num_format("#,##0");
-    let percent = Format::new().set_num_format("0.0%");
-    let total_money = money.clone().set_bold();
-    let total_count = count.clone().set_bold();
-    let total_percent = percent.clone().set_bold();
+    let (plain, strong) = (NumberFormats::new(false), NumberFormats::new(true));
     // The caption, a blank row, then the table.
     let top: u32 = if caption.is_some() { 2 } else { 0 };
     if let Some(caption) = caption {
@@ -156,15 +189,7 @@ pub fn xlsx_bytes(
         let offset = names.len();
         for (c, cell) in cells.iter().enumerate() {
             let c = u16::try_from(offset + c).unwrap_or(u16::MAX);
-            let (f_money, f_count, f_percent) =
-                if is_total { (&total_money, &total_count, &total_percent) } else { (&money, &count, &percent) };
-            match cell {
-                Cell::Text(t) => ws.write_string(r, c, t)?,
-                Cell::Count(n) => ws.write_number_with_format(r, c, *n as f64, f_count)?,
-                Cell::Money(Some(m)) => ws.write_number_with_format(r, c, m.as_f64_rubles(), f_money)?,
-                Cell::Percent(Some(p)) if p.is_finite() => ws.write_number_with_format(r, c, *p, f_percent)?,
-                Cell::Money(None) | Cell::Percent(_) => ws.write_string(r, c, crate::report::dash())?,
-            };
+            if is_total { &strong } else { &plain }.write(ws, r, c, cell)?;
         }
     }
     ws.set_freeze_panes(top + 1, 0)?;
@@ -212,9 +237,7 @@ pub fn view_xlsx_bytes(table: &ViewTable, sheet: &str) -> Result<Vec<u8>, Export
     let ws = book.add_worksheet();
     ws.set_name(sheet)?;
     let bold = Format::new().set_bold();
-    let money = Format::new().set_num_format("#,##0.00\\ \"₽\"");
-    let count = Format::new().set_num_format("#,##0");
-    let percent = Format::new().set_num_format("0.0%");
+    let formats = NumberFormats::new(false);
     let mut row: u32 = 0;
     for line in &table.caption {
         ws.write_string_with_format(row, 0, line, &bold)?;
@@ -246,13 +269,7 @@ pub fn view_xlsx_bytes(table: &ViewTable, sheet: &str) -> Result<Vec<u8>, Export
         ws.write_string(r, 1, &title)?;
         for (c, cell) in cells.iter().enumerate() {
             let c = u16::try_from(c + 2).unwrap_or(u16::MAX);
-            match cell {
-                Cell::Text(t) => ws.write_string(r, c, t)?,
-                Cell::Count(n) => ws.write_number_with_format(r, c, *n as f64, &count)?,
-                Cell::Money(Some(m)) => ws.write_number_with_format(r, c, m.as_f64_rubles(), &money)?,
-                Cell::Percent(Some(p)) if p.is_finite() => ws.write_number_with_format(r, c, *p, &percent)?,
-                Cell::Money(None) | Cell::Percent(_) => ws.write_string(r, c, crate::report::dash())?,
-            };
+            formats.write(ws, r, c, cell)?;
         }
     }
     ws.set_freeze_panes(top + 1, 2)?;
