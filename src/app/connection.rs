@@ -3,7 +3,8 @@
 //! so the window draws its first frame at once and never waits for a server.
 
 use super::background::Waker;
-use crate::store::{Database, DatabaseParts, Location, Store, StoreError, TlsMode};
+pub use crate::store::TlsMode;
+use crate::store::{Database, DatabaseParts, Location, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -153,11 +154,22 @@ pub fn label(location: &Location) -> String {
     }
 }
 
+/// A store the connector opened, for the window to start its app on (the window never holds the
+/// store itself).
+pub struct OpenedStore(Store);
+
+impl OpenedStore {
+    /// The app on this store.
+    pub fn into_app(self, options: super::AppOptions) -> Result<super::App, super::AppError> {
+        super::App::new(self.0, options)
+    }
+}
+
 /// What the connector reports; `attempt` tells a late answer from the current one.
 pub enum ConnectorEvent {
     Opened {
         attempt: u64,
-        result: Result<Store, String>,
+        result: Result<OpenedStore, String>,
     },
     /// «Проверить»: what the server said, for people.
     Checked {
@@ -228,8 +240,10 @@ impl Connector {
                 }
                 drop(old);
             }
-            let result =
-                Store::open(&location).await.map(|store| store.acting_as(super::window_actor())).map_err(not_connected);
+            let result = Store::open(&location)
+                .await
+                .map(|store| OpenedStore(store.acting_as(super::window_actor())))
+                .map_err(not_connected);
             let _ = tx.send(ConnectorEvent::Opened { attempt, result });
             in_flight.fetch_sub(1, Ordering::AcqRel);
             waker.wake();

@@ -21,6 +21,7 @@ mod reconcile;
 mod secret;
 mod settings;
 mod status;
+mod team;
 mod telephony;
 
 pub use alerts::{Alert, AlertInput, AlertKind, AlertRules, AlertSettings, Rule, TELEGRAM_API_BASE, WorkingHours};
@@ -48,4 +49,5 @@ pub use reconcile::{LATE_AFTER, LateLead, OurLead, Reconciliation, RoistatLead, 
 pub use secret::Secret;
 pub use settings::*;
 pub use status::*;
+pub use team::{Person, PersonError, TeamRole, check_login, check_password};
 pub use telephony::*;

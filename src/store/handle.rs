@@ -5,13 +5,14 @@
 //! runtime thread, and checkpoints run beside intake, never under a lock intake needs.
 
 use super::location::Database;
-use super::people::{Person, TeamRole, team_only};
+use super::people::team_only;
 use super::postgres::PgStore;
 use super::{BackupSummary, ExchangeScan, Intake, Record, Result, SledStore, StoreError, StoreEvent};
 use crate::domain::{
     Actor, AlertSettings, Call, Client, ClientId, Contact, DailyFact, ExchangeEntry, ExchangeFilter, HistoryEntry,
     HistoryFilter, Lead, LeadEdit, LeadId, MarkerPath, Month, Plan, Secret, ServiceSettings, Status, Telephony, User,
 };
+use crate::domain::{Person, TeamRole};
 use crate::report::{Periods, ReportSums};
 use jiff::{Timestamp, civil::Date};
 use std::io::{BufRead, Write};

@@ -17,6 +17,7 @@ mod record;
 pub use backup_format::BackupSummary;
 pub use embedded::{ExchangeScan, SCHEMA_VERSION, store_dir};
 // The sled backend stays behind the handle; the crate's own tests reach it to inject faults.
+pub use crate::domain::{Person, TeamRole};
 #[cfg(test)]
 pub(crate) use embedded::SledStore;
 #[cfg(not(test))]
@@ -24,7 +25,6 @@ use embedded::SledStore;
 pub use error::{Result, StoreError, conflict_text};
 pub use handle::{ChangeFeed, Location, Store};
 pub use location::{Database, DatabaseParts, LocationError, TlsMode};
-pub use people::{Person, TeamRole, check_login, check_password};
 pub use permissions::create_private_file;
 pub use postgres::{SchemaStatus, group_name};
 pub use record::{Intake, LeadExports, Record, generate_password};

@@ -2,8 +2,7 @@
 //! screens shown while a store opens or when it cannot be opened.
 
 use crate::app::Location;
-use crate::app::connection::{ConnectionChoice, Place};
-use crate::store::TlsMode;
+use crate::app::connection::{ConnectionChoice, Place, TlsMode};
 use egui::RichText;
 use std::path::Path;
 

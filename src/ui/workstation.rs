@@ -4,8 +4,8 @@
 
 use super::Window;
 use super::connection::{ConnectionDialog, DialogAction, FailedAction};
-use crate::app::connection::{ConnectionChoice, Connector, ConnectorEvent, label};
-use crate::app::{App, AppOptions, AppState, Location, RuntimeError};
+use crate::app::connection::{ConnectionChoice, Connector, ConnectorEvent, OpenedStore, label};
+use crate::app::{AppOptions, AppState, Location, RuntimeError};
 use egui::RichText;
 use std::path::{Path, PathBuf};
 
@@ -163,9 +163,9 @@ impl Workstation {
         self.opening = self.connector.open(location, closing);
     }
 
-    fn opened(&mut self, store: crate::store::Store) -> Stage {
+    fn opened(&mut self, store: OpenedStore) -> Stage {
         let options = AppOptions { today: self.options.today, state: self.state.clone(), ..AppOptions::default() };
-        match App::new(store, options) {
+        match store.into_app(options) {
             Ok(mut app) => {
                 app.store_label = self.label.clone();
                 app.message = self.notice.take().map(crate::app::Message::Error);

@@ -7,8 +7,8 @@
 
 use super::feed::{Kind, record};
 use super::{PgStore, TxResult, take};
+use crate::domain::{Person, TeamRole, check_login, check_password};
 use crate::domain::{Secret, User};
-use crate::store::people::{Person, TeamRole, check_login, check_password};
 use crate::store::{Record, Result, StoreError};
 use deadpool_postgres::Transaction;
 use tokio_postgres::GenericClient;

@@ -4,8 +4,8 @@
 use super::text_row;
 use crate::app::Command;
 use crate::app::admin::{AdminCommand, AdminWrite, PeopleChange, Written};
+use crate::domain::{Person, TeamRole};
 use crate::domain::{Role, Secret, User};
-use crate::store::{Person, TeamRole};
 use crate::ui::Window;
 use egui::RichText;
 
@@ -232,7 +232,7 @@ fn team_ui(ui: &mut egui::Ui, app: &mut Window) {
     });
     if ui.button("Добавить пользователя").clicked() {
         let login = team.login.trim().to_string();
-        if let Err(e) = crate::store::check_login(&login) {
+        if let Err(e) = crate::domain::check_login(&login) {
             team.done = Some(Err(e.to_string()));
         } else if team.password != team.repeat {
             team.done = Some(Err("Пароли не совпадают: введите один и тот же пароль дважды".into()));
