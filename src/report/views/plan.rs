@@ -114,7 +114,8 @@ pub const MATURE_AFTER_DAYS: i64 = 30;
 pub const MATURE_ENOUGH: u64 = 10;
 
 pub fn build(query: &ViewQuery, book: &LeadBook) -> Result<ViewOutput, ReportError> {
-    let month = Month::of(query.from);
+    // The month the period ends in: «Этот месяц», «30 дней» and `--month` all mean the month under way.
+    let month = Month::of(query.to);
     let (first, last) = (month.first_day(), month.last_day());
     let in_month = |day: jiff::civil::Date| day >= first && day <= last;
     let wanted = |channel: &str| channel != NO_CHANNEL && query.channel.as_deref().is_none_or(|c| c == channel);
@@ -234,7 +235,9 @@ fn output(query: &ViewQuery, month: Month, elapsed: i64, days: i64, rows: Vec<Pl
     }
     let forecast = (elapsed > 0).then_some(forecast);
     let done = fact.done(&plan);
-    let mut caption = caption(query, true);
+    // The caption names the month the figures are of, whatever the period asked.
+    let of_month = ViewQuery { from: month.first_day(), to: month.last_day(), ..query.clone() };
+    let mut caption = caption(&of_month, true);
     caption.insert(
         1,
         format!(
@@ -269,11 +272,11 @@ fn output(query: &ViewQuery, month: Month, elapsed: i64, days: i64, rows: Vec<Pl
 /// For each figure: plan, fact, % done, forecast.
 fn columns() -> Vec<ViewColumn> {
     let mut columns = Vec::new();
-    for (figure, unit) in [("Бюджет", "₽"), ("Заявки", ""), ("Продажи", ""), ("Выручка", "₽")]
+    for (figure, unit) in [("Бюджет", ", ₽"), ("Заявки", ""), ("Продажи", ""), ("Выручка", ", ₽")]
     {
         columns.push(ViewColumn::new(format!("{figure}: план"), unit));
         columns.push(ViewColumn::new(format!("{figure}: факт"), unit));
-        columns.push(ViewColumn::new(format!("{figure}: выполнено"), "%"));
+        columns.push(ViewColumn::new(format!("{figure}: выполнено"), ", %"));
         columns.push(ViewColumn::new(format!("{figure}: прогноз"), unit));
     }
     columns
