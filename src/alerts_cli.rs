@@ -21,7 +21,7 @@ pub async fn run(at: &Location, format: AlertFormat, send: bool) -> Result<ExitC
             Access::Store(store) => control::alert_test(store).await?,
             Access::Running(running) => running.alert_test()?,
         };
-        close(access).await?;
+        access.close().await?;
         if outcomes.is_empty() {
             bail!(
                 "ни один канал оповещений не включён: включите Telegram, e-mail или webhook в настройках («Оповещения»)"
@@ -43,7 +43,7 @@ pub async fn run(at: &Location, format: AlertFormat, send: bool) -> Result<ExitC
         Access::Store(store) => alerts::current(store, jiff::Timestamp::now()).await?,
         Access::Running(running) => running.alerts()?,
     };
-    close(access).await?;
+    access.close().await?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match format {
@@ -54,13 +54,6 @@ pub async fn run(at: &Location, format: AlertFormat, send: bool) -> Result<ExitC
         AlertFormat::Table => print(&mut out, &found)?,
     }
     Ok(ExitCode::SUCCESS)
-}
-
-async fn close(access: Access) -> Result<()> {
-    if let Access::Store(store) = access {
-        store.close().await?;
-    }
-    Ok(())
 }
 
 fn print(out: &mut impl Write, found: &[Alert]) -> Result<()> {

@@ -13,6 +13,7 @@ mod alerts_cli;
 mod history_cli;
 mod plan_cli;
 mod sync_cli;
+mod text_table;
 mod users_cli;
 mod views_cli;
 
@@ -587,6 +588,16 @@ pub enum Access {
     Running(control::Client),
 }
 
+impl Access {
+    /// Closes the store this command opened itself (the running process keeps its own).
+    pub async fn close(self) -> Result<()> {
+        if let Access::Store(store) = self {
+            store.close().await?;
+        }
+        Ok(())
+    }
+}
+
 async fn open_or_ask(at: &Location) -> Result<Access> {
     // A team database is shared by design: every command opens it itself.
     let Location::Embedded(dir) = at else { return Ok(Access::Store(Store::open(at).await?)) };
@@ -765,20 +776,7 @@ fn print_table(out: &mut impl Write, report: &Report) -> Result<()> {
     let mut total: Vec<String> = Column::ALL.iter().map(|c| c.metric(&report.totals.figures).display()).collect();
     total[0] = skvoz::app::export::TOTAL.to_string();
     table.push(total);
-    let widths: Vec<usize> =
-        (0..Column::ALL.len()).map(|i| table.iter().map(|l| l[i].chars().count()).max().unwrap_or(0)).collect();
-    for line in &table {
-        let mut text = String::new();
-        for (i, cell) in line.iter().enumerate() {
-            let pad = " ".repeat(widths[i] - cell.chars().count());
-            if i == 0 {
-                text.push_str(&format!("{cell}{pad}"));
-            } else {
-                text.push_str(&format!("  {pad}{cell}"));
-            }
-        }
-        writeln!(out, "{}", text.trim_end())?;
-    }
+    text_table::write(out, &table)?;
     Ok(())
 }
 

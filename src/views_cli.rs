@@ -61,9 +61,7 @@ pub async fn run(access: Access, request: ViewRequest) -> Result<()> {
         Access::Store(store) => skvoz::app::views::lead_book(store, now).await?,
         Access::Running(running) => running.lead_book(now)?,
     };
-    if let Access::Store(store) = access {
-        store.close().await?;
-    }
+    access.close().await?;
     // Days are the calendar days of this computer, as in the list of leads.
     let query = ViewQuery {
         view: request.view.into(),
@@ -106,22 +104,7 @@ fn print_view(out: &mut impl Write, table: &ViewTable) -> Result<()> {
         line.extend(table.totals.iter().map(|c| c.display()));
         lines.push(line);
     }
-    let columns = lines.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..columns)
-        .map(|i| lines.iter().map(|l| l.get(i).map_or(0, |c| c.chars().count())).max().unwrap_or(0))
-        .collect();
-    for line in &lines {
-        let mut text = String::new();
-        for (i, cell) in line.iter().enumerate() {
-            let pad = " ".repeat(widths[i].saturating_sub(cell.chars().count()));
-            if i == 0 {
-                text.push_str(&format!("{cell}{pad}"));
-            } else {
-                text.push_str(&format!("  {pad}{cell}"));
-            }
-        }
-        writeln!(out, "{}", text.trim_end())?;
-    }
+    crate::text_table::write(out, &lines)?;
     if table.rows.is_empty() {
         writeln!(out, "За этот период заявок нет: выберите другой период")?;
     }
