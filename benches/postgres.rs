@@ -335,12 +335,51 @@ async fn intake(server: &PgServer, pm: u32) {
 
 /// Part 3: 2 years × 1,000 triples; the 90-day and the 365-day report (the latter sums all
 /// 730,000 facts: the year and the year before), each as `report_sums` + `from_sums`.
+/// The window on a team database: from its start to the first painted frame (which never waits for
+/// the database: it says «Подключение к базе…») and to the dashboard's first report, summed by the
+/// database, on screen. Five fresh windows in a row; the range is printed.
+fn window_start(database: &tokio_postgres::Config, today: jiff::civil::Date) {
+    use skvoz::app::AppState;
+    use skvoz::store::Location;
+    use skvoz::ui::{StartOptions, Workstation};
+    let (mut first_frames, mut reports) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let location = Location::Postgres(Box::new(Database::from_config(database.clone())));
+        let options = StartOptions { today: Some(today), services: false };
+        let started = Instant::now();
+        let workstation =
+            Workstation::new(dir.path(), Some(location), AppState::default(), options).expect("workstation");
+        let mut h = egui_kittest::Harness::builder()
+            .with_size([1280.0, 800.0])
+            .build_ui_state(|ui, w: &mut Workstation| w.ui(ui), workstation);
+        h.step();
+        first_frames.push(started.elapsed());
+        let shown = |w: &Workstation| w.window().is_some_and(|w| w.dashboard.report.is_some());
+        while !shown(h.state()) {
+            assert!(started.elapsed() < Duration::from_secs(60), "the first report never came");
+            h.state().wait_for_event(Duration::from_millis(5));
+            h.step();
+        }
+        reports.push(started.elapsed());
+        h.state_mut().shutdown();
+    }
+    let range = |d: &[Duration]| {
+        let ms = |d: &Duration| d.as_secs_f64() * 1000.0;
+        let (min, max) = (d.iter().min().map_or(0.0, ms), d.iter().max().map_or(0.0, ms));
+        format!("{min:.1}–{max:.1} ms")
+    };
+    println!(
+        "window on the team database: first painted frame {}, the dashboard's first report (730k facts) on screen {}",
+        range(&first_frames),
+        range(&reports)
+    );
+}
+
 fn facts(c: &mut Criterion, rt: &Runtime, server: &PgServer) {
     let last = jiff::civil::Date::constant(2026, 11, 24);
-    let store = rt.block_on(async {
-        let database = Database::from_config(server.database("facts").await);
-        Store::open_postgres(&database).await.expect("store")
-    });
+    let database_config = rt.block_on(server.database("facts"));
+    let store = rt.block_on(Store::open_postgres(&Database::from_config(database_config.clone()))).expect("store");
     let all: Vec<DailyFact> = support_facts::facts(730, last);
     let first = all.first().map(|f| f.date).expect("facts");
     let count = all.len();
@@ -349,6 +388,8 @@ fn facts(c: &mut Criterion, rt: &Runtime, server: &PgServer) {
     println!("stored {count} facts in one replace_facts: {:.2} s", started.elapsed().as_secs_f64());
     let size = rt.block_on(store.size_on_disk()).expect("size");
     println!("database size with them: {} MB", size / 1_000_000);
+
+    window_start(&database_config, last);
 
     let mut group = c.benchmark_group("postgres_report");
     group.sample_size(10).measurement_time(Duration::from_secs(10));
