@@ -82,7 +82,15 @@ fn bench(c: &mut Criterion) {
     let from = last.checked_sub(jiff::ToSpan::days(89)).unwrap();
     let mut group = c.benchmark_group("views");
     for view in View::ALL {
-        let query = ViewQuery { view, basis: Basis::Sale, from, to: last, channel: None, zone: TimeZone::UTC };
+        let query = ViewQuery {
+            view,
+            basis: Basis::Sale,
+            from,
+            to: last,
+            channel: None,
+            zone: TimeZone::UTC,
+            sale_field: None,
+        };
         group.bench_function(format!("{}_90d_50k_leads", view.key()), |b| {
             b.iter(|| compute(black_box(&query), black_box(&book)).unwrap())
         });

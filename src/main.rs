@@ -112,6 +112,10 @@ enum Command {
         /// или sale (по дате продажи — первому переходу в статус группы «Оплачен»)
         #[arg(long, value_name = "ДАТА", value_enum, default_value_t = views_cli::BasisArg::Lead)]
         basis: views_cli::BasisArg,
+        /// С --basis sale: доп. реквизит (имя для разработчика), в котором записана дата продажи
+        /// (ДД.ММ.ГГГГ или ГГГГ-ММ-ДД); без него — первый переход заявки в статус группы «Оплачен»
+        #[arg(long, value_name = "РЕКВИЗИТ")]
+        sale_field: Option<String>,
     },
     /// Оповещения: заявки не в работе, тишина от Roistat, ошибки загрузки аналитики, расход без заявок,
     /// потерянные заявки сверки
@@ -468,7 +472,7 @@ async fn run_command(at: &Location, command: Command, runtime: &tokio::runtime::
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Report { from, to, month, group, format, channel, view, basis } => {
+        Command::Report { from, to, month, group, format, channel, view, basis, sale_field } => {
             let (from, to) = match (month, from, to) {
                 (Some(month), _, _) => (month.first_day(), month.last_day()),
                 (None, Some(from), Some(to)) => (from, to),
@@ -477,7 +481,7 @@ async fn run_command(at: &Location, command: Command, runtime: &tokio::runtime::
             // Through the running process or the store itself, whichever holds it.
             let access = open_or_ask(at).await?;
             if let Some(view) = view {
-                let request = views_cli::ViewRequest { view, basis, from, to, channel, format };
+                let request = views_cli::ViewRequest { view, basis, from, to, channel, format, sale_field };
                 views_cli::run(access, request).await?;
                 return Ok(ExitCode::SUCCESS);
             }

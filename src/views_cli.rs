@@ -51,6 +51,7 @@ pub struct ViewRequest {
     pub to: jiff::civil::Date,
     pub channel: Option<String>,
     pub format: FormatArg,
+    pub sale_field: Option<String>,
 }
 
 /// Computes the view over the store's leads (through the running process when it holds the
@@ -70,6 +71,7 @@ pub async fn run(access: Access, request: ViewRequest) -> Result<()> {
         to: request.to,
         channel: request.channel,
         zone: jiff::tz::TimeZone::system(),
+        sale_field: request.sale_field,
     };
     let ViewOutput { table, json } = compute(&query, &book)?;
     let stdout = std::io::stdout();

@@ -84,6 +84,24 @@ fn view_tabs_say_their_period_basis_and_source() {
     assert_eq!(h.state().state.basis, Basis::Sale);
     let caption = shown_caption(&h, View::Funnel).join("\n");
     assert!(caption.contains("по дате продажи") && !caption.contains("по дате заявки"), "{caption}");
+    // By sale date the date may come from a field that holds it.
+    let field = skvoz::domain::ExtraField {
+        id: 0,
+        name: "Дата оплаты".into(),
+        dev_name: "paid_on".into(),
+        kind: skvoz::domain::FieldKind::Text,
+        service: false,
+    };
+    setup.store.run(setup.store.handle().put(field)).unwrap();
+    until(&mut h, "the field among the lists", |h| {
+        h.state().lists.extra_fields.iter().any(|f| f.dev_name == "paid_on")
+    });
+    h.get_by_role_and_label(Role::ComboBox, "Дата продажи: первый переход в «Оплачен»").click();
+    h.run_steps(2);
+    click(&mut h, "Дата оплаты");
+    assert_eq!(h.state().state.sale_field.as_deref(), Some("paid_on"));
+    let caption = shown_caption(&h, View::Funnel).join("\n");
+    assert!(caption.contains("(дата из поля «paid_on»)"), "{caption}");
 
     // The dashboard's period applies to the views.
     click(&mut h, "7 дней");

@@ -27,6 +27,8 @@ pub enum Command {
     ShowView(Option<crate::report::views::View>),
     /// By which date the views count leads.
     SetBasis(crate::report::views::Basis),
+    /// The extra field the sale date is read from; `None` for the first entry into a paid status.
+    SetSaleField(Option<String>),
     /// Sort by a column: a new column sorts descending (names ascending), the same one flips.
     SortBy(Column),
     /// Expand or collapse a drill-down row by its path (`direct`, `direct/brand`).

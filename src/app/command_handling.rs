@@ -123,6 +123,7 @@ impl App {
             // The view tab follows by itself (`ensure_view`, after the commands).
             Command::ShowView(view) => self.state.view = view,
             Command::SetBasis(basis) => self.state.basis = basis,
+            Command::SetSaleField(field) => self.state.sale_field = field,
             Command::SetComparison(comparison) => {
                 self.state.comparison = comparison;
                 self.request_report();

@@ -67,6 +67,7 @@ async fn load(store: &Store, month: Month, now: Timestamp) -> Result<PlanPage, S
         to: month.last_day(),
         channel: None,
         zone: TimeZone::system(),
+        sale_field: None,
     };
     let table = compute(&query, &book).map_err(|e| e.to_string())?.table;
     let plans: Vec<Plan> = book.plans.iter().filter(|p| p.month == month).cloned().collect();

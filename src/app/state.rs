@@ -113,6 +113,9 @@ pub struct AppState {
     pub view: Option<View>,
     /// By which date the views count leads.
     pub basis: Basis,
+    /// The extra field that holds the sale date (by its developer name); `None`: the first entry
+    /// into a paid status.
+    pub sale_field: Option<String>,
     pub theme: ThemeChoice,
     pub user_id: Option<u64>,
     /// Each person's theme: switching the user in the top bar switches it too.
@@ -131,6 +134,7 @@ impl Default for AppState {
             sort: Sort::default(),
             view: None,
             basis: Basis::Lead,
+            sale_field: None,
             theme: ThemeChoice::System,
             user_id: None,
             themes: std::collections::BTreeMap::new(),
@@ -159,6 +163,7 @@ mod tests {
             sort: Sort { column: Column::Roi, descending: false },
             view: Some(View::Cohorts),
             basis: Basis::Sale,
+            sale_field: Some("paid_on".into()),
             theme: ThemeChoice::Dark,
             user_id: Some(3),
             themes: [(3, ThemeChoice::Dark)].into(),

@@ -114,6 +114,7 @@ impl App {
             to,
             channel: self.dashboard.channel.clone(),
             zone: self.view_zone(),
+            sale_field: self.state.sale_field.clone(),
         })
     }
 

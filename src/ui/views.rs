@@ -41,7 +41,7 @@ fn controls_ui(ui: &mut egui::Ui, app: &App, ready: bool, commands: &mut Vec<Com
         super::dashboard::channel_ui(ui, app, commands);
         if one_line {
             ui.add_space(8.0);
-            basis_ui(ui, app.state.basis, commands);
+            basis_ui(ui, app, commands);
         }
         if app.views.loading {
             ui.spinner();
@@ -49,16 +49,18 @@ fn controls_ui(ui: &mut egui::Ui, app: &App, ready: bool, commands: &mut Vec<Com
         super::dashboard::export_ui(ui, app, ready, commands);
     });
     if !one_line {
-        basis_ui(ui, app.state.basis, commands);
+        basis_ui(ui, app, commands);
     }
 }
 
-/// «Заявки: по дате заявки | по дате продажи».
-fn basis_ui(ui: &mut egui::Ui, current: Basis, commands: &mut Vec<Command>) {
+/// «Считать: по дате заявки | по дате продажи», and by sale date where the date comes from: the first
+/// entry into a paid status or an extra field that holds it.
+fn basis_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
+    let current = app.state.basis;
     ui.horizontal(|ui| {
         ui.label("Считать:").on_hover_text(
             "По дате заявки — заявки, созданные в периоде, и всё, что с ними стало; по дате продажи — \
-             продажи, сделанные в периоде (первый переход заявки в оплаченный статус)",
+             продажи, сделанные в периоде (первый переход заявки в оплаченный статус или дата из выбранного реквизита)",
         );
         ui.spacing_mut().item_spacing.x = 4.0;
         for basis in [Basis::Lead, Basis::Sale] {
@@ -66,5 +68,25 @@ fn basis_ui(ui: &mut egui::Ui, current: Basis, commands: &mut Vec<Command>) {
                 commands.push(Command::SetBasis(basis));
             }
         }
+        if current != Basis::Sale {
+            return;
+        }
+        const FIRST_PAID: &str = "первый переход в «Оплачен»";
+        let field_name = |dev: &str| {
+            app.lists.extra_fields.iter().find(|f| f.dev_name == dev).map_or(dev.to_string(), |f| f.name.clone())
+        };
+        let shown = app.state.sale_field.as_deref().map_or(FIRST_PAID.to_string(), field_name);
+        let combo = egui::ComboBox::from_id_salt("sale_field").selected_text(&shown).show_ui(ui, |ui| {
+            if ui.selectable_label(app.state.sale_field.is_none(), FIRST_PAID).clicked() {
+                commands.push(Command::SetSaleField(None));
+            }
+            for field in &app.lists.extra_fields {
+                let on = app.state.sale_field.as_deref() == Some(field.dev_name.as_str());
+                if ui.selectable_label(on, &field.name).clicked() && !on {
+                    commands.push(Command::SetSaleField(Some(field.dev_name.clone())));
+                }
+            }
+        });
+        super::widgets::name_combo(&combo.response, "Дата продажи", &shown);
     });
 }

@@ -106,7 +106,7 @@ pub fn build(query: &ViewQuery, book: &LeadBook) -> Result<ViewOutput, ReportErr
     // Each client's first sale over all time, by sale time.
     let mut first_sale: HashMap<ClientKey, (jiff::Timestamp, jiff::Timestamp, u64)> = HashMap::new();
     for lead in book.counted().filter(|l| counting.is_paid(l)) {
-        let sold = super::sale_time(lead, &counting.groups).unwrap_or(lead.created);
+        let sold = super::sale_time(lead, &counting.groups, query).unwrap_or(lead.created);
         let rank = (sold, lead.created, lead.id);
         first_sale.entry(client_key(lead)).and_modify(|r| *r = (*r).min(rank)).or_insert(rank);
     }

@@ -23,6 +23,7 @@ pub(super) struct Counting<'a> {
     pub groups: HashMap<u64, StatusGroup>,
     entry_status: Option<u64>,
     channel: Option<&'a str>,
+    query: &'a ViewQuery,
 }
 
 impl<'a> Counting<'a> {
@@ -36,6 +37,7 @@ impl<'a> Counting<'a> {
             groups: book.groups(),
             entry_status,
             channel: query.channel.as_deref(),
+            query,
         }
     }
 
@@ -69,7 +71,7 @@ impl<'a> Counting<'a> {
         match self.basis {
             Basis::Lead => Some(lead.created),
             // A paid lead always entered the paid group; a lead stored before histories counts from its creation.
-            Basis::Sale => Some(sale_time(lead, &self.groups).unwrap_or(lead.created)),
+            Basis::Sale => Some(sale_time(lead, &self.groups, self.query).unwrap_or(lead.created)),
         }
     }
 

@@ -241,6 +241,31 @@ mod tests {
     }
 
     #[test]
+    fn by_sale_date_a_chosen_field_dates_the_sales_it_holds() {
+        let mut leads = leads();
+        let sold: Vec<usize> = (0..leads.len()).filter(|&i| sale_time_of(&leads[i]).is_some()).collect();
+        // The first December sale was paid, says the field, in January; an unreadable date keeps the
+        // status's date.
+        leads[sold[0]].extra.insert("paid_on".into(), "15.01.2027".into());
+        leads[sold[1]].extra.insert("paid_on".into(), "скоро".into());
+        let mut query = december(View::Funnel, Basis::Sale);
+        let by_status = compute(&query, &book(leads.clone())).unwrap();
+        query.sale_field = Some("paid_on".into());
+        let by_field = compute(&query, &book(leads)).unwrap();
+        let paid = |out: &ViewOutput| out.json["totals"]["figures"]["paid"].as_u64();
+        assert_eq!(paid(&by_field), paid(&by_status).map(|n| n - 1), "the January sale left December");
+        assert!(by_field.table.caption[0].contains("(дата из поля «paid_on»)"), "{:?}", by_field.table.caption);
+    }
+
+    /// When a test lead was sold by its statuses (the fixture's statuses).
+    fn sale_time_of(lead: &Lead) -> Option<jiff::Timestamp> {
+        let book = book(vec![lead.clone()]);
+        super::super::sale_time(lead, &book.groups(), &december(View::Funnel, Basis::Sale)).filter(|at| {
+            super::super::day_of(*at, &jiff::tz::TimeZone::UTC) >= jiff::civil::Date::constant(2026, 12, 1)
+        })
+    }
+
+    #[test]
     fn a_channel_filter_keeps_its_channel() {
         let mut query = december(View::Funnel, Basis::Lead);
         query.channel = Some("seo".into());

@@ -51,7 +51,7 @@ fn demo_book() -> LeadBook {
 }
 
 fn query(view: View, basis: Basis, from: Date, to: Date) -> ViewQuery {
-    ViewQuery { view, basis, from, to, channel: None, zone: zone() }
+    ViewQuery { view, basis, from, to, channel: None, zone: zone(), sale_field: None }
 }
 
 fn all_time(view: View, basis: Basis) -> ViewQuery {

@@ -105,6 +105,9 @@ pub struct ViewQuery {
     /// Only this channel (its key, the first level), when given.
     pub channel: Option<String>,
     pub zone: TimeZone,
+    /// An extra field (its developer name) that holds a sold lead's sale date (ДД.ММ.ГГГГ or
+    /// ГГГГ-ММ-ДД); without one, or where it is empty, the first entry into a paid status.
+    pub sale_field: Option<String>,
 }
 
 /// What the views read: every lead (templates and leads marked for deletion are left out by the
@@ -138,10 +141,22 @@ impl LeadBook {
     }
 }
 
-/// When `lead` was sold: the first time it entered a paid-group status (a lead created in one counts
-/// from its creation); `None` if it never did.
-pub fn sale_time(lead: &Lead, groups: &HashMap<u64, StatusGroup>) -> Option<Timestamp> {
+/// When `lead` was sold: the day in the query's sale field for a lead now paid (noon in its zone), else
+/// the first time it entered a paid-group status (a lead created in one counts from its creation);
+/// `None` if it never did.
+pub fn sale_time(lead: &Lead, groups: &HashMap<u64, StatusGroup>, query: &ViewQuery) -> Option<Timestamp> {
     let paid = |status: Option<u64>| status.and_then(|s| groups.get(&s)) == Some(&StatusGroup::Paid);
+    let from_field = query
+        .sale_field
+        .as_ref()
+        .filter(|_| paid(lead.status_id))
+        .and_then(|field| lead.extra.get(field))
+        .and_then(|value| crate::domain::parse_day(value).ok())
+        .and_then(|day| day.at(12, 0, 0, 0).to_zoned(query.zone.clone()).ok())
+        .map(|at| at.timestamp());
+    if from_field.is_some() {
+        return from_field;
+    }
     if paid(lead.first_status()) {
         return Some(lead.created);
     }
@@ -223,6 +238,9 @@ pub fn caption(query: &ViewQuery, with_basis: bool) -> Vec<String> {
     let mut first = format!("{} за {} — {}", query.view.title(), fmt_date(query.from), fmt_date(query.to));
     if with_basis {
         first.push_str(&format!(", {}", query.basis.title()));
+        if let (Basis::Sale, Some(field)) = (query.basis, &query.sale_field) {
+            first.push_str(&format!(" (дата из поля «{field}»)"));
+        }
     }
     vec![first, SOURCE_LEADS.to_string()]
 }

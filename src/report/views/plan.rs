@@ -137,7 +137,7 @@ pub fn build(query: &ViewQuery, book: &LeadBook) -> Result<ViewOutput, ReportErr
         let sold = group == Some(StatusGroup::Paid);
         let counted_in_month = match query.basis {
             Basis::Lead => in_month(created),
-            Basis::Sale => sale_time(lead, &groups).is_some_and(|at| in_month(day_of(at, &query.zone))),
+            Basis::Sale => sale_time(lead, &groups, query).is_some_and(|at| in_month(day_of(at, &query.zone))),
         };
         let stale = group == Some(StatusGroup::InWork) && lead.created < stale_before;
         let open = group == Some(StatusGroup::InWork)
@@ -395,6 +395,7 @@ mod tests {
             to: date(2026, 12, 31),
             channel: None,
             zone: TimeZone::UTC,
+            sale_field: None,
         }
     }
 

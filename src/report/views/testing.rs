@@ -65,7 +65,7 @@ pub fn book(leads: Vec<Lead>) -> LeadBook {
 }
 
 pub fn query(view: View, basis: Basis, from: Date, to: Date) -> ViewQuery {
-    ViewQuery { view, basis, from, to, channel: None, zone: TimeZone::UTC }
+    ViewQuery { view, basis, from, to, channel: None, zone: TimeZone::UTC, sale_field: None }
 }
 
 pub fn december(view: View, basis: Basis) -> ViewQuery {
