@@ -80,7 +80,8 @@ fn basis_ui(ui: &mut egui::Ui, app: &App, commands: &mut Vec<Command>) {
             if ui.selectable_label(app.state.sale_field.is_none(), FIRST_PAID).clicked() {
                 commands.push(Command::SetSaleField(None));
             }
-            for field in &app.lists.extra_fields {
+            // skvoz's own fields (the marker, Roistat's ids, UTM) hold no dates.
+            for field in app.lists.extra_fields.iter().filter(|f| !f.service) {
                 let on = app.state.sale_field.as_deref() == Some(field.dev_name.as_str());
                 if ui.selectable_label(on, &field.name).clicked() && !on {
                     commands.push(Command::SetSaleField(Some(field.dev_name.clone())));
