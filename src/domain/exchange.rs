@@ -139,15 +139,18 @@ fn char_encoded_len(c: char) -> usize {
 
 /// `text` cut so that, encoded, it takes at most `max_bytes`, with `…` when cut.
 pub fn fit(text: &str, max_bytes: usize) -> String {
-    if encoded_len(text) <= max_bytes {
-        return text.to_string();
-    }
-    cut_to(text, max_bytes)
+    if fits(text, max_bytes) { text.to_string() } else { cut_to(text, max_bytes) }
 }
 
 /// [`fit`] that keeps `text` itself when it fits: no copy on the common path.
 pub fn fit_owned(text: String, max_bytes: usize) -> String {
-    if encoded_len(&text) <= max_bytes { text } else { cut_to(&text, max_bytes) }
+    if fits(&text, max_bytes) { text } else { cut_to(&text, max_bytes) }
+}
+
+/// Escapes only add, so a text longer than `max_bytes` is not read through (an export page's
+/// answer is half a megabyte).
+fn fits(text: &str, max_bytes: usize) -> bool {
+    text.len() <= max_bytes && encoded_len(text) <= max_bytes
 }
 
 fn cut_to(text: &str, max_bytes: usize) -> String {

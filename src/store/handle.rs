@@ -349,7 +349,7 @@ impl Store {
     pub async fn add_leads(&self, leads: Vec<Lead>) -> Result<Vec<Lead>> {
         let actor = self.actor();
         match &self.0.backend {
-            Backend::Embedded(s) => self.journaled(s, move |s| s.add_leads(leads, &actor)).await,
+            Backend::Embedded(s) => self.journaled(s, move |s, journaled| s.add_leads(leads, &actor, journaled)).await,
             Backend::Postgres(p) => p.add_leads(leads, &actor).await,
         }
     }
@@ -391,26 +391,49 @@ impl Store {
     /// the lead made the first time). Durable when it returns; concurrent calls share one sync.
     pub async fn intake_leads(&self, items: Vec<(Lead, Contact)>) -> Result<Vec<Intake>> {
         match &self.0.backend {
-            Backend::Embedded(s) => self.journaled(s, move |s| s.intake_leads(&items)).await,
+            Backend::Embedded(s) => self.journaled(s, move |s, journaled| s.intake_leads_with(&items, journaled)).await,
             Backend::Postgres(p) => p.intake_leads(&items).await,
         }
     }
 
     /// An embedded write that goes through the intake journal: durable after one journal sync,
-    /// shared by concurrent callers; a checkpoint follows once the journal is long.
+    /// shared by concurrent callers; a checkpoint follows once the journal is long. `work` calls
+    /// its second argument once the batch is in the journal: the sync starts then and runs while
+    /// the batch is written to sled, so a batch waits for the longer of the two, not their sum.
     async fn journaled<T: Send + 'static>(
         &self,
         s: &SledStore,
-        work: impl FnOnce(&SledStore) -> Result<T> + Send + 'static,
+        work: impl FnOnce(&SledStore, Box<dyn FnOnce() + Send>) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         self.check_failure()?;
-        let s = s.clone();
-        let out = blocking(move || {
-            let out = work(&s)?;
-            s.sync_intake()?;
-            Ok(out)
-        })
-        .await?;
+        let (in_journal, appended) = tokio::sync::oneshot::channel::<()>();
+        let writer = s.clone();
+        let write = blocking(move || {
+            work(
+                &writer,
+                Box::new(move || {
+                    // The receiver is gone only when the write failed, and then nobody waits for the sync.
+                    let _ = in_journal.send(());
+                }),
+            )
+        });
+        let syncer = s.clone();
+        let early_sync = async move {
+            match appended.await {
+                Ok(()) => Some(blocking(move || syncer.sync_intake()).await),
+                Err(_) => None,
+            }
+        };
+        let (out, synced) = tokio::join!(write, early_sync);
+        let out = out?;
+        match synced {
+            Some(synced) => synced?,
+            // Nothing appended (resends only): what it answers may be another batch's, not yet synced.
+            None => {
+                let s = s.clone();
+                blocking(move || s.sync_intake()).await?
+            }
+        }
         self.checkpoint_when_due();
         Ok(out)
     }

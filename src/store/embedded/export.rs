@@ -109,6 +109,7 @@ mod tests {
             .add_leads(
                 vec![lead(100, false, false), lead(200, true, false), lead(300, false, true), lead(50, false, false)],
                 &crate::domain::Actor::default(),
+                || {},
             )
             .unwrap();
         let ids: Vec<LeadId> = added.iter().map(|l| l.id).collect();
@@ -133,7 +134,7 @@ mod tests {
         let store = SledStore::open(dir.path()).unwrap();
         let leads: Vec<Lead> = (0..40).map(|i| Lead { title: format!("Заявка {i}"), ..Lead::default() }).collect();
         let ids: Vec<LeadId> =
-            store.add_leads(leads, &crate::domain::Actor::default()).unwrap().iter().map(|l| l.id).collect();
+            store.add_leads(leads, &crate::domain::Actor::default(), || {}).unwrap().iter().map(|l| l.id).collect();
         let titles = |wanted: &[LeadId]| {
             let exports = store.lead_exports(wanted).unwrap();
             exports.views().unwrap().iter().map(|view| (view.id, view.title.to_string())).collect::<Vec<_>>()

@@ -2,6 +2,11 @@
 //! kind, its id, the entry's id) for one lead's or one record's history. An entry is written in the
 //! transaction of its change, or, for leads that come through the intake journal, in the journaled
 //! batch, so a replay brings it back with the lead.
+//!
+//! A value of `history` is one entry (a JSON object) under its id, or a journaled batch's entries
+//! (a JSON array, ids consecutive) under the first one's id: one insert per batch instead of one
+//! per lead, which is a tenth of intake's sled work. So an entry is found under the greatest key
+//! not above its id.
 
 use super::codec::{decode, encode, id_key, key_id};
 use super::{Result, SledStore, TxResult, abort, tx_next};
@@ -23,6 +28,15 @@ fn object_key(entry: &HistoryEntry) -> Vec<u8> {
     let mut key = object_prefix(&entry.object);
     key.extend_from_slice(&id_key(entry.id));
     key
+}
+
+/// The entries of one value of `history`: an entry, or a batch's group of them.
+fn decode_group(bytes: &[u8]) -> Result<Vec<HistoryEntry>> {
+    if bytes.first() == Some(&b'[') {
+        decode("истории изменений", bytes)
+    } else {
+        Ok(vec![decode("истории изменений", bytes)?])
+    }
 }
 
 /// The history trees inside a transaction.
@@ -47,13 +61,29 @@ impl HistoryTx<'_> {
 
 impl SledStore {
     /// Writes entries that already have their ids with plain inserts (the intake journal's way).
-    pub(super) fn insert_history(&self, entries: &[HistoryEntry]) -> Result<()> {
+    /// More than one entry is written as one group (their ids must be consecutive, as a batch
+    /// takes them from the counter). A `replay` first removes the entries an older version wrote
+    /// one by one before a crash, so that none is listed twice.
+    pub(super) fn insert_history(&self, entries: &[HistoryEntry], replay: bool) -> Result<()> {
         let t = &self.inner.t;
+        let Some(first) = entries.first() else { return Ok(()) };
+        debug_assert!(entries.windows(2).all(|w| w[1].id == w[0].id + 1), "a group's ids are consecutive");
         for entry in entries {
             t.history_by_object.insert(object_key(entry), &[])?;
-            t.history.insert(id_key(entry.id), encode(entry)?)?;
+            if replay && entry.id != first.id {
+                t.history.remove(id_key(entry.id))?;
+            }
         }
+        let value = if let [entry] = entries { encode(entry)? } else { encode(&entries)? };
+        t.history.insert(id_key(first.id), value)?;
         Ok(())
+    }
+
+    /// The entry with `id`, from its own value or its group's.
+    fn history_entry(&self, id: u64) -> Result<Option<HistoryEntry>> {
+        let Some(item) = self.inner.t.history.range(..=id_key(id)).next_back() else { return Ok(None) };
+        let (_, bytes) = item?;
+        Ok(decode_group(&bytes)?.into_iter().find(|entry| entry.id == id))
     }
 
     /// Entries matching `filter`, newest first, at most `filter.limit`.
@@ -80,22 +110,57 @@ impl SledStore {
                 for item in t.history_by_object.scan_prefix(&prefix).rev() {
                     let (key, _) = item?;
                     let Some(id) = key.get(prefix.len()..).and_then(key_id) else { continue };
-                    let Some(bytes) = t.history.get(id_key(id))? else { continue };
-                    if !take(decode("истории изменений", &bytes)?) {
+                    let Some(entry) = self.history_entry(id)? else { continue };
+                    if !take(entry) {
                         break;
                     }
                 }
             }
             None => {
-                let end = filter.before_id.map_or(u64::MAX, |id| id);
-                for item in t.history.range(..id_key(end)).rev() {
+                let below = filter.before_id.unwrap_or(u64::MAX);
+                'values: for item in t.history.range(..id_key(below)).rev() {
                     let (_, bytes) = item?;
-                    if !take(decode("истории изменений", &bytes)?) {
-                        break;
+                    // A group that starts below `before_id` may go past it.
+                    for entry in decode_group(&bytes)?.into_iter().rev().filter(|entry| entry.id < below) {
+                        if !take(entry) {
+                            break 'values;
+                        }
                     }
                 }
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Actor, Lead, lead_created_entry};
+
+    fn created(id: u64) -> HistoryEntry {
+        let lead = Lead { id: id * 10, number: id * 10, ..Lead::default() };
+        HistoryEntry { id, ..lead_created_entry(&lead, &Actor::default(), jiff::Timestamp::now()) }
+    }
+
+    #[test]
+    fn a_group_written_over_an_older_versions_single_entries_lists_each_entry_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SledStore::open(dir.path()).expect("open");
+        // An older version wrote a batch entry by entry, then crashed; the replay writes the group.
+        for id in 2..=3 {
+            store.insert_history(&[created(id)], false).expect("single");
+        }
+        store.insert_history(&(1..=4).map(created).collect::<Vec<_>>(), true).expect("group");
+        store.insert_history(&[created(5)], false).expect("single");
+        assert_eq!(store.inner.t.history.len(), 2, "the group and the entry after it");
+        let ids = |filter: HistoryFilter| -> Vec<u64> {
+            store.history(&filter).expect("history").iter().map(|e| e.id).collect()
+        };
+        assert_eq!(ids(HistoryFilter::default()), vec![5, 4, 3, 2, 1]);
+        assert_eq!(ids(HistoryFilter { before_id: Some(4), ..Default::default() }), vec![3, 2, 1]);
+        assert_eq!(ids(HistoryFilter { before_id: Some(5), limit: 2, ..Default::default() }), vec![4, 3]);
+        let of_lead = HistoryFilter { lead: Some(30), ..Default::default() };
+        assert_eq!(ids(of_lead), vec![3]);
     }
 }

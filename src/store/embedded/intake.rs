@@ -47,6 +47,7 @@ impl SledStore {
 
     /// [`SledStore::intake_lead`] for many leads at once (the service batches what arrives while the
     /// previous batch is written). A resend inside the batch matches the first copy.
+    #[cfg(test)]
     pub fn intake_leads(&self, items: &[(Lead, Contact)]) -> Result<Vec<Intake>> {
         self.intake_leads_with(items, || {})
     }
@@ -78,7 +79,7 @@ impl SledStore {
     /// Adds leads typed in or copied (the store gives ids and numbers) the way intake does:
     /// journaled, then written with plain inserts, so that a batch costs one journal sync instead
     /// of a sled flush. Durable after [`SledStore::sync_intake`].
-    pub fn add_leads(&self, leads: Vec<Lead>, actor: &Actor) -> Result<Vec<Lead>> {
+    pub fn add_leads(&self, leads: Vec<Lead>, actor: &Actor, journaled: impl FnOnce()) -> Result<Vec<Lead>> {
         if leads.is_empty() {
             return Ok(leads);
         }
@@ -99,6 +100,7 @@ impl SledStore {
         let next_history = self.history_entries(&mut batch, actor)?;
         batch.counters.push((HISTORY_ID.into(), next_history));
         self.inner.journal.append(&batch)?;
+        journaled();
         self.write_intake(&batch, false).map_err(|e| self.unrecoverable(e))?;
         drop(guard);
         self.emit(StoreEvent::LeadsChanged(batch.leads.iter().map(|l| l.id).collect()));
@@ -320,7 +322,7 @@ impl SledStore {
             self.insert_client(&client)?;
         }
         // Before the leads: a lead that survived a crash has its history.
-        self.insert_history(&batch.history)?;
+        self.insert_history(&batch.history, replay)?;
         let mut written = 0;
         for lead in &batch.leads {
             if replay && t.leads.contains_key(id_key(lead.id))? {
@@ -472,8 +474,9 @@ mod tests {
         let store = SledStore::open(source.path()).expect("open");
         let intake = store.intake_lead(lead("r1"), &contact("79010000001")).expect("intake");
         let typist = Actor { author: "petrov".into(), origin: "окно".into() };
-        let typed =
-            store.add_leads(vec![Lead { title: "Звонок в офис".into(), ..Lead::default() }], &typist).expect("add");
+        let typed = store
+            .add_leads(vec![Lead { title: "Звонок в офис".into(), ..Lead::default() }], &typist, || {})
+            .expect("add");
         store.sync_intake().expect("sync");
         let journal = journal_files(source.path());
         let before = store.history(&crate::domain::HistoryFilter::default()).expect("history");
@@ -494,11 +497,43 @@ mod tests {
     }
 
     #[test]
+    fn a_batchs_history_is_one_group_and_every_entry_of_it_is_found() {
+        use crate::domain::HistoryFilter;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SledStore::open(dir.path()).expect("open");
+        let single = store.intake_lead(lead("r0"), &contact("79010000000")).expect("intake");
+        let items: Vec<(Lead, Contact)> =
+            (1..=4).map(|i| (lead(&format!("r{i}")), contact(&format!("7901000000{i}")))).collect();
+        let batch = store.intake_leads(&items).expect("intake");
+        let edit = crate::domain::LeadEdit::set(&batch[1].lead, crate::domain::LeadValue::Title("Звонок".into()));
+        store.change_lead(batch[1].lead.id, Some(1), &[edit], "petrov", "окно", Timestamp::now()).expect("edit");
+        // One value for the four entries of the batch, beside the single entry and the edit's.
+        assert_eq!(store.inner.t.history.len(), 3);
+        assert_eq!(store.inner.t.history_by_object.len(), 6);
+
+        let all = store.history(&HistoryFilter::default()).expect("history");
+        let objects: Vec<u64> = all.iter().map(|e| e.object.id()).collect();
+        let ids: Vec<u64> = batch.iter().map(|i| i.lead.id).collect();
+        assert_eq!(objects, vec![ids[1], ids[3], ids[2], ids[1], ids[0], single.lead.id], "newest first");
+        assert!(all.windows(2).all(|w| w[0].id > w[1].id));
+        // A page that starts inside the group.
+        let page = store.history(&HistoryFilter { before_id: Some(all[2].id), limit: 2, ..Default::default() });
+        assert_eq!(page.expect("page"), all[3..5].to_vec());
+        // One lead's history: its creation from inside the group, and the edit.
+        let of_lead = store.history(&HistoryFilter { lead: Some(ids[1]), ..Default::default() }).expect("lead");
+        assert_eq!(of_lead, vec![all[0].clone(), all[3].clone()]);
+        for (i, id) in ids.iter().enumerate() {
+            let of_lead = store.history(&HistoryFilter { lead: Some(*id), ..Default::default() }).expect("lead");
+            assert_eq!(of_lead.last().map(|e| e.author.as_str()), Some(AUTHOR_ROISTAT), "lead {i}");
+        }
+    }
+
+    #[test]
     fn leads_typed_in_replay_from_the_journal_with_their_ids_and_numbers() {
         let source = tempfile::tempdir().expect("tempdir");
         let store = SledStore::open(source.path()).expect("open");
         let typed = Lead { title: "Звонок в офис".into(), ..Lead::default() };
-        let added = store.add_leads(vec![typed.clone(), lead("r1")], &Actor::default()).expect("add");
+        let added = store.add_leads(vec![typed.clone(), lead("r1")], &Actor::default(), || {}).expect("add");
         store.sync_intake().expect("sync");
         let journal = journal_files(source.path());
         drop(store);
@@ -512,7 +547,7 @@ mod tests {
         assert_eq!(added[1].number, added[0].number + 1);
         assert_eq!(store.lead_by_roistat_id("r1").expect("read").map(|l| l.id), Some(added[1].id));
         // The counters came back too: the next lead follows on.
-        let next = store.add_leads(vec![typed], &Actor::default()).expect("add");
+        let next = store.add_leads(vec![typed], &Actor::default(), || {}).expect("add");
         assert_eq!((next[0].id, next[0].number), (added[1].id + 1, added[1].number + 1));
     }
 

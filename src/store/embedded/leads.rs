@@ -255,7 +255,7 @@ impl SledStore {
         if !changes.is_empty() {
             let id = self.take_counter(HISTORY_ID)?;
             let entry = entry(actor, Timestamp::now(), HistoryObject::Client(client.id), changes);
-            self.insert_history(&[HistoryEntry { id, ..entry }])?;
+            self.insert_history(&[HistoryEntry { id, ..entry }], false)?;
         }
         drop(guard);
         self.emit(StoreEvent::ClientsChanged);
