@@ -42,7 +42,11 @@ pub fn sync_store_files(dir: &Path) -> Result<()> {
         if kind.is_dir() {
             sync_store_files(&path)?;
         } else if kind.is_file() && !super::journal::is_journal_file(&name.to_string_lossy()) {
-            std::fs::File::open(&path).and_then(|f| f.sync_all()).map_err(|e| failed(&path, e))?;
+            match std::fs::File::open(&path).and_then(|f| f.sync_all()) {
+                // sled removed it since the listing (a blob it no longer needs): nothing to sync.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                other => other.map_err(|e| failed(&path, e))?,
+            }
         }
     }
     super::journal::sync_dir(dir)

@@ -3,10 +3,10 @@
 //! transaction of its change, or, for leads that come through the intake journal, in the journaled
 //! batch, so a replay brings it back with the lead.
 //!
-//! A value of `history` is one entry (a JSON object) under its id, or a journaled batch's entries
-//! (a JSON array, ids consecutive) under the first one's id: one insert per batch instead of one
-//! per lead, which is a tenth of intake's sled work. So an entry is found under the greatest key
-//! not above its id.
+//! A value of `history` is one entry (a JSON object) under its id, or up to 16 consecutive entries
+//! of a journaled batch (a JSON array) under the first one's id: one insert for 16 new leads
+//! instead of one per lead, which is a tenth of intake's sled work. So an entry is found under
+//! the greatest key not above its id.
 
 use super::codec::{decode, encode, id_key, key_id};
 use super::{Result, SledStore, TxResult, abort, tx_next};
@@ -28,6 +28,17 @@ fn object_key(entry: &HistoryEntry) -> Vec<u8> {
     let mut key = object_prefix(&entry.object);
     key.extend_from_slice(&id_key(entry.id));
     key
+}
+
+/// A group holds at most this many entries and about this many bytes: sled rewrites a node (up
+/// to 17 values) whole, and one over 128 KiB goes to a file of its own.
+const GROUP_ENTRIES: u64 = 16;
+const GROUP_BYTES: usize = 4096;
+
+/// `[e1,e2,…` closed.
+fn close_group(mut group: Vec<u8>) -> Vec<u8> {
+    group.push(b']');
+    group
 }
 
 /// The entries of one value of `history`: an entry, or a batch's group of them.
@@ -61,21 +72,37 @@ impl HistoryTx<'_> {
 
 impl SledStore {
     /// Writes entries that already have their ids with plain inserts (the intake journal's way).
-    /// More than one entry is written as one group (their ids must be consecutive, as a batch
-    /// takes them from the counter). A `replay` first removes the entries an older version wrote
-    /// one by one before a crash, so that none is listed twice.
+    /// Consecutive entries are written in groups (their ids must be consecutive, as a batch takes
+    /// them from the counter). A `replay` first removes the entries an older version wrote one by
+    /// one before a crash, so that none is listed twice.
     pub(super) fn insert_history(&self, entries: &[HistoryEntry], replay: bool) -> Result<()> {
         let t = &self.inner.t;
-        let Some(first) = entries.first() else { return Ok(()) };
         debug_assert!(entries.windows(2).all(|w| w[1].id == w[0].id + 1), "a group's ids are consecutive");
+        let mut group: Vec<u8> = Vec::new();
+        let mut first = None;
         for entry in entries {
             t.history_by_object.insert(object_key(entry), &[])?;
-            if replay && entry.id != first.id {
-                t.history.remove(id_key(entry.id))?;
+            let encoded = encode(entry)?;
+            if let Some(id) = first
+                && (group.len() + encoded.len() > GROUP_BYTES || entry.id - id >= GROUP_ENTRIES)
+            {
+                t.history.insert(id_key(id), close_group(std::mem::take(&mut group)))?;
+                first = None;
             }
+            if first.is_none() {
+                first = Some(entry.id);
+                group.push(b'[');
+            } else {
+                if replay {
+                    t.history.remove(id_key(entry.id))?;
+                }
+                group.push(b',');
+            }
+            group.extend_from_slice(&encoded);
         }
-        let value = if let [entry] = entries { encode(entry)? } else { encode(&entries)? };
-        t.history.insert(id_key(first.id), value)?;
+        if let Some(id) = first {
+            t.history.insert(id_key(id), close_group(group))?;
+        }
         Ok(())
     }
 
@@ -162,5 +189,21 @@ mod tests {
         assert_eq!(ids(HistoryFilter { before_id: Some(5), limit: 2, ..Default::default() }), vec![4, 3]);
         let of_lead = HistoryFilter { lead: Some(30), ..Default::default() };
         assert_eq!(ids(of_lead), vec![3]);
+    }
+
+    #[test]
+    fn a_big_batch_is_written_in_groups_of_sixteen() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SledStore::open(dir.path()).expect("open");
+        store.insert_history(&(1..=40).map(created).collect::<Vec<_>>(), false).expect("groups");
+        let keys: Vec<u64> =
+            store.inner.t.history.iter().keys().map(|k| key_id(&k.expect("key")).expect("id")).collect();
+        assert_eq!(keys, vec![1, 17, 33]);
+        let all = store.history(&HistoryFilter { limit: 100, ..Default::default() }).expect("history");
+        assert_eq!(all.iter().map(|e| e.id).collect::<Vec<_>>(), (1..=40).rev().collect::<Vec<_>>());
+        for id in [1, 16, 17, 32, 33, 40] {
+            let of_lead = store.history(&HistoryFilter { lead: Some(id * 10), ..Default::default() }).expect("lead");
+            assert_eq!(of_lead.iter().map(|e| e.id).collect::<Vec<_>>(), vec![id]);
+        }
     }
 }
