@@ -21,15 +21,12 @@ pub struct AlertsScreen {
     pub testing: bool,
     /// What «Проверить» gave, channel by channel.
     pub tested: Option<Vec<DeliveryOutcome>>,
-    pub stale: bool,
-    loading: bool,
-    loaded: bool,
+    pub loads: super::Loads,
 }
 
 impl AlertsScreen {
     pub(super) fn on_loaded(&mut self, result: Result<AdminData, String>) {
-        self.loading = false;
-        self.loaded = true;
+        self.loads.answered();
         match result {
             Ok(AdminData::Alerts(settings)) => {
                 self.token = settings.telegram_token.expose().to_string();
@@ -70,9 +67,7 @@ const DAYS: [&str; 7] = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]
 
 pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     let (screen, commands) = (&mut app.admin.alerts, &mut app.app.commands);
-    if (!screen.loaded || (screen.stale && !screen.testing)) && !screen.loading {
-        screen.loading = true;
-        screen.stale = false;
+    if screen.loads.ask(screen.testing) {
         commands.push(Command::Admin(AdminCommand::Load(AdminForm::Alerts)));
     }
     ui.label(RichText::new("Оповещения").strong());

@@ -28,11 +28,9 @@ pub struct AnalyticsScreen {
     pub reconcile_outcome: Option<Result<String, String>>,
     pub error: Option<String>,
     pub saved: bool,
-    pub stale: bool,
     /// «Удалить источник …?» is asked.
     pub confirm_delete: bool,
-    loaded: bool,
-    loading: bool,
+    pub loads: super::Loads,
     saving: bool,
     /// A source just saved by «Сохранить и загрузить»: its load starts on the next frame.
     load_now: Option<u64>,
@@ -40,7 +38,7 @@ pub struct AnalyticsScreen {
 
 impl AnalyticsScreen {
     pub(super) fn on_loaded(&mut self, result: Result<AdminData, String>) {
-        self.loading = false;
+        self.loads.answered();
         match result {
             Ok(AdminData::Analytics(list)) => {
                 // Keep the form in step with what the load wrote (last_* fields), not the edits.
@@ -59,7 +57,6 @@ impl AnalyticsScreen {
             Ok(_) => {}
             Err(e) => self.error = Some(e),
         }
-        self.loaded = true;
     }
 
     pub(super) fn on_written(&mut self, result: Result<Written, String>) {
@@ -101,7 +98,7 @@ impl AnalyticsScreen {
     pub(super) fn on_reconciled(&mut self, result: Result<String, String>) {
         self.reconciling = false;
         self.reconcile_outcome = Some(result);
-        self.stale = true;
+        self.loads.stale = true;
     }
 
     pub(super) fn on_projects(&mut self, result: Result<Vec<Project>, String>) {
@@ -139,12 +136,10 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
         app.app.services.scheduler.as_ref().map(|s| s.progress()).unwrap_or_default();
     let is_running = |id: u64| loads.get(&id).is_some_and(|s| s.running);
     let screen = &mut app.admin.analytics;
-    if (!screen.loaded || screen.stale) && !screen.loading {
-        screen.loading = true;
-        screen.stale = false;
+    if screen.loads.ask(false) {
         app.app.commands.push(Command::Admin(AdminCommand::Load(AdminForm::Analytics)));
     }
-    if !screen.loaded {
+    if !screen.loads.loaded() {
         super::loading_ui(ui);
         return;
     }

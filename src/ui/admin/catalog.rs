@@ -18,18 +18,16 @@ pub struct CatalogScreen {
     pub status_form: Option<Status>,
     pub error: Option<String>,
     pub info: Option<String>,
-    pub stale: bool,
     /// «Удалить статус …?» is asked for this one.
     pub confirm_delete_status: Option<Status>,
     /// A save of the field form was tried: its checks may speak before anything is typed.
     field_save_tried: bool,
-    loaded: bool,
-    loading: bool,
+    pub loads: super::Loads,
 }
 
 impl CatalogScreen {
     pub(super) fn on_loaded(&mut self, result: Result<AdminData, String>) {
-        self.loading = false;
+        self.loads.answered();
         match result {
             Ok(AdminData::Catalog { fields, statuses, analytics_enabled }) => {
                 self.fields = fields;
@@ -39,7 +37,6 @@ impl CatalogScreen {
             Ok(_) => {}
             Err(e) => self.error = Some(e),
         }
-        self.loaded = true;
     }
 
     pub(super) fn on_written(&mut self, result: Result<Written, String>) {
@@ -51,16 +48,16 @@ impl CatalogScreen {
                     0 => "Служебные реквизиты и статусы на месте.".to_string(),
                     n => format!("Создано недостающих реквизитов и статусов: {n}"),
                 });
-                self.stale = true;
+                self.loads.stale = true;
             }
             Ok(Written::StatusOrder) => {
                 self.error = None;
-                self.stale = true;
+                self.loads.stale = true;
             }
             Ok(Written::Status) => {
                 self.status_form = None;
                 self.error = None;
-                self.stale = true;
+                self.loads.stale = true;
             }
             Ok(Written::StatusUseCount { status, count: 0 }) => self.confirm_delete_status = Some(status),
             Ok(Written::StatusUseCount { status, count }) => {
@@ -72,13 +69,13 @@ impl CatalogScreen {
             Ok(Written::StatusDeleted(status)) => {
                 self.error = None;
                 self.info = Some(format!("Статус «{}» удалён", status.name));
-                self.stale = true;
+                self.loads.stale = true;
             }
             Ok(Written::ExtraField | Written::ExtraFieldDeleted) => {
                 self.error = None;
                 self.field_form = None;
                 self.field_save_tried = false;
-                self.stale = true;
+                self.loads.stale = true;
             }
             Ok(_) => {}
             Err(e) => self.error = Some(e),
@@ -105,13 +102,11 @@ impl CatalogScreen {
 
 pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     let (screen, commands) = (&mut app.admin.catalog, &mut app.app.commands);
-    if (!screen.loaded || screen.stale) && !screen.loading {
-        screen.loading = true;
-        screen.stale = false;
+    if screen.loads.ask(false) {
         commands.push(Command::Admin(AdminCommand::Load(AdminForm::Catalog)));
     }
     ui.heading("Доп. реквизиты и статусы");
-    if !screen.loaded {
+    if !screen.loads.loaded() {
         super::loading_ui(ui);
         return;
     }

@@ -25,14 +25,12 @@ pub struct LeadSourcesScreen {
     pub roistat_url: String,
     /// Why Roistat cannot reach that address, if it cannot.
     pub reach_problem: Option<String>,
-    pub stale: bool,
-    loaded: bool,
-    loading: bool,
+    pub loads: super::Loads,
 }
 
 impl LeadSourcesScreen {
     pub(super) fn on_loaded(&mut self, result: Result<AdminData, String>) {
-        self.loading = false;
+        self.loads.answered();
         match result {
             Ok(AdminData::LeadSources { list, telephony, roistat_url, reach_problem }) => {
                 self.list = list;
@@ -43,7 +41,6 @@ impl LeadSourcesScreen {
             Ok(_) => {}
             Err(e) => self.error = Some(e),
         }
-        self.loaded = true;
     }
 
     pub(super) fn on_written(&mut self, result: Result<Written, String>) {
@@ -138,12 +135,10 @@ fn responsible_title(r: Option<Responsible>, users: &[User]) -> String {
 
 pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     let screen = &mut app.admin.lead_sources;
-    if (!screen.loaded || screen.stale) && !screen.loading {
-        screen.loading = true;
-        screen.stale = false;
+    if screen.loads.ask(false) {
         app.app.commands.push(Command::Admin(AdminCommand::Load(AdminForm::LeadSources)));
     }
-    if !screen.loaded {
+    if !screen.loads.loaded() {
         super::loading_ui(ui);
         return;
     }

@@ -141,27 +141,27 @@ impl AdminScreens {
         match change {
             Change::ExchangeLog => self.exchange.stale = true,
             Change::Catalog => {
-                self.lead_sources.stale = true;
-                self.analytics.stale = true;
-                self.catalog.stale = true;
+                self.lead_sources.loads.stale = true;
+                self.analytics.loads.stale = true;
+                self.catalog.loads.stale = true;
                 self.users.stale = true;
             }
             Change::Settings => {
-                self.settings.stale = true;
-                self.lead_sources.stale = true;
-                self.telephony.stale = true;
-                self.catalog.stale = true;
-                self.alerts.stale = true;
+                self.settings.loads.stale = true;
+                self.lead_sources.loads.stale = true;
+                self.telephony.loads.stale = true;
+                self.catalog.loads.stale = true;
+                self.alerts.loads.stale = true;
             }
             Change::Reloaded => {
                 self.exchange.reset();
-                self.lead_sources.stale = true;
-                self.analytics.stale = true;
-                self.catalog.stale = true;
+                self.lead_sources.loads.stale = true;
+                self.analytics.loads.stale = true;
+                self.catalog.loads.stale = true;
                 self.users.stale = true;
-                self.settings.stale = true;
-                self.telephony.stale = true;
-                self.alerts.stale = true;
+                self.settings.loads.stale = true;
+                self.telephony.loads.stale = true;
+                self.alerts.loads.stale = true;
             }
             Change::Leads(_)
             | Change::Clients
@@ -247,7 +247,47 @@ pub fn settings_ui(ui: &mut egui::Ui, app: &mut Window) {
 
 // ---- small shared pieces ----
 
-/// A weak explanatory line.
+/// A screen's loads of its data: the first one, and another once the change feed says the data
+/// changed; one at a time.
+#[derive(Debug, Default)]
+pub struct Loads {
+    /// The data changed since the last load.
+    pub stale: bool,
+    loading: bool,
+    /// The first load was answered (a failed one is not asked again until the data change).
+    loaded: bool,
+}
+
+impl Loads {
+    /// Whether to ask for a load now (then it counts as asked). `hold`: the screen has work of its
+    /// own in flight or unsaved edits, which a reload would overwrite; only the first load goes on.
+    pub fn ask(&mut self, hold: bool) -> bool {
+        if self.loading || (self.loaded && (!self.stale || hold)) {
+            return false;
+        }
+        self.reload()
+    }
+
+    /// A load now, stale or not, unless one is on its way («Отменить изменения»).
+    pub fn reload(&mut self) -> bool {
+        if self.loading {
+            return false;
+        }
+        self.loading = true;
+        self.stale = false;
+        true
+    }
+
+    pub fn answered(&mut self) {
+        self.loading = false;
+        self.loaded = true;
+    }
+
+    pub fn loaded(&self) -> bool {
+        self.loaded
+    }
+}
+
 /// What a form shows before its first load arrives.
 pub(crate) fn loading_ui(ui: &mut egui::Ui) {
     ui.horizontal(|ui| {
@@ -256,6 +296,7 @@ pub(crate) fn loading_ui(ui: &mut egui::Ui) {
     });
 }
 
+/// A weak explanatory line.
 pub(crate) fn note(ui: &mut egui::Ui, text: &str) {
     ui.label(RichText::new(text).weak());
 }
@@ -313,4 +354,25 @@ pub(crate) fn ok_label(ui: &mut egui::Ui, text: &str) {
 
 pub(crate) fn time(ts: jiff::Timestamp) -> String {
     ts.to_zoned(jiff::tz::TimeZone::system()).strftime("%d.%m.%Y %H:%M:%S").to_string()
+}
+
+#[cfg(test)]
+mod loads_tests {
+    use super::Loads;
+
+    #[test]
+    fn a_screen_loads_first_then_after_a_change_once_its_own_work_is_done() {
+        let mut loads = Loads::default();
+        assert!(loads.ask(true), "the first load does not wait");
+        assert!(!loads.ask(false) && !loads.reload(), "one at a time");
+        loads.answered();
+        assert!(loads.loaded() && !loads.ask(false), "nothing changed");
+        loads.stale = true;
+        assert!(!loads.ask(true), "an edit in flight holds the reload");
+        assert!(loads.stale, "and it is not forgotten");
+        assert!(loads.ask(false));
+        assert!(!loads.stale);
+        loads.answered();
+        assert!(loads.reload(), "«Отменить изменения» loads whatever the state");
+    }
 }

@@ -28,10 +28,7 @@ pub struct SettingsScreen {
     pub saved: bool,
     pub check: Option<Result<(), String>>,
     pub dirty: bool,
-    pub stale: bool,
-    loading: bool,
-    /// The first load was answered (a failed one is not asked again until the data change).
-    loaded: bool,
+    pub loads: super::Loads,
     saving: bool,
     /// The saved listen address differs from the running one: restart the service.
     restart: bool,
@@ -39,8 +36,7 @@ pub struct SettingsScreen {
 
 impl SettingsScreen {
     pub(super) fn on_loaded(&mut self, result: Result<AdminData, String>) {
-        self.loading = false;
-        self.loaded = true;
+        self.loads.answered();
         match result {
             Ok(AdminData::Settings(s)) => {
                 self.password = s.password.expose().to_string();
@@ -73,29 +69,22 @@ impl SettingsScreen {
         }
     }
 
-    fn load(&mut self, commands: &mut Vec<Command>) {
-        if !self.loading {
-            self.loading = true;
-            self.stale = false;
-            commands.push(Command::Admin(AdminCommand::Load(AdminForm::Settings)));
-        }
-    }
-
     /// The URL Roistat calls: `http://<listen address><path>`.
     pub fn url(&self) -> String {
         self.form.as_ref().map(|s| format!("http://{}{}", s.listen.trim(), s.path())).unwrap_or_default()
     }
 }
 
+const LOAD: Command = Command::Admin(AdminCommand::Load(AdminForm::Settings));
+
 pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     let screen = &mut app.admin.settings;
-    if !screen.loaded || (screen.stale && !screen.dirty && !screen.saving) {
-        screen.load(&mut app.app.commands);
+    if screen.loads.ask(screen.dirty || screen.saving) {
+        app.app.commands.push(LOAD);
     }
     if std::mem::take(&mut screen.restart) {
         app.app.commands.push(Command::RestartService);
     }
-    screen.stale = false;
     ui.heading("Настройки HTTP-сервиса");
     note(ui, "Встроенный HTTP-сервис принимает заявки Roistat и отдаёт ему заказы: Apache или IIS не нужны.");
     ui.add_space(6.0);
@@ -193,8 +182,9 @@ pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
             ui.spinner();
             ui.label("Записывается…");
         }
-        if screen.dirty && !screen.saving && ui.button("Отменить изменения").clicked() {
-            screen.load(&mut commands);
+        if screen.dirty && !screen.saving && ui.button("Отменить изменения").clicked() && screen.loads.reload()
+        {
+            commands.push(LOAD);
         }
     });
     let saved = screen.saved.then_some("Настройки сохранены. Новый пароль действует сразу.");

@@ -14,16 +14,12 @@ pub struct TelephonyScreen {
     pub error: Option<String>,
     pub saved: bool,
     pub checking: bool,
-    pub stale: bool,
-    loading: bool,
-    /// The first load was answered (a failed one is not asked again until the data change).
-    loaded: bool,
+    pub loads: super::Loads,
 }
 
 impl TelephonyScreen {
     pub(super) fn on_loaded(&mut self, result: Result<AdminData, String>) {
-        self.loading = false;
-        self.loaded = true;
+        self.loads.answered();
         match result {
             Ok(AdminData::Telephony(t)) => {
                 self.secret = t.secret.expose().to_string();
@@ -60,9 +56,7 @@ impl TelephonyScreen {
 
 pub fn ui(ui: &mut egui::Ui, app: &mut Window) {
     let (screen, commands) = (&mut app.admin.telephony, &mut app.app.commands);
-    if (!screen.loaded || (screen.stale && !screen.checking)) && !screen.loading {
-        screen.loading = true;
-        screen.stale = false;
+    if screen.loads.ask(screen.checking) {
         commands.push(Command::Admin(AdminCommand::Load(AdminForm::Telephony)));
     }
     note(ui, "Светофор у «Использовать звонки» показывает, настроена ли телефония и прошла ли её проверка.");
