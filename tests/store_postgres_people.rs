@@ -690,3 +690,50 @@ async fn a_wrong_password_and_a_forbidden_login_are_a_refused_login_not_a_dead_s
     let disabled = Store::open_postgres(&database(PASSWORD)).await.err().expect("refused");
     assert!(matches!(disabled, skvoz::store::StoreError::LoginRefused { .. }), "{disabled:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_marketers_bell_shows_the_alerts_an_admins_does_and_no_secret() {
+    let Some((owner, config, db)) = team().await else { return };
+    let (marketer, admin) = (login(&db, "marketer"), login(&db, "admin"));
+    owner.add_person(&admin, TeamRole::Admin, "Администратор Анна", &Secret::new(PASSWORD)).await.unwrap();
+    let as_admin = open_as(&config, &admin).await;
+    as_admin.add_person(&marketer, TeamRole::Marketer, "Смирнова Мария", &Secret::new(PASSWORD)).await.unwrap();
+    let mut settings = skvoz::domain::AlertSettings::default();
+    settings.rules.analytics_failing = skvoz::domain::Rule { enabled: true, threshold: 2 };
+    settings.telegram_token = Secret::new("bot-token-42");
+    settings.smtp_password = Secret::new("smtp-pass-42");
+    as_admin.put_alert_settings(settings.clone()).await.unwrap();
+    let hours_ago = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(3);
+    let mut source = as_admin.list::<AnalyticsSource>().await.unwrap().remove(0);
+    source.enabled = true;
+    source.api_key = Secret::new("api-key-42");
+    source.last_start = Some(hours_ago);
+    source.last_error = Some("Roistat ответил 500".into());
+    as_admin.put(source).await.unwrap();
+
+    let as_marketer = open_as(&config, &marketer).await;
+    refused(as_marketer.alert_settings().await, "a marketer reads the alert settings");
+    assert_eq!(as_marketer.alert_rules().await.unwrap(), settings.rules_only());
+    let states = as_marketer.analytics_load_states().await.unwrap();
+    assert_eq!((states[0].name.as_str(), states[0].last_error.as_deref()), ("Roistat", Some("Roistat ответил 500")));
+    assert_eq!(states[0].api_key, Secret::default());
+    let newest = as_admin.exchange_newest(500).await.unwrap();
+    assert_eq!(as_marketer.last_accepted_request(500).await.unwrap(), Some(newest[0].at));
+
+    let now = jiff::Timestamp::now();
+    let of_admin = skvoz::app::alerts::current(&as_admin, now).await.unwrap();
+    let of_marketer = skvoz::app::alerts::current(&as_marketer, now).await.expect("a marketer's alerts");
+    assert_eq!(of_marketer, of_admin);
+    assert_eq!(of_marketer.iter().map(|a| a.key.as_str()).collect::<Vec<_>>(), vec!["analytics_failing:1"]);
+
+    // The views show nothing else, even to a raw connection.
+    let client = connect(&as_login(&config, &marketer, PASSWORD)).await.unwrap();
+    for view in ["alert_rules", "analytics_load_states", "exchange_outcomes"] {
+        let rows = client.query(&format!("SELECT row_to_json(v)::text FROM {view} v"), &[]).await.unwrap();
+        let text: String = rows.iter().map(|r| r.get::<_, String>(0)).collect();
+        assert!(!text.is_empty(), "{view} is readable");
+        for secret in ["bot-token-42", "smtp-pass-42", "api-key-42", "127.0.0.1"] {
+            assert!(!text.contains(secret), "{view} shows {secret}: {text}");
+        }
+    }
+}

@@ -6,7 +6,7 @@
 //! as the list of current alerts, and an alert that comes back later is news again). A delivery that
 //! fails is logged without secrets and tried again the next round.
 
-use crate::domain::{Alert, AlertInput, AlertSettings, AnalyticsSource, Outcome, alerts};
+use crate::domain::{Alert, AlertInput, AlertSettings, alerts};
 use crate::notify::{self, Channel};
 use crate::store::{Store, StoreError};
 use jiff::{SignedDuration, Timestamp};
@@ -22,41 +22,27 @@ const EXCHANGE_LOOKBACK: usize = 500;
 /// What the rules read, as of `now`.
 pub async fn snapshot(store: &Store, settings: &AlertSettings, now: Timestamp) -> Result<AlertInput, StoreError> {
     let (from, to) = alerts::fact_days(settings, now);
-    let exchange = readable(store.exchange_newest(EXCHANGE_LOOKBACK).await)?;
     // Only recent leads can be waiting; a lead Roistat created earlier may reach us late.
     let lookback = alerts::LEAD_LOOKBACK * 2;
     Ok(AlertInput {
         now,
         leads: store.leads_created_between(now - lookback, now + SignedDuration::from_hours(24)).await?,
         statuses: store.statuses().await?,
-        last_roistat_request: exchange
-            .iter()
-            .filter(|e| matches!(e.outcome, Outcome::Ok | Outcome::Duplicate))
-            .map(|e| e.at)
-            .max(),
-        analytics_sources: readable(store.list::<AnalyticsSource>().await)?,
+        last_roistat_request: store.last_accepted_request(EXCHANGE_LOOKBACK).await?,
+        analytics_sources: store.analytics_load_states().await?,
         facts: store.facts_between(from, to).await?,
     })
 }
 
-/// The current alerts by the stored rules.
+/// The current alerts by the stored rules: the same for every person (a marketer on a team
+/// database reads the rules, the sources' load state and the log's outcomes through views).
 pub async fn current(store: &Store, now: Timestamp) -> Result<Vec<Alert>, StoreError> {
-    let settings = readable(store.alert_settings().await)?;
+    let settings = store.alert_rules().await?;
     current_with(store, &settings, now).await
 }
 
 async fn current_with(store: &Store, settings: &AlertSettings, now: Timestamp) -> Result<Vec<Alert>, StoreError> {
     Ok(alerts::evaluate(settings, &snapshot(store, settings, now).await?))
-}
-
-/// What a read gave, or nothing where the person's role may not read it (a marketer on a team
-/// database reads neither the settings nor the sources: their bell shows what they may see, by the
-/// default rules).
-fn readable<T: Default>(read: Result<T, StoreError>) -> Result<T, StoreError> {
-    match read {
-        Err(StoreError::Forbidden(_)) => Ok(T::default()),
-        other => other,
-    }
 }
 
 /// The window's list of current alerts (the bell), read in the background.

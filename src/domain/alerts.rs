@@ -214,6 +214,18 @@ pub struct AlertSettings {
     pub webhook_url: String,
 }
 
+impl AlertSettings {
+    /// The rules and working hours alone, the delivery channels empty: what every person's bell is
+    /// computed by, and all of it a marketer may read on a team database.
+    pub fn rules_only(&self) -> AlertSettings {
+        AlertSettings {
+            rules: self.rules.clone(),
+            working_hours: self.working_hours.clone(),
+            ..AlertSettings::default()
+        }
+    }
+}
+
 impl Default for AlertSettings {
     fn default() -> Self {
         AlertSettings {

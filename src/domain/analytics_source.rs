@@ -32,6 +32,21 @@ pub struct AnalyticsSource {
     pub reconciliation: Option<super::Reconciliation>,
 }
 
+impl AnalyticsSource {
+    /// Its name and how its loads went, nothing else (no API key): what the alert rules read.
+    pub fn load_state(&self) -> AnalyticsSource {
+        AnalyticsSource {
+            id: self.id,
+            name: self.name.clone(),
+            enabled: self.enabled,
+            last_start: self.last_start,
+            last_success: self.last_success,
+            last_error: self.last_error.clone(),
+            ..AnalyticsSource::default()
+        }
+    }
+}
+
 pub const DEFAULT_API_BASE: &str = "https://cloud.roistat.com/api/v1";
 /// Roistat's own default zone for a project.
 pub const DEFAULT_TIME_ZONE: &str = "Europe/Moscow";

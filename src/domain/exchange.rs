@@ -12,6 +12,12 @@ pub enum Outcome {
     Error,
 }
 
+/// When Roistat's newest accepted request (a lead taken, or a resend answered) came, of entries
+/// newest first.
+pub fn last_accepted(newest_first: &[ExchangeEntry]) -> Option<jiff::Timestamp> {
+    newest_first.iter().find(|e| matches!(e.outcome, Outcome::Ok | Outcome::Duplicate)).map(|e| e.at)
+}
+
 impl Outcome {
     pub const ALL: [Outcome; 4] = [Outcome::Ok, Outcome::Duplicate, Outcome::AuthFailed, Outcome::Error];
     pub fn title(self) -> &'static str {

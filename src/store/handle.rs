@@ -555,6 +555,26 @@ impl Store {
     }
 
     /// The keys of the alerts already sent (the sender's memory across restarts).
+    /// The alert rules and working hours, without the delivery channels ([`AlertSettings::rules_only`]).
+    pub async fn alert_rules(&self) -> Result<AlertSettings> {
+        read_op!(self, |s| s.alert_settings().map(|a| a.rules_only()), |p| p.alert_rules())
+    }
+
+    /// The analytics sources' names and load state, without their API keys.
+    pub async fn analytics_load_states(&self) -> Result<Vec<crate::domain::AnalyticsSource>> {
+        read_op!(
+            self,
+            |s| Ok(s.list::<crate::domain::AnalyticsSource>()?.iter().map(|a| a.load_state()).collect()),
+            |p| p.analytics_load_states()
+        )
+    }
+
+    /// When Roistat's newest accepted request came, among the newest `lookback` exchange-log entries.
+    pub async fn last_accepted_request(&self, lookback: usize) -> Result<Option<Timestamp>> {
+        read_op!(self, |s| Ok(crate::domain::last_accepted(&s.exchange_newest(lookback)?)), |p| p
+            .last_accepted_request(lookback))
+    }
+
     pub async fn alerts_sent(&self) -> Result<Vec<String>> {
         read_op!(self, |s| s.alerts_sent(), |p| p.alerts_sent())
     }

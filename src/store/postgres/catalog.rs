@@ -303,8 +303,34 @@ impl PgStore {
         self.put_setting(ALERT_SETTINGS, settings, actor).await
     }
 
+    /// Through a view every role may read (migration 0008).
+    pub async fn alert_rules(&self) -> Result<AlertSettings> {
+        match self.query("SELECT record FROM alert_rules", &[]).await?.first() {
+            Some(row) => super::record(row, 0),
+            None => Ok(AlertSettings::default().rules_only()),
+        }
+    }
+
+    /// Through a view every role may read (migration 0008).
+    pub async fn analytics_load_states(&self) -> Result<Vec<crate::domain::AnalyticsSource>> {
+        let rows = self.query("SELECT record FROM analytics_load_states ORDER BY id", &[]).await?;
+        rows.iter().map(|r| super::record(r, 0)).collect()
+    }
+
+    /// Through a view of the exchange log's times and outcomes that every role may read (migration 0008).
+    pub async fn last_accepted_request(&self, lookback: usize) -> Result<Option<jiff::Timestamp>> {
+        let rows = self
+            .query(
+                "SELECT at FROM (SELECT id, at, outcome FROM exchange_outcomes ORDER BY id DESC LIMIT $1) recent \
+                 WHERE outcome IN ('Ok', 'Duplicate') ORDER BY id DESC LIMIT 1",
+                &[&(lookback as i64)],
+            )
+            .await?;
+        rows.first().map(|r| super::record(r, 0)).transpose()
+    }
+
     /// The keys of the alerts already sent, in their own table: the service role writes it, and
-    /// settings are the admins' (migration 0005).
+    /// settings are the admins' (migration 0007).
     pub async fn alerts_sent(&self) -> Result<Vec<String>> {
         let rows = self.query("SELECT key FROM alerts_sent ORDER BY key", &[]).await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())

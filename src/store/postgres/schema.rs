@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (5, "fact_sums", include_str!("migrations/0005_fact_sums.sql")),
     (6, "plans", include_str!("migrations/0006_plans.sql")),
     (7, "alerts_sent", include_str!("migrations/0007_alerts_sent.sql")),
+    (8, "alert_reads", include_str!("migrations/0008_alert_reads.sql")),
 ];
 
 /// The migration that creates the team's group roles.
