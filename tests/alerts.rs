@@ -5,6 +5,9 @@
 #[path = "support/serve.rs"]
 mod serve;
 
+#[path = "support/pg.rs"]
+mod pg;
+
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -140,7 +143,7 @@ struct Transcript {
 }
 
 /// A fake SMTP server for one session; it offers `auth` («PLAIN LOGIN» or «LOGIN») and accepts
-/// only `login`/`password`.
+/// `login`/`password`, and records what the client said.
 async fn fake_smtp(
     auth: &'static str,
     login: &'static str,
@@ -149,51 +152,118 @@ async fn fake_smtp(
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let task = tokio::spawn(async move {
-        let (socket, _) = listener.accept().await.unwrap();
-        let (read, mut write) = socket.into_split();
-        let mut lines = BufReader::new(read).lines();
+        let (mut socket, _) = listener.accept().await.unwrap();
+        socket.write_all(b"220 fake.smtp ESMTP ready\r\n").await.unwrap();
         let mut transcript = Transcript::default();
-        write.write_all(b"220 fake.smtp ESMTP ready\r\n").await.unwrap();
-        let plain = format!("\0{login}\0{password}");
-        while let Some(line) = lines.next_line().await.unwrap() {
-            transcript.commands.push(line.clone());
-            let upper = line.to_uppercase();
-            let reply: String = if upper.starts_with("EHLO") {
-                format!("250-fake.smtp\r\n250-AUTH {auth}\r\n250 8BITMIME\r\n")
-            } else if let Some(token) = line.strip_prefix("AUTH PLAIN ") {
-                let ok = BASE64.decode(token).unwrap() == plain.as_bytes();
-                if ok { "235 2.7.0 Accepted\r\n".into() } else { "535 5.7.8 Authentication failed\r\n".into() }
-            } else if upper == "AUTH LOGIN" {
-                write.write_all(b"334 VXNlcm5hbWU6\r\n").await.unwrap();
-                let user = lines.next_line().await.unwrap().unwrap();
-                write.write_all(b"334 UGFzc3dvcmQ6\r\n").await.unwrap();
-                let pass = lines.next_line().await.unwrap().unwrap();
-                let ok = BASE64.decode(user).unwrap() == login.as_bytes()
-                    && BASE64.decode(pass).unwrap() == password.as_bytes();
-                if ok { "235 2.7.0 Accepted\r\n".into() } else { "535 5.7.8 Authentication failed\r\n".into() }
-            } else if upper.starts_with("MAIL FROM") || upper.starts_with("RCPT TO") {
-                "250 OK\r\n".into()
-            } else if upper == "DATA" {
-                write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await.unwrap();
-                while let Some(data) = lines.next_line().await.unwrap() {
-                    if data == "." {
-                        break;
-                    }
-                    transcript.message.push_str(&data);
-                    transcript.message.push('\n');
-                }
-                "250 2.0.0 queued\r\n".into()
-            } else if upper == "QUIT" {
-                write.write_all(b"221 bye\r\n").await.unwrap();
-                break;
-            } else {
-                "502 unknown\r\n".into()
-            };
-            write.write_all(reply.as_bytes()).await.unwrap();
-        }
+        smtp_dialogue(socket, auth, login, password, &mut transcript).await;
         transcript
     });
     (port, task)
+}
+
+/// A fake SMTP server as on port 587: it offers STARTTLS and nothing else until the client has
+/// switched to TLS with the certificate in `cert_dir` (server.pem, server.key); the session then
+/// goes on as [`fake_smtp`]'s. `<TLS>` in the transcript marks the switch.
+async fn fake_smtp_starttls(
+    cert_dir: &std::path::Path,
+    login: &'static str,
+    password: &'static str,
+) -> (u16, tokio::task::JoinHandle<Transcript>) {
+    use rustls::pki_types::pem::PemObject;
+    let certs = rustls::pki_types::CertificateDer::pem_file_iter(cert_dir.join("server.pem"))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::from_pem_file(cert_dir.join("server.key")).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let task = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut transcript = Transcript::default();
+        socket.write_all(b"220 fake.smtp ESMTP ready\r\n").await.unwrap();
+        let mut reader = BufReader::new(socket);
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).await.unwrap() == 0 {
+                return transcript;
+            }
+            let line = line.trim_end().to_string();
+            transcript.commands.push(line.clone());
+            let reply: &[u8] = match line.to_uppercase().as_str() {
+                l if l.starts_with("EHLO") => b"250-fake.smtp\r\n250-STARTTLS\r\n250 8BITMIME\r\n",
+                "STARTTLS" => b"220 2.0.0 Ready to start TLS\r\n",
+                _ => b"530 5.7.0 Must issue a STARTTLS command first\r\n",
+            };
+            reader.get_mut().write_all(reply).await.unwrap();
+            if line.eq_ignore_ascii_case("STARTTLS") {
+                break;
+            }
+        }
+        assert!(reader.buffer().is_empty(), "nothing is sent before the handshake");
+        let Ok(tls) = acceptor.accept(reader.into_inner()).await else { return transcript };
+        transcript.commands.push("<TLS>".into());
+        smtp_dialogue(tls, "PLAIN LOGIN", login, password, &mut transcript).await;
+        transcript
+    });
+    (port, task)
+}
+
+/// The rest of a session after the greeting: EHLO, AUTH, MAIL, RCPT, DATA, QUIT.
+async fn smtp_dialogue<S: tokio::io::AsyncRead + tokio::io::AsyncWrite>(
+    stream: S,
+    auth: &str,
+    login: &str,
+    password: &str,
+    transcript: &mut Transcript,
+) {
+    let (read, write) = tokio::io::split(stream);
+    let mut write = Box::pin(write);
+    let mut lines = BufReader::new(read).lines();
+    let plain = format!("\0{login}\0{password}");
+    while let Some(line) = lines.next_line().await.unwrap() {
+        transcript.commands.push(line.clone());
+        let upper = line.to_uppercase();
+        let reply: String = if upper.starts_with("EHLO") {
+            format!("250-fake.smtp\r\n250-AUTH {auth}\r\n250 8BITMIME\r\n")
+        } else if let Some(token) = line.strip_prefix("AUTH PLAIN ") {
+            let ok = BASE64.decode(token).unwrap() == plain.as_bytes();
+            if ok { "235 2.7.0 Accepted\r\n".into() } else { "535 5.7.8 Authentication failed\r\n".into() }
+        } else if upper == "AUTH LOGIN" {
+            write.write_all(b"334 VXNlcm5hbWU6\r\n").await.unwrap();
+            let user = lines.next_line().await.unwrap().unwrap();
+            write.write_all(b"334 UGFzc3dvcmQ6\r\n").await.unwrap();
+            let pass = lines.next_line().await.unwrap().unwrap();
+            let ok =
+                BASE64.decode(user).unwrap() == login.as_bytes() && BASE64.decode(pass).unwrap() == password.as_bytes();
+            if ok { "235 2.7.0 Accepted\r\n".into() } else { "535 5.7.8 Authentication failed\r\n".into() }
+        } else if upper.starts_with("MAIL FROM") || upper.starts_with("RCPT TO") {
+            "250 OK\r\n".into()
+        } else if upper == "DATA" {
+            write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await.unwrap();
+            while let Some(data) = lines.next_line().await.unwrap() {
+                if data == "." {
+                    break;
+                }
+                transcript.message.push_str(&data);
+                transcript.message.push('\n');
+            }
+            "250 2.0.0 queued\r\n".into()
+        } else if upper == "QUIT" {
+            write.write_all(b"221 bye\r\n").await.unwrap();
+            let _ = write.shutdown().await;
+            break;
+        } else {
+            "502 unknown\r\n".into()
+        };
+        write.write_all(reply.as_bytes()).await.unwrap();
+    }
 }
 
 fn smtp_settings(port: u16, password: &str) -> AlertSettings {
@@ -366,4 +436,57 @@ async fn skvoz_serve_sends_a_new_alert_and_skvoz_alerts_asks_it_while_it_runs() 
     assert_eq!(list[0]["key"], "lead_not_taken:1", "{out}");
     let log = running.stop();
     assert!(!log.contains("не отправлено"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smtp_switches_to_tls_when_offered_logs_in_only_then_and_refuses_a_certificate_it_does_not_trust() {
+    let certs = tempfile::tempdir().unwrap();
+    if let Err(e) = pg::make_certificates(certs.path()) {
+        assert!(std::env::var_os("SKVOZ_REQUIRE_TOOLS").is_none(), "openssl is needed: {e}");
+        eprintln!("skipped: openssl made no certificates ({e})");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let send = |port: u16, ca: &str| {
+        let (dir, ca) = (dir.path().to_path_buf(), certs.path().join(ca));
+        async move {
+            let store = Store::open_embedded(&dir).await.unwrap();
+            // «localhost», the name the certificate is for.
+            let settings = AlertSettings { smtp_host: "localhost".into(), ..smtp_settings(port, "p@ss-w0rd") };
+            store.put_alert_settings(settings).await.unwrap();
+            store.close().await.unwrap();
+            drop(store);
+            tokio::task::spawn_blocking(move || {
+                // The system's roots, as the client reads them, are this test's CA alone.
+                let out = std::process::Command::new(env!("CARGO_BIN_EXE_skvoz"))
+                    .arg("--data-dir")
+                    .arg(&dir)
+                    .args(["alerts", "--send"])
+                    .env("SSL_CERT_FILE", ca)
+                    .output()
+                    .unwrap();
+                (out.status.success(), String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap())
+            })
+            .await
+            .unwrap()
+        }
+    };
+
+    let (port, server) = fake_smtp_starttls(certs.path(), "alerts@example.ru", "p@ss-w0rd").await;
+    let (ok, out) = send(port, "ca.pem").await;
+    assert!(ok && out.contains("E-mail: проверочное сообщение отправлено"), "{out}");
+    let transcript = server.await.unwrap();
+    let tls = transcript.commands.iter().position(|c| c == "<TLS>").expect("the session switched to TLS");
+    let auth = transcript.commands.iter().position(|c| c.starts_with("AUTH PLAIN ")).expect("it logged in");
+    assert!(tls < auth, "the password travels only inside TLS: {:?}", transcript.commands);
+    assert!(transcript.commands[tls + 1].starts_with("EHLO"), "EHLO again after the switch");
+    assert!(transcript.message.contains("To: boss@example.ru, marketer@example.ru"), "{}", transcript.message);
+
+    // A server whose certificate no trusted CA signed gets no password.
+    let (port, server) = fake_smtp_starttls(certs.path(), "alerts@example.ru", "p@ss-w0rd").await;
+    let (_, out) = send(port, "other_ca.pem").await;
+    assert!(out.contains("E-mail") && out.contains("(TLS)") && out.contains("сертификат сервера не принят"), "{out}");
+    assert!(!out.contains("p@ss-w0rd"), "{out}");
+    let transcript = server.await.unwrap();
+    assert!(!transcript.commands.iter().any(|c| c.starts_with("AUTH")), "{:?}", transcript.commands);
 }

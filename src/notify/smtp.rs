@@ -207,7 +207,16 @@ async fn tls(host: &str, tcp: TcpStream) -> Result<tokio_rustls::client::TlsStre
         .with_root_certificates(roots)
         .with_no_client_auth();
     let name = rustls::pki_types::ServerName::try_from(host.to_string()).map_err(|e| failed(e.to_string()))?;
-    tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp).await.map_err(|e| failed(e.to_string()))
+    tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp).await.map_err(|e| {
+        let certificate = e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>());
+        match certificate {
+            Some(rustls::Error::InvalidCertificate(why)) => failed(format!(
+                "сертификат сервера не принят ({why:?}): проверьте, что адрес сервера — имя из его сертификата, \
+                 а сертификат выдан центром, которому доверяет система"
+            )),
+            _ => failed(e.to_string()),
+        }
+    })
 }
 
 #[cfg(test)]

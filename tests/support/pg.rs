@@ -61,7 +61,7 @@ fn openssl(dir: &Path, args: &[&str]) -> Result<(), String> {
 }
 
 /// A CA and a certificate for localhost signed by it, and a second, unrelated CA.
-fn make_certificates(dir: &Path) -> Result<(), String> {
+pub fn make_certificates(dir: &Path) -> Result<(), String> {
     std::fs::write(dir.join("san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n").map_err(|e| e.to_string())?;
     for ca in ["ca", "other_ca"] {
         let (key, pem) = (format!("{ca}.key"), format!("{ca}.pem"));
