@@ -46,6 +46,7 @@ crate::conformance!(
     a_plan_change_arrives_on_the_feed,
     a_plan_without_a_channel_or_with_negative_money_is_refused,
     alert_settings_and_the_sent_alerts_survive_a_restart_and_a_backup_carries_the_settings,
+    what_the_alert_rules_read_carries_no_secret,
 );
 
 fn ts(s: i64) -> Timestamp {
@@ -1098,4 +1099,42 @@ async fn alert_settings_and_the_sent_alerts_survive_a_restart_and_a_backup_carri
     store.restore(Cursor::new(backup), true).await.unwrap();
     assert_eq!(store.alert_settings().await.unwrap(), settings);
     assert!(store.alerts_sent().await.unwrap().is_empty(), "what was sent is not part of a backup");
+}
+
+async fn what_the_alert_rules_read_carries_no_secret(fixture: &Fixture) {
+    let store = fixture.open().await;
+    assert_eq!(store.alert_rules().await.unwrap(), AlertSettings::default().rules_only(), "nothing stored yet");
+    assert_eq!(store.last_accepted_request(500).await.unwrap(), None);
+    let settings = AlertSettings {
+        telegram_enabled: true,
+        telegram_token: Secret::new("123:bot-token-x"),
+        smtp_password: Secret::new("smtp-pass-y"),
+        rules: AlertRules { analytics_failing: Rule { enabled: true, threshold: 3 }, ..AlertRules::default() },
+        ..AlertSettings::default()
+    };
+    store.put_alert_settings(settings.clone()).await.unwrap();
+    let source = AnalyticsSource {
+        name: "Roistat".into(),
+        api_key: Secret::new("api-key-z"),
+        enabled: true,
+        last_start: Some(ts(100)),
+        last_error: Some("ответ 500".into()),
+        ..AnalyticsSource::default()
+    };
+    let source = store.put(source).await.unwrap();
+    let refused = ExchangeEntry { outcome: Outcome::AuthFailed, ..exchange(3) };
+    store
+        .log_exchanges(vec![exchange(1), ExchangeEntry { outcome: Outcome::Duplicate, ..exchange(2) }, refused])
+        .await
+        .unwrap();
+
+    let rules = store.alert_rules().await.unwrap();
+    assert_eq!(rules.rules, settings.rules);
+    assert_eq!((rules.telegram_token.expose(), rules.smtp_password.expose(), rules.telegram_enabled), ("", "", false));
+    let states = store.analytics_load_states().await.unwrap();
+    assert_eq!(states, vec![source.load_state()]);
+    assert_eq!((states[0].api_key.expose(), states[0].last_error.as_deref()), ("", Some("ответ 500")));
+    // The newest accepted request: a resend counts, a refused login does not.
+    assert_eq!(store.last_accepted_request(500).await.unwrap(), Some(ts(2)));
+    assert_eq!(store.last_accepted_request(1).await.unwrap(), None, "only the newest entries are looked at");
 }
