@@ -58,8 +58,7 @@ impl IntakeQueue {
 }
 
 async fn batches(store: Store, mut jobs: mpsc::UnboundedReceiver<Job>, unrecoverable: Unrecoverable) {
-    let in_flight =
-        Arc::new(Semaphore::new(std::env::var("XF").ok().and_then(|v| v.parse().ok()).unwrap_or(IN_FLIGHT)));
+    let in_flight = Arc::new(Semaphore::new(IN_FLIGHT));
     let mut basis = BasisCache::new(&store);
     // Leads handed to the people of a lead source's role so far, for «in turn».
     let mut turn = 0;

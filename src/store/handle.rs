@@ -554,7 +554,6 @@ impl Store {
         write_op!(self, |s| s.put_alert_settings(&settings, &actor), |p| p.put_alert_settings(&settings, &actor))
     }
 
-    /// The keys of the alerts already sent (the sender's memory across restarts).
     /// The alert rules and working hours, without the delivery channels ([`AlertSettings::rules_only`]).
     pub async fn alert_rules(&self) -> Result<AlertSettings> {
         read_op!(self, |s| s.alert_settings().map(|a| a.rules_only()), |p| p.alert_rules())
@@ -575,6 +574,7 @@ impl Store {
             .last_accepted_request(lookback))
     }
 
+    /// The keys of the alerts already sent (the sender's memory across restarts).
     pub async fn alerts_sent(&self) -> Result<Vec<String>> {
         read_op!(self, |s| s.alerts_sent(), |p| p.alerts_sent())
     }
